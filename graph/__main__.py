@@ -1,0 +1,5 @@
+"""``python -m graph``: the same as the ``newsgraph`` command."""
+
+from .cli import main
+
+main()

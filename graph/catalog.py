@@ -1,0 +1,172 @@
+"""Optional catalogues that enrich provider and topic nodes.
+
+A catalogue folder (``_data/`` in the Jekyll sites, ``data/`` in the shared
+corpus) holds ``organizations/*.md`` (front matter: ``name``, ``domain``,
+``images``) and ``topics/*.yaml`` (``name``, ``keywords``, ``hashtags``,
+``images``). :func:`find_catalogs` detects them beside a news folder;
+:func:`load_catalog` reads one; :func:`enrich` applies entries to resolved
+providers and topics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from .model import Image, Provider, Topic, Warning_
+from .resolve import provider_id, provider_key, topic_id, topic_key
+
+__all__ = ["Catalog", "find_catalogs", "load_catalog", "catalog_entry", "enrich"]
+
+_NAMES = ("_data", "data")
+
+
+@dataclass
+class Catalog:
+    """Catalogue entries by node id, with the files they came from."""
+
+    providers: dict[str, dict] = field(default_factory=dict)
+    topics: dict[str, dict] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    def add(self, data: Any, path: str) -> bool:
+        """Add one entry; ``False`` when it is not a usable catalogue entry."""
+        entry = catalog_entry(data, path)
+        if entry is None:
+            return False
+        kind, node_id, values = entry
+        target = self.providers if kind == "organization" else self.topics
+        # Deterministic: the first file by path wins a field; lists are unions.
+        old = target.get(node_id)
+        if old is None:
+            target[node_id] = values
+        else:
+            for k, v in values.items():
+                if isinstance(v, tuple):
+                    old[k] = tuple(dict.fromkeys(old.get(k, ()) + v))
+                else:
+                    old.setdefault(k, v)
+        self.files.append(path)
+        return True
+
+
+def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
+    """Catalogue folders beside the given inputs.
+
+    For each input folder, ``_data/`` or ``data/`` inside it or inside its
+    parent counts when it has an ``organizations`` or ``topics`` folder.
+    """
+    found: list[str] = []
+    for given in inputs:
+        p = Path(given)
+        if not p.is_dir():
+            continue
+        for base in (p, p.parent):
+            for name in _NAMES:
+                cand = base / name
+                if (cand / "organizations").is_dir() or (cand / "topics").is_dir():
+                    s = str(cand)
+                    if s not in found:
+                        found.append(s)
+    return found
+
+
+def _images(value: Any) -> tuple[Image, ...]:
+    if isinstance(value, (str, dict)):
+        value = [value]
+    out = []
+    for item in value or ():
+        if isinstance(item, str) and item:
+            out.append(Image(item))
+        elif isinstance(item, dict) and isinstance(item.get("url"), str):
+            w, h = item.get("width"), item.get("height")
+            out.append(Image(item["url"], w if isinstance(w, int) else None, h if isinstance(h, int) else None))
+    return tuple(out)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    return tuple(str(v) for v in value or () if isinstance(v, (str, int)) and str(v).strip())
+
+
+def catalog_entry(data: Any, path: str) -> tuple[str, str, dict] | None:
+    """``(kind, node id, fields)`` for one catalogue document, or ``None``."""
+    if not isinstance(data, dict):
+        return None
+    kind = data.get("taxonomy")
+    if kind is None:
+        kind = "organization" if "domain" in data else "topic"
+    name = data.get("name")
+    name = str(name).strip() if isinstance(name, (str, int)) and str(name).strip() else None
+    if kind == "organization":
+        key = provider_key(data.get("domain") if isinstance(data.get("domain"), str) else None)
+        if not key:
+            return None
+        return kind, provider_id(key), {"name": name, "images": _images(data.get("images")), "catalog": path}
+    if kind == "topic":
+        label = name or (str(data.get("_id")) if data.get("_id") else None)
+        if not label:
+            return None
+        return kind, topic_id(topic_key(label)), {
+            "name": label,
+            "keywords": _strings(data.get("keywords")),
+            "hashtags": _strings(data.get("hashtags")),
+            "images": _images(data.get("images")),
+            "catalog": path,
+        }
+    return None
+
+
+def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
+    """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
+    from .reader import load_yaml, split_front_matter  # the one YAML loader
+
+    catalog = catalog or Catalog()
+    root = Path(folder)
+    files = sorted((root / "organizations").glob("*.md")) + sorted((root / "topics").glob("*.y*ml"))
+    for f in files:
+        path = str(f)
+        try:
+            text = f.read_text(encoding="utf-8-sig")
+            if f.suffix == ".md":
+                fm = split_front_matter(text, path)
+                data = load_yaml(fm.text)[0] if fm else None
+            else:
+                data = load_yaml(text)[0]
+        except Exception as err:  # noqa: BLE001 - a bad catalogue file is reported, not fatal
+            catalog.warnings.append(Warning_(path, f"catalogue file not read: {str(err).splitlines()[0]}"))
+            continue
+        if not catalog.add(data, path):
+            catalog.warnings.append(Warning_(path, "not a catalogue entry (no domain or name); ignored"))
+    return catalog
+
+
+def enrich(providers: dict[str, Provider], topics: dict[str, Topic], catalog: Catalog) -> dict[str, int]:
+    """Apply catalogue entries to existing nodes (no node is created).
+
+    The catalogue's name becomes the display name; the names seen in the
+    articles stay as alternative names. Returns counts of entries used.
+    """
+    used = {"providers": 0, "topics": 0}
+    for pid, entry in catalog.providers.items():
+        p = providers.get(pid)
+        if p is None:
+            continue
+        used["providers"] += 1
+        name = entry.get("name") or p.name
+        alt = tuple(sorted(({p.name} | set(p.alt_names)) - {name}))
+        providers[pid] = replace(p, name=name, alt_names=alt,
+                                 images=tuple(dict.fromkeys(entry.get("images", ()) + p.images)),
+                                 catalog=entry.get("catalog"))
+    for tid, entry in catalog.topics.items():
+        t = topics.get(tid)
+        if t is None:
+            continue
+        used["topics"] += 1
+        topics[tid] = replace(t, keywords=entry.get("keywords", ()), hashtags=entry.get("hashtags", ()),
+                              images=entry.get("images", ()), catalog=entry.get("catalog"))
+    return used

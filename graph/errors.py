@@ -1,0 +1,71 @@
+"""One exception hierarchy for newsgraph.
+
+Every error the library raises on purpose derives from :class:`NewsgraphError`,
+so callers (the CLI above all) can catch one type and show its message. Errors
+about an input file name the file and, when known, the line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NewsgraphError",
+    "InputError",
+    "FrontMatterError",
+    "InvalidURLError",
+    "ExportError",
+    "LoadError",
+    "QueryError",
+]
+
+
+class NewsgraphError(Exception):
+    """Base class of every error newsgraph raises deliberately."""
+
+
+class InputError(NewsgraphError):
+    """A problem with one input file.
+
+    Parameters
+    ----------
+    path : str
+        The file the problem is in.
+    reason : str
+        What is wrong, in words a person understands.
+    line : int or None
+        1-based line number in the file, when known.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class FrontMatterError(InputError):
+    """The front matter of a file cannot be parsed or has the wrong shape."""
+
+
+class InvalidURLError(NewsgraphError, ValueError):
+    """A string that cannot be turned into a canonical http(s) URL."""
+
+
+class ExportError(NewsgraphError):
+    """An export could not be written."""
+
+
+class LoadError(NewsgraphError):
+    """A previous build's files are missing or corrupt."""
+
+
+class QueryError(NewsgraphError):
+    """A SPARQL query is invalid or failed.
+
+    ``line`` and ``column`` are 1-based positions of a syntax error, if known.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line = line
+        self.column = column
+        super().__init__(message)

@@ -1,0 +1,108 @@
+"""Exports: one module per format, one registry, atomic writes.
+
+Each format is an :class:`Exporter`: a file name and a function
+``write(kg, path, **options)``. :func:`write_exports` writes the chosen
+formats into a folder; every file is written to a temporary file beside its
+target and moved into place only when complete (:func:`atomic_writer`), so a
+crash never leaves a half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+from ..errors import ExportError
+
+__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "write_exports", "exporter"]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A format: its name, output file name, and ``module:function`` writer."""
+
+    name: str
+    filename: str
+    target: str  # "graph.export.module:function", imported on first use
+    description: str
+
+    def write(self, kg: Any, path: str | os.PathLike, **options: Any) -> None:
+        module, func = self.target.split(":")
+        writer: Callable[..., None] = getattr(importlib.import_module(module), func)
+        writer(kg, path, **options)
+
+
+_REGISTRY: dict[str, Exporter] = {}
+
+
+def exporter(name: str, filename: str, target: str, description: str) -> None:
+    """Register a format (done once, below, for every built-in format)."""
+    _REGISTRY[name] = Exporter(name, filename, target, description)
+
+
+exporter("report", "report.json", "graph.export.report:write_report", "build report (JSON)")
+
+#: Every registered format by name.
+EXPORTERS = _REGISTRY
+#: What ``newsgraph build`` writes when no ``--format`` is given.
+DEFAULT_FORMATS: tuple[str, ...] = ("report",)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on success move it over ``path``.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    Text mode writes ``\\n`` line ends on every platform.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if "b" in mode:
+            fh = os.fdopen(fd, mode)
+        else:
+            fh = os.fdopen(fd, mode, encoding=encoding, newline="\n")
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
+                  **options: Any) -> dict[str, Path]:
+    """Write ``formats`` (default :data:`DEFAULT_FORMATS`) of ``kg`` into ``folder``.
+
+    Returns the written paths by format name.
+
+    Raises
+    ------
+    ExportError
+        For an unknown format or a file that cannot be written.
+    """
+    folder = Path(folder)
+    chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    unknown = [f for f in chosen if f not in EXPORTERS]
+    if unknown:
+        raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
+    written: dict[str, Path] = {}
+    for name in chosen:
+        exp = EXPORTERS[name]
+        path = folder / exp.filename
+        try:
+            exp.write(kg, path, **options)
+        except OSError as err:
+            raise ExportError(f"cannot write {path}: {err.strerror or err}") from err
+        written[name] = path
+    return written

@@ -1,0 +1,436 @@
+"""The data model: what an article, a provider and a topic are.
+
+Two layers:
+
+* *records* (:class:`ArticleRecord`) are articles exactly as one place in the
+  input describes them: a file, or one ``related`` stub inside a file. A
+  record's URLs are already canonical (see :mod:`graph.resolve`), nothing else
+  is merged.
+* *entities* (:class:`Article`, :class:`Provider`, :class:`Topic`) are what the
+  graph holds after identity resolution merged every record of the same thing.
+
+:func:`records_from_front_matter` turns one parsed front-matter mapping into
+records, coercing field types and collecting warnings instead of failing
+wherever a field can be dropped without losing the article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .errors import FrontMatterError, InvalidURLError
+
+__all__ = [
+    "Image",
+    "ProviderRef",
+    "ArticleRecord",
+    "Article",
+    "Provider",
+    "Topic",
+    "Warning_",
+    "NODE_KINDS",
+    "EDGE_KINDS",
+    "records_from_front_matter",
+    "coerce_datetime",
+]
+
+#: Node kinds of the graph.
+NODE_KINDS = ("article", "provider", "topic")
+#: Edge kinds of the graph: article -> provider, article -> topic, article -> article.
+EDGE_KINDS = ("published_by", "about", "related")
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture: URL plus optional pixel size."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRef:
+    """A provider as one record names it (before resolution)."""
+
+    name: str | None
+    domain: str | None
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Warning_:
+    """A non-fatal problem found while reading a file."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message, "line": self.line}
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """One description of an article, from one file or one related stub.
+
+    ``url`` is the canonical URL and ``aliases`` the canonical forms of the
+    other URLs given for the same article (original, AMP, CDN AMP).
+    """
+
+    url: str
+    source: str
+    is_stub: bool
+    title: str | None = None
+    excerpt: str | None = None
+    published: dt.datetime | dt.date | None = None
+    type: str | None = None
+    category: str | None = None
+    quality: int | None = None
+    heat: int | None = None
+    is_published: bool | None = None
+    removed: bool | None = None
+    web_url: str | None = None
+    original_url: str | None = None
+    amp_url: str | None = None
+    cdn_amp_url: str | None = None
+    aliases: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    featured_content: str | None = None
+    provider: ProviderRef | None = None
+    topics: tuple[str, ...] = ()
+    related: tuple["ArticleRecord", ...] = ()
+
+
+@dataclass(slots=True)
+class Article:
+    """An article node after identity resolution.
+
+    ``is_stub`` is true when the article is known only from ``related`` lists,
+    never from a file of its own. ``sources`` lists every file that described it
+    (as a file or through a stub).
+    """
+
+    id: str
+    url: str
+    is_stub: bool
+    title: str | None = None
+    excerpt: str | None = None
+    published: dt.datetime | dt.date | None = None
+    type: str | None = None
+    category: str | None = None
+    quality: int | None = None
+    heat: int | None = None
+    is_published: bool | None = None
+    removed: bool | None = None
+    web_url: str | None = None
+    original_url: str | None = None
+    amp_url: str | None = None
+    cdn_amp_url: str | None = None
+    aliases: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    featured_content: str | None = None
+    provider_id: str | None = None
+    topic_ids: tuple[str, ...] = ()
+    related_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Provider:
+    """A publisher, keyed by its lower-cased domain."""
+
+    id: str
+    domain: str
+    name: str
+    alt_names: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    catalog: str | None = None
+
+
+@dataclass(slots=True)
+class Topic:
+    """A topic, keyed by its case- and space-folded name."""
+
+    id: str
+    key: str
+    label: str
+    alt_labels: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    catalog: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Coercion of front matter into records
+# --------------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
+    """Turn a YAML value into a timezone-aware datetime or a date.
+
+    Naive date-times are taken as UTC (the corpus writes ``Z`` everywhere).
+    Raises ``ValueError`` for anything that is not a date.
+
+    Examples
+    --------
+    >>> coerce_datetime("2021-06-18T11:00:00Z")
+    datetime.datetime(2021, 6, 18, 11, 0, tzinfo=datetime.timezone.utc)
+    >>> coerce_datetime("2021-06-18")
+    datetime.date(2021, 6, 18)
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        parsed = dt.datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    raise ValueError(f"not a date: {value!r}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+class _Coercer:
+    """Field-by-field coercion for one file, collecting warnings.
+
+    ``line_of`` maps a top-level key to its 1-based line in the file.
+    """
+
+    def __init__(self, path: str, line_of: Callable[[str], int | None], canonical: Callable[[str], str]):
+        self.path = path
+        self.line_of = line_of
+        self.canonical = canonical
+        self.warnings: list[Warning_] = []
+
+    def warn(self, message: str, key: str | None = None) -> None:
+        self.warnings.append(Warning_(self.path, message, self.line_of(key) if key else None))
+
+    def text(self, data: Mapping, key: str, where: str, top: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (bool, int, float, dt.date)):
+            return str(value)
+        self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
+        return None
+
+    def integer(self, data: Mapping, key: str, where: str, top: str) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        self.warn(f"{where}{key} should be a whole number, found {_describe(value)}; left empty", top)
+        return None
+
+    def boolean(self, data: Mapping, key: str, where: str, top: str) -> bool | None:
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        self.warn(f"{where}{key} should be true or false, found {_describe(value)}; left empty", top)
+        return None
+
+    def date(self, data: Mapping, key: str, where: str, top: str) -> dt.datetime | dt.date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        try:
+            return coerce_datetime(value)
+        except (ValueError, TypeError):
+            self.warn(f"{where}{key} is not a date ({_describe(value)}); left empty", top)
+            return None
+
+    def url(self, data: Mapping, key: str, where: str, top: str) -> str | None:
+        value = data.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.warn(f"{where}{key} should be a URL, found {_describe(value)}; ignored", top)
+            return None
+        try:
+            return self.canonical(value)
+        except InvalidURLError as err:
+            self.warn(f"{where}{key}: {err}; ignored", top)
+            return None
+
+    def images(self, data: Mapping, key: str, where: str, top: str) -> tuple[Image, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, dict)):
+            value = [value]
+        if not isinstance(value, list):
+            self.warn(f"{where}{key} should be a list of images, found {_describe(value)}; ignored", top)
+            return ()
+        out = []
+        for item in value:
+            if isinstance(item, str) and item:
+                out.append(Image(item))
+            elif isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"]:
+                out.append(Image(item["url"], self.integer(item, "width", f"{where}{key}[].", top),
+                                 self.integer(item, "height", f"{where}{key}[].", top)))
+            else:
+                self.warn(f"{where}{key} has an entry without a url; skipped", top)
+        return tuple(out)
+
+    def provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:
+        value = data.get("provider")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return ProviderRef(value.strip() or None, None)
+        if not isinstance(value, dict):
+            self.warn(f"{where}provider should be a mapping with name and domain, found {_describe(value)}; "
+                      "derived from the URL instead", top)
+            return None
+        name = self.text(value, "name", f"{where}provider.", top)
+        domain = self.text(value, "domain", f"{where}provider.", top)
+        return ProviderRef(name.strip() if name and name.strip() else None,
+                           domain.strip() if domain and domain.strip() else None,
+                           self.images(value, "images", f"{where}provider.", top))
+
+    def topics(self, data: Mapping, top: str) -> tuple[str, ...]:
+        value = data.get("topics")
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.warn(f"topics should be a list, found {_describe(value)}; ignored", top)
+            return ()
+        out = []
+        for item in value:
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if isinstance(item, str) and item.strip():
+                out.append(item.strip())
+            else:
+                self.warn(f"topics has an entry that is not a name ({_describe(item)}); skipped", top)
+        return tuple(out)
+
+    def record(self, data: Mapping, *, is_stub: bool, where: str, top: str | None) -> ArticleRecord | None:
+        """Coerce one article mapping; ``None`` when it has no usable URL."""
+        web = self.url(data, "webUrl", where, top or "webUrl")
+        original = self.url(data, "originalUrl", where, top or "originalUrl")
+        amp = self.url(data, "ampWebUrl", where, top or "ampWebUrl")
+        cdn_amp = self.url(data, "cdnAmpWebUrl", where, top or "cdnAmpWebUrl")
+        primary = web or original
+        if primary is None:
+            return None
+        # AMP pages are the same article; an originalUrl that differs may be
+        # another page (a redirect target), so it is kept as a field only.
+        aliases = tuple(sorted({u for u in (amp, cdn_amp) if u and u != primary}))
+        k = lambda name: top or name  # noqa: E731 - the key a warning points at
+        return ArticleRecord(
+            url=primary,
+            source=self.path,
+            is_stub=is_stub,
+            title=self.text(data, "title", where, k("title")),
+            excerpt=self.text(data, "excerpt", where, k("excerpt")),
+            published=self.date(data, "publishedDateTime", where, k("publishedDateTime")),
+            type=self.text(data, "type", where, k("type")),
+            category=self.text(data, "category", where, k("category")),
+            quality=self.integer(data, "quality", where, k("quality")),
+            heat=self.integer(data, "heat", where, k("heat")),
+            is_published=self.boolean(data, "published", where, k("published")),
+            removed=self.boolean(data, "removed", where, k("removed")),
+            web_url=web,
+            original_url=original,
+            amp_url=amp,
+            cdn_amp_url=cdn_amp,
+            aliases=aliases,
+            images=self.images(data, "images", where, k("images")),
+            featured_content=self.text(data, "featuredContent", where, k("featuredContent")),
+            provider=self.provider(data, where, k("provider")),
+            topics=self.topics(data, k("topics")),
+        )
+
+
+def records_from_front_matter(
+    data: Any,
+    path: str,
+    line_of: Callable[[str], int | None],
+    canonical: Callable[[str], str],
+) -> tuple[ArticleRecord, list[Warning_]]:
+    """Turn one file's front matter into an :class:`ArticleRecord` with its stubs.
+
+    Parameters
+    ----------
+    data : object
+        What the front-matter loader returned.
+    path : str
+        The file, for messages.
+    line_of : callable
+        Maps a top-level key to its 1-based line in the file (or ``None``).
+    canonical : callable
+        The URL canonicaliser (:func:`graph.resolve.canonical_url`).
+
+    Returns
+    -------
+    (record, warnings)
+
+    Raises
+    ------
+    FrontMatterError
+        When the file cannot become an article: not a mapping, no title,
+        no usable URL.
+    """
+    if not isinstance(data, dict):
+        raise FrontMatterError(path, f"front matter is {_describe(data)}, expected a mapping of fields", 1)
+    c = _Coercer(path, line_of, canonical)
+    title = data.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise FrontMatterError(path, "missing title", line_of("title"))
+    if isinstance(title, (list, dict)):
+        raise FrontMatterError(path, f"title should be text, found {_describe(title)}", line_of("title"))
+    record = c.record(data, is_stub=False, where="", top=None)
+    if record is None:
+        raise FrontMatterError(path, "no usable webUrl or originalUrl: the article cannot be identified",
+                               line_of("webUrl") or line_of("originalUrl"))
+    related = data.get("related")
+    stubs: list[ArticleRecord] = []
+    if related is not None:
+        if isinstance(related, dict):
+            related = [related]
+        if not isinstance(related, list):
+            c.warn(f"related should be a list of articles, found {_describe(related)}; ignored", "related")
+        else:
+            for i, item in enumerate(related, 1):
+                if not isinstance(item, dict):
+                    c.warn(f"related item {i} is {_describe(item)}, not an article; skipped", "related")
+                    continue
+                stub = c.record(item, is_stub=True, where=f"related item {i}: ", top="related")
+                if stub is None:
+                    c.warn(f"related item {i} has no usable webUrl or originalUrl; skipped", "related")
+                    continue
+                stubs.append(stub)
+    record.related = tuple(stubs)
+    return record, c.warnings

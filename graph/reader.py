@@ -1,0 +1,444 @@
+"""Reading input files: find them, decode them, parse their front matter.
+
+:func:`scan` walks the given files and folders (symlink loops and unreadable
+folders are reported, never followed forever). :func:`read_file` turns one file
+into a :class:`ParsedFile`: the article record(s) it describes, a catalogue
+entry, a reason to skip it, or a reason to reject it, plus warnings.
+
+Front matter goes through python-frontmatter's handlers: YAML (``---``), TOML
+(``+++``) and JSON (``{ ... }``). YAML is loaded safely only: the fast Rust
+loader ``yaml_rs`` when installed, falling back to PyYAML's C safe loader
+whenever the fast one refuses a document (so errors keep PyYAML's line
+numbers). Both refuse ``!!python/...`` tags; alias expansion is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
+
+from .errors import FrontMatterError, InputError, InvalidURLError
+from .model import ArticleRecord, Warning_, records_from_front_matter
+from .resolve import canonical_url
+
+try:  # optional, for speed; guarded by a differential test over the corpus
+    import yaml_rs
+
+    _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000)
+except ImportError:  # pragma: no cover - exercised when yaml_rs is absent
+    yaml_rs = None
+
+__all__ = [
+    "INPUT_SUFFIXES",
+    "MAX_EXPANDED_NODES",
+    "ScanResult",
+    "ParsedFile",
+    "scan",
+    "read_file",
+    "load_yaml",
+    "split_front_matter",
+]
+
+#: File endings that are read as articles.
+INPUT_SUFFIXES = (".md", ".markdown", ".txt")
+#: Upper bound on the number of values a front matter may expand to through
+#: YAML aliases; more is an alias-expansion bomb.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+# --------------------------------------------------------------------------
+# Scanning
+# --------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    """Files found by :func:`scan`, plus problems met on the way."""
+
+    files: list[tuple[str, bool]] = field(default_factory=list)  # (path, named explicitly)
+    rejected: list[dict] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+    ignored: int = 0  # files with other endings
+    catalog_dirs: list[str] = field(default_factory=list)  # _data/ or data/ folders met
+
+
+def _is_input(name: str) -> bool:
+    return name.lower().endswith(INPUT_SUFFIXES)
+
+
+def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
+    """Find input files under ``paths`` (files or folders), sorted, each once.
+
+    Symbolic links are followed, but a folder already visited (a loop, or two
+    links to one place) is reported once as a warning and not entered again.
+    """
+    result = ScanResult()
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def add_file(path: str, explicit: bool) -> None:
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            result.rejected.append({"path": path, "reason": f"cannot read: {err.strerror or err}", "line": None})
+            return
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_files:
+            return
+        seen_files.add(ident)
+        result.files.append((path, explicit))
+
+    def walk(folder: str) -> None:
+        try:
+            st = os.stat(folder)
+        except OSError as err:
+            result.rejected.append({"path": folder, "reason": f"cannot open folder: {err.strerror or err}",
+                                    "line": None})
+            return
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            result.warnings.append(Warning_(folder, "folder already visited (symbolic link loop or "
+                                                    "second link to it); not read again"))
+            return
+        seen_dirs.add(ident)
+        if os.path.basename(folder) in ("_data", "data") and (
+            os.path.isdir(os.path.join(folder, "organizations")) or os.path.isdir(os.path.join(folder, "topics"))
+        ):
+            result.catalog_dirs.append(folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            result.rejected.append({"path": folder, "reason": f"cannot list folder: {err.strerror or err}",
+                                    "line": None})
+            return
+        for entry in entries:
+            path = os.path.join(folder, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows links
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name.startswith(".") and entry.name not in (".", ".."):
+                    continue  # hidden folders: .git, .cache, exports/.cache
+                if _is_input(entry.name):
+                    result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
+                walk(path)
+            elif _is_input(entry.name):
+                if entry.is_symlink() and not os.path.exists(path):
+                    result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
+                    continue
+                add_file(path, False)
+            else:
+                result.ignored += 1
+
+    for given in paths:
+        path = os.fspath(given)
+        if os.path.isdir(path):
+            walk(path)
+        elif os.path.exists(path):
+            add_file(path, True)
+        else:
+            result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
+    result.files.sort()
+    return result
+
+
+# --------------------------------------------------------------------------
+# Front matter
+# --------------------------------------------------------------------------
+
+class _TOMLHandler(BaseHandler):
+    """TOML front matter (``+++``) through the standard library's ``tomllib``.
+
+    python-frontmatter's own TOML handler needs the third-party ``toml``
+    package; this one has the same interface.
+    """
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
+
+
+class _StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's safe loader, recording duplicate keys instead of hiding them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                if key in seen:
+                    self.duplicates.append((key, key_node.start_mark.line))
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", _StrictSafeLoader.construct_yaml_map)
+
+
+class _YAMLHandler(YAMLHandler):
+    """YAML front matter, fast loader first, PyYAML's safe loader as fallback."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return load_yaml(fm)[0]
+
+
+_HANDLERS = [_YAMLHandler(), _TOMLHandler(), JSONHandler()]
+
+
+def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int]], bool]:
+    """Load YAML safely; return the data, the duplicate keys ``(key, 0-based line)``
+    and whether the fast loader (which bounds alias expansion itself) read it.
+
+    The fast loader is tried first when ``fast``; any refusal falls back to
+    PyYAML, whose errors carry line numbers and which reports duplicate keys.
+
+    Raises
+    ------
+    yaml.YAMLError
+        From PyYAML, when the text is not valid YAML or uses unsafe tags.
+    """
+    if fast and yaml_rs is not None:
+        try:
+            return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
+        except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
+            pass
+    loader = _StrictSafeLoader(text)
+    try:
+        return loader.get_single_data(), loader.duplicates, False
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(value: Any, limit: int) -> int:
+    """Number of values ``value`` expands to, counting shared objects each time.
+
+    Memoised by object identity, so it is linear in the distinct objects even
+    for an alias bomb; stops counting once ``limit`` is passed.
+    """
+    memo: dict[int, int] = {}
+
+    def size(v: Any) -> int:
+        if isinstance(v, (list, dict)):
+            key = id(v)
+            if key in memo:
+                return memo[key]
+            memo[key] = limit + 1  # a cycle counts as too big
+            items = v.values() if isinstance(v, dict) else v
+            total = 1
+            for item in items:
+                total += size(item)
+                if total > limit:
+                    break
+            memo[key] = total
+            return total
+        return 1
+
+    return size(value)
+
+
+@dataclass
+class FrontMatter:
+    """The raw front matter of a file and where it sits."""
+
+    handler: Any
+    text: str
+    first_line: int  # 1-based line of the front matter's first line
+
+
+def split_front_matter(text: str, path: str) -> FrontMatter | None:
+    """Find the front matter in ``text``; ``None`` when the file has none.
+
+    Raises
+    ------
+    FrontMatterError
+        When a fence is opened but never closed.
+    """
+    handler = frontmatter.detect_format(text, _HANDLERS)
+    if handler is None:
+        return None
+    boundary = handler.FM_BOUNDARY
+    first = boundary.search(text)
+    if first is None or first.start() != 0:
+        return None
+    if isinstance(handler, JSONHandler):
+        # The JSON handler's "fence" is the object itself: from "{" to the
+        # first line that is just "}".
+        end = re.search(r"^}\s*$", text, re.MULTILINE)
+        if end is None:
+            raise FrontMatterError(path, "JSON front matter opened at line 1 is never closed", 1)
+        return FrontMatter(handler, text[: end.end()], 1)
+    second = boundary.search(text, first.end())
+    if second is None:
+        raise FrontMatterError(path, "front matter opened at line 1 is never closed", 1)
+    start = first.end()
+    if text[start:start + 1] == "\n":
+        start += 1
+    return FrontMatter(handler, text[start:second.start()], text.count("\n", 0, start) + 1)
+
+
+_TOP_KEY = re.compile(r'^["\']?([A-Za-z_][\w-]*)["\']?\s*[:=]', re.MULTILINE)
+
+
+class _KeyLines:
+    """Lazily maps top-level front-matter keys to file lines (for warnings)."""
+
+    def __init__(self, fm: FrontMatter) -> None:
+        self.fm = fm
+        self.lines: dict[str, int] | None = None
+
+    def __call__(self, key: str) -> int | None:
+        if self.lines is None:
+            self.lines = {}
+            for m in _TOP_KEY.finditer(self.fm.text):
+                self.lines.setdefault(m.group(1), self.fm.first_line + self.fm.text.count("\n", 0, m.start()))
+        return self.lines.get(key)
+
+
+# --------------------------------------------------------------------------
+# One file
+# --------------------------------------------------------------------------
+
+@dataclass
+class ParsedFile:
+    """What one input file turned out to be.
+
+    Exactly one of ``record`` (an article), ``catalog`` (a catalogue entry),
+    ``skipped`` (not an article, with the reason) or ``rejected`` (an article
+    that could not be read, with the reason) is set.
+    """
+
+    path: str
+    record: ArticleRecord | None = None
+    catalog: dict | None = None
+    skipped: str | None = None
+    rejected: dict | None = None
+    warnings: list[Warning_] = field(default_factory=list)
+
+
+def _decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        warnings.append(Warning_(path, "not valid UTF-8: undecodable bytes replaced with U+FFFD "
+                                       f"(first at byte {err.start})", line))
+        text = raw.decode("utf-8", errors="replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        warnings.append(Warning_(path, f"{text.count(chr(0))} NUL character(s) removed", line))
+        text = text.replace("\x00", "")
+    return text
+
+
+def _parse_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line = fm.first_line + mark.line if mark is not None else fm.first_line
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if isinstance(err, yaml.constructor.ConstructorError) and "python/" in str(err):
+        problem = "unsafe YAML tag (e.g. !!python/...) refused; nothing was executed"
+    elif isinstance(err, tomllib.TOMLDecodeError):
+        m = re.search(r"line (\d+)", str(err))
+        line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
+        problem = f"invalid TOML: {err}"
+    elif not isinstance(err, yaml.YAMLError):
+        problem = f"invalid front matter: {err}"
+    else:
+        problem = f"invalid YAML: {problem}"
+    return FrontMatterError(path, problem, line)
+
+
+def _looks_like_catalog(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("taxonomy") in ("organization", "topic")
+
+
+def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> ParsedFile:
+    """Read one input file into a :class:`ParsedFile`. Never raises for bad input.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    explicit : bool
+        Whether the user named this file (rather than a folder holding it).
+        A named file without front matter is rejected; one found in a folder
+        is skipped (folders hold READMEs and notes too).
+    fast : bool
+        Use the fast YAML loader when installed.
+    """
+    result = ParsedFile(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as err:
+        result.rejected = {"path": path, "reason": f"cannot read: {err.strerror or err}", "line": None}
+        return result
+    text = _decode(raw, path, result.warnings)
+    try:
+        if not text.strip():
+            raise _Skip("empty file")
+        fm = split_front_matter(text, path)
+        if fm is None:
+            raise _Skip("no front matter: the file does not open with ---, +++ or {")
+        try:
+            if isinstance(fm.handler, YAMLHandler):
+                data, duplicates, bounded = load_yaml(fm.text, fast=fast)
+                for key, line in duplicates:
+                    result.warnings.append(Warning_(path, f"duplicate key {key!r}: the last value is used",
+                                                    fm.first_line + line))
+            else:
+                data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
+        except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as err:
+            raise _parse_error(err, fm, path) from err
+        if data is None:
+            raise FrontMatterError(path, "front matter is empty", fm.first_line)
+        if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            raise FrontMatterError(path, "front matter expands to over "
+                                         f"{MAX_EXPANDED_NODES:,} values through YAML aliases (alias bomb)",
+                                   fm.first_line)
+        if _looks_like_catalog(data):
+            result.catalog = data
+            return result
+        record, warnings = records_from_front_matter(data, path, _KeyLines(fm), canonical_url)
+        result.record = record
+        result.warnings.extend(warnings)
+    except _Skip as skip:
+        if explicit:
+            result.rejected = {"path": path, "reason": skip.reason, "line": None}
+        else:
+            result.skipped = skip.reason
+    except InputError as err:
+        result.rejected = {"path": path, "reason": err.reason, "line": err.line}
+    except (InvalidURLError, RecursionError, TypeError, ValueError) as err:
+        # Shapes no coercion foresaw: still a clear, per-file rejection.
+        result.rejected = {"path": path, "reason": f"unreadable front matter: {err}", "line": None}
+    return result
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def iter_read(files: list[tuple[str, bool]], *, fast: bool = True) -> Iterator[ParsedFile]:
+    """Read files one after another (the single-process path)."""
+    for path, explicit in files:
+        yield read_file(path, explicit, fast=fast)

@@ -1,0 +1,75 @@
+"""The build report: what was read, merged, skipped and rejected, and why.
+
+Every input file ends in exactly one place: an article's ``files``, the
+catalogue files, ``skipped`` (not an article: no front matter, empty) or
+``rejected`` (an article that could not be read), each with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .model import Warning_
+
+__all__ = ["BuildReport"]
+
+
+@dataclass
+class BuildReport:
+    """Counts and lists describing one build. ``as_dict`` gives ``report.json``."""
+
+    inputs: list[str] = field(default_factory=list)
+    files_read: int = 0
+    article_files: int = 0
+    catalog_files: list[str] = field(default_factory=list)
+    ignored_files: int = 0
+    articles: int = 0
+    articles_full: int = 0
+    articles_stub: int = 0
+    providers: int = 0
+    topics: int = 0
+    edges: dict[str, int] = field(default_factory=dict)
+    duplicates_merged: list[dict] = field(default_factory=list)
+    self_links_dropped: int = 0
+    catalog_used: dict[str, int] = field(default_factory=dict)
+    skipped: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["warnings"] = [w.as_dict() for w in self.warnings]
+        d["rejected"] = sorted(self.rejected, key=lambda r: (r["path"], r.get("line") or 0))
+        d["skipped"] = sorted(self.skipped, key=lambda r: r["path"])
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "BuildReport":
+        data = dict(data)
+        data["warnings"] = [Warning_(**w) for w in data.get("warnings", [])]
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        edges = ", ".join(f"{n:,} {k.replace('_', '-')}" for k, n in self.edges.items())
+        lines = [
+            f"files read: {self.files_read:,} ({self.article_files:,} articles, "
+            f"{len(self.catalog_files):,} catalogue, {len(self.skipped):,} skipped, "
+            f"{len(self.rejected):,} rejected)",
+            f"articles: {self.articles:,} ({self.articles_full:,} full, {self.articles_stub:,} stubs); "
+            f"providers: {self.providers:,}; topics: {self.topics:,}",
+            f"edges: {edges}",
+            f"duplicates merged: {len(self.duplicates_merged):,}; warnings: {len(self.warnings):,}",
+        ]
+        for r in self.rejected[:10]:
+            where = f"{r['path']}:{r['line']}" if r.get("line") else r["path"]
+            lines.append(f"rejected: {where}: {r['reason']}")
+        if len(self.rejected) > 10:
+            lines.append(f"... and {len(self.rejected) - 10:,} more rejected (see report.json)")
+        return "\n".join(lines)

@@ -1,0 +1,400 @@
+"""Identity resolution: when are two descriptions the same thing?
+
+* Articles are the same when their canonical URLs are (:func:`canonical_url`),
+  or when one's URL is an AMP alias of the other's.
+* Providers are the same when their lower-cased domains are
+  (:func:`provider_key`); a missing provider is derived from the article URL.
+* Topics are the same when their folded names are (:func:`topic_key`).
+
+Node identifiers depend on nothing but these keys, so the same article gets the
+same id whatever the file order, the file names or the other files in a build.
+
+Merging (:func:`resolve`) is deterministic: records are ranked by
+:func:`_record_rank` (full files before stubs, then the newest date, then
+content) and each field takes the first non-empty value in that order; lists
+(topics, images, related, sources) are unions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from .errors import InvalidURLError
+from .model import Article, ArticleRecord, Image, Provider, ProviderRef, Topic
+
+__all__ = [
+    "TRACKING_PARAMETERS",
+    "canonical_url",
+    "article_id",
+    "provider_key",
+    "provider_id",
+    "topic_key",
+    "topic_id",
+    "Resolution",
+    "resolve",
+]
+
+#: Query parameters that only track a click and never change the article.
+TRACKING_PARAMETERS = frozenset({
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
+    "_ga", "_gl", "ocid", "cmpid", "icid", "ncid", "sr_share", "spm", "ref_src", "ref_url",
+})
+_TRACKING_PREFIXES = ("utm_",)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+# Characters allowed unencoded in an IRI path/query besides ucschar: RFC 3987
+# iunreserved + sub-delims + ":@/?" + "%" (existing escapes are kept).
+_IRI_SAFE = "-._~!$&'()*+,;=:@/?%"
+_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PCT_CASE = re.compile(r"%[0-9a-f]{2}|%[0-9A-F][a-f]|%[a-f][0-9A-F]")
+
+
+_NEEDS_WORK = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]")
+
+
+def _encode(part: str) -> str:
+    """Percent-encode what is not valid in an IRI; keep valid escapes, upper-case them."""
+    if not _NEEDS_WORK.search(part):
+        return part  # the common case: plain ASCII, nothing to do
+    part = _PCT.sub("%25", part)
+    # quote() leaves non-ASCII alone only if we mark it safe; IRIs allow it,
+    # except the private-use and non-character ranges which we encode.
+    out = []
+    for ch in part:
+        o = ord(ch)
+        if o < 0x80:
+            out.append(ch if ch.isalnum() or ch in _IRI_SAFE else quote(ch, safe=""))
+        elif 0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF or (
+            0x10000 <= o <= 0xEFFFD and (o & 0xFFFF) < 0xFFFE
+        ):
+            out.append(ch)
+        else:
+            out.append(quote(ch, safe=""))
+    return _PCT_CASE.sub(lambda m: m.group(0).upper(), "".join(out))
+
+
+def _keep_param(pair: str) -> bool:
+    name = pair.split("=", 1)[0].lower()
+    return bool(pair) and name not in TRACKING_PARAMETERS and not name.startswith(_TRACKING_PREFIXES)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def canonical_url(url: str) -> str:
+    """The canonical form of an article URL, used as its identity.
+
+    Rules, in order: surrounding white space removed; scheme and host
+    lower-cased; ``http`` becomes ``https`` (they are the same article); a
+    trailing dot on the host and the default port removed; the fragment
+    removed; tracking parameters (``utm_*``, ``fbclid``, ``gclid`` and the rest
+    of :data:`TRACKING_PARAMETERS`) removed, other parameters kept in order;
+    an empty path becomes ``/`` and a trailing ``/`` on a longer path is
+    removed; characters not valid in an IRI (spaces, ``<>"{}|\\^`` and
+    controls) are percent-encoded, existing escapes kept with upper-case hex.
+
+    Raises
+    ------
+    InvalidURLError
+        When ``url`` is not an absolute http(s) URL with a host.
+
+    Examples
+    --------
+    >>> canonical_url("HTTP://WWW.Example.com:80/a/b/?utm_source=x&id=1#top")
+    'https://www.example.com/a/b?id=1'
+    >>> canonical_url("https://news.example.com/x.asp?id=1&cat=PR News Wire")
+    'https://news.example.com/x.asp?id=1&cat=PR%20News%20Wire'
+    """
+    if not isinstance(url, str):
+        raise InvalidURLError(f"not a URL: {url!r}")
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as err:
+        raise InvalidURLError(f"not a valid URL: {text[:200]!r} ({err})") from err
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
+    host = parts.hostname.rstrip(".")
+    if any(c in host for c in " <>\"{}|\\^`"):
+        raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
+    netloc = host
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{_encode(userinfo)}@{host}"
+    if port is not None and str(port) not in _DEFAULT_PORTS.values():
+        netloc = f"{netloc}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    query = "&".join(p for p in parts.query.split("&") if _keep_param(p))
+    return urlunsplit(("https", netloc, _encode(path), _encode(query), ""))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def article_id(url: str) -> str:
+    """Node id of the article with canonical URL ``url``.
+
+    >>> article_id("https://www.wired.com/story/x")
+    'article/2ad6e5bc0b9e5b32'
+    """
+    return f"article/{_digest(url)}"
+
+
+def provider_key(domain: str | None, url: str | None = None) -> str | None:
+    """Key of a provider: its domain lower-cased without ``www.``; else the URL's host.
+
+    >>> provider_key("WWW.Wired.com")
+    'wired.com'
+    >>> provider_key(None, "https://blogs.example.org/post")
+    'blogs.example.org'
+    """
+    if domain:
+        d = domain.strip().lower()
+        if "://" in d:
+            d = urlsplit(d).hostname or d
+        d = d.split("/", 1)[0].rstrip(".")
+    elif url:
+        d = (urlsplit(url).hostname or "").rstrip(".")
+    else:
+        return None
+    if d.startswith("www."):
+        d = d[4:]
+    return d or None
+
+
+def provider_id(key: str) -> str:
+    """Node id of the provider with key ``key``.
+
+    >>> provider_id("go.com")
+    'provider/go.com'
+    """
+    return f"provider/{quote(key, safe='.-')}"
+
+
+_FOLD = re.compile(r"[\s_\-]+")
+
+
+def topic_key(name: str) -> str:
+    """Key of a topic: case-folded, runs of spaces, ``-`` and ``_`` as one space.
+
+    >>> topic_key("  Machine-Learning ")
+    'machine learning'
+    """
+    return _FOLD.sub(" ", name.casefold()).strip()
+
+
+def topic_id(key: str) -> str:
+    """Node id of the topic with key ``key``.
+
+    >>> topic_id("computer vision")
+    'topic/computer-vision'
+    """
+    return "topic/" + quote(key.replace(" ", "-"), safe="-")
+
+
+def _most_frequent(counter: Counter) -> str:
+    # Most frequent first; ties broken by the string itself, never by order seen.
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _record_rank(record: ArticleRecord) -> tuple:
+    """Sort key, lower preferred when merging: files before stubs, newest date
+    first, then content (title, excerpt), then the source path."""
+    p = record.published
+    if p is None:
+        age = float("inf")
+    elif isinstance(p, dt.datetime):
+        age = -(p - _EPOCH).total_seconds()
+    else:
+        age = -(dt.datetime(p.year, p.month, p.day, tzinfo=dt.timezone.utc) - _EPOCH).total_seconds()
+    return (record.is_stub, age, record.title or "", record.excerpt or "", record.source)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # The smaller string becomes the root: independent of call order.
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+@dataclass
+class Resolution:
+    """The outcome of :func:`resolve`: entities plus what was merged."""
+
+    articles: dict[str, Article]
+    providers: dict[str, Provider]
+    topics: dict[str, Topic]
+    #: one entry per article described by two or more *files*: url and files.
+    merged: list[dict] = field(default_factory=list)
+    #: related entries that pointed at their own article.
+    self_links: int = 0
+
+
+_FIELDS = ("title", "excerpt", "published", "type", "category", "quality", "heat", "is_published",
+           "removed", "web_url", "original_url", "amp_url", "cdn_amp_url", "featured_content")
+
+
+def resolve(records: Iterable[ArticleRecord]) -> Resolution:
+    """Merge article records (each with its related stubs) into entities.
+
+    Parameters
+    ----------
+    records : iterable of ArticleRecord
+        Full-article records, one per file; their ``related`` stubs are
+        resolved too.
+
+    Returns
+    -------
+    Resolution
+    """
+    full = list(records)
+    everything: list[ArticleRecord] = []
+    for rec in full:
+        everything.append(rec)
+        everything.extend(rec.related)
+
+    # 1. Group URLs: a record's URL and its AMP aliases are one article.
+    uf = _UnionFind()
+    primaries: set[str] = set()
+    alias_only: set[str] = set()
+    for rec in everything:
+        primaries.add(rec.url)
+        uf.find(rec.url)
+        for alias in rec.aliases:
+            alias_only.add(alias)
+            uf.union(rec.url, alias)
+    groups: dict[str, list[ArticleRecord]] = defaultdict(list)
+    for rec in everything:
+        groups[uf.find(rec.url)].append(rec)
+
+    # 2. One canonical URL per group: a primary URL that is nobody's alias,
+    #    smallest first; the rest become aliases.
+    url_of_root: dict[str, str] = {}
+    for root, recs in groups.items():
+        urls = {r.url for r in recs}
+        plain = sorted(urls - alias_only) or sorted(urls)
+        url_of_root[root] = plain[0]
+
+    def article_of(url: str) -> str:
+        return article_id(url_of_root[uf.find(url)])
+
+    provider_names: dict[str, Counter] = defaultdict(Counter)
+    provider_images: dict[str, dict[str, Image]] = defaultdict(dict)
+    topic_spellings: dict[str, Counter] = defaultdict(Counter)
+    related_of: dict[str, dict[str, None]] = defaultdict(dict)
+    self_links = 0
+    for rec in full:
+        src = article_of(rec.url)
+        for stub in rec.related:
+            dst = article_of(stub.url)
+            if dst == src:
+                self_links += 1
+            else:
+                related_of[src][dst] = None
+
+    articles: dict[str, Article] = {}
+    merged: list[dict] = []
+    for root, recs in groups.items():
+        url = url_of_root[root]
+        aid = article_id(url)
+        if len(recs) > 1:
+            recs.sort(key=_record_rank)
+        values = {}
+        for name in _FIELDS:
+            for r in recs:
+                v = getattr(r, name)
+                if v is not None and v != "":
+                    values[name] = v
+                    break
+        topics: dict[str, None] = {}
+        images: dict[str, Image] = {}
+        aliases: set[str] = set()
+        for r in recs:
+            aliases.add(r.url)
+            aliases.update(r.aliases)
+            for t in r.topics:
+                key = topic_key(t)
+                if key:
+                    topic_spellings[key][t] += 1
+                    topics.setdefault(topic_id(key), None)
+            for im in r.images:
+                images.setdefault(im.url, im)
+        aliases.discard(url)
+        # Provider: the best-ranked record that names a domain; else the URL host.
+        pkey = next((provider_key(r.provider.domain) for r in recs if r.provider and r.provider.domain),
+                    None) or provider_key(None, url)
+        names = provider_names[pkey]
+        for r in recs:
+            p = r.provider
+            if p is not None and provider_key(p.domain, url) == pkey:
+                if p.name:
+                    names[p.name] += 1
+                for im in p.images:
+                    provider_images[pkey].setdefault(im.url, im)
+        files = sorted({r.source for r in recs if not r.is_stub})
+        if len(files) > 1:
+            merged.append({"url": url, "id": aid, "files": files})
+        articles[aid] = Article(
+            id=aid,
+            url=url,
+            is_stub=all(r.is_stub for r in recs),
+            aliases=tuple(sorted(aliases)),
+            images=tuple(images.values()),
+            provider_id=provider_id(pkey),
+            topic_ids=tuple(topics),
+            related_ids=tuple(sorted(related_of.get(aid, ()))),
+            sources=tuple(sorted({r.source for r in recs})),
+            files=tuple(files),
+            **values,
+        )
+
+    providers = {}
+    for key, names in provider_names.items():
+        pid = provider_id(key)
+        name = _most_frequent(names) if names else key
+        providers[pid] = Provider(
+            id=pid, domain=key, name=name,
+            alt_names=tuple(sorted(n for n in names if n != name)),
+            images=tuple(provider_images[key].values()),
+        )
+    topics_out = {}
+    for key, spellings in topic_spellings.items():
+        tid = topic_id(key)
+        label = _most_frequent(spellings)
+        topics_out[tid] = Topic(id=tid, key=key, label=label,
+                                alt_labels=tuple(sorted(s for s in spellings if s != label)))
+    merged.sort(key=lambda m: m["url"])
+    return Resolution(
+        articles=dict(sorted(articles.items())),
+        providers=dict(sorted(providers.items())),
+        topics=dict(sorted(topics_out.items())),
+        merged=merged,
+        self_links=self_links,
+    )

@@ -1,0 +1,42 @@
+"""Shared fixtures. The real corpus's location is defined here and only here.
+
+Tests that need the corpus use the ``corpus_dir`` fixture (or one built on it):
+when the corpus is missing they FAIL, never skip, so CI cannot pass without it.
+Override the location with the environment variable ``NEWSGRAPH_CORPUS``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The one place the real corpus's path is defined.
+CORPUS_DIR = Path(os.environ.get("NEWSGRAPH_CORPUS", ROOT.parent / "shared" / "corpus"))
+SEEDS_DIR = ROOT / "seeds"
+BAD_INPUTS = Path(__file__).resolve().parent / "data" / "bad"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not (CORPUS_DIR / "azure" / "news").is_dir():
+        pytest.fail(f"the real corpus is missing at {CORPUS_DIR} (set NEWSGRAPH_CORPUS); "
+                    "corpus tests fail rather than skip", pytrace=False)
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_kg(corpus_dir):
+    """The whole real corpus, built once per test session."""
+    import graph
+
+    return graph.build([corpus_dir])
+
+
+@pytest.fixture(scope="session")
+def seeds_kg():
+    import graph
+
+    return graph.build([SEEDS_DIR])
