@@ -46,6 +46,17 @@ def exporter(name: str, filename: str, target: str, description: str) -> None:
 
 
 exporter("report", "report.json", "graph.export.report:write_report", "build report (JSON)")
+exporter("ttl", "graph.ttl", "graph.export.rdf:write_turtle", "RDF Turtle, prefixed")
+exporter("nt", "graph.nt", "graph.export.rdf:write_ntriples", "RDF N-Triples")
+exporter("jsonld", "graph.jsonld", "graph.export.rdf:write_jsonld", "RDF JSON-LD with a compact @context")
+exporter("trig", "graph.trig", "graph.export.rdf:write_trig", "RDF TriG, one named graph per source file")
+exporter("html", "graph.html", "graph.export.html:write_html", "self-contained interactive graph page")
+exporter("json", "graph.json", "graph.export.nodelink:write_nodelink",
+         "networkx node-link JSON (also what `graph.load` reads back)")
+exporter("graphml", "graph.graphml", "graph.export.graphml:write_graphml", "GraphML (Cytoscape, yEd)")
+exporter("gexf", "graph.gexf", "graph.export.gexf:write_gexf", "GEXF (Gephi)")
+exporter("neo4j", "neo4j", "graph.export.neo4j:write_neo4j",
+         "CSV node and edge files for neo4j-admin database import (a folder)")
 
 #: Every registered format by name.
 EXPORTERS = _REGISTRY
@@ -102,6 +113,8 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         path = folder / exp.filename
         try:
             exp.write(kg, path, **options)
+        except ImportError as err:
+            raise ExportError(f"format {name!r} is not available: {err}") from err
         except OSError as err:
             raise ExportError(f"cannot write {path}: {err.strerror or err}") from err
         written[name] = path
