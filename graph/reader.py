@@ -199,6 +199,9 @@ class _YAMLHandler(YAMLHandler):
 _HANDLERS = [_YAMLHandler(), _TOMLHandler(), JSONHandler()]
 
 
+_TAG = re.compile(r"(?:^|[\s\[{,:-])!")
+
+
 def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int]], bool]:
     """Load YAML safely; return the data, the duplicate keys ``(key, 0-based line)``
     and whether the fast loader (which bounds alias expansion itself) read it.
@@ -211,7 +214,9 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
     yaml.YAMLError
         From PyYAML, when the text is not valid YAML or uses unsafe tags.
     """
-    if fast and yaml_rs is not None:
+    # yaml_rs ignores tags it does not know (it would load a !!python/... tag
+    # as plain data); any explicit tag goes to PyYAML, which refuses unsafe ones.
+    if fast and yaml_rs is not None and ("!" not in text or not _TAG.search(text)):
         try:
             return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
@@ -259,6 +264,33 @@ class FrontMatter:
     first_line: int  # 1-based line of the front matter's first line
 
 
+def _closing_fence(text: str, pos: int, handler: Any) -> re.Match | None:
+    """``handler.FM_BOUNDARY.search(text, pos)``, without scanning every character.
+
+    A multi-line ``^`` regex is tried at each position of a front matter that
+    can be 140 KB long; instead only the line starts that begin with the
+    fence's three characters are tried, with the same regex, in order (the
+    YAML and TOML fences, ``^-{3,}\\s*$`` and ``^\\+{3,}\\s*$``, can start
+    nowhere else), so the first match is the same.
+    """
+    boundary = handler.FM_BOUNDARY
+    fence = getattr(handler, "START_DELIMITER", None)
+    if not isinstance(handler, (_YAMLHandler, _TOMLHandler)) or fence not in ("---", "+++"):
+        return boundary.search(text, pos)
+    if pos == 0 and text.startswith(fence):
+        found = boundary.match(text, 0)
+        if found:
+            return found
+    needle = "\n" + fence
+    at = text.find(needle, max(pos - 1, 0))
+    while at != -1:
+        found = boundary.match(text, at + 1)
+        if found:
+            return found
+        at = text.find(needle, at + 1)
+    return None
+
+
 def split_front_matter(text: str, path: str) -> FrontMatter | None:
     """Find the front matter in ``text``; ``None`` when the file has none.
 
@@ -281,7 +313,7 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
         if end is None:
             raise FrontMatterError(path, "JSON front matter opened at line 1 is never closed", 1)
         return FrontMatter(handler, text[: end.end()], 1)
-    second = boundary.search(text, first.end())
+    second = _closing_fence(text, first.end(), handler)
     if second is None:
         raise FrontMatterError(path, "front matter opened at line 1 is never closed", 1)
     start = first.end()

@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -70,11 +71,13 @@ def _encode(part: str) -> str:
         o = ord(ch)
         if o < 0x80:
             out.append(ch if ch.isalnum() or ch in _IRI_SAFE else quote(ch, safe=""))
-        elif 0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF or (
-            0x10000 <= o <= 0xEFFFD and (o & 0xFFFF) < 0xFFFE
+        elif unicodedata.category(ch)[0] not in "CZ" and (
+            0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF
+            or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFF) < 0xFFFE)
         ):
-            out.append(ch)
+            out.append(ch)  # IRIs allow letters beyond ASCII as they are
         else:
+            # Separators (U+2028, U+202F, ...), controls, private use: encoded.
             out.append(quote(ch, safe=""))
     return _PCT_CASE.sub(lambda m: m.group(0).upper(), "".join(out))
 
@@ -94,8 +97,9 @@ def canonical_url(url: str) -> str:
     removed; tracking parameters (``utm_*``, ``fbclid``, ``gclid`` and the rest
     of :data:`TRACKING_PARAMETERS`) removed, other parameters kept in order;
     an empty path becomes ``/`` and a trailing ``/`` on a longer path is
-    removed; characters not valid in an IRI (spaces, ``<>"{}|\\^`` and
-    controls) are percent-encoded, existing escapes kept with upper-case hex.
+    removed; characters not valid in an IRI (spaces, ``<>"{}|\\^``, controls,
+    and Unicode separators such as U+2028) are percent-encoded, letters beyond
+    ASCII kept as they are, existing escapes kept with upper-case hex.
 
     Raises
     ------

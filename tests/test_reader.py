@@ -1,0 +1,192 @@
+"""Bad and unusual input files: each crafted under tests/data/bad/."""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+import graph
+from graph.reader import read_file, scan
+
+from conftest import BAD_INPUTS
+
+
+def read(name: str, explicit: bool = False):
+    return read_file(str(BAD_INPUTS / name), explicit)
+
+
+def test_every_bad_file_is_accounted_for():
+    kg = graph.build([BAD_INPUTS])
+    report = kg.report
+    accounted = {r["path"] for r in report.rejected} | {s["path"] for s in report.skipped}
+    accounted |= {f for a in kg.articles.values() for f in a.files}
+    assert accounted == {str(p) for p in BAD_INPUTS.iterdir()}
+    assert report.files_read == len(list(BAD_INPUTS.iterdir()))
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("no_front_matter.md", "no front matter"),
+    ("empty.md", "empty file"),
+])
+def test_files_without_front_matter_are_skipped_in_folders_and_rejected_when_named(name, reason):
+    assert reason in read(name).skipped
+    named = read(name, explicit=True)
+    assert named.rejected and reason in named.rejected["reason"]
+
+
+@pytest.mark.parametrize("name, reason, line", [
+    ("malformed_yaml.md", "invalid YAML", 5),           # the unclosed flow list, counted in the file
+    ("list_front_matter.md", "is a list, expected a mapping", 1),
+    ("missing_title.md", "missing title", None),
+    ("missing_url.md", "no usable webUrl or originalUrl", None),
+    ("python_tag.md", "unsafe YAML tag", 2),
+    ("alias_bomb.md", "alias bomb", 2),
+])
+def test_rejected_with_reason_and_line(name, reason, line):
+    parsed = read(name)
+    assert parsed.record is None and parsed.rejected is not None
+    assert reason in parsed.rejected["reason"]
+    assert parsed.rejected["line"] == line
+    assert parsed.rejected["path"].endswith(name)
+
+
+def test_python_tag_executes_nothing(tmp_path):
+    target = Path("/tmp/newsgraph-pwned")
+    target.unlink(missing_ok=True)
+    read("python_tag.md")
+    assert not target.exists()
+
+
+def test_alias_bomb_is_fast_and_bounded():
+    tracemalloc.start()
+    start = time.perf_counter()
+    parsed = read("alias_bomb.md")
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert parsed.rejected
+    assert elapsed < 1.0
+    assert peak < 50 * 2**20
+
+
+@pytest.mark.parametrize("name, field, message, line", [
+    ("wrong_types.md", "quality", "quality should be a whole number", 9),
+    ("wrong_types.md", "heat", "heat should be a whole number", 10),
+    ("wrong_types.md", "is_published", "published should be true or false", 11),
+    ("wrong_types.md", "excerpt", "excerpt should be text", 12),
+    ("bad_date.md", "published", "publishedDateTime is not a date", 9),
+])
+def test_wrong_field_types_warn_and_keep_the_article(name, field, message, line):
+    parsed = read(name)
+    assert parsed.record is not None
+    assert getattr(parsed.record, field) is None
+    hits = [w for w in parsed.warnings if message in w.message]
+    assert hits and hits[0].line == line
+
+
+def test_related_not_a_list_is_ignored_with_a_warning():
+    parsed = read("related_not_list.md")
+    assert parsed.record.related == ()
+    assert any("related should be a list" in w.message and w.line == 9 for w in parsed.warnings)
+
+
+def test_related_items_without_url_are_skipped_with_a_warning():
+    parsed = read("related_without_url.md")
+    assert [s.title for s in parsed.record.related] == ["good stub"]
+    assert any("related item 1 has no usable" in w.message for w in parsed.warnings)
+
+
+def test_latin1_bytes_are_replaced_with_a_warning():
+    parsed = read("latin1.md")
+    assert parsed.record.title == "Caf\ufffd na\ufffdve"
+    assert any("not valid UTF-8" in w.message and w.line == 2 for w in parsed.warnings)
+
+
+def test_bom_and_crlf():
+    raw = (BAD_INPUTS / "bom_crlf.md").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    parsed = read("bom_crlf.md")
+    assert parsed.record.title == "BOM and CRLF \u2014 ok"
+    assert parsed.record.topics == ("Testing",)
+    assert parsed.warnings == []
+
+
+def test_toml_and_json_front_matter():
+    toml = read("toml_front_matter.md").record
+    assert toml.title == "A TOML article" and toml.provider.domain == "example.org"
+    assert toml.published.isoformat() == "2021-06-18T11:00:00+00:00"
+    js = read("json_front_matter.md").record
+    assert js.title == "A JSON article" and js.topics == ("Testing",)
+
+
+def test_duplicate_keys_warn_with_line():
+    parsed = read("duplicate_keys.md")
+    assert parsed.record.title == "Second title"  # YAML's rule: the last one wins
+    assert any("duplicate key 'title'" in w.message and w.line == 9 for w in parsed.warnings)
+
+
+def test_nul_characters_are_removed_with_a_warning():
+    parsed = read("nul.md")
+    assert parsed.record.title == "NULinside"
+    assert any("NUL" in w.message and w.line == 2 for w in parsed.warnings)
+
+
+def test_a_200000_character_title_is_kept_whole(tmp_path):
+    title = "Long " * 40_000
+    f = tmp_path / "long.md"
+    f.write_text(f'---\ntitle: "{title}"\nwebUrl: "https://example.org/long"\n---\n', encoding="utf-8")
+    parsed = read_file(str(f))
+    assert parsed.record.title == title and len(title) == 200_000
+
+
+def test_unclosed_fence(tmp_path):
+    f = tmp_path / "open.md"
+    f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n', encoding="utf-8")
+    parsed = read_file(str(f))
+    assert "never closed" in parsed.rejected["reason"]
+
+
+def test_symlink_loop_and_broken_link_terminate(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.md").write_text('---\ntitle: "One"\nwebUrl: "https://example.org/1"\n---\n')
+    os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
+    os.symlink(tmp_path / "missing.md", tmp_path / "a" / "dangling.md")
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "folder.md" / "two.md").write_text('---\ntitle: "Two"\nwebUrl: "https://example.org/2"\n---\n')
+    found = scan([tmp_path])
+    assert sorted(Path(p).name for p, _ in found.files) == ["one.md", "two.md"]
+    assert any("broken symbolic link" in r["reason"] for r in found.rejected)
+    assert any("already visited" in w.message for w in found.warnings)
+    assert any("folder named like an input file" in w.message for w in found.warnings)
+    kg = graph.build([tmp_path])
+    assert kg.report.articles_full == 2
+
+
+def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
+    f = tmp_path / "secret.md"
+    f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
+    real_open = open
+
+    def deny(path, *args, **kwargs):
+        if str(path) == str(f):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", deny)
+    parsed = read_file(str(f))
+    assert parsed.rejected["reason"] == "cannot read: Permission denied"
+
+
+def test_missing_input_path_is_rejected(tmp_path):
+    kg = graph.build([tmp_path / "nope"])
+    assert kg.report.rejected[0]["reason"] == "no such file or folder"
+
+
+def test_fast_and_pyyaml_loaders_agree_on_crafted_inputs():
+    for path in BAD_INPUTS.iterdir():
+        fast, slow = read_file(str(path), fast=True), read_file(str(path), fast=False)
+        assert (fast.record, fast.rejected, fast.skipped) == (slow.record, slow.rejected, slow.skipped), path

@@ -1,0 +1,183 @@
+"""Identity resolution: canonical URLs rule by rule, keys, merging."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+import graph
+from graph.errors import InvalidURLError
+from graph.resolve import article_id, canonical_url, provider_key, topic_id, topic_key
+
+
+@pytest.mark.parametrize("given, expected", [
+    # scheme and host lower-cased; http and https are the same article
+    ("HTTP://Example.COM/Path", "https://example.com/Path"),
+    ("http://example.com/a", "https://example.com/a"),
+    # no fragment
+    ("https://example.com/a#section-2", "https://example.com/a"),
+    # tracking parameters removed, others kept in order
+    ("https://example.com/a?utm_source=tw&b=2&utm_medium=x&a=1", "https://example.com/a?b=2&a=1"),
+    ("https://example.com/a?fbclid=XYZ", "https://example.com/a"),
+    ("https://example.com/a?gclid=1&id=7", "https://example.com/a?id=7"),
+    # default port removed, other ports kept
+    ("https://example.com:443/a", "https://example.com/a"),
+    ("http://example.com:80/a", "https://example.com/a"),
+    ("https://example.com:8443/a", "https://example.com:8443/a"),
+    # one trailing-slash form
+    ("https://example.com/a/", "https://example.com/a"),
+    ("https://example.com", "https://example.com/"),
+    ("https://example.com/", "https://example.com/"),
+    # characters not valid in an IRI percent-encoded, escapes kept (upper-cased)
+    ("https://e.com/x.asp?id=1&cat=PR News Wire", "https://e.com/x.asp?id=1&cat=PR%20News%20Wire"),
+    ("https://e.com/a%2fb", "https://e.com/a%2Fb"),
+    ("https://e.com/<b>|{c}", "https://e.com/%3Cb%3E%7C%7Bc%7D"),
+    ("https://e.com/100%", "https://e.com/100%25"),
+    ("https://e.com/caf\u00e9", "https://e.com/caf\u00e9"),
+    ("https://e.com/a\u2028b", "https://e.com/a%E2%80%A8b"),
+    # surrounding white space, trailing dot on the host
+    ("  https://example.com./a  ", "https://example.com/a"),
+])
+def test_canonical_url_rules(given, expected):
+    assert canonical_url(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "not a url", "ftp://example.com/x", "https:///nohost", "javascript:alert(1)",
+                                 "https://exa mple.com/", "https://example.com:99999/"])
+def test_invalid_urls_raise(bad):
+    with pytest.raises(InvalidURLError):
+        canonical_url(bad)
+
+
+def test_canonical_url_is_idempotent_on_the_corpus(corpus_kg):
+    for a in corpus_kg.articles.values():
+        assert canonical_url(a.url) == a.url
+
+
+def test_keys():
+    assert provider_key("WWW.Go.com") == "go.com"
+    assert provider_key(None, "https://abcnews.go.com/x") == "abcnews.go.com"
+    assert topic_key("Computer   Vision") == topic_key("computer-vision") == "computer vision"
+    assert topic_id(topic_key("C++")) == "topic/c%2B%2B"
+    assert article_id("https://a.com/") != article_id("https://a.com/x")
+
+
+def write(folder: Path, name: str, **fields) -> Path:
+    lines = ["---"]
+    for key, value in fields.items():
+        lines.append(f"{key}: {value}")
+    lines.append("---")
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+RELATED = """
+  - title: "Stub B"
+    webUrl: "https://site-b.com/b?utm_source=feed"
+    publishedDateTime: 2021-01-02T00:00:00Z
+    provider:
+      name: Site B
+      domain: site-b.com
+  - title: "Self"
+    webUrl: "http://site-a.com/a/"
+    provider:
+      name: Site A
+      domain: site-a.com"""
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    write(d, "a.md", title='"Article A"', webUrl='"https://site-a.com/a"', topics="[AI, Machine Learning]",
+          provider="{name: Site A, domain: site-a.com}", related=RELATED,
+          publishedDateTime="2021-01-01T10:00:00Z", quality=5)
+    # The same article as A, later, in another file: merged.
+    write(d, "a-again.md", title='"Article A (updated)"', webUrl='"http://SITE-A.com/a#x"',
+          topics="[ai, Cloud]", provider="{name: SITE A, domain: www.site-a.com}",
+          publishedDateTime="2021-01-03T10:00:00Z")
+    # B as a full article: the stub in A is this article, never a second node.
+    write(d, "b.md", title='"Article B"', webUrl='"https://site-b.com/b"', topics="machine-learning",
+          provider="{name: Site B, domain: site-b.com}", ampWebUrl='"https://site-b.com/b/amp"')
+    # C names B's AMP URL as its webUrl: the same article again.
+    write(d, "c.md", title='"Article B, AMP"', webUrl='"https://site-b.com/b/amp"')
+    # D has no provider: derived from the URL host.
+    write(d, "d.md", title='"Article D"', webUrl='"https://www.news.example/d"', topics='"ABC News"')
+    return d
+
+
+def test_merging_rules(small_corpus):
+    kg = graph.build([small_corpus])
+    urls = sorted(a.url for a in kg.articles.values())
+    assert urls == ["https://site-a.com/a", "https://site-b.com/b", "https://www.news.example/d"]
+    a = kg.article_by_url("http://site-a.com/a")
+    # Newest full record wins fields; topics are unioned in rank order.
+    assert a.title == "Article A (updated)"
+    assert a.quality == 5  # only the older file has it
+    assert [kg.topics[t].key for t in a.topic_ids] == ["ai", "cloud", "machine learning"]
+    assert len(a.files) == 2 and kg.report.duplicates_merged[0]["files"] == sorted(a.files)
+    # Related: the stub is B itself; the self-link adds no edge.
+    b = kg.article_by_url("https://site-b.com/b")
+    assert a.related_ids == (b.id,) and not b.is_stub
+    assert kg.report.self_links_dropped == 1
+    assert kg.article_by_url("https://site-b.com/b/amp") is b
+    assert len([f for f in b.files]) == 2  # b.md and c.md
+    # Providers keyed by domain; most frequent spelling, variants kept.
+    site_a = kg.providers["provider/site-a.com"]
+    assert site_a.name == "Site A" and site_a.alt_names == ("SITE A",)
+    d = kg.article_by_url("https://www.news.example/d")
+    assert d.provider_id == "provider/news.example"
+    # Topics keyed by folded name, displayed with the most frequent spelling.
+    ml = kg.topics["topic/machine-learning"]
+    assert ml.label == "Machine Learning" or ml.label == "machine-learning"
+    assert set(ml.alt_labels) | {ml.label} == {"Machine Learning", "machine-learning"}
+    assert kg.topics["topic/ai"].label == "AI" and kg.topics["topic/ai"].alt_labels == ("ai",)
+
+
+def _snapshot(kg):
+    nodes = {n: dict(d) for n, d in kg.nx.nodes(data=True)}
+    for d in nodes.values():
+        d.pop("sources", None)
+        d.pop("files", None)
+        d.pop("catalog", None)
+    return nodes, sorted(kg.edges())
+
+
+def test_ids_do_not_depend_on_file_order_or_names(small_corpus, tmp_path):
+    first = graph.build([small_corpus])
+    # Same files, other names, other order, other folders, extra unrelated files.
+    other = tmp_path / "other"
+    other.mkdir()
+    files = sorted(small_corpus.iterdir())
+    random.Random(7).shuffle(files)
+    for i, f in enumerate(files):
+        sub = other / f"sub{i % 2}"
+        sub.mkdir(exist_ok=True)
+        shutil.copy(f, sub / f"zz-{len(files) - i}-{f.name}")
+    write(other, "extra.md", title='"Unrelated"', webUrl='"https://elsewhere.org/x"')
+    second = graph.build([other])
+    n1, e1 = _snapshot(first)
+    n2, e2 = _snapshot(second)
+    extra = second.article_by_url("https://elsewhere.org/x").id
+    n2.pop(extra)
+    n2.pop("provider/elsewhere.org")
+    e2 = [e for e in e2 if e[0] != extra]
+    assert n1 == n2 and e1 == e2
+
+
+def test_corpus_determinism_across_file_order(corpus_dir, corpus_kg):
+    # The corpus given folder by folder, in reverse order, read by a process pool.
+    parts = sorted([corpus_dir / "powerapps", corpus_dir / "azure", corpus_dir / "seed"], reverse=True)
+    again = graph.build(parts, jobs=2)
+    assert list(again.articles) == list(corpus_kg.articles)
+    assert sorted(again.edges()) == sorted(corpus_kg.edges())
+    assert [again.articles[k] for k in again.articles] == [corpus_kg.articles[k] for k in corpus_kg.articles]
+
+
+def test_empty_input_gives_an_empty_graph(tmp_path):
+    kg = graph.build([tmp_path])
+    assert kg.nx.number_of_nodes() == 0 and kg.report.articles == 0
