@@ -1,0 +1,137 @@
+"""The command line, through click's runner and once as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import cli
+
+from conftest import BAD_INPUTS, ROOT, SEEDS_DIR
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
+@pytest.mark.parametrize("path, cmd", list(_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help(path, cmd):
+    assert cmd.help and len(cmd.help.strip()) > 20, f"`newsgraph {' '.join(path)}` has no help text"
+    for param in cmd.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"option {param.opts} of `newsgraph {' '.join(path)}` has no help"
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_build_writes_report_and_summary(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-f", "report"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    files = [p for p in SEEDS_DIR.rglob("*") if p.suffix in (".md", ".txt")]
+    assert report["files_read"] == len(files)
+    assert report["rejected"] == []
+    assert f"{report['articles']:,} ({report['articles_full']:,} full" in result.output
+
+
+def test_strict_fails_on_rejected_files_and_names_them(tmp_path):
+    runner = CliRunner()
+    lenient = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "a"), "-f", "report"])
+    assert lenient.exit_code == 0
+    assert "missing_title.md: missing title" in lenient.output
+    strict = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "b"), "-f", "report", "--strict"])
+    assert strict.exit_code == 1
+    assert "rejected (--strict)" in strict.output
+    assert "Traceback" not in strict.output
+    assert (tmp_path / "b" / "report.json").exists()  # the report is written all the same
+
+
+def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
+    runner = CliRunner()
+    verbose = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "report", "-vv"])
+    assert "warning: " in verbose.output and "wrong_types.md:9" in verbose.output
+    assert "skipped: " in verbose.output
+    quiet = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "report", "-q"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_unknown_format_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "nope"])
+    assert result.exit_code == 1
+    assert "unknown format(s): nope" in result.output and "Traceback" not in result.output
+
+
+def test_real_subprocess_python_m_graph(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR / "000_661d67e696f09288.txt"),
+                           "-o", str(out), "-f", "report"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # the summary goes to stderr; nothing when piped but that
+    report = json.loads((out / "report.json").read_text())
+    assert report["articles_full"] == 1 and report["articles_stub"] == 2
+    assert "\x1b[" not in proc.stderr  # no progress bar or colour when not a terminal
+
+
+def test_console_script_is_installed():
+    proc = subprocess.run(["newsgraph", "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "newsgraph" in proc.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path),
+                             "-f", "report", "-j", "1"], stdout=subprocess.PIPE, stderr=slave,
+                            stdin=subprocess.DEVNULL, cwd=ROOT)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"reading" in seen and b"\x1b[" in seen  # the bar, drawn with terminal codes
+    assert b"files read:" in seen
+
+
+def test_catalog_option(tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.md").write_text('---\ntitle: "A"\nwebUrl: "https://abcnews.go.com/a"\n'
+                               'provider: {name: abc, domain: go.com}\ntopics: [Space]\n---\n')
+    cat = tmp_path / "elsewhere"
+    (cat / "organizations").mkdir(parents=True)
+    (cat / "topics").mkdir()
+    (cat / "organizations" / "go.com.md").write_text("---\ntaxonomy: organization\nname: ABC News\n"
+                                                    "domain: go.com\n---\n")
+    (cat / "topics" / "space.yaml").write_text("taxonomy: topic\nname: Space\nkeywords: [nasa]\n"
+                                               "hashtags: ['#space']\n")
+    import graph
+
+    plain = graph.build([news])
+    assert plain.providers["provider/go.com"].name == "abc"
+    enriched = graph.build([news], catalogs=[cat])
+    go = enriched.providers["provider/go.com"]
+    assert go.name == "ABC News" and go.alt_names == ("abc",)
+    assert enriched.topics["topic/space"].keywords == ("nasa",)
+    assert enriched.report.catalog_used == {"providers": 1, "topics": 1}
+    result = CliRunner().invoke(cli, ["build", str(news), "--catalog", str(cat), "-o", str(tmp_path / "o"),
+                                      "-f", "report"])
+    assert result.exit_code == 0, result.output
