@@ -147,8 +147,12 @@ def _digest(text: str) -> str:
 def article_id(url: str) -> str:
     """Node id of the article with canonical URL ``url``.
 
-    >>> article_id("https://www.wired.com/story/x")
-    'article/2ad6e5bc0b9e5b32'
+    The id is the first 16 hex digits of the URL's SHA-256:
+
+    >>> import hashlib
+    >>> url = "https://www.wired.com/story/x"
+    >>> article_id(url) == "article/" + hashlib.sha256(url.encode()).hexdigest()[:16]
+    True
     """
     return f"article/{_digest(url)}"
 
