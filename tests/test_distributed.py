@@ -1,0 +1,119 @@
+"""Distributed read stage: a real Dask ``LocalCluster`` of 2 worker processes on loopback.
+
+The expectation is the single-process build of the same input: every export
+must be byte-identical.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from distributed import LocalCluster
+
+import graph
+from graph.cli import cli
+from graph.distributed import DistributedError, chunked, dask_reader
+from graph.export import EXPORTERS, write_exports
+from graph.reader import scan
+from graph.serve import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+def _available_formats() -> list[str]:
+    """Every registered format whose writer module exists in this checkout."""
+    names = []
+    for name, exporter in sorted(EXPORTERS.items()):
+        try:
+            importlib.import_module(exporter.target.split(":")[0])
+        except ImportError:
+            continue
+        names.append(name)
+    return names
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """The exported files by relative path (hidden ones, such as the build cache, are not exports)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host=LOOPBACK,
+                      dashboard_address=f"{LOOPBACK}:0", silence_logs=40) as local:
+        yield local
+
+
+@pytest.mark.corpus
+def test_corpus_on_the_cluster_is_byte_identical(corpus_dir, corpus_kg, cluster, tmp_path):
+    with dask_reader(scheduler=cluster.scheduler_address) as reader:
+        kg = graph.build([corpus_dir], reader=reader)
+    expected_tasks = len(chunked(scan([corpus_dir]).files, 2))
+    assert cluster.scheduler.task_prefixes["read_chunk"].state_counts["memory"] >= expected_tasks, \
+        "the files were read on the cluster"
+    formats = ["report", "nt", "json"]
+    write_exports(corpus_kg, tmp_path / "single", formats)
+    write_exports(kg, tmp_path / "dask", formats)
+    single, dask = _files(tmp_path / "single"), _files(tmp_path / "dask")
+    assert sorted(single) == ["graph.json", "graph.nt", "report.json"]
+    assert dask == single
+
+
+def test_cli_scheduler_option_is_byte_identical(cluster, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    chosen = _available_formats()
+    assert {"report", "nt"} <= set(chosen)
+    formats = ",".join(chosen)
+    single = CliRunner().invoke(cli, ["build", "seeds", "-j", "1", "-q", "-f", formats, "-o", str(tmp_path / "a")])
+    assert single.exit_code == 0, single.output
+    dask = CliRunner().invoke(cli, ["build", "seeds", "--scheduler", cluster.scheduler_address, "-q",
+                                    "-f", formats, "-o", str(tmp_path / "b")])
+    assert dask.exit_code == 0, dask.output
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert {name.split("/")[0] for name in a} == {EXPORTERS[f].filename for f in chosen}
+    assert a == b
+
+
+def test_cli_workers_option_is_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    single = CliRunner().invoke(cli, ["build", "seeds", "-q", "-f", "report,nt", "-o", str(tmp_path / "a")])
+    dask = CliRunner().invoke(cli, ["build", "seeds", "--workers", "2", "-q", "-f", "report,nt",
+                                    "-o", str(tmp_path / "b")])
+    assert (single.exit_code, dask.exit_code) == (0, 0), dask.output
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+def test_unreachable_scheduler_gives_a_clear_error():
+    address = f"tcp://{LOOPBACK}:{free_port()}"
+    with pytest.raises(DistributedError, match=f"cannot reach the Dask scheduler at {address}"):
+        with dask_reader(scheduler=address, timeout=2):
+            pass
+
+
+def test_workers_must_see_the_inputs(cluster):
+    missing = "/nonexistent-newsgraph-input"
+    with dask_reader(scheduler=cluster.scheduler_address) as reader:
+        with pytest.raises(DistributedError,
+                           match=f"cannot see {missing}; every worker must see the inputs at the same path"):
+            list(reader([(f"{missing}/a.md", True)], True, None))
+
+
+def test_missing_dask_gives_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    result = CliRunner().invoke(cli, ["build", str(ROOT / "seeds"), "--workers", "2", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Error: a distributed build needs Dask: pip install 'newsgraph[dask]'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_scheduler_and_workers_are_exclusive(tmp_path):
+    result = CliRunner().invoke(cli, ["build", str(ROOT / "seeds"), "--workers", "2",
+                                      "--scheduler", "tcp://127.0.0.1:8786", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "give either --scheduler or --workers, not both" in result.output

@@ -1,0 +1,314 @@
+"""``newsgraph serve``: a real Oxigraph SPARQL endpoint on loopback, queried over HTTP.
+
+Answers are checked against expectations computed another way: counting the
+N-Triples lines as text, the KnowledgeGraph's own entity counts, and the same
+SPARQL run locally by rdflib on the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import psutil
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from graph.cli import cli
+from graph.export import write_exports
+from graph.namespaces import PREFIXES as NAMESPACES
+from graph.query import example_queries
+from graph.serve import ServeError, SparqlServer, prepare_store
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+PREFIXES = "PREFIX schema: <https://schema.org/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+
+
+# -- helpers shared with test_push.py ----------------------------------------------------------
+
+def http_select(query_url: str, query: str) -> list[dict[str, str]]:
+    """SPARQL SELECT over HTTP GET (SPARQL 1.1 Protocol), written independently of graph.serve."""
+    url = query_url + "?" + urllib.parse.urlencode({"query": query})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        data = json.load(response)
+    return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
+
+
+def http_count(query_url: str, graph: str | None = None) -> int:
+    pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+    return int(http_select(query_url, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")[0]["n"])
+
+
+def http_status(url: str, body: bytes, content_type: str, method: str = "POST") -> int:
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def nt_lines(path: Path) -> set[str]:
+    """The distinct triples of an N-Triples file, as text lines (an independent count)."""
+    with open(path, encoding="utf-8") as fh:
+        return {line.strip() for line in fh if line.strip() and not line.startswith("#")}
+
+
+def write_nt(kg, folder: Path) -> Path:
+    write_exports(kg, folder, ["nt"])
+    return folder
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((LOOPBACK, port)) == 0
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seeds_nt(seeds_kg, tmp_path_factory) -> Path:
+    return write_nt(seeds_kg, tmp_path_factory.mktemp("seeds-exports"))
+
+
+@pytest.fixture(scope="module")
+def seeds_rdflib(seeds_nt) -> rdflib.Graph:
+    local = rdflib.Graph()
+    local.parse(seeds_nt / "graph.nt", format="nt")
+    return local
+
+
+@pytest.fixture(scope="module")
+def seeds_server(seeds_nt):
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
+        yield server
+
+
+# -- tests -------------------------------------------------------------------------------------
+
+@pytest.mark.corpus
+def test_corpus_endpoint_matches_file_and_graph(corpus_kg, tmp_path):
+    exports = write_nt(corpus_kg, tmp_path / "exports")
+    lines = nt_lines(exports / "graph.nt")
+    by_predicate = Counter(line.split(" ", 2)[1].strip("<>") for line in lines)
+    store = prepare_store(exports)
+    assert store == exports / "sparql-store"
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:
+        assert http_count(server.query_url) == len(lines)
+        rows = http_select(server.query_url, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+        assert {r["p"]: int(r["n"]) for r in rows} == dict(by_predicate)
+
+        def count(query: str) -> int:
+            return int(http_select(server.query_url, PREFIXES + query)[0]["n"])
+
+        assert count("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a schema:url ?u }") == len(corpus_kg.articles)
+        assert count("SELECT (COUNT(*) AS ?n) WHERE { ?p a schema:Organization }") == len(corpus_kg.providers)
+        assert count("SELECT (COUNT(*) AS ?n) WHERE { ?t a skos:Concept }") == len(corpus_kg.topics)
+        assert count("SELECT (COUNT(*) AS ?n) WHERE { ?a schema:publisher ?p }") == \
+            sum(1 for a in corpus_kg.articles.values() if a.provider_id)
+
+
+def _rows(rows) -> Counter:
+    return Counter(tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p",
+    PREFIXES + "SELECT ?name (COUNT(?a) AS ?n) WHERE { ?a schema:publisher ?p . ?p schema:name ?name } "
+               "GROUP BY ?name",
+    PREFIXES + 'SELECT ?a ?h WHERE { ?a schema:headline ?h FILTER(CONTAINS(LCASE(STR(?h)), "azure")) }',
+    PREFIXES + "SELECT ?t ?label (COUNT(?a) AS ?n) WHERE { ?a schema:about ?t . ?t skos:prefLabel ?label } "
+               "GROUP BY ?t ?label",
+], ids=["predicates", "articles-per-provider", "headline-filter", "articles-per-topic"])
+def test_http_answers_equal_local_rdflib_answers(seeds_rdflib, seeds_server, query):
+    expected = _rows({str(k): v for k, v in row.asdict().items()} for row in seeds_rdflib.query(query))
+    assert expected, "the query should match something in seeds/"
+    assert _rows(http_select(seeds_server.query_url, query)) == expected
+
+
+@pytest.mark.parametrize("name", sorted(example_queries()))
+def test_http_answers_equal_the_cli_local_query(seeds_nt, seeds_server, name):
+    """Every shipped example query: `newsgraph query` on the file vs the endpoint over HTTP."""
+    local = CliRunner().invoke(cli, ["query", name, "-d", str(seeds_nt / "graph.nt"), "-f", "json"])
+    assert local.exit_code == 0, local.output
+    expected = Counter(tuple(sorted((k, v["value"]) for k, v in row.items()))
+                       for row in json.loads(local.output)["results"]["bindings"])
+    assert expected, f"example {name!r} should match something in seeds/"
+    prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in NAMESPACES.items())
+    remote = http_select(seeds_server.query_url, prefixes + example_queries()[name].text)
+    assert Counter(tuple(sorted(row.items())) for row in remote) == expected
+
+
+def test_updates_are_refused_by_default(seeds_nt, seeds_server):
+    before = http_count(seeds_server.query_url)
+    assert before == len(nt_lines(seeds_nt / "graph.nt"))
+    update = b"INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }"
+    assert http_status(seeds_server.update_url, update, "application/sparql-update") == 403
+    triple = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+    assert http_status(seeds_server.store_url + "?default", triple, "application/n-triples", "PUT") == 403
+    assert http_count(seeds_server.query_url) == before
+
+
+def test_allow_update_accepts_updates(seeds_nt, tmp_path):
+    # The same update as above succeeds here: the refusal is the read-only mode, not a bad request.
+    store = prepare_store(seeds_nt, tmp_path / "rw-store")
+    with SparqlServer(store, host=LOOPBACK, port=0, allow_update=True) as server:
+        before = http_count(server.query_url)
+        update = b"INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }"
+        assert http_status(server.update_url, update, "application/sparql-update") in (200, 204)
+        assert http_count(server.query_url) == before + 1
+
+
+@pytest.mark.parametrize("cors", [False, True])
+def test_cors_only_when_asked(seeds_nt, cors):
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0, cors=cors) as server:
+        query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+        request = urllib.request.Request(f"{server.query_url}?{query}", headers={
+            "Origin": "https://yasgui.example", "Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert json.load(response)["boolean"] is True
+            allowed = response.headers.get("Access-Control-Allow-Origin")
+    assert (allowed is not None) == cors
+
+
+def test_store_is_reused_until_the_file_changes(seeds_nt, tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    nt = exports / "graph.nt"
+    nt.write_bytes((seeds_nt / "graph.nt").read_bytes())
+    store = prepare_store(exports)
+    marker = store / "newsgraph-store.json"
+    stamp = (store.stat().st_ino, marker.stat().st_mtime_ns)
+    assert prepare_store(exports) == store
+    assert (store.stat().st_ino, marker.stat().st_mtime_ns) == stamp, "an unchanged file must not reload"
+    with open(nt, "a", encoding="utf-8") as fh:
+        fh.write("<http://example.org/added> <http://example.org/p> \"new\" .\n")
+    prepare_store(exports)
+    assert store.stat().st_ino != stamp[0]
+    assert not [p for p in exports.iterdir() if p.name.startswith(".")], "no temporary folders left"
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:
+        assert http_count(server.query_url) == len(nt_lines(nt))
+
+
+def test_an_unrelated_folder_is_never_replaced(seeds_nt, tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "todo.txt").write_text("keep me", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--store", str(precious)])
+    assert result.exit_code == 1
+    assert f"Error: {precious}: exists and is not a store made by newsgraph serve" in result.output
+    assert (precious / "todo.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_busy_port_gives_a_clear_message(seeds_nt):
+    with socket.socket() as busy:
+        busy.bind((LOOPBACK, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ServeError, match=f"port {port} on {LOOPBACK} is already in use"):
+            SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=port).start()
+        result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Error: port {port} on {LOOPBACK} is already in use" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_oxigraph_gives_a_clear_message(seeds_nt, tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1
+    assert "Error: the 'oxigraph' command was not found: install it with `pip install oxigraph`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_rdf_gives_a_clear_message(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"Error: {tmp_path}: no graph.nt or graph.ttl in this folder" in result.output
+    assert "newsgraph build -f nt" in result.output
+
+
+def test_invalid_rdf_names_the_file(tmp_path):
+    bad = tmp_path / "graph.nt"
+    bad.write_text('<http://example.org/s> <http://example.org/p> "unterminated .\n', encoding="utf-8")
+    with pytest.raises(ServeError, match=re.escape(f"{bad}: oxigraph could not load it")):
+        prepare_store(tmp_path)
+    assert not (tmp_path / "sparql-store").exists()
+
+
+def _start_cli_server(source: Path, stderr) -> tuple[subprocess.Popen, str, list[str]]:
+    # Its own process group, like a shell job: Ctrl-C can be sent to the group without hitting pytest.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graph", "serve", str(source), "--host", LOOPBACK, "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Press Ctrl-C"):
+            match = re.match(r"SPARQL endpoint: (http://\S+/query) \(read-only; ([\d,]+) triples\)", lines[0])
+            assert match, lines
+            return process, match.group(1), lines
+    process.kill()
+    process.wait()
+    pytest.fail("newsgraph serve did not start: " + "\n".join(lines))
+
+
+def _ctrl_c(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal does: the CLI and its server both get it
+
+
+@pytest.mark.parametrize("stop", [
+    lambda p: p.send_signal(signal.SIGINT),  # to the CLI only: it must stop its server itself
+    lambda p: p.send_signal(signal.SIGTERM),
+    _ctrl_c,
+], ids=["sigint-to-cli", "sigterm-to-cli", "ctrl-c-in-terminal"])
+def test_cli_serves_until_stopped_and_keeps_the_store(seeds_nt, tmp_path, stop):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "graph.nt").write_bytes((seeds_nt / "graph.nt").read_bytes())
+    expected = len(nt_lines(exports / "graph.nt"))
+    for run in range(2):  # the second run reuses the store the first one left
+        with open(tmp_path / f"stderr-{run}.txt", "w+", encoding="utf-8") as stderr:
+            process, query_url, lines = _start_cli_server(exports, stderr)
+            try:
+                port = urllib.parse.urlsplit(query_url).port
+                assert f"{expected:,} triples" in lines[0]
+                assert any(line.startswith(f"curl -s {query_url}") for line in lines)
+                assert http_count(query_url) == expected
+                children = psutil.Process(process.pid).children(recursive=True)
+                assert [c.name() for c in children] == ["oxigraph"]
+                if run == 1:
+                    assert marker_stamp == (exports / "sparql-store" / "newsgraph-store.json").stat().st_mtime_ns
+                stop(process)
+                assert process.wait(60) == 0
+            finally:
+                if process.poll() is None:  # only when an assertion failed: stop what we started
+                    for child in psutil.Process(process.pid).children(recursive=True):
+                        child.kill()
+                    process.kill()
+                    process.wait()
+            stderr.seek(0)
+            assert f"stopped; the store {exports / 'sparql-store'} is kept" in stderr.read()
+            assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+            assert not port_open(port)
+            marker_stamp = (exports / "sparql-store" / "newsgraph-store.json").stat().st_mtime_ns
