@@ -14,7 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked for
+    import networkx as nx
 
 from .catalog import Catalog, enrich, find_catalogs, load_catalog
 from .model import EDGE_KINDS, Article, Image, Provider, Topic
@@ -143,6 +146,8 @@ def topic_attributes(t: Topic) -> dict[str, Any]:
 
 def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     """The knowledge graph as a networkx ``MultiDiGraph``; see :attr:`KnowledgeGraph.nx`."""
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     g.add_nodes_from((p.id, provider_attributes(p)) for p in kg.providers.values())
     g.add_nodes_from((t.id, topic_attributes(t)) for t in kg.topics.values())
@@ -151,8 +156,12 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     return g
 
 
-def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> list[ParsedFile]:
-    return [read_file(p, e, fast=fast) for p, e in chunk]
+def _read_chunk(chunk: list[tuple[str, bool]], fast: bool):
+    from .cache import pack
+
+    # Packed: each distinct related stub is pickled once per chunk, not once
+    # per copy (most of the cost of sending results back to the parent).
+    return pack([read_file(p, e, fast=fast) for p, e in chunk])
 
 
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
@@ -166,10 +175,14 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
         return
     size = max(16, min(256, total // (jobs * 8) or 1))
     chunks = [files[i:i + size] for i in range(0, total, size)]
+    from .cache import unpack
+
     done = 0
+    shared: dict[tuple, tuple] = {}  # equal stubs from different chunks share their values
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map() keeps input order, so the result never depends on scheduling.
-        for parsed in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
+        for packed in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
+            parsed = unpack(packed, shared)
             yield from parsed
             done += len(parsed)
             if progress:
@@ -184,6 +197,8 @@ def build(
     jobs: int | None = 1,
     fast_yaml: bool = True,
     progress: ProgressCallback | None = None,
+    reader: Callable[[list[tuple[str, bool]], bool, ProgressCallback | None], Iterable[ParsedFile]] | None = None,
+    cache_dir: str | os.PathLike | None = None,
 ) -> KnowledgeGraph:
     """Read articles under ``paths`` and build the resolved knowledge graph.
 
@@ -201,6 +216,15 @@ def build(
         Use the fast YAML loader when installed.
     progress : callable, optional
         ``progress(done, total)`` while files are read.
+    reader : callable, optional
+        ``reader(files, fast_yaml, progress)`` reading the ``(path, explicit)``
+        files into :class:`~graph.reader.ParsedFile` objects in input order,
+        instead of the built-in reader (``jobs`` is then ignored); e.g.
+        :func:`graph.distributed.dask_reader`.
+    cache_dir : path, optional
+        Folder of the incremental-build cache (:mod:`graph.cache`): only files
+        whose content changed since the last build with the same folder are
+        parsed again; the result is the same as without it.
 
     Returns
     -------
@@ -226,12 +250,35 @@ def build(
 
     catalog = Catalog()
     folders = list(catalogs or ()) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
-    for folder in dict.fromkeys(os.fspath(f) for f in folders):
+    # Sorted, so which catalogue wins a field never depends on the input order.
+    for folder in sorted(set(os.fspath(f) for f in folders)):
         load_catalog(folder, catalog)
     catalog_paths = set(catalog.files)
 
+    snapshot = None
+    if cache_dir is not None:
+        from .cache import GraphSnapshot
+
+        # Everything besides the files' contents that the graph depends on.
+        context = (paths, [os.fspath(c) for c in catalogs or ()], detect_catalogs, report.rejected,
+                   report.warnings, report.ignored_files, catalog)
+        snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context)
+        unchanged = snapshot.load()
+        if unchanged is not None:
+            if progress:
+                progress(len(found.files), len(found.files))
+            return unchanged  # type: ignore[return-value]
+
     records = []
-    for parsed in _read_all(found.files, jobs, fast_yaml, progress):
+    if reader is None:
+        def reader(files, fast, progress):  # noqa: E306 - the built-in reader
+            return _read_all(files, jobs, fast, progress)
+    if cache_dir is not None:
+        from .cache import cached_reader
+
+        reader = cached_reader(cache_dir, reader)
+    parsed_files = reader(found.files, fast_yaml, progress)
+    for parsed in parsed_files:
         report.files_read += 1
         report.warnings.extend(parsed.warnings)
         if parsed.rejected:
@@ -260,4 +307,6 @@ def build(
     report.duplicates_merged = res.merged
     report.self_links_dropped = res.self_links
     report.warnings.sort(key=lambda w: (w.path, w.line or 0, w.message))
+    if snapshot is not None:
+        snapshot.save(kg)
     return kg

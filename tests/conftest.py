@@ -40,3 +40,21 @@ def seeds_kg():
     import graph
 
     return graph.build([SEEDS_DIR])
+
+
+@pytest.fixture(scope="session")
+def corpus_rdf(corpus_kg, tmp_path_factory) -> Path:
+    """A folder with the real corpus's RDF exports (graph.ttl, .nt, .jsonld, .trig), written once."""
+    from graph.export import write_exports
+
+    folder = tmp_path_factory.mktemp("corpus-rdf")
+    write_exports(corpus_kg, folder, ["ttl", "nt", "jsonld", "trig"])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_rdflib(corpus_rdf):
+    """The real corpus's N-Triples export parsed by rdflib's own parser (slow: once per session)."""
+    import rdflib
+
+    return rdflib.Graph().parse(corpus_rdf / "graph.nt", format="nt")

@@ -1,0 +1,194 @@
+"""RDF namespaces and IRI minting, in one place.
+
+Two kinds of IRI appear in newsgraph's RDF:
+
+* **vocabulary terms** (classes and properties) come from established
+  vocabularies (schema.org, SKOS, Dublin Core terms, PROV) or, where none fits,
+  from the project's own namespace :data:`NG` (described in the shipped
+  ``graph/data/ontology.ttl``). They never depend on the build.
+* **resource IRIs** (articles, providers, topics, images, source files) are
+  minted by :class:`IRIMinter` under a *base IRI*, :data:`DEFAULT_BASE_IRI`
+  unless ``--base-iri`` / ``base_iri=`` says otherwise. They depend only on
+  the node ids of :mod:`graph.resolve` (themselves functions of a canonical
+  URL, a domain or a topic name), so the same article gets the same IRI
+  whatever the file order or the other files of a build.
+
+Examples
+--------
+>>> m = IRIMinter()
+>>> m.node("article/2ad6e5bc0b9e5b32")
+'https://example.org/newsgraph/id/article/2ad6e5bc0b9e5b32'
+>>> IRIMinter("http://news.example.com/kg#").node("topic/ai")
+'http://news.example.com/kg#topic/ai'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Iterable
+from urllib.parse import quote
+
+from .errors import NewsgraphError
+
+__all__ = [
+    "DEFAULT_BASE_IRI",
+    "NG",
+    "SCHEMA",
+    "SKOS",
+    "DCT",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "OWL",
+    "XSD",
+    "SH",
+    "PREFIXES",
+    "IRIMinter",
+    "iri_safe",
+    "check_base_iri",
+]
+
+#: Base of minted resource IRIs when none is given. ``example.org`` is reserved
+#: for examples: set ``--base-iri`` to a domain you control before publishing.
+DEFAULT_BASE_IRI = "https://example.org/newsgraph/id/"
+#: The project's own vocabulary (``graph/data/ontology.ttl``).
+NG = "https://example.org/newsgraph/ns#"
+SCHEMA = "https://schema.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SH = "http://www.w3.org/ns/shacl#"
+
+#: Vocabulary prefixes used in every serialization and in the example queries.
+PREFIXES: dict[str, str] = {
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "dct": DCT,
+    "prov": PROV,
+    "ng": NG,
+}
+
+# Characters Turtle/N-Triples forbid inside <...> (IRIREF), plus what RFC 3987
+# forbids and rapper rejects: controls, space, <>"{}|^`\ .
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+
+
+def iri_safe(iri: str) -> str:
+    """``iri`` with every character not allowed in an IRIREF percent-encoded.
+
+    Canonical article URLs (:func:`graph.resolve.canonical_url`) pass through
+    unchanged; this is the last line of defence for anything else.
+
+    >>> iri_safe("https://x.example/a b?q=<1>")
+    'https://x.example/a%20b?q=%3C1%3E'
+    >>> iri_safe("https://x.example/caf\u00e9")
+    'https://x.example/caf\u00e9'
+    """
+    if not _IRI_BAD.search(iri):
+        return iri
+    return _IRI_BAD.sub(lambda m: quote(m.group(0), safe=""), iri)
+
+
+def check_base_iri(base: str | None) -> str:
+    """Validate a base IRI: absolute, IRI-safe, ending in ``/`` or ``#``.
+
+    Raises
+    ------
+    NewsgraphError
+        With a message saying what is wrong.
+
+    >>> check_base_iri(None) == DEFAULT_BASE_IRI
+    True
+    >>> check_base_iri("https://kg.example.com/news/")
+    'https://kg.example.com/news/'
+    """
+    if base is None:
+        return DEFAULT_BASE_IRI
+    if not isinstance(base, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S", base):
+        raise NewsgraphError(f"base IRI must be an absolute IRI such as {DEFAULT_BASE_IRI!r}, got {base!r}")
+    if iri_safe(base) != base:
+        raise NewsgraphError(f"base IRI contains characters not allowed in an IRI: {base!r}")
+    if not base.endswith(("/", "#")):
+        raise NewsgraphError(f"base IRI must end with '/' or '#': {base!r}")
+    return base
+
+
+class IRIMinter:
+    """Mints resource IRIs under one base IRI.
+
+    Parameters
+    ----------
+    base : str, optional
+        Base IRI (default :data:`DEFAULT_BASE_IRI`), ending in ``/`` or ``#``.
+    inputs : iterable of str, optional
+        The build's input paths (``kg.report.inputs``); source-file IRIs are
+        minted from a file's path relative to the folder holding the inputs, so
+        they do not depend on where the corpus lives on disk.
+
+    Examples
+    --------
+    >>> m = IRIMinter("https://kg.example.com/", inputs=["/data/corpus"])
+    >>> m.source("/data/corpus/azure/news/a b.md")
+    'https://kg.example.com/source/corpus/azure/news/a%20b.md'
+    >>> m.image("https://img.example/x.jpg", 50, 50)
+    'https://kg.example.com/image/d445d99270eb1d11'
+    >>> m.topic_scheme
+    'https://kg.example.com/topics'
+    """
+
+    def __init__(self, base: str | None = None, inputs: Iterable[str] = ()) -> None:
+        self.base = check_base_iri(base)
+        dirs = [os.path.dirname(os.path.abspath(p.rstrip("/\\") or p)) for p in inputs]
+        try:
+            self._root = os.path.commonpath(dirs) if dirs else None
+        except ValueError:  # different drives on Windows
+            self._root = None
+        self.topic_scheme = self.base + "topics"
+        self._relative: dict[str, str] = {}
+
+    def node(self, node_id: str) -> str:
+        """IRI of a graph node (``article/…``, ``provider/…``, ``topic/…``)."""
+        return self.base + node_id
+
+    def relative_source(self, path: str) -> str:
+        """A source path relative to the inputs' folder, with ``/`` separators.
+
+        >>> IRIMinter(inputs=["seeds"]).relative_source("seeds/a/b.md")
+        'seeds/a/b.md'
+        """
+        found = self._relative.get(path)
+        if found is None:
+            found = self._relative[path] = self._relative_source(path)
+        return found
+
+    def _relative_source(self, path: str) -> str:
+        if self._root is not None:
+            try:
+                rel = os.path.relpath(os.path.abspath(path), self._root)
+            except ValueError:
+                rel = path
+            if not rel.startswith(".."):
+                path = rel
+        return path.replace(os.sep, "/")
+
+    def source(self, path: str) -> str:
+        """IRI of a source file (the provenance of a statement)."""
+        return self.base + "source/" + quote(self.relative_source(path), safe="/-._~")
+
+    def image(self, url: str, width: int | None, height: int | None) -> str:
+        """IRI of an image node: a digest of its URL and size.
+
+        The size is part of the key because the corpus gives one picture
+        different sizes in different places; each node has one size.
+        """
+        key = f"{url}\n{'' if width is None else width}\n{'' if height is None else height}"
+        return self.base + "image/" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,570 @@
+"""SPARQL over a build: rows, DataFrames and terminal output, on two engines.
+
+* :func:`sparql` runs a query over RDF data (an exported file, a
+  :class:`~graph.KnowledgeGraph`, an ``rdflib.Graph`` or a
+  ``pyoxigraph.Store``) with ``engine="rdflib"`` (default) or
+  ``engine="oxigraph"`` (pyoxigraph: much faster on large graphs; in memory,
+  or on disk with ``store=``) and returns a :class:`QueryResult`.
+* :func:`sparql_dataframe` returns a pandas DataFrame with typed columns
+  (integers, floats, booleans, timezone-aware datetimes, dates as datetimes).
+* :func:`example_queries` lists the named queries shipped in
+  ``graph/data/queries/`` (``newsgraph query --list``); their names can be
+  used wherever a query is expected.
+
+The vocabulary prefixes (``schema:``, ``ng:``, ``skos:``, ``dct:``, ``prov:``,
+``rdf:``, ``rdfs:``, ``xsd:``) are predeclared, so short queries need no
+``PREFIX`` lines. A syntax error raises :class:`~graph.errors.QueryError` with
+the 1-based line and column.
+
+Examples
+--------
+>>> import graph
+>>> kg = graph.build(["seeds/000_661d67e696f09288.txt"])
+>>> r = sparql(kg, "SELECT ?h WHERE { ?a ng:isStub false ; schema:headline ?h }")
+>>> r.to_python()
+[('Baltimore May Soon Ban Facial Recognition for Everyone but Cops',)]
+>>> df = sparql_dataframe(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?a ng:related ?b }")
+>>> int(df.loc[0, "n"]), str(df["n"].dtype)
+(2, 'int64')
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import QueryError
+from .namespaces import PREFIXES, XSD
+
+__all__ = [
+    "ENGINES",
+    "OUTPUT_FORMATS",
+    "Term",
+    "QueryResult",
+    "ExampleQuery",
+    "example_queries",
+    "resolve_query",
+    "load_rdflib",
+    "open_store",
+    "sparql",
+    "sparql_dataframe",
+]
+
+#: Query engines by name.
+ENGINES = ("rdflib", "oxigraph")
+#: What :meth:`QueryResult.write` can produce.
+OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
+
+_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                    "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                    "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
+_XSD_STRING = XSD + "string"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One RDF term of a result, independent of the engine.
+
+    ``kind`` is ``"uri"``, ``"literal"`` or ``"bnode"``; a literal's
+    ``datatype`` is always set (``xsd:string`` for plain strings) unless it has
+    a ``language``.
+    """
+
+    kind: str
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+    def to_python(self) -> Any:
+        """The value as Python: ``int``, ``float``, ``bool``, ``datetime``, ``date`` or ``str``.
+
+        >>> Term("literal", "42", XSD + "integer").to_python()
+        42
+        >>> Term("literal", "2021-06-18T11:00:00Z", XSD + "dateTime").to_python()
+        datetime.datetime(2021, 6, 18, 11, 0, tzinfo=datetime.timezone.utc)
+        """
+        if self.kind != "literal" or self.datatype is None:
+            return self.value
+        d, v = self.datatype, self.value
+        try:
+            if d in _INTEGER_TYPES:
+                return int(v)
+            if d in _FLOAT_TYPES:
+                return float(decimal.Decimal(v)) if d == XSD + "decimal" else float(v)
+            if d == XSD + "boolean":
+                return v.strip() in ("true", "1")
+            if d == XSD + "dateTime":
+                return dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+            if d == XSD + "date":
+                return dt.date.fromisoformat(v[:10])
+        except (ValueError, decimal.InvalidOperation):
+            return v  # an ill-typed literal stays as written
+        return v
+
+    def ntriples(self) -> str:
+        """The term in N-Triples syntax."""
+        from .export.rdf import escape_string
+
+        if self.kind == "uri":
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        text = f'"{escape_string(self.value)}"'
+        if self.language:
+            return f"{text}@{self.language}"
+        if self.datatype and self.datatype != _XSD_STRING:
+            return f"{text}^^<{self.datatype}>"
+        return text
+
+
+@dataclass
+class QueryResult:
+    """The result of a query.
+
+    ``variables`` names the columns and ``rows`` holds one tuple of
+    :class:`Term` (or ``None`` when unbound) per solution. An ``ASK`` query
+    sets ``boolean``; a ``CONSTRUCT``/``DESCRIBE`` gives the columns
+    ``subject``, ``predicate``, ``object``.
+    """
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_python(self) -> list[tuple[Any, ...]]:
+        """Rows of Python values (see :meth:`Term.to_python`)."""
+        return [tuple(None if t is None else t.to_python() for t in row) for row in self.rows]
+
+    def to_dataframe(self):
+        """A pandas DataFrame with one typed column per variable.
+
+        Integer columns are ``int64`` (``Int64`` when some rows are unbound),
+        decimals and doubles ``float64``, booleans ``bool``/``boolean``,
+        ``xsd:dateTime`` values timezone-aware UTC datetimes, ``xsd:date``
+        values datetimes at midnight, everything else strings.
+        """
+        import pandas as pd
+
+        if self.boolean is not None:
+            return pd.DataFrame({"boolean": [self.boolean]})
+        data = {}
+        for i, name in enumerate(self.variables):
+            column = [row[i] for row in self.rows]
+            data[name] = _typed_column(column, pd)
+        return pd.DataFrame(data, columns=self.variables)
+
+    def write(self, fmt: str, out: IO[str]) -> None:
+        """Write the result as ``table`` (terminal), ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 formats)."""
+        if fmt == "json":
+            json.dump(self._json(), out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        elif fmt == "csv":
+            w = csv.writer(out, lineterminator="\r\n")
+            if self.boolean is not None:
+                w.writerows([["boolean"], ["true" if self.boolean else "false"]])
+                return
+            w.writerow(self.variables)
+            w.writerows(["" if t is None else t.value for t in row] for row in self.rows)
+        elif fmt == "tsv":
+            if self.boolean is not None:
+                out.write(f"?boolean\n{'true' if self.boolean else 'false'}\n")
+                return
+            out.write("\t".join("?" + v for v in self.variables) + "\n")
+            for row in self.rows:
+                out.write("\t".join("" if t is None else t.ntriples() for t in row) + "\n")
+        elif fmt == "table":
+            self._table(out)
+        else:
+            raise QueryError(f"unknown output format {fmt!r}; choose from {', '.join(OUTPUT_FORMATS)}")
+
+    def _json(self) -> dict[str, Any]:
+        if self.boolean is not None:
+            return {"head": {}, "boolean": self.boolean}
+        bindings = []
+        for row in self.rows:
+            b = {}
+            for name, t in zip(self.variables, row):
+                if t is None:
+                    continue
+                cell: dict[str, str] = {"type": t.kind, "value": t.value}
+                if t.language:
+                    cell["xml:lang"] = t.language
+                elif t.kind == "literal" and t.datatype and t.datatype != _XSD_STRING:
+                    cell["datatype"] = t.datatype
+                b[name] = cell
+            bindings.append(b)
+        return {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
+
+    def _table(self, out: IO[str]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(file=out, width=None if out.isatty() else 200, highlight=False, markup=False)
+        if self.boolean is not None:
+            console.print("true" if self.boolean else "false")
+            return
+        table = Table(*self.variables, show_lines=False)
+        for row in self.rows:
+            table.add_row(*("" if t is None else _short(t) for t in row))
+        console.print(table)
+        console.print(f"{len(self.rows):,} row(s)")
+
+
+def _short(t: Term) -> str:
+    if t.kind == "uri":
+        from .export.rdf import data_prefixes
+
+        for prefix, ns in {**PREFIXES, **data_prefixes()}.items():
+            if t.value.startswith(ns):
+                return f"{prefix}:{t.value[len(ns):]}"
+    return t.value
+
+
+def _typed_column(column: list[Term | None], pd: Any) -> Any:
+    present = [t for t in column if t is not None]
+    missing = len(present) < len(column)
+    kinds = {("lit:" + (t.datatype or "")) if t.kind == "literal" else t.kind for t in present}
+
+    def values() -> list[Any]:
+        return [None if t is None else t.to_python() for t in column]
+
+    if present and kinds <= {"lit:" + d for d in _INTEGER_TYPES}:
+        return pd.array(values(), dtype="Int64" if missing else "int64")
+    if present and kinds <= {"lit:" + d for d in _FLOAT_TYPES | _INTEGER_TYPES}:
+        return pd.array([float("nan") if v is None else float(v) for v in values()], dtype="float64")
+    if present and kinds == {"lit:" + XSD + "boolean"}:
+        return pd.array(values(), dtype="boolean" if missing else "bool")
+    if present and kinds == {"lit:" + XSD + "dateTime"}:
+        return pd.to_datetime(pd.Series(values(), dtype="object"), utc=True)
+    if present and kinds == {"lit:" + XSD + "date"}:
+        return pd.to_datetime(pd.Series(values(), dtype="object"))
+    return pd.array([None if t is None else t.value for t in column], dtype="string")
+
+
+# --------------------------------------------------------------------------
+# Example queries
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleQuery:
+    """A named query shipped with the package: ``name``, one-line ``description``, ``text``."""
+
+    name: str
+    description: str
+    text: str
+
+
+def example_queries() -> dict[str, ExampleQuery]:
+    """The named example queries, by name (from ``graph/data/queries/*.rq``).
+
+    The description is the first ``#`` comment line of the file.
+
+    >>> "top-providers" in example_queries()
+    True
+    """
+    out = {}
+    folder = resources.files("graph") / "data" / "queries"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".rq"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        first = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+        name = entry.name[:-3]
+        out[name] = ExampleQuery(name, first, text)
+    return out
+
+
+def resolve_query(query_or_file: str) -> str:
+    """The SPARQL text for an example name, a ``.rq`` file path, or SPARQL text itself.
+
+    >>> resolve_query("SELECT * WHERE { ?s ?p ?o }")
+    'SELECT * WHERE { ?s ?p ?o }'
+    """
+    examples = example_queries()
+    if query_or_file in examples:
+        return examples[query_or_file].text
+    looks_like_path = "\n" not in query_or_file and "{" not in query_or_file and len(query_or_file) < 4096
+    if looks_like_path and os.path.isfile(query_or_file):
+        try:
+            return Path(query_or_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise QueryError(f"cannot read query file {query_or_file}: {err}") from err
+    if looks_like_path and re.fullmatch(r"[\w.\-/\\]+", query_or_file):
+        raise QueryError(f"{query_or_file!r} is neither an example query ({', '.join(examples)}), "
+                         "nor a file, nor SPARQL")
+    return query_or_file
+
+
+# --------------------------------------------------------------------------
+# Loading data
+# --------------------------------------------------------------------------
+
+_FORMATS = {".ttl": "TURTLE", ".turtle": "TURTLE", ".nt": "N_TRIPLES", ".ntriples": "N_TRIPLES",
+            ".jsonld": "JSON_LD", ".json": "JSON_LD", ".trig": "TRIG", ".nq": "N_QUADS", ".rdf": "RDF_XML",
+            ".owl": "RDF_XML", ".xml": "RDF_XML"}
+
+
+def _rdf_format(path: str | os.PathLike):
+    import pyoxigraph
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in _FORMATS:
+        raise QueryError(f"{path}: unknown RDF file type {suffix!r}; use one of {', '.join(sorted(_FORMATS))}")
+    return getattr(pyoxigraph.RdfFormat, _FORMATS[suffix])
+
+
+def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
+    return QueryError(f"{path}: not valid RDF: {err}")
+
+
+def _check_file(path: str | os.PathLike) -> None:
+    if not os.path.exists(path):
+        raise QueryError(f"{path}: no such file (run `newsgraph build --format ttl` first, or give --data)")
+    if os.path.isdir(path):
+        raise QueryError(f"{path}: is a folder, expected an RDF file")
+
+
+def load_rdflib(source: Any, *, base_iri: str | None = None):
+    """An ``rdflib.Graph`` of ``source``: a file path, a KnowledgeGraph or an ``rdflib.Graph``.
+
+    Files are parsed with pyoxigraph's parser (several times faster than
+    rdflib's own on large files) and the terms converted; named graphs of TriG
+    and N-Quads files are merged into one graph.
+
+    Raises
+    ------
+    QueryError
+        When the file is missing or not valid RDF (the message names the file).
+    """
+    import pyoxigraph
+    import rdflib
+
+    if isinstance(source, rdflib.Graph):
+        return source
+    if hasattr(source, "articles") and hasattr(source, "report"):
+        from .export.rdf import ntriples
+
+        quads = pyoxigraph.parse(ntriples(source, base_iri), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        where: Any = "<graph>"
+    else:
+        _check_file(source)
+        quads = pyoxigraph.parse(path=os.fspath(source), format=_rdf_format(source))
+        where = source
+    cache: dict[Any, Any] = {}
+    URIRef, Literal, BNode = rdflib.URIRef, rdflib.Literal, rdflib.BNode
+
+    def convert(t):
+        if isinstance(t, pyoxigraph.NamedNode):
+            v = t.value
+            r = cache.get(v)
+            if r is None:
+                r = cache[v] = URIRef(v)
+            return r
+        if isinstance(t, pyoxigraph.BlankNode):
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        d = t.datatype.value
+        if d == _XSD_STRING:
+            return Literal(t.value)
+        key = (t.value, d)
+        r = cache.get(key)
+        if r is None:
+            r = cache[key] = Literal(t.value, datatype=URIRef(d))
+        return r
+
+    g = rdflib.Graph()
+    try:
+        g.addN((convert(q.subject), convert(q.predicate), convert(q.object), g) for q in quads)
+    except SyntaxError as err:
+        raise _parse_error(where, err) from err
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    return g
+
+
+_META_GRAPH = "urn:newsgraph:store"
+
+
+def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: str | None = None):
+    """A ``pyoxigraph.Store`` holding ``source`` (file, KnowledgeGraph or Store).
+
+    With ``path`` the store lives on disk and is reused by later calls as long
+    as the data file is unchanged (same path, size and modification time);
+    otherwise it is cleared and reloaded.
+    """
+    import pyoxigraph as ox
+
+    if isinstance(source, ox.Store):
+        return source
+    is_kg = hasattr(source, "articles") and hasattr(source, "report")
+    if not is_kg:
+        _check_file(source)
+    try:
+        store = ox.Store(os.fspath(path)) if path is not None else ox.Store()
+    except OSError as err:
+        raise QueryError(f"cannot open the oxigraph store at {path}: {err}") from err
+    meta = ox.NamedNode(_META_GRAPH)
+    stamp = None
+    if path is not None and not is_kg:
+        st = os.stat(source)
+        stamp = ox.Literal(f"{os.path.abspath(source)}|{st.st_size}|{st.st_mtime_ns}")
+        if any(q.object == stamp for q in store.quads_for_pattern(meta, meta, None, meta)):
+            return store
+        store.clear()
+    try:
+        if is_kg:
+            from .export.rdf import ntriples
+
+            store.bulk_load(ntriples(source, base_iri), format=ox.RdfFormat.N_TRIPLES)
+        else:
+            fmt = _rdf_format(source)
+            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                # Queries read the default graph: merge the named graphs into it.
+                store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
+                                  for q in ox.parse(path=os.fspath(source), format=fmt))
+            else:
+                store.bulk_load(path=os.fspath(source), format=fmt)
+    except SyntaxError as err:
+        raise _parse_error(source, err) from err
+    if stamp is not None:
+        store.add(ox.Quad(meta, meta, stamp, meta))
+        store.flush()
+    return store
+
+
+# --------------------------------------------------------------------------
+# Running queries
+# --------------------------------------------------------------------------
+
+_OX_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.S)
+
+
+def _run_rdflib(data: Any, text: str) -> QueryResult:
+    import pyparsing
+    import rdflib
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepared = prepareQuery(text, initNs=PREFIXES)
+    except pyparsing.ParseException as err:
+        raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
+                         err.lineno, err.col) from err
+    except Exception as err:  # rdflib raises assorted errors for bad prefixes etc.
+        raise QueryError(f"invalid SPARQL: {err}") from err
+    try:
+        res = data.query(prepared)
+    except Exception as err:
+        raise QueryError(f"query failed: {err}") from err
+    if res.type == "ASK":
+        return QueryResult([], boolean=bool(res.askAnswer))
+    if res.type in ("CONSTRUCT", "DESCRIBE"):
+        return QueryResult(["subject", "predicate", "object"],
+                           [tuple(_from_rdflib(t) for t in triple) for triple in res.graph])
+    names = [str(v) for v in res.vars]
+    return QueryResult(names, [tuple(_from_rdflib(row[i]) for i in range(len(names))) for row in res])
+
+
+def _from_rdflib(t: Any) -> Term | None:
+    import rdflib
+
+    if t is None:
+        return None
+    if isinstance(t, rdflib.URIRef):
+        return Term("uri", str(t))
+    if isinstance(t, rdflib.BNode):
+        return Term("bnode", str(t))
+    if t.language:
+        return Term("literal", str(t), None, t.language)
+    return Term("literal", str(t), str(t.datatype) if t.datatype else _XSD_STRING)
+
+
+def _run_oxigraph(store: Any, text: str) -> QueryResult:
+    import pyoxigraph as ox
+
+    try:
+        res = store.query(text, prefixes=PREFIXES)
+    except SyntaxError as err:
+        message = str(err)
+        m = _OX_POSITION.match(message)
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            raise QueryError(f"SPARQL syntax error at line {line}, column {col}: {m.group(3)}", line, col) from err
+        raise QueryError(f"SPARQL syntax error: {message}") from err
+    except OSError as err:
+        raise QueryError(f"query failed: {err}") from err
+    if isinstance(res, ox.QueryBoolean):
+        return QueryResult([], boolean=bool(res))
+    if isinstance(res, ox.QueryTriples):
+        return QueryResult(["subject", "predicate", "object"],
+                           [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in res])
+    names = [v.value for v in res.variables]
+    n = len(names)
+    return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])
+
+
+def _from_ox(t: Any) -> Term | None:
+    import pyoxigraph as ox
+
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return Term("uri", t.value)
+    if isinstance(t, ox.BlankNode):
+        return Term("bnode", t.value)
+    if t.language:
+        return Term("literal", t.value, None, t.language)
+    return Term("literal", t.value, t.datatype.value)
+
+
+def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.PathLike | None = None,
+           base_iri: str | None = None) -> QueryResult:
+    """Run a SPARQL query over ``source``.
+
+    Parameters
+    ----------
+    source : path, KnowledgeGraph, rdflib.Graph or pyoxigraph.Store
+        The data: an RDF file (``.ttl``, ``.nt``, ``.jsonld``, ``.trig``, …),
+        a built graph, or an already loaded graph or store.
+    query : str
+        SPARQL text, the name of an example query, or a ``.rq`` file.
+    engine : {"rdflib", "oxigraph"}
+    store : path, optional
+        With ``engine="oxigraph"``: keep the store on disk here (reused while
+        the data file is unchanged).
+    base_iri : str, optional
+        Base IRI used when ``source`` is a KnowledgeGraph.
+
+    Returns
+    -------
+    QueryResult
+
+    Raises
+    ------
+    QueryError
+        Syntax errors (with ``line`` and ``column``), unreadable data, failures.
+    """
+    text = resolve_query(query)
+    if engine == "rdflib":
+        return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
+    if engine == "oxigraph":
+        return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)
+    raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+
+
+def sparql_dataframe(source: Any, query: str, **options: Any):
+    """:func:`sparql` as a pandas DataFrame with typed columns (see :meth:`QueryResult.to_dataframe`)."""
+    return sparql(source, query, **options).to_dataframe()

@@ -1,0 +1,155 @@
+"""SHACL validation of newsgraph RDF with the shapes shipped in the package.
+
+:func:`validate` checks an exported file (or a built graph) against
+``graph/data/shapes.ttl`` with pySHACL and returns a :class:`ValidationReport`
+whose violations are plain data, sorted, and printable one per line
+(:meth:`ValidationReport.format`), which is what ``newsgraph validate`` shows.
+
+Examples
+--------
+>>> import graph
+>>> report = validate(graph.build(["seeds/000_661d67e696f09288.txt"]))
+>>> report.conforms, report.violations
+(True, [])
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from .errors import NewsgraphError
+from .namespaces import PREFIXES, SH
+
+__all__ = ["Violation", "ValidationReport", "shapes_graph", "validate"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result: which node, which property, what was wrong.
+
+    ``component`` is the constraint component without its namespace
+    (``MinCountConstraintComponent``, ``DatatypeConstraintComponent``, …).
+    """
+
+    focus: str
+    path: str | None
+    component: str
+    message: str
+    value: str | None = None
+    severity: str = "Violation"
+    shape: str | None = None
+
+    def format(self) -> str:
+        """One readable line: ``node  property: message (value) [component]``."""
+        where = _short(self.focus) + (f"  {_short(self.path)}" if self.path else "")
+        value = f" (value: {_short(self.value)})" if self.value is not None and self.value != self.focus else ""
+        kind = self.component.removesuffix("ConstraintComponent")
+        return f"{self.severity.lower()}: {where}: {self.message}{value} [{kind}]"
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :func:`validate`."""
+
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    triples: int = 0
+
+    def format(self, limit: int | None = None) -> str:
+        """All violations, one per line, then a summary line."""
+        shown = self.violations if limit is None else self.violations[:limit]
+        lines = [v.format() for v in shown]
+        if limit is not None and len(self.violations) > limit:
+            lines.append(f"... and {len(self.violations) - limit:,} more")
+        if self.conforms:
+            lines.append(f"valid: {self.triples:,} triples conform to the newsgraph shapes")
+        else:
+            lines.append(f"invalid: {len(self.violations):,} violation(s) in {self.triples:,} triples")
+        return "\n".join(lines)
+
+
+def _short(iri: str | None) -> str:
+    if iri is None:
+        return ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri if not iri.startswith(("http://", "https://", "urn:")) else f"<{iri}>"
+
+
+def shapes_graph():
+    """The shipped SHACL shapes (``graph/data/shapes.ttl``) as an ``rdflib.Graph``."""
+    import rdflib
+
+    text = (resources.files("graph") / "data" / "shapes.ttl").read_text(encoding="utf-8")
+    return rdflib.Graph().parse(data=text, format="turtle")
+
+
+def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: str | None = None) -> ValidationReport:
+    """Validate RDF data against the newsgraph SHACL shapes.
+
+    Parameters
+    ----------
+    data : path, KnowledgeGraph or rdflib.Graph
+        An exported RDF file (``.ttl``, ``.nt``, ``.jsonld``, ``.trig``), a
+        built graph, or a loaded graph (not modified).
+    shapes : path, optional
+        Other shapes to use instead of the shipped ones.
+    base_iri : str, optional
+        Base IRI when ``data`` is a KnowledgeGraph.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    NewsgraphError
+        When the data or the shapes cannot be read (the message names the file).
+    """
+    import pyshacl
+    import rdflib
+
+    from .query import load_rdflib
+
+    graph = load_rdflib(data, base_iri=base_iri)
+    if shapes is None:
+        shacl = shapes_graph()
+    else:
+        try:
+            shacl = load_rdflib(shapes)
+        except NewsgraphError as err:
+            raise NewsgraphError(f"shapes: {err}") from err
+    try:
+        # inplace: pySHACL would otherwise copy the data graph first; with no
+        # inference it does not change it.
+        conforms, results, _ = pyshacl.validate(graph, shacl_graph=shacl, inference="none", inplace=True,
+                                                advanced=False, allow_warnings=True)
+    except Exception as err:  # pySHACL reports bad shapes with assorted exceptions
+        raise NewsgraphError(f"SHACL validation failed: {err}") from err
+    return ValidationReport(bool(conforms), _violations(results, rdflib), len(graph))
+
+
+def _violations(results: Any, rdflib: Any) -> list[Violation]:
+    sh = rdflib.Namespace(SH)
+    out = []
+    for r in results.subjects(rdflib.RDF.type, sh.ValidationResult):
+        def one(pred):
+            v = results.value(r, pred)
+            return None if v is None else str(v)
+
+        component = one(sh.sourceConstraintComponent) or ""
+        path = results.value(r, sh.resultPath)
+        out.append(Violation(
+            focus=one(sh.focusNode) or "",
+            path=str(path) if isinstance(path, rdflib.URIRef) else (None if path is None else "(path)"),
+            component=component.removeprefix(SH),
+            message=one(sh.resultMessage) or "",
+            value=one(sh.value),
+            severity=(one(sh.resultSeverity) or SH + "Violation").removeprefix(SH),
+            shape=one(sh.sourceShape) if isinstance(results.value(r, sh.sourceShape), rdflib.URIRef) else None,
+        ))
+    return sorted(out, key=lambda v: (v.focus, v.path or "", v.component, v.message, v.value or ""))

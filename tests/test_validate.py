@@ -1,0 +1,98 @@
+"""SHACL validation: the real corpus conforms; a broken graph yields exactly the expected violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+import graph
+from graph.cli import cli
+from graph.errors import NewsgraphError
+from graph.export import write_exports
+from graph.validate import shapes_graph, validate
+
+DATA = Path(__file__).parent / "data" / "rdf"
+EX = "https://example.org/broken/"
+SCHEMA = "https://schema.org/"
+NG = "https://example.org/newsgraph/ns#"
+
+# Read off the comments in tests/data/rdf/broken.ttl, one per planted problem.
+EXPECTED_BROKEN = {
+    (EX + "a1", SCHEMA + "url", "MinCountConstraintComponent"),
+    (EX + "a1", None, "OrConstraintComponent"),
+    (EX + "a2", SCHEMA + "url", "MaxCountConstraintComponent"),
+    (EX + "a2", SCHEMA + "datePublished", "OrConstraintComponent"),
+    (EX + "a2", NG + "quality", "DatatypeConstraintComponent"),
+    (EX + "a2", SCHEMA + "publisher", "ClassConstraintComponent"),
+    (EX + "notAnOrganization", None, "ClassConstraintComponent"),
+    (EX + "a3", SCHEMA + "url", "PatternConstraintComponent"),
+    (EX + "nowhere", SCHEMA + "url", "MinCountConstraintComponent"),
+    (EX + "p2", SCHEMA + "name", "MinCountConstraintComponent"),
+}
+
+
+def test_shapes_ship_with_the_package():
+    shapes = shapes_graph()
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    targets = set(shapes.objects(None, sh.targetClass))
+    assert {rdflib.URIRef(SCHEMA + "NewsArticle"), rdflib.URIRef(SCHEMA + "Organization")} <= targets
+
+
+def test_broken_graph_yields_the_planted_violations():
+    report = validate(DATA / "broken.ttl")
+    assert not report.conforms
+    assert {(v.focus, v.path, v.component) for v in report.violations} == EXPECTED_BROKEN
+    assert len(report.violations) == len(EXPECTED_BROKEN)
+    text = report.format()
+    assert "an article that is not a stub needs a headline" in text
+    assert "invalid: 10 violation(s)" in text
+
+
+def test_hostile_build_conforms(tmp_path):
+    kg = graph.build([DATA / "hostile"])
+    for fmt in ("ttl", "nt", "jsonld", "trig"):
+        write_exports(kg, tmp_path, [fmt])
+        report = validate(tmp_path / f"graph.{fmt}")
+        assert report.conforms and report.violations == [], (fmt, report.format())
+
+
+def test_missing_or_bad_file_is_a_clear_error(tmp_path):
+    with pytest.raises(NewsgraphError, match="no such file"):
+        validate(tmp_path / "nothing.ttl")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix x: <http://x/> .\nx:a x:b \"unterminated .\n", encoding="utf-8")
+    with pytest.raises(NewsgraphError, match="bad.ttl"):
+        validate(bad)
+
+
+def test_cli_validate(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", str(DATA / "broken.ttl")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("invalid: 10 violation(s)")
+    assert "violation: <https://example.org/broken/p2>  schema:name: a provider has exactly one name [MinCount]" in lines
+    limited = runner.invoke(cli, ["validate", str(DATA / "broken.ttl"), "--limit", "2"])
+    assert limited.exit_code == 1 and "... and 8 more" in limited.output
+    missing = runner.invoke(cli, ["validate", str(tmp_path / "nothing.ttl")])
+    assert missing.exit_code == 1 and "no such file" in missing.output and "Traceback" not in missing.output
+    build = runner.invoke(cli, ["build", str(DATA / "hostile"), "-o", str(tmp_path), "-f", "ttl", "-q"])
+    assert build.exit_code == 0, build.output
+    ok = runner.invoke(cli, ["validate", str(tmp_path / "graph.ttl")])
+    assert ok.exit_code == 0 and ok.output.startswith("valid: 46 triples"), ok.output
+
+
+def test_cli_validate_has_help():
+    result = CliRunner().invoke(cli, ["validate", "--help"])
+    assert result.exit_code == 0 and "SHACL" in result.output
+
+
+@pytest.mark.corpus
+def test_corpus_build_has_zero_violations(corpus_rdflib):
+    before = len(corpus_rdflib)
+    report = validate(corpus_rdflib)
+    assert report.violations == [] and report.conforms, report.format(limit=20)
+    assert len(corpus_rdflib) == before == report.triples  # validation left the shared graph alone
