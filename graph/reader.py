@@ -202,6 +202,21 @@ _HANDLERS = [_YAMLHandler(), _TOMLHandler(), JSONHandler()]
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
 
 
+def _has_tag(text: str) -> bool:
+    """``bool(_TAG.search(text))``, visiting only the ``!`` characters.
+
+    The regex tries every position of the text (about 1.5 s over the corpus);
+    this finds each ``!`` with ``str.find`` and looks at the character before
+    it (``str.isspace`` is what ``\\s`` matches in a str pattern).
+    """
+    at = text.find("!")
+    while at != -1:
+        if at == 0 or text[at - 1].isspace() or text[at - 1] in "[{,:-":
+            return True
+        at = text.find("!", at + 1)
+    return False
+
+
 def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int]], bool]:
     """Load YAML safely; return the data, the duplicate keys ``(key, 0-based line)``
     and whether the fast loader (which bounds alias expansion itself) read it.
@@ -216,7 +231,7 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
     """
     # yaml_rs ignores tags it does not know (it would load a !!python/... tag
     # as plain data); any explicit tag goes to PyYAML, which refuses unsafe ones.
-    if fast and yaml_rs is not None and ("!" not in text or not _TAG.search(text)):
+    if fast and yaml_rs is not None and not _has_tag(text):
         try:
             return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why

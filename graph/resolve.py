@@ -157,6 +157,7 @@ def article_id(url: str) -> str:
     return f"article/{_digest(url)}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called once per record, with few distinct values
 def provider_key(domain: str | None, url: str | None = None) -> str | None:
     """Key of a provider: its domain lower-cased without ``www.``; else the URL's host.
 
@@ -299,8 +300,12 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             alias_only.add(alias)
             uf.union(rec.url, alias)
     groups: dict[str, list[ArticleRecord]] = defaultdict(list)
+    root_of: dict[str, str] = {}  # url -> its group's root, found once per URL
     for rec in everything:
-        groups[uf.find(rec.url)].append(rec)
+        root = root_of.get(rec.url)
+        if root is None:
+            root = root_of[rec.url] = uf.find(rec.url)
+        groups[root].append(rec)
 
     # 2. One canonical URL per group: a primary URL that is nobody's alias,
     #    smallest first; the rest become aliases.
@@ -310,8 +315,10 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         plain = sorted(urls - alias_only) or sorted(urls)
         url_of_root[root] = plain[0]
 
+    id_of_root = {root: article_id(url) for root, url in url_of_root.items()}
+
     def article_of(url: str) -> str:
-        return article_id(url_of_root[uf.find(url)])
+        return id_of_root[root_of[url]]
 
     provider_names: dict[str, Counter] = defaultdict(Counter)
     provider_images: dict[str, dict[str, Image]] = defaultdict(dict)
@@ -331,7 +338,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     merged: list[dict] = []
     for root, recs in groups.items():
         url = url_of_root[root]
-        aid = article_id(url)
+        aid = id_of_root[root]
         if len(recs) > 1:
             recs.sort(key=_record_rank)
         values = {}

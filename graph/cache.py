@@ -1,0 +1,460 @@
+"""Incremental builds: a content-hash cache of parsed input files.
+
+Reading a file (decoding, YAML, coercion into records) depends on nothing but
+its bytes, so :func:`cached_reader` keeps what :func:`graph.reader.read_file`
+returned for every file of the last build and parses again only the files
+whose content changed. Everything after reading (identity resolution,
+catalogues, the report, exports) is redone from scratch, so a cached build's
+output is byte-identical to a clean build's.
+
+How a file counts as unchanged: its size, modification time (ns) and inode
+equal the cached ones (the test ``make`` and ``git`` use), or, when they do not,
+its SHA-256 equals the cached one (a file that was only touched is not parsed
+again). The cache is also ignored entirely when the code that parses changed
+(a digest of :mod:`graph.reader`, :mod:`graph.model` and :mod:`graph.resolve`)
+or when the YAML loader choice differs.
+
+Where: ``exports/.cache/parsed.pickle`` for ``newsgraph build`` (the output
+folder's ``.cache``; ``--no-cache`` turns it off). It is safe to delete at any
+time. It is written only after every file was read, to a temporary file moved
+into place (:func:`graph.export.atomic_writer`), so a crash mid-build leaves
+the previous cache, still valid since entries are checked against the files.
+An unreadable or corrupt cache is ignored (and then replaced). The file is a
+pickle: like any cache of this kind it must not be writable by people you do
+not trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .model import ArticleRecord
+from .reader import ParsedFile
+
+__all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "cached_reader",
+           "code_fingerprint", "pack", "unpack", "write_exports_cached", "EXPORTS_FILE"]
+
+#: File name of the cache inside its folder.
+CACHE_FILE = "parsed.pickle"
+#: Bumped whenever the layout of the cache files changes.
+FORMAT = 2
+
+Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
+_Signature = tuple[int, int, int]  # size, mtime_ns, inode
+_Entry = tuple[_Signature, str, bool, ParsedFile]  # signature, sha256, explicit, what it parsed to
+
+
+# --------------------------------------------------------------------------
+# A compact form of parsed files, for the cache and the worker pool
+# --------------------------------------------------------------------------
+
+_STUB_FIELDS = tuple(f for f in ArticleRecord.__slots__ if f != "source")  # type: ignore[attr-defined]
+_SOURCE_AT = ArticleRecord.__slots__.index("source")  # type: ignore[attr-defined]
+_stub_values = __import__("operator").attrgetter(*_STUB_FIELDS)
+
+#: (files, stubs): each file as ``(ParsedFile without related stubs, stub
+#: numbers or None)``, and the distinct stubs as field tuples without ``source``.
+Packed = tuple[list[tuple[ParsedFile, "tuple[int, ...] | None"]], list[tuple]]
+
+
+def pack(files: Iterable[ParsedFile]) -> Packed:
+    """Parsed files with each distinct related stub stored once.
+
+    A stub recurs in many files (the real corpus: 94,527 stubs, 3,375 URLs)
+    and only its ``source`` (the file it is in) differs, so sending or storing
+    a stub number per copy is far smaller and faster to pickle than the
+    records themselves. :func:`unpack` gives back equal objects.
+    """
+    numbers: dict[tuple, int] = {}
+    stubs: list[tuple] = []
+    out: list[tuple[ParsedFile, tuple[int, ...] | None]] = []
+    for pf in files:
+        rec = pf.record
+        if rec is None or not rec.related or any(s.source != pf.path for s in rec.related):
+            out.append((pf, None))
+            continue
+        refs = []
+        for stub in rec.related:
+            key = _stub_values(stub)
+            n = numbers.get(key)
+            if n is None:
+                n = numbers[key] = len(stubs)
+                stubs.append(key)
+            refs.append(n)
+        bare = ArticleRecord(*_record_args_no_related(rec))
+        out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings), tuple(refs)))
+    return out, stubs
+
+
+def _record_args_no_related(rec: ArticleRecord) -> tuple:
+    values = [getattr(rec, f) for f in ArticleRecord.__slots__]  # type: ignore[attr-defined]
+    values[-1] = ()
+    return tuple(values)
+
+
+def unpack(packed: Packed, shared: dict[tuple, tuple] | None = None) -> list[ParsedFile]:
+    """The parsed files :func:`pack` was given (equal objects, new ones).
+
+    ``shared`` (kept across calls) makes equal stubs from different packs share
+    their values, which bounds memory on large corpora.
+    """
+    files, stubs = packed
+    if shared is not None:
+        stubs = [shared.setdefault(s, s) for s in stubs]
+    result = []
+    for pf, refs in files:
+        if refs is not None:
+            path = pf.path
+            at = _SOURCE_AT
+            pf.record.related = tuple(ArticleRecord(*stubs[n][:at], path, *stubs[n][at:]) for n in refs)
+        result.append(pf)
+    return result
+
+
+def code_fingerprint() -> str:
+    """A digest of the modules whose code decides what a file parses to.
+
+    >>> len(code_fingerprint())
+    16
+    """
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("reader.py", "model.py", "resolve.py"):
+        h.update((here / name).read_bytes())
+    try:
+        import yaml_rs  # the fast loader's version changes what it returns
+
+        h.update(str(getattr(yaml_rs, "__version__", "")).encode())
+    except ImportError:  # pragma: no cover
+        pass
+    return h.hexdigest()[:16]
+
+
+def _signature(st: os.stat_result) -> _Signature:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class CacheStats:
+    """What the last cached read did."""
+
+    reused: int = 0  # files taken from the cache
+    parsed: int = 0  # files read and parsed again
+    loaded: bool = False  # whether an existing cache was usable
+    problem: str | None = None  # why an existing cache was ignored
+
+
+@dataclass
+class FileCache:
+    """The cache of one folder: ``{path: (signature, sha256, explicit, ParsedFile)}``."""
+
+    folder: Path
+    fast_yaml: bool
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    stats: CacheStats = field(default_factory=CacheStats)
+
+    @property
+    def path(self) -> Path:
+        return self.folder / CACHE_FILE
+
+    def _header(self) -> dict:
+        return {"format": FORMAT, "code": code_fingerprint(), "fast_yaml": self.fast_yaml}
+
+    @classmethod
+    def load_index(cls, folder: str | os.PathLike, fast_yaml: bool) -> dict[str, tuple[_Signature, str, bool]]:
+        """Only ``{path: (signature, sha256, explicit)}`` of the cache (empty when unusable)."""
+        cache = cls(Path(folder), fast_yaml)
+        try:
+            with open(cache.path, "rb") as fh:
+                if pickle.load(fh) != cache._header():
+                    return {}
+                index = pickle.load(fh)
+            return index if isinstance(index, dict) else {}
+        except Exception:  # noqa: BLE001 - missing or damaged: no index
+            return {}
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, fast_yaml: bool) -> "FileCache":
+        """The cache in ``folder``; empty when missing, stale or unreadable."""
+        cache = cls(Path(folder), fast_yaml)
+        try:
+            with open(cache.path, "rb") as fh:
+                header = pickle.load(fh)
+                if header != cache._header():
+                    cache.stats.problem = "made by other code or options"
+                    return cache
+                index = pickle.load(fh)
+                parsed = unpack(pickle.load(fh))
+            if len(parsed) != len(index):
+                raise ValueError("index and entries disagree")
+            entries = {path: (*e, pf) for (path, e), pf in zip(index.items(), parsed)}
+        except FileNotFoundError:
+            return cache
+        except Exception as err:  # noqa: BLE001 - any damage: start afresh
+            cache.stats.problem = f"unreadable ({type(err).__name__}); rebuilt"
+            return cache
+        cache.entries = entries
+        cache.stats.loaded = True
+        return cache
+
+    def save(self, entries: dict[str, _Entry]) -> None:
+        """Replace the cache file with ``entries``, atomically."""
+        from .export import atomic_writer
+
+        with atomic_writer(self.path, "wb", encoding=None) as fh:
+            # One pickle for all entries: stubs shared between files (see
+            # graph.model._coerce_stub) are stored once.
+            pickle.dump(self._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # The index first: GraphSnapshot reads only up to here.
+            pickle.dump({p: e[:3] for p, e in entries.items()}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(pack(e[3] for e in entries.values()), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.entries = entries
+
+    def read(self, files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None,
+             inner: Reader) -> Iterator[ParsedFile]:
+        """Yield a :class:`ParsedFile` for each of ``files``, in order, parsing
+        only the changed ones with ``inner``; save the cache at the end."""
+        results: list[ParsedFile | None] = [None] * len(files)
+        fresh: dict[str, _Entry] = {}
+        todo: list[int] = []
+        signatures: dict[int, _Signature | None] = {}
+        digests: dict[int, str | None] = {}
+        for i, (path, explicit) in enumerate(files):
+            try:
+                sig: _Signature | None = _signature(os.stat(path))
+            except OSError:
+                sig = None
+            old = self.entries.get(path)
+            # ``explicit`` decides whether a file without front matter is
+            # skipped or rejected, so it is part of the key.
+            if sig is None or old is None or old[2] != explicit:
+                todo.append(i)
+                signatures[i] = sig
+                continue
+            digest = old[1]
+            if old[0] != sig:
+                digest = _sha256(path)
+                if digest is None or digest != old[1]:
+                    todo.append(i)
+                    signatures[i], digests[i] = sig, digest
+                    continue
+            results[i] = old[3]
+            fresh[path] = (sig, digest, explicit, old[3])
+        self.stats.reused = len(files) - len(todo)
+        self.stats.parsed = len(todo)
+        total = len(files)
+        if progress and self.stats.reused:
+            progress(self.stats.reused, total)
+        parsed_iter = iter(inner([files[i] for i in todo], fast, None))
+        done = self.stats.reused
+        for i in todo:
+            parsed = next(parsed_iter)
+            results[i] = parsed
+            path, explicit = files[i]
+            sig = signatures[i]
+            digest = digests.get(i) or (_sha256(path) if sig is not None else None)
+            if sig is not None and digest is not None and _unchanged(path, sig):
+                # Kept only if the file did not change again while being read.
+                fresh[path] = (sig, digest, explicit, parsed)
+            done += 1
+            if progress and (done % 50 == 0 or done == total):
+                progress(done, total)
+        next(parsed_iter, None)  # let the inner reader finish (closes its pool)
+        yield from results  # type: ignore[misc]
+        # Reached only when the build consumed every file: a crash earlier
+        # keeps the previous cache.
+        if self.stats.loaded and not todo and fresh.keys() == self.entries.keys() and sum(
+                fresh[p][0] != self.entries[p][0] for p in fresh) <= _RESAVE_AFTER:
+            # Nothing parsed: the cache on disk is still right. A few touched
+            # files are hashed again next time, which is cheaper than saving.
+            return
+        try:
+            self.save(fresh)
+        except OSError as err:
+            self.stats.problem = f"not saved: {err.strerror or err}"
+
+
+#: Save an otherwise unchanged cache when more files than this were touched.
+_RESAVE_AFTER = 64
+
+
+def _unchanged(path: str, sig: _Signature) -> bool:
+    try:
+        return _signature(os.stat(path)) == sig
+    except OSError:
+        return False
+
+
+def _graph_code_fingerprint() -> str:
+    """A digest of every module of the package except the exporters."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(code_fingerprint().encode())
+    for path in sorted(here.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class GraphSnapshot:
+    """The last build's whole :class:`~graph.builder.KnowledgeGraph`, reused
+    when nothing it was built from changed.
+
+    The key is a digest of: the code, the build's ``context`` (inputs, options,
+    what the scan and the catalogues found; anything with a stable ``repr``)
+    and every input file's path, ``explicit`` flag and SHA-256 as the file
+    cache knows it (a file whose signature changed is hashed again; one the
+    cache does not know means no snapshot). Stored in ``graph.pickle`` beside
+    the file cache, written atomically.
+    """
+
+    FILE = "graph.pickle"
+
+    def __init__(self, folder: str | os.PathLike, fast_yaml: bool, files: list[tuple[str, bool]],
+                 context: object) -> None:
+        self.folder = Path(folder)
+        self.fast_yaml = fast_yaml
+        self.files = files
+        self.context = repr(context)  # now: the build goes on to change some of these objects
+
+    def key(self) -> str | None:
+        index = FileCache.load_index(self.folder, self.fast_yaml)
+        if not index:
+            return None
+        h = hashlib.sha256(repr((FORMAT, _graph_code_fingerprint(), self.fast_yaml, self.context)).encode(
+            "utf-8", "surrogatepass"))
+        for path, explicit in self.files:
+            entry = index.get(path)
+            if entry is None or entry[2] != explicit:
+                return None
+            try:
+                sig = _signature(os.stat(path))
+            except OSError:
+                return None
+            if sig != entry[0] and _sha256(path) != entry[1]:
+                return None
+            h.update(repr((path, explicit, entry[1])).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def load(self) -> object | None:
+        """The snapshot's graph, or ``None`` when missing, stale or unreadable."""
+        try:
+            with open(self.folder / self.FILE, "rb") as fh:
+                stored = pickle.load(fh)
+                if stored != self.key():
+                    return None
+                kg = pickle.load(fh)
+            kg._snapshot_key = stored  # lets write_exports_cached know the graph
+            return kg
+        except Exception:  # noqa: BLE001 - missing or damaged: build normally
+            return None
+
+    def save(self, kg: object) -> None:
+        """Store ``kg`` under the current key (nothing when there is none)."""
+        from .export import atomic_writer
+
+        key = self.key()
+        if key is None:
+            return
+        try:
+            with atomic_writer(self.folder / self.FILE, "wb", encoding=None) as fh:
+                pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(kg, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            return  # a cache that cannot be written only costs time
+        kg._snapshot_key = key  # type: ignore[attr-defined]
+
+
+#: File name of the record of the last exports, beside the caches.
+EXPORTS_FILE = "exports.json"
+
+
+def _exports_code_fingerprint() -> str:
+    """A digest of the package's code and data files (exporters, templates)."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _files_under(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[str] | tuple[str, ...] | None,
+                         cache_dir: str | os.PathLike, **options: object) -> dict[str, Path]:
+    """:func:`graph.export.write_exports`, skipped when it would write the same files.
+
+    When ``kg`` is a graph snapshot (:class:`GraphSnapshot`: nothing it was
+    built from changed) and the last exports into ``folder`` were written
+    from the same snapshot, formats, options and code, and every file they
+    wrote is still there untouched (size, mtime, inode), the files are left
+    as they are. Otherwise the exports are written and recorded.
+    """
+    from .export import DEFAULT_FORMATS, EXPORTERS, atomic_writer, write_exports
+
+    chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    folder = Path(folder)
+    record = Path(cache_dir) / EXPORTS_FILE
+    snapshot = getattr(kg, "_snapshot_key", None)
+    key = None
+    if snapshot is not None:
+        key = hashlib.sha256(repr((FORMAT, snapshot, chosen, sorted(options.items()), str(folder.resolve()),
+                                   _exports_code_fingerprint())).encode()).hexdigest()
+        try:
+            last = json.loads(record.read_text(encoding="utf-8"))
+            if last.get("key") == key and last.get("files") and all(
+                    list(_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
+                return {name: folder / EXPORTERS[name].filename for name in chosen}
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+    with contextlib.suppress(OSError):
+        record.unlink()  # the record is stale from here on, whatever happens
+    written = write_exports(kg, folder, chosen, **options)
+    if key is not None:
+        files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
+        try:
+            with atomic_writer(record) as fh:
+                json.dump({"key": key, "files": files}, fh, indent=1, sort_keys=True)
+        except OSError:
+            pass
+    return written
+
+
+def cached_reader(folder: str | os.PathLike, inner: Reader, *, on_done: Callable[[CacheStats], None] | None = None
+                  ) -> Reader:
+    """Wrap a ``reader(files, fast_yaml, progress)`` (see :func:`graph.build`)
+    with the cache in ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile, graph
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = graph.build(["seeds/"], cache_dir=tmp)
+    ...     second = graph.build(["seeds/"], cache_dir=tmp)
+    >>> first.report.as_dict() == second.report.as_dict()
+    True
+    """
+
+    def read(files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None
+             ) -> Iterator[ParsedFile]:
+        cache = FileCache.load(folder, fast)
+        yield from cache.read(files, fast, progress, inner)
+        if on_done is not None:
+            on_done(cache.stats)
+
+    return read

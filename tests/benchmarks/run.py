@@ -1,0 +1,330 @@
+"""Benchmark harness: newsgraph against the naive stack and the parse floor.
+
+Run from the repository root::
+
+    python3 tests/benchmarks/run.py            # everything (real corpus, 10k, 100k, incremental)
+    python3 tests/benchmarks/run.py --quick    # real corpus and 10k only, no naive run on 10k
+
+Each contender runs as its own subprocess, one after another, on the same
+machine in the same run, so the ratios compare like with like:
+
+* ``naive``: ``tests/benchmarks/naive.py`` (python-frontmatter, rdflib by hand,
+  pyvis), the script a user would write;
+* ``build``: ``newsgraph build CORPUS -o OUT`` with its default exports and
+  options (cache on, into an empty output folder: a cold build);
+* ``floor``: ``tests/benchmarks/floor.py``, reading the files and parsing their
+  front matter with yaml_rs, nothing else;
+* ``incremental``: ``newsgraph build`` again after touching one file (mtime
+  only) and after changing one file's title, on a private copy of the corpus
+  (the shared corpus is never modified).
+
+Corpora: the real corpus (``tests/conftest.py`` says where), copied to a work
+folder, and synthetic corpora from ``tests/benchmarks/synth.py`` (10k and
+100k articles, seed 0, generated once into the work folder and reused). The
+naive baseline is skipped on 100k (it would take the better part of an hour).
+
+Measured per run: wall time, CPU time (user + system of the process and its
+children), peak RSS of the largest process (``wait4``'s ``ru_maxrss``) and the
+peak of the summed RSS of the whole process tree (sampled from ``/proc`` every
+50 ms, which matters for ``--jobs`` worker pools). The table is printed and
+written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
+machine it ran on. Not collected by pytest (no ``test_`` file names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --------------------------------------------------------------------------
+# Measuring one subprocess
+# --------------------------------------------------------------------------
+
+def _tree_rss(root: int) -> int:
+    """Summed RSS in bytes of ``root`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        pid, ppid = int(name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict:
+    """Run ``cmd``; return wall and CPU seconds, peak RSS (largest process and
+    whole tree) in MB, and the exit status."""
+    print(f"  running {label or cmd[0]}: {' '.join(map(str, cmd))}", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    err_chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    result = {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_tree_rss_mb": round(max(peak, usage.ru_maxrss * 1024) / 2**20, 1),
+        "exit": proc.returncode,
+    }
+    if proc.returncode != 0:
+        result["stderr_tail"] = b"".join(err_chunks).decode(errors="replace")[-2000:]
+        print(f"  !! {label} failed: {result['stderr_tail']}", file=sys.stderr)
+    print(f"    -> {result['wall_s']} s wall, {result['cpu_s']} s cpu, "
+          f"{result['peak_rss_mb']} MB peak RSS", file=sys.stderr, flush=True)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Contenders
+# --------------------------------------------------------------------------
+
+def newsgraph_cmd(corpus: Path, out: Path, *extra: str) -> list:
+    return [sys.executable, "-m", "graph", "build", corpus, "-o", out, "-q", *extra]
+
+
+def run_corpus(name: str, corpus: Path, work: Path, naive: bool) -> dict:
+    print(f"== {name}: {corpus}", file=sys.stderr)
+    out: dict = {"corpus": str(corpus)}
+    n_files = sum(1 for p in corpus.rglob("*") if p.suffix in (".md", ".txt"))
+    out["files"] = n_files
+    out["bytes"] = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
+    out["floor"] = measure([sys.executable, HERE / "floor.py", corpus], label="floor")
+    target = work / f"out-{name}"
+    shutil.rmtree(target, ignore_errors=True)
+    out["build"] = measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build")
+    out["build"]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+    if naive:
+        naive_out = work / f"naive-{name}"
+        shutil.rmtree(naive_out, ignore_errors=True)
+        out["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive")
+        shutil.rmtree(naive_out, ignore_errors=True)
+    else:
+        out["naive"] = None
+    return out
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    """A private, writable copy of ``src`` (the shared corpus may be read-only)."""
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    for p in [dst, *dst.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return dst
+
+
+def run_incremental(corpus: Path, work: Path) -> dict:
+    """Full build of a private copy, then rebuilds after touching / editing one file."""
+    print("== incremental (private copy of the real corpus)", file=sys.stderr)
+    copy = _copy(corpus, work / "real-copy")
+    target = work / "out-incremental"
+    shutil.rmtree(target, ignore_errors=True)
+    res = {"full": measure(newsgraph_cmd(copy, target), cwd=ROOT, label="full build (cold cache)")}
+    res["unchanged"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild, nothing changed")
+    victim = sorted((copy / "azure" / "news").glob("*.md"))[len(list((copy / "azure" / "news").glob("*.md"))) // 2]
+    os.utime(victim)
+    res["touched"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild after touching one file")
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("title: \"", "title: \"[edited] ", 1), encoding="utf-8")
+    res["edited"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild after editing one file")
+    res["file"] = str(victim.relative_to(copy))
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    return res
+
+
+def synthetic(n: int, work: Path, seed: int = 0) -> Path:
+    folder = work / f"synth-{n}-seed{seed}"
+    stamp = folder / ".complete"
+    source = (HERE / "synth.py").read_bytes()
+    import hashlib
+
+    key = hashlib.sha256(source + str(synth.profile()).encode()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == key):
+        print(f"== generating {n:,} synthetic articles into {folder}", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        synth.generate(n, folder, seed=seed)
+        stamp.write_text(key)
+        print(f"   {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return folder
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem / 2**30, 1),
+            "python": platform.python_version(), "os": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "git_commit": commit}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def targets(results: dict) -> list[dict]:
+    rows = []
+    real = results["corpora"].get("real")
+
+    def add(name, value, limit, ok):
+        rows.append({"target": name, "value": value, "limit": limit,
+                     "met": None if value is None else bool(ok(value))})
+
+    if real:
+        b, f, nv = real["build"], real["floor"], real.get("naive")
+        add("real: naive wall / build wall", _ratio(nv and nv["wall_s"], b["wall_s"]), ">= 20", lambda v: v >= 20)
+        add("real: build wall / floor wall", _ratio(b["wall_s"], f["wall_s"]), "<= 2", lambda v: v <= 2)
+        add("real: build tree peak RSS / naive peak RSS",
+            _ratio(b["peak_tree_rss_mb"], nv and nv["peak_tree_rss_mb"]), "<= 0.33", lambda v: v <= 1 / 3)
+    s10, s100 = results["corpora"].get("synth-10000"), results["corpora"].get("synth-100000")
+    if s100:
+        add("100k: build tree peak RSS (MB)", s100["build"]["peak_tree_rss_mb"], "< 2048", lambda v: v < 2048)
+    if s10 and s100:
+        add("t(100k) / t(10k), build wall", _ratio(s100["build"]["wall_s"], s10["build"]["wall_s"]), "<= 11",
+            lambda v: v <= 11)
+    inc = results.get("incremental")
+    if inc:
+        for kind in ("touched", "edited"):
+            add(f"incremental ({kind} one file) / full build, wall",
+                _ratio(inc[kind]["wall_s"], inc["full"]["wall_s"]), "<= 0.10", lambda v: v <= 0.10)
+    return rows
+
+
+def table(results: dict) -> str:
+    lines = [f"{'corpus':<14} {'contender':<22} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8} {'tree MB':>8} "
+             f"{'vs build':>9}"]
+    for name, c in results["corpora"].items():
+        build_wall = c["build"]["wall_s"]
+        for who in ("naive", "build", "floor"):
+            r = c.get(who)
+            if not r:
+                lines.append(f"{name:<14} {who:<22} {'skipped':>8}")
+                continue
+            lines.append(f"{name:<14} {who:<22} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {r['peak_rss_mb']:>8.0f} "
+                         f"{r['peak_tree_rss_mb']:>8.0f} {r['wall_s'] / build_wall:>8.2f}x")
+    inc = results.get("incremental")
+    if inc:
+        for who in ("full", "unchanged", "touched", "edited"):
+            r = inc[who]
+            lines.append(f"{'incremental':<14} {who:<22} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
+                         f"{r['peak_rss_mb']:>8.0f} {r['peak_tree_rss_mb']:>8.0f} "
+                         f"{r['wall_s'] / inc['full']['wall_s']:>8.2f}x")
+    lines.append("")
+    for t in results["targets"]:
+        met = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+        lines.append(f"target {t['target']}: {t['value']} (want {t['limit']}): {met}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="newsgraph benchmark harness (see the module docstring)")
+    ap.add_argument("--quick", action="store_true", help="real corpus and 10k only; no naive run on 10k")
+    ap.add_argument("--sizes", default=None, help="synthetic sizes, comma-separated (default 10000,100000; empty: none)")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline everywhere")
+    ap.add_argument("--naive-max", type=int, default=20_000,
+                    help="skip the naive baseline on synthetic corpora larger than this (default 20000)")
+    ap.add_argument("--work", default=os.environ.get("NEWSGRAPH_BENCH_WORK", "/tmp/newsgraph-bench"),
+                    help="work folder for corpus copies, synthetic corpora and outputs")
+    ap.add_argument("--corpus", default=None, help="the real corpus (default: as tests/conftest.py says)")
+    ap.add_argument("--out", default=str(HERE / "results" / "latest.json"), help="JSON results file")
+    args = ap.parse_args(argv)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = Path(args.corpus) if args.corpus else synth.default_corpus_dir()
+    default_sizes = "10000" if args.quick else "10000,100000"
+    sizes = [int(s) for s in (args.sizes if args.sizes is not None else default_sizes).split(",") if s]
+    results: dict = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "machine": machine(), "command": " ".join(["python3", "tests/benchmarks/run.py", *(argv or sys.argv[1:])]),
+                     "corpora": {}}
+    # The real corpus is copied so that every contender reads the same local files.
+    real = _copy(corpus, work / "real")
+    results["corpora"]["real"] = run_corpus("real", real, work, naive=not args.no_naive)
+    for n in sizes:
+        folder = synthetic(n, work)
+        naive = not args.no_naive and not args.quick and n <= args.naive_max
+        results["corpora"][f"synth-{n}"] = run_corpus(f"synth-{n}", folder, work, naive=naive)
+        if not naive:
+            results["corpora"][f"synth-{n}"]["naive_skipped"] = (
+                "--quick" if args.quick else f"over --naive-max {args.naive_max}" if n > args.naive_max
+                else "--no-naive")
+    results["incremental"] = run_incremental(corpus, work)
+    results["targets"] = targets(results)
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    text = table(results)
+    print(text)
+    results["table"] = text.splitlines()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"\nwrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

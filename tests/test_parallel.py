@@ -1,0 +1,82 @@
+"""Parallel reading (``jobs``) and the per-stub shortcuts give the same graph.
+
+The expectation is always a second way of computing the same thing: the
+single-process build (``corpus_kg``), records coerced without the stub memo,
+dataclass equality after a pickle round trip.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import graph
+from graph import model
+from graph.reader import read_file, scan
+
+
+def _snapshot(kg):
+    return (kg.report.to_json(), list(kg.articles.items()), list(kg.providers.items()),
+            list(kg.topics.items()), list(kg.edges()))
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_jobs_give_the_same_graph_as_one_process(corpus_kg, corpus_dir, jobs):
+    parallel = graph.build([corpus_dir], jobs=jobs)
+    assert parallel.report.files_read > 3800  # the pool path (>= 400 files) was taken
+    assert _snapshot(parallel) == _snapshot(corpus_kg)
+
+
+def test_jobs_none_means_one_per_core_and_changes_nothing(seeds_kg):
+    from conftest import SEEDS_DIR
+
+    assert _snapshot(graph.build([SEEDS_DIR], jobs=None)) == _snapshot(seeds_kg)
+
+
+class _NoStore(dict):
+    """A memo that never remembers: every stub is coerced from scratch."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+def test_stub_memo_changes_no_record(corpus_dir, monkeypatch):
+    files = [p for p, _ in scan([corpus_dir / "azure" / "news"]).files][::7]
+    model._STUB_MEMO.clear()
+    with_memo = [read_file(p) for p in files]
+    monkeypatch.setattr(model, "_STUB_MEMO", _NoStore())
+    without = [read_file(p) for p in files]
+    stubs = sum(len(p.record.related) for p in with_memo if p.record)
+    assert stubs > 10_000
+    for a, b in zip(with_memo, without):
+        assert a == b
+        if a.record:
+            # every stub names the file it came from, not the file that filled the memo
+            assert {s.source for s in a.record.related} <= {a.path}
+
+
+def test_stub_memo_keeps_warnings_per_file(tmp_path):
+    # Two files with the same bad stub: each must get its own warning (stubs
+    # that warn are never memoised).
+    body = ('---\ntitle: T{n}\nwebUrl: "https://ex.org/{n}"\nrelated:\n'
+            '  - title: S\n    webUrl: "https://ex.org/s"\n    quality: lots\n---\n')
+    paths = []
+    for n in (1, 2):
+        p = tmp_path / f"a{n}.md"
+        p.write_text(body.format(n=n), encoding="utf-8")
+        paths.append(str(p))
+    got = [read_file(p) for p in paths]
+    for p, parsed in zip(paths, got):
+        assert [w.path for w in parsed.warnings] == [p]
+        assert "quality" in parsed.warnings[0].message
+        assert parsed.record.related[0].source == p
+        assert parsed.record.related[0].quality is None
+
+
+def test_records_survive_pickling(corpus_dir):
+    files = [p for p, _ in scan([corpus_dir / "azure" / "news"]).files][:200]
+    parsed = [read_file(p) for p in files]
+    again = pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == parsed
+    assert sum(len(p.record.related) for p in again if p.record) > 1000
