@@ -7,6 +7,8 @@ The pipeline, one module per step::
     build   (entities -> KnowledgeGraph, networkx)   graph.builder, graph.report
     export  (RDF, HTML, GraphML, ...)                graph.export
     query   (SPARQL, DataFrames)                     graph.query
+    reload  (exports/graph.json -> KnowledgeGraph)   graph.load
+    analyse (DataFrames, projections, analytics)     graph.frames, graph.projections, graph.analysis
 
 >>> import graph
 >>> kg = graph.build(["seeds/"])
@@ -18,9 +20,16 @@ from .builder import KnowledgeGraph, build
 from .errors import (ExportError, FrontMatterError, InputError, InvalidURLError, LoadError,
                      NewsgraphError, QueryError)
 from .report import BuildReport
+from .load import load
+# Analysis modules (pandas is imported only when a frame is made).
+from . import analysis, frames, projections
 
 __all__ = [
     "build",
+    "load",
+    "frames",
+    "projections",
+    "analysis",
     "KnowledgeGraph",
     "BuildReport",
     "NewsgraphError",

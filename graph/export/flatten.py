@@ -1,0 +1,95 @@
+"""Attribute flattening shared by the exports that only hold scalars.
+
+GraphML, GEXF and CSV cells hold one number, flag or string per attribute,
+while the graph's attributes also hold lists (topics, sources), lists of
+mappings (images) and dates. The rules, in one place:
+
+* ``None`` and empty lists are omitted (an absent attribute means "not known");
+* dates and date-times become ISO 8601 strings (UTC written as ``Z``);
+* lists of strings become JSON arrays, or ``;``-joined text with
+  ``list_style="joined"`` (what ``neo4j-admin`` reads as ``string[]``);
+* anything else that is not a scalar (images) becomes JSON, keys sorted.
+
+Examples
+--------
+>>> import datetime as dt
+>>> flatten_attributes({"title": "A", "quality": 3, "heat": None, "topics": ["x", "y"],
+...                     "published": dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc)})
+{'title': 'A', 'quality': 3, 'topics': '["x", "y"]', 'published': '2021-06-18T11:00:00Z'}
+>>> flatten_attributes({"topics": ["x", "y"], "aliases": []}, list_style="joined")
+{'topics': 'x;y'}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Literal, Mapping
+
+__all__ = ["iso_date", "to_json", "flatten_value", "flatten_attributes", "ARRAY_DELIMITER"]
+
+#: Separator of ``list_style="joined"`` (``neo4j-admin``'s default ``--array-delimiter``).
+ARRAY_DELIMITER = ";"
+
+Scalar = str | int | float | bool
+
+
+def iso_date(value: dt.date | dt.datetime) -> str:
+    """ISO 8601 text of a date or date-time; UTC date-times end in ``Z``.
+
+    >>> iso_date(dt.date(2021, 6, 18))
+    '2021-06-18'
+    >>> iso_date(dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc))
+    '2021-06-18T11:00:00Z'
+    """
+    text = value.isoformat()
+    if isinstance(value, dt.datetime) and value.utcoffset() == dt.timedelta(0):
+        text = text.removesuffix("+00:00") + "Z"
+    return text
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return iso_date(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def to_json(value: Any) -> str:
+    """Compact, deterministic JSON (keys sorted, non-ASCII kept, dates as ISO 8601)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def flatten_value(value: Any, list_style: Literal["json", "joined"] = "json") -> Scalar | None:
+    """One attribute value as a scalar, or ``None`` when it should be omitted.
+
+    >>> flatten_value(["a", "b"]), flatten_value(["a", "b"], "joined")
+    ('["a", "b"]', 'a;b')
+    >>> flatten_value([{"url": "u", "width": None}], "joined")
+    '[{"url": "u", "width": null}]'
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return iso_date(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return None
+        if list_style == "joined" and all(isinstance(v, str) for v in value):
+            return ARRAY_DELIMITER.join(value)
+        return to_json(list(value))
+    return to_json(value)
+
+
+def flatten_attributes(attrs: Mapping[str, Any],
+                       list_style: Literal["json", "joined"] = "json") -> dict[str, Scalar]:
+    """Every attribute of ``attrs`` flattened by :func:`flatten_value`, omitted ones dropped."""
+    out: dict[str, Scalar] = {}
+    for key, value in attrs.items():
+        flat = flatten_value(value, list_style)
+        if flat is not None:
+            out[key] = flat
+    return out

@@ -1,0 +1,142 @@
+"""CSV files for ``neo4j-admin database import`` (the folder ``neo4j/``).
+
+One node file per node kind and one relationship file per edge kind, each
+with its header on the first line (neo4j-admin's header conventions)::
+
+    neo4j/articles.csv     id:ID,:LABEL,title,...,published:datetime,quality:long,stub:boolean,topics:string[],...
+    neo4j/providers.csv    id:ID,:LABEL,name,domain,...
+    neo4j/topics.csv       id:ID,:LABEL,label,key,...
+    neo4j/published_by.csv :START_ID,:END_ID,:TYPE      (type PUBLISHED_BY)
+    neo4j/about.csv        :START_ID,:END_ID,:TYPE      (type ABOUT)
+    neo4j/related.csv      :START_ID,:END_ID,:TYPE      (type RELATED)
+
+Labels are ``Article`` (plus ``Stub`` for articles known only from ``related``
+lists), ``Provider`` and ``Topic``; ids are the graph's node ids. Lists of text
+are ``string[]`` joined by ``;`` (neo4j-admin's default ``--array-delimiter``)
+unless an item holds a ``;`` (then the column is JSON text, like images), dates ISO 8601 (``datetime``), missing values empty
+cells. Excerpts may hold line breaks inside quoted cells, so import with
+``--multiline-fields=true``::
+
+    neo4j-admin database import full --multiline-fields=true \\
+        --nodes=neo4j/articles.csv --nodes=neo4j/providers.csv --nodes=neo4j/topics.csv \\
+        --relationships=neo4j/published_by.csv --relationships=neo4j/about.csv \\
+        --relationships=neo4j/related.csv neo4j
+
+The folder is written beside its target under a temporary name and renamed
+into place when complete.
+
+>>> import csv, os, tempfile, graph
+>>> kg = graph.build(["seeds/"])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     write_neo4j(kg, os.path.join(tmp, "neo4j"))
+...     with open(os.path.join(tmp, "neo4j", "related.csv"), encoding="utf-8") as fh:
+...         rows = list(csv.reader(fh))
+>>> rows[0], len(rows) - 1 == kg.report.edges["related"]
+([':START_ID', ':END_ID', ':TYPE'], True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..model import EDGE_KINDS, NODE_KINDS
+from .flatten import ARRAY_DELIMITER, flatten_value
+
+__all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
+
+#: File of each node kind and of each edge kind inside the folder.
+NODE_FILES = {"article": "articles.csv", "provider": "providers.csv", "topic": "topics.csv"}
+EDGE_FILES = {kind: f"{kind}.csv" for kind in EDGE_KINDS}
+
+# Attributes whose neo4j type is not string, by Python type of their values.
+_TYPES = ((bool, "boolean"), (int, "long"), (float, "double"), (dt.date, "datetime"))
+# Already given by the id and the label columns.
+_SKIP = {"kind"}
+
+
+def _column_type(values: Iterable[Any]) -> str:
+    """neo4j-admin type of a column from its (non-None) values."""
+    seen = {type(v) for v in values if v is not None}
+    if not seen:
+        return "string"
+    if seen <= {list, tuple}:
+        items = [i for v in values if v for i in v]
+        # A list whose items hold the delimiter cannot be split back: JSON text then.
+        return "string[]" if all(isinstance(i, str) and ARRAY_DELIMITER not in i for i in items) else "string"
+    for py, neo in _TYPES:
+        # bool is an int and datetime a date: the first match in _TYPES is the narrowest.
+        if all(isinstance(v, py) for v in values if v is not None) and (py is not int or bool not in seen):
+            return neo
+    return "string"
+
+
+def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], list[list[Any]]]:
+    names: list[str] = list(dict.fromkeys(k for _, d in nodes for k in d if k not in _SKIP))
+    types = {name: _column_type([d.get(name) for _, d in nodes]) for name in names}
+    header = ["id:ID", ":LABEL"] + [name if types[name] == "string" else f"{name}:{types[name]}" for name in names]
+    rows = []
+    for node, d in nodes:
+        label = kind.capitalize() + (";Stub" if d.get("stub") else "")
+        rows.append([node, label] + [_cell(d.get(name), types[name]) for name in names])
+    return header, rows
+
+
+def _cell(value: Any, column_type: str) -> Any:
+    flat = flatten_value(value, "joined" if column_type == "string[]" else "json")
+    if flat is None:
+        return ""
+    return str(flat).lower() if isinstance(flat, bool) else flat
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
+    """Write ``kg`` as neo4j-admin import CSV files into the folder ``path`` (atomically).
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The graph to write.
+    path : path
+        The folder to (re)create, normally ``exports/neo4j``. Anything in an
+        existing folder of that name is replaced.
+    **options
+        Ignored (the registry passes every format the same options).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    g = kg.nx
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for kind in NODE_KINDS:
+            nodes = [(n, d) for n, d in g.nodes(data=True) if d["kind"] == kind]
+            _write_csv(tmp / NODE_FILES[kind], *_node_rows(nodes, kind))
+        for kind in EDGE_KINDS:
+            _write_csv(tmp / EDGE_FILES[kind], [":START_ID", ":END_ID", ":TYPE"],
+                       ([s, t, kind.upper()] for s, t, k in kg.edges() if k == kind))
+        os.chmod(tmp, 0o755)
+        # A folder cannot replace a non-empty folder in one step: move the old
+        # one aside, move the new one in, then delete the old one.
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            os.replace(target, old / target.name)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise

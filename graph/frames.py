@@ -1,0 +1,183 @@
+"""pandas DataFrames of the graph: articles, providers, topics, edges.
+
+Every function takes a :class:`~graph.builder.KnowledgeGraph` or its networkx
+graph (``kg.nx``, or one reloaded by :func:`graph.load`) and returns one row
+per node or edge, indexed by node id, with typed columns: text as pandas
+``string``, counts as ``int64``, optional numbers as nullable ``Int64``, flags
+as ``bool``/``boolean``, dates as ``datetime64[ns, UTC]``, lists as Python
+lists. An empty graph gives empty frames with the same columns.
+
+Examples
+--------
+>>> import graph
+>>> kg = graph.build(["seeds/"])
+>>> df = articles_frame(kg)
+>>> len(df) == len(kg.articles), str(df["published"].dtype)
+(True, 'datetime64[ns, UTC]')
+>>> int(providers_frame(kg)["articles"].sum()) == kg.report.edges["published_by"]
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import graph` stays fast
+    import pandas as pd
+
+__all__ = ["as_nx", "articles_frame", "providers_frame", "topics_frame", "edges_frame", "to_utc"]
+
+
+def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
+    """The networkx graph of a KnowledgeGraph, or the graph itself.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    """
+    if isinstance(graph_or_kg, nx.Graph):
+        return graph_or_kg
+    g = getattr(graph_or_kg, "nx", None)
+    if isinstance(g, nx.Graph):
+        return g
+    raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
+
+
+def to_utc(value: dt.date | dt.datetime | None) -> dt.datetime | None:
+    """A date or date-time as an aware UTC date-time (a date is its midnight UTC).
+
+    >>> to_utc(dt.date(2021, 6, 18))
+    datetime.datetime(2021, 6, 18, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _nodes(g: nx.Graph, kind: str) -> list[tuple[str, dict]]:
+    return [(n, d) for n, d in g.nodes(data=True) if d.get("kind") == kind]
+
+
+def _edge_counts(g: nx.Graph, kind: str) -> tuple[Counter, Counter]:
+    """(out-degree, in-degree) per node over edges of ``kind``."""
+    out, into = Counter(), Counter()
+    for s, t, k in g.edges(data="kind"):
+        if k == kind:
+            out[s] += 1
+            into[t] += 1
+    return out, into
+
+
+def _frame(columns: dict[str, list], dtypes: dict[str, str], index: list[str]) -> "pd.DataFrame":
+    import pandas as pd
+
+    df = pd.DataFrame(columns, index=pd.Index(index, name="id", dtype="string"))
+    return df.astype(dtypes)
+
+
+def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
+    """One row per article.
+
+    Columns: ``title``, ``url``, ``provider`` (id), ``provider_name``,
+    ``published`` (UTC), ``type``, ``category``, ``quality``, ``heat``,
+    ``stub`` (known only from ``related`` lists), ``is_published``,
+    ``removed``, ``topics`` (list of topic labels), ``related`` (number of
+    articles it lists), ``cited_by`` (number of articles listing it),
+    ``files`` (number of files that are this article).
+    """
+    g = as_nx(graph_or_kg)
+    nodes = _nodes(g, "article")
+    out, into = _edge_counts(g, "related")
+    label = {n: d.get("label") for n, d in g.nodes(data=True)}
+    cols = {
+        "title": [d.get("title") for _, d in nodes],
+        "url": [d.get("url") for _, d in nodes],
+        "provider": [d.get("provider") for _, d in nodes],
+        "provider_name": [label.get(d.get("provider")) for _, d in nodes],
+        "published": [to_utc(d.get("published")) for _, d in nodes],
+        "type": [d.get("type") for _, d in nodes],
+        "category": [d.get("category") for _, d in nodes],
+        "quality": [d.get("quality") for _, d in nodes],
+        "heat": [d.get("heat") for _, d in nodes],
+        "stub": [bool(d.get("stub")) for _, d in nodes],
+        "is_published": [d.get("is_published") for _, d in nodes],
+        "removed": [d.get("removed") for _, d in nodes],
+        "topics": [[label.get(t, t) for t in d.get("topics", ())] for _, d in nodes],
+        "related": [out[n] for n, _ in nodes],
+        "cited_by": [into[n] for n, _ in nodes],
+        "files": [len(d.get("files", ())) for _, d in nodes],
+    }
+    dtypes = {"title": "string", "url": "string", "provider": "string", "provider_name": "string",
+              "published": "datetime64[ns, UTC]", "type": "string", "category": "string", "quality": "Int64",
+              "heat": "Int64", "stub": "bool", "is_published": "boolean", "removed": "boolean",
+              "topics": "object", "related": "int64", "cited_by": "int64", "files": "int64"}
+    return _frame(cols, dtypes, [n for n, _ in nodes])
+
+
+def providers_frame(graph_or_kg: Any) -> "pd.DataFrame":
+    """One row per provider: ``name``, ``domain``, ``catalog`` (file it was
+    enriched from), ``articles`` (all articles it published), ``full_articles``
+    (of those, the ones read from a file, not stubs)."""
+    g = as_nx(graph_or_kg)
+    nodes = _nodes(g, "provider")
+    published, full = Counter(), Counter()
+    for s, t, k in g.edges(data="kind"):
+        if k == "published_by":
+            published[t] += 1
+            full[t] += not g.nodes[s].get("stub")
+    cols = {
+        "name": [d.get("name") for _, d in nodes],
+        "domain": [d.get("domain") for _, d in nodes],
+        "catalog": [d.get("catalog") for _, d in nodes],
+        "articles": [published[n] for n, _ in nodes],
+        "full_articles": [full[n] for n, _ in nodes],
+    }
+    dtypes = {"name": "string", "domain": "string", "catalog": "string", "articles": "int64",
+              "full_articles": "int64"}
+    return _frame(cols, dtypes, [n for n, _ in nodes])
+
+
+def topics_frame(graph_or_kg: Any) -> "pd.DataFrame":
+    """One row per topic: ``label``, ``key``, ``keywords`` (list),
+    ``catalog``, ``articles`` (number of articles about it)."""
+    g = as_nx(graph_or_kg)
+    nodes = _nodes(g, "topic")
+    _, about = _edge_counts(g, "about")
+    cols = {
+        "label": [d.get("label") for _, d in nodes],
+        "key": [d.get("key") for _, d in nodes],
+        "keywords": [list(d.get("keywords", ())) for _, d in nodes],
+        "catalog": [d.get("catalog") for _, d in nodes],
+        "articles": [about[n] for n, _ in nodes],
+    }
+    dtypes = {"label": "string", "key": "string", "keywords": "object", "catalog": "string",
+              "articles": "int64"}
+    return _frame(cols, dtypes, [n for n, _ in nodes])
+
+
+def edges_frame(graph_or_kg: Any) -> "pd.DataFrame":
+    """One row per edge: ``source``, ``target``, ``kind`` (categorical:
+    ``published_by``, ``about``, ``related``), ``source_kind``, ``target_kind``.
+    The index is a plain range."""
+    import pandas as pd
+
+    from .model import EDGE_KINDS, NODE_KINDS
+
+    g = as_nx(graph_or_kg)
+    kinds = dict(g.nodes(data="kind"))
+    edges = list(g.edges(data="kind"))
+    df = pd.DataFrame({
+        "source": pd.array([s for s, _, _ in edges], dtype="string"),
+        "target": pd.array([t for _, t, _ in edges], dtype="string"),
+        "kind": pd.Categorical([k for _, _, k in edges], categories=EDGE_KINDS),
+        "source_kind": pd.Categorical([kinds[s] for s, _, _ in edges], categories=NODE_KINDS),
+        "target_kind": pd.Categorical([kinds[t] for _, t, _ in edges], categories=NODE_KINDS),
+    })
+    return df

@@ -1,0 +1,178 @@
+"""Reload a previous build from its exports, without re-reading the articles.
+
+``newsgraph build --format json,report`` writes ``graph.json`` (node-link JSON,
+see :mod:`graph.export.nodelink`) and ``report.json``. :func:`load` turns them
+back into a :class:`~graph.builder.KnowledgeGraph` with the same articles,
+providers and topics (equal dataclasses), so the same nodes, edges and
+attributes, and the same :class:`~graph.report.BuildReport`.
+
+Examples
+--------
+>>> import tempfile, graph
+>>> from graph.export import write_exports
+>>> kg = graph.build(["seeds/"])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = write_exports(kg, tmp, ["json", "report"])
+...     again = load(tmp)
+>>> again.articles == kg.articles, again.report == kg.report
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .builder import KnowledgeGraph
+from .errors import LoadError
+from .model import EDGE_KINDS, Article, Image, Provider, Topic, coerce_datetime
+from .report import BuildReport
+
+__all__ = ["load", "load_report", "GRAPH_FILE", "REPORT_FILE"]
+
+#: File names inside an exports folder.
+GRAPH_FILE = "graph.json"
+REPORT_FILE = "report.json"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise LoadError(f"{path}: no such file (write it with `newsgraph build --format json,report`)") from err
+    except UnicodeDecodeError as err:
+        raise LoadError(f"{path}: not UTF-8 text (byte {err.start}); the file is corrupt") from err
+    except OSError as err:
+        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from err
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise LoadError(f"{path}:{err.lineno}: not valid JSON ({err.msg}, column {err.colno}); "
+                        "the file is corrupt or truncated") from err
+
+
+def load_report(path: str | os.PathLike) -> BuildReport:
+    """Read a ``report.json`` back into a :class:`BuildReport`.
+
+    Raises
+    ------
+    LoadError
+        When the file is missing, not JSON, or not a build report.
+    """
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, dict) or "articles" not in data:
+        raise LoadError(f"{path}: not a newsgraph build report (expected a JSON object with 'articles')")
+    try:
+        return BuildReport.from_dict(data)
+    except (TypeError, KeyError, AttributeError) as err:
+        raise LoadError(f"{path}: not a newsgraph build report ({err})") from err
+
+
+def _images(value: Any) -> tuple[Image, ...]:
+    return tuple(Image(**i) for i in value or ())
+
+
+def _date(value: Any):
+    return None if value is None else coerce_datetime(value)
+
+
+def _entities(nodes: list, edges: list) -> tuple[dict, dict, dict]:
+    """Articles, providers and topics from the node-link lists (may raise KeyError/TypeError/ValueError)."""
+    related: dict[str, list[str]] = {}
+    for e in edges:
+        if e["kind"] not in EDGE_KINDS:
+            raise ValueError(f"edge {e['source']} -> {e['target']} has unknown kind {e['kind']!r}")
+        if e["kind"] == "related":
+            related.setdefault(e["source"], []).append(e["target"])
+    articles, providers, topics = {}, {}, {}
+    for n in nodes:
+        kind, nid = n["kind"], n["id"]
+        if kind == "article":
+            articles[nid] = Article(
+                id=nid, url=n["url"], is_stub=n["stub"], title=n.get("title"), excerpt=n.get("excerpt"),
+                published=_date(n.get("published")), type=n.get("type"), category=n.get("category"),
+                quality=n.get("quality"), heat=n.get("heat"), is_published=n.get("is_published"),
+                removed=n.get("removed"), web_url=n.get("web_url"), original_url=n.get("original_url"),
+                amp_url=n.get("amp_url"), cdn_amp_url=n.get("cdn_amp_url"), aliases=tuple(n.get("aliases", ())),
+                images=_images(n.get("images")), featured_content=n.get("featured_content"),
+                provider_id=n.get("provider"), topic_ids=tuple(n.get("topics", ())),
+                related_ids=tuple(related.get(nid, ())), sources=tuple(n.get("sources", ())),
+                files=tuple(n.get("files", ())))
+        elif kind == "provider":
+            providers[nid] = Provider(id=nid, domain=n["domain"], name=n["name"],
+                                      alt_names=tuple(n.get("alt_names", ())), images=_images(n.get("images")),
+                                      catalog=n.get("catalog"))
+        elif kind == "topic":
+            topics[nid] = Topic(id=nid, key=n["key"], label=n["label"], alt_labels=tuple(n.get("alt_labels", ())),
+                                keywords=tuple(n.get("keywords", ())), hashtags=tuple(n.get("hashtags", ())),
+                                images=_images(n.get("images")), catalog=n.get("catalog"))
+        else:
+            raise ValueError(f"node {nid!r} has unknown kind {kind!r}")
+    known = articles.keys() | providers.keys() | topics.keys()
+    for e in edges:
+        for end in (e["source"], e["target"]):
+            if end not in known:
+                raise ValueError(f"edge {e['source']} -> {e['target']} names a node that is not in the file")
+    return articles, providers, topics
+
+
+def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
+    """Reload the graph (and, if present, the report) written by a previous build.
+
+    Parameters
+    ----------
+    path : path
+        An exports folder holding ``graph.json`` (and ``report.json``), or the
+        ``graph.json`` file itself.
+
+    Returns
+    -------
+    KnowledgeGraph
+        Equal entities to the build that wrote the files; ``.nx`` gives the
+        same nodes, edges and attributes. Without ``report.json`` the report
+        holds only the counts, recomputed from the graph.
+
+    Raises
+    ------
+    LoadError
+        When ``graph.json`` is missing, is not JSON, or is not a newsgraph
+        node-link graph, or ``report.json`` exists but is corrupt; the message
+        names the file.
+    """
+    path = Path(path)
+    graph_file = path if path.suffix == ".json" and not path.is_dir() else path / GRAPH_FILE
+    data = _read_json(graph_file)
+    from .export.nodelink import NODELINK_FORMAT
+
+    fmt = data.get("graph", {}).get("format") if isinstance(data, dict) and isinstance(data.get("graph"), dict) \
+        else None
+    if fmt != NODELINK_FORMAT:
+        raise LoadError(f"{graph_file}: not a newsgraph node-link graph (graph.format is {fmt!r}, "
+                        f"expected {NODELINK_FORMAT!r})")
+    if not isinstance(data.get("nodes"), list) or not isinstance(data.get("edges"), list):
+        raise LoadError(f"{graph_file}: 'nodes' and 'edges' must be lists")
+    try:
+        articles, providers, topics = _entities(data["nodes"], data["edges"])
+    except KeyError as err:
+        raise LoadError(f"{graph_file}: a node or edge lacks the field {err}; the file is corrupt") from err
+    except (TypeError, ValueError, AttributeError) as err:
+        raise LoadError(f"{graph_file}: {err}; the file is corrupt") from err
+
+    report_file = graph_file.parent / REPORT_FILE
+    kg = KnowledgeGraph(articles, providers, topics)
+    counts = kg.report
+    counts.articles = len(articles)
+    counts.articles_stub = sum(a.is_stub for a in articles.values())
+    counts.articles_full = counts.articles - counts.articles_stub
+    counts.providers, counts.topics, counts.edges = len(providers), len(topics), kg.edge_counts()
+    if report_file.exists():
+        kg.report = load_report(report_file)
+        seen = (kg.report.articles, kg.report.providers, kg.report.topics, kg.report.edges)
+        if seen != (counts.articles, counts.providers, counts.topics, counts.edges):
+            raise LoadError(f"{report_file}: does not describe {graph_file} (a different build: "
+                            f"{kg.report.articles} vs {counts.articles} articles); write both with "
+                            "`newsgraph build --format json,report`")
+    return kg

@@ -1,0 +1,227 @@
+"""News analytics (graph.analysis) on the real corpus.
+
+The citation counts the rankings rest on are recomputed independently: the
+corpus files are parsed here with a plain YAML loader, ``related`` links are
+collected, and articles are identified by the project's identity rule (the
+canonical URL, with AMP URLs as aliases: a union-find written here). PageRank
+is recomputed with a power iteration in numpy.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections import Counter, defaultdict
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from graph.analysis import (communities, missing_stubs, provider_topic_matrix, top_articles, top_providers,
+                            topic_timeline)
+from graph.errors import InvalidURLError
+from graph.frames import to_utc
+from graph.projections import related_graph
+from graph.resolve import canonical_url
+
+ARTICLE_FOLDERS = ("seed", "azure/news", "powerapps/news")
+
+
+def _front_matter(path: str):
+    text = open(path, encoding="utf-8").read()
+    if not text.startswith("---"):
+        return None
+    return yaml.load(text[3:text.find("\n---", 3)], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@pytest.fixture(scope="module")
+def raw_citations(corpus_dir, corpus_kg):
+    """{article id: set of ids of the articles listing it}, straight from the files."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def canon(url):
+        try:
+            return canonical_url(url) if isinstance(url, str) and url else None
+        except InvalidURLError:
+            return None
+
+    def record(d: dict):
+        main = canon(d.get("webUrl")) or canon(d.get("originalUrl"))
+        for alias in (canon(d.get("ampWebUrl")), canon(d.get("cdnAmpWebUrl"))):
+            if main and alias:
+                parent[find(alias)] = find(main)
+        return main
+
+    links = []
+    for folder in ARTICLE_FOLDERS:
+        for dirpath, _, names in os.walk(corpus_dir / folder):
+            for name in names:
+                if name.endswith((".md", ".txt")):
+                    data = _front_matter(os.path.join(dirpath, name))
+                    if isinstance(data, dict) and (src := record(data)):
+                        links += [(src, dst) for r in data.get("related") or [] if isinstance(r, dict)
+                                  if (dst := record(r))]
+    cites = defaultdict(set)
+    for src, dst in links:
+        if find(src) != find(dst):
+            cites[find(dst)].add(find(src))
+    @functools.cache
+    def to_id(url: str) -> str:  # a look-up of the node id, not a count
+        return corpus_kg.article_by_url(url).id
+
+    return {to_id(dst): {to_id(s) for s in srcs} for dst, srcs in cites.items()}
+
+
+def _by_count_then_id(counts: dict[str, int], n: int) -> list[str]:
+    return [i for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def test_top_articles_by_degree_match_an_independent_count(corpus_kg, raw_citations):
+    top = top_articles(corpus_kg, n=15, by="degree")
+    counts = {i: len(s) for i, s in raw_citations.items()}
+    assert list(top.index) == _by_count_then_id(counts, 15)
+    assert top["cited_by"].tolist() == [counts[i] for i in top.index]
+    every = top_articles(corpus_kg, n=None, by="degree")
+    assert len(every) == len(corpus_kg.articles)
+    assert {i: c for i, c in every["cited_by"].items() if c} == counts
+
+
+def _pagerank(nodes: list[str], edges: list[tuple[str, str]], alpha: float = 0.85) -> dict[str, float]:
+    """PageRank by power iteration; dangling nodes spread their rank evenly."""
+    index = {n: i for i, n in enumerate(nodes)}
+    n = len(nodes)
+    src = np.array([index[s] for s, _ in edges])
+    dst = np.array([index[t] for _, t in edges])
+    out = np.bincount(src, minlength=n).astype(float)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(1000):
+        share = np.where(out[src] > 0, rank[src] / out[src], 0.0)
+        new = np.bincount(dst, weights=share, minlength=n)
+        new = alpha * (new + rank[out == 0].sum() / n) + (1 - alpha) / n
+        if np.abs(new - rank).sum() < 1e-14:
+            break
+        rank = new
+    return {node: round(float(r), 12) for node, r in zip(nodes, new)}
+
+
+def test_top_articles_by_pagerank_match_a_power_iteration(corpus_kg, raw_citations):
+    edges = [(s, t) for t, srcs in raw_citations.items() for s in srcs]
+    expected = _pagerank(sorted(corpus_kg.articles), edges)
+    top = top_articles(corpus_kg, n=10)
+    assert list(top.index) == _by_count_then_id(expected, 10)
+    assert np.allclose(top["pagerank"].to_numpy(), [expected[i] for i in top.index], rtol=1e-4)
+    # A ranking that is not just the citation count.
+    assert list(top.index) != list(top_articles(corpus_kg, n=10, by="degree").index)
+
+
+def test_top_providers(corpus_kg):
+    top = top_providers(corpus_kg, n=5, by="degree")
+    links: Counter = Counter()
+    for a in corpus_kg.articles.values():
+        for r in a.related_ids:
+            p, q = a.provider_id, corpus_kg.articles[r].provider_id
+            if p != q:
+                links[p] += 1
+                links[q] += 1
+    assert list(top.index) == _by_count_then_id(links, 5)
+    assert top["links"].tolist() == [links[p] for p in top.index]
+    assert top.index[0] == "provider/microsoft.com"
+    by_rank = top_providers(corpus_kg, n=None)
+    assert by_rank["pagerank"].sum() == pytest.approx(1.0)
+    assert by_rank["pagerank"].is_monotonic_decreasing
+
+
+@pytest.fixture(scope="module")
+def corpus_communities(corpus_kg):
+    return communities(corpus_kg, seed=7)
+
+
+def test_communities_partition_the_articles(corpus_kg, corpus_communities):
+    members = [i for group in corpus_communities["articles"] for i in group]
+    assert len(members) == len(set(members)) == len(corpus_kg.articles)
+    assert set(members) == set(corpus_kg.articles)
+    assert corpus_communities["size"].tolist() == [len(g) for g in corpus_communities["articles"]]
+    assert corpus_communities["size"].is_monotonic_decreasing
+    # Louvain found structure: the partition's modularity, computed by networkx
+    # on the undirected related graph, is far above a random split's (about 0).
+    undirected = related_graph(corpus_kg, directed=False)
+    modularity = nx.community.modularity(undirected, [set(g) for g in corpus_communities["articles"]])
+    assert modularity > 0.3
+
+
+def test_communities_are_deterministic_for_a_seed(seeds_kg):
+    first = communities(seeds_kg, seed=7)
+    pd.testing.assert_frame_equal(communities(seeds_kg, seed=7), first)
+    assert len(first) > 1 and first["size"].iloc[0] > 10
+
+
+def test_community_dominant_topics_and_providers(corpus_kg, corpus_communities):
+    for number in corpus_communities.index[:5]:
+        row = corpus_communities.loc[number]
+        arts = [corpus_kg.articles[i] for i in row["articles"]]
+        topics = Counter(corpus_kg.topics[t].label for a in arts for t in a.topic_ids)
+        providers = Counter(corpus_kg.providers[a.provider_id].name for a in arts)
+        assert row["topics"] == _by_count_then_id(topics, 3)
+        assert row["providers"] == _by_count_then_id(providers, 3)
+    big = communities(corpus_kg, seed=7, min_size=50)
+    assert (big["size"] >= 50).all() and list(big.index) == list(range(len(big)))
+
+
+def test_topic_timeline_counts(corpus_kg):
+    table = topic_timeline(corpus_kg)
+    expected: Counter = Counter()
+    for a in corpus_kg.articles.values():
+        when = to_utc(a.published)
+        for t in a.topic_ids if when else ():
+            expected[(f"{when.year}-{when.month:02d}", corpus_kg.topics[t].label)] += 1
+    got = {(str(p), t): int(v) for (p, t), v in table.stack().items() if v}
+    assert got == dict(expected)
+    assert list(table.index) == list(pd.period_range(table.index[0], table.index[-1], freq="M"))
+    totals = table.sum()
+    assert totals.is_monotonic_decreasing
+
+
+def test_provider_topic_matrix(corpus_kg):
+    matrix = provider_topic_matrix(corpus_kg)
+    expected: Counter = Counter()
+    for a in corpus_kg.articles.values():
+        for t in a.topic_ids:
+            expected[(corpus_kg.providers[a.provider_id].domain, corpus_kg.topics[t].label)] += 1
+    assert {k: int(v) for k, v in matrix.stack().items() if v} == dict(expected)
+    assert int(matrix.to_numpy().sum()) == corpus_kg.report.edges["about"]
+    assert matrix.index[0] == "microsoft.com"
+
+
+def test_missing_stubs_are_cited_but_have_no_file(corpus_kg, raw_citations):
+    stubs = missing_stubs(corpus_kg, n=None)
+    with_file = {a.id for a in corpus_kg.articles.values() if a.files}
+    expected = {i: len(s) for i, s in raw_citations.items() if i not in with_file}
+    assert set(stubs.index) == set(expected)
+    assert list(stubs.index[:10]) == _by_count_then_id(expected, 10)
+    assert stubs["cited_by"].tolist()[:10] == [expected[i] for i in stubs.index[:10]]
+    assert len(missing_stubs(corpus_kg, n=3)) == 3
+
+
+def test_empty_graph_gives_empty_results():
+    empty = nx.MultiDiGraph()
+    for result in (top_articles(empty), top_providers(empty), communities(empty), topic_timeline(empty),
+                   provider_topic_matrix(empty), missing_stubs(empty)):
+        assert isinstance(result, pd.DataFrame) and result.empty
+    assert list(communities(empty).columns) == ["size", "articles", "topics", "providers", "example"]
+
+
+def test_seeds_graph_without_related_links(seeds_kg):
+    """A graph of articles with no related edges: every community is one article."""
+    g = seeds_kg.nx.copy()
+    g.remove_edges_from([(s, t, k) for s, t, k in g.edges(keys=True) if k == "related"])
+    parts = communities(g)
+    assert (parts["size"] == 1).all() and len(parts) == len(seeds_kg.articles)
+    assert top_articles(g, n=None)["cited_by"].eq(0).all()

@@ -1,0 +1,321 @@
+"""Exports for other graph tools: node-link JSON, GraphML, GEXF, neo4j-admin CSV.
+
+Each export of the real corpus is read back with an independent reader
+(networkx's GraphML/GEXF readers, pandas, ``json``) and compared with the
+in-memory graph: node and edge counts and a sample of attributes. GraphML and
+GEXF are also checked for structure with an XML parser (ids unique, every
+reference declared, edges between declared nodes, typed values parseable):
+no XSD validation, as the official schemas are not available offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import graph.export.graphml as graphml_module
+import graph.export.neo4j as neo4j_module
+from graph.cli import cli
+from graph.export import write_exports
+from graph.export.flatten import flatten_attributes
+from graph.frames import to_utc
+
+FORMATS = ["json", "graphml", "gexf", "neo4j"]
+GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
+GEXF_NS = "{http://www.gexf.net/1.2draft}"
+
+
+@pytest.fixture(scope="module")
+def exported(corpus_kg, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus-exports")
+    write_exports(corpus_kg, folder, FORMATS + ["report"])
+    return folder
+
+
+def _sample(g: nx.Graph, step: int = 41) -> list:
+    """Every step-th node, plus one node of each kind that has the most attributes."""
+    nodes = list(g.nodes)[::step]
+    for kind in ("article", "provider", "topic"):
+        nodes.append(max((n for n, k in g.nodes(data="kind") if k == kind), key=lambda n: len(g.nodes[n])))
+    return nodes
+
+
+# --------------------------------------------------------------------------- node-link JSON
+
+def test_nodelink_reads_back_with_networkx(corpus_kg, exported):
+    data = json.loads((exported / "graph.json").read_text(encoding="utf-8"))
+    back = nx.node_link_graph(data, edges="edges")
+    g = corpus_kg.nx
+    assert back.is_multigraph() and back.is_directed()
+    assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
+    assert list(back.edges(keys=True)) == list(g.edges(keys=True))
+    for n in _sample(g):
+        want = dict(g.nodes[n])
+        if want.get("published") is not None:
+            # JSON has no date type: ISO 8601 text, which parses back to the same instant.
+            assert dt.datetime.fromisoformat(back.nodes[n]["published"]) == to_utc(want["published"])
+            want["published"] = back.nodes[n]["published"]
+        assert back.nodes[n] == want
+
+
+# --------------------------------------------------------------------------- GraphML
+
+def test_graphml_reads_back_with_networkx(corpus_kg, exported):
+    back = nx.read_graphml(exported / "graph.graphml")
+    g = corpus_kg.nx
+    assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
+    assert set(back.edges()) == set(g.edges())
+    for n in _sample(g):
+        # XML readers give CR LF in element text back as LF (the export writes LF).
+        assert back.nodes[n] == {k: v.replace("\r\n", "\n") if isinstance(v, str) else v
+                                 for k, v in flatten_attributes(g.nodes[n]).items()}
+    article = next(n for n in _sample(g) if g.nodes[n]["kind"] == "article" and g.nodes[n].get("topics"))
+    assert json.loads(back.nodes[article]["topics"]) == g.nodes[article]["topics"]
+    assert isinstance(back.nodes[article]["stub"], bool)
+    kinds = {k: sum(1 for *_, x in back.edges(data="kind") if x == k) for k in corpus_kg.report.edges}
+    assert kinds == corpus_kg.report.edges
+
+
+def _check_ids(elements, what: str) -> set[str]:
+    ids = [e.get("id") for e in elements]
+    assert None not in ids, f"{what} without id"
+    assert len(ids) == len(set(ids)), f"duplicate {what} ids"
+    return set(ids)
+
+
+def test_graphml_structure(exported, corpus_kg):
+    root = ET.parse(exported / "graph.graphml").getroot()
+    assert root.tag == f"{GRAPHML_NS}graphml"
+    keys = root.findall(f"{GRAPHML_NS}key")
+    key_ids = _check_ids(keys, "key")
+    key_for = {k.get("id"): k.get("for") for k in keys}
+    key_type = {k.get("id"): k.get("attr.type") for k in keys}
+    assert set(key_type.values()) <= {"boolean", "int", "long", "float", "double", "string"}
+    (graph_el,) = root.findall(f"{GRAPHML_NS}graph")
+    assert graph_el.get("edgedefault") == "directed"
+    node_ids = _check_ids(graph_el.findall(f"{GRAPHML_NS}node"), "node")
+    edges = graph_el.findall(f"{GRAPHML_NS}edge")
+    _check_ids(edges, "edge")
+    assert len(node_ids) == corpus_kg.nx.number_of_nodes() and len(edges) == corpus_kg.nx.number_of_edges()
+    assert all(e.get("source") in node_ids and e.get("target") in node_ids for e in edges)
+    for element in graph_el:
+        for data in element.findall(f"{GRAPHML_NS}data"):
+            key = data.get("key")
+            assert key in key_ids and key_for[key] == element.tag.removeprefix(GRAPHML_NS)
+            if key_type[key] == "long":
+                int(data.text)
+            elif key_type[key] == "boolean":
+                assert data.text in ("true", "false")
+
+
+# --------------------------------------------------------------------------- GEXF
+
+def test_gexf_reads_back_with_networkx(corpus_kg, exported):
+    back = nx.read_gexf(exported / "graph.gexf")
+    g = corpus_kg.nx
+    assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
+    assert set(back.edges()) == set(g.edges())
+    for n in _sample(g):
+        want = flatten_attributes(g.nodes[n])
+        if "key" in want:
+            want["topic_key"] = want.pop("key")
+        assert back.nodes[n] == want
+    assert {d["kind"] for *_, d in back.edges(data=True)} == set(corpus_kg.report.edges)
+
+
+def test_gexf_structure(exported, corpus_kg):
+    root = ET.parse(exported / "graph.gexf").getroot()
+    assert root.tag == f"{GEXF_NS}gexf" and root.get("version") == "1.2"
+    (graph_el,) = root.findall(f"{GEXF_NS}graph")
+    assert graph_el.get("defaultedgetype") == "directed"
+    declared = {}
+    for attributes in graph_el.findall(f"{GEXF_NS}attributes"):
+        assert attributes.get("class") in ("node", "edge")
+        for a in attributes.findall(f"{GEXF_NS}attribute"):
+            assert a.get("type") in {"integer", "long", "float", "double", "boolean", "string", "liststring"}
+            declared[(attributes.get("class"), a.get("id"))] = a.get("type")
+    nodes = graph_el.findall(f"{GEXF_NS}nodes/{GEXF_NS}node")
+    edges = graph_el.findall(f"{GEXF_NS}edges/{GEXF_NS}edge")
+    node_ids = _check_ids(nodes, "node")
+    _check_ids(edges, "edge")
+    assert len(nodes) == corpus_kg.nx.number_of_nodes() and len(edges) == corpus_kg.nx.number_of_edges()
+    assert all(e.get("source") in node_ids and e.get("target") in node_ids for e in edges)
+    assert all(n.get("label") for n in nodes)
+    for cls, elements in (("node", nodes), ("edge", edges)):
+        for element in elements:
+            for value in element.findall(f"{GEXF_NS}attvalues/{GEXF_NS}attvalue"):
+                kind = declared[(cls, value.get("for"))]
+                if kind == "long":
+                    int(value.get("value"))
+                elif kind == "boolean":
+                    assert value.get("value") in ("true", "false")
+
+
+# --------------------------------------------------------------------------- neo4j
+
+HEADER_FIELD = re.compile(r"^(id:ID|:LABEL|:START_ID|:END_ID|:TYPE|[a-z_]+(:(long|boolean|datetime|double|string\[\]))?)$")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_neo4j_files_and_headers(corpus_kg, exported):
+    folder = exported / "neo4j"
+    assert sorted(os.listdir(folder)) == sorted([*neo4j_module.NODE_FILES.values(), *neo4j_module.EDGE_FILES.values()])
+    for name in os.listdir(folder):
+        header = _read_csv(folder / name).columns
+        assert all(HEADER_FIELD.match(h) for h in header), header
+    counts = {kind: 0 for kind in neo4j_module.NODE_FILES}
+    for _, kind in corpus_kg.nx.nodes(data="kind"):
+        counts[kind] += 1
+    ids = set()
+    for kind, name in neo4j_module.NODE_FILES.items():
+        df = _read_csv(folder / name)
+        assert list(df.columns[:2]) == ["id:ID", ":LABEL"]
+        assert len(df) == counts[kind]
+        ids |= set(df["id:ID"])
+    assert ids == set(corpus_kg.nx.nodes)
+    for kind, name in neo4j_module.EDGE_FILES.items():
+        df = _read_csv(folder / name)
+        assert list(df.columns) == [":START_ID", ":END_ID", ":TYPE"]
+        assert len(df) == corpus_kg.report.edges[kind]
+        assert set(df[":TYPE"]) == {kind.upper()}
+        assert set(df[":START_ID"]) | set(df[":END_ID"]) <= ids
+    arts = _read_csv(folder / "articles.csv").set_index("id:ID")
+    stubs = {a.id for a in corpus_kg.articles.values() if a.is_stub}
+    assert set(arts.index[arts[":LABEL"] == "Article;Stub"]) == stubs
+    assert set(arts[":LABEL"]) == {"Article", "Article;Stub"}
+
+
+def test_neo4j_cells_read_back(corpus_kg, exported):
+    g = corpus_kg.nx
+    frames = {kind: _read_csv(exported / "neo4j" / name).set_index("id:ID")
+              for kind, name in neo4j_module.NODE_FILES.items()}
+    for n in _sample(g, 17):
+        attrs = g.nodes[n]
+        row = frames[attrs["kind"]].loc[n]
+        for column, cell in row.items():
+            if column == ":LABEL":
+                continue
+            name, _, kind = column.partition(":")
+            value = attrs.get(name)
+            if value is None or value == []:
+                assert cell == "", (n, column)
+            elif kind == "string[]":
+                assert cell.split(";") == value
+            elif kind == "datetime":
+                assert pd.Timestamp(cell).to_pydatetime() == to_utc(value)
+            elif kind == "long":
+                assert int(cell) == value
+            elif kind == "boolean":
+                assert cell == str(value).lower()
+            elif isinstance(value, list):
+                assert json.loads(cell) == value
+            else:
+                assert cell == value, (n, column)
+
+
+def test_neo4j_excerpts_with_line_breaks_survive(corpus_kg, exported):
+    arts = _read_csv(exported / "neo4j" / "articles.csv").set_index("id:ID")
+    multi = [a for a in corpus_kg.articles.values() if a.excerpt and "\n" in a.excerpt]
+    for a in multi[:20]:
+        assert arts.at[a.id, "excerpt"] == a.excerpt
+    assert len(arts) == len(corpus_kg.articles)
+
+
+# --------------------------------------------------------------------------- all formats
+
+def test_exports_are_byte_identical_across_runs(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path / "a", FORMATS)
+    write_exports(seeds_kg, tmp_path / "b", FORMATS)
+    for name in ("graph.json", "graph.graphml", "graph.gexf"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    cmp = filecmp.dircmp(tmp_path / "a" / "neo4j", tmp_path / "b" / "neo4j")
+    assert cmp.left_list == cmp.right_list and len(cmp.left_list) == 6
+    assert filecmp.cmpfiles(tmp_path / "a" / "neo4j", tmp_path / "b" / "neo4j", cmp.left_list,
+                            shallow=False)[0] == cmp.left_list
+
+
+def test_neo4j_folder_is_replaced_whole_or_not_at_all(seeds_kg, tmp_path, monkeypatch):
+    target = tmp_path / "neo4j"
+    target.mkdir()
+    (target / "stale.csv").write_text("old")
+    neo4j_module.write_neo4j(seeds_kg, target)
+    assert "stale.csv" not in os.listdir(target) and len(os.listdir(target)) == 6
+    before = {p: (target / p).read_bytes() for p in os.listdir(target)}
+    calls = []
+
+    def failing(path, header, rows):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        original(path, header, rows)
+
+    original = neo4j_module._write_csv
+    monkeypatch.setattr(neo4j_module, "_write_csv", failing)
+    with pytest.raises(OSError):
+        neo4j_module.write_neo4j(seeds_kg, target)
+    assert {p: (target / p).read_bytes() for p in os.listdir(target)} == before
+    assert sorted(os.listdir(tmp_path)) == ["neo4j"], "temporary folders left behind"
+
+
+def test_failed_graphml_write_keeps_the_old_file(seeds_kg, tmp_path, monkeypatch):
+    path = tmp_path / "graph.graphml"
+    path.write_text("previous")
+
+    def half_written(self, fh):
+        fh.write(b"<graphml")
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(graphml_module._GraphMLWriter, "dump", half_written)
+    with pytest.raises(RuntimeError):
+        graphml_module.write_graphml(seeds_kg, path)
+    assert path.read_text() == "previous" and os.listdir(tmp_path) == ["graph.graphml"]
+
+
+def test_cli_writes_every_tool_format(tmp_path):
+    out = tmp_path / "exports"
+    result = CliRunner().invoke(cli, ["build", "seeds", "-o", str(out), "-q", "-f", "json,graphml", "-f", "gexf",
+                                      "--format", "neo4j"])
+    assert result.exit_code == 0, result.output
+    written = sorted(name for name in os.listdir(out) if not name.startswith("."))  # .cache: the build's
+    assert written == ["graph.gexf", "graph.graphml", "graph.json", "neo4j"]
+    assert nx.read_graphml(out / "graph.graphml").number_of_nodes() == \
+        nx.read_gexf(out / "graph.gexf").number_of_nodes() > 0
+
+
+def test_awkward_text_survives_every_format(tmp_path):
+    """Markup, quotes, CR LF, a NUL and a bell, a `;` inside a list item (tests/data/formats)."""
+    import graph
+
+    kg = graph.build([Path(__file__).parent / "data" / "formats"])
+    article = kg.article_by_url("https://example.org/news/awkward?x=1&y=2")
+    assert "\0" in article.excerpt and "\r\n" in article.excerpt and "\a" in article.title
+    write_exports(kg, tmp_path, FORMATS)
+    graphml = nx.read_graphml(tmp_path / "graph.graphml").nodes[article.id]
+    gexf = nx.read_gexf(tmp_path / "graph.gexf").nodes[article.id]
+    # XML cannot hold NUL or BEL: they become U+FFFD; everything else is kept
+    # (GraphML element text gives line ends back as LF, as every XML reader does).
+    assert graphml["title"] == gexf["title"] == article.title.replace("\a", "\ufffd")
+    assert gexf["excerpt"] == article.excerpt.replace("\0", "\ufffd")
+    assert graphml["excerpt"] == gexf["excerpt"].replace("\r\n", "\n").replace("\r", "\n")
+    arts = _read_csv(tmp_path / "neo4j" / "articles.csv").set_index("id:ID")
+    assert arts.at[article.id, "excerpt"] == article.excerpt
+    assert arts.at[article.id, "topics:string[]"].split(";") == list(article.topic_ids)
+    # A list item holding the array delimiter: the column is JSON, not string[].
+    topics = _read_csv(tmp_path / "neo4j" / "topics.csv").set_index("id:ID")
+    topic = next(t for t in kg.topics.values() if t.alt_labels)
+    assert ";" in topic.alt_labels[0] and json.loads(topics.at[topic.id, "alt_labels"]) == list(topic.alt_labels)
+    back = graph.load(tmp_path)
+    assert back.articles == kg.articles

@@ -1,0 +1,132 @@
+"""DataFrames of the graph (graph.frames) and projections (graph.projections).
+
+Expectations are computed a second way: from the entity dataclasses
+(``kg.articles`` & co.) rather than the networkx graph the frames read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from itertools import combinations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from graph.frames import articles_frame, as_nx, edges_frame, providers_frame, to_utc, topics_frame
+from graph.projections import provider_graph, related_graph, topic_graph
+
+
+@pytest.fixture(scope="module")
+def corpus_frames(corpus_kg):
+    return {"articles": articles_frame(corpus_kg), "providers": providers_frame(corpus_kg),
+            "topics": topics_frame(corpus_kg), "edges": edges_frame(corpus_kg)}
+
+
+def test_article_frame_rows_and_types(corpus_kg, corpus_frames):
+    df = corpus_frames["articles"]
+    assert list(df.index) == sorted(corpus_kg.articles)
+    assert df.index.is_unique
+    assert str(df["published"].dtype) == "datetime64[ns, UTC]"
+    assert str(df["quality"].dtype) == "Int64" and str(df["heat"].dtype) == "Int64"
+    assert df["stub"].dtype == bool and str(df["is_published"].dtype) == "boolean"
+    assert str(df["title"].dtype) == "string"
+    assert int(df["stub"].sum()) == sum(a.is_stub for a in corpus_kg.articles.values())
+    # Stubs are what the corpus cites but does not hold.
+    assert int((~df["stub"]).sum()) == corpus_kg.report.articles_full
+
+
+def test_article_frame_values_match_dataclasses(corpus_kg, corpus_frames):
+    df = corpus_frames["articles"]
+    cited = Counter(r for a in corpus_kg.articles.values() for r in a.related_ids)
+    for art in list(corpus_kg.articles.values())[::37]:
+        row = df.loc[art.id]
+        assert row["title"] == art.title and row["url"] == art.url
+        assert row["provider"] == art.provider_id
+        assert row["provider_name"] == corpus_kg.providers[art.provider_id].name
+        if art.published is None:
+            assert pd.isna(row["published"])
+        else:
+            expected = art.published if isinstance(art.published, dt.datetime) else \
+                dt.datetime.combine(art.published, dt.time(), dt.timezone.utc)
+            assert row["published"].to_pydatetime() == expected
+        assert (pd.isna(row["quality"]) and art.quality is None) or row["quality"] == art.quality
+        assert row["topics"] == [corpus_kg.topics[t].label for t in art.topic_ids]
+        assert row["related"] == len(art.related_ids)
+        assert row["cited_by"] == cited[art.id]
+        assert row["files"] == len(art.files)
+
+
+def test_provider_and_topic_frames(corpus_kg, corpus_frames):
+    prov, top = corpus_frames["providers"], corpus_frames["topics"]
+    per_provider = Counter(a.provider_id for a in corpus_kg.articles.values())
+    full_per_provider = Counter(a.provider_id for a in corpus_kg.articles.values() if not a.is_stub)
+    assert list(prov.index) == sorted(corpus_kg.providers)
+    assert prov["articles"].to_dict() == {p: per_provider[p] for p in corpus_kg.providers}
+    assert prov["full_articles"].to_dict() == {p: full_per_provider[p] for p in corpus_kg.providers}
+    assert prov.loc["provider/microsoft.com", "name"] == "Microsoft"
+    per_topic = Counter(t for a in corpus_kg.articles.values() for t in a.topic_ids)
+    assert top["articles"].to_dict() == {t: per_topic[t] for t in corpus_kg.topics}
+    assert top["label"].to_dict() == {t: x.label for t, x in corpus_kg.topics.items()}
+
+
+def test_edges_frame(corpus_kg, corpus_frames):
+    edges = corpus_frames["edges"]
+    assert len(edges) == sum(corpus_kg.report.edges.values())
+    assert edges["kind"].value_counts().to_dict() == corpus_kg.report.edges
+    assert set(edges.loc[edges["kind"] == "published_by", "target_kind"]) == {"provider"}
+    assert set(edges.loc[edges["kind"] == "related", "target_kind"]) == {"article"}
+    assert list(zip(edges["source"], edges["target"], edges["kind"])) == list(corpus_kg.edges())
+
+
+def test_frames_accept_the_networkx_graph(seeds_kg):
+    pd.testing.assert_frame_equal(articles_frame(seeds_kg.nx), articles_frame(seeds_kg))
+    with pytest.raises(TypeError, match="KnowledgeGraph or a networkx graph"):
+        as_nx("seeds/")
+
+
+def test_empty_graph_gives_empty_typed_frames():
+    empty = nx.MultiDiGraph()
+    arts = articles_frame(empty)
+    assert arts.empty and "published" in arts.columns and str(arts["published"].dtype) == "datetime64[ns, UTC]"
+    assert providers_frame(empty).empty and topics_frame(empty).empty and edges_frame(empty).empty
+    assert related_graph(empty).number_of_nodes() == 0 and topic_graph(empty).number_of_edges() == 0
+
+
+def test_to_utc_turns_offsets_into_utc():
+    plus_two = dt.datetime(2021, 6, 18, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert to_utc(plus_two) == dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc)
+    assert to_utc(None) is None
+
+
+def test_related_projection(corpus_kg):
+    directed = related_graph(corpus_kg)
+    assert set(directed) == set(corpus_kg.articles)
+    expected = {(a.id, r) for a in corpus_kg.articles.values() for r in a.related_ids}
+    assert set(directed.edges()) == expected
+    undirected = related_graph(corpus_kg, directed=False)
+    mutual = sum(1 for s, t in expected if (t, s) in expected) // 2
+    assert undirected.number_of_edges() == len(expected) - mutual
+    assert sum(w for _, _, w in undirected.edges(data="weight")) == len(expected)
+
+
+def test_provider_projection(corpus_kg):
+    cover = provider_graph(corpus_kg)
+    expected: Counter = Counter()
+    for a in corpus_kg.articles.values():
+        for r in a.related_ids:
+            p, q = a.provider_id, corpus_kg.articles[r].provider_id
+            if p != q:
+                expected[frozenset((p, q))] += 1
+    assert set(cover) == set(corpus_kg.providers)
+    assert {frozenset((p, q)): w for p, q, w in cover.edges(data="weight")} == dict(expected)
+
+
+def test_topic_projection(corpus_kg):
+    co = topic_graph(corpus_kg)
+    expected: Counter = Counter()
+    for a in corpus_kg.articles.values():
+        expected.update(frozenset(pair) for pair in combinations(sorted(set(a.topic_ids)), 2))
+    assert {frozenset((p, q)): w for p, q, w in co.edges(data="weight")} == dict(expected)
+    assert co.number_of_edges() > 0

@@ -1,0 +1,151 @@
+"""Reloading a previous build from its exports (graph.load).
+
+The round trip is checked on the real corpus: every entity equal, the same
+nodes, edges and attributes in networkx, the same report. Broken exports are
+the crafted files under tests/data/load/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import graph
+from graph.errors import LoadError, NewsgraphError
+from graph.export import write_exports
+from graph.load import load, load_report
+
+BROKEN = Path(__file__).parent / "data" / "load"
+
+
+@pytest.fixture(scope="module")
+def corpus_exports(corpus_kg, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus-json")
+    write_exports(corpus_kg, folder, ["json", "report"])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reloaded(corpus_exports):
+    return load(corpus_exports)
+
+
+def test_round_trip_gives_equal_entities(corpus_kg, reloaded):
+    assert reloaded.articles == corpus_kg.articles
+    assert reloaded.providers == corpus_kg.providers
+    assert reloaded.topics == corpus_kg.topics
+    assert list(reloaded.articles) == list(corpus_kg.articles)
+    assert list(reloaded.edges()) == list(corpus_kg.edges())
+
+
+def test_round_trip_gives_the_same_networkx_graph(corpus_kg, reloaded):
+    before, after = corpus_kg.nx, reloaded.nx
+    assert list(after.nodes(data=True)) == list(before.nodes(data=True))
+    assert list(after.edges(keys=True, data=True)) == list(before.edges(keys=True, data=True))
+    # The seed document, through its AMP alias: a date-time, lists, images.
+    seed = reloaded.article_by_url("https://www.wired.com/story/baltimore-ban-facial-recognition-everyone-but-cops/amp")
+    attrs = reloaded.nx.nodes[seed.id]
+    assert attrs == corpus_kg.nx.nodes[seed.id]
+    assert attrs["published"].tzinfo is not None and attrs["images"] and not attrs["stub"]
+    assert len(seed.related_ids) == 2
+
+
+def test_round_trip_keeps_the_report(corpus_kg, reloaded):
+    assert reloaded.report.as_dict() == corpus_kg.report.as_dict()
+    assert reloaded.report.summary() == corpus_kg.report.summary()
+
+
+def test_reloaded_graph_exports_the_same_bytes(reloaded, corpus_exports, tmp_path):
+    write_exports(reloaded, tmp_path, ["json", "report"])
+    for name in ("graph.json", "report.json"):
+        assert (tmp_path / name).read_bytes() == (corpus_exports / name).read_bytes(), name
+
+
+def test_load_accepts_the_file_itself_and_works_without_report(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path, ["json"])
+    kg = load(tmp_path / "graph.json")
+    assert kg.articles == seeds_kg.articles
+    r = kg.report
+    assert (r.articles, r.articles_stub, r.providers, r.topics, r.edges) == (
+        seeds_kg.report.articles, seeds_kg.report.articles_stub, seeds_kg.report.providers,
+        seeds_kg.report.topics, seeds_kg.report.edges)
+    assert graph.load is load
+
+
+def _error(path) -> str:
+    with pytest.raises(LoadError) as info:
+        load(path)
+    assert isinstance(info.value, NewsgraphError)
+    return str(info.value)
+
+
+def test_missing_export_names_the_file(tmp_path):
+    message = _error(tmp_path / "nowhere")
+    assert str(tmp_path / "nowhere" / "graph.json") in message and "no such file" in message
+
+
+def test_truncated_file_names_file_and_line():
+    message = _error(BROKEN / "truncated")
+    assert re.search(re.escape(str(BROKEN / "truncated" / "graph.json")) + r":4: not valid JSON", message), message
+
+
+def test_not_a_newsgraph_file():
+    message = _error(BROKEN / "not-newsgraph")
+    assert "graph.json" in message and "not a newsgraph node-link graph" in message
+
+
+def test_node_without_kind():
+    message = _error(BROKEN / "missing-field")
+    assert "missing-field/graph.json" in message and "'kind'" in message
+
+
+def test_edge_to_unknown_node():
+    message = _error(BROKEN / "unknown-node")
+    assert "unknown-node/graph.json" in message and "names a node that is not in the file" in message
+
+
+def test_corrupt_report_names_the_report():
+    message = _error(BROKEN / "bad-report")
+    assert "bad-report/report.json" in message and "not valid JSON" in message
+
+
+def test_other_files_under_the_name(tmp_path, seeds_kg):
+    write_exports(seeds_kg, tmp_path, ["graphml"])
+    shutil.copy(tmp_path / "graph.graphml", tmp_path / "graph.json")
+    assert "not valid JSON" in _error(tmp_path)
+    (tmp_path / "graph.json").write_bytes(b"\xff\xfe{}")
+    assert "not UTF-8" in _error(tmp_path)
+    (tmp_path / "graph.json").write_text("[1, 2]")
+    assert "not a newsgraph node-link graph" in _error(tmp_path)
+
+
+def test_report_from_another_build(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path, ["json", "report"])
+    small = graph.build([Path(__file__).parent / "data" / "formats"])
+    write_exports(small, tmp_path, ["json"])  # graph.json replaced, report.json stale
+    message = _error(tmp_path)
+    assert "report.json" in message and "different build" in message
+
+
+def test_load_report_rejects_other_json(tmp_path):
+    (tmp_path / "report.json").write_text('{"nodes": []}')
+    with pytest.raises(LoadError, match="not a newsgraph build report"):
+        load_report(tmp_path / "report.json")
+
+
+def test_empty_build_round_trips_and_analyses_to_empty_results(tmp_path):
+    from graph import analysis
+
+    (tmp_path / "no-articles").mkdir()
+    kg = graph.build([tmp_path / "no-articles"])
+    write_exports(kg, tmp_path / "out", ["json", "report", "graphml", "gexf", "neo4j"])
+    again = load(tmp_path / "out")
+    assert again.articles == {} and again.nx.number_of_nodes() == 0
+    for result in (analysis.top_articles(again), analysis.top_providers(again), analysis.communities(again),
+                   analysis.topic_timeline(again), analysis.provider_topic_matrix(again),
+                   analysis.missing_stubs(again)):
+        assert result.empty
+    assert (tmp_path / "out" / "neo4j" / "articles.csv").read_text() == "id:ID,:LABEL\n"
