@@ -8,6 +8,7 @@ traceback).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import Iterator
 
@@ -55,10 +56,10 @@ def cli() -> None:
 
 
 def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,
-                 quiet: bool) -> KnowledgeGraph:
+                 quiet: bool, reader=None, cache_dir=None) -> KnowledgeGraph:
     with _progress(not quiet, "reading") as progress:
         return build(list(paths) or ["seeds"], catalogs=catalogs, jobs=jobs, fast_yaml=fast_yaml,
-                     progress=progress)
+                     progress=progress, reader=reader, cache_dir=cache_dir)
 
 
 @cli.command("build")
@@ -75,9 +76,18 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
               help="Worker processes for reading (default: one per core; 1: no pool).")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF identifiers.")
 @click.option("--no-fast-yaml", is_flag=True, help="Parse YAML with PyYAML only.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Incremental build: keep parsed files in OUTPUT/.cache and parse again only files whose "
+                   "content changed (safe to delete; the output is the same either way).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Read the files on this Dask scheduler's workers (e.g. tcp://10.0.0.5:8786); "
+                   "needs newsgraph[dask] and the inputs at the same path on every worker.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Read the files on a local Dask cluster of N worker processes (needs newsgraph[dask]).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", count=True, help="Also list warnings (-v) and skipped files (-vv).")
-def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_fast_yaml, quiet, verbose):
+def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_fast_yaml, quiet, verbose,
+                  scheduler=None, workers=None, cache=True):
     """Read articles under PATHS (default: seeds/) and write the exports.
 
     PATHS are files or folders, read recursively: files ending .md, .markdown
@@ -85,9 +95,21 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
     try:
-        kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet)
+        from .distributed import cluster_reader
+
+        if scheduler and workers:
+            raise click.UsageError("give either --scheduler or --workers, not both")
+        with cluster_reader(scheduler, workers) as reader:
+            kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
+                              os.path.join(output, ".cache") if cache else None)
         options = {"base_iri": base_iri} if base_iri else {}
-        written = write_exports(kg, output, chosen or None, **options)
+        if cache:
+            from .cache import write_exports_cached
+
+            # Skips writing when the graph and the exports are as last time.
+            written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"), **options)
+        else:
+            written = write_exports(kg, output, chosen or None, **options)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     report = kg.report
@@ -104,6 +126,204 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
                                    f"{written.get('report', 'the report')}")
+
+
+@cli.command("serve")
+@click.argument("source", default="exports", type=click.Path())
+@click.option("--store", type=click.Path(file_okay=False), default=None,
+              help="Oxigraph store folder (default: sparql-store/ beside the RDF file); reused while the "
+                   "RDF file is unchanged.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL Update and Graph Store writes (read-only otherwise).")
+@click.option("--reload", is_flag=True, help="Load the RDF file into the store again even if unchanged.")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests (for browser tools such as YASGUI).")
+def serve_command(source, store, host, port, allow_update, reload, cors):
+    """Serve a build as a SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C.
+
+    SOURCE is an exports folder holding graph.nt (or graph.ttl), written by
+    `newsgraph build -f nt`, or an RDF file. Default: exports/.
+    """
+    import signal
+
+    from .serve import SparqlServer, curl_example, prepare_store
+
+    def stop_on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        store_dir = prepare_store(source, store, reload=reload)
+        server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    try:
+        try:
+            triples = f"{server.triple_count():,} triples"
+        except NewsgraphError:
+            triples = "triple count unavailable"
+        click.echo(f"SPARQL endpoint: {server.query_url} "
+                   f"({'read-write' if allow_update else 'read-only'}; {triples})")
+        if allow_update:
+            click.echo(f"SPARQL Update: {server.update_url}")
+        click.echo(f"Graph Store: {server.store_url}")
+        click.echo(f"store: {store_dir}")
+        click.echo("try:\n" + curl_example(server.query_url))
+        click.echo("Press Ctrl-C to stop.")
+        status = server.wait()
+        if status != -signal.SIGINT:  # -SIGINT: Ctrl-C reached the server first
+            raise click.ClickException(f"the oxigraph server stopped by itself (exit status {status})")
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        click.echo(f"stopped; the store {store_dir} is kept for the next `newsgraph serve`", err=True)
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+@cli.command("push")
+@click.argument("source", default="exports", type=click.Path())
+@click.option("--endpoint", required=True, metavar="URL",
+              help="SPARQL 1.1 Graph Store HTTP Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                   "http://host:3030/ds/data (Fuseki).")
+@click.option("--graph", "graph_iri", default=None, metavar="IRI",
+              help="Named graph to replace [default: urn:newsgraph:build].")
+@click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead of a named graph.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Triples per request.")
+@click.option("--retries", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Retries per request on connection errors and 5xx answers (with exponential backoff).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries, quiet):
+    """Upload a build into a SPARQL 1.1 store, replacing one graph.
+
+    SOURCE is an exports folder holding graph.nt (or graph.ttl) or an RDF
+    file. Default: exports/. Pushing again replaces the graph (no duplicates).
+    Basic auth: set NEWSGRAPH_PUSH_USER and NEWSGRAPH_PUSH_PASSWORD in the
+    environment (never on the command line).
+    """
+    from .push import DEFAULT_GRAPH_IRI, push
+
+    if default_graph and graph_iri:
+        raise click.UsageError("give either --graph or --default-graph, not both")
+    target = None if default_graph else (graph_iri or DEFAULT_GRAPH_IRI)
+
+    def report(done: int, total: int, triples: int) -> None:
+        click.echo(f"chunk {done}/{total}: {triples:,} triples stored", err=True)
+
+    try:
+        result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries,
+                      progress=None if quiet else report)
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
+    if not quiet:
+        where = "the default graph" if target is None else f"graph <{target}>"
+        click.echo(f"pushed {result.triples:,} triples in {result.chunks} chunk(s) to {where} at {endpoint}"
+                   + (f" ({result.retries} retries)" if result.retries else ""), err=True)
+
+
+@cli.command("html")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="HTML file to write [default: exports/graph.html, exports/overview.html or exports/ego.html].")
+@click.option("--view", type=click.Choice(["full", "overview"]), default="full", show_default=True,
+              help="full: every article, provider and topic; overview: providers and topics, "
+                   "edges weighted by article counts.")
+@click.option("--topic", default=None, help="Ego view around this topic (name).")
+@click.option("--provider", default=None, help="Ego view around this provider (domain or name).")
+@click.option("--article", "article", default=None, metavar="URL", help="Ego view around the article with this URL.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Steps from the centre of an ego view (edges of every kind, both directions).")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Catalogue folder with organizations/ and topics/ (found beside the input otherwise).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes for reading (default: one per core; 1: no pool).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def html_command(paths, output, view, topic, provider, article, depth, catalogs, jobs, quiet):
+    """Write an interactive HTML graph of the articles under PATHS (default: seeds/).
+
+    One self-contained file: it opens offline from file://. Give --topic,
+    --provider or --article (one of them) for an ego view.
+    """
+    from .export.html import write_html
+
+    ego = topic is not None or provider is not None or article is not None
+    if output is None:
+        output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
+    try:
+        kg = _build_graph(paths, catalogs, jobs, True, quiet)
+        write_html(kg, output, view=view, topic=topic, provider=provider, article=article, depth=depth)
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output}: {err.strerror or err}") from err
+    if not quiet:
+        click.echo(f"wrote: {output}", err=True)
+
+
+class _QuerySyntaxError(click.ClickException):
+    """A SPARQL syntax error: exit status 2, like other usage errors."""
+
+    exit_code = 2
+
+
+@cli.command("query")
+@click.argument("query_or_file", required=False)
+@click.option("-d", "--data", default="exports/graph.ttl", show_default=True, type=click.Path(dir_okay=False),
+              help="RDF file to query (.ttl, .nt, .jsonld, .trig).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
+              show_default=True, help="Output: terminal table, or SPARQL 1.1 CSV/JSON/TSV results.")
+@click.option("-e", "--engine", type=click.Choice(["rdflib", "oxigraph"]), default="rdflib", show_default=True,
+              help="Query engine; oxigraph is much faster on large graphs.")
+@click.option("--store", type=click.Path(file_okay=False), default=None,
+              help="With --engine oxigraph: keep the store on disk in this folder (reused while the data "
+                   "file is unchanged).")
+@click.option("-l", "--list", "list_examples", is_flag=True, help="List the named example queries and exit.")
+def query_command(query_or_file, data, fmt, engine, store, list_examples):
+    """Run a SPARQL query over an exported graph and print the result.
+
+    QUERY_OR_FILE is SPARQL text, a .rq file, or the name of an example
+    query (see --list). The schema:, ng:, skos:, dct:, prov:, rdf:, rdfs:
+    and xsd: prefixes are predeclared.
+    """
+    from .query import example_queries, sparql
+
+    if list_examples:
+        for name, example in example_queries().items():
+            click.echo(f"{name:<16} {example.description}")
+        return
+    if not query_or_file:
+        raise click.UsageError("give a query, a .rq file or an example name (see --list)")
+    try:
+        result = sparql(data, query_or_file, engine=engine, store=store)
+    except NewsgraphError as err:
+        if getattr(err, "line", None) is not None:
+            raise _QuerySyntaxError(str(err)) from err
+        raise click.ClickException(str(err)) from err
+    result.write(fmt, click.get_text_stream("stdout"))
+
+
+@cli.command("validate")
+@click.argument("file", default="exports/graph.ttl", type=click.Path(dir_okay=False))
+@click.option("--shapes", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="SHACL shapes to use instead of the shipped ones.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many violations.")
+def validate_command(file, shapes, limit):
+    """Check an RDF export (default: exports/graph.ttl) against the SHACL shapes.
+
+    Prints each violation on one line and exits with status 1 when there are any.
+    """
+    from .validate import validate
+
+    try:
+        report = validate(file, shapes=shapes)
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(report.format(limit))
+    if not report.conforms:
+        raise SystemExit(1)
 
 
 def main() -> None:

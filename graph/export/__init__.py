@@ -61,7 +61,7 @@ exporter("neo4j", "neo4j", "graph.export.neo4j:write_neo4j",
 #: Every registered format by name.
 EXPORTERS = _REGISTRY
 #: What ``newsgraph build`` writes when no ``--format`` is given.
-DEFAULT_FORMATS: tuple[str, ...] = ("report", "ttl", "nt", "jsonld", "trig")
+DEFAULT_FORMATS: tuple[str, ...] = ("report", "ttl", "nt", "jsonld", "trig", "json", "html")
 
 
 @contextlib.contextmanager

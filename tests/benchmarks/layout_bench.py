@@ -2,7 +2,8 @@
 
 Layouts:
 
-* ``fr-whole`` -- igraph Fruchterman-Reingold on the whole graph (every node, every edge);
+* ``fr-whole`` -- igraph Fruchterman-Reingold on the whole graph (every node, every edge),
+  scaled to the same extent as the other so node and font sizes compare;
 * ``newsgraph`` -- :func:`graph.layout.compute_layout` (groups of related articles placed apart).
 
 Legibility measures, at the zoom that fits the picture into a 1,400 x 950 px canvas:
@@ -48,8 +49,14 @@ def fr_whole(view) -> dict:
     g = igraph.Graph(n=len(ids), edges=[(index[s], index[d]) for s, d, _, _ in view.edges], directed=False)
     random.seed(0)
     lay = g.layout_fruchterman_reingold(niter=500)
-    scale = 30.0  # igraph's unit is about one node apart; bring it to canvas units
-    return {i: (x * scale, y * scale) for i, (x, y) in zip(ids, lay.coords)}
+    return {i: (x, y) for i, (x, y) in zip(ids, lay.coords)}
+
+
+def same_extent(pos: dict, like: dict) -> dict:
+    """``pos`` scaled to the extent of ``like``, so both are judged with the same node and font sizes."""
+    a, b = np.array(list(pos.values())), np.array(list(like.values()))
+    k = float((b.max(axis=0) - b.min(axis=0)).max() / (a.max(axis=0) - a.min(axis=0)).max())
+    return {i: (x * k, y * k) for i, (x, y) in pos.items()}
 
 
 def legibility(view, pos: dict) -> dict:
@@ -99,11 +106,14 @@ def main(argv=None) -> None:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     view = full_view(graph.build([args.corpus]))
-    out = {}
-    for name, fn in (("fr-whole", fr_whole), ("newsgraph", lambda v: compute_layout(v).positions)):
+    out, seconds, layouts = {}, {}, {}
+    for name, fn in (("newsgraph", lambda v: compute_layout(v).positions), ("fr-whole", fr_whole)):
         start = time.perf_counter()
-        pos = fn(view)
-        out[name] = {"seconds": round(time.perf_counter() - start, 2), **legibility(view, pos)}
+        layouts[name] = fn(view)
+        seconds[name] = round(time.perf_counter() - start, 2)
+    layouts["fr-whole"] = same_extent(layouts["fr-whole"], layouts["newsgraph"])
+    for name in ("fr-whole", "newsgraph"):
+        out[name] = {"seconds": seconds[name], **legibility(view, layouts[name])}
     print("| layout | seconds | related / random distance | readable hub labels | overlapping label pairs |"
           " articles covered |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -1,0 +1,254 @@
+"""The interactive HTML graph: one self-contained, offline, escaped page.
+
+pyvis generates the page (a :class:`pyvis.network.Network` fed its node and
+edge lists in bulk, rendered with newsgraph's own template from
+``graph/data/html/``); vis-network draws it. Everything the page needs is
+inlined: vis-network (the copy that ships inside pyvis), the page's CSS and
+script, and the data. The page makes no network request and opens from
+``file://``.
+
+Safety: input strings are never written into HTML or script source. All data
+goes into ``<script type="application/json">`` blocks with ``<``, ``>``,
+``&``, U+2028 and U+2029 escaped (:func:`json_for_script`), and the page
+builds its DOM with ``textContent`` only. A Content-Security-Policy allows
+just the page's two inline scripts (by hash), so an injected script or event
+handler could not run even if one got through. ``featured_content`` (raw
+HTML in the input) is never put in the page; links are made only for
+``http``/``https`` URLs.
+
+Legibility: positions come from :mod:`graph.layout` (groups of related
+articles placed apart, physics off); the dense ``related`` edges are drawn
+only for the selected article and the page says how many are hidden.
+
+>>> import graph
+>>> page = render_html(graph.build(["seeds/"]))
+>>> page.startswith("<!DOCTYPE html>") and "https://cdn" not in page
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import ExportError
+from ..layout import compute_layout, label_size, node_size
+from ..views import View, ego_view, full_view, overview_view
+from . import atomic_writer
+
+__all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
+
+_DATA = Path(__file__).resolve().parent.parent / "data" / "html"
+
+#: Colours of article groups (qualitative, none of them the hub or related-edge colours).
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#9c755f", "#a0cbe8",
+           "#8cd17d", "#b6992d", "#499894", "#ffbe7d", "#86bcb6")
+_COLORS = {"provider": "#343a40", "topic": "#e03131", "edge": "rgba(73,80,87,0.07)",
+           "related": "#ae3ec9", "highlight": "#1f2328"}
+_ARTICLE_LABEL_MAX = 48
+
+_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_for_script(value: Any) -> str:
+    """JSON text that is safe inside a ``<script type="application/json">`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u`` escapes (so no ``</script>`` or
+    ``<!--`` can appear), and so do U+2028/U+2029.
+
+    >>> json_for_script({"t": "</script><img src=x onerror=alert(1)>"})
+    '{"t":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e"}'
+    >>> json.loads(json_for_script(["a\\u2028b & c"])) == ["a\\u2028b & c"]
+    True
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in _ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _json_text_block(text: str) -> str:
+    """Re-encode a JSON string (pyvis's options) through :func:`json_for_script`."""
+    return json_for_script(json.loads(text))
+
+
+def _asset(name: str) -> str:
+    return (_DATA / name).read_text(encoding="utf-8")
+
+
+def _vis_js() -> str:
+    import pyvis
+
+    path = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ExportError(f"cannot read vis-network from the pyvis package at {path}: {err}") from err
+
+
+def _inline_script(text: str, what: str) -> str:
+    low = text.lower()
+    if "</script" in low or "<!--" in low:
+        raise ExportError(f"{what} cannot be inlined: it contains </script or <!--")
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def make_view(kg, view: str = "full", *, topic: str | None = None, provider: str | None = None,
+              article: str | None = None, depth: int = 1) -> View:
+    """The :class:`~graph.views.View` that the options name.
+
+    An ego view (``topic``, ``provider`` or ``article`` given) wins over ``view``.
+    """
+    if topic is not None or provider is not None or article is not None:
+        return ego_view(kg, topic=topic, provider=provider, article=article, depth=depth)
+    if view == "full":
+        return full_view(kg)
+    if view == "overview":
+        return overview_view(kg)
+    raise ExportError(f"unknown view {view!r}; known: full, overview")
+
+
+def _page_data(view: View, seed: int) -> tuple[list[dict], list[dict], dict, dict]:
+    """vis-network nodes and drawn edges, options, and the page's metadata."""
+    lay = compute_layout(view, seed=seed)
+    ids = list(view.nodes)
+    index = {i: k for k, i in enumerate(ids)}
+    vis_nodes, details = [], []
+    for node_id in ids:
+        d = view.nodes[node_id]
+        kind, weight = d["kind"], int(d.get("weight") or 0)
+        x, y = lay.positions[node_id]
+        node: dict[str, Any] = {"id": node_id, "x": x, "y": y, "size": node_size(kind, weight)}
+        if kind == "article":
+            colour = PALETTE[lay.group.get(node_id, 0) % len(PALETTE)]
+            stub = bool(d.get("stub"))
+            # A colour string (not an object) and no label: vis-network deep-copies option
+            # objects and measures every label when it creates a node, which is most of the
+            # load time at corpus scale. The page adds titles as labels for the articles in
+            # view once the user zooms in far enough to read them.
+            node.update(shape="dot")
+            if stub:
+                node.update(borderWidth=2, color={"background": "#ffffff", "border": colour})
+            else:
+                node["color"] = colour
+            info = {"k": kind, "l": d["label"], "s": stub, "d": d.get("date"), "p": d.get("provider"),
+                    "pn": d.get("provider_name"), "t": d.get("topics", []), "tl": d.get("topic_labels", []),
+                    "e": d.get("excerpt"), "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
+            details.append({k: v for k, v in info.items() if v is not None})
+        else:
+            colour = _COLORS[kind]
+            node.update(shape="square" if kind == "provider" else "star", borderWidth=1,
+                        color={"background": colour, "border": colour,
+                               "highlight": {"background": colour, "border": "#fab005"}},
+                        label=d["label"], font={"size": label_size(kind, weight), "color": colour})
+            info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
+            details.append({k: v for k, v in info.items() if v is not None})
+        vis_nodes.append(node)
+
+    vis_edges, related = [], []
+    for s, t, kind, weight in view.edges:
+        if kind == "related":
+            related.extend((index[s], index[t]))
+            continue
+        edge: dict[str, Any] = {"id": f"e{len(vis_edges)}", "from": s, "to": t, "kind": kind}
+        if weight != 1 or kind == "articles":
+            edge["width"] = round(1 + 2 * (weight ** 0.5), 1)
+            edge["w"] = weight
+        vis_edges.append(edge)
+
+    options = {
+        "autoResize": True,
+        "physics": {"enabled": False, "stabilization": False},
+        "layout": {"improvedLayout": False, "randomSeed": seed},
+        "interaction": {"hover": True, "hideEdgesOnDrag": True, "tooltipDelay": 150, "keyboard": False,
+                        "multiselect": False, "selectConnectedEdges": False},
+        "nodes": {"scaling": {"label": {"enabled": False, "drawThreshold": 7, "maxVisible": 36}},
+                  "borderWidth": 1, "font": {"face": "system-ui, sans-serif", "size": label_size("article", 0),
+                                              "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "edges": {"smooth": False, "width": 0.6, "selectionWidth": 1.5, "arrows": {"to": {"enabled": False}},
+                  "color": {"color": _COLORS["edge"], "highlight": _COLORS["highlight"],
+                            "hover": _COLORS["highlight"], "inherit": False}},
+    }
+    kinds = {k: any(d["kind"] == k for d in view.nodes.values()) for k in ("article", "provider", "topic")}
+    meta = {"title": view.title, "view": view.name, "details": details, "related": related,
+            "labelMax": _ARTICLE_LABEL_MAX,
+            "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": kinds,
+            "colors": dict(_COLORS, palette=list(PALETTE), edge=_COLORS["edge"])}
+    return vis_nodes, vis_edges, options, meta
+
+
+def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
+    """The page for ``source`` (a :class:`~graph.builder.KnowledgeGraph` or a :class:`~graph.views.View`).
+
+    Parameters
+    ----------
+    source : KnowledgeGraph or View
+        What to draw; a graph is turned into a view by :func:`make_view`.
+    seed : int
+        Layout seed.
+    **view_options
+        ``view``, ``topic``, ``provider``, ``article``, ``depth`` (see :func:`make_view`).
+    """
+    from pyvis.network import Network
+
+    view = source if isinstance(source, View) else make_view(source, **view_options)
+    vis_nodes, vis_edges, options, meta = _page_data(view, seed)
+    page_js = _inline_script(_asset("page.js"), "page.js")
+    vis_js = _inline_script(_vis_js(), "vis-network")
+    net = Network(height="100%", width="100%", directed=True, heading=view.title)
+    net.set_template_dir(str(_DATA), "template.html")
+    net.templateEnv.filters["json_block"] = json_for_script
+    net.templateEnv.filters["json_text_block"] = _json_text_block
+    net.templateEnv.globals.update(meta=meta, page_js=page_js, vis_js=vis_js, page_css=_asset("page.css"),
+                                   version=__version__,
+                                   script_hashes=" ".join(_csp_hash(s) for s in (vis_js, page_js)))
+    # bulk: pyvis's add_node/add_edge are O(n) per call
+    net.nodes = vis_nodes
+    net.edges = vis_edges
+    net.node_ids = [n["id"] for n in vis_nodes]
+    net.options = options
+    return net.generate_html(name="graph.html")
+
+
+def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | None = None,
+               provider: str | None = None, article: str | None = None, depth: int = 1, seed: int = 0,
+               **_other: Any) -> None:
+    """Write the page for ``kg`` to ``path`` atomically (other exporters' options are ignored).
+
+    Raises
+    ------
+    ExportError
+        Unknown view; :class:`~graph.views.ViewError` when an ego view's centre is not in the graph.
+    """
+    page = render_html(kg, seed=seed, view=view, topic=topic, provider=provider, article=article, depth=depth)
+    with atomic_writer(path) as fh:
+        fh.write(page)
+
+
+def notebook_html(source, *, height: int = 700, **options: Any):
+    """The page as an ``IPython.display.HTML`` for inline display in Jupyter.
+
+    The page goes into a sandboxed ``<iframe srcdoc>`` (scripts allowed, no
+    same-origin access to the notebook), so it behaves exactly as the file does.
+
+    >>> import graph
+    >>> shown = notebook_html(graph.build(["seeds/"]), height=400)
+    >>> shown.data.startswith('<div class="newsgraph"><iframe srcdoc=')
+    True
+    """
+    from IPython.display import HTML
+
+    page = render_html(source, **options)
+    return HTML(f'<div class="newsgraph"><iframe srcdoc="{html.escape(page, quote=True)}" '
+                f'style="width:100%;height:{int(height)}px;border:1px solid #d0d7de" '
+                'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe></div>')

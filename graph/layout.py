@@ -1,0 +1,296 @@
+"""Layout for drawing: groups of related articles, placed apart, with their topics.
+
+Precomputing positions in Python is what lets the HTML page draw at once with
+physics off. A force layout of the whole corpus (articles, providers and
+topics together) is a hairball: the hubs (one provider, one topic, each with
+thousands of articles) pull everything into one disc. This module instead
+draws a *group-in-a-box* picture:
+
+1. articles are grouped into communities of the ``related`` graph (Louvain,
+   igraph's ``community_multilevel``: 0.02 s on the real corpus); an article
+   with no related edge joins a group of its most specific topic (the topic
+   with fewest articles), or of its provider;
+2. each group is laid out on its own (Fruchterman-Reingold on its related
+   edges, or a sunflower disc when it has none) and scaled to a disc whose
+   area grows with its size;
+3. groups, topics and providers are placed by a Fruchterman-Reingold layout of
+   the *group graph* (a group is pulled towards groups it shares related edges
+   with and towards its topics and providers, each hub's pull normalised so a
+   hub sits among its groups rather than swallowing them); overlapping discs
+   are then pushed apart.
+
+Everything is seeded, so the same view gives the same positions.
+
+>>> import graph
+>>> from graph.views import full_view
+>>> v = full_view(graph.build(["seeds/"]))
+>>> lay = compute_layout(v)
+>>> set(lay.positions) == set(v.nodes)
+True
+>>> lay.positions == compute_layout(v).positions   # deterministic
+True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING"]
+
+#: Distance unit between neighbouring articles of a group (canvas units).
+ARTICLE_SPACING = 9.0
+_GOLDEN = math.pi * (3 - math.sqrt(5))
+
+
+@dataclass
+class Layout:
+    """Positions and groups.
+
+    Attributes
+    ----------
+    positions : dict
+        Node id -> ``(x, y)`` in canvas units, rounded to 0.1.
+    group : dict
+        Article id -> group number (0 is the largest group).
+    group_sizes : list of int
+        Articles per group, by group number.
+    group_names : list of str
+        A short description of each group (its most common topic, or "related stories").
+    """
+
+    positions: dict[str, tuple[float, float]]
+    group: dict[str, int]
+    group_sizes: list[int]
+    group_names: list[str]
+
+
+def node_size(kind: str, weight: int) -> float:
+    """Drawn radius of a node from its kind and weight (degree or article count).
+
+    >>> node_size("article", 0) < node_size("article", 100) < node_size("topic", 100)
+    True
+    """
+    if kind == "article":
+        return round(2.5 + 0.4 * math.sqrt(weight), 1)
+    if kind == "provider":
+        return round(3 + 1.5 * math.sqrt(weight), 1)
+    return round(8 + 1.5 * math.sqrt(weight), 1)
+
+
+def label_size(kind: str, weight: int) -> int:
+    """Font size of a node's label: hubs large enough to read at the first frame.
+
+    >>> label_size("topic", 3000) > label_size("provider", 3000) > label_size("article", 3000)
+    True
+    """
+    if kind == "article":
+        return 3  # readable from a zoom of about 2.5, where the articles of a group stand apart
+    if kind == "provider":
+        return int(12 + 14 * math.log10(1 + weight))
+    return int(30 + 12 * math.log10(1 + weight))
+
+
+def _hub_radius(node: dict) -> float:
+    """Room a topic or provider needs: its shape, or its label when that is readable at first sight."""
+    size = node_size(node["kind"], node["weight"]) * 1.6
+    font = label_size(node["kind"], node["weight"])
+    return max(size, 0.3 * font * len(node["label"] or "")) if font >= 30 else size
+
+
+def _sunflower(n: int, spacing: float) -> np.ndarray:
+    k = np.arange(n, dtype=float)
+    r = spacing * np.sqrt(k + 0.5)
+    a = k * _GOLDEN
+    return np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+
+def _fr(n: int, edges: list[tuple[int, int]], weights: list[float], seed: int, niter: int = 500) -> np.ndarray:
+    import igraph
+
+    if n == 1:
+        return np.zeros((1, 2))
+    g = igraph.Graph(n=n, edges=edges, directed=False)
+    start = _sunflower(n, 1.0).tolist()  # a fixed start: no dependence on the RNG state
+    random.seed(seed)
+    lay = g.layout_fruchterman_reingold(weights=weights or None, niter=niter, seed=start, grid="nogrid")
+    return np.array(lay.coords, dtype=float)
+
+
+def _fit_disc(xy: np.ndarray, radius: float) -> np.ndarray:
+    xy = xy - xy.mean(axis=0)
+    far = float(np.sqrt((xy ** 2).sum(axis=1)).max()) if len(xy) else 0.0
+    return xy * (radius / far) if far > 0 else xy
+
+
+def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150) -> np.ndarray:
+    """Push overlapping discs apart.
+
+    Relaxation on the pairs that are close (found again every 15 rounds), so a
+    round costs O(close pairs) rather than O(n^2).
+    """
+    xy = xy.copy()
+    n = len(xy)
+    if n < 2:
+        return xy
+    inv_area = 1.0 / (radius ** 2 + 1.0)
+    i = j = np.zeros(0, dtype=int)
+    for step in range(rounds):
+        if step % 15 == 0:
+            x, y = xy[:, 0], xy[:, 1]
+            dist = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+            close = dist < (radius[:, None] + radius[None, :] + gap) * 1.5
+            i, j = np.nonzero(np.triu(close, 1))
+            need = radius[i] + radius[j] + gap
+            share_i = inv_area[i] / (inv_area[i] + inv_area[j])  # small discs move more
+        d = xy[i] - xy[j]
+        dist = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+        overlap = need - dist
+        hit = overlap > 0.01 * gap
+        if not hit.any():
+            if step % 15 == 0:
+                break
+            continue
+        push = d[hit] * (overlap[hit] / dist[hit])[:, None] * 0.5
+        move = np.zeros_like(xy)
+        np.add.at(move, i[hit], push * share_i[hit][:, None])
+        np.add.at(move, j[hit], -push * (1 - share_i[hit])[:, None])
+        xy += move
+    return xy
+
+
+def _communities(articles: list[str], related: list[tuple[str, str]], seed: int) -> list[list[str]]:
+    import igraph
+
+    index = {a: i for i, a in enumerate(articles)}
+    weight: Counter = Counter()
+    for s, d in related:
+        if s in index and d in index and s != d:
+            weight[tuple(sorted((index[s], index[d])))] += 1
+    pairs = sorted(weight)
+    g = igraph.Graph(n=len(articles), edges=pairs, directed=False)
+    random.seed(seed)
+    parts = g.community_multilevel(weights=[weight[p] for p in pairs] or None)
+    return [[articles[i] for i in sorted(part)] for part in parts]
+
+
+def compute_layout(view: Any, seed: int = 0) -> Layout:
+    """Place every node of ``view`` (a :class:`graph.views.View`).
+
+    Parameters
+    ----------
+    view : View
+        What to place.
+    seed : int
+        Seed of the community detection and the force layouts.
+
+    Returns
+    -------
+    Layout
+    """
+    nodes = view.nodes
+    articles = [i for i, n in nodes.items() if n["kind"] == "article"]
+    hubs = [i for i, n in nodes.items() if n["kind"] != "article"]
+    related = [(s, d) for s, d, k, _ in view.edges if k == "related"]
+
+    # 1. groups of articles
+    topic_count = Counter(t for a in articles for t in nodes[a].get("topics", ()) if t in nodes)
+    groups: list[list[str]] = []
+    singles: dict[str, list[str]] = defaultdict(list)
+    for part in (_communities(articles, related, seed) if articles else []):
+        if len(part) > 1:
+            groups.append(part)
+            continue
+        a = part[0]
+        topics = [t for t in nodes[a].get("topics", ()) if t in nodes]
+        if topics:
+            key = min(topics, key=lambda t: (topic_count[t], t))
+        else:
+            key = nodes[a].get("provider") if nodes[a].get("provider") in nodes else "(none)"
+        singles[key].append(a)
+    groups.extend(sorted(v) for v in singles.values())
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    group_of = {a: gi for gi, g in enumerate(groups) for a in g}
+    names = []
+    for g in groups:
+        common = Counter(t for a in g for t in nodes[a].get("topics", ()) if t in nodes)
+        # name a group by its most telling topic: most articles, weighed against the topic's size
+        best = min(common, key=lambda t: (-common[t] ** 2 / topic_count[t], t)) if common else None
+        names.append(nodes[best]["label"] if best else "related stories")
+
+    # 2. each group on its own, scaled to a disc
+    local: list[np.ndarray] = []
+    radius_of_group = []
+    member_index = {a: i for g in groups for i, a in enumerate(g)}
+    inner: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for s, d in related:
+        if s in group_of and d in group_of and group_of[s] == group_of[d] and s != d:
+            inner[group_of[s]].append(tuple(sorted((member_index[s], member_index[d]))))
+    for gi, g in enumerate(groups):
+        # room per article: its drawn diameter and a gap (groups of much-linked articles need more)
+        spacing = max(ARTICLE_SPACING, 2.3 * sum(node_size("article", nodes[a]["weight"]) for a in g) / len(g))
+        radius = spacing * math.sqrt(len(g) + 0.5)
+        pairs = sorted(set(inner.get(gi, ())))
+        if len(g) >= 3 and pairs:
+            xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150), radius)
+        else:
+            xy = _sunflower(len(g), spacing)
+        local.append(xy)
+        radius_of_group.append(radius + spacing)
+
+    # 3. groups and hubs together
+    meta = [("g", gi) for gi in range(len(groups))] + [("h", h) for h in hubs]
+    mindex = {m: i for i, m in enumerate(meta)}
+    mw: Counter = Counter()
+    for s, d in related:
+        if s in group_of and d in group_of and group_of[s] != group_of[d]:
+            mw[tuple(sorted((mindex[("g", group_of[s])], mindex[("g", group_of[d])])))] += 1.0
+    hub_articles = Counter()
+    for a in articles:
+        for h in [nodes[a].get("provider"), *nodes[a].get("topics", ())]:
+            if h in nodes:
+                hub_articles[h] += 1
+    for gi, g in enumerate(groups):
+        pull: Counter = Counter()
+        for a in g:
+            for h in [nodes[a].get("provider"), *nodes[a].get("topics", ())]:
+                if h in nodes:
+                    pull[h] += 1
+        for h, c in pull.items():
+            # a hub's pulls add up to 4, shared among its groups by article count
+            mw[tuple(sorted((mindex[("g", gi)], mindex[("h", h)])))] += 4.0 * c / hub_articles[h]
+    for s, d, k, w in view.edges:  # hub-to-hub edges (the overview)
+        if s in nodes and d in nodes and nodes[s]["kind"] != "article" and nodes[d]["kind"] != "article":
+            mw[tuple(sorted((mindex[("h", s)], mindex[("h", d)])))] += math.log1p(w)
+    pairs = sorted(mw)
+    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=500)
+    radii = np.array(radius_of_group + [_hub_radius(nodes[h]) for h in hubs])
+    # Weakly tied groups drift far out in a force layout and stretch the picture:
+    # pull every position in along its radius (r -> sqrt(r)), keeping the median radius.
+    if len(xy) > 2:
+        centre = np.median(xy, axis=0)
+        rel_xy = xy - centre
+        r = np.hypot(rel_xy[:, 0], rel_xy[:, 1])
+        median_r = float(np.median(r)) or 1.0
+        xy = centre + rel_xy * (np.sqrt(r / median_r) / np.maximum(r / median_r, 1e-9))[:, None]
+    # scale so the discs roughly fill the picture, then remove overlaps
+    nearest = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2) + np.eye(len(xy)) * 1e18).min(axis=1) \
+        if len(xy) > 1 else np.ones(1)
+    scale = float(np.median(2 * radii / np.maximum(nearest, 1e-9))) if len(xy) > 1 else 1.0
+    xy = _separate(xy * scale, radii, gap=ARTICLE_SPACING)
+
+    positions: dict[str, tuple[float, float]] = {}
+    for gi, g in enumerate(groups):
+        cx, cy = xy[mindex[("g", gi)]]
+        for a, (x, y) in zip(g, local[gi]):
+            positions[a] = (round(float(cx + x), 1), round(float(cy + y), 1))
+    for h in hubs:
+        x, y = xy[mindex[("h", h)]]
+        positions[h] = (round(float(x), 1), round(float(y), 1))
+    positions = {i: positions[i] for i in nodes}
+    return Layout(positions, group_of, [len(g) for g in groups], names)

@@ -1,0 +1,268 @@
+"""The HTML page in a real browser: Debian's Chromium driven by Playwright.
+
+Expected values come from the KnowledgeGraph (and its networkx graph), or from
+the corpus files read directly with PyYAML, never from the page's own code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+import graph
+from graph.export.html import write_html
+from graph.resolve import canonical_url
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_page(corpus_kg, tmp_path_factory):
+    path = tmp_path_factory.mktemp("html") / "graph.html"
+    write_html(corpus_kg, path)
+    return path
+
+
+def wait_for(page, expression: str, timeout_s: float = 60.0, interval_s: float = 0.005):
+    """Poll ``expression`` with page.evaluate until true.
+
+    Not ``page.wait_for_function``: its polling evaluates strings inside the page,
+    which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {timeout_s} s: {expression}")
+        time.sleep(interval_s)
+
+
+class Opened:
+    """A page plus everything it did: requests, console messages, errors, dialogs."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.requests: list[str] = []
+        self.console: list[tuple[str, str]] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.console.append(("pageerror", str(e))))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.as_uri())
+        wait_for(self.page, "!!(window.newsgraph && window.newsgraph.ready)")
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+    def visible(self) -> set[str]:
+        return set(self.js("newsgraph.visibleIds()"))
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def opened(browser):
+    pages = []
+
+    def open_(path):
+        pages.append(Opened(browser, path))
+        return pages[-1]
+
+    yield open_
+    for p in pages:
+        p.close()
+
+
+def _structural(kg) -> Counter:
+    return Counter((s, d, k) for s, d, k in kg.nx.edges(keys=True) if k != "related")
+
+
+def test_corpus_page_is_offline_complete_and_quiet(corpus_kg, corpus_page, opened):
+    o = opened(corpus_page)
+    assert o.requests == [corpus_page.as_uri()]  # nothing but the file itself
+    assert [c for c in o.console if c[0] in ("error", "pageerror", "warning")] == []
+    assert o.visible() == set(corpus_kg.nx.nodes)
+    assert Counter(tuple(e) for e in o.js("newsgraph.drawnEdges()")) == _structural(corpus_kg)
+    related = sum(1 for *_, k in corpus_kg.nx.edges(keys=True) if k == "related")
+    assert o.js("newsgraph.stats.relatedHidden") == related
+    assert f"{related:,} related edges hidden" in o.page.inner_text("#ng-stats")
+    assert o.page.inner_text("#ng-legend").count("\n") >= 4  # kinds, stubs and edges explained
+
+
+def _a_real_article(corpus_dir: Path) -> dict:
+    """A corpus article read straight from its file (PyYAML, not newsgraph's reader)."""
+    for path in sorted((corpus_dir / "azure" / "news").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---"):
+            continue
+        data = yaml.safe_load(text.split("\n---", 1)[0][3:])
+        url, title = data.get("webUrl"), data.get("title")
+        if (isinstance(title, str) and len(title) > 40 and title.isascii() and isinstance(url, str)
+                and canonical_url(url) == url and data.get("publishedDateTime")):
+            return data
+    raise AssertionError("no suitable article found in the corpus")
+
+
+def test_search_finds_and_focuses_a_known_article(corpus_dir, corpus_page, opened):
+    want = _a_real_article(corpus_dir)
+    o = opened(corpus_page)
+    o.page.keyboard.press("/")  # the page's shortcut to the search box
+    o.page.keyboard.type(want["title"][:40])
+    o.page.wait_for_selector("#ng-results li")
+    options = o.page.locator("#ng-results li").all_inner_texts()
+    assert any(want["title"] in t for t in options), options
+    target = next(i for i, t in enumerate(options) if want["title"] in t)
+    for _ in range(target + 1):
+        o.page.keyboard.press("ArrowDown")
+    o.page.keyboard.press("Enter")
+    assert o.page.inner_text("#ng-d-title") == want["title"]
+    assert o.page.get_attribute("#ng-d-link a", "href") == want["webUrl"]
+    published = want["publishedDateTime"]
+    day = (published.astimezone(dt.timezone.utc).date() if isinstance(published, dt.datetime)
+           else dt.date.fromisoformat(str(published)[:10]))
+    assert day.isoformat() in o.page.inner_text("#ng-d-fields")
+    # focused: the node is selected and inside the visible canvas
+    selected = o.js("newsgraph.selected()")
+    assert selected in o.js("newsgraph.network.getSelectedNodes()")
+    box = o.page.locator("#ng-canvas").bounding_box()
+    at = o.js("id => newsgraph.domPosition(id)", selected)
+    assert 0 <= at["x"] <= box["width"] and 0 <= at["y"] <= box["height"]
+
+
+def test_click_shows_details_neighbours_and_related_edges(corpus_kg, corpus_page, opened):
+    related_of = Counter()
+    for s, d, k in corpus_kg.edges():
+        if k == "related":
+            related_of[s] += 1
+            related_of[d] += 1 if d != s else 0
+    art = max((a for a in corpus_kg.articles.values() if not a.is_stub and a.web_url),
+              key=lambda a: (related_of[a.id], a.id))
+    o = opened(corpus_page)
+    o.js("id => newsgraph.network.focus(id, {scale: 4, animation: false})", art.id)
+    at = o.js("id => newsgraph.domPosition(id)", art.id)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    o.page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    wait_for(o.page, "newsgraph.clicks > 0")
+    assert o.js("newsgraph.selected()") == art.id
+    assert o.page.is_visible("#ng-details")
+    assert o.page.inner_text("#ng-d-title") == art.title
+    link = o.page.locator("#ng-d-link a")
+    assert link.get_attribute("href") == art.web_url and "noopener" in link.get_attribute("rel")
+    undirected = corpus_kg.nx.to_undirected(as_view=True)
+    assert o.js("newsgraph.network.getSelectedNodes()") == [art.id]
+    assert set(o.js("newsgraph.highlighted()")) == {art.id, *undirected.neighbors(art.id)}
+    assert o.js("newsgraph.stats.relatedShown") == related_of[art.id]
+    assert f"{related_of[art.id]:,} of the selected article shown" in o.page.inner_text("#ng-stats")
+    assert o.js("newsgraph.lastClickMs") is not None
+    # clicking empty canvas clears the selection
+    o.page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)
+    wait_for(o.page, "newsgraph.clicks > 1")
+    assert o.js("newsgraph.selected()") is None and o.page.is_hidden("#ng-details")
+
+
+def test_each_filter_changes_what_is_visible(corpus_kg, corpus_page, opened):
+    kg = corpus_kg
+    arts = kg.articles.values()
+    hubs_of = lambda chosen: {h for a in chosen for h in (a.provider_id, *a.topic_ids) if h}  # noqa: E731
+    o = opened(corpus_page)
+    everything = set(kg.nx.nodes)
+
+    o.page.uncheck("#ng-kind-provider")
+    assert o.visible() == everything - set(kg.providers)
+    assert not [e for e in o.js("newsgraph.drawnEdges()") if e[2] == "published_by"]
+    o.page.uncheck("#ng-kind-stub")
+    assert o.visible() == everything - set(kg.providers) - {a.id for a in arts if a.is_stub}
+    o.page.click("#ng-reset")
+    assert o.visible() == everything
+
+    o.page.select_option("#ng-topic", "topic/ai")
+    chosen = [a for a in arts if "topic/ai" in a.topic_ids]
+    assert o.visible() == {a.id for a in chosen} | hubs_of(chosen)
+    o.page.click("#ng-reset")
+
+    o.page.select_option("#ng-provider", "provider/zdnet.com")
+    chosen = [a for a in arts if a.provider_id == "provider/zdnet.com"]
+    assert chosen and o.visible() == {a.id for a in chosen} | hubs_of(chosen)
+    o.page.click("#ng-reset")
+
+    o.page.fill("#ng-from", "2020-01-01")
+    o.page.fill("#ng-to", "2020-01-31")
+    o.page.dispatch_event("#ng-to", "change")
+
+    def day(a):
+        p = a.published
+        return p.astimezone(dt.timezone.utc).date() if isinstance(p, dt.datetime) else p
+
+    chosen = [a for a in arts if a.published and dt.date(2020, 1, 1) <= day(a) <= dt.date(2020, 1, 31)]
+    assert chosen and o.visible() == {a.id for a in chosen} | hubs_of(chosen)
+    shown = o.js("newsgraph.stats")
+    assert shown["nodesShown"] == len(o.visible())
+    assert f"{shown['nodesShown']:,} of {len(everything):,} nodes" in o.page.inner_text("#ng-stats")
+
+
+def test_hostile_input_runs_no_script(tmp_path, opened):
+    kg = graph.build([HOSTILE])
+    path = tmp_path / "hostile.html"
+    write_html(kg, path)
+    o = opened(path)
+    page = o.page
+    box = page.locator("#ng-canvas").bounding_box()
+    ids = sorted(kg.nx.nodes)
+    for node in ids:  # hover and click every node
+        at = o.js("id => newsgraph.domPosition(id)", node)
+        page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+        page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+        assert o.js("newsgraph.selected()") == node
+        title = kg.nx.nodes[node]["label"]
+        assert page.inner_text("#ng-d-title") == title.replace("\u2028", "\n") or \
+            page.eval_on_selector("#ng-d-title", "e => e.textContent") == title
+    for node in ids:  # search for every label and choose it
+        label = kg.nx.nodes[node]["label"]
+        page.fill("#ng-search", label[:30])
+        page.keyboard.press("Enter")
+    for sel in ("#ng-topic", "#ng-provider"):  # every option of every menu
+        for value in page.eval_on_selector_all(f"{sel} option", "os => os.map(o => o.value)"):
+            page.select_option(sel, value)
+    assert o.dialogs == []
+    assert o.js("window.__pwned === undefined")
+    assert [c for c in o.console if c[0] in ("error", "pageerror")] == []
+    assert o.js("document.querySelectorAll('img, iframe, object, embed, style:not(head style)').length") == 0
+    assert o.js("document.scripts.length") == 6
+    hrefs = o.js("[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert all(h.startswith(("https://", "http://")) for h in hrefs)
+    assert o.requests == [path.as_uri()]
+
+
+def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
+    topic = max(seeds_kg.topics.values(), key=lambda t: (sum(t.id in a.topic_ids for a in seeds_kg.articles.values()), t.id))
+    for name, options in (("overview", {"view": "overview"}), ("ego", {"topic": topic.label, "depth": 1})):
+        path = tmp_path / f"{name}.html"
+        write_html(seeds_kg, path, **options)
+        o = opened(path)
+        assert [c for c in o.console if c[0] in ("error", "pageerror")] == []
+        if name == "overview":
+            assert o.visible() == set(seeds_kg.providers) | set(seeds_kg.topics)
+        else:
+            assert topic.id in o.visible() and o.js("newsgraph.stats.relatedTotal") >= 0
+        assert o.requests == [path.as_uri()]
