@@ -7,7 +7,6 @@ the corpus files read directly with PyYAML, never from the page's own code.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,11 +17,10 @@ import graph
 from graph.export.html import write_html
 from graph.resolve import canonical_url
 
+from browser import ARGS, CHROMIUM, wait_for
+
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 
 
@@ -41,19 +39,6 @@ def corpus_page(corpus_kg, tmp_path_factory):
     path = tmp_path_factory.mktemp("html") / "graph.html"
     write_html(corpus_kg, path)
     return path
-
-
-def wait_for(page, expression: str, timeout_s: float = 60.0, interval_s: float = 0.005):
-    """Poll ``expression`` with page.evaluate until true.
-
-    Not ``page.wait_for_function``: its polling evaluates strings inside the page,
-    which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
-    """
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout_s} s: {expression}")
-        time.sleep(interval_s)
 
 
 class Opened:

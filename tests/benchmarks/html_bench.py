@@ -41,23 +41,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import graph  # noqa: E402
 from graph.export.html import write_html  # noqa: E402
+from browser import ARGS, CHROMIUM, wait_for  # noqa: E402
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 1000}
-
-
-def wait_for(page, expression: str, timeout_s: float = 60.0, interval_s: float = 0.005) -> None:
-    """Poll ``expression`` with page.evaluate until true.
-
-    Not ``page.wait_for_function``: its polling evaluates strings inside the page,
-    which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
-    """
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout_s} s: {expression}")
-        time.sleep(interval_s)
 
 
 def pyvis_default_page(kg, path: Path) -> float:
@@ -156,7 +142,7 @@ def _pyvis_only(path: Path, clicks: int, timeout_s: float) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         print(json.dumps(_measure_pyvis(browser, path, clicks, timeout_s, PlaywrightTimeout)), flush=True)
         browser.close()
 
@@ -269,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()}, "graphs": []}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         work = Path(tmp)
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         kg = graph.build([args.corpus])
         results["graphs"].append(bench_graph(p, browser, "corpus", kg, work, args.repeat, args.clicks,
                                              not args.no_pyvis, args.pyvis_timeout,
