@@ -21,8 +21,18 @@ from .errors import (ExportError, FrontMatterError, InputError, InvalidURLError,
                      NewsgraphError, QueryError)
 from .report import BuildReport
 from .load import load
-# Analysis modules (pandas is imported only when a frame is made).
-from . import analysis, frames, projections
+
+# The analysis modules import networkx (~0.4 s, ~15 MB): loaded on first use,
+# so `newsgraph build` does not pay for them.
+_LAZY = ("analysis", "frames", "projections")
+
+
+def __getattr__(name: str):  # PEP 562
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "build",

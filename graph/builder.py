@@ -178,7 +178,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     from .cache import unpack
 
     done = 0
-    shared: dict[tuple, tuple] = {}  # equal stubs from different chunks share their values
+    shared: dict[tuple, Any] = {}  # equal stubs from different chunks become one object
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map() keeps input order, so the result never depends on scheduling.
         for packed in pool.map(_read_chunk, chunks, [fast] * len(chunks)):

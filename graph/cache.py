@@ -44,7 +44,7 @@ __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "
 #: File name of the cache inside its folder.
 CACHE_FILE = "parsed.pickle"
 #: Bumped whenever the layout of the cache files changes.
-FORMAT = 2
+FORMAT = 3
 
 Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
 _Signature = tuple[int, int, int]  # size, mtime_ns, inode
@@ -55,65 +55,64 @@ _Entry = tuple[_Signature, str, bool, ParsedFile]  # signature, sha256, explicit
 # A compact form of parsed files, for the cache and the worker pool
 # --------------------------------------------------------------------------
 
-_STUB_FIELDS = tuple(f for f in ArticleRecord.__slots__ if f != "source")  # type: ignore[attr-defined]
-_SOURCE_AT = ArticleRecord.__slots__.index("source")  # type: ignore[attr-defined]
-_stub_values = __import__("operator").attrgetter(*_STUB_FIELDS)
+_record_values = __import__("operator").attrgetter(*ArticleRecord.__slots__)  # type: ignore[attr-defined]
 
 #: (files, stubs): each file as ``(ParsedFile without related stubs, stub
-#: numbers or None)``, and the distinct stubs as field tuples without ``source``.
+#: numbers or None)``, and the distinct stubs as field tuples.
 Packed = tuple[list[tuple[ParsedFile, "tuple[int, ...] | None"]], list[tuple]]
 
 
 def pack(files: Iterable[ParsedFile]) -> Packed:
     """Parsed files with each distinct related stub stored once.
 
-    A stub recurs in many files (the real corpus: 94,527 stubs, 3,375 URLs)
-    and only its ``source`` (the file it is in) differs, so sending or storing
-    a stub number per copy is far smaller and faster to pickle than the
-    records themselves. :func:`unpack` gives back equal objects.
+    A stub recurs in many files (the real corpus: 94,527 stubs, 3,375 URLs),
+    so sending or storing a stub number per copy is far smaller and faster to
+    pickle than the records themselves. :func:`unpack` gives back equal objects.
     """
     numbers: dict[tuple, int] = {}
+    by_object: dict[int, int] = {}  # equal stubs are mostly one object already
     stubs: list[tuple] = []
     out: list[tuple[ParsedFile, tuple[int, ...] | None]] = []
     for pf in files:
         rec = pf.record
-        if rec is None or not rec.related or any(s.source != pf.path for s in rec.related):
+        if rec is None or not rec.related:
             out.append((pf, None))
             continue
         refs = []
         for stub in rec.related:
-            key = _stub_values(stub)
-            n = numbers.get(key)
+            n = by_object.get(id(stub))
             if n is None:
-                n = numbers[key] = len(stubs)
-                stubs.append(key)
+                key = _record_values(stub)
+                n = numbers.get(key)
+                if n is None:
+                    n = numbers[key] = len(stubs)
+                    stubs.append(key)
+                by_object[id(stub)] = n
             refs.append(n)
-        bare = ArticleRecord(*_record_args_no_related(rec))
+        bare = ArticleRecord(*_record_values(rec)[:-1])  # without its related stubs
         out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings), tuple(refs)))
     return out, stubs
 
 
-def _record_args_no_related(rec: ArticleRecord) -> tuple:
-    values = [getattr(rec, f) for f in ArticleRecord.__slots__]  # type: ignore[attr-defined]
-    values[-1] = ()
-    return tuple(values)
-
-
-def unpack(packed: Packed, shared: dict[tuple, tuple] | None = None) -> list[ParsedFile]:
+def unpack(packed: Packed, shared: dict[tuple, ArticleRecord] | None = None) -> list[ParsedFile]:
     """The parsed files :func:`pack` was given (equal objects, new ones).
 
-    ``shared`` (kept across calls) makes equal stubs from different packs share
-    their values, which bounds memory on large corpora.
+    Equal stubs become one shared object; ``shared`` (kept across calls) does
+    the same across packs, which bounds memory on large corpora.
     """
     files, stubs = packed
-    if shared is not None:
-        stubs = [shared.setdefault(s, s) for s in stubs]
+    if shared is None:
+        shared = {}
+    objects = []
+    for values in stubs:
+        obj = shared.get(values)
+        if obj is None:
+            obj = shared[values] = ArticleRecord(*values)
+        objects.append(obj)
     result = []
     for pf, refs in files:
         if refs is not None:
-            path = pf.path
-            at = _SOURCE_AT
-            pf.record.related = tuple(ArticleRecord(*stubs[n][:at], path, *stubs[n][at:]) for n in refs)
+            pf.record.related = tuple([objects[n] for n in refs])
         result.append(pf)
     return result
 

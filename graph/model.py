@@ -17,7 +17,6 @@ wherever a field can be dropped without losing the article.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import operator
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Mapping
@@ -80,10 +79,13 @@ class ArticleRecord:
 
     ``url`` is the canonical URL and ``aliases`` the canonical forms of the
     other URLs given for the same article (original, AMP, CDN AMP).
+    ``source`` is the file; it is ``None`` for a related stub, which belongs
+    to the record listing it: equal stubs are one shared, never-modified object
+    (a stub recurs in many files), so a stub costs a reference per copy.
     """
 
     url: str
-    source: str
+    source: str | None
     is_stub: bool
     title: str | None = None
     excerpt: str | None = None
@@ -362,7 +364,7 @@ class _Coercer:
         k = lambda name: top or name  # noqa: E731 - the key a warning points at
         return ArticleRecord(
             url=primary,
-            source=self.path,
+            source=None if is_stub else self.path,
             is_stub=is_stub,
             title=self.text(data, "title", where, k("title")),
             excerpt=self.text(data, "excerpt", where, k("excerpt")),
@@ -449,28 +451,33 @@ def records_from_front_matter(
 
 #: Coerced related stubs by content. One stub recurs in many files (94,527
 #: stubs of 3,375 URLs in the real corpus), so each distinct one is coerced once
-#: per process and its copies share their values (which also lets pickle send
-#: them once per chunk). Only stubs that raised no warning are kept: their
+#: per process and its copies are the same object (which also lets pickle send
+#: it once per chunk). Only stubs that raised no warning are kept: their
 #: coercion depends on nothing but the mapping and the canonicaliser.
-_STUB_MEMO: dict[bytes, tuple[Callable[[str], str], tuple]] = {}
-_STUB_MEMO_MAX = 200_000
+_STUB_MEMO: dict[tuple, tuple[Callable[[str], str], ArticleRecord]] = {}
+_STUB_MEMO_MAX = 50_000
 
 
-def _stub_key(item: dict) -> bytes:
-    # repr() tells apart every value type YAML, TOML or JSON can produce.
-    return hashlib.blake2b(repr(item).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def _stub_key(item: dict) -> tuple:
+    # Strings as they are, anything else by repr() in a 1-tuple: repr tells
+    # apart every value type YAML, TOML or JSON can produce (1, True, 1.0, "1"),
+    # and most values are strings, so this is twice as fast as repr(item).
+    key: list = []
+    for k, v in item.items():
+        key.append(k)
+        key.append(v if type(v) is str else (repr(v),))
+    return tuple(key)
 
 
 def _coerce_stub(c: _Coercer, item: dict, i: int) -> ArticleRecord | None:
     key = _stub_key(item)
     hit = _STUB_MEMO.get(key)
     if hit is not None and hit[0] is c.canonical:
-        args = hit[1]
-        return ArticleRecord(args[0], c.path, *args[2:])
+        return hit[1]
     warned = len(c.warnings)
     stub = c.record(item, is_stub=True, where=f"related item {i}: ", top="related")
     if stub is not None and len(c.warnings) == warned:
         if len(_STUB_MEMO) >= _STUB_MEMO_MAX:
             _STUB_MEMO.clear()
-        _STUB_MEMO[key] = (c.canonical, _record_args(stub))
+        _STUB_MEMO[key] = (c.canonical, stub)
     return stub

@@ -284,24 +284,40 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     Resolution
     """
     full = list(records)
-    everything: list[ArticleRecord] = []
+
+    # A stub is one shared object however many files list it (graph.model), so
+    # the work below is per distinct record; ``copies`` counts how many times
+    # each was listed and ``listed_in`` which files list it, as if every copy
+    # were a record of its own (which is what the counts and sources mean).
+    copies: dict[int, int] = {}
+    listed_in: dict[int, list[str]] = {}
+    distinct: list[ArticleRecord] = []
     for rec in full:
-        everything.append(rec)
-        everything.extend(rec.related)
+        distinct.append(rec)
+        copies[id(rec)] = 1
+        listed_in[id(rec)] = [rec.source]  # type: ignore[list-item]
+        for stub in rec.related:
+            k = id(stub)
+            n = copies.get(k)
+            if n is None:
+                distinct.append(stub)
+                copies[k] = 1
+                listed_in[k] = [rec.source]  # type: ignore[list-item]
+            else:
+                copies[k] = n + 1
+                listed_in[k].append(rec.source)  # type: ignore[arg-type]
 
     # 1. Group URLs: a record's URL and its AMP aliases are one article.
     uf = _UnionFind()
-    primaries: set[str] = set()
     alias_only: set[str] = set()
-    for rec in everything:
-        primaries.add(rec.url)
+    for rec in distinct:
         uf.find(rec.url)
         for alias in rec.aliases:
             alias_only.add(alias)
             uf.union(rec.url, alias)
     groups: dict[str, list[ArticleRecord]] = defaultdict(list)
     root_of: dict[str, str] = {}  # url -> its group's root, found once per URL
-    for rec in everything:
+    for rec in distinct:
         root = root_of.get(rec.url)
         if root is None:
             root = root_of[rec.url] = uf.find(rec.url)
@@ -340,7 +356,9 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         url = url_of_root[root]
         aid = id_of_root[root]
         if len(recs) > 1:
-            recs.sort(key=_record_rank)
+            # Ranked as if each copy were a record: a shared stub ranks by the
+            # first file listing it (its other copies, being equal, add nothing).
+            recs.sort(key=lambda r: (*_record_rank(r)[:-1], min(listed_in[id(r)])))
         values = {}
         for name in _FIELDS:
             for r in recs:
@@ -351,13 +369,16 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         topics: dict[str, None] = {}
         images: dict[str, Image] = {}
         aliases: set[str] = set()
+        sources: set[str] = set()
         for r in recs:
+            n = copies[id(r)]
+            sources.update(listed_in[id(r)])
             aliases.add(r.url)
             aliases.update(r.aliases)
             for t in r.topics:
                 key = topic_key(t)
                 if key:
-                    topic_spellings[key][t] += 1
+                    topic_spellings[key][t] += n
                     topics.setdefault(topic_id(key), None)
             for im in r.images:
                 images.setdefault(im.url, im)
@@ -370,10 +391,10 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             p = r.provider
             if p is not None and provider_key(p.domain, url) == pkey:
                 if p.name:
-                    names[p.name] += 1
+                    names[p.name] += copies[id(r)]
                 for im in p.images:
                     provider_images[pkey].setdefault(im.url, im)
-        files = sorted({r.source for r in recs if not r.is_stub})
+        files = sorted({r.source for r in recs if not r.is_stub})  # type: ignore[type-var]
         if len(files) > 1:
             merged.append({"url": url, "id": aid, "files": files})
         articles[aid] = Article(
@@ -385,7 +406,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             provider_id=provider_id(pkey),
             topic_ids=tuple(topics),
             related_ids=tuple(sorted(related_of.get(aid, ()))),
-            sources=tuple(sorted({r.source for r in recs})),
+            sources=tuple(sorted(sources)),
             files=tuple(files),
             **values,
         )

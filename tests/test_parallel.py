@@ -52,8 +52,12 @@ def test_stub_memo_changes_no_record(corpus_dir, monkeypatch):
     for a, b in zip(with_memo, without):
         assert a == b
         if a.record:
-            # every stub names the file it came from, not the file that filled the memo
-            assert {s.source for s in a.record.related} <= {a.path}
+            # stubs belong to the record listing them: no file of their own
+            assert {s.source for s in a.record.related} <= {None}
+    # equal stubs are one shared object (the memo's point), across files too
+    urls = [s.url for p in with_memo if p.record for s in p.record.related]
+    objects = {id(s) for p in with_memo if p.record for s in p.record.related}
+    assert len(objects) < len(urls) / 5
 
 
 def test_stub_memo_keeps_warnings_per_file(tmp_path):
@@ -70,8 +74,9 @@ def test_stub_memo_keeps_warnings_per_file(tmp_path):
     for p, parsed in zip(paths, got):
         assert [w.path for w in parsed.warnings] == [p]
         assert "quality" in parsed.warnings[0].message
-        assert parsed.record.related[0].source == p
+        assert parsed.record.related[0].source is None
         assert parsed.record.related[0].quality is None
+    assert got[0].record.related[0] is not got[1].record.related[0]  # a stub that warned is not shared
 
 
 def test_records_survive_pickling(corpus_dir):

@@ -30,26 +30,35 @@ class Exporter:
     filename: str
     target: str  # "graph.export.module:function", imported on first use
     description: str
+    #: "module:function" writing this format together with others of the same
+    #: ``joint`` in one pass: ``function(kg, {name: path}, **options)``.
+    joint: str | None = None
 
     def write(self, kg: Any, path: str | os.PathLike, **options: Any) -> None:
-        module, func = self.target.split(":")
-        writer: Callable[..., None] = getattr(importlib.import_module(module), func)
-        writer(kg, path, **options)
+        _load(self.target)(kg, path, **options)
+
+
+def _load(target: str) -> Callable[..., None]:
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
 
 
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def exporter(name: str, filename: str, target: str, description: str) -> None:
+def exporter(name: str, filename: str, target: str, description: str, joint: str | None = None) -> None:
     """Register a format (done once, below, for every built-in format)."""
-    _REGISTRY[name] = Exporter(name, filename, target, description)
+    _REGISTRY[name] = Exporter(name, filename, target, description, joint)
+
+
+_RDF = "graph.export.rdf:write_rdf"  # the RDF formats share one pass over the graph
 
 
 exporter("report", "report.json", "graph.export.report:write_report", "build report (JSON)")
-exporter("ttl", "graph.ttl", "graph.export.rdf:write_turtle", "RDF Turtle, prefixed")
-exporter("nt", "graph.nt", "graph.export.rdf:write_ntriples", "RDF N-Triples")
-exporter("jsonld", "graph.jsonld", "graph.export.rdf:write_jsonld", "RDF JSON-LD with a compact @context")
-exporter("trig", "graph.trig", "graph.export.rdf:write_trig", "RDF TriG, one named graph per source file")
+exporter("ttl", "graph.ttl", "graph.export.rdf:write_turtle", "RDF Turtle, prefixed", _RDF)
+exporter("nt", "graph.nt", "graph.export.rdf:write_ntriples", "RDF N-Triples", _RDF)
+exporter("jsonld", "graph.jsonld", "graph.export.rdf:write_jsonld", "RDF JSON-LD with a compact @context", _RDF)
+exporter("trig", "graph.trig", "graph.export.rdf:write_trig", "RDF TriG, one named graph per source file", _RDF)
 exporter("html", "graph.html", "graph.export.html:write_html", "self-contained interactive graph page")
 exporter("json", "graph.json", "graph.export.nodelink:write_nodelink",
          "networkx node-link JSON (also what `graph.load` reads back)")
@@ -107,15 +116,30 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     unknown = [f for f in chosen if f not in EXPORTERS]
     if unknown:
         raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
-    written: dict[str, Path] = {}
+    # Formats sharing a joint writer are written together, where the first of them is.
+    jobs: list[tuple[str | None, dict[str, Path]]] = []
+    joint_job: dict[str, dict[str, Path]] = {}
     for name in chosen:
         exp = EXPORTERS[name]
         path = folder / exp.filename
+        if exp.joint is None:
+            jobs.append((None, {name: path}))
+        elif exp.joint in joint_job:
+            joint_job[exp.joint][name] = path
+        else:
+            joint_job[exp.joint] = {name: path}
+            jobs.append((exp.joint, joint_job[exp.joint]))
+    written: dict[str, Path] = {}
+    for joint, paths in jobs:
         try:
-            exp.write(kg, path, **options)
+            if joint is not None:
+                _load(joint)(kg, paths, **options)
+            else:
+                (name, path), = paths.items()
+                EXPORTERS[name].write(kg, path, **options)
         except ImportError as err:
-            raise ExportError(f"format {name!r} is not available: {err}") from err
+            raise ExportError(f"format(s) {', '.join(paths)} not available: {err}") from err
         except OSError as err:
-            raise ExportError(f"cannot write {path}: {err.strerror or err}") from err
-        written[name] = path
+            raise ExportError(f"cannot write {err.filename or folder}: {err.strerror or err}") from err
+        written.update(paths)
     return written

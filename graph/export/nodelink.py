@@ -43,16 +43,55 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         Ignored (the registry passes every format the same options).
     """
     from .. import __version__
+    from ..builder import article_attributes, provider_attributes, topic_attributes
 
-    g = kg.nx
     header = {"directed": True, "multigraph": True,
               "graph": {"format": NODELINK_FORMAT, "generator": f"newsgraph {__version__}"}}
+    # The nodes and edges of kg.nx, in its order, written straight from the
+    # entities: building the networkx graph first would double time and memory.
+    nodes = ([(p.id, provider_attributes(p)) for p in kg.providers.values()],
+             [(t.id, topic_attributes(t)) for t in kg.topics.values()])
+    known = set(kg.providers) | set(kg.topics) | set(kg.articles)
+    dangling: dict[str, None] = {}  # edge ends with no entity: networkx adds them last, bare
+    quoted: dict[str, str] = {}
+
+    def q(node_id: str) -> str:
+        out = quoted.get(node_id)
+        if out is None:
+            out = quoted[node_id] = to_json(node_id)
+        return out
+
     with atomic_writer(path) as fh:
         fh.write(to_json(header)[:-1])  # reopen the object to append the two lists
         fh.write(',\n"nodes": [')
-        for i, (node, attrs) in enumerate(g.nodes(data=True)):
-            fh.write(("\n" if i == 0 else ",\n") + to_json({"id": node, **attrs}))
+        sep = "\n"
+        for group in nodes:
+            for node, attrs in group:
+                fh.write(sep + to_json({"id": node, **attrs}))
+                sep = ",\n"
+        buf: list[str] = []
+        for a in kg.articles.values():
+            buf.append(sep + to_json({"id": a.id, **article_attributes(a)}))
+            sep = ",\n"
+            if len(buf) >= 500:
+                fh.write("".join(buf))
+                buf.clear()
+        for s, d, _ in kg.edges():
+            if d not in known:
+                dangling.setdefault(d, None)
+        for node in dangling:
+            buf.append(sep + to_json({"id": node}))
+            sep = ",\n"
+        fh.write("".join(buf))
+        buf.clear()
         fh.write('\n],\n"edges": [')
-        for i, (src, dst, key, attrs) in enumerate(g.edges(keys=True, data=True)):
-            fh.write(("\n" if i == 0 else ",\n") + to_json({"source": src, "target": dst, "key": key, **attrs}))
+        sep = "\n"
+        for s, d, kind in kg.edges():
+            k = q(kind)
+            buf.append(f'{sep}{{"key": {k}, "kind": {k}, "source": {q(s)}, "target": {q(d)}}}')
+            sep = ",\n"
+            if len(buf) >= 5000:
+                fh.write("".join(buf))
+                buf.clear()
+        fh.write("".join(buf))
         fh.write("\n]}\n")

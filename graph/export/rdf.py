@@ -49,6 +49,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -69,6 +70,8 @@ __all__ = [
     "write_turtle",
     "write_trig",
     "write_jsonld",
+    "write_rdf",
+    "RDF_FORMATS",
     "escape_string",
 ]
 
@@ -124,32 +127,6 @@ def _iri(value: str) -> Obj:
 
 
 _ARTICLE_TYPES = {"video": SCHEMA + "VideoObject"}
-
-
-_LAST: list = []  # [(weakref to kg, base IRI, fingerprint, descriptions)]: one entry
-
-
-def _fingerprint(kg: Any) -> tuple:
-    return (len(kg.articles), len(kg.providers), len(kg.topics),
-            sum(len(a.related_ids) + len(a.topic_ids) + len(a.sources) for a in kg.articles.values()))
-
-
-def _descriptions(kg: Any, base_iri: str | None) -> list[Description]:
-    """:func:`describe` as a list, remembered for the last graph.
-
-    ``newsgraph build`` writes several RDF formats of one graph in a row; the
-    description is most of each writer's work, so it is made once.
-    """
-    import weakref
-
-    key = _fingerprint(kg)
-    if _LAST:
-        ref, base, fp, found = _LAST[0]
-        if ref() is kg and base == base_iri and fp == key:
-            return found
-    found = list(describe(kg, base_iri))
-    _LAST[:] = [(weakref.ref(kg), base_iri, key, found)]
-    return found
 
 
 def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
@@ -281,14 +258,6 @@ def escape_string(value: str) -> str:
     return _NEEDS_ESCAPE.sub(_escape_char, value)
 
 
-def _nt_term(obj: Obj) -> str:
-    if obj[0] == "i":
-        return f"<{obj[1]}>"
-    if obj[2] is None:
-        return f'"{escape_string(obj[1])}"'
-    return f'"{escape_string(obj[1])}"^^<{obj[2]}>'
-
-
 def data_prefixes(base_iri: str | None = None) -> dict[str, str]:
     """Prefixes of minted IRIs (``article:``, ``provider:``, ``topic:``, ``img:``, ``src:``).
 
@@ -335,106 +304,12 @@ class _TurtleTerms:
         return f'"{escape_string(lex)}"^^{self.iri(dtype)}'
 
 
-def _turtle_block(d: Description, terms: _TurtleTerms, indent: str = "") -> str:
-    parts = []
-    for pred, objs in d.props:
-        parts.append(f"{terms.iri(pred)} {', '.join(terms.obj(o) for o in objs)}")
-    sep = f" ;\n{indent}    "
-    return f"{indent}{terms.iri(d.subject)} {sep.join(parts)} .\n"
-
-
 def _prefix_lines(prefixes: dict[str, str]) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
 
 
 def _all_prefixes(base_iri: str | None) -> dict[str, str]:
     return {**PREFIXES, **data_prefixes(base_iri)}
-
-
-# --------------------------------------------------------------------------
-# Writers
-# --------------------------------------------------------------------------
-
-
-def _write_ntriples(descriptions: Iterable[Description], fh: IO[str]) -> None:
-    cache: dict[str, str] = {}
-    buf: list[str] = []
-    for d in descriptions:
-        s = f"<{d.subject}> "
-        for pred, objs in d.props:
-            p = cache.get(pred)
-            if p is None:
-                p = cache[pred] = f"<{pred}> "
-            for o in objs:
-                if o[0] == "i":
-                    t = cache.get(o[1])
-                    if t is None:
-                        t = cache[o[1]] = f"<{o[1]}>"
-                else:
-                    t = _nt_term(o)
-                buf.append(f"{s}{p}{t} .\n")
-        if len(buf) > 20000:
-            fh.write("".join(buf))
-            buf.clear()
-    fh.write("".join(buf))
-
-
-def ntriples(kg: Any, base_iri: str | None = None) -> str:
-    """The graph as one N-Triples string (what :func:`write_ntriples` writes)."""
-    import io
-
-    out = io.StringIO()
-    _write_ntriples(_descriptions(kg, base_iri), out)
-    return out.getvalue()
-
-
-def write_ntriples(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
-    """Write ``kg`` as N-Triples (canonical escaping, one triple per line)."""
-    with atomic_writer(path) as fh:
-        _write_ntriples(_descriptions(kg, base_iri), fh)
-
-
-def write_turtle(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
-    """Write ``kg`` as prefixed, readable Turtle: one block per subject."""
-    prefixes = _all_prefixes(base_iri)
-    terms = _TurtleTerms(prefixes)
-    with atomic_writer(path) as fh:
-        fh.write(_prefix_lines(prefixes))
-        buf: list[str] = []
-        for d in _descriptions(kg, base_iri):
-            buf.append("\n")
-            buf.append(_turtle_block(d, terms))
-            if len(buf) > 4000:
-                fh.write("".join(buf))
-                buf.clear()
-        fh.write("".join(buf))
-
-
-def write_trig(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
-    """Write ``kg`` as TriG: one named graph per source file.
-
-    An article's statements sit in the graph named after its own file (the
-    first by path when it was merged from several), a stub's in the graph of
-    the first file that lists it; providers, topics, images and the source
-    files' own descriptions are in the default graph. The union of all graphs
-    is exactly the graph of the other formats.
-    """
-    prefixes = _all_prefixes(base_iri)
-    terms = _TurtleTerms(prefixes)
-    default: list[Description] = []
-    named: dict[str, list[Description]] = defaultdict(list)
-    for d in _descriptions(kg, base_iri):
-        (default if d.graph is None else named[d.graph]).append(d)
-    with atomic_writer(path) as fh:
-        fh.write(_prefix_lines(prefixes))
-        if default:
-            fh.write("\n{\n")
-            fh.write("\n".join(_turtle_block(d, terms, "    ") for d in default))
-            fh.write("}\n")
-        for name in sorted(named):
-            fh.write(f"\n{terms.iri(name)} {{\n")
-            fh.write("\n".join(_turtle_block(d, terms, "    ") for d in named[name]))
-            fh.write("}\n")
 
 
 # JSON-LD: one term per property; IRI-valued ones coerced with "@type": "@id".
@@ -513,34 +388,229 @@ class _JsonLdTerms(_TurtleTerms):
         return out
 
 
+# --------------------------------------------------------------------------
+# Writers: one pass over describe() feeds every format asked for
+# --------------------------------------------------------------------------
+
+#: The RDF formats :func:`write_rdf` writes, by export name.
+RDF_FORMATS = ("ttl", "nt", "jsonld", "trig")
+
+_TURTLE_SEP = " ;\n    "
+_encode_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_text(value: Any) -> str:
+    # json.dumps(value, ensure_ascii=False) for the values a node holds, faster
+    if isinstance(value, str):
+        return _encode_json_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Formats:
+    """Renders each description once per format, sharing the escaping."""
+
+    def __init__(self, wanted: Iterable[str], base_iri: str | None) -> None:
+        self.wanted = set(wanted)
+        self.prefixes = _all_prefixes(base_iri)
+        self.ttl = _TurtleTerms(self.prefixes)
+        self.jld = _JsonLdTerms(self.prefixes)
+        self.jld.cache.pop(RDF_TYPE)
+        self.nt_iri: dict[str, str] = {}
+        self.nt_pred: dict[str, str] = {}
+        self.jld_pred: dict[str, tuple[str, str | None]] = {}
+        self.trig_default: list[str] = []
+        self.trig_named: dict[str, list[str]] = defaultdict(list)
+
+    def render(self, d: Description, out: dict[str, list[str]]) -> None:
+        want = self.wanted
+        nt = "nt" in want
+        turtle = "ttl" in want or "trig" in want
+        jsonld = "jsonld" in want
+        ttl_terms, nt_iri = self.ttl, self.nt_iri
+        if nt:
+            subj = nt_iri.get(d.subject)
+            if subj is None:
+                subj = nt_iri[d.subject] = f"<{d.subject}>"
+            subj += " "
+            lines = out["nt"]
+        if turtle:
+            parts = []
+        if jsonld:
+            node = ['{"@id": ' + _encode_json_string(self.jld.iri(d.subject))]
+        for pred, objs in d.props:
+            if nt:
+                p = self.nt_pred.get(pred)
+                if p is None:
+                    p = self.nt_pred[pred] = f"<{pred}> "
+            if jsonld:
+                if pred == RDF_TYPE:
+                    types = [self.jld.iri(o[1]) for o in objs]
+                    node.append('"@type": ' + _json_text(types[0] if len(types) == 1 else types))
+                    jterm = None
+                else:
+                    jterm, coerce = self.jld_pred.get(pred) or self.jld_pred.setdefault(
+                        pred, _JSONLD_TERMS.get(pred, (pred, None)))
+                    jvalues = []
+            tt = []
+            for o in objs:
+                if o[0] == "i":
+                    iri = o[1]
+                    if turtle:
+                        tt.append(ttl_terms.iri(iri))
+                    if nt:
+                        t = nt_iri.get(iri)
+                        if t is None:
+                            t = nt_iri[iri] = f"<{iri}>"
+                        lines.append(f"{subj}{p}{t} .\n")
+                else:
+                    lex, dtype = o[1], o[2]
+                    esc = escape_string(lex)
+                    if dtype is None:
+                        t = f'"{esc}"'
+                        if turtle:
+                            tt.append(t)
+                    else:
+                        t = f'"{esc}"^^<{dtype}>'
+                        if turtle:
+                            tt.append(lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN
+                                      else f'"{esc}"^^{ttl_terms.iri(dtype)}')
+                    if nt:
+                        lines.append(f"{subj}{p}{t} .\n")
+                if jsonld and jterm is not None:
+                    jvalues.append(_jsonld_value(o, coerce, self.jld))
+            if turtle:
+                parts.append(f"{ttl_terms.iri(pred)} {', '.join(tt)}")
+            if jsonld and jterm is not None:
+                node.append(_encode_json_string(jterm) + ": "
+                            + _json_text(jvalues[0] if len(jvalues) == 1 else jvalues))
+        if turtle:
+            block = f"{ttl_terms.iri(d.subject)} {_TURTLE_SEP.join(parts)} .\n"
+            if "ttl" in want:
+                out["ttl"].append("\n" + block)
+            if "trig" in want:
+                # no raw line breaks inside terms (literals are escaped), so indenting is a replace
+                indented = "    " + block[:-1].replace("\n", "\n    ") + "\n"
+                (self.trig_default if d.graph is None else self.trig_named[d.graph]).append(indented)
+        if jsonld:
+            out["jsonld"].append(", ".join(node) + "}")
+
+    def header(self, name: str) -> str:
+        if name in ("ttl", "trig"):
+            return _prefix_lines(self.prefixes)
+        if name == "jsonld":
+            return ('{\n"@context": ' + json.dumps(_jsonld_context(self.prefixes), ensure_ascii=False, indent=1)
+                    + ',\n"@graph": [\n')
+        return ""
+
+    def trig_body(self) -> Iterator[str]:
+        if self.trig_default:
+            yield "\n{\n"
+            yield "\n".join(self.trig_default)
+            yield "}\n"
+        for name in sorted(self.trig_named):
+            yield f"\n{self.ttl.iri(name)} {{\n"
+            yield "\n".join(self.trig_named[name])
+            yield "}\n"
+
+
+def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
+                sinks: dict[str, IO[str]]) -> None:
+    fmt = _Formats(wanted, base_iri)
+    streamed = [n for n in sinks if n != "trig"]
+    for name, fh in sinks.items():
+        fh.write(fmt.header(name))
+    out: dict[str, list[str]] = {name: [] for name in streamed}
+    first_node = True
+    pending = 0
+    for d in describe(kg, base_iri):
+        fmt.render(d, out)
+        pending += 1
+        if pending >= 250:
+            pending = 0
+            for name in streamed:
+                chunks = out[name]
+                if name == "jsonld":
+                    fh = sinks[name]
+                    fh.write(("" if first_node else ",\n") + ",\n".join(chunks))
+                    first_node = False if chunks else first_node
+                else:
+                    sinks[name].write("".join(chunks))
+                chunks.clear()
+    for name in streamed:
+        chunks = out[name]
+        if name == "jsonld":
+            if chunks:
+                sinks[name].write(("" if first_node else ",\n") + ",\n".join(chunks))
+            sinks[name].write("\n]\n}\n")
+        else:
+            sinks[name].write("".join(chunks))
+    if "trig" in sinks:
+        for text in fmt.trig_body():
+            sinks["trig"].write(text)
+
+
+def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
+              **options: Any) -> None:
+    """Write several RDF formats of ``kg`` in one pass (each file atomically).
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    paths : dict
+        Format name (``ttl``, ``nt``, ``jsonld``, ``trig``) -> file to write.
+    base_iri : str, optional
+        Base of minted IRIs.
+
+    Describing the graph and escaping its strings is most of each format's
+    work, so writing them together costs little more than writing one.
+    """
+    unknown = set(paths) - set(RDF_FORMATS)
+    if unknown:
+        raise ValueError(f"not RDF formats: {sorted(unknown)}")
+    with contextlib.ExitStack() as stack:
+        sinks = {name: stack.enter_context(atomic_writer(path)) for name, path in paths.items()}
+        _render_all(kg, list(paths), base_iri, sinks)
+
+
+def ntriples(kg: Any, base_iri: str | None = None) -> str:
+    """The graph as one N-Triples string (what :func:`write_ntriples` writes)."""
+    import io
+
+    out = io.StringIO()
+    _render_all(kg, ["nt"], base_iri, {"nt": out})
+    return out.getvalue()
+
+
+def write_ntriples(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
+    """Write ``kg`` as N-Triples (canonical escaping, one triple per line)."""
+    write_rdf(kg, {"nt": path}, base_iri=base_iri)
+
+
+def write_turtle(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
+    """Write ``kg`` as prefixed, readable Turtle: one block per subject."""
+    write_rdf(kg, {"ttl": path}, base_iri=base_iri)
+
+
+def write_trig(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
+    """Write ``kg`` as TriG: one named graph per source file.
+
+    An article's statements sit in the graph named after its own file (the
+    first by path when it was merged from several), a stub's in the graph of
+    the first file that lists it; providers, topics, images and the source
+    files' own descriptions are in the default graph. The union of all graphs
+    is exactly the graph of the other formats.
+    """
+    write_rdf(kg, {"trig": path}, base_iri=base_iri)
+
+
 def write_jsonld(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
     """Write ``kg`` as JSON-LD: a compact ``@context`` and one object per node in ``@graph``."""
-    prefixes = _all_prefixes(base_iri)
-    terms = _JsonLdTerms(prefixes)
-    terms.cache.pop(RDF_TYPE)
-    context = _jsonld_context(prefixes)
-    with atomic_writer(path) as fh:
-        fh.write('{\n"@context": ')
-        fh.write(json.dumps(context, ensure_ascii=False, indent=1))
-        fh.write(',\n"@graph": [\n')
-        first = True
-        buf: list[str] = []
-        for d in _descriptions(kg, base_iri):
-            node: dict[str, Any] = {"@id": terms.iri(d.subject)}
-            for pred, objs in d.props:
-                if pred == RDF_TYPE:
-                    types = [terms.iri(o[1]) for o in objs]
-                    node["@type"] = types[0] if len(types) == 1 else types
-                    continue
-                term, coerce = _JSONLD_TERMS.get(pred, (None, None))
-                if term is None:  # not in the context: full IRI, explicit values
-                    term, coerce = pred, None
-                values = [_jsonld_value(o, coerce, terms) for o in objs]
-                node[term] = values[0] if len(values) == 1 else values
-            buf.append(("" if first else ",\n") + json.dumps(node, ensure_ascii=False))
-            first = False
-            if len(buf) > 2000:
-                fh.write("".join(buf))
-                buf.clear()
-        fh.write("".join(buf))
-        fh.write("\n]\n}\n")
+    write_rdf(kg, {"jsonld": path}, base_iri=base_iri)
+
+
