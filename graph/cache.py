@@ -395,7 +395,8 @@ def _files_under(path: Path) -> list[Path]:
 
 
 def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[str] | tuple[str, ...] | None,
-                         cache_dir: str | os.PathLike, **options: object) -> dict[str, Path]:
+                         cache_dir: str | os.PathLike, *, jobs: int | None = 1,
+                         **options: object) -> dict[str, Path]:
     """:func:`graph.export.write_exports`, skipped when it would write the same files.
 
     When ``kg`` is a graph snapshot (:class:`GraphSnapshot`: nothing it was
@@ -423,7 +424,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
             pass
     with contextlib.suppress(OSError):
         record.unlink()  # the record is stale from here on, whatever happens
-    written = write_exports(kg, folder, chosen, **options)
+    written = write_exports(kg, folder, chosen, jobs=jobs, **options)
     if key is not None:
         files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:

@@ -73,7 +73,8 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
               help="Catalogue folder with organizations/ and topics/ (found beside the input otherwise).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file was rejected.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes for reading (default: one per core; 1: no pool).")
+              help="Worker processes for reading, and for writing the exports in two halves at once "
+                   "(default: one per core; 1: no extra processes).")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF identifiers.")
 @click.option("--no-fast-yaml", is_flag=True, help="Parse YAML with PyYAML only.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
@@ -107,9 +108,10 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
             from .cache import write_exports_cached
 
             # Skips writing when the graph and the exports are as last time.
-            written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"), **options)
+            written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
+                                           jobs=jobs, **options)
         else:
-            written = write_exports(kg, output, chosen or None, **options)
+            written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     report = kg.report

@@ -85,3 +85,56 @@ def test_records_survive_pickling(corpus_dir):
     again = pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == parsed
     assert sum(len(p.record.related) for p in again if p.record) > 1000
+
+
+def test_shared_stubs_resolve_like_one_record_per_copy(corpus_dir):
+    # Resolution counts a shared stub once per file listing it; giving every
+    # copy an object of its own (the plain reading of the data) must agree.
+    import copy
+
+    from graph.resolve import resolve
+
+    files = [p for p, _ in scan([corpus_dir / "azure" / "news"]).files][::3]
+    records = [pf.record for pf in (read_file(p) for p in files) if pf.record]
+    shared = sum(len(r.related) for r in records) - len({id(s) for r in records for s in r.related})
+    assert shared > 5_000  # the sharing is really exercised
+    unshared = []
+    for r in records:
+        c = copy.copy(r)
+        c.related = tuple(copy.copy(s) for s in r.related)
+        unshared.append(c)
+    a, b = resolve(records), resolve(unshared)
+    assert a.articles == b.articles and a.providers == b.providers and a.topics == b.topics
+    assert a.merged == b.merged and a.self_links == b.self_links
+    # the counts behind provider names really are per copy: a provider named
+    # differently by one file and by many stub copies takes the copies' name
+    assert any(p.alt_names for p in a.providers.values())
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_exports_in_two_processes_are_the_same_files(seeds_kg, tmp_path):
+    from graph.export import DEFAULT_FORMATS, write_exports
+
+    one = write_exports(seeds_kg, tmp_path / "one", jobs=1)
+    two = write_exports(seeds_kg, tmp_path / "two", jobs=2)
+    assert list(one) == list(two) == list(DEFAULT_FORMATS)
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    assert len(_files(tmp_path / "two")) == len(DEFAULT_FORMATS)
+
+
+@pytest.mark.parametrize("blocked", ["graph.json", "graph.ttl"])
+def test_a_failed_export_in_either_process_is_an_error_naming_the_file(seeds_kg, tmp_path, blocked):
+    from graph.errors import ExportError
+    from graph.export import _split, write_exports
+
+    (tmp_path / blocked).mkdir()  # a folder where the file should go: os.replace fails
+    with pytest.raises(ExportError, match=blocked):
+        write_exports(seeds_kg, tmp_path, jobs=2)
+    # the two shares are real: one of the blocked files is written by the forked process
+    own, forked = _split([(None, {"json": tmp_path}), ("rdf", {"ttl": tmp_path, "nt": tmp_path}),
+                          (None, {"html": tmp_path}), (None, {"report": tmp_path})])
+    assert own and forked
+    assert {n for t in own for n in t[1]} | {n for t in forked for n in t[1]} == {"json", "ttl", "nt", "html", "report"}

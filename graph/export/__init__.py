@@ -33,6 +33,8 @@ class Exporter:
     #: "module:function" writing this format together with others of the same
     #: ``joint`` in one pass: ``function(kg, {name: path}, **options)``.
     joint: str | None = None
+    #: Rough relative cost of writing it, to share the work between processes.
+    cost: float = 1.0
 
     def write(self, kg: Any, path: str | os.PathLike, **options: Any) -> None:
         _load(self.target)(kg, path, **options)
@@ -46,22 +48,27 @@ def _load(target: str) -> Callable[..., None]:
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def exporter(name: str, filename: str, target: str, description: str, joint: str | None = None) -> None:
+def exporter(name: str, filename: str, target: str, description: str, joint: str | None = None,
+             cost: float = 1.0) -> None:
     """Register a format (done once, below, for every built-in format)."""
-    _REGISTRY[name] = Exporter(name, filename, target, description, joint)
+    _REGISTRY[name] = Exporter(name, filename, target, description, joint, cost)
 
 
 _RDF = "graph.export.rdf:write_rdf"  # the RDF formats share one pass over the graph
 
 
-exporter("report", "report.json", "graph.export.report:write_report", "build report (JSON)")
-exporter("ttl", "graph.ttl", "graph.export.rdf:write_turtle", "RDF Turtle, prefixed", _RDF)
-exporter("nt", "graph.nt", "graph.export.rdf:write_ntriples", "RDF N-Triples", _RDF)
-exporter("jsonld", "graph.jsonld", "graph.export.rdf:write_jsonld", "RDF JSON-LD with a compact @context", _RDF)
-exporter("trig", "graph.trig", "graph.export.rdf:write_trig", "RDF TriG, one named graph per source file", _RDF)
-exporter("html", "graph.html", "graph.export.html:write_html", "self-contained interactive graph page")
+# Costs: seconds on the real corpus, roughly (only their ratios matter).
+exporter("report", "report.json", "graph.export.report:write_report", "build report (JSON)", cost=0.01)
+exporter("ttl", "graph.ttl", "graph.export.rdf:write_turtle", "RDF Turtle, prefixed", _RDF, 0.35)
+exporter("nt", "graph.nt", "graph.export.rdf:write_ntriples", "RDF N-Triples", _RDF, 0.35)
+exporter("jsonld", "graph.jsonld", "graph.export.rdf:write_jsonld", "RDF JSON-LD with a compact @context",
+         _RDF, 0.35)
+exporter("trig", "graph.trig", "graph.export.rdf:write_trig", "RDF TriG, one named graph per source file",
+         _RDF, 0.35)
+exporter("html", "graph.html", "graph.export.html:write_html", "self-contained interactive graph page",
+         cost=1.0)
 exporter("json", "graph.json", "graph.export.nodelink:write_nodelink",
-         "networkx node-link JSON (also what `graph.load` reads back)")
+         "networkx node-link JSON (also what `graph.load` reads back)", cost=0.4)
 exporter("graphml", "graph.graphml", "graph.export.graphml:write_graphml", "GraphML (Cytoscape, yEd)")
 exporter("gexf", "graph.gexf", "graph.export.gexf:write_gexf", "GEXF (Gephi)")
 exporter("neo4j", "neo4j", "graph.export.neo4j:write_neo4j",
@@ -100,9 +107,68 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         raise
 
 
+Task = tuple[str | None, dict[str, Path]]  # (joint writer or None, {format: path})
+
+
+def _run(kg: Any, task: Task, folder: Path, options: dict[str, Any]) -> None:
+    joint, paths = task
+    try:
+        if joint is not None:
+            _load(joint)(kg, paths, **options)
+        else:
+            (name, path), = paths.items()
+            EXPORTERS[name].write(kg, path, **options)
+    except ImportError as err:
+        raise ExportError(f"format(s) {', '.join(paths)} not available: {err}") from err
+    except OSError as err:
+        raise ExportError(f"cannot write {err.filename or folder}: {err.strerror or err}") from err
+
+
+def _run_in_child(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], conn: Any) -> None:
+    # In a forked process: report failure as text (exceptions may not pickle).
+    try:
+        for task in tasks:
+            _run(kg, task, folder, options)
+        conn.send(None)
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+        import traceback
+
+        known = isinstance(err, ExportError)
+        conn.send(str(err) if known else "".join(traceback.format_exception(err)).rstrip())
+        raise SystemExit(1)
+
+
+def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
+    """Two shares of about equal cost (largest first, each to the lighter share)."""
+    def cost(task: Task) -> float:
+        return sum(EXPORTERS[name].cost for name in task[1])
+
+    shares: tuple[list[Task], list[Task]] = ([], [])
+    load = [0.0, 0.0]
+    for task in sorted(tasks, key=cost, reverse=True):  # stable: ties keep their order
+        side = 0 if load[0] <= load[1] else 1
+        shares[side].append(task)
+        load[side] += cost(task)
+    order = {id(t): i for i, t in enumerate(tasks)}
+    return tuple(sorted(share, key=lambda t: order[id(t)]) for share in shares)  # type: ignore[return-value]
+
+
 def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
-                  **options: Any) -> dict[str, Path]:
+                  *, jobs: int | None = 1, **options: Any) -> dict[str, Path]:
     """Write ``formats`` (default :data:`DEFAULT_FORMATS`) of ``kg`` into ``folder``.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    folder : path
+    formats : list of str, optional
+        Format names (see :data:`EXPORTERS`).
+    jobs : int or None
+        With 2 or more (``None``: one per core), the formats are split in two
+        shares of about equal cost and one is written by a forked process at
+        the same time. The files are the same either way.
+    **options
+        Passed to every writer (``base_iri``).
 
     Returns the written paths by format name.
 
@@ -117,29 +183,43 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     if unknown:
         raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
     # Formats sharing a joint writer are written together, where the first of them is.
-    jobs: list[tuple[str | None, dict[str, Path]]] = []
-    joint_job: dict[str, dict[str, Path]] = {}
+    tasks: list[Task] = []
+    joint_task: dict[str, dict[str, Path]] = {}
     for name in chosen:
         exp = EXPORTERS[name]
         path = folder / exp.filename
         if exp.joint is None:
-            jobs.append((None, {name: path}))
-        elif exp.joint in joint_job:
-            joint_job[exp.joint][name] = path
+            tasks.append((None, {name: path}))
+        elif exp.joint in joint_task:
+            joint_task[exp.joint][name] = path
         else:
-            joint_job[exp.joint] = {name: path}
-            jobs.append((exp.joint, joint_job[exp.joint]))
+            joint_task[exp.joint] = {name: path}
+            tasks.append((exp.joint, joint_task[exp.joint]))
+    workers = (os.cpu_count() or 1) if jobs is None else jobs
+    own, forked = (tasks, []) if workers < 2 or not hasattr(os, "fork") else _split(tasks)
+    if not own or not forked:
+        own, forked = tasks, []
+    child = conn = None
+    if forked:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")  # the child shares kg without pickling it
+        conn, child_end = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_run_in_child, args=(kg, forked, folder, options, child_end), daemon=True)
+        child.start()
+        child_end.close()
+    try:
+        for task in own:
+            _run(kg, task, folder, options)
+    finally:
+        if child is not None:
+            failure = conn.recv() if conn.poll(None) else None
+            child.join()
+            conn.close()
+    if child is not None and (failure is not None or child.exitcode != 0):
+        raise ExportError(failure or f"the export process for {', '.join(n for t in forked for n in t[1])} "
+                          f"died (exit status {child.exitcode})")
     written: dict[str, Path] = {}
-    for joint, paths in jobs:
-        try:
-            if joint is not None:
-                _load(joint)(kg, paths, **options)
-            else:
-                (name, path), = paths.items()
-                EXPORTERS[name].write(kg, path, **options)
-        except ImportError as err:
-            raise ExportError(f"format(s) {', '.join(paths)} not available: {err}") from err
-        except OSError as err:
-            raise ExportError(f"cannot write {err.filename or folder}: {err.strerror or err}") from err
-        written.update(paths)
+    for task in tasks:
+        written.update(task[1])
     return written

@@ -54,6 +54,7 @@ import datetime as dt
 import json
 import os
 import re
+import tempfile
 from collections import defaultdict
 from typing import IO, Any, Iterable, Iterator, NamedTuple
 
@@ -424,8 +425,12 @@ class _Formats:
         self.nt_iri: dict[str, str] = {}
         self.nt_pred: dict[str, str] = {}
         self.jld_pred: dict[str, tuple[str, str | None]] = {}
-        self.trig_default: list[str] = []
-        self.trig_named: dict[str, list[str]] = defaultdict(list)
+        # TriG groups the blocks by named graph, which the pass does not visit
+        # in order: blocks are spooled to a temporary file (bounded memory on
+        # any corpus) and read back graph by graph.
+        self.trig_spool: IO[bytes] | None = tempfile.TemporaryFile() if "trig" in self.wanted else None
+        self.trig_at = 0
+        self.trig_blocks: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
 
     def render(self, d: Description, out: dict[str, list[str]]) -> None:
         want = self.wanted
@@ -495,8 +500,10 @@ class _Formats:
                 out["ttl"].append("\n" + block)
             if "trig" in want:
                 # no raw line breaks inside terms (literals are escaped), so indenting is a replace
-                indented = "    " + block[:-1].replace("\n", "\n    ") + "\n"
-                (self.trig_default if d.graph is None else self.trig_named[d.graph]).append(indented)
+                indented = ("    " + block[:-1].replace("\n", "\n    ") + "\n").encode("utf-8")
+                self.trig_spool.write(indented)  # type: ignore[union-attr]
+                self.trig_blocks[d.graph].append((self.trig_at, len(indented)))
+                self.trig_at += len(indented)
         if jsonld:
             out["jsonld"].append(", ".join(node) + "}")
 
@@ -509,14 +516,25 @@ class _Formats:
         return ""
 
     def trig_body(self) -> Iterator[str]:
-        if self.trig_default:
+        spool = self.trig_spool
+        if spool is None:
+            return
+        spool.flush()
+
+        def blocks(at: list[tuple[int, int]]) -> Iterator[str]:
+            for i, (offset, size) in enumerate(at):
+                spool.seek(offset)
+                yield ("\n" if i else "") + spool.read(size).decode("utf-8")
+
+        if self.trig_blocks.get(None):
             yield "\n{\n"
-            yield "\n".join(self.trig_default)
+            yield from blocks(self.trig_blocks[None])
             yield "}\n"
-        for name in sorted(self.trig_named):
+        for name in sorted(n for n in self.trig_blocks if n is not None):
             yield f"\n{self.ttl.iri(name)} {{\n"
-            yield "\n".join(self.trig_named[name])
+            yield from blocks(self.trig_blocks[name])
             yield "}\n"
+        spool.close()
 
 
 def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
@@ -551,8 +569,13 @@ def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
         else:
             sinks[name].write("".join(chunks))
     if "trig" in sinks:
+        buf: list[str] = []
         for text in fmt.trig_body():
-            sinks["trig"].write(text)
+            buf.append(text)
+            if len(buf) >= 2000:
+                sinks["trig"].write("".join(buf))
+                buf.clear()
+        sinks["trig"].write("".join(buf))
 
 
 def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
