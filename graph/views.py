@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from .errors import NewsgraphError
 
-__all__ = ["View", "ViewError", "full_view", "overview_view", "ego_view", "safe_link", "VIEW_NAMES"]
+__all__ = ["View", "ViewError", "MAX_ARTICLES", "full_view", "overview_view", "ego_view", "safe_link", "VIEW_NAMES"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -122,8 +122,26 @@ def _degrees(kg) -> Counter:
     return deg
 
 
-def full_view(kg) -> View:
-    """Every node and every edge of ``kg``; node weight is its degree."""
+#: Articles :func:`full_view` draws at most. A page of more is too heavy for a
+#: browser (and for the build that lays it out), so beyond it the most connected
+#: articles are drawn and the title says how many are left out; ego views
+#: (``newsgraph html --topic/--provider/--article``) draw any part in full.
+MAX_ARTICLES = 20_000
+
+
+def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
+    """Every node and every edge of ``kg``; node weight is its degree.
+
+    With more than ``max_articles`` articles (``None``: no limit), only the
+    ``max_articles`` of highest degree (ties by id) are kept, with every
+    provider and topic and the edges among what is kept.
+
+    >>> import graph
+    >>> kg = graph.build(["seeds/"])
+    >>> v = full_view(kg, max_articles=10)
+    >>> sum(n["kind"] == "article" for n in v.nodes.values()), v.title.startswith("News graph: 10 of ")
+    (10, True)
+    """
     deg = _degrees(kg)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
@@ -131,16 +149,25 @@ def full_view(kg) -> View:
     for p in kg.providers.values():
         nodes[p.id] = {"kind": "provider", "label": p.name, "weight": deg[p.id], "detail": p.domain,
                        "link": safe_link(f"https://{p.domain}/") if p.domain else None}
-    for a in kg.articles.values():
+    articles = kg.articles.values()
+    total = len(kg.articles)
+    if max_articles is not None and total > max_articles:
+        keep = set(sorted(kg.articles, key=lambda i: (-deg[i], i))[:max_articles])
+        articles = [a for a in articles if a.id in keep]
+    for a in articles:
         nodes[a.id] = _article_node(kg, a, deg[a.id])
-    edges = [(s, d, k, 1) for s, d, k in kg.edges()]
+    edges = [(s, d, k, 1) for s, d, k in kg.edges() if s in nodes and d in nodes]
     n_files = kg.report.article_files
-    return View("full", f"News graph: {len(kg.articles):,} articles from {n_files:,} files", nodes, edges)
+    shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
+    title = f"News graph: {shown} articles from {n_files:,} files"
+    if len(articles) != total:
+        title += " (the most connected; draw any part with newsgraph html --topic, --provider or --article)"
+    return View("full", title, nodes, edges)
 
 
 def overview_view(kg) -> View:
     """Providers and topics; a provider -> topic edge weighted by their shared articles."""
-    full = full_view(kg)
+    full = full_view(kg, max_articles=0)  # its providers and topics
     count: Counter = Counter()
     articles_of: Counter = Counter()
     for a in kg.articles.values():
