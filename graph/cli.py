@@ -330,6 +330,9 @@ def validate_command(file, shapes, limit):
 
 def main() -> None:
     """Entry point of the console script."""
+    from .drawing_deps import use_lean_imports
+
+    use_lean_imports()  # this process writes files: no matplotlib or IPython behind igraph and pyvis
     cli(prog_name="newsgraph")
 
 

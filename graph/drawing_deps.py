@@ -1,0 +1,88 @@
+"""igraph and pyvis, imported without the plotting and notebook modules they pull in.
+
+``import igraph`` imports matplotlib when it is installed (for igraph's own
+plotting) and ``import pyvis.network`` imports IPython (for ``Network.show``
+in notebooks): 1.6 s and 65 MB of a command-line build that uses neither
+(igraph lays the page out, pyvis writes it). :func:`lean_imports` makes the
+two imports skip them: about 0.4 s and 45 MB instead.
+
+It is for processes that only write files, such as ``newsgraph build``: the
+command line turns it on (:func:`use_lean_imports`); a library user, who may
+plot with igraph or show a pyvis network in the same process, gets the
+normal imports. Modules already imported are left as they are.
+
+>>> import sys
+>>> before = dict(sys.modules)
+>>> with lean_imports():
+...     pass
+>>> sys.modules == before   # nothing left behind
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import types
+from typing import Any, Iterator
+
+__all__ = ["lean_imports", "use_lean_imports", "import_igraph", "import_pyvis_network"]
+
+_LEAN = False
+
+
+def use_lean_imports(on: bool = True) -> None:
+    """Make :func:`import_igraph` and :func:`import_pyvis_network` lean (the CLI does)."""
+    global _LEAN
+    _LEAN = on
+
+
+class _NoIFrame:
+    """What pyvis's ``Network.show`` gets instead of IPython's IFrame."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("IPython was not loaded in this process (newsgraph's lean imports)")
+
+
+@contextlib.contextmanager
+def lean_imports() -> Iterator[None]:
+    """While active, ``import matplotlib`` fails and ``IPython.display`` is a stub.
+
+    Only names not imported yet are touched, and everything is put back on
+    exit, so later imports of the real modules work.
+    """
+    added: list[str] = []
+    if "matplotlib" not in sys.modules:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]  # import raises ImportError
+        added.append("matplotlib")
+    if "IPython" not in sys.modules:
+        ipython = types.ModuleType("IPython")
+        display = types.ModuleType("IPython.display")
+        display.IFrame = _NoIFrame  # type: ignore[attr-defined]
+        ipython.display = display  # type: ignore[attr-defined]
+        sys.modules["IPython"], sys.modules["IPython.display"] = ipython, display
+        added += ["IPython", "IPython.display"]
+    try:
+        yield
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
+
+
+def _import(name: str) -> types.ModuleType:
+    import importlib
+
+    if _LEAN and name not in sys.modules:
+        with lean_imports():
+            return importlib.import_module(name)
+    return importlib.import_module(name)
+
+
+def import_igraph() -> types.ModuleType:
+    """``igraph``, imported lean when :func:`use_lean_imports` is on."""
+    return _import("igraph")
+
+
+def import_pyvis_network() -> types.ModuleType:
+    """``pyvis.network``, imported lean when :func:`use_lean_imports` is on."""
+    return _import("pyvis.network")

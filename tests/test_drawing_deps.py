@@ -1,0 +1,48 @@
+"""Lean imports of igraph and pyvis for the command line (graph.drawing_deps)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+_PROBE = """
+import json, sys
+from graph import drawing_deps
+drawing_deps.use_lean_imports({lean})
+ig = drawing_deps.import_igraph()
+net = drawing_deps.import_pyvis_network()
+# both work: a layout and a page
+g = ig.Graph([(0, 1), (1, 2)])
+layout = g.layout_fruchterman_reingold(seed=[[0, 0], [1, 0], [2, 0]], niter=10)
+html = net.Network(directed=True).generate_html()
+loaded = sorted(m for m in ("matplotlib", "IPython") if m in sys.modules)
+import importlib.util
+later = importlib.util.find_spec("matplotlib") is not None  # the real module is still importable
+print(json.dumps({{"loaded": loaded, "points": len(layout), "page": "vis" in html, "later": later}}))
+"""
+
+
+def _probe(lean: bool) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PROBE.format(lean=lean)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_lean_imports_skip_matplotlib_and_ipython_and_still_work():
+    normal, lean = _probe(False), _probe(True)
+    # matplotlib and IPython are test dependencies, so the normal imports load them
+    assert normal["loaded"] == ["IPython", "matplotlib"]
+    assert lean["loaded"] == []
+    assert lean["points"] == normal["points"] == 3 and lean["page"] and normal["page"]
+    assert lean["later"]
+
+
+def test_lean_imports_leave_loaded_modules_alone():
+    import matplotlib
+
+    from graph.drawing_deps import lean_imports
+
+    with lean_imports():
+        assert sys.modules["matplotlib"] is matplotlib
+    assert sys.modules["matplotlib"] is matplotlib
