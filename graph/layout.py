@@ -110,15 +110,18 @@ def _sunflower(n: int, spacing: float) -> np.ndarray:
     return np.column_stack([r * np.cos(a), r * np.sin(a)])
 
 
-def _fr(n: int, edges: list[tuple[int, int]], weights: list[float], seed: int, niter: int = 500) -> np.ndarray:
-    import igraph
+def _fr(n: int, edges: list[tuple[int, int]], weights: list[float], seed: int, niter: int = 500,
+        grid: str = "nogrid") -> np.ndarray:
+    from .drawing_deps import import_igraph
+
+    igraph = import_igraph()
 
     if n == 1:
         return np.zeros((1, 2))
     g = igraph.Graph(n=n, edges=edges, directed=False)
     start = _sunflower(n, 1.0).tolist()  # a fixed start: no dependence on the RNG state
     random.seed(seed)
-    lay = g.layout_fruchterman_reingold(weights=weights or None, niter=niter, seed=start, grid="nogrid")
+    lay = g.layout_fruchterman_reingold(weights=weights or None, niter=niter, seed=start, grid=grid)
     return np.array(lay.coords, dtype=float)
 
 
@@ -143,9 +146,8 @@ def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150)
     for step in range(rounds):
         if step % 15 == 0:
             x, y = xy[:, 0], xy[:, 1]
-            dist = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-            close = dist < (radius[:, None] + radius[None, :] + gap) * 1.5
-            i, j = np.nonzero(np.triu(close, 1))
+            dist2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2  # squared: no hypot
+            i, j = np.nonzero(np.triu(dist2 < ((radius[:, None] + radius[None, :] + gap) * 1.5) ** 2, 1))
             need = radius[i] + radius[j] + gap
             share_i = inv_area[i] / (inv_area[i] + inv_area[j])  # small discs move more
         d = xy[i] - xy[j]
@@ -157,26 +159,35 @@ def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150)
                 break
             continue
         push = d[hit] * (overlap[hit] / dist[hit])[:, None] * 0.5
-        move = np.zeros_like(xy)
-        np.add.at(move, i[hit], push * share_i[hit][:, None])
-        np.add.at(move, j[hit], -push * (1 - share_i[hit])[:, None])
-        xy += move
+        a, b = push * share_i[hit][:, None], push * (1 - share_i[hit])[:, None]
+        # bincount sums the pushes per disc (np.add.at does the same, many times slower)
+        for axis in (0, 1):
+            xy[:, axis] += np.bincount(i[hit], a[:, axis], n) - np.bincount(j[hit], b[:, axis], n)
     return xy
 
 
-def _communities(articles: list[str], related: list[tuple[str, str]], seed: int) -> list[list[str]]:
-    import igraph
+def _pair_weights(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct undirected pairs (rows ``(low, high)``, sorted, self-pairs dropped) and their counts."""
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    low, high = pairs.min(axis=1), pairs.max(axis=1)
+    width = int(high.max()) + 1
+    codes, counts = np.unique(low * width + high, return_counts=True)  # 1-d: much faster than axis=0
+    return np.column_stack([codes // width, codes % width]), counts.astype(float)
 
-    index = {a: i for i, a in enumerate(articles)}
-    weight: Counter = Counter()
-    for s, d in related:
-        if s in index and d in index and s != d:
-            weight[tuple(sorted((index[s], index[d])))] += 1
-    pairs = sorted(weight)
-    g = igraph.Graph(n=len(articles), edges=pairs, directed=False)
+
+def _communities(n: int, related: np.ndarray, seed: int) -> list[list[int]]:
+    """Louvain communities of the related graph (article numbers; ``related`` rows are pairs)."""
+    from .drawing_deps import import_igraph
+
+    igraph = import_igraph()
+
+    pairs, weights = _pair_weights(related)
+    g = igraph.Graph(n=n, edges=pairs.tolist(), directed=False)
     random.seed(seed)
-    parts = g.community_multilevel(weights=[weight[p] for p in pairs] or None)
-    return [[articles[i] for i in sorted(part)] for part in parts]
+    parts = g.community_multilevel(weights=weights.tolist() or None)
+    return [sorted(part) for part in parts]
 
 
 def compute_layout(view: Any, seed: int = 0) -> Layout:
@@ -196,17 +207,20 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     nodes = view.nodes
     articles = [i for i, n in nodes.items() if n["kind"] == "article"]
     hubs = [i for i, n in nodes.items() if n["kind"] != "article"]
-    related = [(s, d) for s, d, k, _ in view.edges if k == "related"]
+    art_index = {a: i for i, a in enumerate(articles)}
+    # related edges as rows of article numbers (numpy from here on: the corpus has ~100k of them)
+    related = np.array([(art_index[s], art_index[d]) for s, d, k, _ in view.edges
+                        if k == "related" and s in art_index and d in art_index], dtype=np.int64).reshape(-1, 2)
 
     # 1. groups of articles
     topic_count = Counter(t for a in articles for t in nodes[a].get("topics", ()) if t in nodes)
     groups: list[list[str]] = []
     singles: dict[str, list[str]] = defaultdict(list)
-    for part in (_communities(articles, related, seed) if articles else []):
+    for part in (_communities(len(articles), related, seed) if articles else []):
         if len(part) > 1:
-            groups.append(part)
+            groups.append([articles[i] for i in part])
             continue
-        a = part[0]
+        a = articles[part[0]]
         topics = [t for t in nodes[a].get("topics", ()) if t in nodes]
         if topics:
             key = min(topics, key=lambda t: (topic_count[t], t))
@@ -226,18 +240,28 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     # 2. each group on its own, scaled to a disc
     local: list[np.ndarray] = []
     radius_of_group = []
-    member_index = {a: i for g in groups for i, a in enumerate(g)}
-    inner: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for s, d in related:
-        if s in group_of and d in group_of and group_of[s] == group_of[d] and s != d:
-            inner[group_of[s]].append(tuple(sorted((member_index[s], member_index[d]))))
+    group_arr = np.array([group_of[a] for a in articles], dtype=np.int64)
+    member_arr = np.zeros(len(articles), dtype=np.int64)
+    for g in groups:
+        for i, a in enumerate(g):
+            member_arr[art_index[a]] = i
+    g_s, g_d = group_arr[related[:, 0]], group_arr[related[:, 1]]
+    m_s, m_d = member_arr[related[:, 0]], member_arr[related[:, 1]]
+    keep = (g_s == g_d) & (m_s != m_d)
+    # distinct (group, low member, high member) rows, sorted: each group's inner edges are one slice
+    width = int(member_arr.max(initial=0)) + 1
+    codes = np.unique((g_s[keep] * width + np.minimum(m_s, m_d)[keep]) * width + np.maximum(m_s, m_d)[keep])
+    inner = np.column_stack([codes // (width * width), codes // width % width, codes % width])
+    bounds = np.searchsorted(inner[:, 0], np.arange(len(groups) + 1))
     for gi, g in enumerate(groups):
         # room per article: its drawn diameter and a gap (groups of much-linked articles need more)
         spacing = max(ARTICLE_SPACING, 2.3 * sum(node_size("article", nodes[a]["weight"]) for a in g) / len(g))
         radius = spacing * math.sqrt(len(g) + 0.5)
-        pairs = sorted(set(inner.get(gi, ())))
+        pairs = inner[bounds[gi]:bounds[gi + 1], 1:].tolist()
         if len(g) >= 3 and pairs:
-            xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150), radius)
+            # igraph's grid variant for big groups: exact repulsion is O(n^2) per round
+            grid = "grid" if len(g) > 500 else "nogrid"
+            xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150, grid=grid), radius)
         else:
             xy = _sunflower(len(g), spacing)
         local.append(xy)
@@ -247,9 +271,9 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     meta = [("g", gi) for gi in range(len(groups))] + [("h", h) for h in hubs]
     mindex = {m: i for i, m in enumerate(meta)}
     mw: Counter = Counter()
-    for s, d in related:
-        if s in group_of and d in group_of and group_of[s] != group_of[d]:
-            mw[tuple(sorted((mindex[("g", group_of[s])], mindex[("g", group_of[d])])))] += 1.0
+    between, counts = _pair_weights(np.column_stack([g_s, g_d]))   # groups are the first meta nodes
+    for (gs, gd), c in zip(between.tolist(), counts.tolist()):
+        mw[(gs, gd)] += c
     hub_articles = Counter()
     for a in articles:
         for h in [nodes[a].get("provider"), *nodes[a].get("topics", ())]:
@@ -268,7 +292,8 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
         if s in nodes and d in nodes and nodes[s]["kind"] != "article" and nodes[d]["kind"] != "article":
             mw[tuple(sorted((mindex[("h", s)], mindex[("h", d)])))] += math.log1p(w)
     pairs = sorted(mw)
-    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=500)
+    # 150 rounds: the picture settles by then (500 cost 1 s more on the corpus and looked the same)
+    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=150)
     radii = np.array(radius_of_group + [_hub_radius(nodes[h]) for h in hubs])
     # Weakly tied groups drift far out in a force layout and stretch the picture:
     # pull every position in along its radius (r -> sqrt(r)), keeping the median radius.

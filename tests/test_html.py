@@ -71,12 +71,26 @@ def seeds_page(seeds_kg):
     return render_html(seeds_kg)
 
 
+def related_pairs(block) -> list[tuple[int, int]]:
+    """Decode the page's related edges: per node a count, then its targets delta-coded."""
+    pairs, at = [], 0
+    for source, count in enumerate(block["count"]):
+        target = 0
+        for k in range(count):
+            target = block["to"][at] if k == 0 else target + block["to"][at]
+            pairs.append((source, target))
+            at += 1
+    assert at == len(block["to"])
+    return pairs
+
+
 def edges_in_page(blocks) -> Counter:
     """Edges the page holds: drawn ones plus the related pairs it draws on demand."""
     ids = [n["id"] for n in blocks["ng-nodes"]]
-    rel = blocks["ng-meta"]["related"]
-    drawn = Counter((e["from"], e["to"], e["kind"]) for e in blocks["ng-edges"])
-    related = Counter((ids[rel[i]], ids[rel[i + 1]], "related") for i in range(0, len(rel), 2))
+    edges = blocks["ng-edges"]
+    pairs, kinds = edges["pairs"], edges["kinds"]
+    drawn = Counter((ids[pairs[2 * k]], ids[pairs[2 * k + 1]], kinds[c]) for k, c in enumerate(edges["kind"]))
+    related = Counter((ids[s], ids[d], "related") for s, d in related_pairs(blocks["ng-meta"]["related"]))
     return drawn + related
 
 
@@ -149,18 +163,38 @@ def test_page_is_byte_identical_for_the_same_input(seeds_kg, tmp_path):
 
 def test_visual_encoding(seeds_kg, seeds_page):
     _, blocks = parse_page(seeds_page)
+    styles = blocks["ng-meta"]["styles"]
     by_id = {n["id"]: n for n in blocks["ng-nodes"]}
     shapes = {seeds_kg.nx.nodes[i]["kind"]: set() for i in by_id}
     for i, n in by_id.items():
-        shapes[seeds_kg.nx.nodes[i]["kind"]].add(n["shape"])
+        shapes[seeds_kg.nx.nodes[i]["kind"]].add(styles[n["c"]]["shape"])
     assert shapes == {"article": {"dot"}, "provider": {"square"}, "topic": {"star"}}
     stub = next(a for a in seeds_kg.articles.values() if a.is_stub)
     full = next(a for a in seeds_kg.articles.values() if not a.is_stub)
-    assert by_id[stub.id]["color"]["background"] == "#ffffff"  # hollow
-    assert isinstance(by_id[full.id]["color"], str) and by_id[full.id]["color"] != "#ffffff"
+    assert styles[by_id[stub.id]["c"]]["fill"] == "#ffffff"  # hollow
+    assert styles[by_id[full.id]["c"]]["fill"] not in ("#ffffff", styles[by_id[stub.id]["c"]]["fill"])
     deg = dict(seeds_kg.nx.to_undirected(as_view=True).degree())
     arts = sorted(seeds_kg.articles, key=lambda i: deg[i])
-    assert by_id[arts[0]]["size"] < by_id[arts[-1]]["size"]
+    assert by_id[arts[0]]["r"] < by_id[arts[-1]]["r"]
+    # articles of different groups get different colours
+    groups = {}
+    for a in seeds_kg.articles.values():
+        if not a.is_stub:
+            groups.setdefault(styles[by_id[a.id]["c"]]["fill"], set()).add(a.id)
+    assert len(groups) > 3
+
+
+def test_article_details_name_their_provider_and_topics(seeds_kg, seeds_page):
+    """Articles refer to their provider and topics by node number; the names come from those nodes."""
+    _, blocks = parse_page(seeds_page)
+    ids = [n["id"] for n in blocks["ng-nodes"]]
+    details = dict(zip(ids, blocks["ng-meta"]["details"]))
+    for a in seeds_kg.articles.values():
+        d = details[a.id]
+        assert (ids[d["p"]] if "p" in d else None) == a.provider_id
+        assert [ids[t] for t in d["t"]] == list(a.topic_ids)
+        if a.provider_id:
+            assert details[a.provider_id]["l"] == seeds_kg.providers[a.provider_id].name
 
 
 def test_hostile_strings_never_reach_markup(hostile_kg):

@@ -144,6 +144,7 @@ def test_click_shows_details_neighbours_and_related_edges(corpus_kg, corpus_page
     art = max((a for a in corpus_kg.articles.values() if not a.is_stub and a.web_url),
               key=lambda a: (related_of[a.id], a.id))
     o = opened(corpus_page)
+    wait_for(o.page, "newsgraph.complete")  # every node handed to vis-network (they arrive in slices)
     o.js("id => newsgraph.network.focus(id, {scale: 4, animation: false})", art.id)
     at = o.js("id => newsgraph.domPosition(id)", art.id)
     box = o.page.locator("#ng-canvas").bounding_box()
@@ -251,3 +252,118 @@ def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
         else:
             assert topic.id in o.visible() and o.js("newsgraph.stats.relatedTotal") >= 0
         assert o.requests == [path.as_uri()]
+
+
+# ---------------------------------------------------------------- the cached layers and progressive loading
+
+PROVIDER_RGB = (0x34, 0x3A, 0x40)  # graph.export.html's provider colour
+
+
+def _pixel(o: Opened, node: str) -> tuple[int, int, int]:
+    """The colour the main canvas shows at a node's centre."""
+    return tuple(o.js("""id => {
+        const c = newsgraph.network.canvas.frame.canvas, at = newsgraph.domPosition(id), r = window.devicePixelRatio;
+        const px = c.getContext('2d').getImageData(Math.round(at.x * r), Math.round(at.y * r), 1, 1).data;
+        return Array.from(px).slice(0, 3);
+    }""", node))
+
+
+def _near(rgb, want, tolerance=8) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb, want))
+
+
+def _biggest_provider(kg) -> str:
+    counts = Counter(a.provider_id for a in kg.articles.values() if a.provider_id)
+    return max(counts, key=lambda p: (counts[p], p))
+
+
+def test_cached_scene_is_redrawn_after_a_filter_change(corpus_kg, corpus_page, opened):
+    provider = _biggest_provider(corpus_kg)
+    o = opened(corpus_page)
+    assert _near(_pixel(o, provider), PROVIDER_RGB)  # its square, drawn in the cached layer
+    layers = o.js("newsgraph.timing.layers")
+    o.page.uncheck("#ng-kind-provider")
+    wait_for(o.page, f"newsgraph.timing.layers > {layers}")
+    o.page.wait_for_timeout(100)
+    assert not _near(_pixel(o, provider), PROVIDER_RGB)  # gone from the picture, not only from the data
+    o.page.check("#ng-kind-provider")
+    o.page.wait_for_timeout(100)
+    assert _near(_pixel(o, provider), PROVIDER_RGB)
+
+
+def test_click_after_a_wheel_zoom_selects_the_node_under_the_pointer(corpus_kg, corpus_page, opened):
+    provider = _biggest_provider(corpus_kg)
+    art = min((a for a in corpus_kg.articles.values() if a.provider_id == provider and not a.is_stub),
+              key=lambda a: a.id)
+    o = opened(corpus_page)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    scale = o.js("newsgraph.network.getScale()")
+    for _ in range(16):  # zoom in with the wheel, the pointer on the article
+        at = o.js("id => newsgraph.domPosition(id)", art.id)
+        o.page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+        o.page.mouse.wheel(0, -400)
+        o.page.wait_for_timeout(60)
+    assert o.js("newsgraph.network.getScale()") > 3 * scale
+    wait_for(o.page, "newsgraph.edgesDrawn")
+    at = o.js("id => newsgraph.domPosition(id)", art.id)
+    assert 0 < at["x"] < box["width"] and 0 < at["y"] < box["height"]
+    clicks = o.js("newsgraph.clicks")
+    o.page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    wait_for(o.page, f"newsgraph.clicks > {clicks}")
+    assert o.js("newsgraph.selected()") == art.id
+    assert o.page.inner_text("#ng-d-title") == art.title
+    undirected = corpus_kg.nx.to_undirected(as_view=True)
+    assert set(o.js("newsgraph.highlighted()")) == {art.id, *undirected.neighbors(art.id)}
+
+
+def test_a_node_is_clickable_before_vis_network_has_it(corpus_kg, corpus_page, browser):
+    """Nodes reach vis-network in slices after the first frame; a click must not wait for them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.add_init_script("window.newsgraphHoldLoading = true")
+    try:
+        page.goto(corpus_page.as_uri())
+        wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+        provider = _biggest_provider(corpus_kg)
+        assert page.evaluate("id => newsgraph.network.body.nodes[id] === undefined", provider)  # not there yet
+        box = page.locator("#ng-canvas").bounding_box()
+        at = page.evaluate("id => newsgraph.domPosition(id)", provider)
+        page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+        wait_for(page, "!document.getElementById('ng-tip').hidden")  # hover answered too
+        assert corpus_kg.providers[provider].name in page.inner_text("#ng-tip")
+        page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+        wait_for(page, "newsgraph.clicks > 0")
+        assert page.evaluate("newsgraph.selected()") == provider
+        assert page.inner_text("#ng-d-title") == corpus_kg.providers[provider].name
+        assert not page.evaluate("newsgraph.complete")
+        page.evaluate("window.newsgraphHoldLoading = false")
+        wait_for(page, "newsgraph.complete")
+        assert page.evaluate("Object.keys(newsgraph.network.body.nodes).length") == corpus_kg.nx.number_of_nodes()
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_physics_moves_the_nodes_and_the_picture_follows(seeds_kg, tmp_path, opened):
+    path = tmp_path / "seeds.html"
+    write_html(seeds_kg, path)
+    o = opened(path)
+    node = max(seeds_kg.articles, key=lambda a: (seeds_kg.nx.degree(a), a))
+    start = o.js("id => newsgraph.network.getPosition(id)", node)
+    layers = o.js("newsgraph.timing.layers")
+    o.page.check("#ng-physics")
+    wait_for(o.page, f"newsgraph.timing.layers > {layers + 5}")  # a new scene for every frame that moves
+    o.page.uncheck("#ng-physics")
+    moved = o.js("id => newsgraph.network.getPosition(id)", node)
+    assert (moved["x"], moved["y"]) != (start["x"], start["y"])
+    # a click where vis-network now has the node selects a node there
+    o.page.wait_for_timeout(200)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    o.js("id => newsgraph.network.focus(id, {scale: 3, animation: false})", node)
+    at = o.js("id => newsgraph.domPosition(id)", node)
+    o.page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    wait_for(o.page, "newsgraph.clicks > 0")
+    assert o.js("newsgraph.selected()") is not None
+    assert [c for c in o.console if c[0] in ("error", "pageerror")] == []

@@ -2,10 +2,16 @@
 
 pyvis generates the page (a :class:`pyvis.network.Network` fed its node and
 edge lists in bulk, rendered with newsgraph's own template from
-``graph/data/html/``); vis-network draws it. Everything the page needs is
-inlined: vis-network (the copy that ships inside pyvis), the page's CSS and
-script, and the data. The page makes no network request and opens from
-``file://``.
+``graph/data/html/``); vis-network runs it (canvas, zoom, pan, picking,
+events) while the page's script draws the picture into cached layers.
+Everything the page needs is inlined: vis-network (the copy that ships inside
+pyvis), the page's CSS and script, and the data. The page makes no network
+request and opens from ``file://``.
+
+Speed: the data is compact (nodes refer to a table of drawing styles and to
+each other by number; related edges are delta-coded), because the browser
+reads and parses it at every opening; see ``docs/readme-html.md`` for the
+measurements.
 
 Safety: input strings are never written into HTML or script source. All data
 goes into ``<script type="application/json">`` blocks with ``<``, ``>``,
@@ -29,6 +35,8 @@ True
 from __future__ import annotations
 
 import base64
+import colorsys
+import functools
 import hashlib
 import html
 import json
@@ -83,6 +91,9 @@ def _asset(name: str) -> str:
 
 
 def _vis_js() -> str:
+    from ..drawing_deps import import_pyvis_network
+
+    import_pyvis_network()  # `import pyvis` imports pyvis.network: lean on the command line
     import pyvis
 
     path = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -118,53 +129,100 @@ def make_view(kg, view: str = "full", *, topic: str | None = None, provider: str
     raise ExportError(f"unknown view {view!r}; known: full, overview")
 
 
-def _page_data(view: View, seed: int) -> tuple[list[dict], list[dict], dict, dict]:
-    """vis-network nodes and drawn edges, options, and the page's metadata."""
+@functools.lru_cache(maxsize=None)
+def _darker(hex_colour: str) -> str:
+    """vis-network's border for a fill colour: saturation x1.25, value x0.8 (its parseColor).
+
+    >>> _darker("#4e79a7")
+    '#2d5886'
+    """
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    h, s, v = colorsys.rgb_to_hsv(r, g, b)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hsv_to_rgb(h, min(1.0, s * 1.25), v * 0.8))
+
+
+def _related_block(pairs: list[tuple[int, int]], n: int) -> dict[str, list[int]]:
+    """Related edges (node-number pairs), compact: per node the number it points to, and the
+    targets sorted and delta-coded within each node's run.
+
+    >>> _related_block([(2, 0), (0, 3), (0, 1), (2, 0)], 4)
+    {'count': [2, 0, 2, 0], 'to': [1, 2, 0, 0]}
+    """
+    pairs = sorted(pairs)
+    count = [0] * n
+    deltas = []
+    previous_source, previous = -1, 0
+    for source, target in pairs:
+        count[source] += 1
+        deltas.append(target - previous if source == previous_source else target)
+        previous_source, previous = source, target
+    return {"count": count, "to": deltas}
+
+
+def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
+    """Nodes, drawn edges, vis-network options and the page's metadata (the page's four JSON blocks).
+
+    Compact on purpose: a page is read and parsed at every opening, so nodes refer to a table
+    of drawing styles and to each other by number (their place in the node list).
+    """
     lay = compute_layout(view, seed=seed)
     ids = list(view.nodes)
     index = {i: k for k, i in enumerate(ids)}
+    styles: list[dict] = []
+    style_index: dict[tuple, int] = {}
+
+    def style(shape: str, fill: str, border: str, width: int) -> int:
+        key = (shape, fill, border, width)
+        if key not in style_index:
+            style_index[key] = len(styles)
+            styles.append({"shape": shape, "fill": fill, "border": border, "width": width})
+        return style_index[key]
+
     vis_nodes, details = [], []
     for node_id in ids:
         d = view.nodes[node_id]
         kind, weight = d["kind"], int(d.get("weight") or 0)
         x, y = lay.positions[node_id]
-        node: dict[str, Any] = {"id": node_id, "x": x, "y": y, "size": node_size(kind, weight)}
+        node: dict[str, Any] = {"id": node_id, "x": x, "y": y, "r": node_size(kind, weight)}
         if kind == "article":
             colour = PALETTE[lay.group.get(node_id, 0) % len(PALETTE)]
             stub = bool(d.get("stub"))
-            # A colour string (not an object) and no label: vis-network deep-copies option
-            # objects and measures every label when it creates a node, which is most of the
-            # load time at corpus scale. The page adds titles as labels for the articles in
-            # view once the user zooms in far enough to read them.
-            node.update(shape="dot")
-            if stub:
-                node.update(borderWidth=2, color={"background": "#ffffff", "border": colour})
+            # stubs hollow: white with a thicker border of the group's colour
+            node["c"] = style("dot", "#ffffff", colour, 2) if stub else style("dot", colour, _darker(colour), 1)
+            provider = d.get("provider")
+            topics = d.get("topics", [])
+            info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"), "e": d.get("excerpt"),
+                    "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
+            # provider and topics by node number; by name only when they are not drawn (ego views)
+            if provider in index:
+                info["p"] = index[provider]
             else:
-                node["color"] = colour
-            info = {"k": kind, "l": d["label"], "s": stub, "d": d.get("date"), "p": d.get("provider"),
-                    "pn": d.get("provider_name"), "t": d.get("topics", []), "tl": d.get("topic_labels", []),
-                    "e": d.get("excerpt"), "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
-            details.append({k: v for k, v in info.items() if v is not None})
+                info["pn"] = d.get("provider_name")
+            info["t"] = [index[t] for t in topics if t in index]
+            others = [label for t, label in zip(topics, d.get("topic_labels", [])) if t not in index]
+            info["tx"] = others or None
         else:
             colour = _COLORS[kind]
-            node.update(shape="square" if kind == "provider" else "star", borderWidth=1,
-                        color={"background": colour, "border": colour,
-                               "highlight": {"background": colour, "border": "#fab005"}},
-                        label=d["label"], font={"size": label_size(kind, weight), "color": colour})
+            node["c"] = style("square" if kind == "provider" else "star", colour, colour, 1)
+            node["f"] = label_size(kind, weight)
             info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
-            details.append({k: v for k, v in info.items() if v is not None})
+        details.append({k: v for k, v in info.items() if v is not None})
         vis_nodes.append(node)
 
-    vis_edges, related = [], []
+    kinds: list[str] = []
+    pairs, kind_of, width, related = [], [], [], []
     for s, t, kind, weight in view.edges:
         if kind == "related":
-            related.extend((index[s], index[t]))
+            related.append((index[s], index[t]))
             continue
-        edge: dict[str, Any] = {"id": f"e{len(vis_edges)}", "from": s, "to": t, "kind": kind}
-        if weight != 1 or kind == "articles":
-            edge["width"] = round(1 + 2 * (weight ** 0.5), 1)
-            edge["w"] = weight
-        vis_edges.append(edge)
+        if kind not in kinds:
+            kinds.append(kind)
+        pairs.extend((index[s], index[t]))
+        kind_of.append(kinds.index(kind))
+        width.append(round(1 + 2 * (weight ** 0.5), 1) if weight != 1 or kind == "articles" else 0)
+    edges: dict[str, Any] = {"kinds": kinds, "pairs": pairs, "kind": kind_of}
+    if any(width):
+        edges["width"] = width
 
     options = {
         "autoResize": True,
@@ -172,19 +230,17 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], list[dict], dict, dic
         "layout": {"improvedLayout": False, "randomSeed": seed},
         "interaction": {"hover": True, "hideEdgesOnDrag": True, "tooltipDelay": 150, "keyboard": False,
                         "multiselect": False, "selectConnectedEdges": False},
-        "nodes": {"scaling": {"label": {"enabled": False, "drawThreshold": 7, "maxVisible": 36}},
-                  "borderWidth": 1, "font": {"face": "system-ui, sans-serif", "size": label_size("article", 0),
-                                              "strokeWidth": 3, "strokeColor": "#ffffff"}},
-        "edges": {"smooth": False, "width": 0.6, "selectionWidth": 1.5, "arrows": {"to": {"enabled": False}},
-                  "color": {"color": _COLORS["edge"], "highlight": _COLORS["highlight"],
-                            "hover": _COLORS["highlight"], "inherit": False}},
+        "nodes": {"borderWidth": 1, "font": {"size": label_size("article", 0)},
+                  "scaling": {"label": {"drawThreshold": 7}}},
+        "edges": {"smooth": False},
     }
-    kinds = {k: any(d["kind"] == k for d in view.nodes.values()) for k in ("article", "provider", "topic")}
-    meta = {"title": view.title, "view": view.name, "details": details, "related": related,
+    present = {k: any(d["kind"] == k for d in view.nodes.values()) for k in ("article", "provider", "topic")}
+    meta = {"title": view.title, "view": view.name, "details": details,
+            "related": _related_block(related, len(ids)), "styles": styles,
             "labelMax": _ARTICLE_LABEL_MAX,
-            "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": kinds,
-            "colors": dict(_COLORS, palette=list(PALETTE), edge=_COLORS["edge"])}
-    return vis_nodes, vis_edges, options, meta
+            "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
+            "colors": dict(_COLORS, palette=list(PALETTE))}
+    return vis_nodes, edges, options, meta
 
 
 def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
@@ -199,8 +255,9 @@ def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
     **view_options
         ``view``, ``topic``, ``provider``, ``article``, ``depth`` (see :func:`make_view`).
     """
-    from pyvis.network import Network
+    from ..drawing_deps import import_pyvis_network
 
+    Network = import_pyvis_network().Network
     view = source if isinstance(source, View) else make_view(source, **view_options)
     vis_nodes, vis_edges, options, meta = _page_data(view, seed)
     page_js = _inline_script(_asset("page.js"), "page.js")
@@ -214,7 +271,7 @@ def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
                                    script_hashes=" ".join(_csp_hash(s) for s in (vis_js, page_js)))
     # bulk: pyvis's add_node/add_edge are O(n) per call
     net.nodes = vis_nodes
-    net.edges = vis_edges
+    net.edges = vis_edges  # one object of parallel lists (see _page_data)
     net.node_ids = [n["id"] for n in vis_nodes]
     net.options = options
     return net.generate_html(name="graph.html")

@@ -1,9 +1,10 @@
 /* newsgraph page: search, filters, details and on-demand related edges over vis-network.
- * Every string from the input reaches the DOM through textContent (never innerHTML);
- * links are made only for http(s) URLs.
- * vis-network draws the nodes, labels, zoom and picking; the edges are drawn by this
- * script in vis-network's beforeDrawing hook, as a few canvas paths: creating 9k vis
- * Edge objects costs seconds at load, a path costs milliseconds per frame. */
+ * Every string from the input reaches the DOM through textContent (never innerHTML) or the
+ * canvas as text; links are made only for http(s) URLs.
+ * vis-network owns the canvas, zoom, pan, picking and events. This script draws the picture
+ * into two cached layers (edges; nodes and labels) that every frame copies, so a frame that
+ * only changes the selection (a click, a hover) costs a copy, not 10k nodes and 20k edges:
+ * see 'the scene'. The neighbourhood of the selection is drawn over it in afterDrawing. */
 (function () {
   'use strict';
   var timing = { start: performance.now() };
@@ -16,6 +17,7 @@
   var info = meta.details;           // aligned with visNodes
   // article labels: below LABEL_SCALE they would be under vis-network's drawThreshold anyway
   var ARTICLE_FONT = options.nodes.font.size;
+  var styles = meta.styles;
   var LABEL_SCALE = options.nodes.scaling.label.drawThreshold / ARTICLE_FONT;
   var n = visNodes.length;
   var indexOf = new Map();
@@ -24,33 +26,98 @@
   var fmt = function (x) { return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ','); };
 
   // adjacency: structural edges (drawn) and related edges (drawn on demand)
-  var nbrs = new Array(n), relOut = new Array(n);
-  for (i = 0; i < n; i++) { nbrs[i] = []; relOut[i] = []; }
-  var m = visEdges.length, eFrom = new Int32Array(m), eTo = new Int32Array(m), eWidth = new Float32Array(m);
+  var nbrs = new Array(n);
+  for (i = 0; i < n; i++) nbrs[i] = [];
+  var edgeCount = visEdges.kind.length, eFrom = new Int32Array(edgeCount), eTo = new Int32Array(edgeCount), eWidth = new Float32Array(edgeCount);
   var edgesOf = new Array(n);
   for (i = 0; i < n; i++) edgesOf[i] = [];
-  visEdges.forEach(function (e, k) {
-    var s = indexOf.get(e.from), d = indexOf.get(e.to);
-    eFrom[k] = s; eTo[k] = d; eWidth[k] = e.width || 0;
-    nbrs[s].push(d); nbrs[d].push(s); edgesOf[s].push(k); edgesOf[d].push(k);
-  });
-  var rel = meta.related, relTotal = rel.length / 2;
-  for (i = 0; i < rel.length; i += 2) {
-    relOut[rel[i]].push(i / 2);
-    if (rel[i + 1] !== rel[i]) relOut[rel[i + 1]].push(i / 2);
+  var pairs = visEdges.pairs, widths = visEdges.width;
+  for (var k = 0; k < edgeCount; k++) {
+    var ea = pairs[2 * k], eb = pairs[2 * k + 1];
+    eFrom[k] = ea; eTo[k] = eb; eWidth[k] = widths ? widths[k] : 0;
+    nbrs[ea].push(eb); nbrs[eb].push(ea); edgesOf[ea].push(k); edgesOf[eb].push(k);
   }
+  // related edges: per node how many it points to, then the targets delta-coded (see
+  // _related_block). Decoded after the first frame (or at the first selection, if sooner):
+  // nothing on the first frame needs them but their number.
+  // Related edge r joins relSrc[r] and relDst[r]; the edges of node i are
+  // relOut[relStart[i] .. relStart[i + 1] - 1] (typed arrays: 100k+ of them).
+  var relTotal = meta.related.to.length, relReady = false;
+  var relSrc = new Int32Array(relTotal), relDst = new Int32Array(relTotal);
+  var relStart = new Int32Array(n + 1), relOut = new Int32Array(0);
+  function ensureRelated() {
+    if (relReady) return;
+    relReady = true;
+    var relCount = meta.related.count, relTo = meta.related.to, r = 0, i, q, prev;
+    for (i = 0; i < n; i++) {
+      for (q = 0, prev = 0; q < relCount[i]; q++, r++) { prev = q ? prev + relTo[r] : relTo[r]; relSrc[r] = i; relDst[r] = prev; }
+    }
+    var fill = new Int32Array(n + 1);
+    for (r = 0; r < relTotal; r++) { fill[relSrc[r] + 1]++; if (relDst[r] !== relSrc[r]) fill[relDst[r] + 1]++; }
+    for (i = 0; i < n; i++) fill[i + 1] += fill[i];
+    relStart.set(fill);
+    relOut = new Int32Array(fill[n]);
+    for (r = 0; r < relTotal; r++) {
+      relOut[fill[relSrc[r]]++] = r;
+      if (relDst[r] !== relSrc[r]) relOut[fill[relDst[r]]++] = r;
+    }
+  }
+  function relatedOf(i, each) { for (var k = relStart[i]; k < relStart[i + 1]; k++) each(relOut[k]); }
+  // provider and topic names of articles, from their nodes (ego views carry names of the others)
+  info.forEach(function (d) {
+    if (d.k !== 'article') return;
+    if (d.p === undefined) d.p = -1; else d.pn = info[d.p].l;
+    d.tl = d.t.map(function (t) { return info[t].l; }).concat(d.tx || []);
+  });
 
   timing.indexed = performance.now();
-  var nodes = new vis.DataSet(visNodes);
+  // vis-network gets bare nodes: position, size and a 'custom' shape whose renderer draws
+  // nothing. It still places, picks and hovers them (from x, y and size), but every pixel
+  // is drawn by this script into a cached layer (see 'the scene' below).
+  // Creating a vis-network node costs ~50 us whatever its options, so the network starts
+  // with the four outermost nodes (its fit to the page is then the fit of the whole graph)
+  // and gets the rest in slices after the first frame (see 'progressive loading').
+  var noDraw = function () { return {}; };
+  var bare = new Array(n), inNetwork = new Uint8Array(n), outer = [0, 0, 0, 0];
+  for (i = 0; i < n; i++) {
+    var v = visNodes[i], r = v.r;
+    bare[i] = { id: v.id, x: v.x, y: v.y, size: r, shape: 'custom' };
+    if (v.x - r < visNodes[outer[0]].x - visNodes[outer[0]].r) outer[0] = i;
+    if (v.x + r > visNodes[outer[1]].x + visNodes[outer[1]].r) outer[1] = i;
+    if (v.y - r < visNodes[outer[2]].y - visNodes[outer[2]].r) outer[2] = i;
+    if (v.y + r > visNodes[outer[3]].y + visNodes[outer[3]].r) outer[3] = i;
+  }
+  options.nodes.ctxRenderer = noDraw;
+  var nodes = new vis.DataSet(n ? Array.from(new Set(outer)).map(function (j) { inNetwork[j] = 1; return bare[j]; }) : []);
+  timing.dataset = performance.now();
   var container = $('ng-canvas');
   var network = new vis.Network(container, { nodes: nodes, edges: new vis.DataSet([]) }, options);
+  // The renderer above draws nothing, yet vis-network's per-node wrapper around it (style
+  // values copied into a new object, save/restore) costs ~5 us a node on every frame: 60-160 ms
+  // a click on the 10,000-article page. Every node here is such a node, so their shared draw
+  // keeps only what picking and hovering read: the shape's size and place and the bounding
+  // box (what the custom shape's own draw sets, minus the drawing). Guarded: with another
+  // vis-network the wrapper stays.
+  var firstNode = n ? network.body.nodes[visNodes[outer[0]].id] : null;
+  var nodeProto = firstNode && Object.getPrototypeOf(firstNode);
+  if (nodeProto && typeof nodeProto.draw === 'function' && typeof nodeProto.updateBoundingBox === 'function' &&
+      firstNode.shape && typeof firstNode.shape.resize === 'function') {
+    nodeProto.draw = function (ctx) {
+      var shape = this.shape;
+      shape.resize(ctx, this.selected, this.hover);
+      shape.left = this.x - shape.width / 2;
+      shape.top = this.y - shape.height / 2;
+      this.updateBoundingBox(ctx, this.selected);
+      return {};
+    };
+  }
   timing.network = performance.now();
 
   $('ng-title').textContent = meta.title;
 
   // ---- visibility (filters) ----
   var visible = new Uint8Array(n).fill(1);
-  var shownRelated = [];   // related edges (numbers r: pair rel[2r], rel[2r+1]) of the selection
+  var shownRelated = [];   // related edges (numbers r) of the selection
   var selected = -1;
 
   function isArticle(i) { return info[i].k === 'article'; }
@@ -59,21 +126,22 @@
       article: $('ng-kind-article').checked, stub: $('ng-kind-stub').checked,
       provider: $('ng-kind-provider').checked, topic: $('ng-kind-topic').checked
     };
-    var topic = $('ng-topic').value, provider = $('ng-provider').value;
+    var topicId = $('ng-topic').value, providerId = $('ng-provider').value;
+    var topic = topicId ? indexOf.get(topicId) : -1, provider = providerId ? indexOf.get(providerId) : -1;
     var from = $('ng-from').value, to = $('ng-to').value;
-    var narrowed = !!(topic || provider || from || to);
+    var narrowed = topic >= 0 || provider >= 0 || !!(from || to);
     var next = new Uint8Array(n), used = new Uint8Array(n);
     for (var i = 0; i < n; i++) {
       var d = info[i];
       if (d.k !== 'article') continue;
       var ok = d.s ? kind.stub : kind.article;
-      if (ok && topic) ok = d.t.indexOf(topic) >= 0;
-      if (ok && provider) ok = d.p === provider;
+      if (ok && topic >= 0) ok = d.t.indexOf(topic) >= 0;
+      if (ok && provider >= 0) ok = d.p === provider;
       if (ok && (from || to)) ok = !!d.d && (!from || d.d >= from) && (!to || d.d <= to);
       if (ok) {
         next[i] = 1;
-        if (d.p && indexOf.has(d.p)) used[indexOf.get(d.p)] = 1;
-        d.t.forEach(function (t) { if (indexOf.has(t)) used[indexOf.get(t)] = 1; });
+        if (d.p >= 0) used[d.p] = 1;
+        d.t.forEach(function (t) { used[t] = 1; });
       }
     }
     for (i = 0; i < n; i++) {
@@ -81,15 +149,17 @@
       if (k === 'article') continue;
       var on = k === 'provider' ? kind.provider : kind.topic;
       // narrowed: a hub stays only when a shown article points at it (or it is the filter itself)
-      if (on && narrowed) on = used[i] === 1 || visNodes[i].id === topic || visNodes[i].id === provider;
+      if (on && narrowed) on = used[i] === 1 || i === topic || i === provider;
       next[i] = on ? 1 : 0;
     }
-    var nodeChanges = [], touched = [];
+    var nodeChanges = [];
     for (i = 0; i < n; i++) {
-      if (next[i] !== visible[i]) { nodeChanges.push({ id: visNodes[i].id, hidden: !next[i] }); touched.push(i); }
+      // nodes not yet in the network take their state when they are added
+      if (next[i] !== visible[i] && inNetwork[i]) nodeChanges.push({ id: visNodes[i].id, hidden: !next[i] });
     }
     visible = next;
-    nodes.update(nodeChanges);
+    nodes.update(nodeChanges);   // hidden nodes: vis-network must not pick them
+    invalidate();
     if (selected >= 0 && !visible[selected]) select(-1); else if (selected >= 0) showRelated(selected);
     updateStats();
     network.redraw();
@@ -97,12 +167,16 @@
 
   // ---- selection: details, neighbours, related edges ----
   function showRelated(i) {
+    ensureRelated();
     shownRelated = [];
     if (i < 0) return;
-    relOut[i].forEach(function (r) { if (visible[rel[2 * r]] && visible[rel[2 * r + 1]]) shownRelated.push(r); });
+    relatedOf(i, function (r) { if (visible[relSrc[r]] && visible[relDst[r]]) shownRelated.push(r); });
   }
 
-  // ---- edges, drawn under the nodes ----
+  // ---- the scene: edges, nodes and labels, drawn once per view into a cached layer ----
+  // A frame that only changes the selection (a click, a hover) copies the cached bitmap
+  // instead of drawing thousands of edges and nodes again; the layer is redrawn when the
+  // view transform, the canvas size, the filters or the positions change.
   var bodyNodes = network.body && network.body.nodes;
   var px = new Float64Array(n), py = new Float64Array(n);
   function positions() {
@@ -117,19 +191,146 @@
     for (var k = 0; k < list.length; k += 2) { ctx.moveTo(px[list[k]], py[list[k]]); ctx.lineTo(px[list[k + 1]], py[list[k + 1]]); }
     ctx.stroke();
   }
-  network.on('beforeDrawing', function (ctx) {
+  // drawing styles (meta.styles: shape, fill, border, border width): one path per style
+  var styleOf = new Int32Array(n);
+  for (i = 0; i < n; i++) styleOf[i] = visNodes[i].c;
+  styles.forEach(function (st) { st.hub = st.shape !== 'dot'; });
+  // Two cached layers: the edges under the nodes and labels. The nodes layer is drawn at once;
+  // on a large graph the edges layer is filled in slices of EDGE_SLICE edges, one task each,
+  // so the picture and the page answer first (and a zoom is not held up by 20k edges).
+  var EDGE_SLICE = 2500;
+  var LABEL_SIZES = [6, 7, 8, 10, 12, 14, 17, 20, 24, 28];   // CSS px on screen
+  function makeLayer() { var c = document.createElement('canvas'); return { canvas: c, ctx: c.getContext('2d') }; }
+  var edgeLayer = makeLayer(), nodeLayer = makeLayer();
+  var layerKey = '', sceneVersion = 0, viewDragging = false, edgeJob = null;
+  var view = { m: null, w: 0, h: 0, scale: 1, x0: 0, y0: 0, x1: 0, y1: 0, inView: new Uint8Array(n) };
+  function invalidate() { sceneVersion++; }
+  function clearLayer(layer, m, w, h) {
+    if (layer.canvas.width !== w || layer.canvas.height !== h) { layer.canvas.width = w; layer.canvas.height = h; }
+    else { layer.ctx.setTransform(1, 0, 0, 1, 0, 0); layer.ctx.clearRect(0, 0, w, h); }
+    layer.ctx.setTransform(m);
+  }
+  function measureView(m, w, h) {
+    view.m = m; view.w = w; view.h = h; view.scale = network.getScale();
+    view.x0 = -m.e / m.a; view.y0 = -m.f / m.d; view.x1 = (w - m.e) / m.a; view.y1 = (h - m.f) / m.d;
     positions();
-    var scale = network.getScale(), plain = [], k, s, d;
-    ctx.save();
-    for (k = 0; k < m; k++) {
+    for (var j = 0; j < n; j++) {
+      var r = visNodes[j].r + 2;
+      view.inView[j] = visible[j] && px[j] + r >= view.x0 && px[j] - r <= view.x1 && py[j] + r >= view.y0 && py[j] - r <= view.y1 ? 1 : 0;
+    }
+  }
+  function drawEdges(ctx, from, to) {   // structural edges number from..to-1 that show in the view
+    var plain = [], scale = view.scale, inView = view.inView, s, d;
+    for (var k = from; k < to; k++) {
       s = eFrom[k]; d = eTo[k];
-      if (!visible[s] || !visible[d]) continue;
+      if (!visible[s] || !visible[d] || !(inView[s] || inView[d] || crosses(s, d))) continue;
       if (eWidth[k]) { strokeEdges(ctx, [s, d], meta.colors.edge, eWidth[k] / scale); continue; }
       plain.push(s, d);
     }
     strokeEdges(ctx, plain, meta.colors.edge, 0.8 / scale);
+  }
+  function crosses(s, d) {   // both ends outside the view: drawn unless both lie beyond one side
+    return !((px[s] < view.x0 && px[d] < view.x0) || (px[s] > view.x1 && px[d] > view.x1) ||
+             (py[s] < view.y0 && py[d] < view.y0) || (py[s] > view.y1 && py[d] > view.y1));
+  }
+  function drawNodes(ctx) {
+    var m = view.m, scale = view.scale, inView = view.inView, j;
+    var pr = m.a / scale;   // device pixels per CSS pixel
+    // providers and topics, then articles, in vis-network's order (what is drawn on top is what
+    // a click picks); one path per style. A node under 1.25 device pixels across is a square of
+    // its border colour: the same picture at that size, and much cheaper than a stroked arc.
+    for (var pass = 0; pass < 2; pass++) {
+      styles.forEach(function (st, si) {
+        if (st.hub !== (pass === 0)) return;
+        var round = new Path2D(), tiny = new Path2D(), anyRound = false, anyTiny = false, rmin = Infinity;
+        for (var j = 0; j < n; j++) {
+          if (styleOf[j] !== si || !inView[j]) continue;
+          var r = visNodes[j].r;
+          if (st.shape === 'dot' && r * m.a < 1.25) {
+            var h = r + 0.5 * st.width / scale;
+            tiny.rect(px[j] - h, py[j] - h, 2 * h, 2 * h); anyTiny = true;
+            continue;
+          }
+          if (r < rmin) rmin = r;
+          shapePath(round, st.shape, px[j], py[j], r); anyRound = true;
+        }
+        if (anyTiny) { ctx.fillStyle = st.border; ctx.fill(tiny); }
+        if (!anyRound) return;
+        ctx.fillStyle = st.fill; ctx.fill(round);
+        ctx.lineWidth = Math.min(2 * rmin, st.width / scale); ctx.strokeStyle = st.border; ctx.stroke(round);
+      });
+    }
+    // labels: canvas text (never markup), drawn in device pixels at a few fixed sizes: glyphs
+    // are rasterised once per size (a new size costs far more than a label: 400 labels took
+    // 160-200 ms at 8 sizes and ~400 ms at 23)
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.textAlign = 'center'; ctx.textBaseline = 'hanging'; ctx.strokeStyle = '#ffffff'; ctx.lineWidth = 3 * pr;
+    function text(j, t, cssPx) {
+      var sx = m.a * px[j] + m.e, sy = m.d * (py[j] + visNodes[j].r + 4) + m.f, size = LABEL_SIZES[0];
+      for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
+      ctx.font = size * pr + 'px system-ui, sans-serif';
+      ctx.strokeText(t, sx, sy);
+      ctx.fillText(t, sx, sy);
+    }
+    if (scale >= LABEL_SCALE) {
+      ctx.fillStyle = meta.colors.highlight;
+      for (j = 0; j < n; j++) if (inView[j] && info[j].k === 'article') text(j, shortLabel(j), ARTICLE_FONT * scale);
+    }
+    hubs.forEach(function (j) {
+      // vis-network's rule: not drawn below 6 px on screen; at most 28 px on screen
+      var cssPx = hubLabelSize(j, scale) * scale;
+      if (!visible[j] || cssPx < 6 || px[j] < view.x0 - 2000 || px[j] > view.x1 + 2000 ||
+          py[j] < view.y0 - 200 || py[j] > view.y1 + 200) return;
+      ctx.fillStyle = styles[styleOf[j]].fill;
+      text(j, info[j].l, cssPx);
+    });
+    ctx.restore();
+  }
+  function edgeSlice() {
+    var job = edgeJob;
+    if (!job || job.key !== layerKey) return;   // the view changed: a newer job took over
+    var to = Math.min(edgeCount, job.next + EDGE_SLICE);
+    drawEdges(edgeLayer.ctx, job.next, to);
+    job.next = to;
+    if (to < edgeCount) setTimeout(edgeSlice, 0);
+    else { edgeJob = null; api.edgesDrawn = true; timing.edges = timing.edges || performance.now(); }
+    requestRedraw();
+  }
+  // one redraw per frame however many slices finished (network.redraw() draws at once)
+  var redrawQueued = false;
+  function requestRedraw() {
+    if (redrawQueued) return;
+    redrawQueued = true;
+    requestAnimationFrame(function () { redrawQueued = false; network.redraw(); });
+  }
+  network.on('beforeDrawing', function (ctx) {
+    var m = ctx.getTransform(), w = ctx.canvas.width, h = ctx.canvas.height;
+    if (physicsOn) invalidate();
+    var key = [m.a, m.b, m.c, m.d, m.e, m.f, w, h, sceneVersion, viewDragging].join(' ');
+    if (key !== layerKey) {
+      layerKey = key;
+      measureView(m, w, h);
+      clearLayer(edgeLayer, m, w, h);
+      clearLayer(nodeLayer, m, w, h);
+      drawNodes(nodeLayer.ctx);
+      edgeJob = null;
+      // edges: not while the view is dragged (as vis-network's hideEdgesOnDrag); at once while
+      // physics moves the nodes (every frame is a new scene)
+      api.edgesDrawn = false;
+      if (!viewDragging && edgeCount > EDGE_SLICE && !physicsOn) { edgeJob = { key: key, next: 0 }; setTimeout(edgeSlice, 0); }
+      else if (!viewDragging) { drawEdges(edgeLayer.ctx, 0, edgeCount); api.edgesDrawn = true; timing.edges = timing.edges || performance.now(); }
+      timing.layers = (timing.layers || 0) + 1;
+    }
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(edgeLayer.canvas, 0, 0);
+    ctx.drawImage(nodeLayer.canvas, 0, 0);
     ctx.restore();
   });
+  network.on('dragStart', function (p) { if (!p.nodes.length) viewDragging = true; });
+  network.on('dragEnd', function () { viewDragging = false; network.redraw(); });
+  network.on('dragging', function (p) { if (p.nodes.length) invalidate(); });   // a node moved
 
   function field(dl, name, value) {
     if (value === null || value === undefined || value === '') return;
@@ -143,6 +344,7 @@
     return (u.protocol === 'http:' || u.protocol === 'https:') ? u.href : null;
   }
   function showDetails(i) {
+    ensureRelated();
     var panel = $('ng-details');
     if (i < 0) { panel.hidden = true; return; }
     var d = info[i];
@@ -154,7 +356,8 @@
       field(dl, 'Provider', d.pn);
       field(dl, 'Published', d.d);
       field(dl, 'Topics', d.tl.join(', '));
-      field(dl, 'Related', relOut[i].length ? fmt(relOut[i].length) + ' articles' : null);
+      var related = relStart[i + 1] - relStart[i];
+      field(dl, 'Related', related ? fmt(related) + ' articles' : null);
       field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + fmt(meta.groupSizes[d.g]) + ' articles)' : null);
     } else {
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
@@ -175,67 +378,57 @@
 
   // ---- neighbour highlighting: veil everything, then draw the selection's neighbourhood on top ----
   var highlighted = [];   // node numbers of the selection and its visible neighbours
-  function fillOf(j) {
-    var c = visNodes[j].color;
-    return typeof c === 'string' ? c : (c && c.background) || '#888888';
-  }
-  function borderOf(j) {
-    var c = visNodes[j].color;
-    return typeof c === 'string' ? c : (c && c.border) || '#888888';
-  }
-  function drawShape(ctx, j, r) {
-    var x = px[j], y = py[j], shape = visNodes[j].shape;
-    ctx.beginPath();
-    if (shape === 'square') ctx.rect(x - r, y - r, 2 * r, 2 * r);
+  function shapePath(ctx, shape, x, y, r) {   // adds to the current path (or a Path2D)
+    if (shape === 'square') { ctx.moveTo(x - r, y - r); ctx.rect(x - r, y - r, 2 * r, 2 * r); }
     else if (shape === 'star') {
       for (var k = 0; k < 10; k++) {
         var a = -Math.PI / 2 + k * Math.PI / 5, rr = k % 2 ? r * 0.45 : r * 1.1;
         if (k) ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); else ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
       }
       ctx.closePath();
-    } else ctx.arc(x, y, r, 0, 2 * Math.PI);
+    } else { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); }
   }
-  function articleLabel(ctx, j) {
+  function drawShape(ctx, j, r) {
+    ctx.beginPath();
+    shapePath(ctx, styles[styleOf[j]].shape, px[j], py[j], r);
+  }
+  function shortLabel(j) {
     var t = info[j].l;
-    if (t.length > meta.labelMax) t = t.slice(0, meta.labelMax - 1) + '\u2026';
-    ctx.strokeText(t, px[j], py[j] + (visNodes[j].size || 5) + 4);
-    ctx.fillText(t, px[j], py[j] + (visNodes[j].size || 5) + 4);
+    return t.length > meta.labelMax ? t.slice(0, meta.labelMax - 1) + '\u2026' : t;
   }
+  function nodeLabel(ctx, j, text) {
+    var t = text === undefined ? info[j].l : text, y = py[j] + visNodes[j].r + 4;
+    ctx.strokeText(t, px[j], y);
+    ctx.fillText(t, px[j], y);
+  }
+  function articleLabel(ctx, j) { nodeLabel(ctx, j, shortLabel(j)); }
+  // hub labels: large enough to read at the first frame, at most 28 px on screen when zoomed in
+  var hubs = [];
+  for (i = 0; i < n; i++) if (visNodes[i].f) hubs.push(i);
+  function hubLabelSize(j, scale) { return Math.min(visNodes[j].f, 28 / scale); }
+
+  // ---- the selection, drawn over the cached scene ----
   network.on('afterDrawing', function (ctx) {
+    if (selected < 0) return;
     var scale = network.getScale(), w = container.clientWidth, h = container.clientHeight;
     var a = network.DOMtoCanvas({ x: 0, y: 0 }), b = network.DOMtoCanvas({ x: w, y: h });
     ctx.save();
     ctx.textAlign = 'center'; ctx.textBaseline = 'hanging';
-    ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
-    if (selected >= 0) {
-      ctx.fillStyle = 'rgba(255,255,255,0.72)';
-      ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
-    }
-    // article titles (canvas text, never markup) once zoomed in far enough to read them
-    var near = new Uint8Array(n), j;
-    highlighted.forEach(function (j) { near[j] = 1; });
-    if (scale >= LABEL_SCALE) {
-      ctx.font = ARTICLE_FONT + 'px system-ui, sans-serif';
-      ctx.fillStyle = selected >= 0 ? '#adb5bd' : meta.colors.highlight;
-      for (j = 0; j < n; j++) {
-        if (!visible[j] || near[j] || info[j].k !== 'article') continue;
-        if (px[j] < a.x - 200 || px[j] > b.x + 200 || py[j] < a.y - 20 || py[j] > b.y) continue;
-        articleLabel(ctx, j);
-      }
-    }
-    if (selected < 0) { ctx.restore(); return; }
+    ctx.fillStyle = 'rgba(255,255,255,0.72)';   // veil the rest
+    ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
     var own = [], relList = [];
     edgesOf[selected].forEach(function (k) { if (visible[eFrom[k]] && visible[eTo[k]]) own.push(eFrom[k], eTo[k]); });
-    shownRelated.forEach(function (r) { relList.push(rel[2 * r], rel[2 * r + 1]); });
+    shownRelated.forEach(function (r) { relList.push(relSrc[r], relDst[r]); });
     ctx.globalAlpha = 0.8;
     strokeEdges(ctx, relList, meta.colors.related, 1.5 / scale);
     ctx.globalAlpha = 1;
     strokeEdges(ctx, own, meta.colors.highlight, 1.5 / scale);
     highlighted.forEach(function (j) {
-      drawShape(ctx, j, visNodes[j].size || 5);
-      ctx.fillStyle = fillOf(j); ctx.fill();
+      var st = styles[styleOf[j]];
+      drawShape(ctx, j, visNodes[j].r);
+      ctx.fillStyle = st.fill; ctx.fill();
       ctx.lineWidth = (j === selected ? 3 : 1.5) / scale;
-      ctx.strokeStyle = j === selected ? meta.colors.highlight : borderOf(j);
+      ctx.strokeStyle = j === selected ? meta.colors.highlight : st.border;
       ctx.stroke();
     });
     ctx.fillStyle = meta.colors.highlight; ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
@@ -247,12 +440,9 @@
         return;
       }
       // the selection and hubs: their own size, at least 12 px on screen
-      var size = Math.max(visNodes[j].font && j !== selected ? visNodes[j].font.size : 0, 12 / scale);
+      var size = Math.max(visNodes[j].f && j !== selected ? hubLabelSize(j, scale) : 0, 12 / scale);
       ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
-      var t = info[j].l;
-      if (t.length > meta.labelMax) t = t.slice(0, meta.labelMax - 1) + '\u2026';
-      ctx.strokeText(t, px[j], py[j] + (visNodes[j].size || 5) + 4);
-      ctx.fillText(t, px[j], py[j] + (visNodes[j].size || 5) + 4);
+      nodeLabel(ctx, j, shortLabel(j));
     });
     ctx.restore();
   });
@@ -269,10 +459,11 @@
       updateStats();
       return;
     }
+    addToNetwork([i]);
     var near = new Set();
     nbrs[i].forEach(function (j) { if (visible[j]) near.add(j); });
-    relOut[i].forEach(function (r) {
-      var j = rel[2 * r] === i ? rel[2 * r + 1] : rel[2 * r];
+    relatedOf(i, function (r) {
+      var j = relSrc[r] === i ? relDst[r] : relSrc[r];
       if (visible[j]) near.add(j);
     });
     near.delete(i);
@@ -282,7 +473,6 @@
     network.setSelection({ nodes: [visNodes[i].id] }, { unselectAll: true, highlightEdges: false });
     if (focus) {
       network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25), animation: false });
-      capHubFonts();
     }
     updateStats();
   }
@@ -297,7 +487,7 @@
   function updateStats() {
     var shownNodes = 0, drawn = 0;
     for (var i = 0; i < n; i++) shownNodes += visible[i];
-    for (i = 0; i < m; i++) drawn += visible[eFrom[i]] & visible[eTo[i]];
+    for (i = 0; i < edgeCount; i++) drawn += visible[eFrom[i]] & visible[eTo[i]];
     var text = fmt(shownNodes) + ' of ' + fmt(n) + ' nodes · ' + fmt(drawn + shownRelated.length) + ' edges drawn';
     if (relTotal) {
       text += ' · ' + fmt(relTotal - shownRelated.length) + ' related edges hidden';
@@ -309,7 +499,7 @@
     stats.nodesShown = shownNodes; stats.edgesDrawn = drawn + shownRelated.length;
     stats.relatedShown = shownRelated.length; stats.relatedHidden = relTotal - shownRelated.length;
   }
-  var stats = { nodesTotal: n, edgesTotal: visEdges.length + relTotal, relatedTotal: relTotal };
+  var stats = { nodesTotal: n, edgesTotal: edgeCount + relTotal, relatedTotal: relTotal };
 
   // ---- search ----
   var haystack = info.map(function (d) {
@@ -384,9 +574,9 @@
   }
   topicIdx.sort(function (a, b) { return info[a].l.localeCompare(info[b].l) || a - b; });
   providerIdx.sort(function (a, b) { return info[b].w - info[a].w || info[a].l.localeCompare(info[b].l) || a - b; });
-  var label = function (i) { return info[i].l + ' (' + fmt(info[i].w) + ')'; };
-  addOptions($('ng-topic'), topicIdx, label);
-  addOptions($('ng-provider'), providerIdx, label);
+  var optionText = function (i) { return info[i].l + ' (' + fmt(info[i].w) + ')'; };
+  addOptions($('ng-topic'), topicIdx, optionText);
+  addOptions($('ng-provider'), providerIdx, optionText);
   if (dates.length) {
     dates.sort();
     ['ng-from', 'ng-to'].forEach(function (id) { $(id).min = dates[0]; $(id).max = dates[dates.length - 1]; });
@@ -398,10 +588,14 @@
     ['ng-topic', 'ng-provider', 'ng-from', 'ng-to'].forEach(function (id) { $(id).value = ''; });
     applyFilters();
   });
+  var physicsOn = false;
   $('ng-physics').addEventListener('change', function () {
+    physicsOn = $('ng-physics').checked;
+    invalidate();   // the picture follows the positions the simulation left
+    requestRedraw();
     network.setOptions({ physics: { enabled: $('ng-physics').checked, solver: 'forceAtlas2Based', stabilization: false } });
   });
-  $('ng-fit').addEventListener('click', function () { network.fit({ animation: false }); capHubFonts(); });
+  $('ng-fit').addEventListener('click', function () { network.fit({ animation: false }); });
 
   // ---- legend (shapes drawn as SVG from fixed values, no input strings) ----
   var SVG = 'http://www.w3.org/2000/svg';
@@ -430,23 +624,6 @@
   legendRow('line', 'none', c.edge, meta.view === 'overview' ? 'provider–topic, width: articles' : 'published by / about');
   if (relTotal) legendRow('line', 'none', c.related, 'related (shown for the selected article)');
 
-  // hub labels: large enough to read at the first frame, but capped on screen when zoomed in
-  var hubs = [], hubFont = [];
-  for (i = 0; i < n; i++) if (info[i].k !== 'article' && visNodes[i].font) { hubs.push(i); hubFont.push(visNodes[i].font.size); }
-  var fontTimer = null, fontScale = network.getScale();
-  function capHubFonts() {
-    fontTimer = null;
-    var scale = network.getScale(), cap = 28 / scale, changes = [];
-    hubs.forEach(function (j, k) {
-      var want = Math.min(hubFont[k], Math.max(cap, 12 / scale));
-      var now = visNodes[j].font.size;
-      if (Math.abs(want - now) > 0.1 * now) { visNodes[j].font = { size: want, color: visNodes[j].font.color }; changes.push({ id: visNodes[j].id, font: visNodes[j].font }); }
-    });
-    fontScale = scale;
-    if (changes.length) nodes.update(changes);
-  }
-  network.on('zoom', function () { if (!fontTimer) fontTimer = setTimeout(capHubFonts, 120); });
-
   // ---- hover tooltip (text only) ----
   var tip = $('ng-tip');
   network.on('hoverNode', function (p) {
@@ -459,6 +636,40 @@
   });
   network.on('blurNode', function () { tip.hidden = true; });
   network.on('dragStart', function () { tip.hidden = true; });
+
+  // ---- progressive loading: the nodes reach vis-network in slices after the first frame ----
+  // Input is answered between slices. A click or hover on a node that has not arrived yet
+  // adds the nodes under the pointer at once, before vis-network looks for them.
+  var SLICE = 500, nextSlice = 0, pending = n - nodes.length;
+  function addToNetwork(list) {
+    var add = [];
+    list.forEach(function (j) {
+      if (!inNetwork[j]) { inNetwork[j] = 1; bare[j].hidden = !visible[j]; add.push(bare[j]); }
+    });
+    if (!add.length) return;
+    nodes.add(add);
+    pending -= add.length;
+    if (!pending) { api.complete = true; timing.complete = performance.now(); }
+  }
+  function addSlice() {
+    if (window.newsgraphHoldLoading) { setTimeout(addSlice, 20); return; }   // tests: hold the slices back
+    var list = [];
+    for (; nextSlice < n && list.length < SLICE; nextSlice++) if (!inNetwork[nextSlice]) list.push(nextSlice);
+    addToNetwork(list);
+    if (pending) setTimeout(addSlice, 0);
+  }
+  function addUnderPointer(ev) {
+    if (!pending) return;
+    var box = container.getBoundingClientRect();
+    var at = network.DOMtoCanvas({ x: ev.clientX - box.left, y: ev.clientY - box.top }), list = [];
+    for (var j = nextSlice; j < n; j++) {
+      var r = visNodes[j].r + 1;
+      if (!inNetwork[j] && Math.abs(px[j] - at.x) <= r && Math.abs(py[j] - at.y) <= r) list.push(j);
+    }
+    addToNetwork(list);
+  }
+  container.addEventListener('pointerdown', addUnderPointer, true);
+  container.addEventListener('pointermove', addUnderPointer, true);
 
   // ---- timing hooks for tests and the benchmark ----
   var clickStart = 0;
@@ -474,18 +685,25 @@
     highlighted: function () { return highlighted.map(function (j) { return visNodes[j].id; }); },
     visibleIds: function () { return visNodes.filter(function (v, i) { return visible[i]; }).map(function (v) { return v.id; }); },
     drawnEdges: function () {
+      ensureRelated();
       var out = [];
-      for (var k = 0; k < m; k++) {
-        if (visible[eFrom[k]] && visible[eTo[k]]) out.push([visEdges[k].from, visEdges[k].to, visEdges[k].kind]);
+      for (var k = 0; k < edgeCount; k++) {
+        if (visible[eFrom[k]] && visible[eTo[k]]) out.push([visNodes[eFrom[k]].id, visNodes[eTo[k]].id, visEdges.kinds[visEdges.kind[k]]]);
       }
-      shownRelated.forEach(function (r) { out.push([visNodes[rel[2 * r]].id, visNodes[rel[2 * r + 1]].id, 'related']); });
+      shownRelated.forEach(function (r) { out.push([visNodes[relSrc[r]].id, visNodes[relDst[r]].id, 'related']); });
       return out;
     },
-    domPosition: function (id) { return network.canvasToDOM(network.getPosition(id)); },
+    domPosition: function (id) {   // also for nodes not yet handed to vis-network
+      var b = bodyNodes[id], j = indexOf.get(id);
+      return network.canvasToDOM(b ? { x: b.x, y: b.y } : { x: visNodes[j].x, y: visNodes[j].y });
+    },
+    complete: !pending, edgesDrawn: false,
     applyFilters: applyFilters, ready: false, readyMs: null, timing: timing
   };
   updateStats();
   network.once('afterDrawing', function () {
+    setTimeout(ensureRelated, 0);
+    if (pending) setTimeout(addSlice, 0);
     api.ready = true;
     api.readyMs = timing.drawn = performance.now();
     document.documentElement.setAttribute('data-ready', 'true');
