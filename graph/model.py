@@ -455,7 +455,7 @@ def records_from_front_matter(
 #: it once per chunk). Only stubs that raised no warning are kept: their
 #: coercion depends on nothing but the mapping and the canonicaliser.
 _STUB_MEMO: dict[tuple, tuple[Callable[[str], str], ArticleRecord]] = {}
-_STUB_MEMO_MAX = 20_000
+_STUB_MEMO_MAX = 200_000
 
 
 def _stub_key(item: dict) -> tuple:
