@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     import networkx as nx
 
 from .catalog import Catalog, enrich, find_catalogs, load_catalog
+from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic
 from .reader import ParsedFile, read_file, scan
 from .report import BuildReport
@@ -269,6 +270,14 @@ def build(
                 progress(len(found.files), len(found.files))
             return unchanged  # type: ignore[return-value]
 
+    with gc_paused():
+        return _read_and_resolve(paths, found, catalog, catalog_paths, report, jobs, fast_yaml, progress,
+                                 reader, cache_dir, snapshot)
+
+
+def _read_and_resolve(paths, found, catalog, catalog_paths, report, jobs, fast_yaml, progress, reader,
+                      cache_dir, snapshot) -> KnowledgeGraph:
+    # The bulk of build(), with the cyclic garbage collector paused (graph.gc_pause).
     records = []
     if reader is None:
         def reader(files, fast, progress):  # noqa: E306 - the built-in reader

@@ -195,6 +195,17 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         else:
             joint_task[exp.joint] = {name: path}
             tasks.append((exp.joint, joint_task[exp.joint]))
+    from ..gc_pause import gc_paused
+
+    with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
+        _write_tasks(kg, tasks, folder, options, jobs)
+    written: dict[str, Path] = {}
+    for task in tasks:
+        written.update(task[1])
+    return written
+
+
+def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None) -> None:
     workers = (os.cpu_count() or 1) if jobs is None else jobs
     own, forked = (tasks, []) if workers < 2 or not hasattr(os, "fork") else _split(tasks)
     if not own or not forked:
@@ -219,7 +230,3 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     if child is not None and (failure is not None or child.exitcode != 0):
         raise ExportError(failure or f"the export process for {', '.join(n for t in forked for n in t[1])} "
                           f"died (exit status {child.exitcode})")
-    written: dict[str, Path] = {}
-    for task in tasks:
-        written.update(task[1])
-    return written
