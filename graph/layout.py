@@ -131,6 +131,24 @@ def _fit_disc(xy: np.ndarray, radius: float) -> np.ndarray:
     return xy * (radius / far) if far > 0 else xy
 
 
+def _close_pairs(xy: np.ndarray, radius: np.ndarray, gap: float, rows: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of discs closer than 1.5 times their touching distance,
+    in row-major order, computed ``rows`` rows at a time: the whole n x n
+    distance matrix would take 8 n^2 bytes (800 MB for 10,000 groups)."""
+    n = len(xy)
+    x, y = xy[:, 0], xy[:, 1]
+    found_i, found_j = [], []
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        dist2 = (x[start:stop, None] - x[None, :]) ** 2 + (y[start:stop, None] - y[None, :]) ** 2  # no hypot
+        close = dist2 < ((radius[start:stop, None] + radius[None, :] + gap) * 1.5) ** 2
+        close &= np.arange(n)[None, :] > np.arange(start, stop)[:, None]  # upper triangle
+        ii, jj = np.nonzero(close)
+        found_i.append(ii + start)
+        found_j.append(jj)
+    return np.concatenate(found_i), np.concatenate(found_j)
+
+
 def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150) -> np.ndarray:
     """Push overlapping discs apart.
 
@@ -145,9 +163,7 @@ def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150)
     i = j = np.zeros(0, dtype=int)
     for step in range(rounds):
         if step % 15 == 0:
-            x, y = xy[:, 0], xy[:, 1]
-            dist2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2  # squared: no hypot
-            i, j = np.nonzero(np.triu(dist2 < ((radius[:, None] + radius[None, :] + gap) * 1.5) ** 2, 1))
+            i, j = _close_pairs(xy, radius, gap)
             need = radius[i] + radius[j] + gap
             share_i = inv_area[i] / (inv_area[i] + inv_area[j])  # small discs move more
         d = xy[i] - xy[j]
