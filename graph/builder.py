@@ -270,52 +270,46 @@ def build(
                 progress(len(found.files), len(found.files))
             return unchanged  # type: ignore[return-value]
 
+    # Millions of long-lived objects and no cycles: collector paused (graph.gc_pause).
     with gc_paused():
-        return _read_and_resolve(paths, found, catalog, catalog_paths, report, jobs, fast_yaml, progress,
-                                 reader, cache_dir, snapshot)
+        records = []
+        if reader is None:
+            def reader(files, fast, progress):  # noqa: E306 - the built-in reader
+                return _read_all(files, jobs, fast, progress)
+        if cache_dir is not None:
+            from .cache import cached_reader
 
+            reader = cached_reader(cache_dir, reader)
+        parsed_files = reader(found.files, fast_yaml, progress)
+        for parsed in parsed_files:
+            report.files_read += 1
+            report.warnings.extend(parsed.warnings)
+            if parsed.rejected:
+                report.rejected.append(parsed.rejected)
+            elif parsed.skipped:
+                report.skipped.append({"path": parsed.path, "reason": parsed.skipped})
+            elif parsed.catalog is not None:
+                if parsed.path not in catalog_paths and not catalog.add(parsed.catalog, parsed.path):
+                    report.skipped.append({"path": parsed.path, "reason": "catalogue entry without name or domain"})
+                catalog_paths.add(parsed.path)
+            elif parsed.record is not None:
+                records.append(parsed.record)
+        report.article_files = len(records)
+        report.warnings.extend(catalog.warnings)
 
-def _read_and_resolve(paths, found, catalog, catalog_paths, report, jobs, fast_yaml, progress, reader,
-                      cache_dir, snapshot) -> KnowledgeGraph:
-    # The bulk of build(), with the cyclic garbage collector paused (graph.gc_pause).
-    records = []
-    if reader is None:
-        def reader(files, fast, progress):  # noqa: E306 - the built-in reader
-            return _read_all(files, jobs, fast, progress)
-    if cache_dir is not None:
-        from .cache import cached_reader
-
-        reader = cached_reader(cache_dir, reader)
-    parsed_files = reader(found.files, fast_yaml, progress)
-    for parsed in parsed_files:
-        report.files_read += 1
-        report.warnings.extend(parsed.warnings)
-        if parsed.rejected:
-            report.rejected.append(parsed.rejected)
-        elif parsed.skipped:
-            report.skipped.append({"path": parsed.path, "reason": parsed.skipped})
-        elif parsed.catalog is not None:
-            if parsed.path not in catalog_paths and not catalog.add(parsed.catalog, parsed.path):
-                report.skipped.append({"path": parsed.path, "reason": "catalogue entry without name or domain"})
-            catalog_paths.add(parsed.path)
-        elif parsed.record is not None:
-            records.append(parsed.record)
-    report.article_files = len(records)
-    report.warnings.extend(catalog.warnings)
-
-    res = resolve(records)
-    report.catalog_files = sorted(catalog_paths)
-    report.catalog_used = enrich(res.providers, res.topics, catalog)
-    kg = KnowledgeGraph(res.articles, res.providers, res.topics, report)
-    report.articles = len(res.articles)
-    report.articles_stub = sum(a.is_stub for a in res.articles.values())
-    report.articles_full = report.articles - report.articles_stub
-    report.providers = len(res.providers)
-    report.topics = len(res.topics)
-    report.edges = kg.edge_counts()
-    report.duplicates_merged = res.merged
-    report.self_links_dropped = res.self_links
-    report.warnings.sort(key=lambda w: (w.path, w.line or 0, w.message))
-    if snapshot is not None:
-        snapshot.save(kg)
-    return kg
+        res = resolve(records)
+        report.catalog_files = sorted(catalog_paths)
+        report.catalog_used = enrich(res.providers, res.topics, catalog)
+        kg = KnowledgeGraph(res.articles, res.providers, res.topics, report)
+        report.articles = len(res.articles)
+        report.articles_stub = sum(a.is_stub for a in res.articles.values())
+        report.articles_full = report.articles - report.articles_stub
+        report.providers = len(res.providers)
+        report.topics = len(res.topics)
+        report.edges = kg.edge_counts()
+        report.duplicates_merged = res.merged
+        report.self_links_dropped = res.self_links
+        report.warnings.sort(key=lambda w: (w.path, w.line or 0, w.message))
+        if snapshot is not None:
+            snapshot.save(kg)
+        return kg

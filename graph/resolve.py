@@ -286,26 +286,21 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     full = list(records)
 
     # A stub is one shared object however many files list it (graph.model), so
-    # the work below is per distinct record; ``copies`` counts how many times
-    # each was listed and ``listed_in`` which files list it, as if every copy
-    # were a record of its own (which is what the counts and sources mean).
-    copies: dict[int, int] = {}
+    # the work below is per distinct record; ``listed_in`` holds the file of
+    # each copy, as if every copy were a record of its own (which is what the
+    # counts and sources mean): its length is the number of copies.
     listed_in: dict[int, list[str]] = {}
     distinct: list[ArticleRecord] = []
     for rec in full:
         distinct.append(rec)
-        copies[id(rec)] = 1
         listed_in[id(rec)] = [rec.source]  # type: ignore[list-item]
         for stub in rec.related:
-            k = id(stub)
-            n = copies.get(k)
-            if n is None:
+            files = listed_in.get(id(stub))
+            if files is None:
                 distinct.append(stub)
-                copies[k] = 1
-                listed_in[k] = [rec.source]  # type: ignore[list-item]
+                listed_in[id(stub)] = [rec.source]  # type: ignore[list-item]
             else:
-                copies[k] = n + 1
-                listed_in[k].append(rec.source)  # type: ignore[arg-type]
+                files.append(rec.source)  # type: ignore[arg-type]
 
     # 1. Group URLs: a record's URL and its AMP aliases are one article.
     uf = _UnionFind()
@@ -371,7 +366,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         aliases: set[str] = set()
         sources: set[str] = set()
         for r in recs:
-            n = copies[id(r)]
+            n = len(listed_in[id(r)])
             sources.update(listed_in[id(r)])
             aliases.add(r.url)
             aliases.update(r.aliases)
@@ -391,7 +386,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             p = r.provider
             if p is not None and provider_key(p.domain, url) == pkey:
                 if p.name:
-                    names[p.name] += copies[id(r)]
+                    names[p.name] += len(listed_in[id(r)])
                 for im in p.images:
                     provider_images[pkey].setdefault(im.url, im)
         files = sorted({r.source for r in recs if not r.is_stub})  # type: ignore[type-var]

@@ -283,10 +283,14 @@ class _TurtleTerms:
         self.namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
         self.cache: dict[str, str] = {RDF_TYPE: "a"}
 
+    def full(self, iri: str) -> str:
+        """An IRI that has no prefixed form."""
+        return f"<{iri}>"
+
     def iri(self, iri: str) -> str:
         out = self.cache.get(iri)
         if out is None:
-            out = f"<{iri}>"
+            out = self.full(iri)
             for ns, prefix in self.namespaces:
                 if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns):]):
                     out = f"{prefix}:{iri[len(ns):]}"
@@ -377,16 +381,8 @@ def _jsonld_value(obj: Obj, coerce: str | None, terms: _TurtleTerms) -> Any:
 class _JsonLdTerms(_TurtleTerms):
     """Compact IRIs for JSON-LD: ``prefix:local`` or the absolute IRI."""
 
-    def iri(self, iri: str) -> str:
-        out = self.cache.get(iri)
-        if out is None:
-            out = iri
-            for ns, prefix in self.namespaces:
-                if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns):]):
-                    out = f"{prefix}:{iri[len(ns):]}"
-                    break
-            self.cache[iri] = out
-        return out
+    def full(self, iri: str) -> str:
+        return iri
 
 
 # --------------------------------------------------------------------------
