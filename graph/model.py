@@ -34,6 +34,7 @@ __all__ = [
     "NODE_KINDS",
     "EDGE_KINDS",
     "records_from_front_matter",
+    "StubText",
     "coerce_datetime",
 ]
 
@@ -392,6 +393,7 @@ def records_from_front_matter(
     path: str,
     line_of: Callable[[str], int | None],
     canonical: Callable[[str], str],
+    parse_stub: Callable[[str], Any] | None = None,
 ) -> tuple[ArticleRecord, list[Warning_]]:
     """Turn one file's front matter into an :class:`ArticleRecord` with its stubs.
 
@@ -405,6 +407,9 @@ def records_from_front_matter(
         Maps a top-level key to its 1-based line in the file (or ``None``).
     canonical : callable
         The URL canonicaliser (:func:`graph.resolve.canonical_url`).
+    parse_stub : callable, optional
+        Loads the text of a ``related`` item given as :class:`StubText`
+        (needed only when the mapping holds some).
 
     Returns
     -------
@@ -437,10 +442,17 @@ def records_from_front_matter(
             c.warn(f"related should be a list of articles, found {_describe(related)}; ignored", "related")
         else:
             for i, item in enumerate(related, 1):
+                key = None
+                if type(item) is StubText:
+                    hit = _STUB_MEMO.get(item)
+                    if hit is not None and hit[0] is c.canonical:
+                        stubs.append(hit[1])
+                        continue
+                    key, item = item, parse_stub(item)  # type: ignore[misc]
                 if not isinstance(item, dict):
                     c.warn(f"related item {i} is {_describe(item)}, not an article; skipped", "related")
                     continue
-                stub = _coerce_stub(c, item, i)
+                stub = _coerce_stub(c, item, i, key)
                 if stub is None:
                     c.warn(f"related item {i} has no usable webUrl or originalUrl; skipped", "related")
                     continue
@@ -449,12 +461,22 @@ def records_from_front_matter(
     return record, c.warnings
 
 
-#: Coerced related stubs by content. One stub recurs in many files (94,527
-#: stubs of 3,375 URLs in the real corpus), so each distinct one is coerced once
-#: per process and its copies are the same object (which also lets pickle send
-#: it once per chunk). Only stubs that raised no warning are kept: their
-#: coercion depends on nothing but the mapping and the canonicaliser.
-_STUB_MEMO: dict[tuple, tuple[Callable[[str], str], ArticleRecord]] = {}
+class StubText(str):
+    """The YAML text of one ``related`` item, loaded only when no equal text
+    was seen before (:func:`graph.reader.read_file` cuts the items out of the
+    front matter; see ``graph.reader.cut_related``)."""
+
+    __slots__ = ()
+
+
+#: Coerced related stubs by content: by their text (:class:`StubText`) or by
+#: their loaded mapping (:func:`_stub_key`). One stub recurs in many files
+#: (94,527 stubs of 3,375 URLs in the real corpus), so each distinct one is
+#: loaded and coerced once per process and its copies are the same object
+#: (which also lets pickle send it once per chunk). Only stubs that raised no
+#: warning are kept: their coercion depends on nothing but the mapping and
+#: the canonicaliser.
+_STUB_MEMO: dict[tuple | str, tuple[Callable[[str], str], ArticleRecord]] = {}
 _STUB_MEMO_MAX = 200_000
 
 
@@ -469,11 +491,13 @@ def _stub_key(item: dict) -> tuple:
     return tuple(key)
 
 
-def _coerce_stub(c: _Coercer, item: dict, i: int) -> ArticleRecord | None:
-    key = _stub_key(item)
-    hit = _STUB_MEMO.get(key)
-    if hit is not None and hit[0] is c.canonical:
-        return hit[1]
+def _coerce_stub(c: _Coercer, item: dict, i: int, key: tuple | str | None = None) -> ArticleRecord | None:
+    # ``key``: the item's text, already looked up; else the mapping's key.
+    if key is None:
+        key = _stub_key(item)
+        hit = _STUB_MEMO.get(key)
+        if hit is not None and hit[0] is c.canonical:
+            return hit[1]
     warned = len(c.warnings)
     stub = c.record(item, is_stub=True, where=f"related item {i}: ", top="related")
     if stub is not None and len(c.warnings) == warned:

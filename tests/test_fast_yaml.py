@@ -86,3 +86,92 @@ def test_has_tag_matches_regex_on_every_corpus_front_matter(corpus_dir):
                 piece = fm.text[cut:cut + 1500]
                 assert _has_tag(piece) == bool(_TAG.search(piece)), path
     assert seen[False] > 3000
+
+
+# --------------------------------------------------------------------------
+# Related items loaded one by one (graph.reader.cut_related): the second
+# method is the whole-document loader.
+# --------------------------------------------------------------------------
+
+import yaml_rs  # noqa: E402
+
+from graph import model  # noqa: E402
+from graph.reader import _load_cut, cut_related, read_file  # noqa: E402
+
+HEAD = 'title: "T"\nwebUrl: "https://news.example/a"\nprovider:\n  name: P\n  domain: p.example\n'
+STUB = '  - title: "S{n}"\n    webUrl: "https://other.example/{n}"\n    provider:\n      name: Q\n      domain: q.example\n'
+
+CUT_CASES = {
+    "plain": HEAD + "related:\n" + STUB.format(n=1) + STUB.format(n=2) + "heat: 3\n",
+    "last key": HEAD + "related:\n" + STUB.format(n=1) + STUB.format(n=1),
+    "not indented": HEAD + "related:\n- title: S\n  webUrl: https://o.example/1\n- title: R\n  webUrl: https://o.example/2\nheat: 1\n",
+    "comments and blank lines": HEAD + "related:\n" + STUB.format(n=1) + "\n# a note\n  # another\n\n" + STUB.format(n=2) + "\nheat: 3\n",
+    "alias across the cut": "base: &b\n  name: Q\n  domain: q.example\n" + HEAD + "related:\n  - title: S\n    webUrl: https://o.example/1\n    provider: *b\n",
+    "alias inside one item": HEAD + "related:\n  - title: &t S\n    excerpt: *t\n    webUrl: https://o.example/1\n",
+    "duplicate key in an item": HEAD + "related:\n  - title: S\n    title: R\n    webUrl: https://o.example/1\n",
+    "items that are not mappings": HEAD + "related:\n  - just text\n  -\n  - - nested\n" + STUB.format(n=1),
+    "empty item between": HEAD + "related:\n  - \n" + STUB.format(n=1),
+    "block scalar": HEAD + "related:\n  - title: S\n    excerpt: |\n      line one\n        - not an item\n      line three\n    webUrl: https://o.example/1\n",
+    "multi-line quoted": HEAD + "related:\n  - title: \"S\n      continued\n  - still the title\"\n    webUrl: https://o.example/1\n",
+    "quoted scalar back at column 0": HEAD + "related:\n  - title: \"S\nabc: def\"\n    webUrl: https://o.example/1\n",
+    "related twice": HEAD + "related:\n" + STUB.format(n=1) + "related:\n" + STUB.format(n=2),
+    "inline list": HEAD + "related: [{title: S, webUrl: 'https://o.example/1'}]\n",
+    "null related": HEAD + "related:\nheat: 1\n",
+    "tag in an item": HEAD + "related:\n  - title: !!str 5\n    webUrl: https://o.example/1\n",
+    "quoted key after the block": HEAD + "related:\n" + STUB.format(n=1) + "'heat': 1\n",
+    "tab-indented line": HEAD + "related:\n" + STUB.format(n=1) + "\tx: 1\n",
+    "less indented line": HEAD + "related:\n" + STUB.format(n=1) + " x: 1\n",
+    "flow mapping over lines": HEAD + "related:\n  - {title: S,\n     webUrl: 'https://o.example/1'}\n",
+    "item with a bad date (warns)": HEAD + "related:\n  - title: S\n    webUrl: https://o.example/1\n    publishedDateTime: not a date\n",
+    "types told apart": HEAD + "related:\n  - title: S\n    webUrl: https://o.example/1\n    quality: 1\n  - title: S\n    webUrl: https://o.example/1\n    quality: 1.0\n  - title: S\n    webUrl: https://o.example/1\n    quality: true\n",
+    "related in a quoted value": 'title: "T\nrelated:\n  - x"\nwebUrl: https://news.example/a\n',
+    "catalogue with related": "taxonomy: organization\nname: P\ndomain: p.example\nrelated:\n" + STUB.format(n=1),
+}
+
+
+def _read(path, cut: bool, monkeypatch) -> object:
+    model._STUB_MEMO.clear()
+    with monkeypatch.context() as m:
+        if not cut:
+            m.setattr(reader, "_load_cut", lambda text: None)
+        return read_file(str(path))
+
+
+@pytest.mark.parametrize("name", sorted(CUT_CASES))
+def test_cut_related_reads_like_the_whole_document(name, tmp_path, monkeypatch):
+    path = tmp_path / "a.md"
+    path.write_text("---\n" + CUT_CASES[name] + "---\nbody\n", encoding="utf-8")
+    whole = _read(path, False, monkeypatch)
+    # Twice with the cut: the second read hits the stub memo by text.
+    model._STUB_MEMO.clear()
+    cut_first, cut_again = read_file(str(path)), read_file(str(path))
+    assert cut_first == whole
+    assert cut_again == whole
+
+
+def test_cut_related_is_used_on_plain_blocks_only():
+    assert _load_cut(CUT_CASES["plain"]) is not None
+    assert _load_cut(CUT_CASES["not indented"]) is not None
+    for name in ("alias across the cut", "related twice", "inline list", "null related", "tag in an item",
+                 "quoted key after the block", "tab-indented line", "related in a quoted value"):
+        assert _load_cut(CUT_CASES[name]) is None, name
+
+
+def test_cut_related_matches_whole_loading_on_every_corpus_file(corpus_dir):
+    """Items loaded one by one equal the whole document loaded at once
+    (compared by ``repr``, which tells 1, 1.0 and True apart), and the cut is
+    used on every file whose ``related`` block is a plain indented list."""
+    cut = plain = 0
+    for path in sorted(corpus_dir.rglob("*.md")):
+        fm = reader.split_front_matter(_decode(path.read_bytes(), str(path), []), str(path))
+        if fm is None:
+            continue
+        plain += "\nrelated:\n  - " in fm.text
+        data = _load_cut(fm.text)
+        if data is None:
+            continue
+        cut += 1
+        data["related"] = [yaml_rs.loads(item)[0] for item in data["related"]]
+        assert repr(data) == repr(yaml_rs.loads(fm.text)), path
+        assert len(cut_related(fm.text)[1]) == len(data["related"])
+    assert cut == plain > 2400
