@@ -418,9 +418,10 @@ class _Formats:
         self.ttl = _TurtleTerms(self.prefixes)
         self.jld = _JsonLdTerms(self.prefixes)
         self.jld.cache.pop(RDF_TYPE)
-        self.nt_iri: dict[str, str] = {}
-        self.nt_pred: dict[str, str] = {}
-        self.jld_pred: dict[str, tuple[str, str | None]] = {}
+        # Each IRI and predicate is written the same way every time it occurs
+        # (a related article about 30 times): its forms are made once.
+        self.iri_forms: dict[str, tuple[str, str, str, str]] = {}
+        self.pred_forms: dict[str, tuple[str, str, str | None, str | None]] = {}
         # TriG groups the blocks by named graph, which the pass does not visit
         # in order: blocks are spooled to a temporary file (bounded memory on
         # any corpus) and read back graph by graph.
@@ -428,70 +429,69 @@ class _Formats:
         self.trig_at = 0
         self.trig_blocks: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
 
+    def _iri_forms(self, iri: str) -> tuple[str, str, str, str]:
+        # Turtle, N-Triples, JSON-LD value under an "@id"-coerced term, and not
+        jld = _encode_json_string(self.jld.iri(iri))
+        forms = self.iri_forms[iri] = (self.ttl.iri(iri), f"<{iri}>", jld, '{"@id": ' + jld + "}")
+        return forms
+
+    def _pred_forms(self, pred: str) -> tuple[str, str, str | None, str | None]:
+        # Turtle, N-Triples (with its space), the JSON-LD key ('"term": ', or
+        # None for rdf:type, written as "@type") and the term's coercion
+        if pred == RDF_TYPE:
+            key, coerce = None, "@id"
+        else:
+            term, coerce = _JSONLD_TERMS.get(pred, (pred, None))
+            key = _encode_json_string(term) + ": "
+        forms = self.pred_forms[pred] = (self.ttl.iri(pred), f"<{pred}> ", key, coerce)
+        return forms
+
     def render(self, d: Description, out: dict[str, list[str]]) -> None:
         want = self.wanted
-        nt = "nt" in want
-        turtle = "ttl" in want or "trig" in want
-        jsonld = "jsonld" in want
-        ttl_terms, nt_iri = self.ttl, self.nt_iri
-        if nt:
-            subj = nt_iri.get(d.subject)
-            if subj is None:
-                subj = nt_iri[d.subject] = f"<{d.subject}>"
-            subj += " "
-            lines = out["nt"]
-        if turtle:
-            parts = []
-        if jsonld:
-            node = ['{"@id": ' + _encode_json_string(self.jld.iri(d.subject))]
+        iri_forms, pred_forms = self.iri_forms, self.pred_forms
+        subject = iri_forms.get(d.subject) or self._iri_forms(d.subject)
+        nt_subject = subject[1] + " "
+        nt_lines = out.get("nt")
+        turtle: list[str] = []
+        node = ['{"@id": ' + subject[2]]
         for pred, objs in d.props:
-            if nt:
-                p = self.nt_pred.get(pred)
-                if p is None:
-                    p = self.nt_pred[pred] = f"<{pred}> "
-            if jsonld:
-                if pred == RDF_TYPE:
-                    types = [self.jld.iri(o[1]) for o in objs]
-                    node.append('"@type": ' + _json_text(types[0] if len(types) == 1 else types))
-                    jterm = None
-                else:
-                    jterm, coerce = self.jld_pred.get(pred) or self.jld_pred.setdefault(
-                        pred, _JSONLD_TERMS.get(pred, (pred, None)))
-                    jvalues = []
-            tt = []
+            pf = pred_forms.get(pred) or self._pred_forms(pred)
+            nt_prefix = nt_subject + pf[1]
+            by_id = pf[3] == "@id"
+            if len(objs) > 2 and all(o[0] == "i" for o in objs):
+                # A list of IRIs (related articles, topics, images): in bulk.
+                forms = [iri_forms.get(o[1]) or self._iri_forms(o[1]) for o in objs]
+                turtle.append(pf[0] + " " + ", ".join([f[0] for f in forms]))
+                node.append((pf[2] or '"@type": ') + "[" + ", ".join([f[2] if by_id else f[3] for f in forms]) + "]")
+                if nt_lines is not None:
+                    nt_lines.append("".join([nt_prefix + f[1] + " .\n" for f in forms]))
+                continue
+            terms: list[str] = []
+            values: list[str] = []
             for o in objs:
                 if o[0] == "i":
-                    iri = o[1]
-                    if turtle:
-                        tt.append(ttl_terms.iri(iri))
-                    if nt:
-                        t = nt_iri.get(iri)
-                        if t is None:
-                            t = nt_iri[iri] = f"<{iri}>"
-                        lines.append(f"{subj}{p}{t} .\n")
+                    f = iri_forms.get(o[1]) or self._iri_forms(o[1])
+                    terms.append(f[0])
+                    values.append(f[2] if by_id else f[3])
+                    if nt_lines is not None:
+                        nt_lines.append(nt_prefix + f[1] + " .\n")
+                    continue
+                lex, dtype = o[1], o[2]
+                esc = escape_string(lex)
+                if dtype is None:
+                    t = f'"{esc}"'
+                    terms.append(t)
                 else:
-                    lex, dtype = o[1], o[2]
-                    esc = escape_string(lex)
-                    if dtype is None:
-                        t = f'"{esc}"'
-                        if turtle:
-                            tt.append(t)
-                    else:
-                        t = f'"{esc}"^^<{dtype}>'
-                        if turtle:
-                            tt.append(lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN
-                                      else f'"{esc}"^^{ttl_terms.iri(dtype)}')
-                    if nt:
-                        lines.append(f"{subj}{p}{t} .\n")
-                if jsonld and jterm is not None:
-                    jvalues.append(_jsonld_value(o, coerce, self.jld))
-            if turtle:
-                parts.append(f"{ttl_terms.iri(pred)} {', '.join(tt)}")
-            if jsonld and jterm is not None:
-                node.append(_encode_json_string(jterm) + ": "
-                            + _json_text(jvalues[0] if len(jvalues) == 1 else jvalues))
-        if turtle:
-            block = f"{ttl_terms.iri(d.subject)} {_TURTLE_SEP.join(parts)} .\n"
+                    t = f'"{esc}"^^<{dtype}>'
+                    terms.append(lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN
+                                 else f'"{esc}"^^{self.ttl.iri(dtype)}')
+                values.append(_json_text(_jsonld_value(o, pf[3], self.jld)))
+                if nt_lines is not None:
+                    nt_lines.append(nt_prefix + t + " .\n")
+            turtle.append(pf[0] + " " + ", ".join(terms))
+            node.append((pf[2] or '"@type": ') + (values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"))
+        if "ttl" in want or "trig" in want:
+            block = f"{subject[0]} {_TURTLE_SEP.join(turtle)} .\n"
             if "ttl" in want:
                 out["ttl"].append("\n" + block)
             if "trig" in want:
@@ -500,7 +500,7 @@ class _Formats:
                 self.trig_spool.write(indented)  # type: ignore[union-attr]
                 self.trig_blocks[d.graph].append((self.trig_at, len(indented)))
                 self.trig_at += len(indented)
-        if jsonld:
+        if "jsonld" in want:
             out["jsonld"].append(", ".join(node) + "}")
 
     def header(self, name: str) -> str:
