@@ -545,7 +545,7 @@ def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
     for d in describe(kg, base_iri):
         fmt.render(d, out)
         pending += 1
-        if pending >= 250:
+        if pending >= 64:  # small batches: the writer's peak memory stays near its caches
             pending = 0
             for name in streamed:
                 chunks = out[name]
@@ -568,7 +568,7 @@ def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
         buf: list[str] = []
         for text in fmt.trig_body():
             buf.append(text)
-            if len(buf) >= 2000:
+            if len(buf) >= 256:
                 sinks["trig"].write("".join(buf))
                 buf.clear()
         sinks["trig"].write("".join(buf))
