@@ -511,25 +511,28 @@ class _Formats:
                     + ',\n"@graph": [\n')
         return ""
 
-    def trig_body(self) -> Iterator[str]:
+    def trig_body(self) -> Iterator[bytes]:
+        """The TriG text after the prefixes, as UTF-8 (the spool's bytes as they are)."""
         spool = self.trig_spool
         if spool is None:
             return
         spool.flush()
 
-        def blocks(at: list[tuple[int, int]]) -> Iterator[str]:
+        def blocks(at: list[tuple[int, int]]) -> Iterator[bytes]:
             for i, (offset, size) in enumerate(at):
                 spool.seek(offset)
-                yield ("\n" if i else "") + spool.read(size).decode("utf-8")
+                if i:
+                    yield b"\n"
+                yield spool.read(size)
 
         if self.trig_blocks.get(None):
-            yield "\n{\n"
+            yield b"\n{\n"
             yield from blocks(self.trig_blocks[None])
-            yield "}\n"
+            yield b"}\n"
         for name in sorted(n for n in self.trig_blocks if n is not None):
-            yield f"\n{self.ttl.iri(name)} {{\n"
+            yield f"\n{self.ttl.iri(name)} {{\n".encode("utf-8")
             yield from blocks(self.trig_blocks[name])
-            yield "}\n"
+            yield b"}\n"
         spool.close()
 
 
@@ -565,13 +568,19 @@ def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
         else:
             sinks[name].write("".join(chunks))
     if "trig" in sinks:
-        buf: list[str] = []
-        for text in fmt.trig_body():
-            buf.append(text)
+        # The spooled blocks are UTF-8 already: written to the file's bytes,
+        # not decoded and encoded again (600 MB of TriG at 100k articles).
+        text_layer = sinks["trig"]
+        text_layer.flush()
+        raw = getattr(text_layer, "buffer", None)  # an in-memory sink has none
+        write = raw.write if raw is not None else (lambda b: text_layer.write(b.decode("utf-8")))
+        buf: list[bytes] = []
+        for piece in fmt.trig_body():
+            buf.append(piece)
             if len(buf) >= 256:
-                sinks["trig"].write("".join(buf))
+                write(b"".join(buf))
                 buf.clear()
-        sinks["trig"].write("".join(buf))
+        write(b"".join(buf))
 
 
 def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
