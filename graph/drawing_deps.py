@@ -1,10 +1,11 @@
-"""igraph and pyvis, imported without the plotting and notebook modules they pull in.
+"""igraph and pyvis, imported without the plotting, notebook and graph modules they pull in.
 
 ``import igraph`` imports matplotlib when it is installed (for igraph's own
 plotting) and ``import pyvis.network`` imports IPython (for ``Network.show``
-in notebooks): 1.6 s and 65 MB of a command-line build that uses neither
-(igraph lays the page out, pyvis writes it). :func:`lean_imports` makes the
-two imports skip them: about 0.4 s and 45 MB instead.
+in notebooks) and networkx (for ``Network.from_nx``): 1.6 s and 65 MB of a
+command-line build that uses none of them (igraph lays the page out, pyvis
+writes it; networkx alone is about 0.2 s). :func:`lean_imports` makes the two
+imports skip them: about 0.3 s and 45 MB instead.
 
 It is for processes that only write files, such as ``newsgraph build``: the
 command line turns it on (:func:`use_lean_imports`); a library user, who may
@@ -37,6 +38,11 @@ def use_lean_imports(on: bool = True) -> None:
     _LEAN = on
 
 
+def _no_networkx(name: str) -> Any:
+    """What pyvis's ``nx.<name>`` gets (only ``Network.from_nx`` uses networkx)."""
+    raise RuntimeError(f"networkx.{name}: networkx was not loaded in this process (newsgraph's lean imports)")
+
+
 class _NoIFrame:
     """What pyvis's ``Network.show`` gets instead of IPython's IFrame."""
 
@@ -46,7 +52,7 @@ class _NoIFrame:
 
 @contextlib.contextmanager
 def lean_imports() -> Iterator[None]:
-    """While active, ``import matplotlib`` fails and ``IPython.display`` is a stub.
+    """While active, ``import matplotlib`` fails and ``IPython.display`` and ``networkx`` are stubs.
 
     Only names not imported yet are touched, and everything is put back on
     exit, so later imports of the real modules work.
@@ -62,6 +68,11 @@ def lean_imports() -> Iterator[None]:
         ipython.display = display  # type: ignore[attr-defined]
         sys.modules["IPython"], sys.modules["IPython.display"] = ipython, display
         added += ["IPython", "IPython.display"]
+    if "networkx" not in sys.modules:
+        networkx = types.ModuleType("networkx")
+        networkx.__getattr__ = _no_networkx  # type: ignore[attr-defined]  # module __getattr__ (PEP 562)
+        sys.modules["networkx"] = networkx
+        added.append("networkx")
     try:
         yield
     finally:

@@ -37,9 +37,12 @@ import math
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
+
+from .views import edge_arrays
 
 __all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING"]
 
@@ -140,13 +143,31 @@ def _close_pairs(xy: np.ndarray, radius: np.ndarray, gap: float, rows: int = 256
     found_i, found_j = [], []
     for start in range(0, n, rows):
         stop = min(n, start + rows)
-        dist2 = (x[start:stop, None] - x[None, :]) ** 2 + (y[start:stop, None] - y[None, :]) ** 2  # no hypot
-        close = dist2 < ((radius[start:stop, None] + radius[None, :] + gap) * 1.5) ** 2
-        close &= np.arange(n)[None, :] > np.arange(start, stop)[:, None]  # upper triangle
+        # only the columns from `start` on: every pair wanted has j > i >= start
+        dist2 = (x[start:stop, None] - x[None, start:]) ** 2 + (y[start:stop, None] - y[None, start:]) ** 2  # no hypot
+        close = dist2 < ((radius[start:stop, None] + radius[None, start:] + gap) * 1.5) ** 2
+        close &= np.arange(n - start)[None, :] > np.arange(stop - start)[:, None]  # upper triangle
         ii, jj = np.nonzero(close)
         found_i.append(ii + start)
-        found_j.append(jj)
+        found_j.append(jj + start)
     return np.concatenate(found_i), np.concatenate(found_j)
+
+
+def _nearest_distances(xy: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Distance from each point to its nearest other point, ``rows`` rows at a time.
+
+    >>> _nearest_distances(np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 5.0]])).tolist()
+    [5.0, 1.0, 1.0]
+    """
+    n = len(xy)
+    x, y = xy[:, 0], xy[:, 1]
+    nearest2 = np.empty(n)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        dist2 = (x[start:stop, None] - x[None, :]) ** 2 + (y[start:stop, None] - y[None, :]) ** 2
+        dist2[np.arange(stop - start), np.arange(start, stop)] = 1e18  # not itself
+        nearest2[start:stop] = dist2.min(axis=1)
+    return np.sqrt(nearest2)  # sqrt of the least square: the least distance
 
 
 def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150) -> np.ndarray:
@@ -155,31 +176,36 @@ def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150)
     Relaxation on the pairs that are close (found again every 15 rounds), so a
     round costs O(close pairs) rather than O(n^2).
     """
-    xy = xy.copy()
     n = len(xy)
     if n < 2:
-        return xy
+        return xy.copy()
+    # x and y apart: indexing 1-d arrays is faster than rows of an (n, 2) array
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
     inv_area = 1.0 / (radius ** 2 + 1.0)
     i = j = np.zeros(0, dtype=int)
-    for step in range(rounds):
+    step = 0
+    while step < rounds:
         if step % 15 == 0:
-            i, j = _close_pairs(xy, radius, gap)
+            i, j = _close_pairs(np.column_stack([x, y]), radius, gap)
             need = radius[i] + radius[j] + gap
             share_i = inv_area[i] / (inv_area[i] + inv_area[j])  # small discs move more
-        d = xy[i] - xy[j]
-        dist = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        dist = np.maximum(np.hypot(dx, dy), 1e-6)
         overlap = need - dist
-        hit = overlap > 0.01 * gap
-        if not hit.any():
+        hit = np.flatnonzero(overlap > 0.01 * gap)
+        if not len(hit):
             if step % 15 == 0:
                 break
+            step += 15 - step % 15  # nothing moved: the rounds up to the next search would find the same
             continue
-        push = d[hit] * (overlap[hit] / dist[hit])[:, None] * 0.5
-        a, b = push * share_i[hit][:, None], push * (1 - share_i[hit])[:, None]
-        # bincount sums the pushes per disc (np.add.at does the same, many times slower)
-        for axis in (0, 1):
-            xy[:, axis] += np.bincount(i[hit], a[:, axis], n) - np.bincount(j[hit], b[:, axis], n)
-    return xy
+        hit_i, hit_j, share = i[hit], j[hit], share_i[hit]
+        factor = overlap[hit] / dist[hit]
+        for coord, delta in ((x, dx), (y, dy)):
+            push = delta[hit] * factor * 0.5
+            # bincount sums the pushes per disc (np.add.at does the same, many times slower)
+            coord += np.bincount(hit_i, push * share, n) - np.bincount(hit_j, push * (1 - share), n)
+        step += 1
+    return np.column_stack([x, y])
 
 
 def _pair_weights(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,8 +251,9 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     hubs = [i for i, n in nodes.items() if n["kind"] != "article"]
     art_index = {a: i for i, a in enumerate(articles)}
     # related edges as rows of article numbers (numpy from here on: the corpus has ~100k of them)
-    related = np.array([(art_index[s], art_index[d]) for s, d, k, _ in view.edges
-                        if k == "related" and s in art_index and d in art_index], dtype=np.int64).reshape(-1, 2)
+    art_s, art_d, edge_kinds = edge_arrays(view, art_index)
+    is_related = (edge_kinds == "related") & (art_s >= 0) & (art_d >= 0)
+    related = np.column_stack([art_s[is_related], art_d[is_related]])
 
     # 1. groups of articles
     topic_count = Counter(t for a in articles for t in nodes[a].get("topics", ()) if t in nodes)
@@ -290,22 +317,18 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     between, counts = _pair_weights(np.column_stack([g_s, g_d]))   # groups are the first meta nodes
     for (gs, gd), c in zip(between.tolist(), counts.tolist()):
         mw[(gs, gd)] += c
-    hub_articles = Counter()
-    for a in articles:
-        for h in [nodes[a].get("provider"), *nodes[a].get("topics", ())]:
-            if h in nodes:
-                hub_articles[h] += 1
+    hubs_of = {a: [h for h in (nodes[a].get("provider"), *nodes[a].get("topics", ())) if h in nodes]
+               for a in articles}
+    hub_articles = Counter(chain.from_iterable(hubs_of.values()))
     for gi, g in enumerate(groups):
-        pull: Counter = Counter()
-        for a in g:
-            for h in [nodes[a].get("provider"), *nodes[a].get("topics", ())]:
-                if h in nodes:
-                    pull[h] += 1
+        pull = Counter(chain.from_iterable(hubs_of[a] for a in g))
         for h, c in pull.items():
             # a hub's pulls add up to 4, shared among its groups by article count
             mw[tuple(sorted((mindex[("g", gi)], mindex[("h", h)])))] += 4.0 * c / hub_articles[h]
-    for s, d, k, w in view.edges:  # hub-to-hub edges (the overview)
-        if s in nodes and d in nodes and nodes[s]["kind"] != "article" and nodes[d]["kind"] != "article":
+    hub_set = set(hubs)
+    for e in np.flatnonzero((art_s < 0) & (art_d < 0)).tolist():  # hub-to-hub edges (the overview)
+        s, d, _, w = view.edges[e]
+        if s in hub_set and d in hub_set:
             mw[tuple(sorted((mindex[("h", s)], mindex[("h", d)])))] += math.log1p(w)
     pairs = sorted(mw)
     # 150 rounds: the picture settles by then (500 cost 1 s more on the corpus and looked the same)
@@ -320,8 +343,7 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
         median_r = float(np.median(r)) or 1.0
         xy = centre + rel_xy * (np.sqrt(r / median_r) / np.maximum(r / median_r, 1e-9))[:, None]
     # scale so the discs roughly fill the picture, then remove overlaps
-    nearest = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2) + np.eye(len(xy)) * 1e18).min(axis=1) \
-        if len(xy) > 1 else np.ones(1)
+    nearest = _nearest_distances(xy) if len(xy) > 1 else np.ones(1)
     scale = float(np.median(2 * radii / np.maximum(nearest, 1e-9))) if len(xy) > 1 else 1.0
     xy = _separate(xy * scale, radii, gap=ARTICLE_SPACING)
 

@@ -44,10 +44,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import __version__
 from ..errors import ExportError
 from ..layout import compute_layout, label_size, node_size
-from ..views import View, ego_view, full_view, overview_view
+from ..views import View, edge_arrays, ego_view, full_view, overview_view
 from . import atomic_writer
 
 __all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
@@ -141,22 +143,19 @@ def _darker(hex_colour: str) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hsv_to_rgb(h, min(1.0, s * 1.25), v * 0.8))
 
 
-def _related_block(pairs: list[tuple[int, int]], n: int) -> dict[str, list[int]]:
-    """Related edges (node-number pairs), compact: per node the number it points to, and the
-    targets sorted and delta-coded within each node's run.
+def _related_block(pairs: np.ndarray, n: int) -> dict[str, list[int]]:
+    """Related edges (rows of node-number pairs), compact: per node the number it points to, and
+    the targets sorted and delta-coded within each node's run.
 
-    >>> _related_block([(2, 0), (0, 3), (0, 1), (2, 0)], 4)
+    >>> _related_block(np.array([(2, 0), (0, 3), (0, 1), (2, 0)]), 4)
     {'count': [2, 0, 2, 0], 'to': [1, 2, 0, 0]}
     """
-    pairs = sorted(pairs)
-    count = [0] * n
-    deltas = []
-    previous_source, previous = -1, 0
-    for source, target in pairs:
-        count[source] += 1
-        deltas.append(target - previous if source == previous_source else target)
-        previous_source, previous = source, target
-    return {"count": count, "to": deltas}
+    codes = np.sort(pairs[:, 0] * n + pairs[:, 1])  # sorts the pairs by source, then target
+    source, target = codes // n, codes % n
+    to = target.copy()
+    same_run = source[1:] == source[:-1]
+    to[1:][same_run] -= target[:-1][same_run]
+    return {"count": np.bincount(source, minlength=n).tolist(), "to": to.tolist()}
 
 
 def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
@@ -209,15 +208,18 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
         details.append({k: v for k, v in info.items() if v is not None})
         vis_nodes.append(node)
 
+    sources, targets, kind_names = edge_arrays(view, index)
+    if len(view.edges) and min(sources.min(), targets.min()) < 0:
+        raise ExportError(f"view {view.name!r} has an edge to a node it does not have")
+    is_related = kind_names == "related"
+    drawn = np.flatnonzero(~is_related)  # related edges are not drawn, but listed for the selected article
+    pairs = np.column_stack([sources[drawn], targets[drawn]]).ravel().tolist()
     kinds: list[str] = []
-    pairs, kind_of, width, related = [], [], [], []
-    for s, t, kind, weight in view.edges:
-        if kind == "related":
-            related.append((index[s], index[t]))
-            continue
+    kind_of, width = [], []
+    for e in drawn.tolist():
+        _, _, kind, weight = view.edges[e]
         if kind not in kinds:
             kinds.append(kind)
-        pairs.extend((index[s], index[t]))
         kind_of.append(kinds.index(kind))
         width.append(round(1 + 2 * (weight ** 0.5), 1) if weight != 1 or kind == "articles" else 0)
     edges: dict[str, Any] = {"kinds": kinds, "pairs": pairs, "kind": kind_of}
@@ -236,7 +238,8 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
     }
     present = {k: any(d["kind"] == k for d in view.nodes.values()) for k in ("article", "provider", "topic")}
     meta = {"title": view.title, "view": view.name, "details": details,
-            "related": _related_block(related, len(ids)), "styles": styles,
+            "related": _related_block(np.column_stack([sources[is_related], targets[is_related]]), len(ids)),
+            "styles": styles,
             "labelMax": _ARTICLE_LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
