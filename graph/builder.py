@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from typing import TYPE_CHECKING
@@ -76,9 +76,25 @@ class KnowledgeGraph:
                 yield a.id, r, "related"
 
     def edge_counts(self) -> dict[str, int]:
+        """The number of edges of each kind (those :meth:`edges` yields).
+
+        Counted from the lengths of the articles' id tuples, not by visiting
+        every edge: a visit touches the target id, somewhere in a heap larger
+        than the CPU cache (iterating the ids alone: 20 ns per edge at 10,000
+        synthetic articles, 105 ns at 100,000). 1.1 s -> 0.15 s at 100,000.
+
+        >>> kg = build(["seeds/"])
+        >>> from collections import Counter
+        >>> kg.edge_counts() == dict(Counter(kind for _, _, kind in kg.edges()))
+        True
+        """
+        published_by = about = related = 0
+        for a in self.articles.values():
+            published_by += bool(a.provider_id)
+            about += len(a.topic_ids)
+            related += len(a.related_ids)
         counts = dict.fromkeys(EDGE_KINDS, 0)
-        for _, _, kind in self.edges():
-            counts[kind] += 1
+        counts.update(published_by=published_by, about=about, related=related)
         return counts
 
     def article_by_url(self, url: str) -> Article | None:
@@ -101,7 +117,8 @@ class KnowledgeGraph:
 
 
 def _images(images: tuple[Image, ...]) -> list[dict]:
-    return [asdict(i) for i in images]
+    # What dataclasses.asdict gives (the fields hold no containers), 5x faster.
+    return [{"url": i.url, "width": i.width, "height": i.height} for i in images]
 
 
 def article_attributes(a: Article) -> dict[str, Any]:
@@ -157,12 +174,18 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     return g
 
 
-def _read_chunk(chunk: list[tuple[str, bool]], fast: bool):
-    from .cache import pack
+_sent_stubs: Any = None  # this worker's graph.cache.SentStubs
 
-    # Packed: each distinct related stub is pickled once per chunk, not once
+
+def _read_chunk(chunk: list[tuple[str, bool]], fast: bool):
+    from .cache import SentStubs, pack
+
+    global _sent_stubs
+    if _sent_stubs is None or _sent_stubs.pid != os.getpid():  # not one inherited by fork
+        _sent_stubs = SentStubs()
+    # Packed: each distinct related stub is pickled once per worker, not once
     # per copy (most of the cost of sending results back to the parent).
-    return pack([read_file(p, e, fast=fast) for p, e in chunk])
+    return pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs)
 
 
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
@@ -176,10 +199,10 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
         return
     size = max(16, min(256, total // (jobs * 8) or 1))
     chunks = [files[i:i + size] for i in range(0, total, size)]
-    from .cache import unpack
+    from .cache import SharedStubs, unpack
 
     done = 0
-    shared: dict[tuple, Any] = {}  # equal stubs from different chunks become one object
+    shared = SharedStubs()  # equal stubs from different chunks become one object
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map() keeps input order, so the result never depends on scheduling.
         for packed in pool.map(_read_chunk, chunks, [fast] * len(chunks)):

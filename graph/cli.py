@@ -95,26 +95,33 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
-    try:
-        from .distributed import cluster_reader
+    from .gc_pause import gc_paused
 
-        if scheduler and workers:
-            raise click.UsageError("give either --scheduler or --workers, not both")
-        with cluster_reader(scheduler, workers) as reader:
-            kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
-                              os.path.join(output, ".cache") if cache else None)
-        options = {"base_iri": base_iri} if base_iri else {}
-        if cache:
-            from .cache import write_exports_cached
+    # One pause from reading to the last export, and the graph freed inside it:
+    # re-enabling the collector while the graph lives makes it walk every object
+    # of the graph (0.4 s at 10,000 articles, 10 times more objects at 100,000).
+    with gc_paused():
+        try:
+            from .distributed import cluster_reader
 
-            # Skips writing when the graph and the exports are as last time.
-            written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
-                                           jobs=jobs, **options)
-        else:
-            written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
-    report = kg.report
+            if scheduler and workers:
+                raise click.UsageError("give either --scheduler or --workers, not both")
+            with cluster_reader(scheduler, workers) as reader:
+                kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
+                                  os.path.join(output, ".cache") if cache else None)
+            options = {"base_iri": base_iri} if base_iri else {}
+            if cache:
+                from .cache import write_exports_cached
+
+                # Skips writing when the graph and the exports are as last time.
+                written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
+                                               jobs=jobs, **options)
+            else:
+                written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
+        except NewsgraphError as err:
+            raise click.ClickException(str(err)) from err
+        report = kg.report
+        del kg
     if not quiet:
         click.echo(report.summary(), err=True)
         if verbose:

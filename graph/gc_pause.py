@@ -6,6 +6,11 @@ every one of them, and the passes come more often as the heap grows: at
 100,000 articles they doubled the build time (157 s against 84 s for reading
 and resolving). Memory is still freed as usual by reference counting; any
 cycles made meanwhile are collected once the pause ends.
+
+Ending a pause while the graph is alive costs one more walk over it (the
+objects made during the pause are all in the youngest generation): 0.4 s
+after reading 10,000 synthetic articles. ``newsgraph build`` therefore holds
+one pause from reading to the last export and frees the graph inside it.
 """
 
 from __future__ import annotations
