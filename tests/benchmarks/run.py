@@ -24,9 +24,13 @@ folder, and synthetic corpora from ``tests/benchmarks/synth.py`` (10k and
 naive baseline is skipped on 100k (it would take the better part of an hour).
 
 Measured per run: wall time, CPU time (user + system of the process and its
-children), peak RSS of the largest process (``wait4``'s ``ru_maxrss``) and the
-peak of the summed RSS of the whole process tree (sampled from ``/proc`` every
-50 ms, which matters for ``--jobs`` worker pools). The table is printed and
+children), peak RSS of the largest process (its ``VmHWM``), and the peaks of
+the summed RSS and of the summed PSS of the whole process tree (which matters
+for ``--jobs`` worker pools). Memory is sampled from ``/proc`` every 50 ms
+(``status`` files of the tree's processes, found through their ``children``
+lists; PSS, which walks page tables, every 500 ms), so the sampler costs about
+1% of a core: an expensive one would take time from a build that uses both
+cores, and none from a one-process contender running beside it. The table is printed and
 written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
 machine it ran on. Not collected by pytest (no ``test_`` file names).
 """
@@ -58,55 +62,63 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # Measuring one subprocess
 # --------------------------------------------------------------------------
 
-def _pss_and_hwm(pid: int) -> tuple[int, int]:
-    """Proportional set size (RSS with each shared page divided among its sharers)
-    and peak RSS since exec (``VmHWM``), in bytes."""
-    pss = hwm = 0
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (``/proc/PID/task/TID/children``: no scan of all of /proc)."""
+    out: list[int] = []
     try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Pss:"):
-                    pss = int(line.split()[1]) * 1024
-                    break
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                out.extend(int(c) for c in fh.read().split())
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _rss_and_hwm(pid: int) -> tuple[int, int]:
+    """``VmRSS`` and ``VmHWM`` (peak RSS since exec) of ``pid`` in bytes; cheap (``status``)."""
+    rss = hwm = 0
+    try:
         with open(f"/proc/{pid}/status", "rb") as fh:
             for line in fh:
                 if line.startswith(b"VmHWM:"):
                     hwm = int(line.split()[1]) * 1024
-                    break
+                elif line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1]) * 1024
+                    break  # VmRSS comes after VmHWM
     except (OSError, ValueError, IndexError):
         pass
-    return pss, hwm
+    return rss, hwm
 
 
-def _tree_memory(root: int) -> tuple[int, int, int]:
-    """Summed RSS, summed PSS and the largest ``VmHWM`` in bytes of ``root`` and
-    all its descendants (from /proc).
+def _pss(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes (``smaps_rollup``: walks the page
+    tables, about 1.5 ms for a 100 MB process, so it is sampled less often)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_memory(root: int, with_pss: bool) -> tuple[int, int, int]:
+    """Summed RSS, summed PSS (0 unless ``with_pss``) and the largest ``VmHWM``
+    in bytes of ``root`` and all its descendants (from /proc).
 
     Summed RSS counts a page shared by a forked child twice; summed PSS counts
     it once, which is the memory the tree really holds.
     """
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        pid, ppid = int(name), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * PAGE
     total = pss = hwm = 0
     todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
-        p, h = _pss_and_hwm(pid)
-        pss, hwm = pss + p, max(hwm, h)
-        todo.extend(children.get(pid, ()))
+        r, h = _rss_and_hwm(pid)
+        total, hwm = total + r, max(hwm, h)
+        if with_pss:
+            pss += _pss(pid)
+        todo.extend(_children(pid))
     return total, pss, hwm
 
 
@@ -114,17 +126,28 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict
     """Run ``cmd``; return wall and CPU seconds, peak RSS (largest process and
     whole tree) in MB, and the exit status."""
     print(f"  running {label or cmd[0]}: {' '.join(map(str, cmd))}", file=sys.stderr, flush=True)
+    # Written-back first: the dirty pages of a corpus copy or of the last
+    # contender's files would otherwise be flushed while this one runs (and
+    # its own fsyncs wait for them).
+    os.sync()
     start = time.perf_counter()
+    # Bytecode cached as in any normal install: a PYTHONDONTWRITEBYTECODE the
+    # harness was started with would make every contender compile its modules.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env=env)
     peak = peak_pss = peak_hwm = 0
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak, peak_pss, peak_hwm
+        # Cheap samples every 50 ms (a few status files), PSS every 10th: the
+        # sampler must not take a core's worth of time from a parallel build.
+        n = 0
         while not stop.is_set():
-            rss, pss, hwm = _tree_memory(proc.pid)
+            rss, pss, hwm = _tree_memory(proc.pid, with_pss=n % 10 == 1)  # from 50 ms in (after exec)
             peak, peak_pss, peak_hwm = max(peak, rss), max(peak_pss, pss), max(peak_hwm, hwm)
+            n += 1
             stop.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -339,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                      "machine": machine(), "command": " ".join(["python3", "tests/benchmarks/run.py", *(argv or sys.argv[1:])]),
                      "corpora": {}}
+    # Compiled once before anything is timed, as an installed package is.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "graph"), str(HERE)], check=False,
+                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     # The real corpus is copied so that every contender reads the same local files.
     real = _copy(corpus, work / "real")
     results["corpora"]["real"] = run_corpus("real", real, work, naive=not args.no_naive)
