@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
 from .catalog import Catalog, enrich, find_catalogs, load_catalog
 from .gc_pause import gc_paused
-from .model import EDGE_KINDS, Article, Image, Provider, Topic
+from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, read_file, scan
 from .report import BuildReport
 from .resolve import resolve
@@ -317,6 +317,7 @@ def build(
                 catalog_paths.add(parsed.path)
             elif parsed.record is not None:
                 records.append(parsed.record)
+        clear_stub_memo()  # every file is read; the records keep what they need
         report.article_files = len(records)
         report.warnings.extend(catalog.warnings)
 

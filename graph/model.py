@@ -480,6 +480,13 @@ _STUB_MEMO: dict[tuple | str, tuple[Callable[[str], str], ArticleRecord]] = {}
 _STUB_MEMO_MAX = 200_000
 
 
+def clear_stub_memo() -> None:
+    """Forget the memoised stubs: they serve one build, and would otherwise keep
+    up to ``_STUB_MEMO_MAX`` texts and records alive in a long-lived process
+    (a notebook kernel) after it."""
+    _STUB_MEMO.clear()
+
+
 def _stub_key(item: dict) -> tuple:
     # Strings as they are, anything else by repr() in a 1-tuple: repr tells
     # apart every value type YAML, TOML or JSON can produce (1, True, 1.0, "1"),

@@ -190,3 +190,19 @@ def test_fast_and_pyyaml_loaders_agree_on_crafted_inputs():
     for path in BAD_INPUTS.iterdir():
         fast, slow = read_file(str(path), fast=True), read_file(str(path), fast=False)
         assert (fast.record, fast.rejected, fast.skipped) == (slow.record, slow.rejected, slow.skipped), path
+
+
+def test_build_forgets_the_stub_memo_it_filled(tmp_path):
+    """The stub memo serves one build; a notebook kernel must not keep it."""
+    from graph import model
+
+    stub = '  - title: "S"\n    webUrl: "https://other.example/1"\n'
+    for i in range(2):
+        (tmp_path / f"a{i}.md").write_text(f'---\ntitle: "T{i}"\nwebUrl: "https://news.example/{i}"\n'
+                                           f"related:\n{stub}---\n", encoding="utf-8")
+    model.clear_stub_memo()
+    read_file(str(tmp_path / "a0.md"))
+    assert len(model._STUB_MEMO) == 1  # reading fills it (the memo is in use)...
+    kg = graph.build([tmp_path], jobs=1)
+    assert model._STUB_MEMO == {}  # ...and a build leaves it empty
+    assert kg.report.edges["related"] == 2
