@@ -65,36 +65,41 @@ class KnowledgeGraph:
             self._nx = to_networkx(self)
         return self._nx
 
-    def edges(self) -> Iterator[tuple[str, str, str]]:
-        """Every edge as ``(source id, target id, kind)``, in a stable order."""
+    def edge_groups(self) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+        """Every edge, grouped: ``(source id, kind, target ids)`` per article and
+        kind, in the order of :meth:`edges` (empty groups left out).
+
+        Bulk writers join or count a group's targets at once instead of taking
+        a step per edge: a step touches the target id, somewhere in a heap
+        larger than the CPU cache (20 ns per edge at 10,000 synthetic articles,
+        105 ns at 100,000).
+        """
         for a in self.articles.values():
             if a.provider_id:
-                yield a.id, a.provider_id, "published_by"
-            for t in a.topic_ids:
-                yield a.id, t, "about"
-            for r in a.related_ids:
-                yield a.id, r, "related"
+                yield a.id, "published_by", (a.provider_id,)
+            if a.topic_ids:
+                yield a.id, "about", a.topic_ids
+            if a.related_ids:
+                yield a.id, "related", a.related_ids
+
+    def edges(self) -> Iterator[tuple[str, str, str]]:
+        """Every edge as ``(source id, target id, kind)``, in a stable order."""
+        for source, kind, targets in self.edge_groups():
+            for target in targets:
+                yield source, target, kind
 
     def edge_counts(self) -> dict[str, int]:
-        """The number of edges of each kind (those :meth:`edges` yields).
-
-        Counted from the lengths of the articles' id tuples, not by visiting
-        every edge: a visit touches the target id, somewhere in a heap larger
-        than the CPU cache (iterating the ids alone: 20 ns per edge at 10,000
-        synthetic articles, 105 ns at 100,000). 1.1 s -> 0.15 s at 100,000.
+        """The number of edges of each kind (those :meth:`edges` yields), from
+        the groups' sizes (1.1 s -> 0.15 s at 100,000 articles).
 
         >>> kg = build(["seeds/"])
         >>> from collections import Counter
         >>> kg.edge_counts() == dict(Counter(kind for _, _, kind in kg.edges()))
         True
         """
-        published_by = about = related = 0
-        for a in self.articles.values():
-            published_by += bool(a.provider_id)
-            about += len(a.topic_ids)
-            related += len(a.related_ids)
         counts = dict.fromkeys(EDGE_KINDS, 0)
-        counts.update(published_by=published_by, about=about, related=related)
+        for _, kind, targets in self.edge_groups():
+            counts[kind] += len(targets)
         return counts
 
     def article_by_url(self, url: str) -> Article | None:

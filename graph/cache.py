@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .model import ArticleRecord
+from .model import ArticleRecord, _record_args
 from .reader import ParsedFile
 
 __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "cached_reader",
@@ -56,7 +56,6 @@ _Entry = tuple[_Signature, str, bool, ParsedFile]  # signature, sha256, explicit
 # A compact form of parsed files, for the cache and the worker pool
 # --------------------------------------------------------------------------
 
-_record_values = __import__("operator").attrgetter(*ArticleRecord.__slots__)  # type: ignore[attr-defined]
 
 #: (files, stubs, origin): each file as ``(ParsedFile without related stubs,
 #: stub numbers or None)``; the stubs not sent before, as field tuples; and
@@ -127,7 +126,7 @@ def pack(files: Iterable[ParsedFile], sent: SentStubs | None = None) -> Packed:
         for stub in rec.related:
             n = number.get(id(stub))  # equal stubs are mostly one object already
             if n is None:
-                key = _record_values(stub)
+                key = _record_args(stub)
                 n = by_values.get(key)
                 if n is None:
                     n = by_values[key] = len(by_values)  # the stubs sent so far, numbered
@@ -135,7 +134,7 @@ def pack(files: Iterable[ParsedFile], sent: SentStubs | None = None) -> Packed:
                 number[id(stub)] = n
                 kept.append(stub)
             refs.append(n)
-        bare = ArticleRecord(*_record_values(rec)[:-1])  # without its related stubs
+        bare = ArticleRecord(*_record_args(rec)[:-1])  # without its related stubs
         out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings), tuple(refs)))
     return out, stubs, origin
 

@@ -444,9 +444,9 @@ def records_from_front_matter(
             for i, item in enumerate(related, 1):
                 key = None
                 if type(item) is StubText:
-                    hit = _STUB_MEMO.get(item)
-                    if hit is not None and hit[0] is c.canonical:
-                        stubs.append(hit[1])
+                    known = _memoised_stub(c, item)
+                    if known is not None:
+                        stubs.append(known)
                         continue
                     key, item = item, parse_stub(item)  # type: ignore[misc]
                 if not isinstance(item, dict):
@@ -487,6 +487,11 @@ def clear_stub_memo() -> None:
     _STUB_MEMO.clear()
 
 
+def _memoised_stub(c: _Coercer, key: tuple | str) -> ArticleRecord | None:
+    hit = _STUB_MEMO.get(key)
+    return hit[1] if hit is not None and hit[0] is c.canonical else None
+
+
 def _stub_key(item: dict) -> tuple:
     # Strings as they are, anything else by repr() in a 1-tuple: repr tells
     # apart every value type YAML, TOML or JSON can produce (1, True, 1.0, "1"),
@@ -502,9 +507,9 @@ def _coerce_stub(c: _Coercer, item: dict, i: int, key: tuple | str | None = None
     # ``key``: the item's text, already looked up; else the mapping's key.
     if key is None:
         key = _stub_key(item)
-        hit = _STUB_MEMO.get(key)
-        if hit is not None and hit[0] is c.canonical:
-            return hit[1]
+        known = _memoised_stub(c, key)
+        if known is not None:
+            return known
     warned = len(c.warnings)
     stub = c.record(item, is_stub=True, where=f"related item {i}: ", top="related")
     if stub is not None and len(c.warnings) == warned:

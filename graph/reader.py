@@ -298,9 +298,12 @@ def cut_related(text: str) -> tuple[str, list[str]] | None:
     >>> cut_related("related: []\n") is None
     True
     """
-    at = 0 if text.startswith("related:") else text.find("\nrelated:") + 1
-    if at == 0 and not text.startswith("related:"):
-        return None
+    if text.startswith("related:"):
+        at = 0
+    else:
+        at = text.find("\nrelated:") + 1
+        if not at:
+            return None
     if text.find("\nrelated:", at) != -1:  # twice: the loader decides what that means
         return None
     line_end = text.find("\n", at)

@@ -421,7 +421,7 @@ class _Formats:
         # Each IRI and predicate is written the same way every time it occurs
         # (a related article about 30 times): its forms are made once.
         self.iri_forms: dict[str, tuple[str, str, str, str]] = {}
-        self.pred_forms: dict[str, tuple[str, str, str | None, str | None]] = {}
+        self.pred_forms: dict[str, tuple[str, str, str, str | None]] = {}
         # TriG groups the blocks by named graph, which the pass does not visit
         # in order: blocks are spooled to a temporary file (bounded memory on
         # any corpus) and read back graph by graph.
@@ -435,16 +435,28 @@ class _Formats:
         forms = self.iri_forms[iri] = (self.ttl.iri(iri), f"<{iri}>", jld, '{"@id": ' + jld + "}")
         return forms
 
-    def _pred_forms(self, pred: str) -> tuple[str, str, str | None, str | None]:
-        # Turtle, N-Triples (with its space), the JSON-LD key ('"term": ', or
-        # None for rdf:type, written as "@type") and the term's coercion
+    def _pred_forms(self, pred: str) -> tuple[str, str, str, str | None]:
+        # Turtle, N-Triples (with its space), the JSON-LD key ('"term": ';
+        # rdf:type is "@type") and the term's coercion
         if pred == RDF_TYPE:
-            key, coerce = None, "@id"
+            key, coerce = '"@type": ', "@id"
         else:
             term, coerce = _JSONLD_TERMS.get(pred, (pred, None))
             key = _encode_json_string(term) + ": "
         forms = self.pred_forms[pred] = (self.ttl.iri(pred), f"<{pred}> ", key, coerce)
         return forms
+
+    def _literal_forms(self, obj: Obj, coerce: str | None) -> tuple[str, str, str, str]:
+        # as _iri_forms, for a literal (its JSON-LD value is the same under any term)
+        lex, dtype = obj[1], obj[2]
+        esc = escape_string(lex)
+        if dtype is None:
+            ttl = nt = f'"{esc}"'
+        else:
+            nt = f'"{esc}"^^<{dtype}>'
+            ttl = lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN else f'"{esc}"^^{self.ttl.iri(dtype)}'
+        value = _json_text(_jsonld_value(obj, coerce, self.jld))
+        return ttl, nt, value, value
 
     def render(self, d: Description, out: dict[str, list[str]]) -> None:
         want = self.wanted
@@ -456,40 +468,15 @@ class _Formats:
         node = ['{"@id": ' + subject[2]]
         for pred, objs in d.props:
             pf = pred_forms.get(pred) or self._pred_forms(pred)
-            nt_prefix = nt_subject + pf[1]
-            by_id = pf[3] == "@id"
-            if len(objs) > 2 and all(o[0] == "i" for o in objs):
-                # A list of IRIs (related articles, topics, images): in bulk.
-                forms = [iri_forms.get(o[1]) or self._iri_forms(o[1]) for o in objs]
-                turtle.append(pf[0] + " " + ", ".join([f[0] for f in forms]))
-                node.append((pf[2] or '"@type": ') + "[" + ", ".join([f[2] if by_id else f[3] for f in forms]) + "]")
-                if nt_lines is not None:
-                    nt_lines.append("".join([nt_prefix + f[1] + " .\n" for f in forms]))
-                continue
-            terms: list[str] = []
-            values: list[str] = []
-            for o in objs:
-                if o[0] == "i":
-                    f = iri_forms.get(o[1]) or self._iri_forms(o[1])
-                    terms.append(f[0])
-                    values.append(f[2] if by_id else f[3])
-                    if nt_lines is not None:
-                        nt_lines.append(nt_prefix + f[1] + " .\n")
-                    continue
-                lex, dtype = o[1], o[2]
-                esc = escape_string(lex)
-                if dtype is None:
-                    t = f'"{esc}"'
-                    terms.append(t)
-                else:
-                    t = f'"{esc}"^^<{dtype}>'
-                    terms.append(lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN
-                                 else f'"{esc}"^^{self.ttl.iri(dtype)}')
-                values.append(_json_text(_jsonld_value(o, pf[3], self.jld)))
-                if nt_lines is not None:
-                    nt_lines.append(nt_prefix + t + " .\n")
-            turtle.append(pf[0] + " " + ", ".join(terms))
-            node.append((pf[2] or '"@type": ') + (values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"))
+            # each object as (Turtle, N-Triples, JSON-LD under an "@id" term, JSON-LD otherwise)
+            forms = [(iri_forms.get(o[1]) or self._iri_forms(o[1])) if o[0] == "i" else self._literal_forms(o, pf[3])
+                     for o in objs]
+            turtle.append(pf[0] + " " + ", ".join([f[0] for f in forms]))
+            values = [f[2] for f in forms] if pf[3] == "@id" else [f[3] for f in forms]
+            node.append(pf[2] + (values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"))
+            if nt_lines is not None:
+                nt_prefix = nt_subject + pf[1]
+                nt_lines.append("".join([nt_prefix + f[1] + " .\n" for f in forms]))
         if "ttl" in want or "trig" in want:
             block = f"{subject[0]} {_TURTLE_SEP.join(turtle)} .\n"
             if "ttl" in want:
