@@ -56,10 +56,10 @@ def cli() -> None:
 
 
 def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,
-                 quiet: bool, reader=None, cache_dir=None) -> KnowledgeGraph:
+                 quiet: bool, reader=None, cache_dir=None, background=None) -> KnowledgeGraph:
     with _progress(not quiet, "reading") as progress:
         return build(list(paths) or ["seeds"], catalogs=catalogs, jobs=jobs, fast_yaml=fast_yaml,
-                     progress=progress, reader=reader, cache_dir=cache_dir)
+                     progress=progress, reader=reader, cache_dir=cache_dir, background=background)
 
 
 @cli.command("build")
@@ -95,12 +95,17 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
+    from .cache import BackgroundWrites
     from .gc_pause import gc_paused
 
     # One pause from reading to the last export, and the graph freed inside it:
     # re-enabling the collector while the graph lives makes it walk every object
     # of the graph (0.4 s at 10,000 articles, 10 times more objects at 100,000).
-    with gc_paused():
+    # The cache files are written by forked processes while the build goes on
+    # (not with --jobs 1: no extra processes; not beside a Dask cluster's
+    # threads); leaving the block waits for them.
+    forking = jobs != 1 and not (scheduler or workers)
+    with gc_paused(), BackgroundWrites(enabled=forking) as background:
         try:
             from .distributed import cluster_reader
 
@@ -108,7 +113,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                 raise click.UsageError("give either --scheduler or --workers, not both")
             with cluster_reader(scheduler, workers) as reader:
                 kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
-                                  os.path.join(output, ".cache") if cache else None)
+                                  os.path.join(output, ".cache") if cache else None, background)
             options = {"base_iri": base_iri} if base_iri else {}
             if cache:
                 from .cache import write_exports_cached

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import collections
 import os
+import pickle
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -281,3 +283,67 @@ def test_cli_leaves_unchanged_exports_alone_and_rewrites_damaged_ones(work, tmp_
     assert runner.invoke(cli, ["build", str(work), "-o", str(clean), "-q", "-j", "1", "-f", "report,json",
                                "--no-cache"]).exit_code == 0
     assert _tree(out) == _tree(clean) != first
+
+
+def test_cli_writes_the_caches_in_background_and_waits_for_them(work, tmp_path, monkeypatch):
+    """With worker processes, the file cache and the graph snapshot are written
+    by forked processes; the command returns only once both are complete."""
+    started = []
+    real_start = cache_mod.BackgroundWrites.start
+
+    def start(self, write):
+        started.append(self.enabled)
+        return real_start(self, lambda: time.sleep(0.3) or write())  # slow: the command must wait for it
+
+    monkeypatch.setattr(cache_mod.BackgroundWrites, "start", start)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    args = ["build", str(work), "-o", str(out), "-q", "-j", "2", "-f", "report,json"]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert started == [True, True]  # the file cache, then the snapshot, each in a forked process
+    assert FileCache.load(out / ".cache", True).stats.loaded
+    assert sorted(p.name for p in (out / ".cache").iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE,
+                                                                         cache_mod.EXPORTS_FILE])
+    first = _tree(out)
+    resolves = _count_resolves(monkeypatch)
+    assert runner.invoke(cli, args).exit_code == 0
+    assert resolves == [] and _tree(out) == first  # served from the snapshot written in the background
+    edited = sorted((work / "azure" / "news").glob("*.md"))[5]
+    edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "NEW ', 1), encoding="utf-8")
+    assert runner.invoke(cli, args).exit_code == 0
+    assert resolves == [1]
+    clean = tmp_path / "clean"
+    assert runner.invoke(cli, ["build", str(work), "-o", str(clean), "-q", "-j", "1", "-f", "report,json",
+                               "--no-cache"]).exit_code == 0
+    assert _tree(out) == _tree(clean) != first
+    resolves.clear()  # the clean build resolved too
+    assert runner.invoke(cli, args).exit_code == 0 and resolves == []  # the edited build's snapshot is used
+
+
+def test_a_failed_background_write_is_not_an_error(tmp_path):
+    marker = tmp_path / "after"
+    with cache_mod.BackgroundWrites() as bg:
+        bg.start(lambda: 1 / 0)  # the forked process fails
+        bg.start(lambda: marker.write_text("written"))
+    assert bg.pids == [] and marker.read_text() == "written"
+    here = cache_mod.BackgroundWrites(enabled=False)
+    calls = []
+    here.start(lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()] and here.pids == []  # run in this process
+    with pytest.raises(ZeroDivisionError):
+        here.start(lambda: 1 / 0)  # only OSError (a cache that cannot be written) is let go
+
+
+def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path):
+    cache = tmp_path / "cache"
+    first = graph.build([work], cache_dir=cache)
+    served = graph.build([work], cache_dir=cache)
+    assert "articles" not in vars(served)  # only the key and the report were read
+    assert served.report.as_dict() == first.report.as_dict()
+    assert served.articles == first.articles and "articles" in vars(served)
+    assert served.providers == first.providers and served.topics == first.topics
+    again = graph.build([work], cache_dir=cache)
+    copy = pickle.loads(pickle.dumps(again))  # pickling loads them first (the loader does not pickle)
+    assert copy.articles == first.articles and list(copy.edges()) == list(first.edges())
+    with pytest.raises(AttributeError):
+        again.no_such_attribute  # noqa: B018
