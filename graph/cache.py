@@ -60,37 +60,52 @@ _Entry = tuple[_Signature, str, bool, ParsedFile]  # signature, sha256, explicit
 
 
 class BackgroundWrites:
-    """Cache files written by forked processes while the build goes on.
+    """Cache files written off the build's critical path.
 
     Saving the file cache (0.2 s on the real corpus) and the graph snapshot
-    (0.15 s) is pure overhead of the build's critical path: the first is
-    written while the graph is resolved (one core is idle then), the second
-    while the exports are written. :meth:`wait` (or leaving the ``with``
-    block) reaps them, so a command ends only once they are done.
+    (0.15 s) was pure overhead of ``newsgraph build``:
 
-    A write that fails only costs time on the next build (each cache file
-    is checked when loaded, and written atomically), so a failure is not
-    an error. Without ``os.fork``, or when ``enabled`` is false (``--jobs 1``,
-    or a library caller: forking a notebook kernel is not safe), each write
-    runs at once in this process.
+    * :meth:`start` runs a write in a forked process at once: the file cache
+      is written so while the graph is resolved (one core is idle then). A
+      forked process copies every page it touches, so above ``fork_max_files``
+      input files (+500 MB of copies at 100,000 synthetic files) the write
+      runs here instead;
+    * :meth:`defer` keeps a write for later: the snapshot is written by the
+      exporting process after its share of the exports, while the other
+      share is still being written (:func:`graph.export.write_exports`,
+      ``beside``), by a process that has touched the graph already.
+
+    Leaving the ``with`` block runs what is still deferred and waits for the
+    forked writes, so a command ends only once they are done. A write that
+    fails only costs time on the next build (each cache file is checked when
+    loaded, and written atomically), so a failure is not an error. Without
+    ``os.fork``, or when ``enabled`` is false (``--jobs 1``; a library caller,
+    since forking a notebook kernel is not safe), :meth:`start` runs the
+    write at once, here.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as tmp, BackgroundWrites() as bg:
-    ...     bg.start(lambda: pathlib.Path(tmp, "x").write_text("done"))
-    ...     bg.wait()
-    ...     pathlib.Path(tmp, "x").read_text()
-    'done'
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with BackgroundWrites() as bg:
+    ...         bg.start(lambda: pathlib.Path(tmp, "a").write_text("forked"), files=10)
+    ...         bg.defer(lambda: pathlib.Path(tmp, "b").write_text("deferred"))
+    ...     sorted(p.read_text() for p in pathlib.Path(tmp).iterdir())
+    ['deferred', 'forked']
     """
+
+    #: Above this many input files, :meth:`start` writes in this process.
+    fork_max_files = 20_000
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and hasattr(os, "fork")
         self.pids: list[int] = []
+        self.deferred: list[Callable[[], object]] = []
 
-    def start(self, write: Callable[[], object]) -> None:
-        """Run ``write()`` in a forked process (or here, see the class)."""
-        if not self.enabled:
+    def start(self, write: Callable[[], object], *, files: int) -> None:
+        """Run ``write()`` (for a build of ``files`` input files) in a forked
+        process, or here (see the class)."""
+        if not self.enabled or files > self.fork_max_files:
             with contextlib.suppress(OSError):
                 write()
             return
@@ -104,8 +119,20 @@ class BackgroundWrites:
                 os._exit(status)
         self.pids.append(pid)
 
+    def defer(self, write: Callable[[], object]) -> None:
+        """Keep ``write`` for :meth:`take` (or for the end of the ``with`` block)."""
+        self.deferred.append(write)
+
+    def take(self) -> list[Callable[[], object]]:
+        """The deferred writes, which the caller now runs."""
+        taken, self.deferred = self.deferred, []
+        return taken
+
     def wait(self) -> None:
-        """Wait for every write started so far."""
+        """Run the deferred writes left, and wait for the forked ones."""
+        for write in self.take():
+            with contextlib.suppress(OSError):
+                write()
         while self.pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pids.pop(), 0)
@@ -403,8 +430,8 @@ class FileCache:
             # files are hashed again next time, which is cheaper than saving.
             return
         if self.background is not None:
-            self.background.start(lambda: self.save(fresh))
-            self.entries = fresh  # as the child's save will have it
+            self.background.start(lambda: self.save(fresh), files=len(files))
+            self.entries = fresh  # as the save will have it
             return
         try:
             self.save(fresh)
@@ -498,12 +525,12 @@ class GraphSnapshot:
 
     def save(self, kg: object, background: BackgroundWrites | None = None) -> None:
         """Store ``kg`` under the current key (nothing when there is none),
-        here or by ``background``."""
+        here or when ``background`` runs its deferred writes."""
         key = self.key()
         if key is None:
             return
         if background is not None:
-            background.start(lambda: self._write(kg, key))
+            background.defer(lambda: self._write(kg, key))
         elif not self._write(kg, key):
             return
         kg._snapshot_key = key  # type: ignore[attr-defined]
@@ -541,14 +568,15 @@ def _files_under(path: Path) -> list[Path]:
 
 def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[str] | tuple[str, ...] | None,
                          cache_dir: str | os.PathLike, *, jobs: int | None = 1,
-                         **options: object) -> dict[str, Path]:
+                         background: BackgroundWrites | None = None, **options: object) -> dict[str, Path]:
     """:func:`graph.export.write_exports`, skipped when it would write the same files.
 
     When ``kg`` is a graph snapshot (:class:`GraphSnapshot`: nothing it was
     built from changed) and the last exports into ``folder`` were written
     from the same snapshot, formats, options and code, and every file they
     wrote is still there untouched (size, mtime, inode), the files are left
-    as they are. Otherwise the exports are written and recorded.
+    as they are. Otherwise the exports are written and recorded, and the
+    writes ``background`` deferred are done beside them.
     """
     from .export import DEFAULT_FORMATS, EXPORTERS, atomic_writer, write_exports
 
@@ -569,7 +597,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
             pass
     with contextlib.suppress(OSError):
         record.unlink()  # the record is stale from here on, whatever happens
-    written = write_exports(kg, folder, chosen, jobs=jobs, **options)
+    written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
+                            **options)
     if key is not None:
         files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:

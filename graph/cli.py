@@ -101,9 +101,9 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     # One pause from reading to the last export, and the graph freed inside it:
     # re-enabling the collector while the graph lives makes it walk every object
     # of the graph (0.4 s at 10,000 articles, 10 times more objects at 100,000).
-    # The cache files are written by forked processes while the build goes on
-    # (not with --jobs 1: no extra processes; not beside a Dask cluster's
-    # threads); leaving the block waits for them.
+    # The cache files are written off the critical path (graph.cache.BackgroundWrites;
+    # no forking with --jobs 1, nor beside a Dask cluster's threads); leaving
+    # the block finishes them.
     forking = jobs != 1 and not (scheduler or workers)
     with gc_paused(), BackgroundWrites(enabled=forking) as background:
         try:
@@ -120,7 +120,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
 
                 # Skips writing when the graph and the exports are as last time.
                 written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
-                                               jobs=jobs, **options)
+                                               jobs=jobs, background=background, **options)
             else:
                 written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
         except NewsgraphError as err:

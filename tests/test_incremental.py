@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 import graph
 import graph.builder
+import graph.export
 from graph import cache as cache_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
@@ -285,29 +286,35 @@ def test_cli_leaves_unchanged_exports_alone_and_rewrites_damaged_ones(work, tmp_
     assert _tree(out) == _tree(clean) != first
 
 
-def test_cli_writes_the_caches_in_background_and_waits_for_them(work, tmp_path, monkeypatch):
-    """With worker processes, the file cache and the graph snapshot are written
-    by forked processes; the command returns only once both are complete."""
-    started = []
-    real_start = cache_mod.BackgroundWrites.start
+def test_cli_writes_the_caches_off_the_critical_path_and_waits_for_them(work, tmp_path, monkeypatch):
+    """With worker processes, the file cache is written by a forked process
+    and the snapshot beside the exports; the command returns only once both
+    are complete."""
+    forked, beside = [], []
+    real_start, real_write_exports = cache_mod.BackgroundWrites.start, graph.export.write_exports
 
-    def start(self, write):
-        started.append(self.enabled)
-        return real_start(self, lambda: time.sleep(0.3) or write())  # slow: the command must wait for it
+    def start(self, write, *, files):
+        forked.append(self.enabled)
+        return real_start(self, lambda: time.sleep(0.3) or write(), files=files)  # slow: must be waited for
+
+    def write_exports(*args, **kwargs):
+        beside.append(len(kwargs["beside"]))
+        return real_write_exports(*args, **kwargs)
 
     monkeypatch.setattr(cache_mod.BackgroundWrites, "start", start)
+    monkeypatch.setattr(graph.export, "write_exports", write_exports)
     runner = CliRunner()
     out = tmp_path / "out"
     args = ["build", str(work), "-o", str(out), "-q", "-j", "2", "-f", "report,json"]
     assert runner.invoke(cli, args).exit_code == 0
-    assert started == [True, True]  # the file cache, then the snapshot, each in a forked process
+    assert forked == [True] and beside == [1]  # the file cache forked, the snapshot beside the exports
     assert FileCache.load(out / ".cache", True).stats.loaded
     assert sorted(p.name for p in (out / ".cache").iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE,
                                                                          cache_mod.EXPORTS_FILE])
     first = _tree(out)
     resolves = _count_resolves(monkeypatch)
     assert runner.invoke(cli, args).exit_code == 0
-    assert resolves == [] and _tree(out) == first  # served from the snapshot written in the background
+    assert resolves == [] and _tree(out) == first  # served from the snapshot
     edited = sorted((work / "azure" / "news").glob("*.md"))[5]
     edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "NEW ', 1), encoding="utf-8")
     assert runner.invoke(cli, args).exit_code == 0
@@ -320,18 +327,23 @@ def test_cli_writes_the_caches_in_background_and_waits_for_them(work, tmp_path, 
     assert runner.invoke(cli, args).exit_code == 0 and resolves == []  # the edited build's snapshot is used
 
 
-def test_a_failed_background_write_is_not_an_error(tmp_path):
+def test_background_writes_fork_small_builds_only_and_ignore_failures(tmp_path):
     marker = tmp_path / "after"
     with cache_mod.BackgroundWrites() as bg:
-        bg.start(lambda: 1 / 0)  # the forked process fails
-        bg.start(lambda: marker.write_text("written"))
-    assert bg.pids == [] and marker.read_text() == "written"
-    here = cache_mod.BackgroundWrites(enabled=False)
+        bg.start(lambda: 1 / 0, files=10)  # the forked process fails
+        bg.start(lambda: marker.write_text(str(os.getpid())), files=10)
+        bg.defer(lambda: (tmp_path / "deferred").write_text(str(os.getpid())))
+        assert not (tmp_path / "deferred").exists()
+    assert bg.pids == [] and bg.deferred == []
+    assert int(marker.read_text()) != os.getpid()  # written by a forked process
+    assert int((tmp_path / "deferred").read_text()) == os.getpid()  # here, at the end of the block
+    here = [cache_mod.BackgroundWrites(enabled=False), cache_mod.BackgroundWrites()]
     calls = []
-    here.start(lambda: calls.append(os.getpid()))
-    assert calls == [os.getpid()] and here.pids == []  # run in this process
+    here[0].start(lambda: calls.append(os.getpid()), files=10)
+    here[1].start(lambda: calls.append(os.getpid()), files=cache_mod.BackgroundWrites.fork_max_files + 1)
+    assert calls == [os.getpid()] * 2 and here[0].pids == here[1].pids == []  # run in this process
     with pytest.raises(ZeroDivisionError):
-        here.start(lambda: 1 / 0)  # only OSError (a cache that cannot be written) is let go
+        here[0].start(lambda: 1 / 0, files=10)  # only OSError (a cache that cannot be written) is let go
 
 
 def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path):

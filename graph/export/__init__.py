@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Sequence
 
 from ..errors import ExportError
 
@@ -138,10 +138,14 @@ def _run_in_child(kg: Any, tasks: list[Task], folder: Path, options: dict[str, A
         raise SystemExit(1)
 
 
+def _cost(tasks: list[Task]) -> float:
+    return sum(EXPORTERS[name].cost for task in tasks for name in task[1])
+
+
 def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
     """Two shares of about equal cost (largest first, each to the lighter share)."""
     def cost(task: Task) -> float:
-        return sum(EXPORTERS[name].cost for name in task[1])
+        return _cost([task])
 
     shares: tuple[list[Task], list[Task]] = ([], [])
     load = [0.0, 0.0]
@@ -154,7 +158,8 @@ def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
 
 
 def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
-                  *, jobs: int | None = 1, **options: Any) -> dict[str, Path]:
+                  *, jobs: int | None = 1, beside: Sequence[Callable[[], object]] = (),
+                  **options: Any) -> dict[str, Path]:
     """Write ``formats`` (default :data:`DEFAULT_FORMATS`) of ``kg`` into ``folder``.
 
     Parameters
@@ -167,6 +172,11 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         With 2 or more (``None``: one per core), the formats are split in two
         shares of about equal cost and one is written by a forked process at
         the same time. The files are the same either way.
+    beside : sequence of callables
+        Other work (``newsgraph build`` saves its graph snapshot so), called
+        in this process once its share of the exports is written: while the
+        forked process still writes the other share, which is then the larger
+        one. Their ``OSError`` is ignored (a cache that cannot be written).
     **options
         Passed to every writer (``base_iri``).
 
@@ -198,18 +208,21 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     from ..gc_pause import gc_paused
 
     with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
-        _write_tasks(kg, tasks, folder, options, jobs)
+        _write_tasks(kg, tasks, folder, options, jobs, beside)
     written: dict[str, Path] = {}
     for task in tasks:
         written.update(task[1])
     return written
 
 
-def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None) -> None:
+def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None,
+                 beside: Sequence[Callable[[], object]] = ()) -> None:
     workers = (os.cpu_count() or 1) if jobs is None else jobs
     own, forked = (tasks, []) if workers < 2 or not hasattr(os, "fork") else _split(tasks)
     if not own or not forked:
         own, forked = tasks, []
+    elif beside and _cost(own) > _cost(forked):
+        own, forked = forked, own  # the work beside goes with the lighter share
     child = conn = None
     if forked:
         import multiprocessing
@@ -222,6 +235,9 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     try:
         for task in own:
             _run(kg, task, folder, options)
+        for work in beside:
+            with contextlib.suppress(OSError):
+                work()
     finally:
         if child is not None:
             failure = conn.recv() if conn.poll(None) else None
