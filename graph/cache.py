@@ -66,14 +66,18 @@ class BackgroundWrites:
     (0.15 s) was pure overhead of ``newsgraph build``:
 
     * :meth:`start` runs a write in a forked process at once: the file cache
-      is written so while the graph is resolved (one core is idle then). A
-      forked process copies every page it touches, so above ``fork_max_files``
-      input files (+500 MB of copies at 100,000 synthetic files) the write
-      runs here instead;
+      is written so while the graph is resolved (one core is idle then);
     * :meth:`defer` keeps a write for later: the snapshot is written by the
       exporting process after its share of the exports, while the other
       share is still being written (:func:`graph.export.write_exports`,
       ``beside``), by a process that has touched the graph already.
+
+    Both cost memory at the build's peak: a forked process copies every page
+    it touches, and pickling the graph beside the exports holds its memo
+    while the other exporting process lives (at 100,000 synthetic files:
+    +500 MB and +170 MB of tree PSS). So for builds of more than
+    ``overlap_max_files`` input files, memory is what counts and every write
+    runs here at once, as without this class.
 
     Leaving the ``with`` block runs what is still deferred and waits for the
     forked writes, so a command ends only once they are done. A write that
@@ -89,13 +93,13 @@ class BackgroundWrites:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     with BackgroundWrites() as bg:
     ...         bg.start(lambda: pathlib.Path(tmp, "a").write_text("forked"), files=10)
-    ...         bg.defer(lambda: pathlib.Path(tmp, "b").write_text("deferred"))
+    ...         bg.defer(lambda: pathlib.Path(tmp, "b").write_text("deferred"), files=10)
     ...     sorted(p.read_text() for p in pathlib.Path(tmp).iterdir())
     ['deferred', 'forked']
     """
 
-    #: Above this many input files, :meth:`start` writes in this process.
-    fork_max_files = 20_000
+    #: Above this many input files, every write runs at once, in this process.
+    overlap_max_files = 20_000
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and hasattr(os, "fork")
@@ -105,9 +109,8 @@ class BackgroundWrites:
     def start(self, write: Callable[[], object], *, files: int) -> None:
         """Run ``write()`` (for a build of ``files`` input files) in a forked
         process, or here (see the class)."""
-        if not self.enabled or files > self.fork_max_files:
-            with contextlib.suppress(OSError):
-                write()
+        if not self.enabled or files > self.overlap_max_files:
+            self._now(write)
             return
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without running the parent's exit handlers
@@ -119,9 +122,18 @@ class BackgroundWrites:
                 os._exit(status)
         self.pids.append(pid)
 
-    def defer(self, write: Callable[[], object]) -> None:
-        """Keep ``write`` for :meth:`take` (or for the end of the ``with`` block)."""
-        self.deferred.append(write)
+    def defer(self, write: Callable[[], object], *, files: int) -> None:
+        """Keep ``write`` (for a build of ``files`` input files) for :meth:`take`
+        or for the end of the ``with`` block, or run it now (see the class)."""
+        if files > self.overlap_max_files:
+            self._now(write)
+        else:
+            self.deferred.append(write)
+
+    @staticmethod
+    def _now(write: Callable[[], object]) -> None:
+        with contextlib.suppress(OSError):
+            write()
 
     def take(self) -> list[Callable[[], object]]:
         """The deferred writes, which the caller now runs."""
@@ -131,8 +143,7 @@ class BackgroundWrites:
     def wait(self) -> None:
         """Run the deferred writes left, and wait for the forked ones."""
         for write in self.take():
-            with contextlib.suppress(OSError):
-                write()
+            self._now(write)
         while self.pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pids.pop(), 0)
@@ -530,7 +541,7 @@ class GraphSnapshot:
         if key is None:
             return
         if background is not None:
-            background.defer(lambda: self._write(kg, key))
+            background.defer(lambda: self._write(kg, key), files=len(self.files))
         elif not self._write(kg, key):
             return
         kg._snapshot_key = key  # type: ignore[attr-defined]

@@ -327,20 +327,22 @@ def test_cli_writes_the_caches_off_the_critical_path_and_waits_for_them(work, tm
     assert runner.invoke(cli, args).exit_code == 0 and resolves == []  # the edited build's snapshot is used
 
 
-def test_background_writes_fork_small_builds_only_and_ignore_failures(tmp_path):
+def test_background_writes_overlap_small_builds_only_and_ignore_failures(tmp_path):
     marker = tmp_path / "after"
     with cache_mod.BackgroundWrites() as bg:
         bg.start(lambda: 1 / 0, files=10)  # the forked process fails
         bg.start(lambda: marker.write_text(str(os.getpid())), files=10)
-        bg.defer(lambda: (tmp_path / "deferred").write_text(str(os.getpid())))
-        assert not (tmp_path / "deferred").exists()
+        bg.defer(lambda: (tmp_path / "deferred").write_text(str(os.getpid())), files=10)
+        bg.defer(lambda: (tmp_path / "now").write_text(str(os.getpid())),
+                 files=cache_mod.BackgroundWrites.overlap_max_files + 1)
+        assert not (tmp_path / "deferred").exists() and (tmp_path / "now").exists()  # large builds: at once
     assert bg.pids == [] and bg.deferred == []
     assert int(marker.read_text()) != os.getpid()  # written by a forked process
     assert int((tmp_path / "deferred").read_text()) == os.getpid()  # here, at the end of the block
     here = [cache_mod.BackgroundWrites(enabled=False), cache_mod.BackgroundWrites()]
     calls = []
     here[0].start(lambda: calls.append(os.getpid()), files=10)
-    here[1].start(lambda: calls.append(os.getpid()), files=cache_mod.BackgroundWrites.fork_max_files + 1)
+    here[1].start(lambda: calls.append(os.getpid()), files=cache_mod.BackgroundWrites.overlap_max_files + 1)
     assert calls == [os.getpid()] * 2 and here[0].pids == here[1].pids == []  # run in this process
     with pytest.raises(ZeroDivisionError):
         here[0].start(lambda: 1 / 0, files=10)  # only OSError (a cache that cannot be written) is let go

@@ -30,8 +30,13 @@ for ``--jobs`` worker pools). Memory is sampled from ``/proc`` every 50 ms
 (``status`` files of the tree's processes, found through their ``children``
 lists; PSS, which walks page tables, every 500 ms), so the sampler costs about
 1% of a core: an expensive one would take time from a build that uses both
-cores, and none from a one-process contender running beside it. The table is printed and
-written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
+cores, and none from a one-process contender running beside it.
+
+The machine is shared, so one run can be slowed by a neighbour: every build,
+floor and rebuild runs ``--runs`` times (default 3; once on corpora of over
+20,000 files) and counts with its median wall and CPU time and its highest
+memory peaks (each run is kept in the JSON). The naive baseline, a minute
+or more long, runs once. The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
 machine it ran on. Not collected by pytest (no ``test_`` file names).
 """
 
@@ -43,6 +48,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -180,6 +186,26 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict
     return result
 
 
+def measure_repeated(cmd: list[str], runs: int, *, prepare=None, cwd: Path | None = None, label: str = "") -> dict:
+    """:func:`measure` ``runs`` times (``prepare(i)`` before run ``i``): the
+    median wall and CPU time (the machine is shared: one run can be slowed by
+    a neighbour) and the highest memory peaks; every run is kept in ``runs``."""
+    results = []
+    for i in range(runs):
+        if prepare is not None:
+            prepare(i)
+        results.append(measure(cmd, cwd=cwd, label=f"{label} (run {i + 1} of {runs})" if runs > 1 else label))
+    if runs == 1:
+        return results[0]
+    combined = {key: statistics.median(r[key] for r in results) for key in ("wall_s", "cpu_s")}
+    for key in ("peak_rss_mb", "peak_rss_wait4_mb", "peak_tree_rss_mb", "peak_tree_pss_mb"):
+        combined[key] = max(r[key] for r in results)
+    combined["exit"] = next((r["exit"] for r in results if r["exit"] != 0), 0)
+    combined["runs"] = results
+    print(f"    => median {combined['wall_s']} s wall of {runs} runs", file=sys.stderr, flush=True)
+    return combined
+
+
 # --------------------------------------------------------------------------
 # Contenders
 # --------------------------------------------------------------------------
@@ -188,16 +214,16 @@ def newsgraph_cmd(corpus: Path, out: Path, *extra: str) -> list:
     return [sys.executable, "-m", "graph", "build", corpus, "-o", out, "-q", *extra]
 
 
-def run_corpus(name: str, corpus: Path, work: Path, naive: bool) -> dict:
+def run_corpus(name: str, corpus: Path, work: Path, naive: bool, runs: int = 1) -> dict:
     print(f"== {name}: {corpus}", file=sys.stderr)
     out: dict = {"corpus": str(corpus)}
     n_files = sum(1 for p in corpus.rglob("*") if p.suffix in (".md", ".txt"))
     out["files"] = n_files
     out["bytes"] = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
-    out["floor"] = measure([sys.executable, HERE / "floor.py", corpus], label="floor")
+    out["floor"] = measure_repeated([sys.executable, HERE / "floor.py", corpus], runs, label="floor")
     target = work / f"out-{name}"
-    shutil.rmtree(target, ignore_errors=True)
-    out["build"] = measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build")
+    out["build"] = measure_repeated(newsgraph_cmd(corpus, target), runs, cwd=ROOT, label="newsgraph build",
+                                    prepare=lambda i: shutil.rmtree(target, ignore_errors=True))
     out["build"]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
     if naive:
         naive_out = work / f"naive-{name}"
@@ -218,20 +244,29 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def run_incremental(corpus: Path, work: Path) -> dict:
-    """Full build of a private copy, then rebuilds after touching / editing one file."""
+def run_incremental(corpus: Path, work: Path, runs: int = 1) -> dict:
+    """Full build of a private copy, then rebuilds after touching / editing one file.
+
+    Each rebuild is measured ``runs`` times (each time touching the file
+    again, or making a new edit), the full build as many times (each one into
+    an empty folder; the last one's output is the rebuilds' starting point).
+    """
     print("== incremental (private copy of the real corpus)", file=sys.stderr)
     copy = _copy(corpus, work / "real-copy")
     target = work / "out-incremental"
-    shutil.rmtree(target, ignore_errors=True)
-    res = {"full": measure(newsgraph_cmd(copy, target), cwd=ROOT, label="full build (cold cache)")}
-    res["unchanged"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild, nothing changed")
+    cmd = newsgraph_cmd(copy, target)
+    res = {"full": measure_repeated(cmd, runs, cwd=ROOT, label="full build (cold cache)",
+                                    prepare=lambda i: shutil.rmtree(target, ignore_errors=True))}
+    res["unchanged"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild, nothing changed")
     victim = sorted((copy / "azure" / "news").glob("*.md"))[len(list((copy / "azure" / "news").glob("*.md"))) // 2]
-    os.utime(victim)
-    res["touched"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild after touching one file")
+    res["touched"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after touching one file",
+                                      prepare=lambda i: os.utime(victim))
     text = victim.read_text(encoding="utf-8")
-    victim.write_text(text.replace("title: \"", "title: \"[edited] ", 1), encoding="utf-8")
-    res["edited"] = measure(newsgraph_cmd(copy, target), cwd=ROOT, label="rebuild after editing one file")
+
+    def edit(i: int) -> None:  # a different title each time: every run has something to rebuild
+        victim.write_text(text.replace("title: \"", f"title: \"[edited {i + 1}] ", 1), encoding="utf-8")
+
+    res["edited"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after editing one file", prepare=edit)
     res["file"] = str(victim.relative_to(copy))
     shutil.rmtree(copy, ignore_errors=True)
     shutil.rmtree(target, ignore_errors=True)
@@ -352,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=os.environ.get("NEWSGRAPH_BENCH_WORK", "/tmp/newsgraph-bench"),
                     help="work folder for corpus copies, synthetic corpora and outputs")
     ap.add_argument("--corpus", default=None, help="the real corpus (default: as tests/conftest.py says)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="runs of each build and floor contender (median wall time, highest memory peak); "
+                         "corpora over 20,000 files and the naive baseline run once (default 3)")
     ap.add_argument("--out", default=str(HERE / "results" / "latest.json"), help="JSON results file")
     args = ap.parse_args(argv)
     work = Path(args.work)
@@ -367,16 +405,17 @@ def main(argv: list[str] | None = None) -> int:
                    env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     # The real corpus is copied so that every contender reads the same local files.
     real = _copy(corpus, work / "real")
-    results["corpora"]["real"] = run_corpus("real", real, work, naive=not args.no_naive)
+    results["corpora"]["real"] = run_corpus("real", real, work, naive=not args.no_naive, runs=args.runs)
     for n in sizes:
         folder = synthetic(n, work)
         naive = not args.no_naive and not args.quick and n <= args.naive_max
-        results["corpora"][f"synth-{n}"] = run_corpus(f"synth-{n}", folder, work, naive=naive)
+        results["corpora"][f"synth-{n}"] = run_corpus(f"synth-{n}", folder, work, naive=naive,
+                                                      runs=args.runs if n <= 20_000 else 1)
         if not naive:
             results["corpora"][f"synth-{n}"]["naive_skipped"] = (
                 "--quick" if args.quick else f"over --naive-max {args.naive_max}" if n > args.naive_max
                 else "--no-naive")
-    results["incremental"] = run_incremental(corpus, work)
+    results["incremental"] = run_incremental(corpus, work, runs=args.runs)
     results["targets"] = targets(results)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     text = table(results)
