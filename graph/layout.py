@@ -38,11 +38,11 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from .views import edge_arrays
+from .views import edge_table
 
 __all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING"]
 
@@ -134,11 +134,23 @@ def _fit_disc(xy: np.ndarray, radius: float) -> np.ndarray:
     return xy * (radius / far) if far > 0 else xy
 
 
-def _close_pairs(xy: np.ndarray, radius: np.ndarray, gap: float, rows: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def _block_rows(n: int) -> int:
+    """Rows of an n-column distance matrix to compute at a time: about 1 MB per temporary array
+    (a fixed 256 rows took 1.7 MB per array for the corpus's 851 discs, 10 MB for 5,000).
+
+    >>> _block_rows(851), _block_rows(100_000), _block_rows(10)
+    (154, 8, 256)
+    """
+    return max(8, min(256, 131072 // max(n, 1)))
+
+
+def _close_pairs(xy: np.ndarray, radius: np.ndarray, gap: float,
+                 rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``i < j`` of discs closer than 1.5 times their touching distance,
-    in row-major order, computed ``rows`` rows at a time: the whole n x n
-    distance matrix would take 8 n^2 bytes (800 MB for 10,000 groups)."""
+    in row-major order, computed ``rows`` rows at a time (default :func:`_block_rows`):
+    the whole n x n distance matrix would take 8 n^2 bytes (800 MB for 10,000 groups)."""
     n = len(xy)
+    rows = rows or _block_rows(n)
     x, y = xy[:, 0], xy[:, 1]
     found_i, found_j = [], []
     for start in range(0, n, rows):
@@ -153,13 +165,15 @@ def _close_pairs(xy: np.ndarray, radius: np.ndarray, gap: float, rows: int = 256
     return np.concatenate(found_i), np.concatenate(found_j)
 
 
-def _nearest_distances(xy: np.ndarray, rows: int = 256) -> np.ndarray:
-    """Distance from each point to its nearest other point, ``rows`` rows at a time.
+def _nearest_distances(xy: np.ndarray, rows: int | None = None) -> np.ndarray:
+    """Distance from each point to its nearest other point, ``rows`` rows at a time (default
+    :func:`_block_rows`).
 
     >>> _nearest_distances(np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 5.0]])).tolist()
     [5.0, 1.0, 1.0]
     """
     n = len(xy)
+    rows = rows or _block_rows(n)
     x, y = xy[:, 0], xy[:, 1]
     nearest2 = np.empty(n)
     for start in range(0, n, rows):
@@ -208,6 +222,17 @@ def _separate(xy: np.ndarray, radius: np.ndarray, gap: float, rounds: int = 150)
     return np.column_stack([x, y])
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``numpy.unique(values)`` for a 1-d array, by sorting: numpy 2.4 finds unique
+    values by hashing when nothing else is asked for, 20 times slower on 50,000 ints.
+
+    >>> _sorted_unique(np.array([3, 1, 3, 2, 1])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+
+
 def _pair_weights(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct undirected pairs (rows ``(low, high)``, sorted, self-pairs dropped) and their counts."""
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
@@ -219,6 +244,22 @@ def _pair_weights(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([codes // width, codes % width]), counts.astype(float)
 
 
+def _rows(pairs: np.ndarray) -> Iterator[list[int]]:
+    """The rows of ``pairs`` as lists, made a block at a time (all at once took 6 MB for the
+    corpus's related edges; ``Graph.add_edges`` a block at a time, 4 times the CPU at 10,000
+    articles: it rebuilds the graph's indexes at every call).
+
+    >>> list(_rows(np.array([[0, 1], [2, 3]])))
+    [[0, 1], [2, 3]]
+    """
+    for start in range(0, len(pairs), _EDGE_BLOCK):
+        yield from pairs[start:start + _EDGE_BLOCK].tolist()
+
+
+#: Rows of an edge array turned into Python lists at a time by :func:`_rows`.
+_EDGE_BLOCK = 8192
+
+
 def _communities(n: int, related: np.ndarray, seed: int) -> list[list[int]]:
     """Louvain communities of the related graph (article numbers; ``related`` rows are pairs)."""
     from .drawing_deps import import_igraph
@@ -226,10 +267,152 @@ def _communities(n: int, related: np.ndarray, seed: int) -> list[list[int]]:
     igraph = import_igraph()
 
     pairs, weights = _pair_weights(related)
-    g = igraph.Graph(n=n, edges=pairs.tolist(), directed=False)
+    g = igraph.Graph(n=n, edges=_rows(pairs), directed=False)
+    del pairs
     random.seed(seed)
-    parts = g.community_multilevel(weights=weights.tolist() or None)
+    # the array as it is: igraph reads it without a list of floats (8 MB at 10,000 articles)
+    parts = g.community_multilevel(weights=weights if len(weights) else None)
     return [sorted(part) for part in parts]
+
+
+def _article_edges(view: Any, art_index: dict[str, int]) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
+    """The related edges as rows of article numbers, and the hub-to-hub edges (the overview's) as
+    ``(source, target, weight)``."""
+    table = edge_table(view, art_index)
+    related_code = table.kind_names.index("related") if "related" in table.kind_names else -1
+    is_related = (table.kinds == related_code) & (table.sources >= 0) & (table.targets >= 0)
+    related = np.column_stack([table.sources[is_related], table.targets[is_related]])
+    nodes = view.nodes
+    hub_edges = []
+    for e in np.flatnonzero((table.sources < 0) & (table.targets < 0)).tolist():
+        s, d, _, w = view.edges[e]
+        if s in nodes and d in nodes:
+            hub_edges.append((s, d, w))
+    return related, hub_edges
+
+
+def _groups(nodes: dict[str, dict], articles: list[str], related: np.ndarray, topic_count: Counter,
+            seed: int) -> list[list[str]]:
+    """Groups of articles: communities of the related graph, and the rest by topic or provider;
+    largest first."""
+    groups: list[list[str]] = []
+    singles: dict[str, list[str]] = defaultdict(list)
+    for part in (_communities(len(articles), related, seed) if articles else []):
+        if len(part) > 1:
+            groups.append([articles[i] for i in part])
+            continue
+        a = articles[part[0]]
+        topics = [t for t in nodes[a].get("topics", ()) if t in nodes]
+        if topics:
+            key = min(topics, key=lambda t: (topic_count[t], t))
+        else:
+            key = nodes[a].get("provider") if nodes[a].get("provider") in nodes else "(none)"
+        singles[key].append(a)
+    groups.extend(sorted(v) for v in singles.values())
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return groups
+
+
+def _group_names(nodes: dict[str, dict], groups: list[list[str]], topic_count: Counter) -> list[str]:
+    names = []
+    for g in groups:
+        common = Counter(t for a in g for t in nodes[a].get("topics", ()) if t in nodes)
+        # name a group by its most telling topic: most articles, weighed against the topic's size
+        best = min(common, key=lambda t: (-common[t] ** 2 / topic_count[t], t)) if common else None
+        names.append(nodes[best]["label"] if best else "related stories")
+    return names
+
+
+def _group_discs(nodes: dict[str, dict], groups: list[list[str]], art_index: dict[str, int], related: np.ndarray,
+                 seed: int) -> tuple[list[np.ndarray], list[float], np.ndarray, np.ndarray]:
+    """Each group laid out on its own and scaled to a disc: the discs' points and radii, and the
+    related edges between groups (distinct group pairs and their counts)."""
+    local: list[np.ndarray] = []
+    radius_of_group = []
+    group_arr = np.zeros(len(art_index), dtype=np.int64)
+    member_arr = np.zeros(len(art_index), dtype=np.int64)
+    for gi, g in enumerate(groups):
+        for i, a in enumerate(g):
+            group_arr[art_index[a]] = gi
+            member_arr[art_index[a]] = i
+    g_s, g_d = group_arr[related[:, 0]], group_arr[related[:, 1]]
+    between, counts = _pair_weights(np.column_stack([g_s, g_d]))   # groups are the first meta nodes
+    m_s, m_d = member_arr[related[:, 0]], member_arr[related[:, 1]]
+    keep = (g_s == g_d) & (m_s != m_d)
+    # distinct (group, low member, high member) rows, sorted: each group's inner edges are one slice
+    width = int(member_arr.max(initial=0)) + 1
+    codes = _sorted_unique((g_s[keep] * width + np.minimum(m_s, m_d)[keep]) * width + np.maximum(m_s, m_d)[keep])
+    del g_s, g_d, m_s, m_d, keep
+    inner = np.column_stack([codes // (width * width), codes // width % width, codes % width])
+    del codes
+    bounds = np.searchsorted(inner[:, 0], np.arange(len(groups) + 1))
+    for gi, g in enumerate(groups):
+        # room per article: its drawn diameter and a gap (groups of much-linked articles need more)
+        spacing = max(ARTICLE_SPACING, 2.3 * sum(node_size("article", nodes[a]["weight"]) for a in g) / len(g))
+        radius = spacing * math.sqrt(len(g) + 0.5)
+        if len(g) >= 3 and bounds[gi + 1] > bounds[gi]:
+            pairs = inner[bounds[gi]:bounds[gi + 1], 1:].tolist()
+            # igraph's grid variant for big groups: exact repulsion is O(n^2) per round
+            grid = "grid" if len(g) > 500 else "nogrid"
+            xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150, grid=grid), radius)
+        else:
+            xy = _sunflower(len(g), spacing)
+        local.append(xy)
+        radius_of_group.append(radius + spacing)
+    return local, radius_of_group, between, counts
+
+
+def _meta_weights(nodes: dict[str, dict], groups: list[list[str]], hubs: list[str], between: np.ndarray,
+                  counts: np.ndarray, hub_edges: list[tuple[str, str, int]]) -> Counter:
+    """Weights of the group graph's edges (pairs of meta node numbers: groups first, then hubs)."""
+    hub_number = {h: len(groups) + k for k, h in enumerate(hubs)}
+    mw: Counter = Counter()
+    for (gs, gd), c in zip(between.tolist(), counts.tolist()):
+        mw[(gs, gd)] += c
+    hubs_of = {a: [h for h in (nodes[a].get("provider"), *nodes[a].get("topics", ())) if h in nodes]
+               for g in groups for a in g}
+    hub_articles = Counter(chain.from_iterable(hubs_of.values()))
+    for gi, g in enumerate(groups):
+        pull = Counter(chain.from_iterable(hubs_of[a] for a in g))
+        for h, c in pull.items():
+            # a hub's pulls add up to 4, shared among its groups by article count
+            mw[tuple(sorted((gi, hub_number[h])))] += 4.0 * c / hub_articles[h]
+    for s, d, w in hub_edges:  # hub-to-hub edges (the overview)
+        if s in hub_number and d in hub_number:
+            mw[tuple(sorted((hub_number[s], hub_number[d])))] += math.log1p(w)
+    return mw
+
+
+def _place_meta(nodes: dict[str, dict], hubs: list[str], mw: Counter, radius_of_group: list[float],
+                seed: int) -> np.ndarray:
+    """Positions of the groups' discs and of the hubs: a force layout of the group graph, pulled in
+    and spread out so the discs do not overlap."""
+    pairs = sorted(mw)
+    # 150 rounds: the picture settles by then (500 cost 1 s more on the corpus and looked the same)
+    xy = _fr(len(radius_of_group) + len(hubs), pairs, [mw[p] for p in pairs], seed, niter=150)
+    del pairs
+    radii = np.array(radius_of_group + [_hub_radius(nodes[h]) for h in hubs])
+    # Weakly tied groups drift far out in a force layout and stretch the picture:
+    # pull every position in along its radius (r -> sqrt(r)), keeping the median radius.
+    if len(xy) > 2:
+        centre = np.median(xy, axis=0)
+        rel_xy = xy - centre
+        r = np.hypot(rel_xy[:, 0], rel_xy[:, 1])
+        median_r = float(np.median(r)) or 1.0
+        xy = centre + rel_xy * (np.sqrt(r / median_r) / np.maximum(r / median_r, 1e-9))[:, None]
+    # scale so the discs roughly fill the picture, then remove overlaps
+    nearest = _nearest_distances(xy) if len(xy) > 1 else np.ones(1)
+    scale = float(np.median(2 * radii / np.maximum(nearest, 1e-9))) if len(xy) > 1 else 1.0
+    return _separate(xy * scale, radii, gap=ARTICLE_SPACING)
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    """Each value rounded to 0.1 by Python's ``round`` (correctly rounded, unlike ``numpy.round``).
+
+    >>> _rounded(np.array([0.25, 2.675, -1.05]))
+    [0.2, 2.7, -1.1]
+    """
+    return [round(v, 1) for v in values.tolist()]
 
 
 def compute_layout(view: Any, seed: int = 0) -> Layout:
@@ -251,109 +434,32 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     hubs = [i for i, n in nodes.items() if n["kind"] != "article"]
     art_index = {a: i for i, a in enumerate(articles)}
     # related edges as rows of article numbers (numpy from here on: the corpus has ~100k of them)
-    art_s, art_d, edge_kinds = edge_arrays(view, art_index)
-    is_related = (edge_kinds == "related") & (art_s >= 0) & (art_d >= 0)
-    related = np.column_stack([art_s[is_related], art_d[is_related]])
+    related, hub_edges = _article_edges(view, art_index)
 
     # 1. groups of articles
     topic_count = Counter(t for a in articles for t in nodes[a].get("topics", ()) if t in nodes)
-    groups: list[list[str]] = []
-    singles: dict[str, list[str]] = defaultdict(list)
-    for part in (_communities(len(articles), related, seed) if articles else []):
-        if len(part) > 1:
-            groups.append([articles[i] for i in part])
-            continue
-        a = articles[part[0]]
-        topics = [t for t in nodes[a].get("topics", ()) if t in nodes]
-        if topics:
-            key = min(topics, key=lambda t: (topic_count[t], t))
-        else:
-            key = nodes[a].get("provider") if nodes[a].get("provider") in nodes else "(none)"
-        singles[key].append(a)
-    groups.extend(sorted(v) for v in singles.values())
-    groups.sort(key=lambda g: (-len(g), g[0]))
-    group_of = {a: gi for gi, g in enumerate(groups) for a in g}
-    names = []
-    for g in groups:
-        common = Counter(t for a in g for t in nodes[a].get("topics", ()) if t in nodes)
-        # name a group by its most telling topic: most articles, weighed against the topic's size
-        best = min(common, key=lambda t: (-common[t] ** 2 / topic_count[t], t)) if common else None
-        names.append(nodes[best]["label"] if best else "related stories")
-
+    groups = _groups(nodes, articles, related, topic_count, seed)
+    names = _group_names(nodes, groups, topic_count)
     # 2. each group on its own, scaled to a disc
-    local: list[np.ndarray] = []
-    radius_of_group = []
-    group_arr = np.array([group_of[a] for a in articles], dtype=np.int64)
-    member_arr = np.zeros(len(articles), dtype=np.int64)
-    for g in groups:
-        for i, a in enumerate(g):
-            member_arr[art_index[a]] = i
-    g_s, g_d = group_arr[related[:, 0]], group_arr[related[:, 1]]
-    m_s, m_d = member_arr[related[:, 0]], member_arr[related[:, 1]]
-    keep = (g_s == g_d) & (m_s != m_d)
-    # distinct (group, low member, high member) rows, sorted: each group's inner edges are one slice
-    width = int(member_arr.max(initial=0)) + 1
-    codes = np.unique((g_s[keep] * width + np.minimum(m_s, m_d)[keep]) * width + np.maximum(m_s, m_d)[keep])
-    inner = np.column_stack([codes // (width * width), codes // width % width, codes % width])
-    bounds = np.searchsorted(inner[:, 0], np.arange(len(groups) + 1))
-    for gi, g in enumerate(groups):
-        # room per article: its drawn diameter and a gap (groups of much-linked articles need more)
-        spacing = max(ARTICLE_SPACING, 2.3 * sum(node_size("article", nodes[a]["weight"]) for a in g) / len(g))
-        radius = spacing * math.sqrt(len(g) + 0.5)
-        pairs = inner[bounds[gi]:bounds[gi + 1], 1:].tolist()
-        if len(g) >= 3 and pairs:
-            # igraph's grid variant for big groups: exact repulsion is O(n^2) per round
-            grid = "grid" if len(g) > 500 else "nogrid"
-            xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150, grid=grid), radius)
-        else:
-            xy = _sunflower(len(g), spacing)
-        local.append(xy)
-        radius_of_group.append(radius + spacing)
-
+    local, radius_of_group, between, counts = _group_discs(nodes, groups, art_index, related, seed)
+    del related
     # 3. groups and hubs together
-    meta = [("g", gi) for gi in range(len(groups))] + [("h", h) for h in hubs]
-    mindex = {m: i for i, m in enumerate(meta)}
-    mw: Counter = Counter()
-    between, counts = _pair_weights(np.column_stack([g_s, g_d]))   # groups are the first meta nodes
-    for (gs, gd), c in zip(between.tolist(), counts.tolist()):
-        mw[(gs, gd)] += c
-    hubs_of = {a: [h for h in (nodes[a].get("provider"), *nodes[a].get("topics", ())) if h in nodes]
-               for a in articles}
-    hub_articles = Counter(chain.from_iterable(hubs_of.values()))
-    for gi, g in enumerate(groups):
-        pull = Counter(chain.from_iterable(hubs_of[a] for a in g))
-        for h, c in pull.items():
-            # a hub's pulls add up to 4, shared among its groups by article count
-            mw[tuple(sorted((mindex[("g", gi)], mindex[("h", h)])))] += 4.0 * c / hub_articles[h]
-    hub_set = set(hubs)
-    for e in np.flatnonzero((art_s < 0) & (art_d < 0)).tolist():  # hub-to-hub edges (the overview)
-        s, d, _, w = view.edges[e]
-        if s in hub_set and d in hub_set:
-            mw[tuple(sorted((mindex[("h", s)], mindex[("h", d)])))] += math.log1p(w)
-    pairs = sorted(mw)
-    # 150 rounds: the picture settles by then (500 cost 1 s more on the corpus and looked the same)
-    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=150)
-    radii = np.array(radius_of_group + [_hub_radius(nodes[h]) for h in hubs])
-    # Weakly tied groups drift far out in a force layout and stretch the picture:
-    # pull every position in along its radius (r -> sqrt(r)), keeping the median radius.
-    if len(xy) > 2:
-        centre = np.median(xy, axis=0)
-        rel_xy = xy - centre
-        r = np.hypot(rel_xy[:, 0], rel_xy[:, 1])
-        median_r = float(np.median(r)) or 1.0
-        xy = centre + rel_xy * (np.sqrt(r / median_r) / np.maximum(r / median_r, 1e-9))[:, None]
-    # scale so the discs roughly fill the picture, then remove overlaps
-    nearest = _nearest_distances(xy) if len(xy) > 1 else np.ones(1)
-    scale = float(np.median(2 * radii / np.maximum(nearest, 1e-9))) if len(xy) > 1 else 1.0
-    xy = _separate(xy * scale, radii, gap=ARTICLE_SPACING)
+    mw = _meta_weights(nodes, groups, hubs, between, counts, hub_edges)
+    xy = _place_meta(nodes, hubs, mw, radius_of_group, seed)
+    del mw
 
     positions: dict[str, tuple[float, float]] = {}
-    for gi, g in enumerate(groups):
-        cx, cy = xy[mindex[("g", gi)]]
-        for a, (x, y) in zip(g, local[gi]):
-            positions[a] = (round(float(cx + x), 1), round(float(cy + y), 1))
-    for h in hubs:
-        x, y = xy[mindex[("h", h)]]
-        positions[h] = (round(float(x), 1), round(float(y), 1))
+    if groups:
+        # every article at once: the same float additions as one at a time, rounded by Python
+        members = list(chain.from_iterable(groups))
+        sizes = [len(g) for g in groups]
+        points = np.concatenate(local)
+        centres = np.repeat(xy[:len(groups)], sizes, axis=0)
+        positions.update(zip(members, zip(_rounded(centres[:, 0] + points[:, 0]),
+                                          _rounded(centres[:, 1] + points[:, 1]))))
+    if hubs:
+        hub_xy = xy[len(groups):]
+        positions.update(zip(hubs, zip(_rounded(hub_xy[:, 0]), _rounded(hub_xy[:, 1]))))
     positions = {i: positions[i] for i in nodes}
+    group_of = {a: gi for gi, g in enumerate(groups) for a in g}
     return Layout(positions, group_of, [len(g) for g in groups], names)

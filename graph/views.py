@@ -18,24 +18,30 @@ It knows nothing about HTML; :mod:`graph.layout` places it and
 True
 >>> sum(1 for e in v.edges) == sum(1 for _ in kg.edges())
 True
+
+Edges are kept compact (:class:`EdgeList`: parallel arrays of node numbers and
+kind codes, not one tuple per edge): the full view of the real corpus has
+about 100,000 of them, which as tuples took 8 MB in the process that writes
+the page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .errors import NewsgraphError
 
-__all__ = ["View", "ViewError", "MAX_ARTICLES", "full_view", "overview_view", "ego_view", "safe_link", "VIEW_NAMES",
-           "edge_arrays"]
+__all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
+           "safe_link", "VIEW_NAMES", "edge_arrays", "edge_table"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -43,6 +49,75 @@ VIEW_NAMES = ("full", "overview")
 
 class ViewError(NewsgraphError):
     """A view cannot be made (for example: the centre of an ego view is not in the graph)."""
+
+
+class EdgeList(Sequence):
+    """Edges kept as parallel arrays; each reads as a ``(source, target, kind, weight)`` tuple.
+
+    Parameters
+    ----------
+    ends : list of str
+        Node ids the edges refer to by number (a view's own node list, or a larger one).
+    sources, targets : numpy.ndarray of int
+        Numbers in ``ends`` of each edge's ends, in edge order.
+    kind_names : tuple of str
+        Edge kinds, referred to by number in ``kinds``.
+    kinds : numpy.ndarray of int
+        Each edge's kind number.
+    weights : numpy.ndarray of int, optional
+        Each edge's weight; ``None``: every weight is 1.
+
+    Examples
+    --------
+    >>> edges = EdgeList(["a", "b", "p"], np.array([0, 0]), np.array([1, 2]), ("related", "published_by"),
+    ...                  np.array([0, 1]))
+    >>> len(edges), edges[1], list(edges) == [("a", "b", "related", 1), ("a", "p", "published_by", 1)]
+    (2, ('a', 'p', 'published_by', 1), True)
+    >>> list(edges.select(np.array([False, True])))
+    [('a', 'p', 'published_by', 1)]
+    """
+
+    __slots__ = ("ends", "sources", "targets", "kind_names", "kinds", "weights")
+
+    def __init__(self, ends: list[str], sources: np.ndarray, targets: np.ndarray, kind_names: tuple[str, ...],
+                 kinds: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self.ends, self.kind_names = ends, tuple(kind_names)
+        self.sources, self.targets, self.kinds = sources, targets, kinds
+        self.weights = weights
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        weight = 1 if self.weights is None else int(self.weights[i])
+        return (self.ends[self.sources[i]], self.ends[self.targets[i]], self.kind_names[self.kinds[i]], weight)
+
+    def __iter__(self) -> Iterator[tuple[str, str, str, int]]:
+        ends, names = self.ends, self.kind_names
+        step = 8192  # tuples made a block at a time: never all of them at once
+        for start in range(0, len(self), step):
+            stop = start + step
+            weights = repeat(1) if self.weights is None else self.weights[start:stop].tolist()
+            yield from zip(map(ends.__getitem__, self.sources[start:stop].tolist()),
+                           map(ends.__getitem__, self.targets[start:stop].tolist()),
+                           map(names.__getitem__, self.kinds[start:stop].tolist()), weights)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"EdgeList({len(self)} edges of kinds {', '.join(self.kind_names)})"
+
+    def select(self, mask: np.ndarray) -> "EdgeList":
+        """The edges where ``mask`` (a boolean array, one value per edge) is true, in order."""
+        return EdgeList(self.ends, self.sources[mask], self.targets[mask], self.kind_names, self.kinds[mask],
+                        None if self.weights is None else self.weights[mask])
 
 
 @dataclass
@@ -57,8 +132,9 @@ class View:
         A heading for the page (plain text; escaped where shown).
     nodes : dict
         Node id -> ``{"kind", "label", "weight", ...details}``, in a stable order.
-    edges : list of tuple
-        ``(source id, target id, kind, weight)``, in a stable order.
+    edges : sequence of tuple
+        ``(source id, target id, kind, weight)``, in a stable order: a list, or
+        an :class:`EdgeList` (what :func:`full_view` and :func:`ego_view` make).
     centre : str or None
         The centre of an ego view.
     """
@@ -66,8 +142,13 @@ class View:
     name: str
     title: str
     nodes: dict[str, dict[str, Any]]
-    edges: list[tuple[str, str, str, int]]
+    edges: Sequence[tuple[str, str, str, int]]
     centre: str | None = None
+
+
+#: URLs that need no parsing to be known safe: http(s), an ASCII host name and an
+#: optional port, then printable ASCII (``urlsplit`` takes 10 us a URL, this 1 us).
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?#][!-~]*)?")
 
 
 def safe_link(url: str | None) -> str | None:
@@ -82,7 +163,11 @@ def safe_link(url: str | None) -> str | None:
     >>> safe_link(" HTTP://example.org") is None   # no leading junk either
     True
     """
-    if not url or not isinstance(url, str) or url != url.strip():
+    if not url or not isinstance(url, str):
+        return None
+    if _PLAIN_HTTP_URL.fullmatch(url):  # what urlsplit would accept, known without it
+        return url
+    if url != url.strip():
         return None
     try:
         parts = urlsplit(url)
@@ -93,12 +178,49 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
-def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ends and kinds of ``view.edges`` as arrays, in edge order.
+class EdgeTable(NamedTuple):
+    """A view's edges as arrays (see :func:`edge_table`)."""
 
-    Ends are numbered by ``numbers`` (node id -> number; -1 for a node not
-    in it). The mapping runs in C (``map`` over ``dict.get``), not one Python
-    step per edge: views of large graphs have hundreds of thousands of edges.
+    sources: np.ndarray
+    targets: np.ndarray
+    kind_names: tuple[str, ...]
+    kinds: np.ndarray
+    weights: np.ndarray | None
+
+
+def edge_table(view: View, numbers: dict[str, int]) -> EdgeTable:
+    """The ends, kinds and weights of ``view.edges`` as arrays, in edge order.
+
+    Ends are numbered by ``numbers`` (node id -> number; -1 for a node not in
+    it), kinds by their place in ``kind_names``; ``weights`` is ``None`` when
+    every weight is 1. For an :class:`EdgeList` only its table of ends is
+    looked up (one lookup per node, not per edge); for a list the lookups run
+    in C (``map`` over ``dict.get``).
+
+    >>> v = View("x", "x", {}, [("a", "b", "related", 1), ("a", "p", "published_by", 3)])
+    >>> t = edge_table(v, {"a": 0, "b": 1})
+    >>> t.sources.tolist(), t.targets.tolist(), t.kind_names, t.kinds.tolist(), t.weights.tolist()
+    ([0, 0], [1, -1], ('related', 'published_by'), [0, 1], [1, 3])
+    """
+    edges = view.edges
+    if isinstance(edges, EdgeList):
+        number = np.fromiter(map(numbers.get, edges.ends, repeat(-1)), dtype=np.int64, count=len(edges.ends))
+        return EdgeTable(number[edges.sources], number[edges.targets], edges.kind_names, edges.kinds, edges.weights)
+    n = len(edges)
+
+    def ends(position: int) -> np.ndarray:
+        ids = map(itemgetter(position), edges)
+        return np.fromiter(map(numbers.get, ids, repeat(-1)), dtype=np.int64, count=n)
+
+    code: dict[str, int] = {}
+    kinds = np.fromiter(map(lambda k: code.setdefault(k, len(code)), map(itemgetter(2), edges)), dtype=np.int64,
+                        count=n)
+    weights = np.fromiter(map(itemgetter(3), edges), dtype=np.int64, count=n)
+    return EdgeTable(ends(0), ends(1), tuple(code), kinds, None if (weights == 1).all() else weights)
+
+
+def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ends and kinds of ``view.edges`` as arrays, in edge order (see :func:`edge_table`).
 
     Returns
     -------
@@ -110,13 +232,10 @@ def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.nda
     >>> sources.tolist(), targets.tolist(), (kinds == "related").tolist()
     ([0, 0], [1, -1], [True, False])
     """
-    n = len(view.edges)
-
-    def ends(position: int) -> np.ndarray:
-        ids = map(itemgetter(position), view.edges)
-        return np.fromiter(map(numbers.get, ids, repeat(-1)), dtype=np.int64, count=n)
-
-    return ends(0), ends(1), np.array(list(map(itemgetter(2), view.edges)), dtype=object)
+    t = edge_table(view, numbers)
+    names = np.empty(len(t.kind_names), dtype=object)
+    names[:] = t.kind_names
+    return t.sources, t.targets, names[t.kinds]
 
 
 def _date(value: dt.date | dt.datetime | None) -> str | None:
@@ -147,15 +266,40 @@ def _article_node(kg, a, degree: int) -> dict[str, Any]:
     }
 
 
-def _degrees(edges: list[tuple[str, str, str]]) -> Counter:
-    """Edges at each node (``edges`` as :meth:`KnowledgeGraph.edges` yields them).
+def _degrees(groups: list[tuple[str, str, tuple[str, ...]]]) -> Counter:
+    """Edges at each node (``groups`` as :meth:`KnowledgeGraph.edge_groups` yields them).
 
-    >>> _degrees([("a", "b", "related"), ("a", "p", "published_by")])
-    Counter({'a': 2, 'b': 1, 'p': 1})
+    >>> sorted(_degrees([("a", "related", ("b",)), ("a", "published_by", ("p",)), ("b", "about", ("t", "u"))]).items())
+    [('a', 2), ('b', 3), ('p', 1), ('t', 1), ('u', 1)]
     """
-    deg = Counter(map(itemgetter(0), edges))  # counting in C, not one `+= 1` per end
-    deg.update(map(itemgetter(1), edges))
+    deg = Counter(chain.from_iterable(map(itemgetter(2), groups)))  # targets counted in C
+    for source, _, targets in groups:
+        deg[source] += len(targets)
     return deg
+
+
+def _edge_list(groups: list[tuple[str, str, tuple[str, ...]]], nodes: dict[str, Any]) -> EdgeList:
+    """The edges of ``groups`` (in :meth:`KnowledgeGraph.edges` order) with both ends in ``nodes``.
+
+    >>> e = _edge_list([("a", "related", ("b", "x")), ("a", "published_by", ("p",))], dict.fromkeys("abp"))
+    >>> list(e)
+    [('a', 'b', 'related', 1), ('a', 'p', 'published_by', 1)]
+    """
+    ends = list(nodes)
+    index = {node: k for k, node in enumerate(ends)}
+    sizes = np.fromiter(map(len, map(itemgetter(2), groups)), dtype=np.int64, count=len(groups))
+    group_sources = np.fromiter(map(index.get, map(itemgetter(0), groups), repeat(-1)), dtype=np.int64,
+                                count=len(groups))
+    code: dict[str, int] = {}
+    group_kinds = np.fromiter(map(lambda k: code.setdefault(k, len(code)), map(itemgetter(1), groups)),
+                              dtype=np.int8, count=len(groups))
+    targets = np.fromiter(map(index.get, chain.from_iterable(map(itemgetter(2), groups)), repeat(-1)),
+                          dtype=np.int64, count=int(sizes.sum()))
+    sources, kinds = np.repeat(group_sources, sizes), np.repeat(group_kinds, sizes)
+    keep = (sources >= 0) & (targets >= 0)
+    if not keep.all():
+        sources, targets, kinds = sources[keep], targets[keep], kinds[keep]
+    return EdgeList(ends, sources.astype(np.int32), targets.astype(np.int32), tuple(code), kinds)
 
 
 #: Articles :func:`full_view` draws at most. A page of more is too heavy for a
@@ -178,8 +322,8 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
     >>> sum(n["kind"] == "article" for n in v.nodes.values()), v.title.startswith("News graph: 10 of ")
     (10, True)
     """
-    all_edges = list(kg.edges())
-    deg = _degrees(all_edges)
+    groups = list(kg.edge_groups())
+    deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
         nodes[t.id] = {"kind": "topic", "label": t.label, "weight": deg[t.id], "detail": t.key}
@@ -193,11 +337,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
         articles = [a for a in articles if a.id in keep]
     for a in articles:
         nodes[a.id] = _article_node(kg, a, deg[a.id])
-    is_node = nodes.__contains__
-    if all(map(is_node, map(itemgetter(0), all_edges))) and all(map(is_node, map(itemgetter(1), all_edges))):
-        edges = [e + (1,) for e in all_edges]  # every end drawn (checked in C above): no test per edge
-    else:
-        edges = [(s, d, k, 1) for s, d, k in all_edges if s in nodes and d in nodes]
+    edges = _edge_list(groups, nodes)
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
     title = f"News graph: {shown} articles from {n_files:,} files"
@@ -282,7 +422,12 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
                 queue.append(m)
     full = full_view(kg)
     nodes = {i: n for i, n in full.nodes.items() if i in seen}
-    edges = [e for e in full.edges if e[0] in seen and e[1] in seen]
+    edges: Sequence[tuple[str, str, str, int]] = full.edges
+    if isinstance(edges, EdgeList):
+        inside = np.fromiter(map(seen.__contains__, edges.ends), dtype=bool, count=len(edges.ends))
+        edges = edges.select(inside[edges.sources] & inside[edges.targets])
+    else:
+        edges = [e for e in edges if e[0] in seen and e[1] in seen]
     label = full.nodes[centre]["label"]
     return View("ego", f"{label} and what lies within {depth} step{'s' if depth != 1 else ''}", nodes, edges,
                 centre=centre)

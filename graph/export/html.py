@@ -8,6 +8,11 @@ Everything the page needs is inlined: vis-network (the copy that ships inside
 pyvis), the page's CSS and script, and the data. The page makes no network
 request and opens from ``file://``.
 
+Writing: the large JSON blocks reach pyvis's template as markers and are
+written in pieces where they go, a thousand items at a time, so the page is
+never held whole (:func:`_write_page`); the bytes are those pyvis renders
+from the whole data (``tests/test_page_equivalence.py`` checks it).
+
 Speed: the data is compact (nodes refer to a table of drawing styles and to
 each other by number; related edges are delta-coded), because the browser
 reads and parses it at every opening; see ``docs/readme-html.md`` for the
@@ -39,17 +44,20 @@ import colorsys
 import functools
 import hashlib
 import html
+import importlib.util
 import json
 import os
+import re
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from .. import __version__
 from ..errors import ExportError
 from ..layout import compute_layout, label_size, node_size
-from ..views import View, edge_arrays, ego_view, full_view, overview_view
+from ..views import View, edge_table, ego_view, full_view, overview_view
 from . import atomic_writer
 
 __all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
@@ -83,22 +91,16 @@ def json_for_script(value: Any) -> str:
     return text
 
 
-def _json_text_block(text: str) -> str:
-    """Re-encode a JSON string (pyvis's options) through :func:`json_for_script`."""
-    return json_for_script(json.loads(text))
-
-
 def _asset(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
 
 
 def _vis_js() -> str:
-    from ..drawing_deps import import_pyvis_network
-
-    import_pyvis_network()  # `import pyvis` imports pyvis.network: lean on the command line
-    import pyvis
-
-    path = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    """vis-network as it ships inside the pyvis package."""
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise ExportError("the page needs vis-network from the pyvis package, which is not installed")
+    path = Path(list(spec.submodule_search_locations)[0]) / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
     try:
         return path.read_text(encoding="utf-8")
     except OSError as err:
@@ -143,11 +145,11 @@ def _darker(hex_colour: str) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hsv_to_rgb(h, min(1.0, s * 1.25), v * 0.8))
 
 
-def _related_block(pairs: np.ndarray, n: int) -> dict[str, list[int]]:
+def _related_block(pairs: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """Related edges (rows of node-number pairs), compact: per node the number it points to, and
-    the targets sorted and delta-coded within each node's run.
+    the targets sorted and delta-coded within each node's run (arrays; JSON lists in the page).
 
-    >>> _related_block(np.array([(2, 0), (0, 3), (0, 1), (2, 0)]), 4)
+    >>> {k: v.tolist() for k, v in _related_block(np.array([(2, 0), (0, 3), (0, 1), (2, 0)]), 4).items()}
     {'count': [2, 0, 2, 0], 'to': [1, 2, 0, 0]}
     """
     codes = np.sort(pairs[:, 0] * n + pairs[:, 1])  # sorts the pairs by source, then target
@@ -155,14 +157,83 @@ def _related_block(pairs: np.ndarray, n: int) -> dict[str, list[int]]:
     to = target.copy()
     same_run = source[1:] == source[:-1]
     to[1:][same_run] -= target[:-1][same_run]
-    return {"count": np.bincount(source, minlength=n).tolist(), "to": to.tolist()}
+    return {"count": np.bincount(source, minlength=n), "to": to}
 
 
-def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
+class _Items:
+    """A JSON list written a block of items at a time (see :func:`_write_json`).
+
+    ``items`` is an iterable (read once, in order) or a numpy array.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any] | np.ndarray) -> None:
+        self.items = items
+
+
+#: Items of a list encoded at a time: each block's text is about 0.5 MB for the corpus's details.
+_BLOCK = 1000
+
+
+def _blocks(items: Iterable[Any] | np.ndarray) -> Iterator[list]:
+    if isinstance(items, np.ndarray):
+        for start in range(0, len(items), _BLOCK * 8):
+            yield items[start:start + _BLOCK * 8].tolist()  # plain ints and floats
+        return
+    it = iter(items)
+    while block := list(islice(it, _BLOCK)):
+        yield block
+
+
+def _streamed(value: Any) -> bool:
+    return isinstance(value, (_Items, np.ndarray)) or (
+        isinstance(value, dict) and any(map(_streamed, value.values())))
+
+
+def _write_json(value: Any, write: Callable[[str], Any]) -> None:
+    """Write :func:`json_for_script` of ``value`` in pieces: the same text, never all of it at once.
+
+    ``value`` may hold :class:`_Items` and numpy arrays (written as lists), at
+    any depth of dicts. A list's text is ``[`` and its items' texts joined by
+    ``,`` and ``]``, a dict's is ``{``, its ``"key":value`` texts joined by ``,``
+    and ``}`` (compact separators), and the escapes replace single characters,
+    so the pieces add up to the text of the whole.
+
+    >>> out = []
+    >>> _write_json({"a": _Items(iter(range(2500))), "b": np.arange(3), "c": "<"}, out.append)
+    >>> "".join(out) == json_for_script({"a": list(range(2500)), "b": [0, 1, 2], "c": "<"})
+    True
+    """
+    if isinstance(value, (_Items, np.ndarray)):
+        write("[")
+        sep = ""
+        for block in _blocks(value.items if isinstance(value, _Items) else value):
+            write(sep + json_for_script(block)[1:-1])
+            sep = ","
+        write("]")
+    elif isinstance(value, dict) and _streamed(value):
+        sep = "{"
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON keys written in pieces must be strings, not {key!r}")
+            write(sep + json_for_script(key) + ":")
+            _write_json(item, write)
+            sep = ","
+        write("}" if sep == "," else "{}")
+    else:
+        write(json_for_script(value))
+
+
+def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
     """Nodes, drawn edges, vis-network options and the page's metadata (the page's four JSON blocks).
 
     Compact on purpose: a page is read and parsed at every opening, so nodes refer to a table
     of drawing styles and to each other by number (their place in the node list).
+
+    The nodes and the metadata's ``details`` are :class:`_Items` made as they are
+    written, and the drawing styles are numbered as the nodes are made: write
+    the blocks in the page's order (nodes before metadata), each once.
     """
     lay = compute_layout(view, seed=seed)
     ids = list(view.nodes)
@@ -177,52 +248,66 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             styles.append({"shape": shape, "fill": fill, "border": border, "width": width})
         return style_index[key]
 
-    vis_nodes, details = [], []
-    for node_id in ids:
-        d = view.nodes[node_id]
-        kind, weight = d["kind"], int(d.get("weight") or 0)
-        x, y = lay.positions[node_id]
-        node: dict[str, Any] = {"id": node_id, "x": x, "y": y, "r": node_size(kind, weight)}
-        if kind == "article":
-            colour = PALETTE[lay.group.get(node_id, 0) % len(PALETTE)]
-            stub = bool(d.get("stub"))
-            # stubs hollow: white with a thicker border of the group's colour
-            node["c"] = style("dot", "#ffffff", colour, 2) if stub else style("dot", colour, _darker(colour), 1)
-            provider = d.get("provider")
-            topics = d.get("topics", [])
-            info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"), "e": d.get("excerpt"),
-                    "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
-            # provider and topics by node number; by name only when they are not drawn (ego views)
-            if provider in index:
-                info["p"] = index[provider]
+    def vis_nodes() -> Iterator[dict]:
+        for node_id in ids:
+            d = view.nodes[node_id]
+            kind, weight = d["kind"], int(d.get("weight") or 0)
+            x, y = lay.positions[node_id]
+            node: dict[str, Any] = {"id": node_id, "x": x, "y": y, "r": node_size(kind, weight)}
+            if kind == "article":
+                colour = PALETTE[lay.group.get(node_id, 0) % len(PALETTE)]
+                # stubs hollow: white with a thicker border of the group's colour
+                node["c"] = (style("dot", "#ffffff", colour, 2) if d.get("stub")
+                             else style("dot", colour, _darker(colour), 1))
             else:
-                info["pn"] = d.get("provider_name")
-            info["t"] = [index[t] for t in topics if t in index]
-            others = [label for t, label in zip(topics, d.get("topic_labels", [])) if t not in index]
-            info["tx"] = others or None
-        else:
-            colour = _COLORS[kind]
-            node["c"] = style("square" if kind == "provider" else "star", colour, colour, 1)
-            node["f"] = label_size(kind, weight)
-            info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
-        details.append({k: v for k, v in info.items() if v is not None})
-        vis_nodes.append(node)
+                colour = _COLORS[kind]
+                node["c"] = style("square" if kind == "provider" else "star", colour, colour, 1)
+                node["f"] = label_size(kind, weight)
+            yield node
 
-    sources, targets, kind_names = edge_arrays(view, index)
-    if len(view.edges) and min(sources.min(), targets.min()) < 0:
+    def details() -> Iterator[dict]:
+        for node_id in ids:
+            d = view.nodes[node_id]
+            kind, weight = d["kind"], int(d.get("weight") or 0)
+            if kind == "article":
+                provider = d.get("provider")
+                topics = d.get("topics", [])
+                info = {"k": kind, "l": d["label"], "s": bool(d.get("stub")) or None, "d": d.get("date"),
+                        "e": d.get("excerpt"), "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
+                # provider and topics by node number; by name only when they are not drawn (ego views)
+                if provider in index:
+                    info["p"] = index[provider]
+                else:
+                    info["pn"] = d.get("provider_name")
+                info["t"] = [index[t] for t in topics if t in index]
+                others = [label for t, label in zip(topics, d.get("topic_labels", [])) if t not in index]
+                info["tx"] = others or None
+            else:
+                info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
+            yield {k: v for k, v in info.items() if v is not None}
+
+    table = edge_table(view, index)
+    if len(table.sources) and min(table.sources.min(), table.targets.min()) < 0:
         raise ExportError(f"view {view.name!r} has an edge to a node it does not have")
-    is_related = kind_names == "related"
+    related_code = table.kind_names.index("related") if "related" in table.kind_names else -1
+    is_related = table.kinds == related_code
     drawn = np.flatnonzero(~is_related)  # related edges are not drawn, but listed for the selected article
-    pairs = np.column_stack([sources[drawn], targets[drawn]]).ravel().tolist()
-    kinds: list[str] = []
-    kind_of, width = [], []
-    for e in drawn.tolist():
-        _, _, kind, weight = view.edges[e]
-        if kind not in kinds:
-            kinds.append(kind)
-        kind_of.append(kinds.index(kind))
-        width.append(round(1 + 2 * (weight ** 0.5), 1) if weight != 1 or kind == "articles" else 0)
-    edges: dict[str, Any] = {"kinds": kinds, "pairs": pairs, "kind": kind_of}
+    drawn_kinds = table.kinds[drawn]
+    # kinds numbered in the order they first appear among the drawn edges
+    codes, first = np.unique(drawn_kinds, return_index=True)
+    order = codes[np.argsort(first)].tolist()
+    renumber = np.zeros(len(table.kind_names), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    kinds = [table.kind_names[c] for c in order]
+    weights = [1] * len(drawn) if table.weights is None else table.weights[drawn].tolist()
+    width_of: dict[tuple[int, int], float | int] = {}
+    for kind_code, weight in set(zip(drawn_kinds.tolist(), weights)):
+        width_of[kind_code, weight] = (round(1 + 2 * (weight ** 0.5), 1)
+                                       if weight != 1 or table.kind_names[kind_code] == "articles" else 0)
+    width = list(map(width_of.__getitem__, zip(drawn_kinds.tolist(), weights)))
+    edges: dict[str, Any] = {"kinds": kinds,
+                             "pairs": np.column_stack([table.sources[drawn], table.targets[drawn]]).ravel(),
+                             "kind": renumber[drawn_kinds]}
     if any(width):
         edges["width"] = width
 
@@ -237,13 +322,82 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
         "edges": {"smooth": False},
     }
     present = {k: any(d["kind"] == k for d in view.nodes.values()) for k in ("article", "provider", "topic")}
-    meta = {"title": view.title, "view": view.name, "details": details,
-            "related": _related_block(np.column_stack([sources[is_related], targets[is_related]]), len(ids)),
+    meta = {"title": view.title, "view": view.name, "details": _Items(details()),
+            "related": _related_block(np.column_stack([table.sources[is_related], table.targets[is_related]]),
+                                      len(ids)),
             "styles": styles,
             "labelMax": _ARTICLE_LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
-    return vis_nodes, edges, options, meta
+    return _Items(vis_nodes()), edges, options, meta
+
+
+class _Marked(list):
+    """An empty list standing for a large JSON block among pyvis's data.
+
+    pyvis looks through its node list for tooltips (this one has no items);
+    the ``json_block`` filter then puts a marker where the block goes, and
+    :func:`_write_page` writes the block there in pieces.
+    """
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+def _json_text_block(text: str) -> str:
+    """Re-encode a JSON string (pyvis's options) through :func:`json_for_script`."""
+    return json_for_script(json.loads(text))
+
+
+def _write_page(view: View, seed: int, write: Callable[[str], Any]) -> None:
+    """Write the page of ``view`` through ``write`` (one piece of text at a time).
+
+    pyvis generates the page from newsgraph's template, given its data in
+    bulk. The large JSON blocks (nodes, drawn edges, metadata) reach the
+    template as markers, and are written in pieces where pyvis put them: the
+    page is never one string (6.8 MB for the real corpus, as it holds
+    non-Latin-1 text, plus its encoded copy), nor are its node and detail
+    lists ever whole. The bytes are those pyvis renders from the whole data
+    (``tests/test_page_equivalence.py``).
+    """
+    from ..drawing_deps import import_pyvis_network
+
+    Network = import_pyvis_network().Network
+    vis_nodes, vis_edges, options, meta = _page_data(view, seed)
+    page_js = _inline_script(_asset("page.js"), "page.js")
+    vis_js = _inline_script(_vis_js(), "vis-network")
+    # A marker no input can contain (it is random) and no block's text can
+    # (JSON escapes control characters); it never reaches the page.
+    token = "\x00" + os.urandom(16).hex()
+    blocks: list[Any] = []
+
+    def json_block(value: Any) -> str:
+        value = value.value if isinstance(value, _Marked) else value
+        if not _streamed(value):
+            return json_for_script(value)
+        blocks.append(value)
+        return f"{token}:{len(blocks) - 1}\x00"
+
+    net = Network(height="100%", width="100%", directed=True, heading=view.title)
+    net.set_template_dir(str(_DATA), "template.html")
+    net.templateEnv.filters["json_block"] = json_block
+    net.templateEnv.filters["json_text_block"] = _json_text_block
+    net.templateEnv.globals.update(meta=_Marked(meta), page_js=page_js, vis_js=vis_js,
+                                   page_css=_asset("page.css"), version=__version__,
+                                   script_hashes=" ".join(_csp_hash(s) for s in (vis_js, page_js)))
+    net.nodes = _Marked(vis_nodes)  # in bulk: pyvis's add_node/add_edge are O(n) per call
+    net.edges = _Marked(vis_edges)
+    net.options = options
+    skeleton = net.generate_html(name="graph.html")
+    pieces = re.split(re.escape(token) + r":(\d+)\x00", skeleton)
+    if len(pieces) != 2 * len(blocks) + 1:
+        raise ExportError(f"{_DATA / 'template.html'}: each large block must appear once in the page")
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            _write_json(blocks[int(piece)], write)
+        else:
+            write(piece)
 
 
 def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
@@ -258,26 +412,10 @@ def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
     **view_options
         ``view``, ``topic``, ``provider``, ``article``, ``depth`` (see :func:`make_view`).
     """
-    from ..drawing_deps import import_pyvis_network
-
-    Network = import_pyvis_network().Network
     view = source if isinstance(source, View) else make_view(source, **view_options)
-    vis_nodes, vis_edges, options, meta = _page_data(view, seed)
-    page_js = _inline_script(_asset("page.js"), "page.js")
-    vis_js = _inline_script(_vis_js(), "vis-network")
-    net = Network(height="100%", width="100%", directed=True, heading=view.title)
-    net.set_template_dir(str(_DATA), "template.html")
-    net.templateEnv.filters["json_block"] = json_for_script
-    net.templateEnv.filters["json_text_block"] = _json_text_block
-    net.templateEnv.globals.update(meta=meta, page_js=page_js, vis_js=vis_js, page_css=_asset("page.css"),
-                                   version=__version__,
-                                   script_hashes=" ".join(_csp_hash(s) for s in (vis_js, page_js)))
-    # bulk: pyvis's add_node/add_edge are O(n) per call
-    net.nodes = vis_nodes
-    net.edges = vis_edges  # one object of parallel lists (see _page_data)
-    net.node_ids = [n["id"] for n in vis_nodes]
-    net.options = options
-    return net.generate_html(name="graph.html")
+    pieces: list[str] = []
+    _write_page(view, seed, pieces.append)
+    return "".join(pieces)
 
 
 def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | None = None,
@@ -290,9 +428,9 @@ def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | 
     ExportError
         Unknown view; :class:`~graph.views.ViewError` when an ego view's centre is not in the graph.
     """
-    page = render_html(kg, seed=seed, view=view, topic=topic, provider=provider, article=article, depth=depth)
+    drawn = make_view(kg, view, topic=topic, provider=provider, article=article, depth=depth)
     with atomic_writer(path) as fh:
-        fh.write(page)
+        _write_page(drawn, seed, fh.write)  # as it is made: never the whole page in memory
 
 
 def notebook_html(source, *, height: int = 700, **options: Any):
