@@ -79,8 +79,9 @@ class BackgroundWrites:
     ``overlap_max_files`` input files, memory is what counts and every write
     runs here at once, as without this class.
 
-    Leaving the ``with`` block runs what is still deferred and waits for the
-    forked writes, so a command ends only once they are done. A write that
+    Leaving the ``with`` block runs what is still deferred (unless it is left
+    by an exception) and waits for the forked writes, so a command ends only
+    once they are done. A write that
     fails only costs time on the next build (each cache file is checked when
     loaded, and written atomically), so a failure is not an error. Without
     ``os.fork``, or when ``enabled`` is false (``--jobs 1``; a library caller,
@@ -151,7 +152,9 @@ class BackgroundWrites:
     def __enter__(self) -> "BackgroundWrites":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None:
+            self.deferred.clear()  # the build failed or was interrupted: no more work for it
         self.wait()
 
 

@@ -339,6 +339,10 @@ def test_background_writes_overlap_small_builds_only_and_ignore_failures(tmp_pat
     assert bg.pids == [] and bg.deferred == []
     assert int(marker.read_text()) != os.getpid()  # written by a forked process
     assert int((tmp_path / "deferred").read_text()) == os.getpid()  # here, at the end of the block
+    with pytest.raises(KeyboardInterrupt), cache_mod.BackgroundWrites() as bg:
+        bg.defer(lambda: (tmp_path / "dropped").write_text("x"), files=10)
+        raise KeyboardInterrupt  # an interrupted build: what was deferred is not done
+    assert not (tmp_path / "dropped").exists() and bg.deferred == []
     here = [cache_mod.BackgroundWrites(enabled=False), cache_mod.BackgroundWrites()]
     calls = []
     here[0].start(lambda: calls.append(os.getpid()), files=10)
