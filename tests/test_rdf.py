@@ -8,6 +8,7 @@ by rdflib, pyoxigraph and Raptor's ``rapper``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -63,6 +64,7 @@ def reference_triples(kg, base: str = DEFAULT_BASE_IRI) -> set:
     def node(node_id):
         return URIRef(base + node_id)
 
+    @functools.cache  # a source file is listed by ~25 articles: its IRI is worked out once
     def source(path):
         rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
         iri = URIRef(base + "source/" + "".join(

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -74,6 +75,7 @@ __all__ = [
     "write_rdf",
     "RDF_FORMATS",
     "escape_string",
+    "IRI_VALUED",
 ]
 
 RDF_TYPE = RDF + "type"
@@ -83,8 +85,7 @@ XSD_DATETIME = XSD + "dateTime"
 XSD_DATE = XSD + "date"
 XSD_ANYURI = XSD + "anyURI"
 
-# An object is ("i", iri) or ("l", lexical form, datatype IRI or None).
-Obj = tuple
+LiteralTerm = tuple  # (lexical form, datatype IRI or None)
 
 
 class Description(NamedTuple):
@@ -92,39 +93,62 @@ class Description(NamedTuple):
 
     ``graph`` is the source file whose named graph holds the statements in
     TriG (``None``: the default graph); ``props`` is a list of
-    ``(predicate IRI, [objects])`` where an object is ``("i", iri)`` or
-    ``("l", lexical form, datatype IRI or None)``.
+    ``(predicate IRI, [objects])``. The objects of an IRI-valued predicate
+    (:data:`IRI_VALUED`) are IRI strings; those of any other predicate are
+    literals, ``(lexical form, datatype IRI or None)``.
     """
 
     graph: str | None
     subject: str
-    props: list[tuple[str, list[Obj]]]
+    props: list[tuple[str, list]]
+
+
+class _Memo(dict):
+    """``memo[key]`` is ``make(key)``, made on first use and kept.
+
+    A missing key costs a Python call, a present one a C dictionary lookup,
+    so ``map(memo.__getitem__, keys)`` is cheap for keys that recur.
+
+    >>> lengths = _Memo(len)
+    >>> lengths["abc"], dict(lengths)
+    (3, {'abc': 3})
+    """
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
 
 
 # Lone surrogates cannot be encoded as UTF-8 nor written as \u escapes in RDF.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _text(value: str) -> Obj:
-    if _SURROGATE.search(value):
+def _text(value: str) -> LiteralTerm:
+    if not value.isascii() and _SURROGATE.search(value):  # isascii() is a flag test: most text is ASCII
         value = _SURROGATE.sub("\ufffd", value)
-    return ("l", value, None)
+    return (value, None)
 
 
-def _typed(value: Any) -> Obj:
+_TRUE: LiteralTerm = ("true", XSD_BOOLEAN)
+_FALSE: LiteralTerm = ("false", XSD_BOOLEAN)
+
+
+def _typed(value: Any) -> LiteralTerm:
     if isinstance(value, bool):
-        return ("l", "true" if value else "false", XSD_BOOLEAN)
+        return _TRUE if value else _FALSE
     if isinstance(value, int):
-        return ("l", str(value), XSD_INTEGER)
+        return (str(value), XSD_INTEGER)
     if isinstance(value, dt.datetime):
-        return ("l", value.isoformat(), XSD_DATETIME)
+        return (value.isoformat(), XSD_DATETIME)
     if isinstance(value, dt.date):
-        return ("l", value.isoformat(), XSD_DATE)
+        return (value.isoformat(), XSD_DATE)
     return _text(str(value))
-
-
-def _iri(value: str) -> Obj:
-    return ("i", iri_safe(value))
 
 
 _ARTICLE_TYPES = {"video": SCHEMA + "VideoObject"}
@@ -142,68 +166,76 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
     Yields
     ------
     Description
+
+    Examples
+    --------
+    >>> import graph
+    >>> kg = graph.build(["seeds/000_661d67e696f09288.txt"])
+    >>> article = next(d for d in describe(kg) if "/article/" in d.subject)
+    >>> dict(article.props)["https://schema.org/headline"]
+    [('Baltimore May Soon Ban Facial Recognition for Everyone but Cops', None)]
+    >>> dict(article.props)["https://schema.org/publisher"]
+    ['https://example.org/newsgraph/id/provider/wired.com']
     """
     mint = IRIMinter(base_iri, kg.report.inputs)
+    # An article IRI recurs in ~20 related lists and a source file's in ~25
+    # articles: made once, the same string object comes back each time, and
+    # the writers' caches keyed by it hash it once.
+    node_iri = _Memo(mint.node)
+    source_iri = _Memo(mint.source)  # source path -> IRI; also every source file seen
     images: dict[str, Image] = {}
-    sources: dict[str, str] = {}
 
-    def image_objs(imgs: Iterable[Image]) -> list[Obj]:
+    def image_iris(imgs: Iterable[Image]) -> list[str]:
         out = set()
         for im in imgs:
             iri = mint.image(im.url, im.width, im.height)
             images.setdefault(iri, im)
             out.add(iri)
-        return [("i", i) for i in sorted(out)]
+        return sorted(out)
 
-    def source_objs(paths: Iterable[str]) -> list[Obj]:
-        out = set()
-        for p in paths:
-            iri = sources.get(p)
-            if iri is None:
-                iri = sources[p] = mint.source(p)
-            out.add(iri)
-        return [("i", i) for i in sorted(out)]
+    def source_iris(paths: Iterable[str]) -> list[str]:
+        return sorted(set(map(source_iri.__getitem__, paths)))
 
-    def add(props: list, pred: str, objs: list[Obj]) -> None:
+    def add(props: list, pred: str, objs: list) -> None:
         if objs:
             props.append((pred, objs))
 
     for p in kg.providers.values():
-        props: list = [(RDF_TYPE, [("i", SCHEMA + "Organization")]), (SCHEMA + "name", [_text(p.name)])]
+        props: list = [(RDF_TYPE, [SCHEMA + "Organization"]), (SCHEMA + "name", [_text(p.name)])]
         add(props, SCHEMA + "alternateName", [_text(n) for n in sorted(p.alt_names)])
         props.append((NG + "domain", [_text(p.domain)]))
-        add(props, SCHEMA + "logo", image_objs(p.images))
-        add(props, DCT + "source", source_objs([p.catalog] if p.catalog else []))
-        yield Description(None, mint.node(p.id), props)
+        add(props, SCHEMA + "logo", image_iris(p.images))
+        add(props, DCT + "source", source_iris([p.catalog] if p.catalog else []))
+        yield Description(None, node_iri[p.id], props)
 
     if kg.topics:
         yield Description(None, mint.topic_scheme, [
-            (RDF_TYPE, [("i", SKOS + "ConceptScheme")]), (SKOS + "prefLabel", [("l", "Topics", None)])])
+            (RDF_TYPE, [SKOS + "ConceptScheme"]), (SKOS + "prefLabel", [("Topics", None)])])
     for t in kg.topics.values():
-        props = [(RDF_TYPE, [("i", SKOS + "Concept")]), (SKOS + "prefLabel", [_text(t.label)])]
+        props = [(RDF_TYPE, [SKOS + "Concept"]), (SKOS + "prefLabel", [_text(t.label)])]
         add(props, SKOS + "altLabel", [_text(s) for s in sorted(t.alt_labels)])
         add(props, NG + "keyword", [_text(s) for s in sorted(set(t.keywords))])
         add(props, NG + "hashtag", [_text(s) for s in sorted(set(t.hashtags))])
-        props.append((SKOS + "inScheme", [("i", mint.topic_scheme)]))
-        add(props, SCHEMA + "image", image_objs(t.images))
-        add(props, DCT + "source", source_objs([t.catalog] if t.catalog else []))
-        yield Description(None, mint.node(t.id), props)
+        props.append((SKOS + "inScheme", [mint.topic_scheme]))
+        add(props, SCHEMA + "image", image_iris(t.images))
+        add(props, DCT + "source", source_iris([t.catalog] if t.catalog else []))
+        yield Description(None, node_iri[t.id], props)
 
     for a in kg.articles.values():
-        props = [(RDF_TYPE, [("i", _ARTICLE_TYPES.get((a.type or "").strip().lower(), SCHEMA + "NewsArticle"))])]
+        props = [(RDF_TYPE, [_ARTICLE_TYPES.get((a.type or "").strip().lower(), SCHEMA + "NewsArticle")])]
         if a.title is not None:
             props.append((SCHEMA + "headline", [_text(a.title)]))
         if a.excerpt is not None:
             props.append((SCHEMA + "abstract", [_text(a.excerpt)]))
         if a.published is not None:
             props.append((SCHEMA + "datePublished", [_typed(a.published)]))
-        props.append((SCHEMA + "url", [_iri(a.url)]))
-        add(props, SCHEMA + "sameAs", sorted({_iri(u) for u in a.aliases}))
+        props.append((SCHEMA + "url", [iri_safe(a.url)]))
+        add(props, SCHEMA + "sameAs", sorted({iri_safe(u) for u in a.aliases}))
         if a.original_url and a.original_url != a.url:
-            props.append((NG + "originalUrl", [_iri(a.original_url)]))
+            props.append((NG + "originalUrl", [iri_safe(a.original_url)]))
         if a.category is not None:
             props.append((SCHEMA + "articleSection", [_text(a.category)]))
-        props.append((NG + "isStub", [_typed(bool(a.is_stub))]))
+        props.append((NG + "isStub", [_TRUE if a.is_stub else _FALSE]))
         for pred, value in ((NG + "quality", a.quality), (NG + "heat", a.heat),
                             (NG + "isPublished", a.is_published), (NG + "removed", a.removed)):
             if value is not None:
@@ -211,27 +243,27 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
         if a.featured_content is not None:
             props.append((NG + "featuredContent", [_text(a.featured_content)]))
         if a.provider_id:
-            props.append((SCHEMA + "publisher", [("i", mint.node(a.provider_id))]))
-        add(props, SCHEMA + "about", [("i", mint.node(t)) for t in sorted(a.topic_ids)])
-        add(props, SCHEMA + "image", image_objs(a.images))
-        add(props, NG + "related", [("i", mint.node(r)) for r in sorted(a.related_ids)])
-        add(props, DCT + "source", source_objs(a.sources))
+            props.append((SCHEMA + "publisher", [node_iri[a.provider_id]]))
+        add(props, SCHEMA + "about", list(map(node_iri.__getitem__, sorted(a.topic_ids))))
+        add(props, SCHEMA + "image", image_iris(a.images))
+        add(props, NG + "related", list(map(node_iri.__getitem__, sorted(a.related_ids))))
+        add(props, DCT + "source", source_iris(a.sources))
         # The statements about an article come from its own file when it has
         # one, else from the first file (by path) that lists it as related.
         home = (a.files or a.sources or (None,))[0]
-        yield Description(sources.get(home) if home else None, mint.node(a.id), props)
+        yield Description(source_iri.get(home) if home else None, node_iri[a.id], props)
 
     for iri in sorted(images):
         im = images[iri]
-        props = [(RDF_TYPE, [("i", SCHEMA + "ImageObject")]), (SCHEMA + "contentUrl", [("l", _text(im.url)[1], XSD_ANYURI)])]
+        props = [(RDF_TYPE, [SCHEMA + "ImageObject"]), (SCHEMA + "contentUrl", [(_text(im.url)[0], XSD_ANYURI)])]
         if im.width is not None:
             props.append((SCHEMA + "width", [_typed(im.width)]))
         if im.height is not None:
             props.append((SCHEMA + "height", [_typed(im.height)]))
         yield Description(None, iri, props)
 
-    for path, iri in sorted(sources.items(), key=lambda kv: kv[1]):
-        yield Description(None, iri, [(RDF_TYPE, [("i", PROV + "Entity")]),
+    for path, iri in sorted(source_iri.items(), key=lambda kv: kv[1]):
+        yield Description(None, iri, [(RDF_TYPE, [PROV + "Entity"]),
                                       (RDFS + "label", [_text(mint.relative_source(path))])])
 
 
@@ -275,38 +307,30 @@ def data_prefixes(base_iri: str | None = None) -> dict[str, str]:
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
 
 
-class _TurtleTerms:
-    """Renders IRIs as prefixed names where possible, with a cache."""
+def _prefixed_name(prefixes: dict[str, str]) -> Any:
+    """A function: IRI -> ``prefix:local`` where plainly valid, else ``None``.
 
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        # Longest namespace first so "…/id/article/" wins over "…/id/".
-        self.namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
-        self.cache: dict[str, str] = {RDF_TYPE: "a"}
+    >>> prefixed = _prefixed_name({"ex": "http://x.example/", "exa": "http://x.example/a/"})
+    >>> prefixed("http://x.example/a/b"), prefixed("http://x.example/a b"), prefixed("http://y.example/")
+    ('exa:b', None, None)
+    """
+    # Every namespace ends with "/" or "#" and a plain local name has neither,
+    # so the only namespace that can fit an IRI is the IRI up to its last "/"
+    # or "#": one lookup (the first prefix listed wins a shared namespace).
+    by_namespace: dict[str, str] = {}
+    for prefix, ns in prefixes.items():
+        if not ns.endswith(("/", "#")):
+            raise ValueError(f"namespace of prefix {prefix!r} does not end with '/' or '#': {ns!r}")
+        by_namespace.setdefault(ns, prefix)
 
-    def full(self, iri: str) -> str:
-        """An IRI that has no prefixed form."""
-        return f"<{iri}>"
+    def prefixed(iri: str) -> str | None:
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = by_namespace.get(iri[:cut])
+        if prefix is not None and _SAFE_LOCAL.match(iri[cut:]):
+            return f"{prefix}:{iri[cut:]}"
+        return None
 
-    def iri(self, iri: str) -> str:
-        out = self.cache.get(iri)
-        if out is None:
-            out = self.full(iri)
-            for ns, prefix in self.namespaces:
-                if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns):]):
-                    out = f"{prefix}:{iri[len(ns):]}"
-                    break
-            self.cache[iri] = out
-        return out
-
-    def obj(self, obj: Obj) -> str:
-        if obj[0] == "i":
-            return self.iri(obj[1])
-        lex, dtype = obj[1], obj[2]
-        if dtype is None:
-            return f'"{escape_string(lex)}"'
-        if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN:
-            return lex  # Turtle's bare integer and boolean literals
-        return f'"{escape_string(lex)}"^^{self.iri(dtype)}'
+    return prefixed
 
 
 def _prefix_lines(prefixes: dict[str, str]) -> str:
@@ -352,6 +376,17 @@ _JSONLD_TERMS: dict[str, tuple[str, str | None]] = {
     RDFS + "label": ("label", None),
 }
 
+#: Predicates whose objects are IRIs; every other predicate's are literals.
+#: They are ``rdf:type`` and exactly the properties JSON-LD coerces with
+#: ``"@type": "@id"``.
+IRI_VALUED = frozenset([RDF_TYPE] + [p for p, (_, coerce) in _JSONLD_TERMS.items() if coerce == "@id"])
+
+# Literal values that recur (one section for 3,700 articles, a few hundred
+# qualities, heats and image sizes, two booleans): their forms are made once.
+# Headlines, abstracts and dates are nearly all distinct and are not kept.
+_RECURRING = frozenset([SCHEMA + "articleSection", NG + "isStub", NG + "quality", NG + "heat", NG + "isPublished",
+                        NG + "removed", SCHEMA + "width", SCHEMA + "height"])
+
 
 def _jsonld_context(prefixes: dict[str, str]) -> dict[str, Any]:
     ctx: dict[str, Any] = dict(prefixes)
@@ -361,28 +396,6 @@ def _jsonld_context(prefixes: dict[str, str]) -> dict[str, Any]:
         compact = f"{inverse[ns]}:{iri[len(ns):]}"
         ctx[term] = {"@id": compact, "@type": coerce} if coerce else compact
     return ctx
-
-
-def _jsonld_value(obj: Obj, coerce: str | None, terms: _TurtleTerms) -> Any:
-    if obj[0] == "i":
-        return terms.iri(obj[1]) if coerce == "@id" else {"@id": terms.iri(obj[1])}
-    lex, dtype = obj[1], obj[2]
-    if dtype is None:
-        return lex
-    if dtype == XSD_INTEGER:
-        return int(lex)
-    if dtype == XSD_BOOLEAN:
-        return lex == "true"
-    if coerce is not None and coerce.endswith(dtype.rsplit("#", 1)[-1]):
-        return lex
-    return {"@value": lex, "@type": terms.iri(dtype)}
-
-
-class _JsonLdTerms(_TurtleTerms):
-    """Compact IRIs for JSON-LD: ``prefix:local`` or the absolute IRI."""
-
-    def full(self, iri: str) -> str:
-        return iri
 
 
 # --------------------------------------------------------------------------
@@ -396,99 +409,119 @@ _TURTLE_SEP = " ;\n    "
 _encode_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
-def _json_text(value: Any) -> str:
-    # json.dumps(value, ensure_ascii=False) for the values a node holds, faster
-    if isinstance(value, str):
-        return _encode_json_string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_json_text(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+class _Predicate(NamedTuple):
+    """How one predicate and its objects are written in each format."""
+
+    turtle: str  # 'schema:headline ' ('a ' for rdf:type)
+    nt: str  # '<https://schema.org/headline> '
+    jsonld_key: str  # '"headline": ' ('"@type": ' for rdf:type)
+    forms: Any  # an object -> its (Turtle, N-Triples, JSON-LD value) forms
 
 
 class _Formats:
-    """Renders each description once per format, sharing the escaping."""
+    """Renders each description once per format, sharing the escaping.
 
-    def __init__(self, wanted: Iterable[str], base_iri: str | None) -> None:
-        self.wanted = set(wanted)
+    Each subject's text is encoded as soon as it is made (UTF-8 of one
+    subject's text is mostly a copy of ASCII, while a joined batch holding one
+    emoji is widened to four bytes a character and transcoded) and kept until
+    :meth:`flush` writes a batch: one write of a few hundred kB costs far less
+    than many small ones through an 8 kB buffer.
+    """
+
+    def __init__(self, sinks: dict[str, IO[bytes]], base_iri: str | None) -> None:
         self.prefixes = _all_prefixes(base_iri)
-        self.ttl = _TurtleTerms(self.prefixes)
-        self.jld = _JsonLdTerms(self.prefixes)
-        self.jld.cache.pop(RDF_TYPE)
-        # Each IRI and predicate is written the same way every time it occurs
-        # (a related article about 30 times): its forms are made once.
-        self.iri_forms: dict[str, tuple[str, str, str, str]] = {}
-        self.pred_forms: dict[str, tuple[str, str, str, str | None]] = {}
         # TriG groups the blocks by named graph, which the pass does not visit
         # in order: blocks are spooled to a temporary file (bounded memory on
         # any corpus) and read back graph by graph.
-        self.trig_spool: IO[bytes] | None = tempfile.TemporaryFile() if "trig" in self.wanted else None
+        self.trig_spool: IO[bytes] | None = tempfile.TemporaryFile() if "trig" in sinks else None
         self.trig_at = 0
         self.trig_blocks: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
+        self.outputs = {name: sink for name, sink in sinks.items() if name != "trig"}
+        if self.trig_spool is not None:
+            self.outputs["trig"] = self.trig_spool
+        self.pending: dict[str, list[bytes]] = {name: [] for name in self.outputs}
+        self.nt, self.ttl, self.trig, self.jsonld_out = (
+            self.pending.get(name) for name in ("nt", "ttl", "trig", "jsonld"))
+        self.jsonld_sep = b""  # written before a JSON-LD node: nothing before the first
+        # Each IRI is written the same way every time it occurs (a related
+        # article about 20 times, a source file about 25): its forms are made once.
+        prefixed = _prefixed_name(self.prefixes)
 
-    def _iri_forms(self, iri: str) -> tuple[str, str, str, str]:
-        # Turtle, N-Triples, JSON-LD value under an "@id"-coerced term, and not
-        jld = _encode_json_string(self.jld.iri(iri))
-        forms = self.iri_forms[iri] = (self.ttl.iri(iri), f"<{iri}>", jld, '{"@id": ' + jld + "}")
-        return forms
+        def iri_forms(iri: str) -> tuple[str, str, str]:
+            name = prefixed(iri)
+            return name or f"<{iri}>", f"<{iri}>", _encode_json_string(name or iri)
 
-    def _pred_forms(self, pred: str) -> tuple[str, str, str, str | None]:
-        # Turtle, N-Triples (with its space), the JSON-LD key ('"term": ';
-        # rdf:type is "@type") and the term's coercion
+        self.iris = _Memo(iri_forms)
+        self.predicates = _Memo(self._predicate)
+
+    def _predicate(self, pred: str) -> _Predicate:
         if pred == RDF_TYPE:
             key, coerce = '"@type": ', "@id"
         else:
             term, coerce = _JSONLD_TERMS.get(pred, (pred, None))
             key = _encode_json_string(term) + ": "
-        forms = self.pred_forms[pred] = (self.ttl.iri(pred), f"<{pred}> ", key, coerce)
-        return forms
+        turtle = "a " if pred == RDF_TYPE else self.iris[pred][0] + " "
+        if pred in IRI_VALUED:
+            return _Predicate(turtle, f"<{pred}> ", key, self.iris.__getitem__)
+        literal = functools.partial(self._literal_forms, coerce)
+        return _Predicate(turtle, f"<{pred}> ", key, _Memo(literal).__getitem__ if pred in _RECURRING else literal)
 
-    def _literal_forms(self, obj: Obj, coerce: str | None) -> tuple[str, str, str, str]:
-        # as _iri_forms, for a literal (its JSON-LD value is the same under any term)
-        lex, dtype = obj[1], obj[2]
+    def _literal_forms(self, coerce: str | None, literal: LiteralTerm) -> tuple[str, str, str]:
+        # Turtle, N-Triples, and the JSON-LD value under a term coerced to ``coerce``
+        lex, dtype = literal
         esc = escape_string(lex)
         if dtype is None:
-            ttl = nt = f'"{esc}"'
-        else:
-            nt = f'"{esc}"^^<{dtype}>'
-            ttl = lex if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN else f'"{esc}"^^{self.ttl.iri(dtype)}'
-        value = _json_text(_jsonld_value(obj, coerce, self.jld))
-        return ttl, nt, value, value
+            return f'"{esc}"', f'"{esc}"', _encode_json_string(lex)
+        nt = f'"{esc}"^^<{dtype}>'
+        if dtype == XSD_INTEGER or dtype == XSD_BOOLEAN:  # Turtle's bare literals; JSON numbers and booleans
+            return lex, nt, str(int(lex)) if dtype == XSD_INTEGER else lex
+        ttl = f'"{esc}"^^{self.iris[dtype][0]}'
+        if coerce is not None and coerce.endswith(dtype.rsplit("#", 1)[-1]):  # the term gives the type
+            return ttl, nt, _encode_json_string(lex)
+        return ttl, nt, '{"@value": ' + _encode_json_string(lex) + ', "@type": ' + self.iris[dtype][2] + "}"
 
-    def render(self, d: Description, out: dict[str, list[str]]) -> None:
-        want = self.wanted
-        iri_forms, pred_forms = self.iri_forms, self.pred_forms
-        subject = iri_forms.get(d.subject) or self._iri_forms(d.subject)
+    def render(self, d: Description) -> None:
+        predicates = self.predicates
+        subject = self.iris[d.subject]
         nt_subject = subject[1] + " "
-        nt_lines = out.get("nt")
+        nt_lines: list[str] = []
         turtle: list[str] = []
         node = ['{"@id": ' + subject[2]]
         for pred, objs in d.props:
-            pf = pred_forms.get(pred) or self._pred_forms(pred)
-            # each object as (Turtle, N-Triples, JSON-LD under an "@id" term, JSON-LD otherwise)
-            forms = [(iri_forms.get(o[1]) or self._iri_forms(o[1])) if o[0] == "i" else self._literal_forms(o, pf[3])
-                     for o in objs]
-            turtle.append(pf[0] + " " + ", ".join([f[0] for f in forms]))
-            values = [f[2] for f in forms] if pf[3] == "@id" else [f[3] for f in forms]
-            node.append(pf[2] + (values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"))
-            if nt_lines is not None:
-                nt_prefix = nt_subject + pf[1]
-                nt_lines.append("".join([nt_prefix + f[1] + " .\n" for f in forms]))
-        if "ttl" in want or "trig" in want:
-            block = f"{subject[0]} {_TURTLE_SEP.join(turtle)} .\n"
-            if "ttl" in want:
-                out["ttl"].append("\n" + block)
-            if "trig" in want:
+            p_turtle, p_nt, p_key, forms = predicates[pred]
+            if len(objs) == 1:  # nine in ten: one value, no list to transpose and join
+                ttl, nt, jsonld = forms(objs[0])
+                nt = nt_subject + p_nt + nt + " .\n"
+            else:  # "o1, o2" in Turtle, a JSON-LD array, one N-Triples line each
+                ttl_forms, nt_forms, json_forms = zip(*map(forms, objs))
+                ttl, jsonld = ", ".join(ttl_forms), "[" + ", ".join(json_forms) + "]"
+                head = nt_subject + p_nt
+                nt = head + (" .\n" + head).join(nt_forms) + " .\n"
+            turtle.append(p_turtle + ttl)
+            node.append(p_key + jsonld)
+            nt_lines.append(nt)
+        if self.nt is not None:
+            self.nt.append("".join(nt_lines).encode("utf-8"))
+        if self.ttl is not None or self.trig is not None:
+            block = f"{subject[0]} {_TURTLE_SEP.join(turtle)} .\n".encode("utf-8")
+            if self.ttl is not None:
+                self.ttl.append(b"\n" + block)
+            if self.trig is not None:
                 # no raw line breaks inside terms (literals are escaped), so indenting is a replace
-                indented = ("    " + block[:-1].replace("\n", "\n    ") + "\n").encode("utf-8")
-                self.trig_spool.write(indented)  # type: ignore[union-attr]
+                indented = b"    " + block[:-1].replace(b"\n", b"\n    ") + b"\n"
+                self.trig.append(indented)
                 self.trig_blocks[d.graph].append((self.trig_at, len(indented)))
                 self.trig_at += len(indented)
-        if "jsonld" in want:
-            out["jsonld"].append(", ".join(node) + "}")
+        if self.jsonld_out is not None:
+            self.jsonld_out.append(self.jsonld_sep)
+            self.jsonld_out.append((", ".join(node) + "}").encode("utf-8"))
+            self.jsonld_sep = b",\n"
+
+    def flush(self) -> None:
+        """Write the text rendered since the last flush."""
+        for name, pieces in self.pending.items():
+            self.outputs[name].write(b"".join(pieces))
+            pieces.clear()
 
     def header(self, name: str) -> str:
         if name in ("ttl", "trig"):
@@ -517,57 +550,31 @@ class _Formats:
             yield from blocks(self.trig_blocks[None])
             yield b"}\n"
         for name in sorted(n for n in self.trig_blocks if n is not None):
-            yield f"\n{self.ttl.iri(name)} {{\n".encode("utf-8")
+            yield f"\n{self.iris[name][0]} {{\n".encode("utf-8")
             yield from blocks(self.trig_blocks[name])
             yield b"}\n"
         spool.close()
 
 
-def _render_all(kg: Any, wanted: Iterable[str], base_iri: str | None,
-                sinks: dict[str, IO[str]]) -> None:
-    fmt = _Formats(wanted, base_iri)
-    streamed = [n for n in sinks if n != "trig"]
-    for name, fh in sinks.items():
-        fh.write(fmt.header(name))
-    out: dict[str, list[str]] = {name: [] for name in streamed}
-    first_node = True
-    pending = 0
-    for d in describe(kg, base_iri):
-        fmt.render(d, out)
-        pending += 1
-        if pending >= 64:  # small batches: the writer's peak memory stays near its caches
-            pending = 0
-            for name in streamed:
-                chunks = out[name]
-                if name == "jsonld":
-                    fh = sinks[name]
-                    fh.write(("" if first_node else ",\n") + ",\n".join(chunks))
-                    first_node = False if chunks else first_node
-                else:
-                    sinks[name].write("".join(chunks))
-                chunks.clear()
-    for name in streamed:
-        chunks = out[name]
-        if name == "jsonld":
-            if chunks:
-                sinks[name].write(("" if first_node else ",\n") + ",\n".join(chunks))
-            sinks[name].write("\n]\n}\n")
-        else:
-            sinks[name].write("".join(chunks))
+def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]]) -> None:
+    fmt = _Formats(sinks, base_iri)
+    for name, sink in sinks.items():
+        sink.write(fmt.header(name).encode("utf-8"))
+    for i, d in enumerate(describe(kg, base_iri), 1):
+        fmt.render(d)
+        if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
+            fmt.flush()
+    fmt.flush()
+    if "jsonld" in sinks:
+        sinks["jsonld"].write(b"\n]\n}\n")
     if "trig" in sinks:
-        # The spooled blocks are UTF-8 already: written to the file's bytes,
-        # not decoded and encoded again (600 MB of TriG at 100k articles).
-        text_layer = sinks["trig"]
-        text_layer.flush()
-        raw = getattr(text_layer, "buffer", None)  # an in-memory sink has none
-        write = raw.write if raw is not None else (lambda b: text_layer.write(b.decode("utf-8")))
-        buf: list[bytes] = []
+        pieces: list[bytes] = []
         for piece in fmt.trig_body():
-            buf.append(piece)
-            if len(buf) >= 256:
-                write(b"".join(buf))
-                buf.clear()
-        write(b"".join(buf))
+            pieces.append(piece)
+            if len(pieces) >= 256:
+                sinks["trig"].write(b"".join(pieces))
+                pieces.clear()
+        sinks["trig"].write(b"".join(pieces))
 
 
 def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
@@ -589,17 +596,17 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     if unknown:
         raise ValueError(f"not RDF formats: {sorted(unknown)}")
     with contextlib.ExitStack() as stack:
-        sinks = {name: stack.enter_context(atomic_writer(path)) for name, path in paths.items()}
-        _render_all(kg, list(paths), base_iri, sinks)
+        sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
+        _render_all(kg, base_iri, sinks)
 
 
 def ntriples(kg: Any, base_iri: str | None = None) -> str:
     """The graph as one N-Triples string (what :func:`write_ntriples` writes)."""
     import io
 
-    out = io.StringIO()
-    _render_all(kg, ["nt"], base_iri, {"nt": out})
-    return out.getvalue()
+    out = io.BytesIO()
+    _render_all(kg, base_iri, {"nt": out})
+    return out.getvalue().decode("utf-8")
 
 
 def write_ntriples(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
