@@ -81,12 +81,13 @@ class BackgroundWrites:
 
     Leaving the ``with`` block runs what is still deferred (unless it is left
     by an exception) and waits for the forked writes, so a command ends only
-    once they are done. A write that
-    fails only costs time on the next build (each cache file is checked when
-    loaded, and written atomically), so a failure is not an error. Without
-    ``os.fork``, or when ``enabled`` is false (``--jobs 1``; a library caller,
-    since forking a notebook kernel is not safe), :meth:`start` runs the
-    write at once, here.
+    once they are done. A write that fails only costs time on the next build
+    (each cache file is checked when loaded, and written atomically), so a
+    failure is not an error. Without ``os.fork``, or when ``enabled`` is
+    false (``--jobs 1``; a library caller, since forking a notebook kernel is
+    not safe), :meth:`start` runs the write at once, here. A forked writer
+    never writes to the terminal, so a progress bar's thread cannot hold a
+    lock it needs.
 
     Examples
     --------
