@@ -41,7 +41,7 @@ import numpy as np
 from .errors import NewsgraphError
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "VIEW_NAMES", "edge_arrays", "edge_table"]
+           "safe_link", "VIEW_NAMES", "edge_table"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -217,25 +217,6 @@ def edge_table(view: View, numbers: dict[str, int]) -> EdgeTable:
                         count=n)
     weights = np.fromiter(map(itemgetter(3), edges), dtype=np.int64, count=n)
     return EdgeTable(ends(0), ends(1), tuple(code), kinds, None if (weights == 1).all() else weights)
-
-
-def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ends and kinds of ``view.edges`` as arrays, in edge order (see :func:`edge_table`).
-
-    Returns
-    -------
-    sources, targets : numpy.ndarray of int64
-    kinds : numpy.ndarray of str objects (comparing it with a string is quicker than making a str array)
-
-    >>> v = View("x", "x", {}, [("a", "b", "related", 1), ("a", "p", "published_by", 1)])
-    >>> sources, targets, kinds = edge_arrays(v, {"a": 0, "b": 1})
-    >>> sources.tolist(), targets.tolist(), (kinds == "related").tolist()
-    ([0, 0], [1, -1], [True, False])
-    """
-    t = edge_table(view, numbers)
-    names = np.empty(len(t.kind_names), dtype=object)
-    names[:] = t.kind_names
-    return t.sources, t.targets, names[t.kinds]
 
 
 def _date(value: dt.date | dt.datetime | None) -> str | None:

@@ -15,7 +15,7 @@ import pytest
 import graph.layout as layout
 from graph.export.html import _related_block
 from graph.layout import _nearest_distances, _separate
-from graph.views import _date, _degrees, edge_arrays, full_view
+from graph.views import _date, _degrees, edge_table, full_view
 
 
 # --- references: the straightforward forms -----------------------------------------------------------
@@ -134,23 +134,25 @@ def test_degrees_equal_networkx(corpus_kg):
     assert sum(deg.values()) == 2 * g.number_of_edges()
 
 
-def test_edge_arrays_equal_dict_lookups(corpus_view):
+def test_edge_table_equals_dict_lookups(corpus_view):
     v = corpus_view
     articles = {a: k for k, a in enumerate(i for i, n in v.nodes.items() if n["kind"] == "article")}
-    sources, targets, kinds = edge_arrays(v, articles)
+    table = edge_table(v, articles)
+    sources, targets = table.sources, table.targets
+    kinds = [table.kind_names[k] for k in table.kinds.tolist()]
     assert sources.tolist() == [articles.get(s, -1) for s, _, _, _ in v.edges]
     assert targets.tolist() == [articles.get(d, -1) for _, d, _, _ in v.edges]
-    assert kinds.tolist() == [k for _, _, k, _ in v.edges]
-    assert set(kinds.tolist()) == {"published_by", "about", "related"}
+    assert kinds == [k for _, _, k, _ in v.edges]
+    assert set(kinds) == {"published_by", "about", "related"}
     assert (targets == -1).sum() == sum(k != "related" for _, _, k, _ in v.edges)  # providers and topics
 
 
-def test_edge_arrays_of_an_empty_view():
+def test_edge_table_of_an_empty_view():
     from graph.views import View
 
-    sources, targets, kinds = edge_arrays(View("x", "x", {}, []), {})
-    assert len(sources) == len(targets) == len(kinds) == 0
-    assert (kinds == "related").tolist() == []
+    table = edge_table(View("x", "x", {}, []), {})
+    assert len(table.sources) == len(table.targets) == len(table.kinds) == 0
+    assert table.kind_names == ()
 
 
 @pytest.mark.parametrize("value", [

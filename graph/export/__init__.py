@@ -140,14 +140,11 @@ def _run_in_child(kg: Any, tasks: list[Task], folder: Path, options: dict[str, A
         raise SystemExit(1)
 
 
-def _cost(tasks: list[Task]) -> float:
-    return sum(EXPORTERS[name].cost for task in tasks for name in task[1])
-
-
 def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
-    """Two shares of about equal cost (largest first, each to the lighter share)."""
+    """Two shares of about equal cost (largest first, each to the lighter
+    share), the lighter share first, each in the order of ``tasks``."""
     def cost(task: Task) -> float:
-        return _cost([task])
+        return sum(EXPORTERS[name].cost for name in task[1])
 
     shares: tuple[list[Task], list[Task]] = ([], [])
     load = [0.0, 0.0]
@@ -156,7 +153,9 @@ def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
         shares[side].append(task)
         load[side] += cost(task)
     order = {id(t): i for i, t in enumerate(tasks)}
-    return tuple(sorted(share, key=lambda t: order[id(t)]) for share in shares)  # type: ignore[return-value]
+    lighter, heavier = (0, 1) if load[0] <= load[1] else (1, 0)
+    return tuple(sorted(shares[side], key=lambda t: order[id(t)])  # type: ignore[return-value]
+                 for side in (lighter, heavier))
 
 
 def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
@@ -176,9 +175,9 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         the same time. The files are the same either way.
     beside : sequence of callables
         Other work (``newsgraph build`` saves its graph snapshot so), called
-        in this process once its share of the exports is written: while the
-        forked process still writes the other share, which is then the larger
-        one. Their ``OSError`` is ignored (a cache that cannot be written).
+        in this process once its share of the exports (the lighter one) is
+        written, while the forked process still writes the other. Their
+        ``OSError`` is ignored (a cache that cannot be written).
     **options
         Passed to every writer (``base_iri``).
 
@@ -220,11 +219,10 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
 def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None,
                  beside: Sequence[Callable[[], object]] = ()) -> None:
     workers = (os.cpu_count() or 1) if jobs is None else jobs
+    # This process takes the lighter share, since the work beside is its too.
     own, forked = (tasks, []) if workers < 2 or not hasattr(os, "fork") else _split(tasks)
     if not own or not forked:
         own, forked = tasks, []
-    elif beside and _cost(own) > _cost(forked):
-        own, forked = forked, own  # the work beside goes with the lighter share
     child = conn = None
     if forked:
         import multiprocessing

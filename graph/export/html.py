@@ -373,10 +373,9 @@ def _write_page(view: View, seed: int, write: Callable[[str], Any]) -> None:
     blocks: list[Any] = []
 
     def json_block(value: Any) -> str:
-        value = value.value if isinstance(value, _Marked) else value
-        if not _streamed(value):
+        if not isinstance(value, _Marked):
             return json_for_script(value)
-        blocks.append(value)
+        blocks.append(value.value)
         return f"{token}:{len(blocks) - 1}\x00"
 
     net = Network(height="100%", width="100%", directed=True, heading=view.title)
