@@ -221,7 +221,9 @@ def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:
 _sent_stubs: Any = None  # this worker's graph.cache.SentStubs
 
 
-def _read_chunk(chunk: list[tuple[str, bool]], fast: bool):
+def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
+    import pickle
+
     from .cache import SentStubs, pack
 
     global _sent_stubs
@@ -229,11 +231,17 @@ def _read_chunk(chunk: list[tuple[str, bool]], fast: bool):
         _sent_stubs = SentStubs()
     # Packed: each distinct related stub is pickled once per worker, not once
     # per copy (most of the cost of sending results back to the parent).
-    return pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs)
+    # Pickled here rather than by the pool: the reading process keeps these
+    # bytes as they are for the file cache (graph.cache.FileCache.read).
+    return pickle.dumps(pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs),
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
-              progress: ProgressCallback | None) -> Iterator[ParsedFile]:
+              progress: ProgressCallback | None,
+              on_pack: Callable[[bytes, list[ParsedFile]], None] | None = None) -> Iterator[ParsedFile]:
+    """The files read in order, by a process pool when it pays; ``on_pack(blob,
+    parsed)`` is given each pickled pack the pool sends, with its files."""
     total = len(files)
     if jobs <= 1 or total < _PARALLEL_MIN_FILES:
         for i, (path, explicit) in enumerate(files, 1):
@@ -245,14 +253,18 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     chunks = [files[i:i + size] for i in range(0, total, size)]
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
 
+    import pickle
+
     from .cache import SharedStubs, unpack
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map() keeps input order, so the result never depends on scheduling.
-        for packed in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
-            parsed = unpack(packed, shared)
+        for blob in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
+            parsed = unpack(pickle.loads(blob), shared)
+            if on_pack is not None:
+                on_pack(blob, parsed)
             yield from parsed
             done += len(parsed)
             if progress:
@@ -348,8 +360,9 @@ def build(
     with gc_paused():
         records = []
         if reader is None:
-            def reader(files, fast, progress):  # noqa: E306 - the built-in reader
-                return _read_all(files, jobs, fast, progress)
+            def reader(files, fast, progress, on_pack=None):  # noqa: E306 - the built-in reader
+                return _read_all(files, jobs, fast, progress, on_pack)
+            reader.sends_packs = True  # see graph.cache.FileCache.read
         if cache_dir is not None:
             from .cache import cached_reader
 

@@ -16,11 +16,14 @@ or when the YAML loader choice differs.
 
 Where: ``exports/.cache/parsed.pickle`` for ``newsgraph build`` (the output
 folder's ``.cache``; ``--no-cache`` turns it off). It is safe to delete at any
-time. It is written only after every file was read, to a temporary file moved
-into place (:func:`graph.export.atomic_writer`), so a crash mid-build leaves
-the previous cache, still valid since entries are checked against the files.
-``newsgraph build`` writes it, and the graph snapshot, from forked processes
-while the build goes on (:class:`BackgroundWrites`), and waits for them.
+time. It is written to a temporary file moved into place only after every
+file was read (:func:`graph.export.atomic_writer`), so a crash mid-build
+leaves the previous cache, still valid since entries are checked against the
+files. When the reading pool parses every file, what its workers send is
+written to that temporary file as it arrives (:class:`_PackStream`);
+otherwise ``newsgraph build`` writes the cache, and the graph snapshot, from
+forked processes while the build goes on (:class:`BackgroundWrites`), and
+waits for them.
 An unreadable or corrupt cache is ignored (and then replaced). The file is a
 pickle: like any cache of this kind it must not be writable by people you do
 not trust.
@@ -33,9 +36,10 @@ import hashlib
 import json
 import os
 import pickle
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from .model import ArticleRecord, _record_args
 from .reader import ParsedFile
@@ -47,7 +51,7 @@ __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "
 #: File name of the cache inside its folder.
 CACHE_FILE = "parsed.pickle"
 #: Bumped whenever the layout of the cache files changes.
-FORMAT = 5
+FORMAT = 6
 
 Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
 _Signature = tuple[int, int, int]  # size, mtime_ns, inode
@@ -242,7 +246,8 @@ def pack(files: Iterable[ParsedFile], sent: SentStubs | None = None) -> Packed:
                 kept.append(stub)
             refs.append(n)
         bare = ArticleRecord(*_record_args(rec)[:-1])  # without its related stubs
-        out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings), tuple(refs)))
+        out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings, pf.sha256),
+                    tuple(refs)))
     return out, stubs, origin
 
 
@@ -336,6 +341,28 @@ class FileCache:
     def _header(self) -> dict:
         return {"format": FORMAT, "code": code_fingerprint(), "fast_yaml": self.fast_yaml}
 
+    # The file: the header pickle, then the packs (pickles of :func:`pack`,
+    # in the order of the index), then the index pickle
+    # ``{path: (signature, sha256, explicit)}``, then the index's offset. The
+    # index comes last so that the packs can be written as they arrive from
+    # the reading pool (see :meth:`read`).
+
+    @staticmethod
+    def _read_index(fh: BinaryIO) -> tuple[dict, int]:
+        fh.seek(-_FOOTER.size, os.SEEK_END)
+        (offset,) = _FOOTER.unpack(fh.read(_FOOTER.size))
+        fh.seek(offset)
+        index = pickle.load(fh)
+        if not isinstance(index, dict):
+            raise ValueError("the index is not a mapping")
+        return index, offset
+
+    @staticmethod
+    def _write_index(fh: BinaryIO, entries: dict[str, _Entry]) -> None:
+        offset = fh.tell()
+        pickle.dump({p: e[:3] for p, e in entries.items()}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(_FOOTER.pack(offset))
+
     @classmethod
     def load_index(cls, folder: str | os.PathLike, fast_yaml: bool) -> dict[str, tuple[_Signature, str, bool]]:
         """Only ``{path: (signature, sha256, explicit)}`` of the cache (empty when unusable)."""
@@ -344,8 +371,7 @@ class FileCache:
             with open(cache.path, "rb") as fh:
                 if pickle.load(fh) != cache._header():
                     return {}
-                index = pickle.load(fh)
-            return index if isinstance(index, dict) else {}
+                return cls._read_index(fh)[0]
         except Exception:  # noqa: BLE001 - missing or damaged: no index
             return {}
 
@@ -359,9 +385,14 @@ class FileCache:
                 if header != cache._header():
                     cache.stats.problem = "made by other code or options"
                     return cache
-                index = pickle.load(fh)
-                parsed = unpack(pickle.load(fh))
-            if len(parsed) != len(index):
+                start = fh.tell()
+                index, end = cls._read_index(fh)
+                fh.seek(start)
+                shared = SharedStubs()
+                parsed = []
+                while fh.tell() < end:
+                    parsed += unpack(pickle.load(fh), shared)
+            if len(parsed) != len(index) or any(pf.path != path for pf, path in zip(parsed, index)):
                 raise ValueError("index and entries disagree")
             entries = {path: (*e, pf) for (path, e), pf in zip(index.items(), parsed)}
         except FileNotFoundError:
@@ -378,12 +409,11 @@ class FileCache:
         from .export import atomic_writer
 
         with atomic_writer(self.path, "wb", encoding=None) as fh:
-            # One pickle for all entries: stubs shared between files (see
-            # graph.model._coerce_stub) are stored once.
             pickle.dump(self._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            # The index first: GraphSnapshot reads only up to here.
-            pickle.dump({p: e[:3] for p, e in entries.items()}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # One pack for all entries: stubs shared between files (see
+            # graph.model._coerce_stub) are stored once.
             pickle.dump(pack(e[3] for e in entries.values()), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self._write_index(fh, entries)
         self.entries = entries
 
     def read(self, files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None,
@@ -421,24 +451,42 @@ class FileCache:
         total = len(files)
         if progress and self.stats.reused:
             progress(self.stats.reused, total)
-        parsed_iter = iter(inner([files[i] for i in todo], fast, None))
-        done = self.stats.reused
-        for i in todo:
-            parsed = next(parsed_iter)
-            results[i] = parsed
-            path, explicit = files[i]
-            sig = signatures[i]
-            digest = digests.get(i) or (_sha256(path) if sig is not None else None)
-            if sig is not None and digest is not None and _unchanged(path, sig):
-                # Kept only if the file did not change again while being read.
-                fresh[path] = (sig, digest, explicit, parsed)
-            done += 1
-            if progress and (done % 50 == 0 or done == total):
-                progress(done, total)
-        next(parsed_iter, None)  # let the inner reader finish (closes its pool)
-        yield from results  # type: ignore[misc]
+        stream = None
+        if todo and not self.stats.reused and getattr(inner, "sends_packs", False):
+            stream = _PackStream.open(self)
+        parsed_iter = iter(inner([files[i] for i in todo], fast, None,
+                                 **({"on_pack": stream.add} if stream is not None else {})))
+        try:
+            done = self.stats.reused
+            for i in todo:
+                parsed = next(parsed_iter)
+                results[i] = parsed
+                path, explicit = files[i]
+                sig = signatures[i]
+                if parsed.sha256 is not None:
+                    # The digest of the bytes parsed: right even when the file
+                    # changed after it was stat'ed (the next build hashes it then).
+                    if sig is not None:
+                        fresh[path] = (sig, parsed.sha256, explicit, parsed)
+                else:  # a reader that does not hash: hash the file again
+                    digest = digests.get(i) or (_sha256(path) if sig is not None else None)
+                    if sig is not None and digest is not None and _unchanged(path, sig):
+                        # Kept only if the file did not change again while being read.
+                        fresh[path] = (sig, digest, explicit, parsed)
+                done += 1
+                if progress and (done % 50 == 0 or done == total):
+                    progress(done, total)
+            next(parsed_iter, None)  # let the inner reader finish (closes its pool)
+            yield from results  # type: ignore[misc]
+        except BaseException:  # the build failed or stopped reading: no cache from it
+            if stream is not None:
+                stream.abandon()
+            raise
         # Reached only when the build consumed every file: a crash earlier
         # keeps the previous cache.
+        if stream is not None and stream.finish(fresh):
+            self.entries = fresh
+            return
         if self.stats.loaded and not todo and fresh.keys() == self.entries.keys() and sum(
                 fresh[p][0] != self.entries[p][0] for p in fresh) <= _RESAVE_AFTER:
             # Nothing parsed: the cache on disk is still right. A few touched
@@ -452,6 +500,80 @@ class FileCache:
             self.save(fresh)
         except OSError as err:
             self.stats.problem = f"not saved: {err.strerror or err}"
+
+
+#: The last 8 bytes of the file cache: where its index starts.
+_FOOTER = struct.Struct("<Q")
+
+
+class _Abandoned(Exception):
+    """Raised into :func:`graph.export.atomic_writer` to drop its temporary file."""
+
+
+class _PackStream:
+    """The file cache written while the reading pool sends its packs.
+
+    When every file is parsed (a first build), the packs the pool's workers
+    pickled to send back are the cache's packs already: writing those bytes
+    as they arrive replaces pickling every parsed file again at the end
+    (9.3 s at 100,000 synthetic files; at 10,000 files, a forked process's
+    0.6 s of CPU beside the build). The file is a temporary one until
+    :meth:`finish` checks that the packs hold exactly the files the cache
+    keeps; otherwise it is dropped, and the cache saved as usual.
+    """
+
+    def __init__(self, stack: contextlib.ExitStack, fh: BinaryIO) -> None:
+        self._stack = stack
+        self._fh: BinaryIO | None = fh
+        self._paths: list[str] = []
+
+    @classmethod
+    def open(cls, cache: FileCache) -> "_PackStream | None":
+        from .export import atomic_writer
+
+        stack = contextlib.ExitStack()
+        try:
+            fh = stack.enter_context(atomic_writer(cache.path, "wb", encoding=None))
+            pickle.dump(cache._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            stack.__exit__(*_ABANDON)
+            return None
+        return cls(stack, fh)
+
+    def add(self, blob: bytes, parsed: list[ParsedFile]) -> None:
+        """Append one pack (``blob``, which holds ``parsed``)."""
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(blob)
+        except OSError:
+            self.abandon()  # e.g. a full disk: the cache is saved (or not) the usual way
+            return
+        self._paths.extend(pf.path for pf in parsed)
+
+    def finish(self, entries: dict[str, _Entry]) -> bool:
+        """Complete the file with the index of ``entries`` and move it into
+        place, if the packs hold exactly those files, in order."""
+        if self._fh is None or self._paths != list(entries):
+            self.abandon()
+            return False
+        try:
+            FileCache._write_index(self._fh, entries)
+            self._fh = None
+            self._stack.close()  # flushed, synced and moved into place
+        except OSError:
+            self.abandon()
+            return False
+        return True
+
+    def abandon(self) -> None:
+        """Drop the temporary file (again: no effect)."""
+        self._fh = None
+        with contextlib.suppress(_Abandoned, OSError):
+            self._stack.__exit__(*_ABANDON)
+
+
+_ABANDON = (_Abandoned, _Abandoned(), None)
 
 
 #: Save an otherwise unchanged cache when more files than this were touched.

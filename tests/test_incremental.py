@@ -11,6 +11,8 @@ by plain text search of the remaining files, independently of the parser.
 from __future__ import annotations
 
 import collections
+import errno
+import hashlib
 import os
 import pickle
 import re
@@ -365,3 +367,87 @@ def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path):
     assert copy.articles == first.articles and list(copy.edges()) == list(first.edges())
     with pytest.raises(AttributeError):
         again.no_such_attribute  # noqa: B018
+
+
+# --------------------------------------------------------------------------
+# A first parallel build writes the pool's packs as the cache (_PackStream)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def serial_cache(corpus_dir, tmp_path_factory) -> FileCache:
+    """The real corpus's file cache as a one-process read saves it (FileCache.save)."""
+    folder = tmp_path_factory.mktemp("serial-cache")
+    graph.build([corpus_dir], cache_dir=folder, jobs=1)
+    cache = FileCache.load(folder, True)
+    assert cache.stats.loaded
+    return cache
+
+
+def _no_save(self, entries):
+    raise AssertionError("the file cache was pickled again")
+
+
+def test_first_parallel_build_writes_the_pools_packs_as_the_cache(corpus_dir, serial_cache, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(FileCache, "save", _no_save)
+    graph.build([corpus_dir], cache_dir=folder, jobs=2)
+    monkeypatch.undo()
+    streamed = FileCache.load(folder, True)
+    assert streamed.stats.loaded
+    # Same files, in the same order, parsed to equal results by a second method.
+    assert list(streamed.entries) == list(serial_cache.entries)
+    assert streamed.entries == serial_cache.entries
+    # Each digest is the one of the file's bytes (the workers hash what they read).
+    for path, (_, digest, _, parsed) in list(streamed.entries.items())[::97]:
+        assert digest == parsed.sha256 == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])
+    # A rebuild without the graph snapshot reads every file from it.
+    (folder / GraphSnapshot.FILE).unlink()
+    counting = _Counting(monkeypatch)
+    graph.build([corpus_dir], cache_dir=folder, jobs=1)
+    assert counting.paths == []
+
+
+def test_first_parallel_build_stopped_mid_read_leaves_no_cache_file(corpus_dir, tmp_path):
+    folder = tmp_path / "cache"
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        if done >= total // 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        graph.build([corpus_dir], cache_dir=folder, jobs=2, progress=stop)
+    assert not folder.exists() or list(folder.iterdir()) == []  # not even a temporary file
+
+
+def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_cache, tmp_path, monkeypatch):
+    opened = cache_mod._PackStream.open.__func__
+    failed = []
+
+    class FullDisk:
+        def __init__(self, fh):
+            self._fh = fh
+
+        def write(self, data):
+            failed.append(len(data))
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self._fh, name)
+
+    def open_on_full_disk(cls, cache):
+        stream = opened(cls, cache)
+        stream._fh = FullDisk(stream._fh)
+        return stream
+
+    monkeypatch.setattr(cache_mod._PackStream, "open", classmethod(open_on_full_disk))
+    folder = tmp_path / "cache"
+    graph.build([corpus_dir], cache_dir=folder, jobs=2)
+    assert failed  # the stream was used, and failed
+    saved = FileCache.load(folder, True)
+    assert saved.stats.loaded and saved.entries == serial_cache.entries
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])
