@@ -71,10 +71,10 @@ class BackgroundWrites:
 
     * :meth:`start` runs a write in a forked process at once: the file cache
       is written so while the graph is resolved (one core is idle then);
-    * :meth:`defer` keeps a write for later: the snapshot is written by the
-      exporting process after its share of the exports, while the other
-      share is still being written (:func:`graph.export.write_exports`,
-      ``beside``), by a process that has touched the graph already.
+    * :meth:`defer` keeps a write for later: the snapshot is written by
+      whichever exporting process is free first once no format is left to
+      write, while the other may still write its last
+      (:func:`graph.export.write_exports`, ``beside``).
 
     Both cost memory at the build's peak: a forked process copies every page
     it touches, and pickling the graph beside the exports holds its memo

@@ -125,16 +125,56 @@ def test_exports_in_two_processes_are_the_same_files(seeds_kg, tmp_path):
     assert len(_files(tmp_path / "two")) == len(DEFAULT_FORMATS)
 
 
-@pytest.mark.parametrize("blocked", ["graph.json", "graph.ttl"])
+@pytest.mark.parametrize("blocked", ["graph.html", "graph.ttl", "graph.json"])
 def test_a_failed_export_in_either_process_is_an_error_naming_the_file(seeds_kg, tmp_path, blocked):
     from graph.errors import ExportError
-    from graph.export import _split, write_exports
+    from graph.export import _costliest_first, write_exports
 
     (tmp_path / blocked).mkdir()  # a folder where the file should go: os.replace fails
     with pytest.raises(ExportError, match=blocked):
         write_exports(seeds_kg, tmp_path, jobs=2)
-    # the two shares are real: one of the blocked files is written by the forked process
-    own, forked = _split([(None, {"json": tmp_path}), ("rdf", {"ttl": tmp_path, "nt": tmp_path}),
-                          (None, {"html": tmp_path}), (None, {"report": tmp_path})])
-    assert own and forked
-    assert {n for t in own for n in t[1]} | {n for t in forked for n in t[1]} == {"json", "ttl", "nt", "html", "report"}
+    # Both processes are really used: the page is the forked process's first
+    # task (0), the RDF formats this process's (1); the JSON file goes to
+    # whichever is free first.
+    tasks = [(None, {"json": tmp_path}), ("rdf", {"ttl": tmp_path, "nt": tmp_path}),
+             (None, {"html": tmp_path}), (None, {"report": tmp_path})]
+    assert [list(t[1]) for t in _costliest_first(tasks)] == [["html"], ["ttl", "nt"], ["json"], ["report"]]
+    # Every other file was still written, by whichever process.
+    assert all((tmp_path / name).is_file() for name in ("graph.html", "graph.ttl", "graph.nt", "graph.jsonld",
+                                                        "graph.json", "report.json") if name != blocked)
+
+
+def test_the_two_exporting_processes_take_every_task_once(tmp_path):
+    """The shared counter hands each task to exactly one process, whatever the timing."""
+    import multiprocessing
+    import os
+    import time
+
+    from graph.export import _take
+
+    ctx = multiprocessing.get_context("fork")
+    tasks = list(range(40))
+    taken = ctx.Value("i", 2)
+    started = ctx.Event()
+    log = tmp_path / "child"
+
+    def child():
+        with open(log, "w") as fh:
+            for t in _take(tasks, 0, taken):
+                fh.write(f"{t}\n")
+                started.set()
+                time.sleep(0.001 * (t % 3))
+        os._exit(0)
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    mine = []
+    for t in _take(tasks, 1, taken):
+        mine.append(t)
+        started.wait(30)  # both take from here on
+        time.sleep(0.001 * (t % 2))
+    proc.join()
+    theirs = [int(x) for x in log.read_text().split()]
+    assert theirs[0] == 0 and mine[0] == 1
+    assert sorted(mine + theirs) == tasks  # each once, none lost
+    assert mine and len(theirs) > 1  # both took some of the rest
