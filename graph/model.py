@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping
 
 from .errors import FrontMatterError, InvalidURLError
@@ -33,10 +33,17 @@ __all__ = [
     "Warning_",
     "NODE_KINDS",
     "EDGE_KINDS",
+    "DESCRIPTIVE_FIELDS",
     "records_from_front_matter",
     "StubText",
     "coerce_datetime",
 ]
+
+#: The fields that describe an article, which :class:`ArticleRecord` and
+#: :class:`Article` both have (with the same types): identity resolution
+#: gives an article each one from the best-ranked record that has it.
+DESCRIPTIVE_FIELDS = ("title", "excerpt", "published", "type", "category", "quality", "heat", "is_published",
+                      "removed", "web_url", "original_url", "amp_url", "cdn_amp_url", "featured_content")
 
 #: Node kinds of the graph.
 NODE_KINDS = ("article", "provider", "topic")

@@ -28,7 +28,7 @@ from typing import Iterable
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .errors import InvalidURLError
-from .model import Article, ArticleRecord, Image, Provider, ProviderRef, Topic
+from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord, Image, Provider, Topic
 
 __all__ = [
     "TRACKING_PARAMETERS",
@@ -266,10 +266,6 @@ class Resolution:
     self_links: int = 0
 
 
-_FIELDS = ("title", "excerpt", "published", "type", "category", "quality", "heat", "is_published",
-           "removed", "web_url", "original_url", "amp_url", "cdn_amp_url", "featured_content")
-
-
 def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     """Merge article records (each with its related stubs) into entities.
 
@@ -366,7 +362,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             # first file listing it (its other copies, being equal, add nothing).
             recs.sort(key=lambda r: (*_record_rank(r)[:-1], min(listed_in[id(r)])))
         values = {}
-        for name in _FIELDS:
+        for name in DESCRIPTIVE_FIELDS:
             for r in recs:
                 v = getattr(r, name)
                 if v is not None and v != "":

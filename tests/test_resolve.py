@@ -181,3 +181,21 @@ def test_corpus_determinism_across_file_order(corpus_dir, corpus_kg):
 def test_empty_input_gives_an_empty_graph(tmp_path):
     kg = graph.build([tmp_path])
     assert kg.nx.number_of_nodes() == 0 and kg.report.articles == 0
+
+
+def test_records_and_articles_declare_the_same_descriptive_fields():
+    """What resolution copies from the best record to the article is declared
+    once (graph.model.DESCRIPTIVE_FIELDS): a field added to one class and not
+    to the other, or not to the list, fails here."""
+    from dataclasses import fields
+
+    from graph.model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
+
+    record = {f.name: f.type for f in fields(ArticleRecord)}
+    article = {f.name: f.type for f in fields(Article)}
+    assert all(record[name] == article[name] for name in DESCRIPTIVE_FIELDS)
+    # Every other field is about identity, links or provenance, and differs in kind.
+    assert set(record) - set(DESCRIPTIVE_FIELDS) == {
+        "url", "source", "is_stub", "aliases", "images", "provider", "topics", "related"}
+    assert set(article) - set(DESCRIPTIVE_FIELDS) == {
+        "id", "url", "is_stub", "aliases", "images", "provider_id", "topic_ids", "related_ids", "sources", "files"}
