@@ -77,11 +77,14 @@ class BackgroundWrites:
       (:func:`graph.export.write_exports`, ``beside``).
 
     Both cost memory at the build's peak: a forked process copies every page
-    it touches, and pickling the graph beside the exports holds its memo
-    while the other exporting process lives (at 100,000 synthetic files:
-    +500 MB and +170 MB of tree PSS). So for builds of more than
-    ``overlap_max_files`` input files, memory is what counts and every write
-    runs here at once, as without this class.
+    it touches (+500 MB of tree PSS at 100,000 synthetic files), so for builds
+    of more than ``overlap_max_files`` input files :meth:`start` runs the
+    write here at once, as without this class. Pickling the graph beside the
+    exports holds its memo while both exporting processes live (+190 MB of
+    summed RSS at 100,000 files, where the page's process writes it before
+    touching the whole graph for ``graph.json``; see
+    :func:`graph.export.write_exports`): that one is kept, since it hides 4 s
+    of a build on both cores.
 
     Leaving the ``with`` block runs what is still deferred (unless it is left
     by an exception) and waits for the forked writes, so a command ends only
@@ -130,11 +133,8 @@ class BackgroundWrites:
 
     def defer(self, write: Callable[[], object], *, files: int) -> None:
         """Keep ``write`` (for a build of ``files`` input files) for :meth:`take`
-        or for the end of the ``with`` block, or run it now (see the class)."""
-        if files > self.overlap_max_files:
-            self._now(write)
-        else:
-            self.deferred.append(write)
+        or for the end of the ``with`` block."""
+        self.deferred.append(write)
 
     @staticmethod
     def _now(write: Callable[[], object]) -> None:

@@ -7,6 +7,7 @@ dataclass equality after a pickle round trip.
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -115,14 +116,23 @@ def _files(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_exports_in_two_processes_are_the_same_files(seeds_kg, tmp_path):
+@pytest.mark.parametrize("large", [False, True])
+def test_exports_in_two_processes_are_the_same_files(seeds_kg, tmp_path, monkeypatch, large):
+    import graph.export
     from graph.export import DEFAULT_FORMATS, write_exports
+    from graph.views import MAX_ARTICLES
 
+    assert graph.export._PAGE_MAX_ARTICLES == MAX_ARTICLES  # a copy, kept in step
+    if large:  # the work beside goes before the formats after the first two
+        monkeypatch.setattr(graph.export, "_PAGE_MAX_ARTICLES", 0)
     one = write_exports(seeds_kg, tmp_path / "one", jobs=1)
-    two = write_exports(seeds_kg, tmp_path / "two", jobs=2)
+    beside = tmp_path / "beside"
+    two = write_exports(seeds_kg, tmp_path / "two", jobs=2,
+                        beside=[lambda: beside.open("a").write(f"{os.getpid()}\n")])
     assert list(one) == list(two) == list(DEFAULT_FORMATS)
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     assert len(_files(tmp_path / "two")) == len(DEFAULT_FORMATS)
+    assert len(beside.read_text().split()) == 1  # done once, by one of the two processes
 
 
 @pytest.mark.parametrize("blocked", ["graph.html", "graph.ttl", "graph.json"])
