@@ -356,13 +356,17 @@ def test_background_writes_overlap_small_builds_only_and_ignore_failures(tmp_pat
         here[0].start(lambda: 1 / 0, files=10)  # only OSError (a cache that cannot be written) is let go
 
 
-def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path):
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path, monkeypatch, chunk):
+    if chunk is not None:  # the articles in many pickles of 7 (65,536 by default)
+        monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
     cache = tmp_path / "cache"
     first = graph.build([work], cache_dir=cache)
     served = graph.build([work], cache_dir=cache)
     assert "articles" not in vars(served)  # only the key and the report were read
     assert served.report.as_dict() == first.report.as_dict()
     assert served.articles == first.articles and "articles" in vars(served)
+    assert list(served.articles) == list(first.articles)  # and in the same order
     assert served.providers == first.providers and served.topics == first.topics
     again = graph.build([work], cache_dir=cache)
     copy = pickle.loads(pickle.dumps(again))  # pickling loads them first (the loader does not pickle)
