@@ -10,6 +10,7 @@ a networkx ``MultiDiGraph``.
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -222,8 +223,6 @@ _sent_stubs: Any = None  # this worker's graph.cache.SentStubs
 
 
 def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
-    import pickle
-
     from .cache import SentStubs, pack
 
     global _sent_stubs
@@ -252,8 +251,6 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     size = max(16, min(256, total // (jobs * 8) or 1))
     chunks = [files[i:i + size] for i in range(0, total, size)]
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
-
-    import pickle
 
     from .cache import SharedStubs, unpack
 

@@ -39,7 +39,7 @@ import json
 import os
 import pickle
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
@@ -249,8 +249,7 @@ def pack(files: Iterable[ParsedFile], sent: SentStubs | None = None) -> Packed:
                 kept.append(stub)
             refs.append(n)
         bare = ArticleRecord(*_record_args(rec)[:-1])  # without its related stubs
-        out.append((ParsedFile(pf.path, bare, pf.catalog, pf.skipped, pf.rejected, pf.warnings, pf.sha256),
-                    tuple(refs)))
+        out.append((replace(pf, record=bare), tuple(refs)))
     return out, stubs, origin
 
 

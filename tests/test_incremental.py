@@ -211,6 +211,16 @@ def test_deleted_files_leave_only_what_other_files_still_say(work, tmp_path):
     _assert_same_as_clean(work, after, tmp_path, "deleted")
 
 
+class _Crash(Exception):
+    pass
+
+
+def _crash_half_way(done: int, total: int) -> None:
+    """A progress callback that stops the build half way through reading."""
+    if done >= total // 2:
+        raise _Crash
+
+
 def test_crash_mid_build_keeps_the_previous_cache(work, tmp_path):
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache)
@@ -219,15 +229,8 @@ def test_crash_mid_build_keeps_the_previous_cache(work, tmp_path):
     edited = sorted((work / "azure" / "news").glob("*.md"))[5]
     edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "X ', 1), encoding="utf-8")
 
-    class Crash(Exception):
-        pass
-
-    def crash(done, total):
-        if done >= total // 2:
-            raise Crash
-
-    with pytest.raises(Crash):
-        graph.build([work], cache_dir=cache, progress=crash)
+    with pytest.raises(_Crash):
+        graph.build([work], cache_dir=cache, progress=_crash_half_way)
     assert (cache / CACHE_FILE).read_bytes() == saved
     assert (cache / GraphSnapshot.FILE).read_bytes() == snapshot
     assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])  # no temp file
@@ -418,15 +421,8 @@ def test_first_parallel_build_writes_the_pools_packs_as_the_cache(corpus_dir, se
 def test_first_parallel_build_stopped_mid_read_leaves_no_cache_file(corpus_dir, tmp_path):
     folder = tmp_path / "cache"
 
-    class Stop(Exception):
-        pass
-
-    def stop(done, total):
-        if done >= total // 2:
-            raise Stop
-
-    with pytest.raises(Stop):
-        graph.build([corpus_dir], cache_dir=folder, jobs=2, progress=stop)
+    with pytest.raises(_Crash):
+        graph.build([corpus_dir], cache_dir=folder, jobs=2, progress=_crash_half_way)
     assert not folder.exists() or list(folder.iterdir()) == []  # not even a temporary file
 
 
