@@ -335,6 +335,9 @@ class FileCache:
     stats: CacheStats = field(default_factory=CacheStats)
     #: Where :meth:`read` saves the cache (``None``: here, before it returns).
     background: "BackgroundWrites | None" = None
+    #: After :meth:`read`: each file parsed again as it was before and as it
+    #: is now (``None`` when some file was not in the cache).
+    changes: list[tuple[ParsedFile, ParsedFile]] | None = None
 
     @property
     def path(self) -> Path:
@@ -458,12 +461,19 @@ class FileCache:
             stream = _PackStream.open(self)
         parsed_iter = iter(inner([files[i] for i in todo], fast, None,
                                  **({"on_pack": stream.add} if stream is not None else {})))
+        changes: list[tuple[ParsedFile, ParsedFile]] | None = []
         try:
             done = self.stats.reused
             for i in todo:
                 parsed = next(parsed_iter)
                 results[i] = parsed
                 path, explicit = files[i]
+                before = self.entries.get(path)
+                if changes is not None:
+                    if before is None or before[2] != explicit:
+                        changes = None
+                    else:
+                        changes.append((before[3], parsed))
                 sig = signatures[i]
                 if parsed.sha256 is not None:
                     # The digest of the bytes parsed: right even when the file
@@ -479,6 +489,7 @@ class FileCache:
                 if progress and (done % 50 == 0 or done == total):
                     progress(done, total)
             next(parsed_iter, None)  # let the inner reader finish (closes its pool)
+            self.changes = changes
             yield from results  # type: ignore[misc]
         except BaseException:  # the build failed or stopped reading: no cache from it
             if stream is not None:
@@ -620,9 +631,18 @@ class GraphSnapshot:
         self.context = repr(context)  # now: the build goes on to change some of these objects
         #: The file cache's index as the build left it (``None``: read it from disk).
         self.index: dict[str, tuple[_Signature, str, bool]] | None = None
+        #: After :meth:`load`: the graph of the files as the file cache last
+        #: read them, when it is not that of the files as they are now.
+        self.previous: object | None = None
+        self.previous_key: str | None = None
 
-    def key(self) -> str | None:
-        index = self.index if self.index is not None else FileCache.load_index(self.folder, self.fast_yaml)
+    def key(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, as_indexed: bool = False
+            ) -> str | None:
+        """The key of the graph of the files as they are, or (``as_indexed``)
+        as the file cache's ``index`` (default: :attr:`index`, else the
+        cache's on disk) says they were; ``None`` if a file is not known."""
+        if index is None:
+            index = self.index if self.index is not None else FileCache.load_index(self.folder, self.fast_yaml)
         if not index:
             return None
         h = hashlib.sha256(repr((FORMAT, _graph_code_fingerprint(), self.fast_yaml, self.context)).encode(
@@ -631,12 +651,13 @@ class GraphSnapshot:
             entry = index.get(path)
             if entry is None or entry[2] != explicit:
                 return None
-            try:
-                sig = _signature(os.stat(path))
-            except OSError:
-                return None
-            if sig != entry[0] and _sha256(path) != entry[1]:
-                return None
+            if not as_indexed:
+                try:
+                    sig = _signature(os.stat(path))
+                except OSError:
+                    return None
+                if sig != entry[0] and _sha256(path) != entry[1]:
+                    return None
             h.update(repr((path, explicit, entry[1])).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
@@ -652,15 +673,22 @@ class GraphSnapshot:
         try:
             with open(self.folder / self.FILE, "rb") as fh:
                 stored = pickle.load(fh)
-                if stored != self.key():
+                index = FileCache.load_index(self.folder, self.fast_yaml)
+                current = stored == self.key(index)
+                if not current and stored != self.key(index, as_indexed=True):
                     return None
                 report = pickle.load(fh)
                 entities = fh.read()  # held as bytes: the file may be replaced meanwhile
         except Exception:  # noqa: BLE001 - missing or damaged: build normally
             return None
         kg = KnowledgeGraph.deferred(report, lambda: _load_entities(entities))
-        kg._snapshot_key = stored  # lets write_exports_cached know the graph
-        return kg
+        if current:
+            kg._snapshot_key = stored  # lets write_exports_cached know the graph
+            return kg
+        # The graph of the files as the file cache last read them: the
+        # changed files may let graph.incremental patch it.
+        self.previous, self.previous_key = kg, stored
+        return None
 
     def save(self, kg: object, background: BackgroundWrites | None = None) -> None:
         """Store ``kg`` under the current key (nothing when there is none),
@@ -754,21 +782,37 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     folder = Path(folder)
     record = Path(cache_dir) / EXPORTS_FILE
     snapshot = getattr(kg, "_snapshot_key", None)
-    key = None
+    patch = getattr(kg, "_patch", None)  # made by graph.incremental.patch_graph
+    fingerprint = _exports_code_fingerprint() if snapshot is not None else ""
+
+    def key_of(snapshot_key: str) -> str:
+        return hashlib.sha256(repr((FORMAT, snapshot_key, chosen, sorted(options.items()), str(folder.resolve()),
+                                    fingerprint)).encode()).hexdigest()
+
+    key = last_key = None
     if snapshot is not None:
-        key = hashlib.sha256(repr((FORMAT, snapshot, chosen, sorted(options.items()), str(folder.resolve()),
-                                   _exports_code_fingerprint())).encode()).hexdigest()
+        key = key_of(snapshot)
         try:
             last = json.loads(record.read_text(encoding="utf-8"))
-            if last.get("key") == key and last.get("files") and all(
-                    list(_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
+            if last.get("files") and all(list(_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
+                last_key = last.get("key")  # the files are still those it wrote
+            if last_key == key:
                 return {name: folder / EXPORTERS[name].filename for name in chosen}
         except (OSError, ValueError, AttributeError, TypeError):
             pass
     with contextlib.suppress(OSError):
         record.unlink()  # the record is stale from here on, whatever happens
-    written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
-                            **options)
+    filenames = {name: EXPORTERS[name].filename for name in chosen if name in EXPORTERS}
+    if patch is not None and last_key is not None and last_key == key_of(patch.previous_key):
+        for write in background.take() if background else ():  # beside the patching
+            background.start(write, files=kg.report.files_read)  # type: ignore[union-attr,attr-defined]
+    if patch is not None and last_key is not None and last_key == key_of(patch.previous_key) and _patch_exports(
+            kg, folder, chosen, filenames, options):
+        # The exports of the graph patched, patched the same way (graph.incremental).
+        written = {name: folder / filenames[name] for name in chosen}
+    else:
+        written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
+                                **options)
     if key is not None:
         files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:
@@ -777,6 +821,16 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
         except OSError:
             pass
     return written
+
+
+def _patch_exports(kg: object, folder: Path, chosen: list[str], filenames: dict[str, str],
+                   options: dict[str, object]) -> bool:
+    from .incremental import patch_exports
+
+    try:
+        return patch_exports(kg, folder, chosen, filenames, options)
+    except OSError:
+        return False  # written again in full, which reports the problem if it lasts
 
 
 def cached_reader(folder: str | os.PathLike, inner: Reader, *, on_done: Callable[[FileCache], None] | None = None,

@@ -41,7 +41,7 @@ import numpy as np
 from .errors import NewsgraphError
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "VIEW_NAMES", "edge_table"]
+           "safe_link", "VIEW_NAMES", "edge_table", "article_node"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -229,7 +229,8 @@ def _date(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
-def _article_node(kg, a, degree: int) -> dict[str, Any]:
+def article_node(kg, a, degree: int) -> dict[str, Any]:
+    """The node of article ``a`` in a view, ``degree`` its weight."""
     provider = kg.providers.get(a.provider_id) if a.provider_id else None
     return {
         "kind": "article",
@@ -317,7 +318,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
         keep = set(sorted(kg.articles, key=lambda i: (-deg[i], i))[:max_articles])
         articles = [a for a in articles if a.id in keep]
     for a in articles:
-        nodes[a.id] = _article_node(kg, a, deg[a.id])
+        nodes[a.id] = article_node(kg, a, deg[a.id])
     edges = _edge_list(groups, nodes)
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"

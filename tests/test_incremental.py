@@ -323,6 +323,10 @@ def test_cli_writes_the_caches_off_the_critical_path_and_waits_for_them(work, tm
     edited = sorted((work / "azure" / "news").glob("*.md"))[5]
     edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "NEW ', 1), encoding="utf-8")
     assert runner.invoke(cli, args).exit_code == 0
+    assert resolves == []  # only a description changed: the graph is patched (graph.incremental)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("topics:\n", "topics:\n  - Zz New\n", 1),
+                      encoding="utf-8")
+    assert runner.invoke(cli, args).exit_code == 0
     assert resolves == [1]
     clean = tmp_path / "clean"
     assert runner.invoke(cli, ["build", str(work), "-o", str(clean), "-q", "-j", "1", "-f", "report,json",
@@ -453,3 +457,182 @@ def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_c
     saved = FileCache.load(folder, True)
     assert saved.stats.loaded and saved.entries == serial_cache.entries
     assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])
+
+
+# --------------------------------------------------------------------------
+# Patched rebuilds (graph.incremental): descriptions edited, exports spliced
+# --------------------------------------------------------------------------
+
+import graph.incremental  # noqa: E402
+from graph.export.html import article_details_head, render_html  # noqa: E402
+from graph.export.nodelink import article_line  # noqa: E402
+from graph.export.rdf import RDF_FORMATS, article_texts  # noqa: E402
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path.name} has no {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _build_cli(work: Path, out: Path, *extra: str) -> None:
+    result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), "-q", *extra])
+    assert result.exit_code == 0, result.output
+
+
+class _Paths:
+    """Which path each build's exports took: written in full, or patched."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.full = 0
+        self.patched: list[bool] = []
+        real_full, real_patch = graph.export.write_exports, graph.incremental.patch_exports
+
+        def full(*a, **k):
+            self.full += 1
+            return real_full(*a, **k)
+
+        def patch(*a, **k):
+            self.patched.append(real_patch(*a, **k))
+            return self.patched[-1]
+
+        monkeypatch.setattr(graph.export, "write_exports", full)
+        monkeypatch.setattr(graph.incremental, "patch_exports", patch)
+
+
+def _single_file_articles(work: Path, count: int) -> list[Path]:
+    """News files that are the only file of their article, each with a title, an excerpt and a date."""
+    news = sorted((work / "azure" / "news").glob("*.md"))
+    urls = collections.Counter(_WEB_URL.search(p.read_text(encoding="utf-8")).group(1) for p in news)
+    return [p for p in news
+            if urls[_WEB_URL.search(text := p.read_text(encoding="utf-8")).group(1)] == 1
+            and 'title: "' in text and 'excerpt: "' in text and "publishedDateTime: 2" in text][:count]
+
+
+def test_description_edits_are_patched_into_every_export_byte_for_byte(work, tmp_path, monkeypatch):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out, "-j", "2")
+    a, b, c, d = _single_file_articles(work, 30)[5:30:7]
+    # Characters each format escapes its own way: quotes, markup, non-ASCII.
+    _edit(a, 'title: "', 'title: "EDITED \\"quoted\\" <b>&amp;</b> – ☃ ')
+    _edit(b, 'excerpt: "', 'excerpt: "New excerpt\\n</script><!-- ')
+    _edit(c, "publishedDateTime: 2", "publishedDateTime: 1")  # a thousand years earlier
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out, "-j", "2")
+    assert (paths.full, paths.patched) == (0, [True])
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+    # Again, from the patched build's caches: they must be those of the files as they are now.
+    _edit(a, 'title: "EDITED', 'title: "EDITED AGAIN')
+    _edit(d, 'title: "', 'title: "Fourth ')
+    _build_cli(work, out, "-j", "1")
+    assert (paths.full, paths.patched) == (0, [True, True])  # (--no-cache writes through graph.cli)
+    shutil.rmtree(clean)
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
+def test_patched_rebuild_keeps_the_chosen_formats_and_base_iri(work, tmp_path, monkeypatch):
+    args = ("-f", "ttl,jsonld,json", "--base-iri", "https://news.example.net/kg/")
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out, *args)
+    (a,) = _single_file_articles(work, 1)
+    _edit(a, 'title: "', 'title: "Base IRI ')
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out, *args)
+    assert paths.patched == [True]
+    _build_cli(work, clean, "--no-cache", *args)
+    assert _tree(out) == _tree(clean)
+
+
+def _add_topic(path: Path) -> None:
+    _edit(path, "topics:\n", "topics:\n  - Zz Brand New Topic\n")
+
+
+def _empty_excerpt(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'^excerpt: ".*"$', 'excerpt: ""', text, count=1, flags=re.M), encoding="utf-8")
+
+
+def _newer_of_a_pair(work: Path) -> Path:
+    """Of two files of the same article, the one that gives it its title (the newer),
+    renamed to come first, as the article's home file."""
+    news = sorted((work / "azure" / "news").glob("*.md"))
+    by_url = collections.defaultdict(list)
+    for p in news:
+        by_url[_WEB_URL.search(p.read_text(encoding="utf-8")).group(1)].append(p)
+    pair = next(ps for ps in by_url.values() if len(ps) == 2)
+    newer = max(pair, key=lambda p: re.search(r"^publishedDateTime: (.*)$", p.read_text(encoding="utf-8"),
+                                              re.M).group(1))
+    return newer.rename(newer.with_name("0000-" + newer.name))
+
+
+@pytest.mark.parametrize("change", ["new topic", "excerpt emptied", "one of two files of an article",
+                                    "an export edited by hand", "a file added"])
+def test_other_changes_take_the_full_path_with_the_same_result(work, tmp_path, monkeypatch, change):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    newer = _newer_of_a_pair(work) if change == "one of two files of an article" else None
+    _build_cli(work, out)
+    target = _single_file_articles(work, 3)[2]
+    _edit(target, 'title: "', 'title: "Edited ')  # alone, this could be patched
+    if change == "new topic":
+        _add_topic(target)
+    elif change == "excerpt emptied":  # an article other files list: their stubs' excerpt is its excerpt now
+        _empty_excerpt(next(p for p in _single_file_articles(work, 40)
+                          if _mentions(work, _WEB_URL.search(p.read_text(encoding="utf-8")).group(1), p)))
+    elif change == "one of two files of an article":
+        _edit(newer, "publishedDateTime: 2", "publishedDateTime: 1")  # now the other file's title wins
+    elif change == "an export edited by hand":
+        page = out / "graph.nt"
+        page.write_bytes(page.read_bytes() + b"\n")
+    else:
+        shutil.copyfile(target, target.with_name("zz-copy-" + target.name))
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert paths.full == 1 and True not in paths.patched
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
+def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, tmp_path, monkeypatch):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    (first,) = _single_file_articles(work, 1)
+    _edit(first, 'title: "', 'title: "Half way ')
+    written = []
+    real_splice = graph.incremental._splice
+
+    def splice_then_fail(path, spans):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        real_splice(path, spans)
+
+    monkeypatch.setattr(graph.incremental, "_splice", splice_then_fail)
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert written and paths.full == 1
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+    # An old text found twice, or two that overlap, cannot be swapped safely.
+    assert graph.incremental._locate(b"x" + b"ab" * 2, [(b"ab", b"c")]) is None
+    assert graph.incremental._locate(b"xaby", [(b"ab", b"c")]) == [(1, 3, b"c")]
+    assert graph.incremental._locate(b"xabcy", [(b"ab", b"1"), (b"bc", b"2")]) is None  # overlapping
+
+
+def test_each_articles_text_is_found_once_in_each_export(work, tmp_path):
+    """What a patch relies on, over every article of the real files: the exporter's
+    text for one article occurs exactly once in the file the whole graph gives."""
+    kg = graph.build([work])
+    out = tmp_path / "out"
+    write_exports(kg, out, ["ttl", "nt", "jsonld", "trig", "json", "html"])
+    files = {name: (out / EXPORTERS[name].filename).read_bytes() for name in [*RDF_FORMATS, "json", "html"]}
+    page = render_html(kg).encode("utf-8")
+    assert page == files["html"]
+    for a in kg.articles.values():
+        texts = {**article_texts(kg, a), "json": article_line(a).encode("utf-8"),
+                 "html": article_details_head(kg, a).encode("utf-8")}
+        for name, text in texts.items():
+            assert files[name].count(text) == 1, (name, a.id)

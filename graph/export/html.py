@@ -57,10 +57,10 @@ import numpy as np
 from .. import __version__
 from ..errors import ExportError
 from ..layout import compute_layout, label_size, node_size
-from ..views import View, edge_table, ego_view, full_view, overview_view
+from ..views import View, article_node, edge_table, ego_view, full_view, overview_view
 from . import atomic_writer
 
-__all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
+__all__ = ["write_html", "render_html", "article_details_head", "make_view", "notebook_html", "json_for_script", "PALETTE"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "html"
 
@@ -272,8 +272,7 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             if kind == "article":
                 provider = d.get("provider")
                 topics = d.get("topics", [])
-                info = {"k": kind, "l": d["label"], "s": bool(d.get("stub")) or None, "d": d.get("date"),
-                        "e": d.get("excerpt"), "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
+                info = {**_article_description(d), "w": weight, "g": lay.group.get(node_id, 0)}
                 # provider and topics by node number; by name only when they are not drawn (ego views)
                 if provider in index:
                     info["p"] = index[provider]
@@ -330,6 +329,27 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
     return _Items(vis_nodes()), edges, options, meta
+
+
+def _article_description(d: dict[str, Any]) -> dict[str, Any]:
+    """The first items of an article's details on the page (``d``: its node in the view), all of
+    them from its own description: its place in the graph comes after (from ``"w"`` on)."""
+    return {"k": "article", "l": d["label"], "s": bool(d.get("stub")) or None, "d": d.get("date"),
+            "e": d.get("excerpt"), "u": d.get("link")}
+
+
+def article_details_head(kg: Any, article: Any) -> str:
+    """How the page's details of ``article`` begin, up to its weight: the text an incremental
+    build (:mod:`graph.incremental`) swaps when the article's description changes.
+
+    >>> import graph
+    >>> kg = graph.build(["seeds/"])
+    >>> a = next(a for a in kg.articles.values() if not a.is_stub)
+    >>> article_details_head(kg, a) in render_html(kg)
+    True
+    """
+    info = {k: v for k, v in _article_description(article_node(kg, article, 0)).items() if v is not None}
+    return json_for_script(info)[:-1] + ',"w":'
 
 
 class _Marked(list):

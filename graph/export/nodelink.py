@@ -25,7 +25,7 @@ from typing import IO, Any
 from . import atomic_writer
 from .flatten import to_json
 
-__all__ = ["write_nodelink", "NODELINK_FORMAT"]
+__all__ = ["write_nodelink", "article_line", "NODELINK_FORMAT"]
 
 #: Value of ``graph.format`` in the file; :func:`graph.load` checks it.
 NODELINK_FORMAT = "newsgraph-nodelink/1"
@@ -44,7 +44,7 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         Ignored (the registry passes every format the same options).
     """
     from .. import __version__
-    from ..builder import article_attributes, provider_attributes, topic_attributes
+    from ..builder import provider_attributes, topic_attributes
 
     header = {"directed": True, "multigraph": True,
               "graph": {"format": NODELINK_FORMAT, "generator": f"newsgraph {__version__}"}}
@@ -74,7 +74,7 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
                 sep = ",\n"
         buf: list[str] = []
         for a in kg.articles.values():
-            buf.append(sep + to_json({"id": a.id, **article_attributes(a)}))
+            buf.append(sep + article_line(a))
             sep = ",\n"
             if len(buf) >= 500:
                 fh.write("".join(buf))
@@ -88,6 +88,16 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         write_edges = _write_edges_plain if plain else _write_edges_quoted
         write_edges(kg, fh)
         fh.write("\n]}\n")
+
+
+def article_line(a: Any) -> str:
+    """The line of ``graph.json`` that holds article ``a`` (without the separator before it).
+
+    An incremental build (:mod:`graph.incremental`) swaps one article's line for a new one.
+    """
+    from ..builder import article_attributes
+
+    return to_json({"id": a.id, **article_attributes(a)})
 
 
 _NOT_PLAIN = re.compile(r'["\\\x00-\x1f]')

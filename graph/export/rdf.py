@@ -64,6 +64,7 @@ from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, 
 from . import atomic_writer
 
 __all__ = [
+    "article_texts",
     "Description",
     "describe",
     "data_prefixes",
@@ -154,6 +155,37 @@ def _typed(value: Any) -> LiteralTerm:
 _ARTICLE_TYPES = {"video": SCHEMA + "VideoObject"}
 
 
+def _add(props: list, pred: str, objs: list) -> None:
+    if objs:
+        props.append((pred, objs))
+
+
+class _IRIs:
+    """The IRIs of one pass of :func:`describe`, each made once.
+
+    An article IRI recurs in ~20 related lists and a source file's in ~25
+    articles: made once, the same string object comes back each time, and
+    the writers' caches keyed by it hash it once.
+    """
+
+    def __init__(self, kg: Any, base_iri: str | None) -> None:
+        self.mint = IRIMinter(base_iri, kg.report.inputs)
+        self.node = _Memo(self.mint.node)
+        self.source = _Memo(self.mint.source)  # source path -> IRI; also every source file seen
+        self.images: dict[str, Image] = {}  # every image seen, by IRI
+
+    def image_iris(self, imgs: Iterable[Image]) -> list[str]:
+        out = set()
+        for im in imgs:
+            iri = self.mint.image(im.url, im.width, im.height)
+            self.images.setdefault(iri, im)
+            out.add(iri)
+        return sorted(out)
+
+    def source_iris(self, paths: Iterable[str]) -> list[str]:
+        return sorted(set(map(self.source.__getitem__, paths)))
+
+
 def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
     """Describe ``kg`` as RDF, subject by subject, in a deterministic order.
 
@@ -177,28 +209,9 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
     >>> dict(article.props)["https://schema.org/publisher"]
     ['https://example.org/newsgraph/id/provider/wired.com']
     """
-    mint = IRIMinter(base_iri, kg.report.inputs)
-    # An article IRI recurs in ~20 related lists and a source file's in ~25
-    # articles: made once, the same string object comes back each time, and
-    # the writers' caches keyed by it hash it once.
-    node_iri = _Memo(mint.node)
-    source_iri = _Memo(mint.source)  # source path -> IRI; also every source file seen
-    images: dict[str, Image] = {}
-
-    def image_iris(imgs: Iterable[Image]) -> list[str]:
-        out = set()
-        for im in imgs:
-            iri = mint.image(im.url, im.width, im.height)
-            images.setdefault(iri, im)
-            out.add(iri)
-        return sorted(out)
-
-    def source_iris(paths: Iterable[str]) -> list[str]:
-        return sorted(set(map(source_iri.__getitem__, paths)))
-
-    def add(props: list, pred: str, objs: list) -> None:
-        if objs:
-            props.append((pred, objs))
+    iris = _IRIs(kg, base_iri)
+    mint, node_iri, source_iri, images = iris.mint, iris.node, iris.source, iris.images
+    image_iris, source_iris, add = iris.image_iris, iris.source_iris, _add
 
     for p in kg.providers.values():
         props: list = [(RDF_TYPE, [SCHEMA + "Organization"]), (SCHEMA + "name", [_text(p.name)])]
@@ -222,36 +235,7 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
         yield Description(None, node_iri[t.id], props)
 
     for a in kg.articles.values():
-        props = [(RDF_TYPE, [_ARTICLE_TYPES.get((a.type or "").strip().lower(), SCHEMA + "NewsArticle")])]
-        if a.title is not None:
-            props.append((SCHEMA + "headline", [_text(a.title)]))
-        if a.excerpt is not None:
-            props.append((SCHEMA + "abstract", [_text(a.excerpt)]))
-        if a.published is not None:
-            props.append((SCHEMA + "datePublished", [_typed(a.published)]))
-        props.append((SCHEMA + "url", [iri_safe(a.url)]))
-        add(props, SCHEMA + "sameAs", sorted({iri_safe(u) for u in a.aliases}))
-        if a.original_url and a.original_url != a.url:
-            props.append((NG + "originalUrl", [iri_safe(a.original_url)]))
-        if a.category is not None:
-            props.append((SCHEMA + "articleSection", [_text(a.category)]))
-        props.append((NG + "isStub", [_TRUE if a.is_stub else _FALSE]))
-        for pred, value in ((NG + "quality", a.quality), (NG + "heat", a.heat),
-                            (NG + "isPublished", a.is_published), (NG + "removed", a.removed)):
-            if value is not None:
-                props.append((pred, [_typed(value)]))
-        if a.featured_content is not None:
-            props.append((NG + "featuredContent", [_text(a.featured_content)]))
-        if a.provider_id:
-            props.append((SCHEMA + "publisher", [node_iri[a.provider_id]]))
-        add(props, SCHEMA + "about", list(map(node_iri.__getitem__, sorted(a.topic_ids))))
-        add(props, SCHEMA + "image", image_iris(a.images))
-        add(props, NG + "related", list(map(node_iri.__getitem__, sorted(a.related_ids))))
-        add(props, DCT + "source", source_iris(a.sources))
-        # The statements about an article come from its own file when it has
-        # one, else from the first file (by path) that lists it as related.
-        home = (a.files or a.sources or (None,))[0]
-        yield Description(source_iri.get(home) if home else None, node_iri[a.id], props)
+        yield _describe_article(a, iris)
 
     for iri in sorted(images):
         im = images[iri]
@@ -265,6 +249,41 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
     for path, iri in sorted(source_iri.items(), key=lambda kv: kv[1]):
         yield Description(None, iri, [(RDF_TYPE, [PROV + "Entity"]),
                                       (RDFS + "label", [_text(mint.relative_source(path))])])
+
+
+def _describe_article(a: Any, iris: _IRIs) -> Description:
+    """The description of article ``a`` (in :func:`describe`, and alone for :func:`article_texts`)."""
+    node_iri, add = iris.node, _add
+    props = [(RDF_TYPE, [_ARTICLE_TYPES.get((a.type or "").strip().lower(), SCHEMA + "NewsArticle")])]
+    if a.title is not None:
+        props.append((SCHEMA + "headline", [_text(a.title)]))
+    if a.excerpt is not None:
+        props.append((SCHEMA + "abstract", [_text(a.excerpt)]))
+    if a.published is not None:
+        props.append((SCHEMA + "datePublished", [_typed(a.published)]))
+    props.append((SCHEMA + "url", [iri_safe(a.url)]))
+    add(props, SCHEMA + "sameAs", sorted({iri_safe(u) for u in a.aliases}))
+    if a.original_url and a.original_url != a.url:
+        props.append((NG + "originalUrl", [iri_safe(a.original_url)]))
+    if a.category is not None:
+        props.append((SCHEMA + "articleSection", [_text(a.category)]))
+    props.append((NG + "isStub", [_TRUE if a.is_stub else _FALSE]))
+    for pred, value in ((NG + "quality", a.quality), (NG + "heat", a.heat),
+                        (NG + "isPublished", a.is_published), (NG + "removed", a.removed)):
+        if value is not None:
+            props.append((pred, [_typed(value)]))
+    if a.featured_content is not None:
+        props.append((NG + "featuredContent", [_text(a.featured_content)]))
+    if a.provider_id:
+        props.append((SCHEMA + "publisher", [node_iri[a.provider_id]]))
+    add(props, SCHEMA + "about", list(map(node_iri.__getitem__, sorted(a.topic_ids))))
+    add(props, SCHEMA + "image", iris.image_iris(a.images))
+    add(props, NG + "related", list(map(node_iri.__getitem__, sorted(a.related_ids))))
+    add(props, DCT + "source", iris.source_iris(a.sources))
+    # The statements about an article come from its own file when it has
+    # one, else from the first file (by path) that lists it as related.
+    home = (a.files or a.sources or (None,))[0]
+    return Description(iris.source.get(home) if home else None, node_iri[a.id], props)
 
 
 # --------------------------------------------------------------------------
@@ -598,6 +617,30 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     with contextlib.ExitStack() as stack:
         sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
         _render_all(kg, base_iri, sinks)
+
+
+def article_texts(kg: Any, article: Any, base_iri: str | None = None) -> dict[str, bytes]:
+    """What :func:`write_rdf` writes about ``article`` in each RDF format, as UTF-8.
+
+    Its N-Triples lines; its Turtle block after a line break; its TriG block,
+    indented; its JSON-LD node. Each is one piece of the file, made by the same
+    code as the whole: an incremental build (:mod:`graph.incremental`) swaps
+    one article's pieces for new ones.
+
+    >>> import graph
+    >>> kg = graph.build(["seeds/000_661d67e696f09288.txt"])
+    >>> a = next(iter(kg.articles.values()))
+    >>> texts = article_texts(kg, a)
+    >>> texts["nt"].decode() in ntriples(kg), texts["ttl"].startswith(b"\\narticle:")
+    (True, True)
+    """
+    fmt = _Formats(dict.fromkeys(RDF_FORMATS), base_iri)
+    try:
+        fmt.render(_describe_article(article, _IRIs(kg, base_iri)))
+        return {name: b"".join(pieces) for name, pieces in fmt.pending.items()}
+    finally:
+        if fmt.trig_spool is not None:
+            fmt.trig_spool.close()
 
 
 def ntriples(kg: Any, base_iri: str | None = None) -> str:

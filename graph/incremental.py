@@ -1,0 +1,302 @@
+"""Incremental builds: the last graph and its exports patched after small edits.
+
+A build with a cache (``newsgraph build``; :func:`graph.build` with
+``cache_dir``) that finds a few files changed since the last build usually
+reads them, resolves the whole graph again and writes every export again.
+When the changes only touch what articles *say* (their title, excerpt, date,
+links and the other :data:`~graph.model.DESCRIPTIVE_FIELDS`) and nothing of
+what they are linked to, the graph's shape stays the same, and the build
+takes a shorter path:
+
+1. :func:`patch_graph`: the last build's graph (its snapshot,
+   :class:`graph.cache.GraphSnapshot`) with the changed articles replaced,
+   instead of resolving every record again;
+2. :func:`patch_exports`: in each export file, the changed articles' text
+   swapped for their new text, made by the exporter's own code
+   (:func:`graph.export.rdf.article_texts`,
+   :func:`graph.export.nodelink.article_line`,
+   :func:`graph.export.html.article_details_head`), instead of writing the
+   whole file again.
+
+Either step gives up (returns ``None``) whenever it cannot be sure to give the
+bytes a clean build would write, and the build then takes the usual path. The
+tests check that patched exports equal a clean build's, byte for byte.
+
+When an article's new text can be swapped in
+---------------------------------------------
+An article takes each descriptive field from the best-ranked record that has
+it, and a file's own record ranks before every related stub
+(:func:`graph.resolve.resolve`). So when the article has one file, and a field
+changed there from one value to another (neither missing), the new value is
+the article's; every other field, edge and node stays as it was. Everything
+else in the file must be as before: URL, aliases, provider, topics, images,
+related stubs, warnings.
+
+In an export file, the article's old text (made from the old article by the
+exporter's code) must occur exactly once; it is then the exporter's text for
+that article, since the file is the one the last build wrote from the old
+graph (:func:`graph.cache.write_exports_cached` checks this).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mmap
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
+from .reader import ParsedFile
+
+__all__ = ["GraphPatch", "patch_graph", "patch_exports", "PATCHABLE_FORMATS", "MAX_PATCHED_ARTICLES"]
+
+#: Beyond this many changed files a build takes the usual path: each changed
+#: article costs one search through every export file.
+MAX_PATCHED_ARTICLES = 64
+
+_STRUCTURAL_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.name not in DESCRIPTIVE_FIELDS)
+
+
+@dataclass
+class GraphPatch:
+    """How a graph was made from the last build's: see :func:`patch_graph`."""
+
+    #: The key of the graph snapshot patched (:class:`graph.cache.GraphSnapshot`).
+    previous_key: str
+    #: ``(before, after)`` for each article replaced.
+    articles: list[tuple[Article, Article]]
+
+
+def _given(value: object) -> bool:
+    # what resolution counts as a value (graph.resolve.resolve)
+    return value is not None and value != ""
+
+
+def _description_change(old: ParsedFile, new: ParsedFile) -> dict[str, Any] | None:
+    """The descriptive fields the file's record changed, with their new values;
+    ``None`` when anything else changed or a field became missing or given."""
+    if (old.path != new.path or old.warnings != new.warnings
+            or any(getattr(f, name) is not None for f in (old, new) for name in ("catalog", "skipped", "rejected"))
+            or old.record is None or new.record is None):
+        return None
+    before, after = old.record, new.record
+    if any(getattr(before, name) != getattr(after, name) for name in _STRUCTURAL_FIELDS):
+        return None
+    changed = {}
+    for name in DESCRIPTIVE_FIELDS:
+        was, now = getattr(before, name), getattr(after, name)
+        if was != now:
+            if not (_given(was) and _given(now)):
+                return None
+            changed[name] = now
+    return changed
+
+
+def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]], previous_key: str) -> Any | None:
+    """``previous`` (a :class:`~graph.builder.KnowledgeGraph`) after files changed, or ``None``.
+
+    Parameters
+    ----------
+    previous : KnowledgeGraph
+        The graph the last build made from the files as they were (it is modified).
+    changes : iterable of (ParsedFile, ParsedFile)
+        Each changed file as it was read then and as it is read now.
+    previous_key : str
+        The key of ``previous``'s snapshot, kept in the result's ``_patch``
+        (a :class:`GraphPatch`) for :func:`patch_exports`.
+
+    Returns
+    -------
+    KnowledgeGraph or None
+        The graph a full build of the files as they are now gives, or
+        ``None`` when the changes are not only descriptive (see the module).
+    """
+    changes = list(changes)
+    if not changes or len(changes) > MAX_PATCHED_ARTICLES:
+        return None
+    edits: dict[str, dict[str, Any]] = {}
+    for old, new in changes:
+        changed = _description_change(old, new)
+        if changed is None:
+            return None
+        edits[old.path] = changed
+    articles = previous.articles
+    replaced: list[tuple[Article, Article]] = []
+    found = set()
+    for a in articles.values():
+        if a.files and a.files[0] in edits:
+            path = a.files[0]
+            if len(a.files) != 1 or path in found:  # merged from several files: their ranks decide
+                return None
+            found.add(path)
+            old_record = next(old.record for old, _ in changes if old.path == path)
+            changed = edits[path]
+            if any(getattr(a, name) != getattr(old_record, name) for name in changed):
+                return None  # not the record's values: the article is not what it seems
+            if changed:
+                replaced.append((a, dataclasses.replace(a, **changed)))
+    if found != edits.keys():
+        return None
+    for _, after in replaced:
+        articles[after.id] = after
+    previous._patch = GraphPatch(previous_key, replaced)
+    return previous
+
+
+#: Exports :func:`patch_exports` can patch, by format name.
+PATCHABLE_FORMATS = ("report", "ttl", "nt", "jsonld", "trig", "json", "html")
+
+Edits = list[tuple[bytes, bytes]]  # (old text, new text) of one file
+
+
+def _rdf_edits(kg: Any, patch: GraphPatch, options: dict[str, Any]) -> dict[str, Edits]:
+    from .export.rdf import article_texts
+
+    base_iri = options.get("base_iri")
+    out: dict[str, Edits] = {}
+    for before, after in patch.articles:
+        old, new = article_texts(kg, before, base_iri), article_texts(kg, after, base_iri)
+        for name in old:
+            out.setdefault(name, []).append((old[name], new[name]))
+    return out
+
+
+def _json_edits(patch: GraphPatch) -> Edits:
+    from .export.nodelink import article_line
+
+    return [(article_line(b).encode("utf-8"), article_line(a).encode("utf-8")) for b, a in patch.articles]
+
+
+def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]) -> Edits | None:
+    from .export.html import article_details_head
+
+    if any(options.get(name) not in (None, default) for name, default in
+           (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
+        return None  # a page of another view: not worth the special cases
+    edits = []
+    with _mapped(page) as text:
+        for before, after in patch.articles:
+            old = article_details_head(kg, before).encode("utf-8")
+            if text.find(old) < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
+                continue  # not drawn (a full view draws the most connected articles only)
+            edits.append((old, article_details_head(kg, after).encode("utf-8")))
+    return edits
+
+
+class _mapped:
+    """A file's bytes, mapped (``b""`` when it is empty)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        self.fh = open(self.path, "rb")
+        size = os.fstat(self.fh.fileno()).st_size
+        self.map = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        return self.map if self.map is not None else b""
+
+    def __exit__(self, *exc: object) -> None:
+        if self.map is not None:
+            self.map.close()
+        self.fh.close()
+
+
+def _locate(text: Any, edits: Edits) -> list[tuple[int, int, bytes]] | None:
+    """Where each edit's old text is, as ``(start, end, new text)`` in order;
+    ``None`` unless each occurs exactly once and none overlap."""
+    spans = []
+    for old, new in edits:
+        at = text.find(old)
+        if at < 0 or text.find(old, at + 1) >= 0:
+            return None
+        spans.append((at, at + len(old), new))
+    spans.sort()
+    if any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
+        return None
+    return spans
+
+
+def _splice(path: Path, spans: list[tuple[int, int, bytes]]) -> None:
+    """Write ``path`` again (atomically) with each span's bytes replaced."""
+    from .export import atomic_writer
+
+    with _mapped(path) as text, atomic_writer(path, "wb", encoding=None) as out:
+        at = 0
+        view = memoryview(text)
+        for start, end, new in spans:
+            out.write(view[at:start])
+            out.write(new)
+            at = end
+        out.write(view[at:])
+        view.release()
+
+
+def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
+                  options: dict[str, Any]) -> bool:
+    """Patch the exports in ``folder`` for ``kg`` made by :func:`patch_graph`.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        A graph with a ``_patch``; the files in ``folder`` must be those the
+        last build wrote from the graph patched.
+    folder : path
+    formats : iterable of str
+        The formats written.
+    filenames : dict
+        File name of each format.
+    options : dict
+        The exporters' options.
+
+    Returns
+    -------
+    bool
+        Whether the exports are now those of ``kg``. When ``False``, no file
+        was changed (nothing is written before every edit is found) unless an
+        error occurred on the way; the caller then writes every file.
+    """
+    patch: GraphPatch | None = getattr(kg, "_patch", None)
+    formats = list(formats)
+    if patch is None or any(name not in PATCHABLE_FORMATS for name in formats):
+        return False
+    folder = Path(folder)
+    rdf: dict[str, Edits] | None = None
+    plans: list[tuple[Path, Callable[[Any], Edits | None]]] = []
+    for name in formats:
+        path = folder / filenames[name]
+        if name == "report":
+            continue  # the report is the same: patch_graph keeps the graph's shape
+        if name in ("ttl", "nt", "jsonld", "trig"):
+            if rdf is None:
+                rdf = _rdf_edits(kg, patch, options)
+            plans.append((path, lambda _, edits=rdf[name]: edits))
+        elif name == "json":
+            plans.append((path, lambda _: _json_edits(patch)))
+        else:
+            plans.append((path, lambda page: _html_edits(kg, patch, page, options)))
+    with_edits = []
+    for path, make in plans:
+        edits = make(path)
+        if edits is None:
+            return False
+        edits = [(old, new) for old, new in edits if old != new]
+        if edits:
+            with_edits.append((path, edits))
+    # Every file checked before any is written: a patch that cannot be made leaves them all as they were.
+    located = []
+    for path, edits in with_edits:
+        with _mapped(path) as text:
+            spans = _locate(text, edits)
+        if spans is None:
+            return False
+        located.append((path, spans))
+    # Each file in a thread of its own: writing and syncing them is mostly
+    # waiting for the kernel and the disk, which goes on without the GIL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(located))) as pool:
+        for done in [pool.submit(_splice, path, spans) for path, spans in located]:
+            done.result()
+    return True
