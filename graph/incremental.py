@@ -15,7 +15,7 @@ takes a shorter path:
    swapped for their new text, made by the exporter's own code
    (:func:`graph.export.rdf.article_texts`,
    :func:`graph.export.nodelink.article_line`,
-   :func:`graph.export.html.article_details_head`), instead of writing the
+   :func:`graph.export.page_text.article_details_head`), instead of writing the
    whole file again.
 
 Either step gives up (returns ``None``) whenever it cannot be sure to give the
@@ -40,9 +40,11 @@ graph (:func:`graph.cache.write_exports_cached` checks this).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -170,7 +172,7 @@ def _json_edits(patch: GraphPatch) -> Edits:
 
 
 def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]) -> Edits | None:
-    from .export.html import article_details_head
+    from .export.page_text import article_details_head
 
     if any(options.get(name) not in (None, default) for name, default in
            (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
@@ -218,11 +220,11 @@ def _locate(text: Any, edits: Edits) -> list[tuple[int, int, bytes]] | None:
     return spans
 
 
-def _splice(path: Path, spans: list[tuple[int, int, bytes]]) -> None:
-    """Write ``path`` again (atomically) with each span's bytes replaced."""
+def _splice(path: Path, text: Any, spans: list[tuple[int, int, bytes]]) -> None:
+    """Write ``path`` again (atomically): its ``text`` with each span's bytes replaced."""
     from .export import atomic_writer
 
-    with _mapped(path) as text, atomic_writer(path, "wb", encoding=None) as out:
+    with atomic_writer(path, "wb", encoding=None) as out:
         at = 0
         view = memoryview(text)
         for start, end, new in spans:
@@ -284,19 +286,19 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         edits = [(old, new) for old, new in edits if old != new]
         if edits:
             with_edits.append((path, edits))
-    # Every file checked before any is written: a patch that cannot be made leaves them all as they were.
-    located = []
-    for path, edits in with_edits:
-        with _mapped(path) as text:
+    # Every file checked before any is written: a patch that cannot be made
+    # leaves them all as they were. Each file is mapped once, for both.
+    with contextlib.ExitStack() as stack:
+        located = []
+        for path, edits in with_edits:
+            text = stack.enter_context(_mapped(path))
             spans = _locate(text, edits)
-        if spans is None:
-            return False
-        located.append((path, spans))
-    # Each file in a thread of its own: writing and syncing them is mostly
-    # waiting for the kernel and the disk, which goes on without the GIL.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, len(located))) as pool:
-        for done in [pool.submit(_splice, path, spans) for path, spans in located]:
-            done.result()
+            if spans is None:
+                return False
+            located.append((path, text, spans))
+        # Each file in a thread of its own: writing and syncing them is mostly
+        # waiting for the kernel and the disk, which goes on without the GIL.
+        with ThreadPoolExecutor(max_workers=max(1, len(located))) as pool:
+            for done in [pool.submit(_splice, *task) for task in located]:
+                done.result()
     return True

@@ -33,12 +33,13 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-import numpy as np
-
 from .errors import NewsgraphError
+
+if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
+    import numpy as np
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
            "safe_link", "VIEW_NAMES", "edge_table", "article_node"]
@@ -69,6 +70,7 @@ class EdgeList(Sequence):
 
     Examples
     --------
+    >>> import numpy as np
     >>> edges = EdgeList(["a", "b", "p"], np.array([0, 0]), np.array([1, 2]), ("related", "published_by"),
     ...                  np.array([0, 1]))
     >>> len(edges), edges[1], list(edges) == [("a", "b", "related", 1), ("a", "p", "published_by", 1)]
@@ -202,6 +204,8 @@ def edge_table(view: View, numbers: dict[str, int]) -> EdgeTable:
     >>> t.sources.tolist(), t.targets.tolist(), t.kind_names, t.kinds.tolist(), t.weights.tolist()
     ([0, 0], [1, -1], ('related', 'published_by'), [0, 1], [1, 3])
     """
+    import numpy as np
+
     edges = view.edges
     if isinstance(edges, EdgeList):
         number = np.fromiter(map(numbers.get, edges.ends, repeat(-1)), dtype=np.int64, count=len(edges.ends))
@@ -267,6 +271,8 @@ def _edge_list(groups: list[tuple[str, str, tuple[str, ...]]], nodes: dict[str, 
     >>> list(e)
     [('a', 'b', 'related', 1), ('a', 'p', 'published_by', 1)]
     """
+    import numpy as np
+
     ends = list(nodes)
     index = {node: k for k, node in enumerate(ends)}
     sizes = np.fromiter(map(len, map(itemgetter(2), groups)), dtype=np.int64, count=len(groups))
@@ -385,6 +391,8 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     >>> v.nodes[v.centre]["kind"]
     'topic'
     """
+    import numpy as np
+
     if depth < 0:
         raise ViewError("depth must be 0 or more")
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)

@@ -464,7 +464,8 @@ def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_c
 # --------------------------------------------------------------------------
 
 import graph.incremental  # noqa: E402
-from graph.export.html import article_details_head, render_html  # noqa: E402
+from graph.export.html import render_html  # noqa: E402
+from graph.export.page_text import article_details_head  # noqa: E402
 from graph.export.nodelink import article_line  # noqa: E402
 from graph.export.rdf import RDF_FORMATS, article_texts  # noqa: E402
 
@@ -603,11 +604,11 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     written = []
     real_splice = graph.incremental._splice
 
-    def splice_then_fail(path, spans):
+    def splice_then_fail(path, text, spans):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        real_splice(path, spans)
+        real_splice(path, text, spans)
 
     monkeypatch.setattr(graph.incremental, "_splice", splice_then_fail)
     paths = _Paths(monkeypatch)

@@ -57,10 +57,11 @@ import numpy as np
 from .. import __version__
 from ..errors import ExportError
 from ..layout import compute_layout, label_size, node_size
-from ..views import View, article_node, edge_table, ego_view, full_view, overview_view
+from ..views import View, edge_table, ego_view, full_view, overview_view
+from .page_text import article_description, json_for_script
 from . import atomic_writer
 
-__all__ = ["write_html", "render_html", "article_details_head", "make_view", "notebook_html", "json_for_script", "PALETTE"]
+__all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "html"
 
@@ -70,26 +71,6 @@ PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#9c755f", "#a
 _COLORS = {"provider": "#343a40", "topic": "#e03131", "edge": "rgba(73,80,87,0.07)",
            "related": "#ae3ec9", "highlight": "#1f2328"}
 _ARTICLE_LABEL_MAX = 48
-
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def json_for_script(value: Any) -> str:
-    """JSON text that is safe inside a ``<script type="application/json">`` element.
-
-    ``<``, ``>`` and ``&`` become ``\\u`` escapes (so no ``</script>`` or
-    ``<!--`` can appear), and so do U+2028/U+2029.
-
-    >>> json_for_script({"t": "</script><img src=x onerror=alert(1)>"})
-    '{"t":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e"}'
-    >>> json.loads(json_for_script(["a\\u2028b & c"])) == ["a\\u2028b & c"]
-    True
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in _ESCAPES.items():
-        text = text.replace(raw, escaped)
-    return text
-
 
 def _asset(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
@@ -272,7 +253,7 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             if kind == "article":
                 provider = d.get("provider")
                 topics = d.get("topics", [])
-                info = {**_article_description(d), "w": weight, "g": lay.group.get(node_id, 0)}
+                info = {**article_description(d), "w": weight, "g": lay.group.get(node_id, 0)}
                 # provider and topics by node number; by name only when they are not drawn (ego views)
                 if provider in index:
                     info["p"] = index[provider]
@@ -329,27 +310,6 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
     return _Items(vis_nodes()), edges, options, meta
-
-
-def _article_description(d: dict[str, Any]) -> dict[str, Any]:
-    """The first items of an article's details on the page (``d``: its node in the view), all of
-    them from its own description: its place in the graph comes after (from ``"w"`` on)."""
-    return {"k": "article", "l": d["label"], "s": bool(d.get("stub")) or None, "d": d.get("date"),
-            "e": d.get("excerpt"), "u": d.get("link")}
-
-
-def article_details_head(kg: Any, article: Any) -> str:
-    """How the page's details of ``article`` begin, up to its weight: the text an incremental
-    build (:mod:`graph.incremental`) swaps when the article's description changes.
-
-    >>> import graph
-    >>> kg = graph.build(["seeds/"])
-    >>> a = next(a for a in kg.articles.values() if not a.is_stub)
-    >>> article_details_head(kg, a) in render_html(kg)
-    True
-    """
-    info = {k: v for k, v in _article_description(article_node(kg, article, 0)).items() if v is not None}
-    return json_for_script(info)[:-1] + ',"w":'
 
 
 class _Marked(list):
