@@ -178,7 +178,8 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any])
            (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
         return None  # a page of another view: not worth the special cases
     edits = []
-    with _mapped(page) as text:
+    with _mapped(page) as mapped:
+        text = mapped.text
         for before, after in patch.articles:
             old = article_details_head(kg, before).encode("utf-8")
             if text.find(old) < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
@@ -188,21 +189,24 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any])
 
 
 class _mapped:
-    """A file's bytes, mapped (``b""`` when it is empty)."""
+    """A file's bytes (``text``), mapped (``b""`` when it is empty); closed on leaving a ``with``."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Any:
-        self.fh = open(self.path, "rb")
+        self.fh = open(path, "rb")
         size = os.fstat(self.fh.fileno()).st_size
         self.map = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-        return self.map if self.map is not None else b""
+        self.text: Any = self.map if self.map is not None else b""
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         if self.map is not None:
             self.map.close()
         self.fh.close()
+
+    def __enter__(self) -> "_mapped":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _locate(text: Any, edits: Edits) -> list[tuple[int, int, bytes]] | None:
@@ -220,19 +224,24 @@ def _locate(text: Any, edits: Edits) -> list[tuple[int, int, bytes]] | None:
     return spans
 
 
-def _splice(path: Path, text: Any, spans: list[tuple[int, int, bytes]]) -> None:
-    """Write ``path`` again (atomically): its ``text`` with each span's bytes replaced."""
+def _splice(path: Path, mapped: _mapped, spans: list[tuple[int, int, bytes]]) -> None:
+    """Write ``path`` again (atomically): its text (``mapped``) with each span's bytes replaced."""
     from .export import atomic_writer
 
-    with atomic_writer(path, "wb", encoding=None) as out:
-        at = 0
-        view = memoryview(text)
-        for start, end, new in spans:
-            out.write(view[at:start])
-            out.write(new)
-            at = end
-        out.write(view[at:])
-        view.release()
+    try:
+        with atomic_writer(path, "wb", encoding=None) as out:
+            at = 0
+            view = memoryview(mapped.text)
+            for start, end, new in spans:
+                out.write(view[at:start])
+                out.write(new)
+                at = end
+            out.write(view[at:])
+            view.release()
+    finally:
+        # Closed here, while other files are written: the replaced file's
+        # pages are freed now, which takes a while (0.15 s for 400 MB).
+        mapped.close()
 
 
 def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
@@ -291,11 +300,11 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     with contextlib.ExitStack() as stack:
         located = []
         for path, edits in with_edits:
-            text = stack.enter_context(_mapped(path))
-            spans = _locate(text, edits)
+            mapped = stack.enter_context(_mapped(path))
+            spans = _locate(mapped.text, edits)
             if spans is None:
                 return False
-            located.append((path, text, spans))
+            located.append((path, mapped, spans))
         # Each file in a thread of its own: writing and syncing them is mostly
         # waiting for the kernel and the disk, which goes on without the GIL.
         with ThreadPoolExecutor(max_workers=max(1, len(located))) as pool:

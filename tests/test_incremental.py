@@ -604,11 +604,12 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     written = []
     real_splice = graph.incremental._splice
 
-    def splice_then_fail(path, text, spans):
+    def splice_then_fail(path, mapped, spans):
         if written:
+            mapped.close()
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        real_splice(path, text, spans)
+        real_splice(path, mapped, spans)
 
     monkeypatch.setattr(graph.incremental, "_splice", splice_then_fail)
     paths = _Paths(monkeypatch)
