@@ -40,8 +40,8 @@ graph (:func:`graph.cache.write_exports_cached` checks this).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import errno
 import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -177,71 +177,97 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any])
     if any(options.get(name) not in (None, default) for name, default in
            (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
         return None  # a page of another view: not worth the special cases
+    text = page.read_bytes()  # a page draws 20,000 articles at most: a few MB
     edits = []
-    with _mapped(page) as mapped:
-        text = mapped.text
-        for before, after in patch.articles:
-            old = article_details_head(kg, before).encode("utf-8")
-            if text.find(old) < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
-                continue  # not drawn (a full view draws the most connected articles only)
-            edits.append((old, article_details_head(kg, after).encode("utf-8")))
+    for before, after in patch.articles:
+        old = article_details_head(kg, before).encode("utf-8")
+        if text.find(old) < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
+            continue  # not drawn (a full view draws the most connected articles only)
+        edits.append((old, article_details_head(kg, after).encode("utf-8")))
     return edits
 
 
-class _mapped:
-    """A file's bytes (``text``), mapped (``b""`` when it is empty); closed on leaving a ``with``."""
-
-    def __init__(self, path: Path) -> None:
-        self.fh = open(path, "rb")
-        size = os.fstat(self.fh.fileno()).st_size
-        self.map = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-        self.text: Any = self.map if self.map is not None else b""
-
-    def close(self) -> None:
-        if self.map is not None:
-            self.map.close()
-        self.fh.close()
-
-    def __enter__(self) -> "_mapped":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+#: Bytes of a file searched at a time (a multiple of ``mmap.ALLOCATIONGRANULARITY``).
+_WINDOW = 1 << 22
 
 
-def _locate(text: Any, edits: Edits) -> list[tuple[int, int, bytes]] | None:
-    """Where each edit's old text is, as ``(start, end, new text)`` in order;
-    ``None`` unless each occurs exactly once and none overlap."""
-    spans = []
-    for old, new in edits:
-        at = text.find(old)
-        if at < 0 or text.find(old, at + 1) >= 0:
-            return None
-        spans.append((at, at + len(old), new))
-    spans.sort()
-    if any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
-        return None
-    return spans
+class _Unpatchable(Exception):
+    """An old text is missing from a file, or repeated, or overlaps another."""
 
 
-def _splice(path: Path, mapped: _mapped, spans: list[tuple[int, int, bytes]]) -> None:
-    """Write ``path`` again (atomically): its text (``mapped``) with each span's bytes replaced."""
+def _patch_file(path: Path, edits: Edits) -> bool:
+    """Write ``path`` again (atomically), each edit's old text replaced by its
+    new text; ``False`` (and the file left as it is) unless each old text
+    occurs exactly once and none overlap.
+
+    One pass, over windows of the file mapped in turn (an export can be larger
+    than memory, and its bytes never need to be copied into Python objects):
+    each window is searched for the texts that start in its first
+    :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so that
+    they lie whole in it. The bytes between the texts are copied by the kernel
+    where it can (:func:`_copy`).
+    """
     from .export import atomic_writer
 
+    keep = max(len(old) for old, _ in edits) - 1
+    seen = [0] * len(edits)
     try:
-        with atomic_writer(path, "wb", encoding=None) as out:
-            at = 0
-            view = memoryview(mapped.text)
-            for start, end, new in spans:
-                out.write(view[at:start])
-                out.write(new)
-                at = end
-            out.write(view[at:])
-            view.release()
-    finally:
-        # Closed here, while other files are written: the replaced file's
-        # pages are freed now, which takes a while (0.15 s for 400 MB).
-        mapped.close()
+        with open(path, "rb") as src, atomic_writer(path, "wb", encoding=None) as out:
+            out.flush()  # written unbuffered from here on
+            source, target = src.fileno(), out.fileno()
+            size = os.fstat(source).st_size
+            done = 0  # the bytes of the file before this are written (or replaced)
+            for offset in range(0, size, _WINDOW):
+                length = min(_WINDOW + keep, size - offset)
+                limit = length if offset + length == size else _WINDOW
+                found = []
+                with mmap.mmap(source, length, access=mmap.ACCESS_READ, offset=offset) as window:
+                    for k, (old, _) in enumerate(edits):
+                        at = window.find(old)
+                        while 0 <= at < limit:
+                            seen[k] += 1
+                            if seen[k] > 1:
+                                raise _Unpatchable
+                            found.append((offset + at, k))
+                            at = window.find(old, at + 1)
+                for at, k in sorted(found):
+                    if at < done:
+                        raise _Unpatchable  # overlaps the text replaced before
+                    _copy(source, target, done, at - done)
+                    _write_all(target, edits[k][1])
+                    done = at + len(edits[k][0])
+                if done < offset + limit:
+                    _copy(source, target, done, offset + limit - done)
+                    done = offset + limit
+            if seen.count(1) != len(edits):
+                raise _Unpatchable
+    except _Unpatchable:
+        return False
+    return True
+
+
+def _copy(src: int, dst: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of file ``src`` from ``offset`` to file ``dst``,
+    in the kernel where it can (``os.copy_file_range``, Linux)."""
+    while count > 0:
+        try:
+            n = os.copy_file_range(src, dst, count, offset)
+        except (AttributeError, OSError) as err:  # not Linux, or not between these two files
+            if isinstance(err, OSError) and err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL,
+                                                               errno.EOPNOTSUPP, errno.EPERM):
+                raise
+            n = _write_all(dst, os.pread(src, min(count, _WINDOW), offset))
+        if n == 0:
+            raise OSError(errno.EIO, "the file is shorter than it was", None)
+        offset += n
+        count -= n
+
+
+def _write_all(fd: int, data: bytes) -> int:
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view):]
+    return len(data)
 
 
 def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
@@ -264,9 +290,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     Returns
     -------
     bool
-        Whether the exports are now those of ``kg``. When ``False``, no file
-        was changed (nothing is written before every edit is found) unless an
-        error occurred on the way; the caller then writes every file.
+        Whether the exports are now those of ``kg``. When ``False``, some
+        files may be patched and others not: the caller writes them all.
     """
     patch: GraphPatch | None = getattr(kg, "_patch", None)
     formats = list(formats)
@@ -295,19 +320,11 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         edits = [(old, new) for old, new in edits if old != new]
         if edits:
             with_edits.append((path, edits))
-    # Every file checked before any is written: a patch that cannot be made
-    # leaves them all as they were. Each file is mapped once, for both.
-    with contextlib.ExitStack() as stack:
-        located = []
-        for path, edits in with_edits:
-            mapped = stack.enter_context(_mapped(path))
-            spans = _locate(mapped.text, edits)
-            if spans is None:
-                return False
-            located.append((path, mapped, spans))
-        # Each file in a thread of its own: writing and syncing them is mostly
-        # waiting for the kernel and the disk, which goes on without the GIL.
-        with ThreadPoolExecutor(max_workers=max(1, len(located))) as pool:
-            for done in [pool.submit(_splice, *task) for task in located]:
-                done.result()
+    # Each file in a thread of its own: reading, writing and syncing them is
+    # mostly waiting for the kernel and the disk, which goes on without the GIL.
+    # A file patched before another turns out not to be is written again by
+    # the caller, with every other file (graph.cache.write_exports_cached).
+    with ThreadPoolExecutor(max_workers=max(1, len(with_edits))) as pool:
+        if not all([done.result() for done in [pool.submit(_patch_file, *task) for task in with_edits]]):
+            return False
     return True

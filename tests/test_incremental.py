@@ -13,8 +13,10 @@ from __future__ import annotations
 import collections
 import errno
 import hashlib
+import mmap
 import os
 import pickle
+import random
 import re
 import shutil
 import time
@@ -602,26 +604,73 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     (first,) = _single_file_articles(work, 1)
     _edit(first, 'title: "', 'title: "Half way ')
     written = []
-    real_splice = graph.incremental._splice
+    real_patch_file = graph.incremental._patch_file
 
-    def splice_then_fail(path, mapped, spans):
+    def patch_then_fail(path, edits):
         if written:
-            mapped.close()
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        real_splice(path, mapped, spans)
+        return real_patch_file(path, edits)
 
-    monkeypatch.setattr(graph.incremental, "_splice", splice_then_fail)
+    monkeypatch.setattr(graph.incremental, "_patch_file", patch_then_fail)
     paths = _Paths(monkeypatch)
     _build_cli(work, out)
     assert written and paths.full == 1
     _build_cli(work, clean, "--no-cache")
     assert _tree(out) == _tree(clean)
 
-    # An old text found twice, or two that overlap, cannot be swapped safely.
-    assert graph.incremental._locate(b"x" + b"ab" * 2, [(b"ab", b"c")]) is None
-    assert graph.incremental._locate(b"xaby", [(b"ab", b"c")]) == [(1, 3, b"c")]
-    assert graph.incremental._locate(b"xabcy", [(b"ab", b"1"), (b"bc", b"2")]) is None  # overlapping
+
+
+@pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
+@pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
+def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy):
+    """Checked against replacements at the places a regular expression finds
+    (overlapping matches too), with texts straddling the windows a file is
+    searched in; with and without the kernel's copies."""
+    monkeypatch.setattr(graph.incremental, "_WINDOW", window)
+    if kernel_copy == "cross-device":
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    elif kernel_copy == "missing":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    rng = random.Random(window)
+    path = tmp_path / "text"
+    edge = mmap.ALLOCATIONGRANULARITY
+    outcomes = collections.Counter()
+    for _ in range(150):
+        text = bytearray(rng.randbytes(rng.randint(0, 3 * edge + 50)))
+
+        def old_text() -> bytes:
+            size = rng.randint(1, 12)
+            where = rng.random()
+            if not text or where < 0.15:
+                return rng.randbytes(size)  # most likely absent
+            start = (rng.randrange(len(text)) if where < 0.4 else
+                     max(0, min(len(text) - 1, rng.choice([edge, 2 * edge]) + rng.randint(-12, 12))))
+            return bytes(text[start:start + size])
+
+        edits = [(old_text(), f"<{i} é>".encode("utf-8")) for i in range(rng.randint(1, 3))]
+        if text and rng.random() < 0.25:  # a copy of an old text elsewhere: found twice
+            at = rng.randrange(len(text))
+            text[at:at + len(edits[0][0])] = edits[0][0]
+        text = bytes(text)
+        path.write_bytes(text)
+        at = [[m.start() for m in re.finditer(b"(?=" + re.escape(old) + b")", text, re.S)] for old, _ in edits]
+        spans = sorted((a[0], a[0] + len(old), new) for (old, new), a in zip(edits, at) if a)
+        patchable = all(len(a) == 1 for a in at) and all(
+            spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
+        expected, end = b"", 0
+        for start, stop, new in spans if patchable else ():
+            expected += text[end:start] + new
+            end = stop
+        expected += text[end:]
+        patched = graph.incremental._patch_file(path, edits)
+        outcomes[patched] += 1
+        assert patched == patchable, (text, edits)
+        assert path.read_bytes() == expected, (text, edits)
+        assert oct(path.stat().st_mode & 0o777) == "0o644" and [p.name for p in tmp_path.iterdir()] == ["text"]
+    assert outcomes[True] > 20 and outcomes[False] > 20  # both kinds of case were met
 
 
 def test_each_articles_text_is_found_once_in_each_export(work, tmp_path):
