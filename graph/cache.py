@@ -692,8 +692,13 @@ class GraphSnapshot:
 
     def save(self, kg: object, background: BackgroundWrites | None = None) -> None:
         """Store ``kg`` under the current key (nothing when there is none),
-        here or when ``background`` runs its deferred writes."""
-        key = self.key()
+        here or when ``background`` runs its deferred writes.
+
+        When the build read the files (:attr:`index` is set), the key is that
+        of the contents it read, as the file cache holds them: the files are
+        not looked at again (the next build sees any change since).
+        """
+        key = self.key(as_indexed=self.index is not None)
         if key is None:
             return
         if background is not None:

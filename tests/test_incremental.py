@@ -687,3 +687,23 @@ def test_each_articles_text_is_found_once_in_each_export(work, tmp_path):
                  "html": article_details_head(kg, a).encode("utf-8")}
         for name, text in texts.items():
             assert files[name].count(text) == 1, (name, a.id)
+
+
+def test_file_edited_during_a_build_is_read_again_by_the_next(work, tmp_path):
+    """The snapshot is keyed by the contents the build read: an edit made after
+    its file was read is found, and read, by the next build."""
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache)
+    (target,) = _single_file_articles(work, 1)
+    _edit(target, 'title: "', 'title: "First ')
+
+    def edit_when_all_read(done: int, total: int) -> None:
+        if done == total and "Second" not in target.read_text(encoding="utf-8"):
+            _edit(target, 'title: "First ', 'title: "Second ')
+
+    during = graph.build([work], cache_dir=cache, jobs=1, progress=edit_when_all_read)
+    url = _WEB_URL.search(target.read_text(encoding="utf-8")).group(1)
+    assert during.article_by_url(url).title.startswith("First ")  # what it read
+    after = graph.build([work], cache_dir=cache)
+    assert after.article_by_url(url).title.startswith("Second ")
+    _assert_same_as_clean(work, after, tmp_path, "edited-during")
