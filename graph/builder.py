@@ -346,7 +346,7 @@ def build(
         # Everything besides the files' contents that the graph depends on.
         context = (paths, [os.fspath(c) for c in catalogs or ()], detect_catalogs, report.rejected,
                    report.warnings, report.ignored_files, catalog)
-        snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context)
+        snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context, stats=found.stats)
         unchanged = snapshot.load()
         if unchanged is not None:
             if progress:

@@ -624,10 +624,12 @@ class GraphSnapshot:
     FILE = "graph.pickle"
 
     def __init__(self, folder: str | os.PathLike, fast_yaml: bool, files: list[tuple[str, bool]],
-                 context: object) -> None:
+                 context: object, *, stats: dict[str, os.stat_result] | None = None) -> None:
         self.folder = Path(folder)
         self.fast_yaml = fast_yaml
         self.files = files
+        #: ``os.stat`` of the files, as the scan just saw them (others are looked up).
+        self.stats = stats or {}
         self.context = repr(context)  # now: the build goes on to change some of these objects
         #: The file cache's index as the build left it (``None``: read it from disk).
         self.index: dict[str, tuple[_Signature, str, bool]] | None = None
@@ -653,7 +655,7 @@ class GraphSnapshot:
                 return None
             if not as_indexed:
                 try:
-                    sig = _signature(os.stat(path))
+                    sig = _signature(self.stats.get(path) or os.stat(path))
                 except OSError:
                     return None
                 if sig != entry[0] and _sha256(path) != entry[1]:

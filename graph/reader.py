@@ -68,6 +68,8 @@ class ScanResult:
     warnings: list[Warning_] = field(default_factory=list)
     ignored: int = 0  # files with other endings
     catalog_dirs: list[str] = field(default_factory=list)  # _data/ or data/ folders met
+    #: Each file's ``os.stat`` as the scan saw it (the cache compares signatures with it).
+    stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
 
 
 def _is_input(name: str) -> bool:
@@ -95,6 +97,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             return
         seen_files.add(ident)
         result.files.append((path, explicit))
+        result.stats[path] = st
 
     def walk(folder: str) -> None:
         try:
