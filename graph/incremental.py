@@ -18,8 +18,8 @@ takes a shorter path:
    :func:`graph.export.page_text.article_details_head`), instead of writing the
    whole file again.
 
-Either step gives up (returns ``None``) whenever it cannot be sure to give the
-bytes a clean build would write, and the build then takes the usual path. The
+Either step gives up (``None``, ``False``) whenever it cannot be sure to give
+the bytes a clean build would write, and the build then takes the usual path. The
 tests check that patched exports equal a clean build's, byte for byte.
 
 When an article's new text can be swapped in
@@ -114,6 +114,20 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
     KnowledgeGraph or None
         The graph a full build of the files as they are now gives, or
         ``None`` when the changes are not only descriptive (see the module).
+
+    Examples
+    --------
+    >>> import dataclasses, graph
+    >>> from graph.reader import read_file
+    >>> path = "seeds/000_661d67e696f09288.txt"
+    >>> before = read_file(path)
+    >>> retitled = dataclasses.replace(before, record=dataclasses.replace(before.record, title="New title"))
+    >>> kg = patch_graph(graph.build([path]), [(before, retitled)], previous_key="last")
+    >>> [a.title for a in kg.articles.values() if a.files == (path,)]
+    ['New title']
+    >>> moved = dataclasses.replace(before, record=dataclasses.replace(before.record, topics=("Elsewhere",)))
+    >>> patch_graph(graph.build([path]), [(before, moved)], previous_key="last") is None  # a new topic
+    True
     """
     changes = list(changes)
     if not changes or len(changes) > MAX_PATCHED_ARTICLES:
