@@ -366,7 +366,7 @@ def build(
 
             def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds
                 snapshot.index = {path: entry[:3] for path, entry in cache.entries.items()}
-                changed.extend(cache.changes or [None])
+                changed.extend(cache.changes if cache.changes is not None else [None])
 
             reader = cached_reader(cache_dir, reader, on_done=cache_done, background=background)
         parsed_files = reader(found.files, fast_yaml, progress)

@@ -780,8 +780,11 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     built from changed) and the last exports into ``folder`` were written
     from the same snapshot, formats, options and code, and every file they
     wrote is still there untouched (size, mtime, inode), the files are left
-    as they are. Otherwise the exports are written and recorded, and the
-    writes ``background`` deferred are done beside them.
+    as they are. When ``kg`` is that snapshot patched
+    (:func:`graph.incremental.patch_graph`), the files are patched the same
+    way if they can be (:func:`graph.incremental.patch_exports`). Otherwise
+    the exports are written, and the writes ``background`` deferred are done
+    beside them. What was written is recorded.
     """
     from .export import DEFAULT_FORMATS, EXPORTERS, atomic_writer, write_exports
 
@@ -810,12 +813,12 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     with contextlib.suppress(OSError):
         record.unlink()  # the record is stale from here on, whatever happens
     filenames = {name: EXPORTERS[name].filename for name in chosen if name in EXPORTERS}
-    if patch is not None and last_key is not None and last_key == key_of(patch.previous_key):
-        for write in background.take() if background else ():  # beside the patching
-            background.start(write, files=kg.report.files_read)  # type: ignore[union-attr,attr-defined]
-    if patch is not None and last_key is not None and last_key == key_of(patch.previous_key) and _patch_exports(
-            kg, folder, chosen, filenames, options):
-        # The exports of the graph patched, patched the same way (graph.incremental).
+    # The files on disk are those of the graph patched: they may be patched the same way.
+    patchable = patch is not None and last_key is not None and last_key == key_of(patch.previous_key)
+    if patchable and background is not None:
+        for write in background.take():  # beside the patching
+            background.start(write, files=kg.report.files_read)  # type: ignore[attr-defined]
+    if patchable and _patch_exports(kg, folder, chosen, filenames, options):
         written = {name: folder / filenames[name] for name in chosen}
     else:
         written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
