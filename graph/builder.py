@@ -392,6 +392,8 @@ def build(
             if patched is not None:
                 snapshot.save(patched, background)
                 return patched
+        if snapshot is not None:
+            snapshot.drop_previous()  # not patched: the last graph is of no more use
         report.article_files = len(records)
         report.warnings.extend(catalog.warnings)
 

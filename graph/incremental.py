@@ -41,7 +41,6 @@ graph (:func:`graph.cache.write_exports_cached` checks this).
 from __future__ import annotations
 
 import dataclasses
-import errno
 import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -219,9 +218,9 @@ def _patch_file(path: Path, edits: Edits) -> bool:
     each window is searched for the texts that start in its first
     :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so that
     they lie whole in it. The bytes between the texts are copied by the kernel
-    where it can (:func:`_copy`).
+    where it can (:func:`graph.export.copy_range`).
     """
-    from .export import atomic_writer
+    from .export import atomic_writer, copy_range, write_all
 
     keep = max(len(old) for old, _ in edits) - 1
     seen = [0] * len(edits)
@@ -247,41 +246,17 @@ def _patch_file(path: Path, edits: Edits) -> bool:
                 for at, k in sorted(found):
                     if at < done:
                         raise _Unpatchable  # overlaps the text replaced before
-                    _copy(source, target, done, at - done)
-                    _write_all(target, edits[k][1])
+                    copy_range(source, target, done, at - done)
+                    write_all(target, edits[k][1])
                     done = at + len(edits[k][0])
                 if done < offset + limit:
-                    _copy(source, target, done, offset + limit - done)
+                    copy_range(source, target, done, offset + limit - done)
                     done = offset + limit
             if seen.count(1) != len(edits):
                 raise _Unpatchable
     except _Unpatchable:
         return False
     return True
-
-
-def _copy(src: int, dst: int, offset: int, count: int) -> None:
-    """Append ``count`` bytes of file ``src`` from ``offset`` to file ``dst``,
-    in the kernel where it can (``os.copy_file_range``, Linux)."""
-    while count > 0:
-        try:
-            n = os.copy_file_range(src, dst, count, offset)
-        except (AttributeError, OSError) as err:  # not Linux, or not between these two files
-            if isinstance(err, OSError) and err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL,
-                                                               errno.EOPNOTSUPP, errno.EPERM):
-                raise
-            n = _write_all(dst, os.pread(src, min(count, _WINDOW), offset))
-        if n == 0:
-            raise OSError(errno.EIO, "the file is shorter than it was", None)
-        offset += n
-        count -= n
-
-
-def _write_all(fd: int, data: bytes) -> int:
-    with memoryview(data) as view:
-        while view:
-            view = view[os.write(fd, view):]
-    return len(data)
 
 
 def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],

@@ -707,3 +707,66 @@ def test_file_edited_during_a_build_is_read_again_by_the_next(work, tmp_path):
     after = graph.build([work], cache_dir=cache)
     assert after.article_by_url(url).title.startswith("Second ")
     _assert_same_as_clean(work, after, tmp_path, "edited-during")
+
+
+def _entries_by_path(cache: Path) -> dict:
+    return {path: entry[3] for path, entry in FileCache.load(cache, True).entries.items()}
+
+
+def _footer(cache: Path) -> tuple[int, int]:
+    """Where the parse cache's packs end, and where those written whole end."""
+    return cache_mod._FOOTER.unpack((cache / CACHE_FILE).read_bytes()[-cache_mod._FOOTER.size:])
+
+
+def test_parse_cache_appends_what_was_parsed_again_and_compacts_when_a_quarter_is_appended(work, tmp_path):
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    files = _single_file_articles(work, 200)
+    footers = [_footer(cache)]
+    for round_ in range(12):  # 12 rounds of 10 edited files
+        for p in files[round_ * 10:(round_ + 1) * 10]:
+            _edit(p, 'title: "', f'title: "R{round_} ')
+        kg = graph.build([work], cache_dir=cache, jobs=1)
+        footers.append(_footer(cache))
+        # The entries are what a read without the cache gives, file by file.
+        fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+        assert _entries_by_path(cache) == fresh
+    ends, wholes = zip(*footers)
+    assert ends[0] == wholes[0] and ends[1] > wholes[1] == wholes[0]  # a first edit appends
+    assert all(end <= 1.25 * whole for end, whole in footers)  # ... up to a quarter
+    assert len(set(wholes)) > 1  # then all is written whole again
+    _assert_same_as_clean(work, kg, tmp_path, "appended")
+
+
+def test_parse_cache_replaced_by_someone_else_is_written_whole(work, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    loaded = FileCache.load(cache, True)
+    os.utime(cache / CACHE_FILE, ns=(1, 1))  # not the file it read any more
+    copied = []
+    real_copy = graph.export.copy_range
+    monkeypatch.setattr(graph.export, "copy_range", lambda *a: copied.append(a) or real_copy(*a))
+    (target,) = _single_file_articles(work, 1)
+    loaded.save(loaded.entries, parsed=[str(target)])
+    assert copied == [] and _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+    loaded = FileCache.load(cache, True)
+    loaded.save(loaded.entries, parsed=[str(target)])
+    assert len(copied) == 1 and _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+
+
+def test_patched_graphs_snapshot_keeps_its_changed_articles_apart_until_too_many(work, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_mod, "_SNAPSHOT_CHANGED_MAX", 3)
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    whole = []
+    real_dump = cache_mod._dump_entities
+    monkeypatch.setattr(cache_mod, "_dump_entities", lambda kg, fh: whole.append(1) or real_dump(kg, fh))
+    for i, p in enumerate(_single_file_articles(work, 5)):
+        _edit(p, 'title: "', f'title: "S{i} ')
+        patched = graph.build([work], cache_dir=cache, jobs=1)
+        assert patched._patch.articles and len(whole) == (i >= 3)  # the fourth change is one too many
+        served = graph.build([work], cache_dir=cache)  # nothing changed since: the snapshot as written
+        assert "articles" not in vars(served)  # read from the file when used, below
+        clean = graph.build([work])
+        assert list(served.articles.items()) == list(clean.articles.items())
+        assert served.providers == clean.providers and served.topics == clean.topics

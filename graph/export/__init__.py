@@ -10,6 +10,7 @@ crash never leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import tempfile
@@ -19,7 +20,8 @@ from typing import IO, Any, Callable, Iterator, Sequence
 
 from ..errors import ExportError
 
-__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "write_exports", "exporter"]
+__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "copy_range", "write_all", "write_exports",
+           "exporter"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,35 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def copy_range(src: int, dst: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of file ``src`` from ``offset`` to file ``dst``
+    (descriptors), in the kernel where it can (``os.copy_file_range``, Linux).
+
+    Incremental builds copy the unchanged parts of their files this way
+    (:mod:`graph.incremental`, :class:`graph.cache.FileCache`).
+    """
+    while count > 0:
+        try:
+            n = os.copy_file_range(src, dst, count, offset)
+        except (AttributeError, OSError) as err:  # not Linux, or not between these two files
+            if isinstance(err, OSError) and err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL,
+                                                               errno.EOPNOTSUPP, errno.EPERM):
+                raise
+            n = write_all(dst, os.pread(src, min(count, 1 << 22), offset))
+        if n == 0:
+            raise OSError(errno.EIO, "the file is shorter than it was", None)
+        offset += n
+        count -= n
+
+
+def write_all(fd: int, data: bytes) -> int:
+    """Write all of ``data`` to file descriptor ``fd``; its length."""
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view):]
+    return len(data)
 
 
 Task = tuple[str | None, dict[str, Path]]  # (joint writer or None, {format: path})
