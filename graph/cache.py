@@ -667,8 +667,9 @@ class GraphSnapshot:
         self.folder = Path(folder)
         self.fast_yaml = fast_yaml
         self.files = files
-        #: ``os.stat`` of the files, as the scan just saw them (others are looked up).
-        self.stats = stats or {}
+        #: ``os.stat`` of the files, as the scan just saw them (others are looked up;
+        #: the builder empties it once :meth:`load` has used it).
+        self.stats = stats if stats is not None else {}
         self.context = repr(context)  # now: the build goes on to change some of these objects
         #: The file cache's index as the build left it (``None``: read it from disk).
         self.index: dict[str, tuple[_Signature, str, bool]] | None = None
