@@ -357,7 +357,8 @@ def build(
     # Millions of long-lived objects and no cycles: collector paused (graph.gc_pause).
     with gc_paused():
         records = []
-        changed: list = []  # files read again: (as the cache had it, as read now), or None (unknown)
+        # Files read again, as the cache had them and as read now (None: unknown).
+        changes: list[tuple[ParsedFile, ParsedFile]] | None = None
         if reader is None:
             def reader(files, fast, progress, on_pack=None):  # noqa: E306 - the built-in reader
                 return _read_all(files, jobs, fast, progress, on_pack)
@@ -366,8 +367,9 @@ def build(
             from .cache import cached_reader
 
             def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds
+                nonlocal changes
                 snapshot.index = {path: entry[:3] for path, entry in cache.entries.items()}
-                changed.extend(cache.changes if cache.changes is not None else [None])
+                changes = cache.changes
 
             reader = cached_reader(cache_dir, reader, on_done=cache_done, background=background)
         parsed_files = reader(found.files, fast_yaml, progress)
@@ -385,11 +387,11 @@ def build(
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need
-        if snapshot is not None and snapshot.previous is not None and changed and None not in changed:
+        if snapshot is not None and snapshot.previous is not None and changes:
             from .incremental import patch_graph
 
             # Only descriptions changed: the last graph with those articles replaced.
-            patched = patch_graph(snapshot.previous, changed, snapshot.previous_key)
+            patched = patch_graph(snapshot.previous, changes, snapshot.previous_key)
             if patched is not None:
                 snapshot.save(patched, background)
                 return patched

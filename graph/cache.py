@@ -681,12 +681,13 @@ class GraphSnapshot:
 
     def key(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, as_indexed: bool = False
             ) -> str | None:
-        """The key of the graph of the files as they are, or (``as_indexed``)
-        as the file cache's ``index`` (default: :attr:`index`, else the
-        cache's on disk) says they were; ``None`` if a file is not known."""
+        """The key of the graph of the files as the file cache's ``index``
+        (default: :attr:`index`, else the cache's on disk) says they were;
+        unless ``as_indexed``, only if they are still so. ``None`` if a file is
+        not known (or changed)."""
         if index is None:
             index = self.index if self.index is not None else FileCache.load_index(self.folder, self.fast_yaml)
-        if not index:
+        if not index or (not as_indexed and not self._as_indexed(index)):
             return None
         h = hashlib.sha256(repr((FORMAT, _graph_code_fingerprint(), self.fast_yaml, self.context)).encode(
             "utf-8", "surrogatepass"))
@@ -694,15 +695,22 @@ class GraphSnapshot:
             entry = index.get(path)
             if entry is None or entry[2] != explicit:
                 return None
-            if not as_indexed:
-                try:
-                    sig = _signature(self.stats.get(path) or os.stat(path))
-                except OSError:
-                    return None
-                if sig != entry[0] and _sha256(path) != entry[1]:
-                    return None
             h.update(repr((path, explicit, entry[1])).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
+
+    def _as_indexed(self, index: dict[str, tuple[_Signature, str, bool]]) -> bool:
+        """Whether every file is as ``index`` says: the same signature, or else the same content."""
+        for path, _ in self.files:
+            entry = index.get(path)
+            if entry is None:
+                return False
+            try:
+                sig = _signature(self.stats.get(path) or os.stat(path))
+            except OSError:
+                return False
+            if sig != entry[0] and _sha256(path) != entry[1]:
+                return False
+        return True
 
     def load(self) -> object | None:
         """The snapshot's graph, or ``None`` when missing, stale or unreadable.
@@ -717,9 +725,9 @@ class GraphSnapshot:
             with open(self.folder / self.FILE, "rb") as fh:
                 stored = pickle.load(fh)
                 index = FileCache.load_index(self.folder, self.fast_yaml)
-                current = stored == self.key(index)
-                if not current and stored != self.key(index, as_indexed=True):
+                if stored != self.key(index, as_indexed=True):
                     return None
+                current = self._as_indexed(index)
                 report = pickle.load(fh)
                 entities = fh.read()  # held as bytes: the file may be replaced meanwhile
         except Exception:  # noqa: BLE001 - missing or damaged: build normally

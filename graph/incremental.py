@@ -46,7 +46,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
 from .reader import ParsedFile
@@ -131,12 +131,12 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
     changes = list(changes)
     if not changes or len(changes) > MAX_PATCHED_ARTICLES:
         return None
-    edits: dict[str, dict[str, Any]] = {}
+    edits: dict[str, tuple[ArticleRecord, dict[str, Any]]] = {}  # path -> (record before, changed fields)
     for old, new in changes:
         changed = _description_change(old, new)
         if changed is None:
             return None
-        edits[old.path] = changed
+        edits[old.path] = (old.record, changed)  # type: ignore[assignment]
     articles = previous.articles
     replaced: list[tuple[Article, Article]] = []
     found = set()
@@ -146,8 +146,7 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
             if len(a.files) != 1 or path in found:  # merged from several files: their ranks decide
                 return None
             found.add(path)
-            old_record = next(old.record for old, _ in changes if old.path == path)
-            changed = edits[path]
+            old_record, changed = edits[path]
             if any(getattr(a, name) != getattr(old_record, name) for name in changed):
                 return None  # not the record's values: the article is not what it seems
             if changed:
@@ -288,22 +287,19 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         return False
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
-    plans: list[tuple[Path, Callable[[Any], Edits | None]]] = []
+    with_edits = []
     for name in formats:
         path = folder / filenames[name]
+        edits: Edits | None
         if name == "report":
             continue  # the report is the same: patch_graph keeps the graph's shape
-        if name in ("ttl", "nt", "jsonld", "trig"):
-            if rdf is None:
-                rdf = _rdf_edits(kg, patch, options)
-            plans.append((path, lambda _, edits=rdf[name]: edits))
-        elif name == "json":
-            plans.append((path, lambda _: _json_edits(patch)))
-        else:
-            plans.append((path, lambda page: _html_edits(kg, patch, page, options)))
-    with_edits = []
-    for path, make in plans:
-        edits = make(path)
+        if name == "json":
+            edits = _json_edits(patch)
+        elif name == "html":
+            edits = _html_edits(kg, patch, path, options)
+        else:  # one of the RDF formats, whose texts are made together
+            rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
+            edits = rdf[name]
         if edits is None:
             return False
         edits = [(old, new) for old, new in edits if old != new]

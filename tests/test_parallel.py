@@ -118,13 +118,11 @@ def _files(folder):
 
 @pytest.mark.parametrize("large", [False, True])
 def test_exports_in_two_processes_are_the_same_files(seeds_kg, tmp_path, monkeypatch, large):
-    import graph.export
+    import graph.views
     from graph.export import DEFAULT_FORMATS, write_exports
-    from graph.views import MAX_ARTICLES
 
-    assert graph.export._PAGE_MAX_ARTICLES == MAX_ARTICLES  # a copy, kept in step
     if large:  # the work beside goes before the formats after the first two
-        monkeypatch.setattr(graph.export, "_PAGE_MAX_ARTICLES", 0)
+        monkeypatch.setattr(graph.views, "MAX_ARTICLES", 0)
     one = write_exports(seeds_kg, tmp_path / "one", jobs=1)
     beside = tmp_path / "beside"
     two = write_exports(seeds_kg, tmp_path / "two", jobs=2,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
 
+from .. import views
 from ..errors import ExportError
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "copy_range", "write_all", "write_exports",
@@ -180,11 +181,6 @@ def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[s
         raise SystemExit(1)
 
 
-#: :data:`graph.views.MAX_ARTICLES`, the most articles the page draws (not
-#: imported from there: graph.views loads numpy, which only the page needs).
-_PAGE_MAX_ARTICLES = 20_000
-
-
 def _costliest_first(tasks: list[Task]) -> list[Task]:
     """``tasks`` by falling cost (ties keep their order)."""
     return sorted(tasks, key=lambda task: sum(EXPORTERS[name].cost for name in task[1]), reverse=True)
@@ -272,7 +268,7 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     # corpus left the page's process idle for 42 of the exports' 56 s.
     ordered = _costliest_first(tasks)
     work: list[Task | Callable[[], object]] = [*ordered, *beside]
-    if len(kg.articles) > _PAGE_MAX_ARTICLES:
+    if len(kg.articles) > views.MAX_ARTICLES:
         # The page is capped and its process has time to spare: the work
         # beside goes right after the two first formats, where the snapshot's
         # pickling memo is freed before that process touches the whole graph
