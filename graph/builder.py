@@ -10,7 +10,6 @@ a networkx ``MultiDiGraph``.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -223,7 +222,7 @@ _sent_stubs: Any = None  # this worker's graph.cache.SentStubs
 
 
 def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
-    from .cache import SentStubs, pack
+    from .cache import SentStubs, encode_pack, pack
 
     global _sent_stubs
     if _sent_stubs is None or _sent_stubs.pid != os.getpid():  # not one inherited by fork
@@ -232,8 +231,7 @@ def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
     # per copy (most of the cost of sending results back to the parent).
     # Pickled here rather than by the pool: the reading process keeps these
     # bytes as they are for the file cache (graph.cache.FileCache.read).
-    return pickle.dumps(pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return encode_pack(pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs))
 
 
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
@@ -252,14 +250,14 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     chunks = [files[i:i + size] for i in range(0, total, size)]
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
 
-    from .cache import SharedStubs, unpack
+    from .cache import SharedStubs, decode_pack, unpack
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map() keeps input order, so the result never depends on scheduling.
         for blob in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
-            parsed = unpack(pickle.loads(blob), shared)
+            parsed = unpack(decode_pack(blob), shared)
             if on_pack is not None:
                 on_pack(blob, parsed)
             yield from parsed
@@ -339,26 +337,27 @@ def build(
         load_catalog(folder, catalog)
     catalog_paths = set(catalog.files)
 
-    snapshot = None
+    snapshot = file_cache = None
     if cache_dir is not None:
-        from .cache import GraphSnapshot
+        from .cache import FileCache, GraphSnapshot
 
         # Everything besides the files' contents that the graph depends on.
         context = (paths, [os.fspath(c) for c in catalogs or ()], detect_catalogs, report.rejected,
                    report.warnings, report.ignored_files, catalog)
         snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context, stats=found.stats)
-        unchanged = snapshot.load()
+        file_cache = FileCache.load(cache_dir, fast_yaml)  # its index; entries only when needed
+        unchanged = snapshot.load(file_cache.index)
         if unchanged is not None:
+            file_cache.close()
+            found.stats.clear()
             if progress:
                 progress(len(found.files), len(found.files))
             return unchanged  # type: ignore[return-value]
-    found.stats.clear()  # only the snapshot's key needed them (25 MB at 100,000 files)
 
     # Millions of long-lived objects and no cycles: collector paused (graph.gc_pause).
     with gc_paused():
         records = []
-        # Files read again, as the cache had them and as read now (None: unknown).
-        changes: list[tuple[ParsedFile, ParsedFile]] | None = None
+        patched = None  # the last graph, patched by graph.incremental
         if reader is None:
             def reader(files, fast, progress, on_pack=None):  # noqa: E306 - the built-in reader
                 return _read_all(files, jobs, fast, progress, on_pack)
@@ -366,12 +365,20 @@ def build(
         if cache_dir is not None:
             from .cache import cached_reader
 
-            def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds
-                nonlocal changes
-                snapshot.index = {path: entry[:3] for path, entry in cache.entries.items()}
-                changes = cache.changes
+            def cache_changed(cache):  # noqa: E306 - the changed files are parsed, nothing else is read yet
+                nonlocal patched
+                if snapshot.previous is not None and cache.changes:
+                    from .incremental import patch_graph
 
-            reader = cached_reader(cache_dir, reader, on_done=cache_done, background=background)
+                    # Only descriptions changed: the last graph with those articles replaced.
+                    patched = patch_graph(snapshot.previous, cache.changes, snapshot.previous_key)
+                return patched is not None  # then no file is needed
+
+            def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds
+                snapshot.index = cache.index
+
+            reader = cached_reader(cache_dir, reader, on_changes=cache_changed, on_done=cache_done,
+                                   background=background, cache=file_cache, stats=found.stats)
         parsed_files = reader(found.files, fast_yaml, progress)
         for parsed in parsed_files:
             report.files_read += 1
@@ -387,14 +394,10 @@ def build(
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need
-        if snapshot is not None and snapshot.previous is not None and changes:
-            from .incremental import patch_graph
-
-            # Only descriptions changed: the last graph with those articles replaced.
-            patched = patch_graph(snapshot.previous, changes, snapshot.previous_key)
-            if patched is not None:
-                snapshot.save(patched, background)
-                return patched
+        found.stats.clear()  # 25 MB at 100,000 files, of no more use
+        if patched is not None:
+            snapshot.save(patched, background)
+            return patched
         if snapshot is not None:
             snapshot.drop_previous()  # not patched: the last graph is of no more use
         report.article_files = len(records)

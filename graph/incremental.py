@@ -40,6 +40,7 @@ graph (:func:`graph.cache.write_exports_cached` checks this).
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import mmap
 import os
@@ -310,6 +311,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # A file patched before another turns out not to be is written again by
     # the caller, with every other file (graph.cache.write_exports_cached).
     with ThreadPoolExecutor(max_workers=max(1, len(with_edits))) as pool:
-        if not all([done.result() for done in [pool.submit(_patch_file, *task) for task in with_edits]]):
+        # (each with this thread's context: graph.export.recycling)
+        submitted = [pool.submit(contextvars.copy_context().run, _patch_file, *task) for task in with_edits]
+        if not all([done.result() for done in submitted]):
             return False
     return True

@@ -10,19 +10,26 @@ crash never leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import importlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
 
 from .. import views
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: no spares (see recycling)
+    fcntl = None  # type: ignore[assignment]
 from ..errors import ExportError
 
-__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "copy_range", "write_all", "write_exports",
-           "exporter"]
+__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
+           "copy_range", "write_all", "write_exports", "exporter"]
 
 
 @dataclass(frozen=True)
@@ -90,11 +97,19 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     """Open a temporary file beside ``path``; on success move it over ``path``.
 
     On any exception the temporary file is removed and ``path`` is untouched.
-    Text mode writes ``\\n`` line ends on every platform.
+    Text mode writes ``\\n`` line ends on every platform. Within
+    :func:`recycling`, the file written may instead be the version of ``path``
+    replaced last time.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    spare = _spare_of(target)
+    fd = _open_spare(spare) if spare is not None else None
+    reused = fd is not None
+    if reused:
+        tmp = os.fspath(spare)
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         if "b" in mode:
             fh = os.fdopen(fd, mode)
@@ -103,13 +118,100 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         with fh:
             yield fh
             fh.flush()
+            if reused:  # written over an older version: cut what is left of it
+                os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_CUR))
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        _replace(tmp, target, spare)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if not reused:  # a spare written half way is still a spare
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
+
+
+#: Within :func:`recycling`: (the folder whose files keep spares, where they are kept).
+_RECYCLING: contextvars.ContextVar[tuple[Path, Path] | None] = contextvars.ContextVar("recycling", default=None)
+
+#: Larger files are not kept as spares (a million articles make tens of GB of exports).
+SPARE_MAX_BYTES = 2 << 30
+
+
+@contextlib.contextmanager
+def recycling(folder: str | os.PathLike, spares: str | os.PathLike) -> Iterator[None]:
+    """Within it, :func:`atomic_writer` keeps the version of each file of
+    ``folder`` that it replaces as a spare in ``spares``, and writes the
+    file's next version over that spare before moving it into place.
+
+    Why: moving a new file over an old one frees the old one's blocks and
+    cached pages there and then. Of the 0.2 s that rewriting the real
+    corpus's 150 MB of exports took in an edited-file rebuild
+    (:mod:`graph.incremental`), 0.15 s was that freeing; writing over a spare
+    neither frees nor allocates. The price is disk space: a second copy of
+    each file up to :data:`SPARE_MAX_BYTES` (``newsgraph build`` keeps them
+    in its cache folder, which is safe to delete).
+
+    A spare is written over only when no other process has it open (a reader
+    of that version, two builds old): this is checked with a write lease
+    (Linux's ``F_SETLEASE``); where there are none, this does nothing.
+    Writes stay atomic: the spare is not the file until it is complete and
+    synced, and the file replaced is kept by a second link made before.
+    ``spares`` must be on the same file system as ``folder`` (else no spare is kept).
+    """
+    if not hasattr(fcntl, "F_SETLEASE"):
+        yield
+        return
+    token = _RECYCLING.set((Path(folder).resolve(), Path(spares)))
+    try:
+        yield
+    finally:
+        _RECYCLING.reset(token)
+
+
+def _spare_of(target: Path) -> Path | None:
+    """Where the spare of ``target`` is kept, if it keeps one."""
+    recycling = _RECYCLING.get()
+    if recycling is None or target.parent.resolve() != recycling[0]:
+        return None
+    return recycling[1] / target.name
+
+
+def _open_spare(spare: Path) -> int | None:
+    """A descriptor to write ``spare`` over, if it is a spare no other process has open."""
+    try:
+        fd = os.open(spare, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))  # not truncated: written over
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
+            # A write lease is only granted on a file no one else has open (or mapped).
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _replace(written: str, target: Path, spare: Path | None) -> None:
+    """Move ``written`` over ``target``, keeping the version replaced as ``spare``."""
+    kept = None
+    if spare is not None:
+        try:
+            st = os.stat(target)
+            if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and st.st_size <= SPARE_MAX_BYTES:
+                spare.parent.mkdir(parents=True, exist_ok=True)
+                kept = spare.with_name(spare.name + ".next")
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(kept)  # left by a crash
+                os.link(target, kept)  # a second name: replacing the file does not free it
+        except OSError:
+            kept = None  # no such file, or another file system: nothing kept
+    os.replace(written, target)
+    if kept is not None:
+        os.replace(kept, spare)  # type: ignore[arg-type]
 
 
 def copy_range(src: int, dst: int, offset: int, count: int) -> None:

@@ -1,0 +1,119 @@
+"""Atomic writes that keep the replaced version as a spare (graph.export.recycling).
+
+The expectations are the bytes each test wrote itself, and the inode numbers
+the file system gives: which file was written over is seen, not assumed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import graph.export
+from graph.export import atomic_writer, recycling
+
+pytestmark = pytest.mark.skipif(not hasattr(graph.export.fcntl, "F_SETLEASE"), reason="needs Linux leases")
+
+
+def write(path: Path, data: bytes, fail: bool = False) -> None:
+    with atomic_writer(path, "wb", encoding=None) as fh:
+        fh.write(data)
+        if fail:
+            raise RuntimeError("interrupted")
+
+
+def test_each_version_is_written_over_the_one_before_last(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "cache" / "spares"
+    target = out / "graph.nt"
+    versions = [b"first version, the longest of all\n" * 50, b"second\n", b"third, a little longer\n" * 3, b"4th\n"]
+    inodes = []
+    with recycling(out, spares):
+        for data in versions:
+            write(target, data)
+            assert target.read_bytes() == data  # cut to its length, whatever the spare held
+            inodes.append(target.stat().st_ino)
+            assert sorted(os.listdir(out)) == ["graph.nt"]  # no temporary file left beside it
+    # The first write had no file to keep; each later one kept the file it replaced.
+    assert (spares / "graph.nt").read_bytes() == versions[-2]
+    assert len(set(inodes[:2])) == 2 and inodes[2] == inodes[0] and inodes[3] == inodes[1]
+    assert sorted(os.listdir(spares)) == ["graph.nt"]
+
+
+def test_without_recycling_no_spare_is_kept_or_used(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    write(out / "a.json", b"one")
+    write(out / "a.json", b"two")
+    assert not spares.exists()
+    with recycling(out, spares):
+        write(out / "a.json", b"three")
+        write(out / "sub" / "b.csv", b"elsewhere")  # only files directly in the folder keep spares
+        write(out / "sub" / "b.csv", b"elsewhere, again")
+    assert os.listdir(spares) == ["a.json"] and (spares / "a.json").read_bytes() == b"two"
+    write(out / "a.json", b"four")  # outside: the spare stays as it was
+    assert (spares / "a.json").read_bytes() == b"two" and (out / "a.json").read_bytes() == b"four"
+
+
+def test_a_spare_someone_still_reads_is_never_written_over(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    target = out / "graph.ttl"
+    with recycling(out, spares):
+        write(target, b"version one\n" * 1000)
+        write(target, b"version two\n")
+    # Another process opens version one (now the spare) and keeps reading it.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'rb'); print('open', flush=True); "
+         "sys.stdin.read(); sys.stdout.write(f.read().decode())", str(spares / "graph.ttl")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline() == "open\n"
+        spare_inode = (spares / "graph.ttl").stat().st_ino
+        with recycling(out, spares):
+            write(target, b"version three\n")
+        assert target.read_bytes() == b"version three\n"
+        assert target.stat().st_ino != spare_inode  # a new file, not the spare being read
+        assert (spares / "graph.ttl").read_bytes() == b"version two\n"
+    finally:
+        text, _ = reader.communicate("")
+    assert text == "version one\n" * 1000
+
+
+def test_a_write_that_fails_leaves_the_file_and_keeps_the_spare_usable(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    target = out / "graph.json"
+    with recycling(out, spares):
+        write(target, b"one" * 100)
+        write(target, b"two" * 100)
+        with pytest.raises(RuntimeError):
+            write(target, b"three, half written", fail=True)
+        assert target.read_bytes() == b"two" * 100
+        assert os.listdir(out) == ["graph.json"] and os.listdir(spares) == ["graph.json"]
+        write(target, b"four")
+    assert target.read_bytes() == b"four"
+    assert (spares / "graph.json").read_bytes() == b"two" * 100
+
+
+def test_files_over_the_size_limit_keep_no_spare(tmp_path, monkeypatch):
+    monkeypatch.setattr(graph.export, "SPARE_MAX_BYTES", 10)
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    with recycling(out, spares):
+        write(out / "small", b"0123456789")
+        write(out / "small", b"x")
+        write(out / "large", b"0123456789a")
+        write(out / "large", b"y")
+    assert os.listdir(spares) == ["small"] and (spares / "small").read_bytes() == b"0123456789"
+
+
+def test_a_spare_linked_elsewhere_is_not_written_over(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    with recycling(out, spares):
+        write(out / "f", b"one")
+        write(out / "f", b"two")
+    os.link(spares / "f", tmp_path / "my-copy")  # someone's hard link to it
+    with recycling(out, spares):
+        write(out / "f", b"three")
+    assert (tmp_path / "my-copy").read_bytes() == b"one"
+    assert (out / "f").read_bytes() == b"three" and (spares / "f").read_bytes() == b"two"
