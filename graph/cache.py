@@ -40,6 +40,7 @@ import json
 import os
 import pickle
 import struct
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -117,13 +118,21 @@ class BackgroundWrites:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and hasattr(os, "fork")
         self.pids: list[int] = []
+        self.threads: list[threading.Thread] = []
         self.deferred: list[Callable[[], object]] = []
 
-    def start(self, write: Callable[[], object], *, files: int) -> None:
+    def start(self, write: Callable[[], object], *, files: int, light: bool = False) -> None:
         """Run ``write()`` (for a build of ``files`` input files) in a forked
-        process, or here (see the class)."""
-        if not self.enabled or files > self.overlap_max_files:
+        process, or here (see the class). A ``light`` write (mostly the kernel
+        copying bytes: a patched rebuild's, see :mod:`graph.incremental`) runs
+        in a thread: forking costs more than it does."""
+        if not self.enabled or (files > self.overlap_max_files and not light):
             self._now(write)
+            return
+        if light:
+            thread = threading.Thread(target=self._quietly, args=(write,), name="newsgraph-cache-write")
+            thread.start()
+            self.threads.append(thread)
             return
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without running the parent's exit handlers
@@ -145,6 +154,12 @@ class BackgroundWrites:
         with contextlib.suppress(OSError):
             write()
 
+    @staticmethod
+    def _quietly(write: Callable[[], object]) -> None:
+        # As a forked writer: any failure only costs the next build time.
+        with contextlib.suppress(Exception):
+            write()
+
     def take(self) -> list[Callable[[], object]]:
         """The deferred writes, which the caller now runs."""
         taken, self.deferred = self.deferred, []
@@ -154,6 +169,8 @@ class BackgroundWrites:
         """Run the deferred writes left, and wait for the forked ones."""
         for write in self.take():
             self._now(write)
+        while self.threads:
+            self.threads.pop().join()
         while self.pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pids.pop(), 0)
@@ -735,6 +752,7 @@ class FileCache:
     def _save_after_read(self, fresh: dict[str, tuple[_Signature, str, bool]], parsed_now: dict[str, ParsedFile],
                          stream: "_PackStream | None", parsed_again: list[str]) -> None:
         previous = self.index
+        closing = True  # unless a thread saving the cache may still need the file
         try:
             if stream is not None and stream.finish(fresh):
                 return
@@ -745,7 +763,18 @@ class FileCache:
                 return
             self._parsed.update(parsed_now)
             if self.background is not None:
-                self.background.start(lambda: self.save(fresh, parsed=parsed_again), files=len(fresh))
+                # A few files parsed again: their pack is appended to a copy of the file.
+                light = self._loaded_from is not None and len(parsed_again) <= _LIGHT_SAVE_MAX
+
+                def save() -> None:
+                    try:
+                        self.save(fresh, parsed=parsed_again)
+                    finally:
+                        if light:
+                            self.close()
+
+                self.background.start(save, files=len(fresh), light=light)
+                closing = not light
                 return
             try:
                 self.save(fresh, parsed=parsed_again)
@@ -755,7 +784,12 @@ class FileCache:
             # What the cache now holds (the save may still be going on, elsewhere).
             self._parsed.update(parsed_now)
             self.index = fresh
-            self.close()
+            if closing:
+                self.close()
+
+
+#: Up to this many files parsed again, :meth:`FileCache.read` saves the cache in a thread (an append).
+_LIGHT_SAVE_MAX = 64
 
 
 #: The last 16 bytes of the file cache: where its index starts, and where the
@@ -1124,7 +1158,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     patchable = patch is not None and last_key is not None and last_key == key_of(patch.previous_key)
     if patchable and background is not None:
         for write in background.take():  # beside the patching
-            background.start(write, files=kg.report.files_read)  # type: ignore[attr-defined]
+            # the snapshot of a patched graph: the last one's bytes and the changed articles
+            background.start(write, files=kg.report.files_read, light=True)  # type: ignore[attr-defined]
     # Each file written over its version before last, kept in the cache (graph.export.recycling).
     with recycling(folder, Path(cache_dir) / SPARES_DIR):
         if patchable and _patch_exports(kg, folder, chosen, filenames, options):

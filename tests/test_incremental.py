@@ -770,3 +770,78 @@ def test_patched_graphs_snapshot_keeps_its_changed_articles_apart_until_too_many
         clean = graph.build([work])
         assert list(served.articles.items()) == list(clean.articles.items())
         assert served.providers == clean.providers and served.topics == clean.topics
+
+
+# --------------------------------------------------------------------------
+# The parse cache's entries, unpickled only when needed (graph.cache._StoredPacks)
+# --------------------------------------------------------------------------
+
+def test_each_stored_entry_read_alone_equals_the_entry_read_with_all(corpus_dir, tmp_path):
+    """Two ways of reading the cache's packs: one file's entry alone (its
+    pack, and the packs of the stubs it refers to) and every pack in order
+    (graph.cache.unpack); over a cache the reading pool streamed, whose
+    workers number their stubs across packs, and then with a pack appended."""
+    folder = tmp_path / "cache"
+    work = Path(shutil.copytree(corpus_dir, tmp_path / "in"))
+    graph.build([work], cache_dir=folder, jobs=2)
+    for round_ in range(2):
+        loaded = FileCache.load(folder, True)
+        stored = loaded._stored
+        assert len({origin for *_, origin in stored._packs}) >= 2  # packs of two senders, at least
+        sample = sorted(stored.where)[::500]
+        alone = {path: stored.get(path) for path in sample}
+        # Only the packs of those files were unpickled (and some of their stubs).
+        assert stored._files.keys() == {stored.where[path][0] for path in sample} != set(range(len(stored._packs)))
+        paths = sorted(stored.where)
+        alone.update((path, stored.get(path)) for path in paths)
+        again = FileCache.load(folder, True)
+        together = again._stored.all()
+        assert together.keys() == stored.where.keys() == loaded.index.keys()
+        for path in paths:
+            assert alone[path] == together[path], path
+            assert alone[path].sha256 == loaded.index[path][1]
+        loaded.close(), again.close()
+        # Some files parsed again: their entries are appended as a pack of its own.
+        for p in sorted(work.rglob("*.md"))[100:400:60]:
+            _edit(p, "\ntitle: ", f"\ntitle: Round {round_} ")
+        graph.build([work], cache_dir=folder, jobs=1)
+    fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+    assert _entries_by_path(folder) == fresh
+
+
+def test_patched_rebuild_unpickles_only_the_changed_files_entries(corpus_dir, tmp_path, monkeypatch):
+    work = Path(shutil.copytree(corpus_dir, tmp_path / "in"))  # all of it: the pool streams many packs
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out, "-j", "2")
+    a, b = _single_file_articles(work, 12)[3:12:8]
+    _edit(a, 'title: "', 'title: "Alone ')
+    _edit(b, 'excerpt: "', 'excerpt: "Alone ')
+    read = []
+    real_read = cache_mod._StoredPacks._read
+
+    def counting(self, offset, length):
+        read.append(length)
+        return real_read(self, offset, length)
+
+    monkeypatch.setattr(cache_mod._StoredPacks, "_read", counting)
+    monkeypatch.setattr(cache_mod._StoredPacks, "all", lambda self: pytest.fail("every entry unpickled"))
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert paths.patched == [True]
+    packs_bytes = _footer(out / ".cache")[0]
+    assert 0 < len(read) and sum(read) < packs_bytes / 4
+    monkeypatch.undo()
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+    # The cache it saved holds the files as they are now.
+    fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+    assert _entries_by_path(out / ".cache") == fresh
+
+
+def test_light_background_writes_run_in_threads_and_are_waited_for(tmp_path):
+    done = []
+    with cache_mod.BackgroundWrites() as bg:
+        bg.start(lambda: (time.sleep(0.2), done.append(os.getpid())), files=10, light=True)
+        bg.start(lambda: 1 / 0, files=10, light=True)  # a failure only costs the next build time
+        assert bg.pids == [] and len(bg.threads) == 2 and done == []
+    assert done == [os.getpid()] and bg.threads == []
