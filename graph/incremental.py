@@ -44,7 +44,7 @@ import contextvars
 import dataclasses
 import mmap
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable
@@ -310,9 +310,20 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # mostly waiting for the kernel and the disk, which goes on without the GIL.
     # A file patched before another turns out not to be is written again by
     # the caller, with every other file (graph.cache.write_exports_cached).
-    with ThreadPoolExecutor(max_workers=max(1, len(with_edits))) as pool:
-        # (each with this thread's context: graph.export.recycling)
-        submitted = [pool.submit(contextvars.copy_context().run, _patch_file, *task) for task in with_edits]
-        if not all([done.result() for done in submitted]):
-            return False
-    return True
+    results: list[bool | BaseException] = [False] * len(with_edits)
+
+    def patch(i: int, context: contextvars.Context) -> None:
+        try:  # in this thread's context (graph.export.recycling)
+            results[i] = context.run(_patch_file, *with_edits[i])
+        except BaseException as err:  # noqa: BLE001 - raised below, in this thread
+            results[i] = err
+
+    threads = [threading.Thread(target=patch, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return all(results)

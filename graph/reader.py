@@ -86,9 +86,9 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
     seen_files: set[tuple[int, int]] = set()
     seen_dirs: set[tuple[int, int]] = set()
 
-    def add_file(path: str, explicit: bool) -> None:
+    def add_file(path: str, explicit: bool, entry: os.DirEntry | None = None) -> None:
         try:
-            st = os.stat(path)
+            st = entry.stat() if entry is not None else os.stat(path)  # both follow links
         except OSError as err:
             result.rejected.append({"path": path, "reason": f"cannot read: {err.strerror or err}", "line": None})
             return
@@ -123,7 +123,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                                     "line": None})
             return
         for entry in entries:
-            path = os.path.join(folder, entry.name)
+            path = entry.path  # os.path.join(folder, entry.name)
             try:
                 is_dir = entry.is_dir()  # follows links
             except OSError:
@@ -138,7 +138,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                 if entry.is_symlink() and not os.path.exists(path):
                     result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
                     continue
-                add_file(path, False)
+                add_file(path, False, entry)
             else:
                 result.ignored += 1
 
