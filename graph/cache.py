@@ -349,9 +349,9 @@ class _StoredPacks:
 
     def __init__(self, fh: BinaryIO, start: int, end: int) -> None:
         self._fh: BinaryIO | None = fh
-        self._count: dict[int, int] = {}  # the number of stubs in each pack
-        #: Each pack: (where its stubs pickle starts, its length, its files pickle's length, origin).
-        self._packs: list[tuple[int, int, int, "tuple[str, int] | None"]] = []
+        #: Each pack: where its stubs pickle starts, its length, its files pickle's
+        #: length, its origin (see :func:`pack`) and its number of stubs.
+        self._packs: list[tuple[int, int, int, "tuple[str, int] | None", int]] = []
         #: Each file's last entry: (pack, position in it).
         self.where: dict[str, tuple[int, int]] = {}
         # Each sender's packs: the number of their first stub, and the pack.
@@ -365,15 +365,14 @@ class _StoredPacks:
             paths, origin, stubs = pickle.loads(os.pread(fd, lengths[0], at))
             at += lengths[0]
             k = len(self._packs)
-            self._packs.append((at, lengths[1], lengths[2], origin))
+            self._packs.append((at, lengths[1], lengths[2], origin, stubs))
             self.where.update((path, (k, i)) for i, path in enumerate(paths))
             if origin is not None:
                 firsts, packs = self._senders.setdefault(origin[0], ([], []))
-                if firsts and origin[1] != firsts[-1] + self._count[packs[-1]]:
+                if origin[1] != (firsts[-1] + self._packs[packs[-1]][4] if firsts else 0):
                     raise ValueError(f"packs of {origin[0]} out of order")
                 firsts.append(origin[1])
                 packs.append(k)
-            self._count[k] = stubs
             at += lengths[1] + lengths[2]
         if at != end:
             raise ValueError("the packs do not end where the index starts")
@@ -396,7 +395,7 @@ class _StoredPacks:
             k, n = packs[x], n - firsts[x]
         stubs = self._stubs.get(k)
         if stubs is None:
-            at, length, _, _ = self._packs[k]
+            at, length, *_ = self._packs[k]
             stubs = self._stubs[k] = self._read(at, length)  # type: ignore[assignment]
         values = stubs[n]
         record = self._shared.by_values.get(values)
@@ -411,7 +410,7 @@ class _StoredPacks:
             k, i = self.where[path]
             files = self._files.get(k)
             if files is None:
-                at, stubs, length, _ = self._packs[k]
+                at, stubs, length, *_ = self._packs[k]
                 files = self._files[k] = self._read(at + stubs, length)  # type: ignore[assignment]
             parsed, refs = files[i]
             if refs is not None:
@@ -424,7 +423,7 @@ class _StoredPacks:
         if len(self._done) < len(self.where):
             shared = SharedStubs()
             shared.by_values = self._shared.by_values  # the stubs made so far are kept
-            for k, (at, stubs, length, origin) in enumerate(self._packs):
+            for k, (at, stubs, length, origin, _) in enumerate(self._packs):
                 packed = (self._read(at + stubs, length), self._read(at, stubs), origin)
                 for i, parsed in enumerate(unpack(packed, shared)):  # type: ignore[arg-type]
                     if self.where[parsed.path] == (k, i):
