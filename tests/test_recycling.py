@@ -117,3 +117,39 @@ def test_a_spare_linked_elsewhere_is_not_written_over(tmp_path):
         write(out / "f", b"three")
     assert (tmp_path / "my-copy").read_bytes() == b"one"
     assert (out / "f").read_bytes() == b"three" and (spares / "f").read_bytes() == b"two"
+
+
+def test_a_symbolic_link_is_replaced_and_what_it_points_to_never_written(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    out.mkdir()
+    mine = tmp_path / "my-file"
+    mine.write_bytes(b"mine")
+    (out / "graph.json").symlink_to(mine)
+    with recycling(out, spares):
+        for data in (b"one", b"two", b"three"):
+            write(out / "graph.json", data)
+            assert (out / "graph.json").read_bytes() == data and not (out / "graph.json").is_symlink()
+    assert mine.read_bytes() == b"mine"
+    assert not (spares / "graph.json").is_symlink() and (spares / "graph.json").read_bytes() == b"two"
+
+
+def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(graph.export, "_unshared", lambda fd: False)
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    with recycling(out, spares):
+        for data in (b"one", b"two", b"three"):
+            write(out / "f", data)
+    assert (out / "f").read_bytes() == b"three"
+    assert not spares.exists() or os.listdir(spares) == []
+
+
+def test_a_link_left_by_a_crash_is_dropped(tmp_path):
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    with recycling(out, spares):
+        write(out / "f", b"one")
+        spares.mkdir()
+        (spares / "f.next").write_bytes(b"left by a crash between link and rename")
+        write(out / "f", b"two")
+        write(out / "f", b"three")
+    assert os.listdir(spares) == ["f"] and (spares / "f").read_bytes() == b"two"
+    assert (out / "f").read_bytes() == b"three"

@@ -120,6 +120,8 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             fh.flush()
             if reused:  # written over an older version: cut what is left of it
                 os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_CUR))
+            elif spare is not None and not _unshared(fd):
+                spare = None  # no leases here: a spare kept could never be written over
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         _replace(tmp, target, spare)
@@ -176,18 +178,27 @@ def _spare_of(target: Path) -> Path | None:
     return recycling[1] / target.name
 
 
+def _unshared(fd: int) -> bool:
+    """Whether no other open file or mapping shares ``fd``'s file: a write
+    lease is granted only then. ``False`` also where leases are not supported."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    except OSError:
+        return False
+    return True
+
+
 def _open_spare(spare: Path) -> int | None:
     """A descriptor to write ``spare`` over, if it is a spare no other process has open."""
     try:
-        fd = os.open(spare, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))  # not truncated: written over
+        # Not truncated (written over); never through a symbolic link.
+        fd = os.open(spare, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
-            # A write lease is only granted on a file no one else has open (or mapped).
-            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
-            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and _unshared(fd):
             return fd
     except OSError:
         pass
@@ -196,11 +207,15 @@ def _open_spare(spare: Path) -> int | None:
 
 
 def _replace(written: str, target: Path, spare: Path | None) -> None:
-    """Move ``written`` over ``target``, keeping the version replaced as ``spare``."""
+    """Move ``written`` over ``target``, keeping the version replaced as ``spare``.
+
+    Keeping it is best effort: a concurrent build, a full disk or another
+    file system only cost the next build its spare.
+    """
     kept = None
     if spare is not None:
         try:
-            st = os.stat(target)
+            st = os.lstat(target)  # a symbolic link is replaced, never kept
             if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and st.st_size <= SPARE_MAX_BYTES:
                 spare.parent.mkdir(parents=True, exist_ok=True)
                 kept = spare.with_name(spare.name + ".next")
@@ -211,7 +226,8 @@ def _replace(written: str, target: Path, spare: Path | None) -> None:
             kept = None  # no such file, or another file system: nothing kept
     os.replace(written, target)
     if kept is not None:
-        os.replace(kept, spare)  # type: ignore[arg-type]
+        with contextlib.suppress(OSError):
+            os.replace(kept, spare)  # type: ignore[arg-type]
 
 
 def copy_range(src: int, dst: int, offset: int, count: int) -> None:
