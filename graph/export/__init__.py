@@ -16,7 +16,6 @@ import importlib
 import os
 import stat
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
@@ -29,8 +28,8 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
     fcntl = None  # type: ignore[assignment]
 from ..errors import ExportError
 
-__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "background_syncs", "recycling",
-           "SPARE_MAX_BYTES", "copy_range", "write_all", "write_exports", "exporter"]
+__all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
+           "copy_range", "write_all", "write_exports", "exporter"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +97,9 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     """Open a temporary file beside ``path``; on success move it over ``path``.
 
     On any exception the temporary file is removed and ``path`` is untouched.
-    Text mode writes ``\\n`` line ends on every platform. The file is synced
-    to disk before it is moved into place (within :func:`background_syncs`,
-    by a thread, while the caller goes on). Within :func:`recycling`, the
-    file written may instead be the version of ``path`` replaced last time.
+    Text mode writes ``\\n`` line ends on every platform. Within
+    :func:`recycling`, the file written may instead be the version of ``path``
+    replaced last time.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,95 +115,21 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             fh = os.fdopen(fd, mode)
         else:
             fh = os.fdopen(fd, mode, encoding=encoding, newline="\n")
-        try:
+        with fh:
             yield fh
             fh.flush()
             if reused:  # written over an older version: cut what is left of it
                 os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_CUR))
             elif spare is not None and not _unshared(fd):
                 spare = None  # no leases here: a spare kept could never be written over
-        except BaseException:
-            fh.close()
-            raise
-    except BaseException:
-        _drop(tmp, reused)
-        raise
-    pending = _SYNCS.get()
-    if pending is None:
-        _finish(fh, tmp, reused, target, spare)
-    else:
-        pending.start(fh, tmp, reused, target, spare)
-
-
-def _drop(tmp: str, reused: bool) -> None:
-    if not reused:  # a spare written half way is still a spare
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
-def _finish(fh: IO, tmp: str, reused: bool, target: Path, spare: Path | None) -> None:
-    """Sync the file written and move it over ``target`` (see :func:`atomic_writer`)."""
-    try:
-        with fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         _replace(tmp, target, spare)
-    except BaseException as err:
-        _drop(tmp, reused)
-        if isinstance(err, OSError) and err.filename is None:
-            err.filename = os.fspath(target)  # the file it was for, not a descriptor
-        raise
-
-
-class _Syncs:
-    """The files :func:`atomic_writer` left to threads to sync and move into place."""
-
-    def __init__(self) -> None:
-        self.threads: list[threading.Thread] = []
-        self.failures: list[BaseException] = []
-
-    def start(self, *args: Any) -> None:
-        def run() -> None:
-            try:
-                _finish(*args)
-            except BaseException as err:  # noqa: BLE001 - raised by wait(), in the caller's thread
-                self.failures.append(err)
-
-        thread = threading.Thread(target=run, name="newsgraph-sync")
-        thread.start()
-        self.threads.append(thread)
-
-    def wait(self, raising: bool = True) -> None:
-        while self.threads:
-            self.threads.pop().join()
-        if self.failures and raising:
-            raise self.failures[0]
-
-
-_SYNCS: contextvars.ContextVar[_Syncs | None] = contextvars.ContextVar("syncs", default=None)
-
-
-@contextlib.contextmanager
-def background_syncs() -> Iterator[None]:
-    """Within it, :func:`atomic_writer` leaves each file's sync to disk (and
-    its move into place, which must follow) to a thread, and the caller goes
-    on with its next file; leaving waits for them all and raises the first
-    failure (an ``OSError`` naming the file).
-
-    Why: syncing is the disk's work, and a process writing several exports
-    waited for it file by file (on the real corpus, 0.1 s of the RDF files'
-    1.3 s, on the build's critical path).
-    """
-    syncs = _Syncs()
-    token = _SYNCS.set(syncs)
-    try:
-        yield
     except BaseException:
-        _SYNCS.reset(token)
-        syncs.wait(raising=False)  # what went wrong first is what is raised
+        if not reused:  # a spare written half way is still a spare
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
-    _SYNCS.reset(token)
-    syncs.wait()
 
 
 #: Within :func:`recycling`: (the folder whose files keep spares, where they are kept).
@@ -355,32 +279,17 @@ def _run(kg: Any, task: Task, folder: Path, options: dict[str, Any]) -> None:
 def _do(kg: Any, work: Task | Callable[[], object], folder: Path, options: dict[str, Any]) -> None:
     """Write one task's formats, or do other work (its ``OSError`` ignored)."""
     if callable(work):
-        token = _SYNCS.set(None)  # its files synced here: a failure of its own is ignored, not the build's
-        try:
-            with contextlib.suppress(OSError):
-                work()
-        finally:
-            _SYNCS.reset(token)
+        with contextlib.suppress(OSError):
+            work()
     else:
         _run(kg, work, folder, options)
-
-
-@contextlib.contextmanager
-def _synced(folder: Path) -> Iterator[None]:
-    """:func:`background_syncs`, a failure to sync or move a file made an ``ExportError``."""
-    try:
-        with background_syncs():
-            yield
-    except OSError as err:
-        raise ExportError(f"cannot write {err.filename or folder}: {err.strerror or err}") from err
 
 
 def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[str, Any], conn: Any) -> None:
     # In a forked process: report failure as text (exceptions may not pickle).
     try:
-        with _synced(folder):
-            for item in _take(work, 0, taken):
-                _do(kg, item, folder, options)
+        for item in _take(work, 0, taken):
+            _do(kg, item, folder, options)
         conn.send(None)
     except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
         import traceback
@@ -485,9 +394,8 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
         # 1,984 MB with the snapshot last).
         work = [*ordered[:2], *beside, *ordered[2:]]
     if workers < 2 or not hasattr(os, "fork") or len(tasks) < 2:
-        with _synced(folder):
-            for item in work:
-                _do(kg, item, folder, options)
+        for item in work:
+            _do(kg, item, folder, options)
         return
     import multiprocessing
 
@@ -499,10 +407,9 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     child_end.close()
     done: list = []
     try:
-        with _synced(folder):  # each file synced while the next is written
-            for item in _take(work, 1, taken):
-                _do(kg, item, folder, options)
-                done.append(item)
+        for item in _take(work, 1, taken):
+            _do(kg, item, folder, options)
+            done.append(item)
     finally:
         failure = conn.recv() if conn.poll(None) else None
         child.join()

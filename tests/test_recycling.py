@@ -1,5 +1,4 @@
-"""Atomic writes (graph.export.atomic_writer): synced by threads
-(background_syncs), and keeping the replaced version as a spare (recycling).
+"""Atomic writes that keep the replaced version as a spare (graph.export.recycling).
 
 The expectations are the bytes each test wrote itself, and the inode numbers
 the file system gives: which file was written over is seen, not assumed.
@@ -7,20 +6,17 @@ the file system gives: which file was written over is seen, not assumed.
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 import graph.export
-from graph.errors import ExportError
-from graph.export import atomic_writer, background_syncs, recycling, write_exports
+from graph.export import atomic_writer, recycling
 
-leases = pytest.mark.skipif(not hasattr(graph.export.fcntl, "F_SETLEASE"), reason="needs Linux leases")
+pytestmark = pytest.mark.skipif(not hasattr(graph.export.fcntl, "F_SETLEASE"), reason="needs Linux leases")
 
 
 def write(path: Path, data: bytes, fail: bool = False) -> None:
@@ -30,7 +26,6 @@ def write(path: Path, data: bytes, fail: bool = False) -> None:
             raise RuntimeError("interrupted")
 
 
-@leases
 def test_each_version_is_written_over_the_one_before_last(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "cache" / "spares"
     target = out / "graph.nt"
@@ -48,7 +43,6 @@ def test_each_version_is_written_over_the_one_before_last(tmp_path):
     assert sorted(os.listdir(spares)) == ["graph.nt"]
 
 
-@leases
 def test_without_recycling_no_spare_is_kept_or_used(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     write(out / "a.json", b"one")
@@ -63,7 +57,6 @@ def test_without_recycling_no_spare_is_kept_or_used(tmp_path):
     assert (spares / "a.json").read_bytes() == b"two" and (out / "a.json").read_bytes() == b"four"
 
 
-@leases
 def test_a_spare_someone_still_reads_is_never_written_over(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     target = out / "graph.ttl"
@@ -88,7 +81,6 @@ def test_a_spare_someone_still_reads_is_never_written_over(tmp_path):
     assert text == "version one\n" * 1000
 
 
-@leases
 def test_a_write_that_fails_leaves_the_file_and_keeps_the_spare_usable(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     target = out / "graph.json"
@@ -104,7 +96,6 @@ def test_a_write_that_fails_leaves_the_file_and_keeps_the_spare_usable(tmp_path)
     assert (spares / "graph.json").read_bytes() == b"two" * 100
 
 
-@leases
 def test_files_over_the_size_limit_keep_no_spare(tmp_path, monkeypatch):
     monkeypatch.setattr(graph.export, "SPARE_MAX_BYTES", 10)
     out, spares = tmp_path / "out", tmp_path / "spares"
@@ -116,7 +107,6 @@ def test_files_over_the_size_limit_keep_no_spare(tmp_path, monkeypatch):
     assert os.listdir(spares) == ["small"] and (spares / "small").read_bytes() == b"0123456789"
 
 
-@leases
 def test_a_spare_linked_elsewhere_is_not_written_over(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     with recycling(out, spares):
@@ -129,7 +119,6 @@ def test_a_spare_linked_elsewhere_is_not_written_over(tmp_path):
     assert (out / "f").read_bytes() == b"three" and (spares / "f").read_bytes() == b"two"
 
 
-@leases
 def test_a_symbolic_link_is_replaced_and_what_it_points_to_never_written(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     out.mkdir()
@@ -144,7 +133,6 @@ def test_a_symbolic_link_is_replaced_and_what_it_points_to_never_written(tmp_pat
     assert not (spares / "graph.json").is_symlink() and (spares / "graph.json").read_bytes() == b"two"
 
 
-@leases
 def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(graph.export, "_unshared", lambda fd: False)
     out, spares = tmp_path / "out", tmp_path / "spares"
@@ -155,7 +143,6 @@ def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):
     assert not spares.exists() or os.listdir(spares) == []
 
 
-@leases
 def test_a_link_left_by_a_crash_is_dropped(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     with recycling(out, spares):
@@ -166,69 +153,3 @@ def test_a_link_left_by_a_crash_is_dropped(tmp_path):
         write(out / "f", b"three")
     assert os.listdir(spares) == ["f"] and (spares / "f").read_bytes() == b"two"
     assert (out / "f").read_bytes() == b"three"
-
-
-# --------------------------------------------------------------------------
-# Synced by threads
-# --------------------------------------------------------------------------
-
-def _fsync_of(path_part: str, action):
-    """os.fsync, doing ``action()`` first for the files whose path holds ``path_part``."""
-    real = os.fsync
-
-    def fsync(fd):
-        if path_part in os.readlink(f"/proc/self/fd/{fd}"):
-            action()
-        return real(fd)
-
-    return fsync
-
-
-def test_a_file_is_moved_into_place_only_once_synced_by_its_thread(tmp_path, monkeypatch):
-    target = tmp_path / "graph.nt"
-    target.write_bytes(b"old")
-    syncing, release = threading.Event(), threading.Event()
-    monkeypatch.setattr(os, "fsync", _fsync_of("graph.nt", lambda: (syncing.set(), release.wait(10))))
-    with background_syncs():
-        write(target, b"new")  # returns while the file is being synced
-        assert syncing.wait(10)
-        assert target.read_bytes() == b"old"
-        (tmp_path / "other").write_bytes(b"the caller goes on")
-        release.set()
-    assert target.read_bytes() == b"new"
-    assert sorted(os.listdir(tmp_path)) == ["graph.nt", "other"]
-
-
-def test_a_sync_that_fails_is_raised_on_leaving_naming_the_file(tmp_path, monkeypatch):
-    target, other = tmp_path / "graph.ttl", tmp_path / "graph.json"
-    target.write_bytes(b"old")
-
-    def fail():
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(os, "fsync", _fsync_of("graph.ttl", fail))
-    with pytest.raises(OSError) as raised:
-        with background_syncs():
-            write(target, b"new")
-            write(other, b"written")
-    assert raised.value.errno == errno.EIO and raised.value.filename == str(target)
-    assert target.read_bytes() == b"old" and other.read_bytes() == b"written"
-    assert sorted(os.listdir(tmp_path)) == ["graph.json", "graph.ttl"]  # no temporary file left
-
-
-def test_exports_name_a_file_that_cannot_be_synced_but_ignore_the_work_beside(seeds_kg, tmp_path, monkeypatch):
-    def fail():
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", _fsync_of("snapshot", fail))
-    snapshot = tmp_path / "cache" / "snapshot"
-
-    def beside():  # like the graph snapshot: a cache that cannot be written only costs time
-        with atomic_writer(snapshot) as fh:
-            fh.write("x")
-
-    written = write_exports(seeds_kg, tmp_path / "out", ["report", "json"], jobs=1, beside=[beside])
-    assert all(p.is_file() for p in written.values()) and not snapshot.exists()
-    monkeypatch.setattr(os, "fsync", _fsync_of("graph.json", fail))
-    with pytest.raises(ExportError, match="graph.json.*No space left"):
-        write_exports(seeds_kg, tmp_path / "out", ["report", "json"], jobs=1)
