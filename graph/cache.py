@@ -49,8 +49,8 @@ from .model import ArticleRecord, _record_args
 from .reader import ParsedFile
 
 __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "cached_reader",
-           "code_fingerprint", "pack", "unpack", "encode_pack", "decode_pack", "SentStubs", "SharedStubs", "write_exports_cached",
-           "EXPORTS_FILE", "BackgroundWrites", "SNAPSHOT_CHUNK"]
+           "code_fingerprint", "pack", "unpack", "encode_pack", "decode_pack", "SentStubs", "SharedStubs",
+           "write_exports_cached", "EXPORTS_FILE", "SPARES_DIR", "BackgroundWrites", "SNAPSHOT_CHUNK"]
 
 #: File name of the cache inside its folder.
 CACHE_FILE = "parsed.pickle"
@@ -630,10 +630,7 @@ class FileCache:
                 try:
                     old = stack.enter_context(open(self.path, "rb"))
                     if _signature(os.fstat(old.fileno())) == loaded[0]:
-                        paths = [path for path in parsed if path in index]
-                        appended = encode_pack(pack(self.parsed_file(path) for path in paths)) if paths else b""
-                        if loaded[1] + len(appended) > 1.25 * loaded[2]:
-                            appended = None
+                        appended = self._appended_pack(index, parsed)
                 except OSError:
                     appended = None
             if appended is None:  # every entry, unpickled (in order) before the file is replaced
@@ -654,6 +651,17 @@ class FileCache:
                 fh.write(encode_pack(pack(files)))
                 self._write_index(fh, index)
         self.index = index
+
+    def _appended_pack(self, index: dict[str, tuple[_Signature, str, bool]], parsed: Iterable[str]
+                       ) -> bytes | None:
+        """The pack of the entries of ``parsed`` that :meth:`save` appends to the
+        file :meth:`load` read; ``None`` when the file is to be written afresh."""
+        if self._loaded_from is None:
+            return None
+        _, end, whole = self._loaded_from
+        paths = [path for path in parsed if path in index]
+        appended = encode_pack(pack(self.parsed_file(path) for path in paths)) if paths else b""
+        return appended if end + len(appended) <= 1.25 * whole else None
 
     def read(self, files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None,
              inner: Reader, on_changes: Callable[["FileCache"], bool] | None = None,
@@ -762,8 +770,10 @@ class FileCache:
                 return
             self._parsed.update(parsed_now)
             if self.background is not None:
-                # A few files parsed again: their pack is appended to a copy of the file.
-                light = self._loaded_from is not None and len(parsed_again) <= _LIGHT_SAVE_MAX
+                # A few files parsed again, whose pack is appended to a copy of the
+                # file: a thread's work (not so when everything is pickled afresh).
+                light = (len(parsed_again) <= _LIGHT_SAVE_MAX
+                         and self._appended_pack(fresh, parsed_again) is not None)
 
                 def save() -> None:
                     try:

@@ -315,7 +315,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     def patch(i: int, context: contextvars.Context) -> None:
         try:  # in this thread's context (graph.export.recycling)
             results[i] = context.run(_patch_file, *with_edits[i])
-        except BaseException as err:  # noqa: BLE001 - raised below, in this thread
+        except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
     threads = [threading.Thread(target=patch, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]

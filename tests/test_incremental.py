@@ -845,3 +845,31 @@ def test_light_background_writes_run_in_threads_and_are_waited_for(tmp_path):
         bg.start(lambda: 1 / 0, files=10, light=True)  # a failure only costs the next build time
         assert bg.pids == [] and len(bg.threads) == 2 and done == []
     assert done == [os.getpid()] and bg.threads == []
+
+
+def test_a_cache_save_runs_in_a_thread_only_when_it_appends(work, tmp_path, monkeypatch):
+    """Appending a few files' pack is a thread's work; pickling every entry
+    afresh (once appended packs pass a quarter) goes to a forked process."""
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    starts = []
+    real_start = cache_mod.BackgroundWrites.start
+
+    def start(self, write, *, files, light=False):
+        starts.append(light)
+        return real_start(self, write, files=files, light=light)
+
+    monkeypatch.setattr(cache_mod.BackgroundWrites, "start", start)
+    files = _single_file_articles(work, 200)
+    seen = []
+    for round_ in range(12):
+        for p in files[round_ * 10:(round_ + 1) * 10]:
+            _edit(p, 'title: "', f'title: "T{round_} ')
+        whole_before = _footer(cache)[1]
+        with cache_mod.BackgroundWrites() as background:
+            graph.build([work], cache_dir=cache, jobs=1, background=background)
+        seen.append((starts[-1], _footer(cache)[1] == whole_before))  # (in a thread, appended)
+    assert all(light == appended for light, appended in seen), seen
+    assert {(True, True), (False, False)} <= set(seen)
+    fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+    assert _entries_by_path(cache) == fresh
