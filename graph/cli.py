@@ -78,9 +78,10 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF identifiers.")
 @click.option("--no-fast-yaml", is_flag=True, help="Parse YAML with PyYAML only.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
-              help="Incremental build: keep parsed files and the graph in OUTPUT/.cache, parse again only "
-                   "files whose content changed, and patch the exports in place of writing them when only "
-                   "articles' descriptions changed (safe to delete; the output is the same either way).")
+              help="Incremental build: keep parsed files, the graph and the exports' previous versions in "
+                   "OUTPUT/.cache, parse again only files whose content changed, and patch the exports in place "
+                   "of writing them when only articles' descriptions changed (safe to delete; the output is the "
+                   "same either way).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Read the files on this Dask scheduler's workers (e.g. tcp://10.0.0.5:8786); "
                    "needs newsgraph[dask] and the inputs at the same path on every worker.")
