@@ -41,6 +41,7 @@ import os
 import pickle
 import struct
 import threading
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -55,7 +56,7 @@ __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "
 #: File name of the cache inside its folder.
 CACHE_FILE = "parsed.pickle"
 #: Bumped whenever the layout of the cache files changes.
-FORMAT = 9
+FORMAT = 10
 
 Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
 _Signature = tuple[int, int, int]  # size, mtime_ns, inode
@@ -319,9 +320,11 @@ def encode_pack(packed: Packed) -> bytes:
     True
     """
     files, stubs, origin = packed
-    parts = [pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-             for part in (([pf.path for pf, _ in files], origin, len(stubs)), stubs, files)]
-    return b"".join([_PACK_HEAD.pack(*map(len, parts)), *parts])
+    stub_bytes, file_bytes = (pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (stubs, files))
+    # A checksum of the two: the cache checks it when it loads, before unpickling them only when needed.
+    crc = zlib.crc32(file_bytes, zlib.crc32(stub_bytes))
+    meta = pickle.dumps(([pf.path for pf, _ in files], origin, len(stubs), crc), protocol=pickle.HIGHEST_PROTOCOL)
+    return b"".join([_PACK_HEAD.pack(len(meta), len(stub_bytes), len(file_bytes)), meta, stub_bytes, file_bytes])
 
 
 def decode_pack(blob: bytes) -> Packed:
@@ -329,7 +332,7 @@ def decode_pack(blob: bytes) -> Packed:
     with memoryview(blob) as view:
         lengths = _PACK_HEAD.unpack_from(view)
         at = _PACK_HEAD.size + lengths[0]
-        _, origin, _ = pickle.loads(view[_PACK_HEAD.size:at])
+        _, origin, _, _ = pickle.loads(view[_PACK_HEAD.size:at])
         stubs = pickle.loads(view[at:at + lengths[1]])
         files = pickle.loads(view[at + lengths[1]:at + lengths[1] + lengths[2]])
     return files, stubs, origin
@@ -338,9 +341,11 @@ def decode_pack(blob: bytes) -> Packed:
 class _StoredPacks:
     """The packs of a file cache, unpickled only as far as they are needed.
 
-    Opening reads each pack's paths (and where its pickles are); a file's
-    entry is unpickled when first asked for, with the packs holding the
-    stubs it refers to. An incremental build that patches the last graph
+    Opening reads each pack's paths (and where its pickles are) and checks
+    each pack's checksum, so that a damaged file is found there and then
+    (and the cache ignored), not half way through a build; a file's entry is
+    unpickled when first asked for, with the packs holding the stubs it
+    refers to. An incremental build that patches the last graph
     (:mod:`graph.incremental`) needs the entries of the changed files only:
     on the real corpus, 0.08 s of unpickling every pack, most of such a
     rebuild's reading. :meth:`all` unpickles every pack, in order (as
@@ -362,8 +367,10 @@ class _StoredPacks:
             head = os.pread(fd, _PACK_HEAD.size, at)
             lengths = _PACK_HEAD.unpack(head)
             at += _PACK_HEAD.size
-            paths, origin, stubs = pickle.loads(os.pread(fd, lengths[0], at))
+            paths, origin, stubs, crc = pickle.loads(os.pread(fd, lengths[0], at))
             at += lengths[0]
+            if zlib.crc32(os.pread(fd, lengths[1] + lengths[2], at)) != crc:
+                raise ValueError("a pack of the file cache is damaged")
             k = len(self._packs)
             self._packs.append((at, lengths[1], lengths[2], origin, stubs))
             self.where.update((path, (k, i)) for i, path in enumerate(paths))

@@ -254,6 +254,26 @@ def test_damaged_or_foreign_cache_is_ignored_and_replaced(work, tmp_path, monkey
     _assert_same_as_clean(work, kg, tmp_path, "damaged")
 
 
+def test_a_pack_damaged_inside_is_found_when_the_cache_loads(work, tmp_path, monkeypatch):
+    """The entries are unpickled only when needed; a damaged pack must still
+    be found when the cache loads, not half way through a build."""
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache)
+    data = bytearray((cache / CACHE_FILE).read_bytes())
+    packs_end = _footer(cache)[0]
+    data[packs_end - 1000] ^= 0x20  # one bit, inside the last pack's files pickle
+    (cache / CACHE_FILE).write_bytes(bytes(data))
+    damaged = FileCache.load(cache, True)
+    assert not damaged.stats.loaded and "unreadable" in damaged.stats.problem
+    target = _single_file_articles(work, 1)[0]
+    _edit(target, 'title: "', 'title: "After the damage ')
+    counting = _Counting(monkeypatch)
+    kg = graph.build([work], cache_dir=cache)
+    assert len(counting.paths) == kg.report.files_read  # everything parsed again
+    assert FileCache.load(cache, True).stats.loaded
+    _assert_same_as_clean(work, kg, tmp_path, "damaged-pack")
+
+
 def test_cli_caches_in_the_output_folder_unless_told_not_to(work, tmp_path):
     runner = CliRunner()
     out = tmp_path / "out"
