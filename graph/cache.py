@@ -991,6 +991,10 @@ class GraphSnapshot:
                 current = self._as_indexed(index)
                 report = pickle.load(fh)
                 entities = fh.read()  # held as bytes: the file may be replaced meanwhile
+            # Unpickled only when first used: checked now, so that damage means no snapshot.
+            entities, crc = entities[:-_CRC.size], _CRC.unpack(entities[-_CRC.size:])[0]
+            if zlib.crc32(entities) != crc:
+                return None
         except Exception:  # noqa: BLE001 - missing or damaged: build normally
             return None
         if current:
@@ -1034,11 +1038,13 @@ class GraphSnapshot:
             with atomic_writer(self.folder / self.FILE, "wb", encoding=None) as fh:
                 pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(kg.report, fh, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[attr-defined]
+                summed = _Checksummed(fh)
                 if patched is not None:
-                    fh.write(patched[0])
-                    pickle.dump(patched[1], fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    summed.write(patched[0])
+                    pickle.dump(patched[1], summed, protocol=pickle.HIGHEST_PROTOCOL)
                 else:
-                    _dump_entities(kg, fh)
+                    _dump_entities(kg, summed)  # type: ignore[arg-type]
+                fh.write(_CRC.pack(summed.crc))  # the entities' checksum, last
         except OSError:
             return False  # a cache that cannot be written only costs time
         return True
@@ -1057,6 +1063,22 @@ class GraphSnapshot:
         if len(changed) > min(_SNAPSHOT_CHANGED_MAX, len(kg.articles) // 8):  # type: ignore[attr-defined]
             return None
         return memoryview(data)[:info["base_end"]], changed
+
+
+class _Checksummed:
+    """A binary file's ``write``, keeping the CRC-32 of what went through it."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.crc = 0
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self._fh.write(data)
+
+
+#: The graph snapshot's last bytes: the CRC-32 of its entities (checked when it loads).
+_CRC = struct.Struct("<I")
 
 
 #: Articles per pickle in the graph snapshot.

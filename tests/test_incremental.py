@@ -274,6 +274,25 @@ def test_a_pack_damaged_inside_is_found_when_the_cache_loads(work, tmp_path, mon
     _assert_same_as_clean(work, kg, tmp_path, "damaged-pack")
 
 
+@pytest.mark.parametrize("edit", [False, True])
+def test_a_snapshot_damaged_inside_is_not_used(work, tmp_path, edit):
+    """The snapshot's entities are unpickled only when first used: damage
+    must be found when it loads, and the graph built from the files."""
+    out = tmp_path / "out"
+    _build_cli(work, out)
+    snapshot = out / ".cache" / GraphSnapshot.FILE
+    data = bytearray(snapshot.read_bytes())
+    data[len(data) - 3000] ^= 0x55  # inside the articles' pickle
+    snapshot.write_bytes(bytes(data))
+    (out / "graph.json").unlink()  # the exports must be written again: the graph is needed
+    if edit:  # the patched path would use the snapshot too
+        _edit(_single_file_articles(work, 1)[0], 'title: "', 'title: "After the damage ')
+    _build_cli(work, out)
+    clean = tmp_path / "clean"
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 def test_cli_caches_in_the_output_folder_unless_told_not_to(work, tmp_path):
     runner = CliRunner()
     out = tmp_path / "out"
