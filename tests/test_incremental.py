@@ -254,9 +254,9 @@ def test_damaged_or_foreign_cache_is_ignored_and_replaced(work, tmp_path, monkey
     _assert_same_as_clean(work, kg, tmp_path, "damaged")
 
 
-def test_a_pack_damaged_inside_is_found_when_the_cache_loads(work, tmp_path, monkeypatch):
+def test_a_pack_damaged_inside_is_found_before_any_file_is_read(work, tmp_path, monkeypatch):
     """The entries are unpickled only when needed; a damaged pack must still
-    be found when the cache loads, not half way through a build."""
+    be found before the build reads any file, not half way through it."""
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache)
     data = bytearray((cache / CACHE_FILE).read_bytes())
@@ -264,7 +264,7 @@ def test_a_pack_damaged_inside_is_found_when_the_cache_loads(work, tmp_path, mon
     data[packs_end - 1000] ^= 0x20  # one bit, inside the last pack's files pickle
     (cache / CACHE_FILE).write_bytes(bytes(data))
     damaged = FileCache.load(cache, True)
-    assert not damaged.stats.loaded and "unreadable" in damaged.stats.problem
+    assert damaged.entries == {} and not damaged.stats.loaded and "unreadable" in damaged.stats.problem
     target = _single_file_articles(work, 1)[0]
     _edit(target, 'title: "', 'title: "After the damage ')
     counting = _Counting(monkeypatch)
@@ -825,6 +825,8 @@ def test_each_stored_entry_read_alone_equals_the_entry_read_with_all(corpus_dir,
     graph.build([work], cache_dir=folder, jobs=2)
     for round_ in range(2):
         loaded = FileCache.load(folder, True)
+        assert loaded._stored is None  # loading reads the index only
+        loaded._open_packs()
         stored = loaded._stored
         assert len({pack[3] for pack in stored._packs}) >= 2  # packs of two senders, at least
         sample = sorted(stored.where)[::500]
@@ -834,6 +836,7 @@ def test_each_stored_entry_read_alone_equals_the_entry_read_with_all(corpus_dir,
         paths = sorted(stored.where)
         alone.update((path, stored.get(path)) for path in paths)
         again = FileCache.load(folder, True)
+        again._open_packs()
         together = again._stored.all()
         assert together.keys() == stored.where.keys() == loaded.index.keys()
         for path in paths:
@@ -912,3 +915,18 @@ def test_a_cache_save_runs_in_a_thread_only_when_it_appends(work, tmp_path, monk
     assert {(True, True), (False, False)} <= set(seen)
     fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
     assert _entries_by_path(cache) == fresh
+
+
+def test_a_rebuild_served_from_the_snapshot_reads_only_the_caches_index(work, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = graph.build([work], cache_dir=cache)
+    opened = []
+    real_init = cache_mod._StoredPacks.__init__
+    monkeypatch.setattr(cache_mod._StoredPacks, "__init__", lambda self, *a: opened.append(1) or real_init(self, *a))
+    resolves = _count_resolves(monkeypatch)
+    again = graph.build([work], cache_dir=cache)
+    assert opened == [] and resolves == []
+    assert again.report.as_dict() == first.report.as_dict()
+    _edit(_single_file_articles(work, 1)[0], 'title: "', 'title: "Now read ')
+    graph.build([work], cache_dir=cache)
+    assert opened == [1] and resolves == []  # patched: the packs were needed, the graph was not resolved
