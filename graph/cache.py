@@ -222,6 +222,13 @@ class SharedStubs:
         self.by_values: dict[tuple, ArticleRecord] = {}
         self.by_sender: dict[str, list[ArticleRecord]] = {}
 
+    def record(self, values: tuple) -> ArticleRecord:
+        """The one stub of these field values."""
+        stub = self.by_values.get(values)
+        if stub is None:
+            stub = self.by_values[values] = ArticleRecord(*values)
+        return stub
+
 
 def pack(files: Iterable[ParsedFile], sent: SentStubs | None = None) -> Packed:
     """Parsed files with each distinct related stub stored once.
@@ -289,12 +296,7 @@ def unpack(packed: Packed, shared: SharedStubs | None = None) -> list[ParsedFile
         table = shared.by_sender.setdefault(name, [])
         if len(table) != first:
             raise ValueError(f"packs of {name} out of order: {len(table)} stubs known, {first} expected")
-    by_values = shared.by_values
-    for values in stubs:
-        obj = by_values.get(values)
-        if obj is None:
-            obj = by_values[values] = ArticleRecord(*values)
-        table.append(obj)
+    table.extend(map(shared.record, stubs))
     result = []
     for pf, refs in files:
         if refs is not None:
@@ -404,11 +406,7 @@ class _StoredPacks:
         if stubs is None:
             at, length, *_ = self._packs[k]
             stubs = self._stubs[k] = self._read(at, length)  # type: ignore[assignment]
-        values = stubs[n]
-        record = self._shared.by_values.get(values)
-        if record is None:
-            record = self._shared.by_values[values] = ArticleRecord(*values)
-        return record
+        return self._shared.record(stubs[n])
 
     def get(self, path: str) -> ParsedFile:
         """The last entry of ``path`` (``KeyError`` when there is none)."""
@@ -795,6 +793,7 @@ class FileCache:
     def _save_after_read(self, fresh: dict[str, tuple[_Signature, str, bool]], parsed_now: dict[str, ParsedFile],
                          stream: "_PackStream | None", parsed_again: list[str]) -> None:
         previous = self.index
+        self._parsed.update(parsed_now)  # what the cache holds now (also for the save, wherever it runs)
         closing = True  # unless a thread saving the cache may still need the file
         try:
             if stream is not None and stream.finish(fresh):
@@ -804,7 +803,6 @@ class FileCache:
                 # Nothing parsed: the cache on disk is still right. A few touched
                 # files are hashed again next time, which is cheaper than saving.
                 return
-            self._parsed.update(parsed_now)
             if self.background is not None:
                 # A few files parsed again, whose pack is appended to a copy of the
                 # file: a thread's work (not so when everything is pickled afresh).
@@ -826,9 +824,7 @@ class FileCache:
             except OSError as err:
                 self.stats.problem = f"not saved: {err.strerror or err}"
         finally:
-            # What the cache now holds (the save may still be going on, elsewhere).
-            self._parsed.update(parsed_now)
-            self.index = fresh
+            self.index = fresh  # what the cache now holds (the save may still be going on, elsewhere)
             if closing:
                 self.close()
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
 
-from .. import views
-
 try:
     import fcntl
 except ImportError:  # not a POSIX system: no spares (see recycling)
     fcntl = None  # type: ignore[assignment]
+
+from .. import views
 from ..errors import ExportError
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
