@@ -97,6 +97,10 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
+    # A mistyped folder would otherwise replace good exports with empty ones.
+    missing = [p for p in paths or ("seeds",) if not os.path.exists(p)]
+    if missing:
+        raise click.ClickException(f"no such file or folder: {', '.join(missing)} (nothing was written)")
     from .cache import BackgroundWrites
     from .gc_pause import gc_paused
 

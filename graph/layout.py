@@ -119,8 +119,8 @@ def _fr(n: int, edges: list[tuple[int, int]], weights: list[float], seed: int, n
 
     igraph = import_igraph()
 
-    if n == 1:
-        return np.zeros((1, 2))
+    if n <= 1:  # nothing to lay out (igraph refuses an empty start matrix)
+        return np.zeros((n, 2))
     g = igraph.Graph(n=n, edges=edges, directed=False)
     start = _sunflower(n, 1.0).tolist()  # a fixed start: no dependence on the RNG state
     random.seed(seed)

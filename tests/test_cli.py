@@ -70,6 +70,31 @@ def test_unknown_format_is_a_clear_error(tmp_path):
     assert "unknown format(s): nope" in result.output and "Traceback" not in result.output
 
 
+def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-f", "report,json"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    typo = tmp_path / "seedz"
+    result = runner.invoke(cli, ["build", str(SEEDS_DIR), str(typo), "-o", str(out), "-f", "report,json"])
+    assert result.exit_code == 1
+    assert f"no such file or folder: {typo}" in result.output and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_an_empty_folder_builds_every_default_export(tmp_path):
+    from graph.export import DEFAULT_FORMATS, EXPORTERS
+
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "empty"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "articles: 0 " in result.output
+    for name in DEFAULT_FORMATS:
+        assert (out / EXPORTERS[name].filename).exists(), name
+    assert json.loads((out / "graph.json").read_text())["nodes"] == []
+
+
 def test_real_subprocess_python_m_graph(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR / "000_661d67e696f09288.txt"),

@@ -254,6 +254,23 @@ def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
         assert o.requests == [path.as_uri()]
 
 
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_pages_of_tiny_corpora_work(corpus_dir, tmp_path, opened, count):
+    # the first files of the corpus, read as a user with only a few articles would
+    files = sorted((corpus_dir / "azure" / "news").glob("*.md"))[:count]
+    (tmp_path / "none").mkdir()
+    kg = graph.build(files or [tmp_path / "none"])
+    assert sum(not a.is_stub for a in kg.articles.values()) == count
+    for name, options in (("page", {}), ("overview", {"view": "overview"})):
+        path = tmp_path / f"{name}.html"
+        write_html(kg, path, **options)
+        o = opened(path)
+        assert [c for c in o.console if c[0] in ("error", "pageerror")] == []
+        want = set(kg.nx.nodes) if name == "page" else set(kg.providers) | set(kg.topics)
+        assert o.visible() == want
+        assert o.requests == [path.as_uri()]
+
+
 # ---------------------------------------------------------------- the cached layers and progressive loading
 
 PROVIDER_RGB = (0x34, 0x3A, 0x40)  # graph.export.html's provider colour
