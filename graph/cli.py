@@ -57,6 +57,10 @@ def cli() -> None:
 
 def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,
                  quiet: bool, reader=None, cache_dir=None, background=None) -> KnowledgeGraph:
+    # A mistyped folder would otherwise replace good exports with empty ones.
+    missing = [p for p in paths or ("seeds",) if not os.path.exists(p)]
+    if missing:
+        raise click.ClickException(f"no such file or folder: {', '.join(missing)} (nothing was written)")
     with _progress(not quiet, "reading") as progress:
         return build(list(paths) or ["seeds"], catalogs=catalogs, jobs=jobs, fast_yaml=fast_yaml,
                      progress=progress, reader=reader, cache_dir=cache_dir, background=background)
@@ -97,10 +101,6 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
-    # A mistyped folder would otherwise replace good exports with empty ones.
-    missing = [p for p in paths or ("seeds",) if not os.path.exists(p)]
-    if missing:
-        raise click.ClickException(f"no such file or folder: {', '.join(missing)} (nothing was written)")
     from .cache import BackgroundWrites
     from .gc_pause import gc_paused
 

@@ -80,6 +80,9 @@ def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     assert result.exit_code == 1
     assert f"no such file or folder: {typo}" in result.output and "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    page = runner.invoke(cli, ["html", str(typo), "-o", str(out / "typo.html")])
+    assert page.exit_code == 1 and f"no such file or folder: {typo}" in page.output
+    assert not (out / "typo.html").exists()
 
 
 def test_an_empty_folder_builds_every_default_export(tmp_path):
