@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites
 
-from .catalog import Catalog, enrich, find_catalogs, load_catalog
+from .catalog import enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, read_file, scan
@@ -330,11 +330,15 @@ def build(
     report.warnings.extend(found.warnings)
     report.ignored_files = found.ignored
 
-    catalog = Catalog()
     folders = list(catalogs or ()) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.
-    for folder in sorted(set(os.fspath(f) for f in folders)):
-        load_catalog(folder, catalog)
+    folders = sorted(set(os.fspath(f) for f in folders))
+    if cache_dir is not None:
+        from .cache import cached_catalogs
+
+        catalog = cached_catalogs(folders, cache_dir)
+    else:
+        catalog = load_catalogs(folders)
     catalog_paths = set(catalog.files)
 
     snapshot = file_cache = None

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from .model import Image, Provider, Topic, Warning_
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
-__all__ = ["Catalog", "find_catalogs", "load_catalog", "catalog_entry", "enrich"]
+__all__ = ["Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
 
 _NAMES = ("_data", "data")
 
@@ -121,14 +121,18 @@ def catalog_entry(data: Any, path: str) -> tuple[str, str, dict] | None:
     return None
 
 
+def catalog_files(folder: str | os.PathLike) -> list[Path]:
+    """The files :func:`load_catalog` reads: ``organizations/*.md``, then ``topics/*.y*ml``."""
+    root = Path(folder)
+    return sorted((root / "organizations").glob("*.md")) + sorted((root / "topics").glob("*.y*ml"))
+
+
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
     """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
     from .reader import load_yaml, split_front_matter  # the one YAML loader
 
     catalog = catalog or Catalog()
-    root = Path(folder)
-    files = sorted((root / "organizations").glob("*.md")) + sorted((root / "topics").glob("*.y*ml"))
-    for f in files:
+    for f in catalog_files(folder):
         path = str(f)
         try:
             text = f.read_text(encoding="utf-8-sig")
@@ -142,6 +146,14 @@ def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> C
             continue
         if not catalog.add(data, path):
             catalog.warnings.append(Warning_(path, "not a catalogue entry (no domain or name); ignored"))
+    return catalog
+
+
+def load_catalogs(folders: Iterable[str | os.PathLike]) -> Catalog:
+    """Read each of ``folders`` in turn into one :class:`Catalog`."""
+    catalog = Catalog()
+    for folder in folders:
+        load_catalog(folder, catalog)
     return catalog
 
 

@@ -5,8 +5,9 @@ folders are reported, never followed forever). :func:`read_file` turns one file
 into a :class:`ParsedFile`: the article record(s) it describes, a catalogue
 entry, a reason to skip it, or a reason to reject it, plus warnings.
 
-Front matter goes through python-frontmatter's handlers: YAML (``---``), TOML
-(``+++``) and JSON (``{ ... }``). YAML is loaded safely only: the fast Rust
+Front matter goes through python-frontmatter's handlers
+(:mod:`graph.frontmatter_formats`): YAML (``---``), TOML (``+++``) and JSON
+(``{ ... }``). YAML is loaded safely only: the fast Rust
 loader ``yaml_rs`` when installed, falling back to PyYAML's C safe loader
 whenever the fast one refuses a document (so errors keep PyYAML's line
 numbers). Both refuse ``!!python/...`` tags; alias expansion is bounded.
@@ -17,13 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
-
-import frontmatter
-import yaml
-from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .errors import FrontMatterError, InputError, InvalidURLError
 from .model import ArticleRecord, StubText, Warning_, pickled_by_fields, records_from_front_matter
@@ -158,49 +154,13 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
 # Front matter
 # --------------------------------------------------------------------------
 
-class _TOMLHandler(BaseHandler):
-    """TOML front matter (``+++``) through the standard library's ``tomllib``.
+def _formats() -> Any:
+    """:mod:`graph.frontmatter_formats`, imported on first use: it imports
+    python-frontmatter and PyYAML (0.03 s), which a rebuild that parses no
+    file never needs."""
+    from . import frontmatter_formats
 
-    python-frontmatter's own TOML handler needs the third-party ``toml``
-    package; this one has the same interface.
-    """
-
-    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
-    START_DELIMITER = END_DELIMITER = "+++"
-
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return tomllib.loads(fm)
-
-
-class _StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """PyYAML's safe loader, recording duplicate keys instead of hiding them."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int]] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = key_node.value
-                if key in seen:
-                    self.duplicates.append((key, key_node.start_mark.line))
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", _StrictSafeLoader.construct_yaml_map)
-
-
-class _YAMLHandler(YAMLHandler):
-    """YAML front matter, fast loader first, PyYAML's safe loader as fallback."""
-
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return load_yaml(fm)[0]
-
-
-_HANDLERS = [_YAMLHandler(), _TOMLHandler(), JSONHandler()]
+    return frontmatter_formats
 
 
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
@@ -240,7 +200,7 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
             return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
             pass
-    loader = _StrictSafeLoader(text)
+    loader = _formats().StrictSafeLoader(text)
     try:
         return loader.get_single_data(), loader.duplicates, False
     finally:
@@ -398,7 +358,8 @@ def _closing_fence(text: str, pos: int, handler: Any) -> re.Match | None:
     """
     boundary = handler.FM_BOUNDARY
     fence = getattr(handler, "START_DELIMITER", None)
-    if not isinstance(handler, (_YAMLHandler, _TOMLHandler)) or fence not in ("---", "+++"):
+    formats = _formats()
+    if not isinstance(handler, (formats.FastYAMLHandler, formats.TOMLHandler)) or fence not in ("---", "+++"):
         return boundary.search(text, pos)
     if pos == 0 and text.startswith(fence):
         found = boundary.match(text, 0)
@@ -422,14 +383,15 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
     FrontMatterError
         When a fence is opened but never closed.
     """
-    handler = frontmatter.detect_format(text, _HANDLERS)
+    formats = _formats()
+    handler = formats.detect_format(text)
     if handler is None:
         return None
     boundary = handler.FM_BOUNDARY
     first = boundary.search(text)
     if first is None or first.start() != 0:
         return None
-    if isinstance(handler, JSONHandler):
+    if isinstance(handler, formats.JSONHandler):
         # The JSON handler's "fence" is the object itself: from "{" to the
         # first line that is just "}".
         end = re.search(r"^}\s*$", text, re.MULTILINE)
@@ -513,13 +475,14 @@ def _parse_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = fm.first_line + mark.line if mark is not None else fm.first_line
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    if isinstance(err, yaml.constructor.ConstructorError) and "python/" in str(err):
+    formats = _formats()
+    if isinstance(err, formats.yaml.constructor.ConstructorError) and "python/" in str(err):
         problem = "unsafe YAML tag (e.g. !!python/...) refused; nothing was executed"
-    elif isinstance(err, tomllib.TOMLDecodeError):
+    elif isinstance(err, formats.tomllib.TOMLDecodeError):
         m = re.search(r"line (\d+)", str(err))
         line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
         problem = f"invalid TOML: {err}"
-    elif not isinstance(err, yaml.YAMLError):
+    elif not isinstance(err, formats.yaml.YAMLError):
         problem = f"invalid front matter: {err}"
     else:
         problem = f"invalid YAML: {problem}"
@@ -536,20 +499,22 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
     ``cut``: load the ``related`` items one by one (:func:`cut_related`);
     raises ``_CutRefused``, having changed nothing, when that was not possible.
     """
-    data = _load_cut(fm.text) if cut and isinstance(fm.handler, YAMLHandler) else None
+    formats = _formats()
+    is_yaml = isinstance(fm.handler, formats.YAMLHandler)
+    data = _load_cut(fm.text) if cut and is_yaml else None
     if data is not None:
         if _looks_like_catalog(data):
             raise _CutRefused(path)  # a catalogue keeps its mapping as loaded
         bounded = True
     else:
         try:
-            if isinstance(fm.handler, YAMLHandler):
+            if is_yaml:
                 data, duplicates, bounded = load_yaml(fm.text, fast=fast)
                 result.warnings.extend(Warning_(path, f"duplicate key {key!r}: the last value is used",
                                                 fm.first_line + line) for key, line in duplicates)
             else:
                 data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
-        except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as err:
+        except (*formats.PARSE_ERRORS, ValueError, RecursionError) as err:
             raise _parse_error(err, fm, path) from err
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 
 from graph import reader
-from graph.reader import _HANDLERS, _TAG, _closing_fence, _has_tag, _decode
+from graph.frontmatter_formats import HANDLERS
+from graph.reader import _TAG, _closing_fence, _has_tag, _decode
 
-YAML, TOML, JSON = _HANDLERS
+YAML, TOML, JSON = HANDLERS
 
 FENCE_CASES = [
     "---\ntitle: a\n---\nbody",

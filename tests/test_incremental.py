@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import graph
@@ -32,6 +33,8 @@ from graph import cache as cache_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
 from graph.export import EXPORTERS, write_exports
+
+from conftest import ROOT
 
 _WEB_URL = re.compile(r'^webUrl: "?([^"\n]+)"?$', re.M)
 
@@ -235,8 +238,69 @@ def test_crash_mid_build_keeps_the_previous_cache(work, tmp_path):
         graph.build([work], cache_dir=cache, progress=_crash_half_way)
     assert (cache / CACHE_FILE).read_bytes() == saved
     assert (cache / GraphSnapshot.FILE).read_bytes() == snapshot
-    assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])  # no temp file
+    # no temp file
+    assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE, cache_mod.CATALOG_FILE])
     _assert_same_as_clean(work, graph.build([work], cache_dir=cache), tmp_path, "after-crash")
+
+
+def _count_catalog_reads(monkeypatch) -> list:
+    import graph.catalog
+
+    calls = []
+    real = graph.catalog.load_catalog
+    monkeypatch.setattr(graph.catalog, "load_catalog", lambda folder, catalog=None: calls.append(folder)
+                        or real(folder, catalog))
+    return calls
+
+
+def test_catalogues_are_read_again_only_when_one_of_their_files_changed(work, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    reads = _count_catalog_reads(monkeypatch)
+    graph.build([work], cache_dir=cache)
+    assert reads == [str(work / "azure" / "data")]
+    kg = graph.build([work], cache_dir=cache)
+    assert len(reads) == 1  # every catalogue file as it was: none read
+    del reads[:]
+    assert kg.report.catalog_files == graph.build([work]).report.catalog_files != []
+    del reads[:]  # the clean build's read
+
+    topic_file = sorted((work / "azure" / "data" / "topics").glob("*.yaml"))[0]
+    text = topic_file.read_text(encoding="utf-8")
+    entry = yaml.safe_load(text)  # read independently of newsgraph
+    tag = entry["hashtags"][0]
+    topic_file.write_text(text.replace(f'"{tag}"', f'"{tag}-edited"', 1), encoding="utf-8")
+    kg = graph.build([work], cache_dir=cache)
+    assert len(reads) == 1
+    [topic] = [t for t in kg.topics.values() if t.label == entry["name"]]
+    assert f"{tag}-edited" in topic.hashtags and tag not in topic.hashtags
+    _assert_same_as_clean(work, kg, tmp_path, "catalogue-edited")
+
+    (cache / cache_mod.CATALOG_FILE).write_bytes(b"not a pickle")
+    topic_file.unlink()  # and a catalogue file gone
+    del reads[:]
+    kg = graph.build([work], cache_dir=cache)
+    assert len(reads) == 1
+    _assert_same_as_clean(work, kg, tmp_path, "catalogue-damaged")
+
+
+def test_a_rebuild_that_parses_no_file_imports_no_yaml_parser(work, tmp_path):
+    # python-frontmatter and PyYAML cost 0.03 s to import: a rebuild served
+    # from the cache must not need them, nor read the catalogues with them.
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    script = ("import sys; from click.testing import CliRunner; from graph.cli import cli; "
+              f"r = CliRunner().invoke(cli, ['build', {str(work)!r}, '-o', {str(out)!r}, '-q']); "
+              "assert r.exit_code == 0, r.output; "
+              "print(sorted(m for m in ('yaml', 'frontmatter') if m in sys.modules))")
+    run = lambda: subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                 cwd=ROOT).stdout.strip()  # noqa: E731
+    assert run() == "['frontmatter', 'yaml']"  # the first build parses every file
+    assert run() == "[]"
+    touched = sorted((work / "azure" / "news").glob("*.md"))[3]
+    os.utime(touched, ns=(time.time_ns(), time.time_ns()))
+    assert run() == "[]"  # touched: hashed, found the same, not parsed
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])
@@ -356,7 +420,8 @@ def test_cli_writes_the_caches_off_the_critical_path_and_waits_for_them(work, tm
     assert forked == [True] and beside == [1]  # the file cache forked, the snapshot beside the exports
     assert FileCache.load(out / ".cache", True).stats.loaded
     assert sorted(p.name for p in (out / ".cache").iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE,
-                                                                         cache_mod.EXPORTS_FILE])
+                                                                         cache_mod.EXPORTS_FILE,
+                                                                         cache_mod.CATALOG_FILE])
     first = _tree(out)
     resolves = _count_resolves(monkeypatch)
     assert runner.invoke(cli, args).exit_code == 0
@@ -455,7 +520,7 @@ def test_first_parallel_build_writes_the_pools_packs_as_the_cache(corpus_dir, se
     # Each digest is the one of the file's bytes (the workers hash what they read).
     for path, (_, digest, _, parsed) in list(streamed.entries.items())[::97]:
         assert digest == parsed.sha256 == hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE, cache_mod.CATALOG_FILE])
     # A rebuild without the graph snapshot reads every file from it.
     (folder / GraphSnapshot.FILE).unlink()
     counting = _Counting(monkeypatch)
@@ -468,7 +533,8 @@ def test_first_parallel_build_stopped_mid_read_leaves_no_cache_file(corpus_dir, 
 
     with pytest.raises(_Crash):
         graph.build([corpus_dir], cache_dir=folder, jobs=2, progress=_crash_half_way)
-    assert not folder.exists() or list(folder.iterdir()) == []  # not even a temporary file
+    # not even a temporary file: only the catalogues, read (and kept whole) before the files
+    assert not folder.exists() or [p.name for p in folder.iterdir()] in ([], [cache_mod.CATALOG_FILE])
 
 
 def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_cache, tmp_path, monkeypatch):
@@ -497,7 +563,7 @@ def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_c
     assert failed  # the stream was used, and failed
     saved = FileCache.load(folder, True)
     assert saved.stats.loaded and saved.entries == serial_cache.entries
-    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE, cache_mod.CATALOG_FILE])
 
 
 # --------------------------------------------------------------------------
