@@ -154,13 +154,19 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
 # Front matter
 # --------------------------------------------------------------------------
 
+_FORMATS: Any = None
+
+
 def _formats() -> Any:
     """:mod:`graph.frontmatter_formats`, imported on first use: it imports
     python-frontmatter and PyYAML (0.03 s), which a rebuild that parses no
     file never needs."""
-    from . import frontmatter_formats
+    global _FORMATS
+    if _FORMATS is None:  # kept: an import statement costs microseconds, three times per file
+        from . import frontmatter_formats
 
-    return frontmatter_formats
+        _FORMATS = frontmatter_formats
+    return _FORMATS
 
 
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
