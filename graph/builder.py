@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 from .catalog import enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
-from .reader import ParsedFile, read_file, scan
+from .reader import ParsedFile, read_file, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
@@ -390,11 +390,12 @@ def build(
             if parsed.rejected:
                 report.rejected.append(parsed.rejected)
             elif parsed.skipped:
-                report.skipped.append({"path": parsed.path, "reason": parsed.skipped})
+                report.skipped.append({"path": shown_path(parsed.path), "reason": parsed.skipped})
             elif parsed.catalog is not None:
-                if parsed.path not in catalog_paths and not catalog.add(parsed.catalog, parsed.path):
-                    report.skipped.append({"path": parsed.path, "reason": "catalogue entry without name or domain"})
-                catalog_paths.add(parsed.path)
+                shown = shown_path(parsed.path)
+                if shown not in catalog_paths and not catalog.add(parsed.catalog, shown):
+                    report.skipped.append({"path": shown, "reason": "catalogue entry without name or domain"})
+                catalog_paths.add(shown)
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need

@@ -129,11 +129,11 @@ def catalog_files(folder: str | os.PathLike) -> list[Path]:
 
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
     """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
-    from .reader import load_yaml, split_front_matter  # the one YAML loader
+    from .reader import load_yaml, shown_path, split_front_matter  # the one YAML loader
 
     catalog = catalog or Catalog()
     for f in catalog_files(folder):
-        path = str(f)
+        path = shown_path(str(f))
         try:
             text = f.read_text(encoding="utf-8-sig")
             if f.suffix == ".md":

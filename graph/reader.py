@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from .errors import FrontMatterError, InputError, InvalidURLError
@@ -42,6 +43,7 @@ __all__ = [
     "load_yaml",
     "cut_related",
     "split_front_matter",
+    "shown_path",
 ]
 
 #: File endings that are read as articles.
@@ -87,6 +89,10 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             st = entry.stat() if entry is not None else os.stat(path)  # both follow links
         except OSError as err:
             result.rejected.append({"path": path, "reason": f"cannot read: {err.strerror or err}", "line": None})
+            return
+        if not stat.S_ISREG(st.st_mode):  # reading a FIFO would wait for a writer for ever
+            result.rejected.append({"path": path, "reason": "not a regular file (a pipe, device or socket)",
+                                    "line": None})
             return
         ident = (st.st_dev, st.st_ino)
         if ident in seen_files:
@@ -138,8 +144,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             else:
                 result.ignored += 1
 
-    for given in paths:
-        path = os.fspath(given)
+    for path in dict.fromkeys(os.fspath(given) for given in paths):  # each once, even if given twice
         if os.path.isdir(path):
             walk(path)
         elif os.path.exists(path):
@@ -147,6 +152,10 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         else:
             result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
     result.files.sort()
+    # As the report says them: a name that is not valid UTF-8 shows \xff escapes.
+    for rejected in result.rejected:
+        rejected["path"] = shown_path(rejected["path"])
+    result.warnings = [replace(w, path=shown_path(w.path)) for w in result.warnings]
     return result
 
 
@@ -550,36 +559,57 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
     fast : bool
         Use the fast YAML loader when installed.
     """
-    result = ParsedFile(path)
+    result = ParsedFile(path)  # the path as given: the cache finds the file by it
+    shown = shown_path(path)  # the path as the graph and the report say it
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as err:
-        result.rejected = {"path": path, "reason": f"cannot read: {err.strerror or err}", "line": None}
+        result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
         return result
     result.sha256 = hashlib.sha256(raw).hexdigest()
-    text = _decode(raw, path, result.warnings)
+    text = _decode(raw, shown, result.warnings)
     try:
         if not text.strip():
             raise _Skip("empty file")
-        fm = split_front_matter(text, path)
+        fm = split_front_matter(text, shown)
         if fm is None:
-            raise _Skip("no front matter: the file does not open with ---, +++ or {")
+            raise _Skip(_NO_FRONT_MATTER_JSON if text.startswith("{") else _NO_FRONT_MATTER)
         try:
-            _interpret(result, fm, path, fast, cut=fast and yaml_rs is not None)
+            _interpret(result, fm, shown, fast, cut=fast and yaml_rs is not None)
         except _CutRefused:
-            _interpret(result, fm, path, fast, cut=False)
+            _interpret(result, fm, shown, fast, cut=False)
     except _Skip as skip:
         if explicit:
-            result.rejected = {"path": path, "reason": skip.reason, "line": None}
+            result.rejected = {"path": shown, "reason": skip.reason, "line": None}
         else:
             result.skipped = skip.reason
     except InputError as err:
-        result.rejected = {"path": path, "reason": err.reason, "line": err.line}
+        result.rejected = {"path": shown, "reason": err.reason, "line": err.line}
     except (InvalidURLError, RecursionError, TypeError, ValueError) as err:
         # Shapes no coercion foresaw: still a clear, per-file rejection.
-        result.rejected = {"path": path, "reason": f"unreadable front matter: {err}", "line": None}
+        result.rejected = {"path": shown, "reason": f"unreadable front matter: {err}", "line": None}
     return result
+
+
+_NO_FRONT_MATTER = "no front matter: the file does not open with ---, +++ or {"
+_NO_FRONT_MATTER_JSON = ("no front matter: JSON front matter opens with a line that is just { and closes "
+                         "with a line that is just }")
+
+
+def shown_path(path: str) -> str:
+    """``path`` as text that can be written as UTF-8: a file name that is not
+    valid UTF-8 (which Python holds with surrogate escapes) shows its
+    undecodable bytes as ``\\xff`` escapes.
+
+    >>> shown_path("news/a.md"), shown_path(os.fsdecode(b"news/caf\\xe9.md"))
+    ('news/a.md', 'news/caf\\\\xe9.md')
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 class _Skip(Exception):

@@ -125,9 +125,9 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
     host = parts.hostname.rstrip(".")
-    if any(c in host for c in " <>\"{}|\\^`"):
+    if not host or any(c in host for c in " <>\"{}|\\^`"):
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
-    netloc = host
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{_encode(userinfo)}@{host}"
@@ -169,15 +169,24 @@ def provider_key(domain: str | None, url: str | None = None) -> str | None:
     if domain:
         d = domain.strip().lower()
         if "://" in d:
-            d = urlsplit(d).hostname or d
+            d = _host(d) or d
         d = d.split("/", 1)[0].rstrip(".")
     elif url:
-        d = (urlsplit(url).hostname or "").rstrip(".")
+        d = _host(url).rstrip(".")
     else:
         return None
     if d.startswith("www."):
         d = d[4:]
     return d or None
+
+
+def _host(url: str) -> str:
+    """The host of ``url``, lower-cased; never raises (an unclosed ``[`` makes
+    ``urlsplit`` raise: then the text between ``://`` and the next ``/``)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return url.split("://", 1)[-1].split("/", 1)[0].lower()
 
 
 def provider_id(key: str) -> str:

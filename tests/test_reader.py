@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import tracemalloc
@@ -184,6 +185,72 @@ def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
 def test_missing_input_path_is_rejected(tmp_path):
     kg = graph.build([tmp_path / "nope"])
     assert kg.report.rejected[0]["reason"] == "no such file or folder"
+
+
+def _article(url: str, extra: str = "") -> str:
+    return f'---\ntitle: "T"\nwebUrl: "{url}"\n{extra}---\n'
+
+
+def test_a_fifo_among_the_inputs_is_rejected_not_waited_for(tmp_path):
+    (tmp_path / "one.md").write_text(_article("https://example.org/1"))
+    os.mkfifo(tmp_path / "pipe.md")  # opening it would wait for a writer for ever
+    kg = graph.build([tmp_path])
+    assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [
+        (str(tmp_path / "pipe.md"), "not a regular file (a pipe, device or socket)")]
+    assert kg.report.files_read == 1
+
+
+def test_file_names_that_are_not_utf8_are_read_and_shown_escaped(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    folder = os.fsencode(tmp_path / "in")
+    os.mkdir(folder)
+    for name, text in ((b"caf\xe9.md", _article("https://example.org/1")), (b"skip\xff.md", "no front matter\n"),
+                       (b"bad\xfe.md", "---\ntitle: [\n---\n")):
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", os.fsdecode(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    shown = str(tmp_path / "in") + "/"  # the bytes that are not UTF-8 as \xNN, by hand
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [s["path"] for s in report["skipped"]] == [shown + "skip\\xff.md"]
+    assert [r["path"] for r in report["rejected"]] == [shown + "bad\\xfe.md"]
+    nodes = json.loads((out / "graph.json").read_text(encoding="utf-8"))["nodes"]
+    assert [n["files"] for n in nodes if n.get("kind") == "article"] == [[shown + "caf\\xe9.md"]]
+    import rdflib
+
+    for name, fmt in (("graph.nt", "nt"), ("graph.ttl", "turtle"), ("graph.trig", "trig"), ("graph.jsonld", "json-ld")):
+        parsed = rdflib.Dataset() if fmt == "trig" else rdflib.Graph()
+        parsed.parse(out / name, format=fmt)  # an independent parser reads every RDF export
+        assert len(parsed) > 0
+
+
+def test_a_folder_given_twice_is_read_once_without_a_warning(tmp_path):
+    (tmp_path / "one.md").write_text(_article("https://example.org/1"))
+    found = scan([tmp_path, tmp_path, str(tmp_path)])
+    assert [Path(p).name for p, _ in found.files] == ["one.md"] and found.warnings == []
+
+
+def test_one_line_json_front_matter_is_skipped_with_the_real_reason(tmp_path):
+    (tmp_path / "x.md").write_text('{"title": "One line", "webUrl": "https://j.example.com/1"}\nbody\n')
+    (tmp_path / "y.md").write_text('{\n"title": "Lines", "webUrl": "https://j.example.com/2"\n}\nbody\n')
+    kg = graph.build([tmp_path])
+    assert [s["reason"] for s in kg.report.skipped] == [
+        "no front matter: JSON front matter opens with a line that is just { and closes with a line that is just }"]
+    assert [a.title for a in kg.articles.values()] == ["Lines"]
+
+
+def test_urls_with_brackets_build(tmp_path):
+    (tmp_path / "a.md").write_text(_article("https://[2001:DB8::1]:8080/x"))
+    (tmp_path / "b.md").write_text(_article("https://b.example.com/x", 'provider:\n  name: P\n  domain: "http://[oops"\n'))
+    kg = graph.build([tmp_path])
+    assert kg.report.rejected == []
+    by_url = {a.url: a.provider_id for a in kg.articles.values()}
+    assert by_url == {"https://[2001:db8::1]:8080/x": "provider/2001%3Adb8%3A%3A1",  # the host, %-encoded
+                      "https://b.example.com/x": "provider/%5Boops"}
 
 
 def test_fast_and_pyyaml_loaders_agree_on_crafted_inputs():
