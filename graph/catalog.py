@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from .model import Image, Provider, Topic, Warning_
+from .model import Provider, Topic, Warning_, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
 __all__ = ["Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
@@ -34,7 +34,7 @@ class Catalog:
 
     def add(self, data: Any, path: str) -> bool:
         """Add one entry; ``False`` when it is not a usable catalogue entry."""
-        entry = catalog_entry(data, path)
+        entry = catalog_entry(data, path, self.warnings)
         if entry is None:
             return False
         kind, node_id, values = entry
@@ -74,29 +74,26 @@ def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
     return found
 
 
-def _images(value: Any) -> tuple[Image, ...]:
-    if isinstance(value, (str, dict)):
-        value = [value]
-    out = []
-    for item in value or ():
-        if isinstance(item, str) and item:
-            out.append(Image(item))
-        elif isinstance(item, dict) and isinstance(item.get("url"), str):
-            w, h = item.get("width"), item.get("height")
-            out.append(Image(item["url"], w if isinstance(w, int) else None, h if isinstance(h, int) else None))
-    return tuple(out)
-
-
 def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
+    """``keywords`` or ``hashtags``: a list (or one value) of texts or numbers.
+
+    >>> _strings(["ai", 42, True, None, " "]), _strings(42), _strings({"a": 1})
+    (('ai', '42'), ('42',), ())
+    """
+    if not isinstance(value, list):
         value = [value]
-    return tuple(str(v) for v in value or () if isinstance(v, (str, int)) and str(v).strip())
+    return tuple(str(v) for v in value
+                 if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip())
 
 
-def catalog_entry(data: Any, path: str) -> tuple[str, str, dict] | None:
-    """``(kind, node id, fields)`` for one catalogue document, or ``None``."""
+def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) -> tuple[str, str, dict] | None:
+    """``(kind, node id, fields)`` for one catalogue document, or ``None``;
+    what was left out of its images is added to ``warnings``."""
     if not isinstance(data, dict):
         return None
+    images, left_out = coerce_images(data.get("images"), path)
+    if warnings is not None:
+        warnings.extend(left_out)
     kind = data.get("taxonomy")
     if kind is None:
         kind = "organization" if "domain" in data else "topic"
@@ -106,7 +103,7 @@ def catalog_entry(data: Any, path: str) -> tuple[str, str, dict] | None:
         key = provider_key(data.get("domain") if isinstance(data.get("domain"), str) else None)
         if not key:
             return None
-        return kind, provider_id(key), {"name": name, "images": _images(data.get("images")), "catalog": path}
+        return kind, provider_id(key), {"name": name, "images": images, "catalog": path}
     if kind == "topic":
         label = name or (str(data.get("_id")) if data.get("_id") else None)
         if not label:
@@ -115,7 +112,7 @@ def catalog_entry(data: Any, path: str) -> tuple[str, str, dict] | None:
             "name": label,
             "keywords": _strings(data.get("keywords")),
             "hashtags": _strings(data.get("hashtags")),
-            "images": _images(data.get("images")),
+            "images": images,
             "catalog": path,
         }
     return None

@@ -37,6 +37,7 @@ __all__ = [
     "records_from_front_matter",
     "StubText",
     "coerce_datetime",
+    "coerce_images",
 ]
 
 #: The fields that describe an article, which :class:`ArticleRecord` and
@@ -244,6 +245,17 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
         parsed = dt.datetime.fromisoformat(text)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
     raise ValueError(f"not a date: {value!r}")
+
+
+def coerce_images(value: Any, path: str, key: str = "images") -> tuple[tuple[Image, ...], list[Warning_]]:
+    """``value`` read as an article's ``images`` field is (the catalogues'
+    images too): the images, and warnings for what was left out.
+
+    >>> coerce_images([{"url": "https://i.example/a.png", "width": True}, 7], "t.md")[0]
+    (Image(url='https://i.example/a.png', width=None, height=None),)
+    """
+    coercer = _Coercer(path, lambda _: None, str)
+    return coercer.images({key: value}, key, "", key), coercer.warnings
 
 
 def _describe(value: Any) -> str:

@@ -199,3 +199,26 @@ def test_records_and_articles_declare_the_same_descriptive_fields():
         "url", "source", "is_stub", "aliases", "images", "provider", "topics", "related"}
     assert set(article) - set(DESCRIPTIVE_FIELDS) == {
         "id", "url", "is_stub", "aliases", "images", "provider_id", "topic_ids", "related_ids", "sources", "files"}
+
+
+def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path):
+    news, data = tmp_path / "news", tmp_path / "data"
+    for folder in (news, data / "topics", data / "organizations"):
+        folder.mkdir(parents=True)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n"
+                               "provider: {domain: foo.com}\n---\n")
+    (data / "topics" / "ai.yaml").write_text("name: AI\nkeywords: 42\nhashtags: true\nimages: 5\n")
+    (data / "organizations" / "foo.md").write_text(
+        '---\nname: Foo\ndomain: foo.com\nimages: [{url: "https://i.example/x.png", width: true}, 7]\n---\n')
+    (news / "bar.md").write_text("---\ntaxonomy: organization\nname: Bar\ndomain: bar.com\nimages: 7\n---\n")
+    kg = graph.build([news])
+    [topic], [provider] = kg.topics.values(), kg.providers.values()
+    assert (topic.keywords, topic.hashtags, topic.images) == (("42",), (), ())
+    assert provider.name == "Foo" and [(i.url, i.width) for i in provider.images] == [("https://i.example/x.png", None)]
+    warned = sorted((Path(w.path).name, w.message) for w in kg.report.warnings)
+    assert warned == [
+        ("ai.yaml", "images should be a list of images, found int 5; ignored"),
+        ("bar.md", "images should be a list of images, found int 7; ignored"),
+        ("foo.md", "images has an entry without a url; skipped"),
+        ("foo.md", "images[].width should be a whole number, found bool True; left empty"),
+    ]
