@@ -227,7 +227,10 @@ def _date(value: dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        day = value.astimezone(dt.timezone.utc).date()
+        try:
+            day = value.astimezone(dt.timezone.utc).date()
+        except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC: its own day then
+            day = value.date()
         # isoformat is several times faster than strftime; they differ only before year 1000 ("0999", "999")
         return day.isoformat() if day.year >= 1000 else day.strftime("%Y-%m-%d")
     return value.isoformat()
@@ -410,7 +413,7 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
             if m not in seen:
                 seen[m] = seen[n] + 1
                 queue.append(m)
-    full = full_view(kg)
+    full = full_view(kg, max_articles=None)  # the part drawn is drawn whole, in a corpus of any size
     nodes = {i: n for i, n in full.nodes.items() if i in seen}
     edges: Sequence[tuple[str, str, str, int]] = full.edges
     if isinstance(edges, EdgeList):

@@ -26,3 +26,35 @@ def test_full_view_draws_everything_below_the_limit(corpus_kg):
     assert len(v.nodes) == corpus_kg.nx.number_of_nodes()
     assert len(v.edges) == corpus_kg.nx.number_of_edges()
     assert " of " not in v.title.split(" articles")[0]
+
+
+def test_ego_views_are_whole_when_the_full_view_is_capped(seeds_kg, monkeypatch):
+    import networkx as nx
+
+    from graph import views
+
+    monkeypatch.setattr(views.full_view, "__defaults__", (2,))  # as if the corpus had 10,000 times more
+    undirected = nx.Graph(seeds_kg.nx)
+    capped = {i for i, n in views.full_view(seeds_kg).nodes.items() if n["kind"] == "article"}
+    article = next(a for a in sorted(seeds_kg.articles.values(), key=lambda a: a.id)
+                   if a.id not in capped and not a.is_stub)
+    for centre, kwargs in ((article.id, {"article": article.url}),):
+        view = views.ego_view(seeds_kg, depth=1, **kwargs)
+        assert set(view.nodes) == set(nx.ego_graph(undirected, centre, radius=1))  # networkx, independently
+    topic = max(seeds_kg.topics.values(), key=lambda t: (undirected.degree(t.id), t.id))
+    view = views.ego_view(seeds_kg, topic=topic.label, depth=1)
+    assert set(view.nodes) == set(nx.ego_graph(undirected, topic.id, radius=1))
+
+
+def test_a_date_out_of_range_in_utc_is_shown_as_its_own_day(tmp_path):
+    import graph
+    from graph.views import full_view
+
+    (tmp_path / "a.md").write_text("---\ntitle: t\nwebUrl: https://a.example.com/x\n"
+                                   "publishedDateTime: 9999-12-31T23:59:59-05:00\n---\n")
+    (tmp_path / "b.md").write_text("---\ntitle: t\nwebUrl: https://a.example.com/y\n"
+                                   "publishedDateTime: 0001-01-01T00:00:00+05:00\n---\n")
+    kg = graph.build([tmp_path])
+    dates = {n["link"]: n.get("date") for n in full_view(kg).nodes.values() if n["kind"] == "article"}
+    assert dates["https://a.example.com/x"] == "9999-12-31"
+    assert dates["https://a.example.com/y"] in ("0001-01-01", "1-01-01")  # strftime's form, before year 1000
