@@ -158,9 +158,12 @@ def _read_chunks(source: str | os.PathLike, chunk_size: int) -> list[_Chunk]:
         path = find_rdf_source(source)
     except ServeError as err:
         raise PushError(str(err)) from err
-    fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".")) if path.suffix else None
-    if fmt is None:
-        raise PushError(f"{path}: unknown RDF format (use a .nt or .ttl file)")
+    from .query import rdf_format
+
+    fmt = rdf_format(path)  # find_rdf_source checked it is one
+    if fmt in (pyoxigraph.RdfFormat.TRIG, pyoxigraph.RdfFormat.N_QUADS):
+        raise PushError(f"{path}: push sends one graph, and this file holds named graphs "
+                        f"(graph.trig: one per source file); give graph.nt or graph.ttl")
     try:
         triples = (q.triple for q in pyoxigraph.parse(path=path, format=fmt, without_named_graphs=True))
         return chunk_triples(triples, chunk_size)

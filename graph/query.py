@@ -52,6 +52,7 @@ __all__ = [
     "ExampleQuery",
     "example_queries",
     "resolve_query",
+    "rdf_format",
     "load_rdflib",
     "open_store",
     "sparql",
@@ -317,13 +318,37 @@ _FORMATS = {".ttl": "TURTLE", ".turtle": "TURTLE", ".nt": "N_TRIPLES", ".ntriple
             ".owl": "RDF_XML", ".xml": "RDF_XML"}
 
 
-def _rdf_format(path: str | os.PathLike):
+def rdf_format(path: str | os.PathLike) -> Any:
+    """The :class:`pyoxigraph.RdfFormat` of the RDF file ``path``, by its suffix.
+
+    Raises
+    ------
+    QueryError
+        For a suffix that is not an RDF format's, and for newsgraph's own
+        ``graph.json``: node-link JSON (networkx), which a JSON-LD parser
+        would read as no triples at all.
+    """
     import pyoxigraph
 
     suffix = Path(path).suffix.lower()
     if suffix not in _FORMATS:
         raise QueryError(f"{path}: unknown RDF file type {suffix!r}; use one of {', '.join(sorted(_FORMATS))}")
+    if suffix == ".json" and _is_nodelink(path):
+        raise QueryError(f"{path} is newsgraph's node-link JSON (for graph.load and networkx), not RDF; "
+                         f"use graph.nt, graph.ttl, graph.trig or graph.jsonld")
     return getattr(pyoxigraph.RdfFormat, _FORMATS[suffix])
+
+
+def _is_nodelink(path: str | os.PathLike) -> bool:
+    """Whether ``path`` opens as newsgraph's ``graph.json`` does (its format is named in the first line)."""
+    from .export.nodelink import NODELINK_FORMAT
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False  # the parser says why
+    return f'"format": "{NODELINK_FORMAT}"'.encode() in head
 
 
 def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
@@ -332,7 +357,7 @@ def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
 
 def _check_file(path: str | os.PathLike) -> None:
     if not os.path.exists(path):
-        raise QueryError(f"{path}: no such file (run `newsgraph build --format ttl` first, or give --data)")
+        raise QueryError(f"{path}: no such file (write it with `newsgraph build`)")
     if os.path.isdir(path):
         raise QueryError(f"{path}: is a folder, expected an RDF file")
 
@@ -361,7 +386,7 @@ def load_rdflib(source: Any, *, base_iri: str | None = None):
         where: Any = "<graph>"
     else:
         _check_file(source)
-        quads = pyoxigraph.parse(path=os.fspath(source), format=_rdf_format(source))
+        quads = pyoxigraph.parse(path=os.fspath(source), format=rdf_format(source))
         where = source
     cache: dict[Any, Any] = {}
     URIRef, Literal, BNode = rdflib.URIRef, rdflib.Literal, rdflib.BNode
@@ -431,7 +456,7 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
 
             store.bulk_load(ntriples(source, base_iri), format=ox.RdfFormat.N_TRIPLES)
         else:
-            fmt = _rdf_format(source)
+            fmt = rdf_format(source)
             if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
                 # Queries read the default graph: merge the named graphs into it.
                 store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)

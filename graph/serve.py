@@ -100,6 +100,13 @@ def find_rdf_source(source: str | os.PathLike) -> Path:
                          f"write one with `newsgraph build -f nt -o {path}`")
     if not path.is_file():
         raise ServeError(f"{path}: no such file or folder")
+    from .errors import QueryError
+    from .query import rdf_format
+
+    try:
+        rdf_format(path)  # an RDF file: not graph.json, not graph.html
+    except QueryError as err:
+        raise ServeError(str(err)) from err
     return path
 
 

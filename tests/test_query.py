@@ -284,3 +284,28 @@ def test_cli_errors_are_clear(tmp_path, hostile_ttl):
 def test_cli_query_has_help():
     result = CliRunner().invoke(cli, ["query", "--help"])
     assert result.exit_code == 0 and "SPARQL" in result.output and "--engine" in result.output
+
+
+def test_files_that_are_not_rdf_are_refused_by_every_command(seeds_kg, tmp_path):
+    out = tmp_path / "out"
+    write_exports(seeds_kg, out, ["json", "trig", "html"])
+    runner = CliRunner()
+    for args in (["query", "top-providers", "-d", str(out / "graph.json")],
+                 ["validate", str(out / "graph.json")],
+                 ["serve", str(out / "graph.json"), "--port", "0", "--store", str(tmp_path / "store")],
+                 ["push", str(out / "graph.json"), "--endpoint", "http://127.0.0.1:9/x", "--retries", "0"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "graph.json is newsgraph's node-link JSON" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["serve", str(out / "graph.html"), "--port", "0", "--store", str(tmp_path / "s2")])
+    assert result.exit_code == 1 and "unknown RDF file type '.html'" in result.output
+    result = runner.invoke(cli, ["push", str(out / "graph.trig"), "--endpoint", "http://127.0.0.1:9/x",
+                                 "--retries", "0"])
+    assert result.exit_code == 1 and "push sends one graph" in result.output
+    assert not (tmp_path / "store").exists() and not (tmp_path / "s2").exists()
+    # a JSON-LD file named .json is still read as RDF
+    write_exports(seeds_kg, tmp_path / "ld", ["jsonld"])
+    (tmp_path / "ld" / "graph.jsonld").rename(tmp_path / "ld" / "data.json")
+    result = runner.invoke(cli, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-d",
+                                 str(tmp_path / "ld" / "data.json"), "-f", "csv"])
+    assert result.exit_code == 0 and int(result.output.split()[1]) > 0
