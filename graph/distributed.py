@@ -109,10 +109,15 @@ def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
             address = cluster
         else:
             address = scheduler
+            try:  # before a Client exists: one made from a bad address hangs the interpreter's exit
+                distributed.comm.get_address_host_port(scheduler)
+            except ValueError as err:
+                raise DistributedError(f"not a Dask scheduler address: {scheduler!r} ({err}); "
+                                       "e.g. tcp://10.0.0.5:8786") from err
         try:
             client = stack.enter_context(distributed.Client(address, timeout=timeout,
                                                             set_as_default=False))
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
 
         def reader(files: list[tuple[str, bool]], fast: bool,

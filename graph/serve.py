@@ -198,14 +198,17 @@ def prepare_store(source: str | os.PathLike, store: str | os.PathLike | None = N
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that is free right now.
+    """A TCP port on ``host`` that is free right now (:class:`ServeError` if none can be had there).
 
     >>> 0 < free_port() < 65536
     True
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
+        try:
+            sock.bind((host, 0))
+        except OSError as err:  # socket.gaierror too: a host name that does not resolve
+            raise ServeError(f"cannot listen on {host}: {err.strerror or err}") from err
         return sock.getsockname()[1]
 
 

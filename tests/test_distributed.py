@@ -96,6 +96,19 @@ def test_unreachable_scheduler_gives_a_clear_error():
             pass
 
 
+def test_a_scheduler_address_without_a_port_is_refused_and_the_command_ends(tmp_path):
+    import subprocess
+
+    from conftest import SEEDS_DIR
+
+    # In a process of its own: a Dask client made from such an address hung the interpreter's exit.
+    run = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path / "o"),
+                          "--scheduler", "127.0.0.1"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "not a Dask scheduler address: '127.0.0.1' (missing port number" in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_workers_must_see_the_inputs(cluster):
     missing = "/nonexistent-newsgraph-input"
     with dask_reader(scheduler=cluster.scheduler_address) as reader:

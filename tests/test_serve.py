@@ -312,3 +312,10 @@ def test_cli_serves_until_stopped_and_keeps_the_store(seeds_nt, tmp_path, stop):
             assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
             assert not port_open(port)
             marker_stamp = (exports / "sparql-store" / "newsgraph-store.json").stat().st_mtime_ns
+
+
+def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path, seeds_nt):
+    result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--host", "999.1.1.1", "--port", "0",
+                                      "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1 and "cannot listen on 999.1.1.1" in result.output
+    assert "Traceback" not in result.output
