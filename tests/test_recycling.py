@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import graph.export
+from graph.errors import ExportError
 from graph.export import atomic_writer, recycling
 
 pytestmark = pytest.mark.skipif(not hasattr(graph.export.fcntl, "F_SETLEASE"), reason="needs Linux leases")
@@ -119,18 +120,33 @@ def test_a_spare_linked_elsewhere_is_not_written_over(tmp_path):
     assert (out / "f").read_bytes() == b"three" and (spares / "f").read_bytes() == b"two"
 
 
-def test_a_symbolic_link_is_replaced_and_what_it_points_to_never_written(tmp_path):
+def test_a_symbolic_link_is_refused_and_neither_it_nor_what_it_points_to_written(tmp_path):
     out, spares = tmp_path / "out", tmp_path / "spares"
     out.mkdir()
     mine = tmp_path / "my-file"
     mine.write_bytes(b"mine")
     (out / "graph.json").symlink_to(mine)
     with recycling(out, spares):
-        for data in (b"one", b"two", b"three"):
-            write(out / "graph.json", data)
-            assert (out / "graph.json").read_bytes() == data and not (out / "graph.json").is_symlink()
-    assert mine.read_bytes() == b"mine"
-    assert not (spares / "graph.json").is_symlink() and (spares / "graph.json").read_bytes() == b"two"
+        with pytest.raises(ExportError, match="graph.json is a symbolic link"):
+            write(out / "graph.json", b"one")
+    assert mine.read_bytes() == b"mine" and (out / "graph.json").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["graph.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device link"])
+def test_a_pipe_or_device_is_refused_not_replaced(tmp_path, kind):
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / "graph.html")
+    else:
+        (out / "graph.html").symlink_to("/dev/null")
+    before = os.lstat(out / "graph.html")
+    with pytest.raises(ExportError):
+        write(out / "graph.html", b"page")
+    after = os.lstat(out / "graph.html")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert os.stat("/dev/null").st_rdev != 0  # the device itself untouched
 
 
 def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):

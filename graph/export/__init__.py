@@ -102,6 +102,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     replaced last time.
     """
     target = Path(path)
+    _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     spare = _spare_of(target)
     fd = _open_spare(spare) if spare is not None else None
@@ -130,6 +131,24 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace what is not a regular file: a symbolic link would be
+    replaced, not written through (writing through one, a link planted in a
+    shared folder could aim a build at any file), and a pipe or device (say
+    ``/dev/stdout``) would be replaced by a file."""
+    try:
+        st = os.lstat(target)
+    except OSError:
+        return  # nothing there yet (or the write says why)
+    if stat.S_ISLNK(st.st_mode):
+        real = os.path.realpath(target)
+        raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
+                          "replace the link; give the path of a file"
+                          + (f" (this one points to {real})" if os.path.isfile(real) else ""))
+    if not stat.S_ISREG(st.st_mode):
+        raise ExportError(f"{target} is not a regular file (a folder, pipe or device): give a file's path")
 
 
 #: Within :func:`recycling`: (the folder whose files keep spares, where they are kept).
