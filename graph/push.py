@@ -261,7 +261,11 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         For unreadable input, a refused upload, or a store still unreachable
         after the retries (the graph is then incomplete: push again).
     """
-    parts = urllib.parse.urlsplit(endpoint)
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        parts.port  # noqa: B018 - a bad port or an unclosed "[" raises here, not half way through
+    except ValueError as err:
+        raise PushError(f"{endpoint!r} is not an http(s) URL ({err})") from err
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PushError(f"{endpoint!r} is not an http(s) URL")
     headers = _auth_header(endpoint, os.environ if env is None else env)

@@ -223,3 +223,12 @@ def test_blank_node_chunk_failure_restarts_from_the_replacing_put(recorder):
     bodies = [body for *_, body in _Recorder.seen]
     assert bodies[0] == bodies[2] and bodies[1] == bodies[3] and b"_:" in bodies[1]
     assert sum(body.count(b" .\n") for body in bodies[2:]) == 11
+
+
+@pytest.mark.parametrize("endpoint, why", [("http://[::1/store", "Invalid IPv6 URL"),
+                                           ("http://localhost:99999/store", "Port out of range"),
+                                           ("ftp://localhost/store", None)])
+def test_a_malformed_endpoint_is_a_clear_error(seeds_nt, endpoint, why):
+    result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", endpoint, "--retries", "0"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{endpoint!r} is not an http(s) URL" in result.output and (why is None or why in result.output)
