@@ -235,7 +235,7 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
     datetime.date(2021, 6, 18)
     """
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return _whole_minutes(value) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -243,8 +243,24 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
         parsed = dt.datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        return _whole_minutes(parsed) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
     raise ValueError(f"not a date: {value!r}")
+
+
+def _whole_minutes(value: dt.datetime) -> dt.datetime:
+    """``value``, in UTC when its offset is not whole minutes (``+05:30:15``:
+    ``xsd:dateTime`` and ISO 8601 offsets have hours and minutes only).
+
+    >>> _whole_minutes(dt.datetime.fromisoformat("2021-06-18T11:00:00+05:30:15")).isoformat()
+    '2021-06-18T05:29:45+00:00'
+    """
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        try:
+            return value.astimezone(dt.timezone.utc)
+        except OverflowError as err:  # within seconds of year 1 or 9999
+            raise ValueError(f"not a date in range: {value!r}") from err
+    return value
 
 
 def coerce_images(value: Any, path: str, key: str = "images") -> tuple[tuple[Image, ...], list[Warning_]]:

@@ -125,7 +125,8 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
     host = parts.hostname.rstrip(".")
-    if not host or any(c in host for c in " <>\"{}|\\^`"):
+    if not host or any(c in " <>\"{}|\\^`" or unicodedata.category(c)[0] in "CZ" for c in host):
+        # white space (U+00A0 too), separators, controls: a host cannot hold them, nor an IRI's
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.username is not None:

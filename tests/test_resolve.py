@@ -222,3 +222,29 @@ def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path
         ("foo.md", "images has an entry without a url; skipped"),
         ("foo.md", "images[].width should be a whole number, found bool True; left empty"),
     ]
+
+
+def test_hosts_with_white_space_or_separators_are_invalid():
+    for url in ("https://a\u00a0b.example/x", "https://a\u2028b.example/x", "https://a\u3000b.example/x"):
+        with pytest.raises(InvalidURLError, match="not a valid host name"):
+            canonical_url(url)
+    assert canonical_url("https://café.example/x") == "https://café.example/x"  # letters beyond ASCII stay
+
+
+def test_offsets_with_seconds_become_utc_in_every_rdf_export(tmp_path):
+    import rdflib
+
+    from graph.export import write_exports
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("---\ntitle: t\nwebUrl: https://a.example.com/x\n"
+                                          "publishedDateTime: 2021-06-18T11:00:00+05:30:15\n---\n")
+    (tmp_path / "in" / "b.md").write_text("---\ntitle: t\nwebUrl: https://a.example.com/y\n"
+                                          "publishedDateTime: 9999-12-31T23:59:59-05:00:30\n---\n")
+    kg = graph.build([tmp_path / "in"])
+    write_exports(kg, tmp_path / "out", ["nt"])
+    parsed = rdflib.Graph().parse(tmp_path / "out" / "graph.nt", format="nt")
+    dates = [o for _, p, o in parsed if str(p) == "https://schema.org/datePublished"]
+    # 11:00:00 at +05:30:15 is 05:29:45 UTC, worked out by hand; rdflib reads the literal as a valid dateTime
+    assert [str(d) for d in dates] == ["2021-06-18T05:29:45+00:00"] and dates[0].ill_typed is False
+    assert any("publishedDateTime is not a date" in w.message for w in kg.report.warnings)  # b.md: out of range
