@@ -217,6 +217,8 @@ class Topic:
 # Coercion of front matter into records
 # --------------------------------------------------------------------------
 
+#: The range of a whole number (neo4j, GraphML and GEXF declare them ``long``).
+_INT64 = (-(1 << 63), (1 << 63) - 1)
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -312,16 +314,20 @@ class _Coercer:
         value = data.get(key)
         if value is None:
             return None
+        number = None
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str):
             try:
-                return int(value.strip())
+                number = int(value.strip())
             except ValueError:
                 pass
-        self.warn(f"{where}{key} should be a whole number, found {_describe(value)}; left empty", top)
+        if number is not None and _INT64[0] <= number <= _INT64[1]:
+            return number
+        what = "a whole number of at most 64 bits" if number is not None else "a whole number"
+        self.warn(f"{where}{key} should be {what}, found {_describe(value)}; left empty", top)
         return None
 
     def boolean(self, data: Mapping, key: str, where: str, top: str) -> bool | None:

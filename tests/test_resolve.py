@@ -248,3 +248,13 @@ def test_offsets_with_seconds_become_utc_in_every_rdf_export(tmp_path):
     # 11:00:00 at +05:30:15 is 05:29:45 UTC, worked out by hand; rdflib reads the literal as a valid dateTime
     assert [str(d) for d in dates] == ["2021-06-18T05:29:45+00:00"] and dates[0].ill_typed is False
     assert any("publishedDateTime is not a date" in w.message for w in kg.report.warnings)  # b.md: out of range
+
+
+def test_whole_numbers_beyond_64_bits_are_left_empty_with_a_warning(tmp_path):
+    (tmp_path / "a.md").write_text("---\ntitle: t\nwebUrl: https://a.example.com/x\n"
+                                   f"quality: {2 ** 63}\nheat: {2 ** 63 - 1}\n---\n")
+    kg = graph.build([tmp_path])
+    [article] = kg.articles.values()
+    assert (article.quality, article.heat) == (None, 9223372036854775807)
+    assert [w.message for w in kg.report.warnings] == [
+        "quality should be a whole number of at most 64 bits, found int 9223372036854775808; left empty"]
