@@ -438,6 +438,9 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     is_kg = hasattr(source, "articles") and hasattr(source, "report")
     if not is_kg:
         _check_file(source)
+    if path is not None and os.path.isdir(path) and any(os.scandir(path)) \
+            and not os.path.isfile(os.path.join(path, "CURRENT")):  # every RocksDB folder has it
+        raise QueryError(f"{path}: not empty and not an oxigraph store; give a new or empty folder to --store")
     try:
         store = ox.Store(os.fspath(path)) if path is not None else ox.Store()
     except OSError as err:

@@ -309,3 +309,18 @@ def test_files_that_are_not_rdf_are_refused_by_every_command(seeds_kg, tmp_path)
     result = runner.invoke(cli, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-d",
                                  str(tmp_path / "ld" / "data.json"), "-f", "csv"])
     assert result.exit_code == 0 and int(result.output.split()[1]) > 0
+
+
+def test_a_store_folder_holding_other_files_is_refused(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path / "out", ["nt"])
+    data = str(tmp_path / "out" / "graph.nt")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    args = ["query", "top-providers", "-d", data, "--engine", "oxigraph", "-f", "csv", "--store"]
+    result = CliRunner().invoke(cli, [*args, str(mine)])
+    assert result.exit_code == 1 and "not empty and not an oxigraph store" in result.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    first = CliRunner().invoke(cli, [*args, str(tmp_path / "store")])  # a new folder, then reused
+    again = CliRunner().invoke(cli, [*args, str(tmp_path / "store")])
+    assert first.exit_code == again.exit_code == 0 and first.output == again.output
