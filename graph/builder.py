@@ -10,6 +10,7 @@ a networkx ``MultiDiGraph``.
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -254,7 +255,8 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent)
+    try:
         # map() keeps input order, so the result never depends on scheduling.
         for blob in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
             parsed = unpack(decode_pack(blob), shared)
@@ -264,6 +266,17 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
             done += len(parsed)
             if progress:
                 progress(done, total)
+    except BaseException:  # Ctrl-C, an error, or the reader stopped early
+        pool.shutdown(cancel_futures=True)  # the chunks being read end; no other starts
+        raise
+    pool.shutdown()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """In each reading worker: Ctrl-C is for the parent, which stops the pool.
+    A worker stopped by it while sending a result could leave the pool's
+    shutdown waiting for it for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def build(

@@ -186,3 +186,28 @@ def test_the_two_exporting_processes_take_every_task_once(tmp_path):
     assert theirs[0] == 0 and mine[0] == 1
     assert sorted(mine + theirs) == tasks  # each once, none lost
     assert mine and len(theirs) > 1  # both took some of the rest
+
+
+@pytest.mark.parametrize("after", [0.5, 0.9, 1.3])
+def test_ctrl_c_while_the_pool_reads_stops_the_build_promptly(corpus_dir, tmp_path, after):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    # As a terminal does: SIGINT to the whole process group, the workers included.
+    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
+                             "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    time.sleep(after)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"still running 60 s after Ctrl-C (sent after {after} s)")
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the interrupt")  # a very fast machine
+    assert "Aborted!" in err and "Traceback" not in err, err
+    assert not any(out.glob("graph.*")) if out.exists() else True

@@ -147,8 +147,8 @@ def _check_replaceable(target: Path) -> None:
         raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
                           "replace the link; give the path of a file"
                           + (f" (this one points to {real})" if os.path.isfile(real) else ""))
-    if not stat.S_ISREG(st.st_mode):
-        raise ExportError(f"{target} is not a regular file (a folder, pipe or device): give a file's path")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):  # a folder: the move says why
+        raise ExportError(f"{target} is not a regular file (a pipe, device or socket): give a file's path")
 
 
 #: Within :func:`recycling`: (the folder whose files keep spares, where they are kept).
