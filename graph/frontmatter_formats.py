@@ -22,10 +22,13 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 __all__ = ["TOMLHandler", "FastYAMLHandler", "JSONHandler", "YAMLHandler", "StrictSafeLoader", "HANDLERS",
-           "PARSE_ERRORS", "detect_format"]
+           "PARSE_ERRORS", "YAMLError", "TOMLDecodeError", "UnsafeTagError", "detect_format"]
 
 #: What loading a front matter raises for bad text (besides ``ValueError``).
 PARSE_ERRORS: tuple[type[Exception], ...] = (yaml.YAMLError, tomllib.TOMLDecodeError)
+YAMLError, TOMLDecodeError = PARSE_ERRORS
+#: What PyYAML's safe loader raises for a tag it refuses (``!!python/...``).
+UnsafeTagError = yaml.constructor.ConstructorError
 
 
 class TOMLHandler(BaseHandler):

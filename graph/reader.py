@@ -491,13 +491,13 @@ def _parse_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError
     line = fm.first_line + mark.line if mark is not None else fm.first_line
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     formats = _formats()
-    if isinstance(err, formats.yaml.constructor.ConstructorError) and "python/" in str(err):
+    if isinstance(err, formats.UnsafeTagError) and "python/" in str(err):
         problem = "unsafe YAML tag (e.g. !!python/...) refused; nothing was executed"
-    elif isinstance(err, formats.tomllib.TOMLDecodeError):
+    elif isinstance(err, formats.TOMLDecodeError):
         m = re.search(r"line (\d+)", str(err))
         line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
         problem = f"invalid TOML: {err}"
-    elif not isinstance(err, formats.yaml.YAMLError):
+    elif not isinstance(err, formats.YAMLError):
         problem = f"invalid front matter: {err}"
     else:
         problem = f"invalid YAML: {problem}"

@@ -300,12 +300,13 @@ def _edge_list(groups: list[tuple[str, str, tuple[str, ...]]], nodes: dict[str, 
 MAX_ARTICLES = 20_000
 
 
-def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
+def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | None = None) -> View:
     """Every node and every edge of ``kg``; node weight is its degree.
 
     With more than ``max_articles`` articles (``None``: no limit), only the
     ``max_articles`` of highest degree (ties by id) are kept, with every
-    provider and topic and the edges among what is kept.
+    provider and topic and the edges among what is kept. ``among``: only
+    these articles, whatever their number (an ego view's part).
 
     >>> import graph
     >>> kg = graph.build(["seeds/"])
@@ -323,7 +324,9 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
                        "link": safe_link(f"https://{p.domain}/") if p.domain else None}
     articles = kg.articles.values()
     total = len(kg.articles)
-    if max_articles is not None and total > max_articles:
+    if among is not None:
+        articles = [a for a in articles if a.id in among]
+    elif max_articles is not None and total > max_articles:
         keep = set(sorted(kg.articles, key=lambda i: (-deg[i], i))[:max_articles])
         articles = [a for a in articles if a.id in keep]
     for a in articles:
@@ -413,7 +416,7 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
             if m not in seen:
                 seen[m] = seen[n] + 1
                 queue.append(m)
-    full = full_view(kg, max_articles=None)  # the part drawn is drawn whole, in a corpus of any size
+    full = full_view(kg, among=seen)  # the part drawn is drawn whole, in a corpus of any size
     nodes = {i: n for i, n in full.nodes.items() if i in seen}
     edges: Sequence[tuple[str, str, str, int]] = full.edges
     if isinstance(edges, EdgeList):
