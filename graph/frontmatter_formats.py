@@ -2,8 +2,10 @@
 
 YAML (``---``), TOML (``+++``) and JSON (``{ ... }``), plus PyYAML's safe
 loader made strict about duplicate keys. :mod:`graph.reader` imports this
-module on its first parse: python-frontmatter and PyYAML take 0.03 s to
-import, which a rebuild whose files are all cached never spends.
+module only when it needs it: for a file that does not open with the YAML
+fence, for a YAML text the fast loader refuses, or for an error's kind.
+python-frontmatter and PyYAML take 0.03 s to import, which a rebuild that
+parses no file, or only YAML files the fast loader reads, never spends.
 
 >>> detect_format("+++\\ntitle = 'a'\\n+++\\n").__class__.__name__
 'TOMLHandler'
@@ -13,7 +15,6 @@ import, which a rebuild whose files are all cached never spends.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from typing import Any
 
@@ -21,8 +22,11 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from .reader import FENCES
+
 __all__ = ["TOMLHandler", "FastYAMLHandler", "JSONHandler", "YAMLHandler", "StrictSafeLoader", "HANDLERS",
-           "PARSE_ERRORS", "YAMLError", "TOMLDecodeError", "UnsafeTagError", "detect_format"]
+           "HANDLER_OF", "KIND_OF", "PARSE_ERRORS", "YAMLError", "TOMLDecodeError", "UnsafeTagError",
+           "detect_format"]
 
 #: What loading a front matter raises for bad text (besides ``ValueError``).
 PARSE_ERRORS: tuple[type[Exception], ...] = (yaml.YAMLError, tomllib.TOMLDecodeError)
@@ -38,8 +42,8 @@ class TOMLHandler(BaseHandler):
     package; this one has the same interface.
     """
 
-    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
-    START_DELIMITER = END_DELIMITER = "+++"
+    FM_BOUNDARY, START_DELIMITER = FENCES["toml"]
+    END_DELIMITER = START_DELIMITER
 
     def load(self, fm: str, **kwargs: object) -> Any:
         return tomllib.loads(fm)
@@ -78,6 +82,9 @@ class FastYAMLHandler(YAMLHandler):
 
 #: The handlers tried, in order.
 HANDLERS = [FastYAMLHandler(), TOMLHandler(), JSONHandler()]
+#: Each handler by the name of its format (:attr:`graph.reader.FrontMatter.kind`), and back.
+HANDLER_OF = dict(zip(("yaml", "toml", "json"), HANDLERS))
+KIND_OF = {type(handler): kind for kind, handler in HANDLER_OF.items()}
 
 
 def detect_format(text: str) -> BaseHandler | None:

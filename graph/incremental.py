@@ -208,6 +208,59 @@ class _Unpatchable(Exception):
     """An old text is missing from a file, or repeated, or overlaps another."""
 
 
+_MEMMEM: Any = None  # the C library's memmem, once looked up; False where there is none
+
+
+def _libc_memmem() -> Any:
+    """The C library's ``memmem`` through :mod:`ctypes`, or ``False``.
+
+    Why: a foreign call releases the GIL, so the files patched in threads are
+    searched on every core at once; ``mmap.find`` holds the GIL, and searching
+    the real corpus's 150 MB of exports took 70 ms that way against 30 ms.
+    """
+    global _MEMMEM
+    if _MEMMEM is None:
+        try:
+            import ctypes
+
+            memmem = ctypes.CDLL(None).memmem
+            memmem.restype = ctypes.c_void_p
+            memmem.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+            _MEMMEM = memmem
+        except (ImportError, OSError, AttributeError, TypeError):  # no ctypes, no libc, or no memmem in it
+            _MEMMEM = False
+    return _MEMMEM
+
+
+def _starts(window: mmap.mmap, needle: bytes, limit: int) -> list[int]:
+    """Where ``needle`` occurs in ``window`` starting before ``limit``; two at
+    most (one more is never needed)."""
+    found: list[int] = []
+    memmem = _libc_memmem()
+    if memmem and needle:
+        import ctypes
+
+        size = len(window)
+        view = (ctypes.c_char * size).from_buffer(window)  # a copy-on-write mapping: never copied
+        try:
+            base = ctypes.addressof(view)
+            at = 0
+            while len(found) < 2 and at < limit:
+                hit = memmem(base + at, size - at, needle, len(needle))
+                if hit is None or hit - base >= limit:
+                    break
+                found.append(hit - base)
+                at = hit - base + 1
+        finally:
+            del view  # the mapping cannot close while a ctypes object shares it
+        return found
+    at = window.find(needle)
+    while 0 <= at < limit and len(found) < 2:
+        found.append(at)
+        at = window.find(needle, at + 1)
+    return found
+
+
 def _patch_file(path: Path, edits: Edits) -> bool:
     """Write ``path`` again (atomically), each edit's old text replaced by its
     new text; ``False`` (and the file left as it is) unless each old text
@@ -215,10 +268,10 @@ def _patch_file(path: Path, edits: Edits) -> bool:
 
     One pass, over windows of the file mapped in turn (an export can be larger
     than memory, and its bytes never need to be copied into Python objects):
-    each window is searched for the texts that start in its first
-    :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so that
-    they lie whole in it. The bytes between the texts are copied by the kernel
-    where it can (:func:`graph.export.copy_range`).
+    each window is searched (:func:`_starts`) for the texts that start in its
+    first :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so
+    that they lie whole in it. The bytes between the texts are copied by the
+    kernel where it can (:func:`graph.export.copy_range`).
     """
     from .export import atomic_writer, copy_range, write_all
 
@@ -234,15 +287,14 @@ def _patch_file(path: Path, edits: Edits) -> bool:
                 length = min(_WINDOW + keep, size - offset)
                 limit = length if offset + length == size else _WINDOW
                 found = []
-                with mmap.mmap(source, length, access=mmap.ACCESS_READ, offset=offset) as window:
+                # ACCESS_COPY: writable for ctypes, though nothing is written
+                with mmap.mmap(source, length, access=mmap.ACCESS_COPY, offset=offset) as window:
                     for k, (old, _) in enumerate(edits):
-                        at = window.find(old)
-                        while 0 <= at < limit:
+                        for at in _starts(window, old, limit):
                             seen[k] += 1
                             if seen[k] > 1:
                                 raise _Unpatchable
                             found.append((offset + at, k))
-                            at = window.find(old, at + 1)
                 for at, k in sorted(found):
                     if at < done:
                         raise _Unpatchable  # overlaps the text replaced before

@@ -353,17 +353,30 @@ def _expanded_size(value: Any, limit: int) -> int:
     return size(value)
 
 
+#: The YAML and TOML fences (python-frontmatter's ``YAMLHandler.FM_BOUNDARY``,
+#: and :class:`graph.frontmatter_formats.TOMLHandler`'s) and their three characters.
+FENCES: dict[str, tuple[re.Pattern[str], str]] = {
+    "yaml": (re.compile(r"^-{3,}\s*$", re.MULTILINE), "---"),
+    "toml": (re.compile(r"^\+{3,}\s*$", re.MULTILINE), "+++"),
+}
+
+
 @dataclass
 class FrontMatter:
     """The raw front matter of a file and where it sits."""
 
-    handler: Any
+    kind: str  # "yaml", "toml" or "json"
     text: str
     first_line: int  # 1-based line of the front matter's first line
 
+    @property
+    def handler(self) -> Any:
+        """The python-frontmatter handler of :attr:`kind` (:mod:`graph.frontmatter_formats`)."""
+        return _formats().HANDLER_OF[self.kind]
 
-def _closing_fence(text: str, pos: int, handler: Any) -> re.Match | None:
-    """``handler.FM_BOUNDARY.search(text, pos)``, without scanning every character.
+
+def _closing_fence(text: str, pos: int, kind: str) -> re.Match | None:
+    """``FENCES[kind][0].search(text, pos)``, without scanning every character.
 
     A multi-line ``^`` regex is tried at each position of a front matter that
     can be 140 KB long; instead only the line starts that begin with the
@@ -371,11 +384,7 @@ def _closing_fence(text: str, pos: int, handler: Any) -> re.Match | None:
     YAML and TOML fences, ``^-{3,}\\s*$`` and ``^\\+{3,}\\s*$``, can start
     nowhere else), so the first match is the same.
     """
-    boundary = handler.FM_BOUNDARY
-    fence = getattr(handler, "START_DELIMITER", None)
-    formats = _formats()
-    if not isinstance(handler, (formats.FastYAMLHandler, formats.TOMLHandler)) or fence not in ("---", "+++"):
-        return boundary.search(text, pos)
+    boundary, fence = FENCES[kind]
     if pos == 0 and text.startswith(fence):
         found = boundary.match(text, 0)
         if found:
@@ -398,28 +407,35 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
     FrontMatterError
         When a fence is opened but never closed.
     """
-    formats = _formats()
-    handler = formats.detect_format(text)
-    if handler is None:
-        return None
-    boundary = handler.FM_BOUNDARY
-    first = boundary.search(text)
-    if first is None or first.start() != 0:
-        return None
-    if isinstance(handler, formats.JSONHandler):
+    # YAML's handler is tried first: a file opening with its fence is YAML,
+    # found without importing python-frontmatter (graph.frontmatter_formats),
+    # which a rebuild parsing only YAML files then never needs.
+    if FENCES["yaml"][0].match(text):
+        kind = "yaml"
+    else:
+        formats = _formats()
+        handler = formats.detect_format(text)
+        if handler is None:
+            return None
+        kind = formats.KIND_OF[type(handler)]
+        first = handler.FM_BOUNDARY.search(text)
+        if first is None or first.start() != 0:
+            return None
+    if kind == "json":
         # The JSON handler's "fence" is the object itself: from "{" to the
         # first line that is just "}".
         end = re.search(r"^}\s*$", text, re.MULTILINE)
         if end is None:
             raise FrontMatterError(path, "JSON front matter opened at line 1 is never closed", 1)
-        return FrontMatter(handler, text[: end.end()], 1)
-    second = _closing_fence(text, first.end(), handler)
+        return FrontMatter(kind, text[: end.end()], 1)
+    first = FENCES[kind][0].match(text)
+    second = _closing_fence(text, first.end(), kind)
     if second is None:
         raise FrontMatterError(path, "front matter opened at line 1 is never closed", 1)
     start = first.end()
     if text[start:start + 1] == "\n":
         start += 1
-    return FrontMatter(handler, text[start:second.start()], text.count("\n", 0, start) + 1)
+    return FrontMatter(kind, text[start:second.start()], text.count("\n", 0, start) + 1)
 
 
 _TOP_KEY = re.compile(r'^["\']?([A-Za-z_][\w-]*)["\']?\s*[:=]', re.MULTILINE)
@@ -514,8 +530,7 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
     ``cut``: load the ``related`` items one by one (:func:`cut_related`);
     raises ``_CutRefused``, having changed nothing, when that was not possible.
     """
-    formats = _formats()
-    is_yaml = isinstance(fm.handler, formats.YAMLHandler)
+    is_yaml = fm.kind == "yaml"
     data = _load_cut(fm.text) if cut and is_yaml else None
     if data is not None:
         if _looks_like_catalog(data):
@@ -529,7 +544,7 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
                                                 fm.first_line + line) for key, line in duplicates)
             else:
                 data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
-        except (*formats.PARSE_ERRORS, ValueError, RecursionError) as err:
+        except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
             raise _parse_error(err, fm, path) from err
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)

@@ -42,7 +42,7 @@ def test_closing_fence_matches_regex_on_crafted_text(text):
     first = handler.FM_BOUNDARY.search(text)
     for pos in sorted({0, 1, 3, first.end(), len(text)}):
         expected = handler.FM_BOUNDARY.search(text, pos)
-        got = _closing_fence(text, pos, handler)
+        got = _closing_fence(text, pos, "yaml" if handler is YAML else "toml")
         assert (got and got.span()) == (expected and expected.span()), (text, pos)
 
 
@@ -57,7 +57,7 @@ def test_closing_fence_matches_regex_on_every_corpus_file(corpus_dir):
             if first is None:
                 continue
             expected = handler.FM_BOUNDARY.search(text, first.end())
-            got = _closing_fence(text, first.end(), handler)
+            got = _closing_fence(text, first.end(), "yaml" if handler is YAML else "toml")
             assert (got and got.span()) == (expected and expected.span()), path
             checked += 1
     assert checked > 3700  # every article file of the corpus
@@ -176,3 +176,49 @@ def test_cut_related_matches_whole_loading_on_every_corpus_file(corpus_dir):
         assert repr(data) == repr(yaml_rs.loads(fm.text)), path
         assert len(cut_related(fm.text)[1]) == len(data["related"])
     assert cut == plain > 2400
+
+
+KIND_CASES = [*FENCE_CASES, "", "---", "--", "-- -\n", " ---\nx: 1\n---\n", "----- \t\nx: 1\n-----\n",
+              "+++\n", "{\n\"title\": \"a\"\n}\n", "{\"title\": \"a\"}\n", "}\n", "---x\n{\n}\n",
+              "---\u2003\nx: 1\n---\n", "\ufeff---\nx: 1\n---\n", "---\r\nx: 1\r\n---\r\n"]
+
+
+@pytest.mark.parametrize("text", KIND_CASES)
+def test_front_matter_kind_is_python_frontmatters_choice(text):
+    """``split_front_matter`` finds YAML without python-frontmatter's
+    ``detect_format``; the format it finds is still the one that picks."""
+    from graph.frontmatter_formats import KIND_OF, detect_format
+
+    handler = detect_format(text)
+    try:
+        fm = reader.split_front_matter(text, "x.md")
+    except reader.FrontMatterError:
+        fm = "never closed"
+    if handler is None:
+        assert fm is None
+    elif fm is not None and fm != "never closed":
+        assert fm.kind == KIND_OF[type(handler)]
+        assert fm.handler is handler
+
+
+def test_yaml_fence_is_python_frontmatters():
+    from frontmatter.default_handlers import YAMLHandler
+
+    ours, theirs = reader.FENCES["yaml"][0], YAMLHandler.FM_BOUNDARY
+    assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+    assert TOML.FM_BOUNDARY is reader.FENCES["toml"][0]
+
+
+def test_front_matter_kind_on_every_corpus_file(corpus_dir):
+    from graph.frontmatter_formats import KIND_OF, detect_format
+
+    checked = 0
+    for path in sorted(corpus_dir.rglob("*")):
+        if path.suffix not in (".md", ".txt"):
+            continue
+        text = _decode(path.read_bytes(), str(path), [])
+        fm = reader.split_front_matter(text, str(path))
+        handler = detect_format(text)
+        assert (fm and fm.kind) == (handler and KIND_OF[type(handler)]), path
+        checked += fm is not None
+    assert checked > 3700

@@ -285,7 +285,8 @@ def test_catalogues_are_read_again_only_when_one_of_their_files_changed(work, tm
 
 def test_a_rebuild_that_parses_no_file_imports_no_yaml_parser(work, tmp_path):
     # python-frontmatter and PyYAML cost 0.03 s to import: a rebuild served
-    # from the cache must not need them, nor read the catalogues with them.
+    # from the cache must not need them, nor read the catalogues with them,
+    # nor one that parses a YAML file again with the fast loader.
     import subprocess
     import sys
 
@@ -296,11 +297,16 @@ def test_a_rebuild_that_parses_no_file_imports_no_yaml_parser(work, tmp_path):
               "print(sorted(m for m in ('yaml', 'frontmatter') if m in sys.modules))")
     run = lambda: subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                                  cwd=ROOT).stdout.strip()  # noqa: E731
-    assert run() == "['frontmatter', 'yaml']"  # the first build parses every file
+    run()  # the first build parses every file (YAML: the fast loader, unless it refuses one)
     assert run() == "[]"
     touched = sorted((work / "azure" / "news").glob("*.md"))[3]
     os.utime(touched, ns=(time.time_ns(), time.time_ns()))
     assert run() == "[]"  # touched: hashed, found the same, not parsed
+    text = touched.read_text(encoding="utf-8")
+    touched.write_text(text.replace("\ntitle: ", "\ntitle: Edited ", 1), encoding="utf-8")
+    assert run() == "[]"  # a YAML file parsed again by the fast loader: found YAML without them
+    touched.write_text("+++\ntitle = 'TOML now'\n+++\n", encoding="utf-8")
+    assert run() == "['frontmatter', 'yaml']"  # a TOML file goes through python-frontmatter's handlers
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])
@@ -728,11 +734,17 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
 @pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
-def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy):
+@pytest.mark.parametrize("search", ["memmem", "mmap.find"])
+def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy, search):
     """Checked against replacements at the places a regular expression finds
     (overlapping matches too), with texts straddling the windows a file is
-    searched in; with and without the kernel's copies."""
+    searched in; with and without the kernel's copies, searched by the C
+    library's memmem and by Python's mmap.find."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
+    if search == "memmem":
+        assert graph.incremental._libc_memmem(), "this Linux machine's C library has memmem"
+    else:
+        monkeypatch.setattr(graph.incremental, "_MEMMEM", False)
     if kernel_copy == "cross-device":
         def refuse(*args):
             raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -752,7 +764,7 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
             if not text or where < 0.15:
                 return rng.randbytes(size)  # most likely absent
             start = (rng.randrange(len(text)) if where < 0.4 else
-                     max(0, min(len(text) - 1, rng.choice([edge, 2 * edge]) + rng.randint(-12, 12))))
+                     max(0, min(len(text) - 1, rng.choice([edge, 2 * edge]) + rng.choice([0, rng.randint(-12, 12)]))))
             return bytes(text[start:start + size])
 
         edits = [(old_text(), f"<{i} é>".encode("utf-8")) for i in range(rng.randint(1, 3))]
