@@ -124,31 +124,63 @@ class KnowledgeGraph:
 
     @classmethod
     def deferred(cls, report: BuildReport,
-                 load: Callable[[], tuple[dict[str, Article], dict[str, Provider], dict[str, Topic]]]
-                 ) -> "KnowledgeGraph":
+                 load: Callable[[], tuple[dict[str, Article], dict[str, Provider], dict[str, Topic]]],
+                 load_providers_and_topics: Callable[[], tuple[dict[str, Provider], dict[str, Topic]]]
+                 | None = None) -> "KnowledgeGraph":
         """A graph whose entities ``load()`` returns when first used.
 
         What a build served from its snapshot (:class:`graph.cache.GraphSnapshot`)
         returns: when the exports are current too, only the report is needed,
         and unpickling the entities was a quarter of such a build (0.07 of
-        0.3 s on the real corpus).
+        0.3 s on the real corpus). With ``load_providers_and_topics``, those
+        two are loaded alone when used before the articles.
 
         >>> kg = KnowledgeGraph.deferred(BuildReport(), lambda: ({}, {}, {"topic/x": None}))
         >>> "articles" in vars(kg), list(kg.topics), "articles" in vars(kg)
         (False, ['topic/x'], True)
+        >>> kg = KnowledgeGraph.deferred(BuildReport(), lambda: ({"a": 1}, {}, {}), lambda: ({}, {"t": 2}))
+        >>> list(kg.topics), "articles" in vars(kg), list(kg.articles)
+        (['t'], False, ['a'])
         """
         kg = cls.__new__(cls)
         kg.report = report
         kg.__dict__["_load_entities"] = load
+        if load_providers_and_topics is not None:
+            kg.__dict__["_load_providers_and_topics"] = load_providers_and_topics
         return kg
+
+    def replace_articles(self, articles: Iterable[Article]) -> None:
+        """Put each of ``articles`` in place of the article with its id (in
+        its place in :attr:`articles`), now or, in a graph whose entities are
+        not loaded yet, when they are (:mod:`graph.incremental`)."""
+        articles = list(articles)
+        load = self.__dict__.get("_load_entities")
+        if load is None:
+            for a in articles:
+                self.articles[a.id] = a
+            return
+
+        def load_replaced() -> tuple[dict[str, Article], dict[str, Provider], dict[str, Topic]]:
+            loaded, providers, topics = load()
+            for a in articles:
+                loaded[a.id] = a
+            return loaded, providers, topics
+
+        self.__dict__["_load_entities"] = load_replaced
 
     def __getattr__(self, name: str) -> Any:
         # Reached only for attributes the instance lacks: the entities of a
         # deferred graph before their first use.
         if name in _ENTITY_FIELDS:
+            light = self.__dict__.pop("_load_providers_and_topics", None) if name != "articles" else None
+            if light is not None:
+                self.providers, self.topics = light()
+                return self.__dict__[name]
             load = self.__dict__.pop("_load_entities", None)
             if load is not None:
-                self.articles, self.providers, self.topics = load()
+                for key, value in zip(("articles", "providers", "topics"), load()):
+                    self.__dict__.setdefault(key, value)  # providers and topics may be loaded already
+                self.__dict__.pop("_load_providers_and_topics", None)
                 return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -388,7 +420,8 @@ def build(
                     from .incremental import patch_graph
 
                     # Only descriptions changed: the last graph with those articles replaced.
-                    patched = patch_graph(snapshot.previous, cache.changes, snapshot.previous_key)
+                    patched = patch_graph(snapshot.previous, cache.changes, snapshot.previous_key,
+                                          snapshot.find_previous_articles)
                 return patched is not None  # then no file is needed
 
             def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds

@@ -47,7 +47,7 @@ import os
 import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
 from .reader import ParsedFile
@@ -96,7 +96,8 @@ def _description_change(old: ParsedFile, new: ParsedFile) -> dict[str, Any] | No
     return changed
 
 
-def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]], previous_key: str) -> Any | None:
+def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]], previous_key: str,
+                find: Callable[[set[str]], list[Article]] | None = None) -> Any | None:
     """``previous`` (a :class:`~graph.builder.KnowledgeGraph`) after files changed, or ``None``.
 
     Parameters
@@ -108,6 +109,11 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
     previous_key : str
         The key of ``previous``'s snapshot, kept in the result's ``_patch``
         (a :class:`GraphPatch`) for :func:`patch_exports`.
+    find : callable, optional
+        ``find(paths)``: the articles of ``previous`` whose first file is one
+        of ``paths`` (:meth:`graph.cache.GraphSnapshot.find_previous_articles`,
+        which leaves the others unpickled); by default, they are looked for
+        among all of ``previous.articles``.
 
     Returns
     -------
@@ -138,24 +144,25 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
         if changed is None:
             return None
         edits[old.path] = (old.record, changed)  # type: ignore[assignment]
-    articles = previous.articles
+    if find is not None:
+        candidates = find(set(edits))
+    else:
+        candidates = [a for a in previous.articles.values() if a.files and a.files[0] in edits]
     replaced: list[tuple[Article, Article]] = []
     found = set()
-    for a in articles.values():
-        if a.files and a.files[0] in edits:
-            path = a.files[0]
-            if len(a.files) != 1 or path in found:  # merged from several files: their ranks decide
-                return None
-            found.add(path)
-            old_record, changed = edits[path]
-            if any(getattr(a, name) != getattr(old_record, name) for name in changed):
-                return None  # not the record's values: the article is not what it seems
-            if changed:
-                replaced.append((a, dataclasses.replace(a, **changed)))
+    for a in candidates:
+        path = a.files[0]
+        if len(a.files) != 1 or path in found:  # merged from several files: their ranks decide
+            return None
+        found.add(path)
+        old_record, changed = edits[path]
+        if any(getattr(a, name) != getattr(old_record, name) for name in changed):
+            return None  # not the record's values: the article is not what it seems
+        if changed:
+            replaced.append((a, dataclasses.replace(a, **changed)))
     if found != edits.keys():
         return None
-    for _, after in replaced:
-        articles[after.id] = after
+    previous.replace_articles(after for _, after in replaced)
     previous._patch = GraphPatch(previous_key, replaced)
     return previous
 

@@ -1008,3 +1008,57 @@ def test_a_rebuild_served_from_the_snapshot_reads_only_the_caches_index(work, tm
     _edit(_single_file_articles(work, 1)[0], 'title: "', 'title: "Now read ')
     graph.build([work], cache_dir=cache)
     assert opened == [1] and resolves == []  # patched: the packs were needed, the graph was not resolved
+
+
+@pytest.mark.parametrize("chunk", [1, 7, None])
+def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path, monkeypatch, chunk):
+    """A patched build takes the edited files' articles from the snapshot's
+    chunks that hold them (never unpickling all articles); what it finds is
+    what a search of every article finds, before and after earlier patches,
+    and the patched graph, once loaded, is a clean build's."""
+    if chunk is not None:
+        monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    chunks_read = []
+    real_load = pickle.load
+
+    def counting_load(fh, *a, **k):
+        value = real_load(fh, *a, **k)
+        if isinstance(value, dict) and value and all(isinstance(v, graph.model.Article) for v in value.values()):
+            chunks_read.append(len(value))
+        return value
+
+    monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
+    monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
+    edited: list[str] = []
+    for i, p in enumerate(_single_file_articles(work, 3)):
+        _edit(p, 'title: "', f'title: "Round {i} ')
+        del chunks_read[:]
+        patched = graph.build([work], cache_dir=cache, jobs=1)
+        assert patched._patch.articles and "articles" not in vars(patched)
+        assert 1 <= len(chunks_read) <= i + 1 and max(chunks_read) <= (chunk or cache_mod.SNAPSHOT_CHUNK)
+        # The same articles as looking through all of them (the snapshot now holds this patch)
+        monkeypatch.undo()  # the real loaders, for the second method
+        snapshot = GraphSnapshot(cache, True, [], None)
+        with open(cache / GraphSnapshot.FILE, "rb") as fh:
+            pickle.load(fh), pickle.load(fh)
+            entities = fh.read()[:-4]
+        everything = cache_mod._load_entities(entities)[0]
+        rng = random.Random(i)
+        edited.append(str(p))
+        paths = {a.files[0] for a in rng.sample(list(everything.values()), 40) if a.files}
+        paths |= {*edited, "nowhere.md"}  # the articles patched so far: in the snapshot's changed ones
+        snapshot._previous_entities = entities
+        found = snapshot.find_previous_articles(paths)
+        assert found == [a for a in everything.values() if a.files and a.files[0] in paths]
+        assert {a.files[0] for a in found} >= set(edited)
+        assert [a.title.startswith(f"Round {n} ") for n, a in enumerate(
+            a for path in edited for a in found if a.files[0] == path)] == [True] * len(edited)
+        clean = graph.build([work])
+        assert list(patched.articles.items()) == list(clean.articles.items())
+        assert patched.providers == clean.providers and patched.topics == clean.topics
+        if chunk is not None:
+            monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+        monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
+        monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
