@@ -477,8 +477,9 @@ def test_background_writes_overlap_small_builds_only_and_ignore_failures(tmp_pat
 
 @pytest.mark.parametrize("chunk", [None, 7])
 def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path, monkeypatch, chunk):
-    if chunk is not None:  # the articles in many pickles of 7 (65,536 by default)
+    if chunk is not None:  # the articles in many pickles of 7
         monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+        monkeypatch.setattr(cache_mod, "SNAPSHOT_PARTS", 10**9)
     cache = tmp_path / "cache"
     first = graph.build([work], cache_dir=cache)
     served = graph.build([work], cache_dir=cache)
@@ -1016,10 +1017,15 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
     chunks that hold them (never unpickling all articles); what it finds is
     what a search of every article finds, before and after earlier patches,
     and the patched graph, once loaded, is a clean build's."""
-    if chunk is not None:
-        monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+    def small_chunks():
+        if chunk is not None:
+            monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+            monkeypatch.setattr(cache_mod, "SNAPSHOT_PARTS", 10**9)
+
+    small_chunks()
     cache = tmp_path / "cache"
-    graph.build([work], cache_dir=cache, jobs=1)
+    first = graph.build([work], cache_dir=cache, jobs=1)
+    size = chunk or max(cache_mod.SNAPSHOT_CHUNK, -(-len(first.articles) // cache_mod.SNAPSHOT_PARTS))
     chunks_read = []
     real_load = pickle.load
 
@@ -1037,7 +1043,7 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         del chunks_read[:]
         patched = graph.build([work], cache_dir=cache, jobs=1)
         assert patched._patch.articles and "articles" not in vars(patched)
-        assert 1 <= len(chunks_read) <= i + 1 and max(chunks_read) <= (chunk or cache_mod.SNAPSHOT_CHUNK)
+        assert 1 <= len(chunks_read) <= i + 1 and max(chunks_read) <= size
         # The same articles as looking through all of them (the snapshot now holds this patch)
         monkeypatch.undo()  # the real loaders, for the second method
         snapshot = GraphSnapshot(cache, True, [], None)
@@ -1058,7 +1064,6 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         clean = graph.build([work])
         assert list(patched.articles.items()) == list(clean.articles.items())
         assert patched.providers == clean.providers and patched.topics == clean.topics
-        if chunk is not None:
-            monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
+        small_chunks()
         monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
         monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
