@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -170,18 +171,23 @@ class KnowledgeGraph:
 
     def __getattr__(self, name: str) -> Any:
         # Reached only for attributes the instance lacks: the entities of a
-        # deferred graph before their first use.
+        # deferred graph before their first use. Under a lock: a build's
+        # snapshot may be written by a thread that loads them while this one
+        # asks for them (graph.cache.BackgroundWrites).
         if name in _ENTITY_FIELDS:
-            light = self.__dict__.pop("_load_providers_and_topics", None) if name != "articles" else None
-            if light is not None:
-                self.providers, self.topics = light()
-                return self.__dict__[name]
-            load = self.__dict__.pop("_load_entities", None)
-            if load is not None:
-                for key, value in zip(("articles", "providers", "topics"), load()):
-                    self.__dict__.setdefault(key, value)  # providers and topics may be loaded already
-                self.__dict__.pop("_load_providers_and_topics", None)
-                return self.__dict__[name]
+            with _DEFERRED_LOAD:
+                if name in self.__dict__:  # loaded by another thread meanwhile
+                    return self.__dict__[name]
+                light = self.__dict__.pop("_load_providers_and_topics", None) if name != "articles" else None
+                if light is not None:
+                    self.providers, self.topics = light()
+                    return self.__dict__[name]
+                load = self.__dict__.pop("_load_entities", None)
+                if load is not None:
+                    for key, value in zip(("articles", "providers", "topics"), load()):
+                        self.__dict__.setdefault(key, value)  # providers and topics may be loaded already
+                    self.__dict__.pop("_load_providers_and_topics", None)
+                    return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
@@ -191,6 +197,7 @@ class KnowledgeGraph:
 
 
 _ENTITY_FIELDS = frozenset({"articles", "providers", "topics"})
+_DEFERRED_LOAD = threading.RLock()  # see KnowledgeGraph.__getattr__
 
 
 def _images(images: tuple[Image, ...]) -> list[dict]:

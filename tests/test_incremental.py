@@ -1067,3 +1067,34 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         small_chunks()
         monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
         monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
+
+
+def test_deferred_entities_load_once_when_two_threads_ask_at_once():
+    """A patched build's snapshot can be written by a thread that loads the
+    graph's articles while the build's own thread asks for them: both get
+    the same articles, loaded once."""
+    import threading
+
+    from graph.builder import KnowledgeGraph
+    from graph.report import BuildReport
+
+    loads, started = [], threading.Event()
+
+    def slow_load():
+        started.set()
+        time.sleep(0.3)
+        loads.append(1)
+        return {"article/a": "A"}, {"provider/p": "P"}, {}
+
+    for first, second in [("articles", "articles"), ("articles", "providers"), ("providers", "articles")]:
+        del loads[:]
+        started.clear()
+        kg = KnowledgeGraph.deferred(BuildReport(), slow_load)
+        got = {}
+        other = threading.Thread(target=lambda: got.setdefault("thread", getattr(kg, first)))
+        other.start()
+        assert started.wait(5)
+        got["here"] = getattr(kg, second)  # while the other thread is still loading
+        other.join()
+        assert loads == [1]
+        assert got["thread"] is vars(kg)[first] and got["here"] is vars(kg)[second]
