@@ -178,26 +178,44 @@ class KnowledgeGraph:
             with _DEFERRED_LOAD:
                 if name in self.__dict__:  # loaded by another thread meanwhile
                     return self.__dict__[name]
-                light = self.__dict__.pop("_load_providers_and_topics", None) if name != "articles" else None
+                # Each set in one dict update: another thread, or a process
+                # forked meanwhile, sees all of them or none.
+                light = self.__dict__.get("_load_providers_and_topics") if name != "articles" else None
                 if light is not None:
-                    self.providers, self.topics = light()
+                    providers, topics = light()
+                    self.__dict__.update(providers=providers, topics=topics)
+                    del self.__dict__["_load_providers_and_topics"]
                     return self.__dict__[name]
-                load = self.__dict__.pop("_load_entities", None)
+                load = self.__dict__.get("_load_entities")
                 if load is not None:
-                    for key, value in zip(("articles", "providers", "topics"), load()):
-                        self.__dict__.setdefault(key, value)  # providers and topics may be loaded already
+                    loaded = dict(zip(("articles", "providers", "topics"), load()))
+                    loaded.update((key, self.__dict__[key]) for key in ("providers", "topics")
+                                  if key in self.__dict__)  # loaded already: kept
+                    self.__dict__.update(loaded)
+                    del self.__dict__["_load_entities"]
                     self.__dict__.pop("_load_providers_and_topics", None)
                     return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> dict[str, Any]:
-        if "_load_entities" in self.__dict__:
-            self.articles  # noqa: B018 - loads the entities: the loader does not pickle
-        return self.__dict__
+        with _DEFERRED_LOAD:  # not half way through another thread's load
+            if "_load_entities" in self.__dict__:
+                self.articles  # noqa: B018 - loads the entities: the loader does not pickle
+            return dict(self.__dict__)
 
 
 _ENTITY_FIELDS = frozenset({"articles", "providers", "topics"})
 _DEFERRED_LOAD = threading.RLock()  # see KnowledgeGraph.__getattr__
+
+
+def _new_deferred_load_lock() -> None:
+    # A process forked while another thread held the lock would wait for it for ever.
+    global _DEFERRED_LOAD
+    _DEFERRED_LOAD = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_deferred_load_lock)
 
 
 def _images(images: tuple[Image, ...]) -> list[dict]:

@@ -45,6 +45,8 @@ def _stub(module: str) -> types.ModuleType:
     stub = types.ModuleType(module)
 
     def missing(name: str) -> Any:
+        if name.startswith("__"):  # what code looking through sys.modules asks (__file__, __path__...)
+            raise AttributeError(name)
         raise RuntimeError(f"{module}.{name}: {module} was not loaded in this process (newsgraph's lean imports)")
 
     stub.__getattr__ = missing  # type: ignore[attr-defined]  # module __getattr__ (PEP 562)

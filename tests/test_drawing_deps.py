@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 _PROBE = """
 import json, sys
 from graph import drawing_deps
@@ -62,3 +64,15 @@ def test_lean_imports_leave_loaded_modules_alone():
     with lean_imports():
         assert sys.modules["matplotlib"] is matplotlib
     assert sys.modules["matplotlib"] is matplotlib
+
+
+def test_stub_modules_answer_lookups_of_module_attributes_as_missing():
+    # Code that looks through sys.modules (inspect.getmodule, warnings) asks for
+    # __file__ and the like with getattr(module, name, default): a stub must
+    # say "no such attribute" there, and explain itself for anything else.
+    from graph.drawing_deps import _stub
+
+    stub = _stub("networkx")
+    assert getattr(stub, "__file__", None) is None and not hasattr(stub, "__path__")
+    with pytest.raises(RuntimeError, match="lean imports"):
+        stub.Graph  # noqa: B018

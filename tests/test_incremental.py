@@ -1098,3 +1098,63 @@ def test_deferred_entities_load_once_when_two_threads_ask_at_once():
         other.join()
         assert loads == [1]
         assert got["thread"] is vars(kg)[first] and got["here"] is vars(kg)[second]
+
+
+def test_a_deferred_graph_pickled_while_another_thread_loads_it_keeps_everything():
+    import threading
+
+    from graph.builder import KnowledgeGraph
+    from graph.report import BuildReport
+
+    started = threading.Event()
+
+    def slow_load():
+        started.set()
+        time.sleep(0.3)
+        return {"article/a": "A"}, {"provider/p": "P"}, {"topic/t": "T"}
+
+    kg = KnowledgeGraph.deferred(BuildReport(), slow_load)
+    other = threading.Thread(target=lambda: kg.articles)
+    other.start()
+    assert started.wait(5)
+    copy = pickle.loads(pickle.dumps(kg))  # while the other thread is still loading
+    other.join()
+    assert (copy.articles, copy.providers, copy.topics) == (kg.articles, kg.providers, kg.topics)
+    assert sorted(vars(copy)) == ["articles", "providers", "report", "topics"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_process_forked_while_a_thread_loads_a_graph_can_load_another():
+    import threading
+
+    from graph.builder import KnowledgeGraph
+    from graph.report import BuildReport
+
+    started = threading.Event()
+
+    def slow_load():
+        started.set()
+        time.sleep(1.0)
+        return {}, {}, {}
+
+    loading = KnowledgeGraph.deferred(BuildReport(), slow_load)
+    other = KnowledgeGraph.deferred(BuildReport(), lambda: ({"article/a": "A"}, {}, {}))
+    thread = threading.Thread(target=lambda: loading.articles)
+    thread.start()
+    assert started.wait(5)
+    pid = os.fork()  # the loading thread holds the lock now
+    if pid == 0:
+        os._exit(0 if other.articles == {"article/a": "A"} else 3)
+    deadline = time.monotonic() + 10
+    status = 0
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked process waited for a lock no thread of it holds")
+    thread.join()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
