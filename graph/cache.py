@@ -962,6 +962,7 @@ class GraphSnapshot:
         self.previous: object | None = None
         self.previous_key: str | None = None
         self._previous_entities: bytes | None = None  # its pickled entities (_dump_entities)
+        self._previous_parts: tuple[int, int, dict] | None = None  # their _entity_parts, once read
 
     def key(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, as_indexed: bool = False
             ) -> str | None:
@@ -1036,7 +1037,7 @@ class GraphSnapshot:
         self.previous = KnowledgeGraph.deferred(report, lambda: _load_entities(entities),
                                                 lambda: _providers_and_topics(entities))
         self.previous_key = stored
-        self._previous_entities = entities
+        self._previous_entities, self._previous_parts = entities, None
         return None
 
     def find_previous_articles(self, paths: set[str]) -> list:
@@ -1044,11 +1045,18 @@ class GraphSnapshot:
         unpickled from the snapshot's chunks that hold them only."""
         if self._previous_entities is None:
             return []
-        return _find_articles(self._previous_entities, paths)
+        return _find_articles(self._previous_entities, paths, self._parts_of_previous())
+
+    def _parts_of_previous(self) -> tuple[int, int, dict]:
+        """:func:`_entity_parts` of :attr:`previous`'s entities, read once (a
+        patched build needs them to find its articles and to save its snapshot)."""
+        if self._previous_parts is None:
+            self._previous_parts = _entity_parts(self._previous_entities)  # type: ignore[arg-type]
+        return self._previous_parts
 
     def drop_previous(self) -> None:
         """Let go of :attr:`previous` (a whole graph, at 100,000 files 0.5 GB once loaded)."""
-        self.previous = self.previous_key = self._previous_entities = None
+        self.previous = self.previous_key = self._previous_entities = self._previous_parts = None
 
     def save(self, kg: object, background: BackgroundWrites | None = None) -> None:
         """Store ``kg`` under the current key (nothing when there is none),
@@ -1098,8 +1106,8 @@ class GraphSnapshot:
         data = self._previous_entities
         if patch is None or kg is not self.previous or data is None:
             return None
-        index_at, changed_at, changed = _entity_parts(data)
-        changed.update((after.id, after) for _, after in patch.articles)
+        index_at, changed_at, changed = self._parts_of_previous()
+        changed = {**changed, **{after.id: after for _, after in patch.articles}}
         if len(changed) > min(_SNAPSHOT_CHANGED_MAX, kg.report.articles // 8):  # type: ignore[attr-defined]
             return None
         return memoryview(data)[:changed_at], changed, index_at
@@ -1201,11 +1209,11 @@ def _load_entities(data: bytes) -> tuple[dict, dict, dict]:
     return articles, providers, topics
 
 
-def _find_articles(data: bytes, paths: set[str]) -> list:
+def _find_articles(data: bytes, paths: set[str], parts: tuple[int, int, dict]) -> list:
     """The articles of :func:`_dump_entities`'s bytes whose first file is in
     ``paths``, as :func:`_load_entities` would give them, read from the chunks
-    that hold them only."""
-    index_at, changed_at, changed = _entity_parts(data)
+    that hold them only (``parts``: the bytes' :func:`_entity_parts`)."""
+    index_at, changed_at, changed = parts
     starts, by_file = pickle.loads(memoryview(data)[index_at:changed_at])
     fh = io.BytesIO(data)
     found = []

@@ -414,13 +414,10 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
         kind = "yaml"
     else:
         formats = _formats()
-        handler = formats.detect_format(text)
+        handler = formats.detect_format(text)  # one whose fence matches at the very start
         if handler is None:
             return None
         kind = formats.KIND_OF[type(handler)]
-        first = handler.FM_BOUNDARY.search(text)
-        if first is None or first.start() != 0:
-            return None
     if kind == "json":
         # The JSON handler's "fence" is the object itself: from "{" to the
         # first line that is just "}".
