@@ -131,7 +131,7 @@ def canonical_url(url: str) -> str:
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
-        netloc = f"{_encode(userinfo)}@{host}"
+        netloc = f"{_encode(userinfo)}@{netloc}"
     if port is not None and str(port) not in _DEFAULT_PORTS.values():
         netloc = f"{netloc}:{port}"
     path = parts.path or "/"

@@ -258,3 +258,14 @@ def test_whole_numbers_beyond_64_bits_are_left_empty_with_a_warning(tmp_path):
     assert (article.quality, article.heat) == (None, 9223372036854775807)
     assert [w.message for w in kg.report.warnings] == [
         "quality should be a whole number of at most 64 bits, found int 9223372036854775808; left empty"]
+
+
+@pytest.mark.parametrize("url", ["http://[2001:DB8::1]/x", "http://u:p@[2001:db8::1]:8080/x",
+                                 "https://user@[::1]/a/", "http://u@example.com:81/x"])
+def test_canonical_url_keeps_the_host_port_and_user_it_was_given(url):
+    """Read back by urllib, the canonical URL names the same host, port and
+    user as the URL it was made from (an IPv6 host keeps its brackets)."""
+    from urllib.parse import urlsplit
+
+    given, made = urlsplit(url), urlsplit(canonical_url(url))
+    assert (made.hostname, made.port, made.username) == (given.hostname, given.port, given.username)
