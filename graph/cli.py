@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import click
 
@@ -19,7 +19,7 @@ from .builder import KnowledgeGraph, ProgressCallback, build
 from .errors import NewsgraphError
 from .export import EXPORTERS, DEFAULT_FORMATS, write_exports
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "exit_without_teardown"]
 
 
 @contextlib.contextmanager
@@ -351,7 +351,44 @@ def main() -> None:
     from .drawing_deps import use_lean_imports
 
     use_lean_imports()  # this process writes files: no matplotlib or IPython behind igraph and pyvis
-    cli(prog_name="newsgraph")
+    try:
+        cli(prog_name="newsgraph")
+    except SystemExit as done:
+        exit_without_teardown(done.code)
+    exit_without_teardown(0)
+
+
+def exit_without_teardown(code: object = 0) -> NoReturn:
+    """Exit as ``sys.exit(code)`` would, but without freeing every object first.
+
+    Why: a finished command's objects (the caches kept by its modules, a
+    loaded graph) were freed one by one as the interpreter shut down, which
+    took 30 ms of a 0.5 s rebuild; the kernel frees a process's memory at
+    once. mypy exits the same way (its ``--fast-exit``). Exit handlers
+    (:mod:`atexit`) still run and output is flushed first; while another
+    thread runs, under ``python -i``, or if flushing fails, the usual exit
+    is taken instead.
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() > 1 or sys.flags.inspect:
+        raise SystemExit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # as the interpreter does with sys.exit("message")
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        atexit._run_exitfuncs()  # each runs once: the list is emptied
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except BaseException:  # noqa: BLE001 - a closed pipe, say: the usual exit reports it
+        raise SystemExit(status) from None
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

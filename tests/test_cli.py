@@ -163,3 +163,86 @@ def test_catalog_option(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(news), "--catalog", str(cat), "-o", str(tmp_path / "o"),
                                       "-f", "report"])
     assert result.exit_code == 0, result.output
+
+
+# The console script's exit (graph.cli.exit_without_teardown), each case in a
+# real interpreter: a module-level object whose __del__ prints shows whether
+# the heap was torn down; an atexit handler shows that exit handlers still run.
+_EXIT_PROBE = """
+import atexit, sys, threading, time
+class Probe:
+    def __del__(self):
+        print("torn down", flush=True)
+probe = Probe()
+atexit.register(lambda: print("handler ran"))  # not flushed: the exit must flush it
+sys.argv = ["newsgraph", *sys.argv[1:]]
+if "--thread" in sys.argv:
+    sys.argv.remove("--thread")
+    threading.Thread(target=lambda: (time.sleep(0.5), print("thread done", flush=True))).start()
+import graph.cli
+graph.cli.main()
+"""
+
+
+def _buffered_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output to a pipe is buffered
+
+
+def _run_probe(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _EXIT_PROBE, *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env=_buffered_env())
+
+
+def test_console_exit_skips_teardown_but_runs_handlers_and_flushes():
+    proc = _run_probe("--version")
+    assert proc.returncode == 0, proc.stderr
+    # Printed by click before the exit, then the handler; the object is never freed.
+    assert proc.stdout.splitlines() == [f"newsgraph, version {graph_version()}", "handler ran"]
+    # The same probe with the usual exit tears it down: the check above can fail.
+    usual = subprocess.run([sys.executable, "-c", _EXIT_PROBE.replace("graph.cli.main()", "graph.cli.cli()"),
+                            "--version"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                           env=_buffered_env())
+    assert usual.stdout.splitlines()[-1] == "torn down"
+
+
+def test_console_exit_keeps_exit_statuses(tmp_path):
+    usage = _run_probe("build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr  # click's usage error
+    missing = _run_probe("build", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out"))
+    assert missing.returncode == 1 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
+    assert "handler ran" in usage.stdout and "handler ran" in missing.stdout
+
+
+def test_console_exit_waits_for_running_threads():
+    proc = _run_probe("--version", "--thread")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[-3:] == ["thread done", "handler ran", "torn down"]
+
+
+def test_console_exit_flushes_a_large_piped_output(tmp_path):
+    # More than a pipe's buffer, written through a pipe: all of it arrives.
+    out = tmp_path / "out"
+    build = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(out), "-f", "nt",
+                            "-q"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert build.returncode == 0, build.stderr
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    proc = subprocess.run([sys.executable, "-m", "graph", "query", query, "--data", str(out / "graph.nt"),
+                           "--format", "csv"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env=_buffered_env())
+    assert proc.returncode == 0, proc.stderr
+    import rdflib
+
+    expected = len(rdflib.Graph().parse(out / "graph.nt", format="nt"))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(proc.stdout, newline="")))
+    assert len(proc.stdout) > 1 << 16 and len(rows) == expected + 1  # + the header
+
+
+def graph_version() -> str:
+    from graph import __version__
+
+    return __version__
