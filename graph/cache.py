@@ -447,23 +447,52 @@ class _StoredPacks:
             self._fh = None
 
 
+def _package_files() -> dict[str, bytes]:
+    """The SHA-256 of each file of the package (code, templates, data) by its
+    path relative to it (``/``-separated), read once per process.
+
+    Why once: the fingerprints below are asked for by every build, several
+    times; reading and hashing the files each time took 17 ms of a 0.4 s
+    rebuild. A process runs the code it imported, whatever the files say later.
+    """
+    global _PACKAGE_FILES
+    if _PACKAGE_FILES is None:
+        here = os.path.dirname(os.path.realpath(__file__))
+        found: dict[str, bytes] = {}
+        for folder, dirs, files in os.walk(here):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                path = os.path.join(folder, name)
+                with open(path, "rb") as fh:
+                    found[os.path.relpath(path, here).replace(os.sep, "/")] = hashlib.sha256(fh.read()).digest()
+        _PACKAGE_FILES = dict(sorted(found.items()))
+    return _PACKAGE_FILES
+
+
+_PACKAGE_FILES: dict[str, bytes] | None = None
+
+
+def _digest_of(names: Iterable[str], seed: bytes = b"") -> str:
+    h = hashlib.sha256(seed)
+    files = _package_files()
+    for name in names:
+        h.update(name.encode() + b"\0" + files[name])
+    return h.hexdigest()
+
+
 def code_fingerprint() -> str:
     """A digest of the modules whose code decides what a file parses to.
 
     >>> len(code_fingerprint())
     16
     """
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in ("reader.py", "frontmatter_formats.py", "model.py", "resolve.py"):
-        h.update((here / name).read_bytes())
     try:
         import yaml_rs  # the fast loader's version changes what it returns
 
-        h.update(str(getattr(yaml_rs, "__version__", "")).encode())
+        version = str(getattr(yaml_rs, "__version__", "")).encode()
     except ImportError:  # pragma: no cover
-        pass
-    return h.hexdigest()[:16]
+        version = b""
+    return _digest_of(("reader.py", "frontmatter_formats.py", "model.py", "resolve.py"), version)[:16]
 
 
 def _signature(st: os.stat_result) -> _Signature:
@@ -925,11 +954,8 @@ def _unchanged(path: str, sig: _Signature) -> bool:
 
 def _graph_code_fingerprint() -> str:
     """A digest of every module of the package except the exporters."""
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256(code_fingerprint().encode())
-    for path in sorted(here.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    return _digest_of((name for name in _package_files() if "/" not in name and name.endswith(".py")),
+                      code_fingerprint().encode())[:16]
 
 
 class GraphSnapshot:
@@ -976,15 +1002,19 @@ class GraphSnapshot:
             return None
         h = hashlib.sha256(repr((FORMAT, _graph_code_fingerprint(), self.fast_yaml, self.context)).encode(
             "utf-8", "surrogatepass"))
-        # Path, flag and digest of each file, NUL-separated (a path has no NUL):
-        # one string hashed, not one repr per file (0.015 s on the real corpus).
-        parts = []
+        # Path, flag and digest of each file, all NUL-separated (a path has no
+        # NUL): one string hashed, not one repr (0.015 s on the real corpus)
+        # or one f-string (0.005 s) per file.
+        parts: list[str] = []
+        add, get = parts.append, index.get
         for path, explicit in self.files:
-            entry = index.get(path)
+            entry = get(path)
             if entry is None or entry[2] != explicit:
                 return None
-            parts.append(f"{path}\0{explicit:d}\0{entry[1]}")
-        h.update("\n".join(parts).encode("utf-8", "surrogatepass"))
+            add(path)
+            add("1" if explicit else "0")
+            add(entry[1])
+        h.update("\0".join(parts).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
     def _as_indexed(self, index: dict[str, tuple[_Signature, str, bool]]) -> bool:
@@ -1237,11 +1267,7 @@ SPARES_DIR = "spares"
 
 def _exports_code_fingerprint() -> str:
     """A digest of the package's code and data files (exporters, templates)."""
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return _digest_of(_package_files())
 
 
 def _files_under(path: Path) -> list[Path]:

@@ -278,7 +278,8 @@ def _patch_file(path: Path, edits: Edits) -> bool:
     each window is searched (:func:`_starts`) for the texts that start in its
     first :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so
     that they lie whole in it. The bytes between the texts are copied by the
-    kernel where it can (:func:`graph.export.copy_range`).
+    kernel where it can (:func:`graph.export.copy_range`), and only where the
+    file written (a spare: the version before last) does not hold them yet.
     """
     from .export import atomic_writer, copy_range, write_all
 
@@ -289,7 +290,16 @@ def _patch_file(path: Path, edits: Edits) -> bool:
             out.flush()  # written unbuffered from here on
             source, target = src.fileno(), out.fileno()
             size = os.fstat(source).st_size
+            # A spare (the version before last) holds bytes: only those that differ are written.
+            held = os.fstat(target).st_size
             done = 0  # the bytes of the file before this are written (or replaced)
+            end = 0  # where they end in the file written
+
+            def copy(count: int) -> None:
+                nonlocal done, end
+                copy_range(source, target, done, count, at=end, held=held)
+                done, end = done + count, end + count
+
             for offset in range(0, size, _WINDOW):
                 length = min(_WINDOW + keep, size - offset)
                 limit = length if offset + length == size else _WINDOW
@@ -302,17 +312,17 @@ def _patch_file(path: Path, edits: Edits) -> bool:
                             if seen[k] > 1:
                                 raise _Unpatchable
                             found.append((offset + at, k))
-                for at, k in sorted(found):
-                    if at < done:
+                for start, k in sorted(found):
+                    if start < done:
                         raise _Unpatchable  # overlaps the text replaced before
-                    copy_range(source, target, done, at - done)
-                    write_all(target, edits[k][1])
-                    done = at + len(edits[k][0])
+                    copy(start - done)
+                    end += write_all(target, edits[k][1], end)
+                    done += len(edits[k][0])
                 if done < offset + limit:
-                    copy_range(source, target, done, offset + limit - done)
-                    done = offset + limit
+                    copy(offset + limit - done)
             if seen.count(1) != len(edits):
                 raise _Unpatchable
+            os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
     except _Unpatchable:
         return False
     return True

@@ -11,6 +11,7 @@ by plain text search of the remaining files, independently of the parser.
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import hashlib
 import mmap
@@ -32,7 +33,7 @@ import graph.export
 from graph import cache as cache_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
-from graph.export import EXPORTERS, write_exports
+from graph.export import EXPORTERS, recycling, write_exports
 
 from conftest import ROOT
 
@@ -307,6 +308,36 @@ def test_a_rebuild_that_parses_no_file_imports_no_yaml_parser(work, tmp_path):
     assert run() == "[]"  # a YAML file parsed again by the fast loader: found YAML without them
     touched.write_text("+++\ntitle = 'TOML now'\n+++\n", encoding="utf-8")
     assert run() == "['frontmatter', 'yaml']"  # a TOML file goes through python-frontmatter's handlers
+
+
+def test_code_fingerprints_follow_the_files_each_one_covers(tmp_path):
+    """Three digests of the package's files (graph.cache): what parsing runs,
+    what building the graph runs (every module outside graph/export), and
+    everything (exporters, templates). Each copy of the package is edited and
+    asked in a fresh interpreter, as each build is."""
+    import subprocess
+    import sys
+
+    def fingerprints(package: Path) -> tuple[str, str, str]:
+        code = ("import graph.cache as c; print(c.code_fingerprint(), c._graph_code_fingerprint(), "
+                "c._exports_code_fingerprint())")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=package.parent, env={**os.environ, "PYTHONPATH": str(package.parent)})
+        return tuple(proc.stdout.split())
+
+    package = Path(shutil.copytree(ROOT / "graph", tmp_path / "pkg" / "graph",
+                                   ignore=shutil.ignore_patterns("__pycache__")))
+    first = fingerprints(package)
+    assert first == fingerprints(package)  # stable
+    changed = {}
+    for name in ("data/html/page.css", "export/rdf.py", "layout.py", "resolve.py"):
+        with open(package / name, "a", encoding="utf-8") as fh:
+            fh.write("\n/* changed */\n" if name.endswith(".css") else "\n# changed\n")
+        now = fingerprints(package)
+        changed[name] = tuple(a != b for a, b in zip(first, now))
+        first = now
+    assert changed == {"data/html/page.css": (False, False, True), "export/rdf.py": (False, False, True),
+                       "layout.py": (False, True, True), "resolve.py": (True, True, True)}
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])
@@ -648,6 +679,40 @@ def test_description_edits_are_patched_into_every_export_byte_for_byte(work, tmp
     assert _tree(out) == _tree(clean)
 
 
+def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, monkeypatch):
+    """Each patched file is written over its spare, the version before last.
+    After two edits of one title to texts of one length, the spare differs
+    from the new version only around that title: a few blocks are written,
+    not the files. After an edit that changes the length, everything from the
+    title on is written. Either way the exports equal a clean build's."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    (victim,) = _single_file_articles(work, 12)[11:]
+    _build_cli(work, out)
+    written: list[int] = []
+    real_copy, real_write = graph.export._copy_some, graph.export.write_all
+    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, count, *a: written.append(count) or real_copy(
+        src, dst, count, *a))
+    monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: written.append(len(data)) or real_write(
+        fd, data, *a))
+    exports = sum(p.stat().st_size for p in out.iterdir() if p.is_file() and p.name != "report.json")
+    text = victim.read_text(encoding="utf-8")
+    amounts = []
+    for title in ("First edit. ", "Other edit. ", "Third edit. ", "A longer fourth edit. "):
+        victim.write_text(text.replace('title: "', f'title: "{title}', 1), encoding="utf-8")
+        written.clear()
+        paths = _Paths(monkeypatch)
+        _build_cli(work, out)
+        assert (paths.full, paths.patched) == (0, [True])
+        amounts.append(sum(written))
+        shutil.rmtree(clean, ignore_errors=True)
+        _build_cli(work, clean, "--no-cache")
+        assert _tree(out) == _tree(clean), title
+    # 1: no spare yet; 2: over the version of no edit, shorter; 3: over that of
+    # the first edit, of the same length; 4: over the second's, shorter.
+    assert amounts[0] >= exports and amounts[1] > exports / 100 and amounts[3] > exports / 100
+    assert amounts[2] < 6 * (1 << 18) + 10_000  # a block or so per file (graph.export._COMPARED_BLOCK)
+
+
 def test_patched_rebuild_keeps_the_chosen_formats_and_base_iri(work, tmp_path, monkeypatch):
     args = ("-f", "ttl,jsonld,json", "--base-iri", "https://news.example.net/kg/")
     out, clean = tmp_path / "out", tmp_path / "clean"
@@ -736,12 +801,18 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
 @pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
 @pytest.mark.parametrize("search", ["memmem", "mmap.find"])
-def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy, search):
+@pytest.mark.parametrize("spare", [False, True])
+def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy, search,
+                                                                  spare):
     """Checked against replacements at the places a regular expression finds
     (overlapping matches too), with texts straddling the windows a file is
     searched in; with and without the kernel's copies, searched by the C
-    library's memmem and by Python's mmap.find."""
+    library's memmem and by Python's mmap.find; written into a new file or
+    over a spare that holds the expected bytes with some changed, or cut, or
+    with more after them (compared in small blocks: most blocks are equal)."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
+    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 96)
+    monkeypatch.setattr(graph.export, "_PROBE", 16)
     if search == "memmem":
         assert graph.incremental._libc_memmem(), "this Linux machine's C library has memmem"
     else:
@@ -783,12 +854,58 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
             expected += text[end:start] + new
             end = stop
         expected += text[end:]
-        patched = graph.incremental._patch_file(path, edits)
+        spares = tmp_path / "spares"
+        if spare:  # what a spare may hold: the bytes to write, give or take some
+            held = bytearray(expected)
+            for _ in range(rng.choice([0, 1, 3])):
+                if held:
+                    held[rng.randrange(len(held))] ^= 1 << rng.randrange(8)
+            cut = rng.choice([None, rng.randint(0, len(held)), len(held) + rng.randint(1, 300)])
+            held = held[:cut] + rng.randbytes(max(0, (cut or 0) - len(held)))
+            spares.mkdir(exist_ok=True)
+            (spares / "text").write_bytes(held)
+        with recycling(tmp_path, spares) if spare else contextlib.nullcontext():
+            patched = graph.incremental._patch_file(path, edits)
         outcomes[patched] += 1
         assert patched == patchable, (text, edits)
         assert path.read_bytes() == expected, (text, edits)
-        assert oct(path.stat().st_mode & 0o777) == "0o644" and [p.name for p in tmp_path.iterdir()] == ["text"]
+        assert oct(path.stat().st_mode & 0o777) == "0o644"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["spares", "text"] if spare else ["text"]
     assert outcomes[True] > 20 and outcomes[False] > 20  # both kinds of case were met
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypatch, kernel_copy):
+    """graph.export.copy_range with ``at``: for a spare equal to the source but
+    for one byte, at each position in turn (and one shorter, for the bytes
+    past its end), exactly the block holding that byte is written."""
+    block, probe = 64, 8
+    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
+    monkeypatch.setattr(graph.export, "_PROBE", probe)
+    if not kernel_copy:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    written: list[tuple[int, int]] = []
+    real_copy = graph.export._copy_some
+    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, count, offset, at: written.append(
+        (at, count)) or real_copy(src, dst, count, offset, at))
+    data = random.Random(7).randbytes(5 * block + 17)
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(b"head" + data)  # copied from offset 4, to offset 0
+    for where in [*range(len(data)), None]:
+        spare = bytearray(data)
+        if where is None:
+            spare = spare[:2 * block + 5]  # shorter: its last (partial) block and all after it differ
+        else:
+            spare[where] ^= 0x55
+        target.write_bytes(spare)
+        written.clear()
+        with open(source, "rb") as src, open(target, "r+b") as dst:
+            graph.export.copy_range(src.fileno(), dst.fileno(), 4, len(data), at=0, held=len(spare))
+        assert target.read_bytes() == data
+        if where is None:
+            assert [at for at, _ in written] == list(range(2 * block, len(data), block))
+        else:
+            assert written == [(where - where % block, min(block, len(data) - where + where % block))]
 
 
 def test_each_articles_text_is_found_once_in_each_export(work, tmp_path):

@@ -211,8 +211,8 @@ def _unshared(fd: int) -> bool:
 def _open_spare(spare: Path) -> int | None:
     """A descriptor to write ``spare`` over, if it is a spare no other process has open."""
     try:
-        # Not truncated (written over); never through a symbolic link.
-        fd = os.open(spare, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+        # Not truncated (written over, and read to skip what it holds already); never through a symbolic link.
+        fd = os.open(spare, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
@@ -249,32 +249,67 @@ def _replace(written: str, target: Path, spare: Path | None) -> None:
             os.replace(kept, spare)  # type: ignore[arg-type]
 
 
-def copy_range(src: int, dst: int, offset: int, count: int) -> None:
-    """Append ``count`` bytes of file ``src`` from ``offset`` to file ``dst``
-    (descriptors), in the kernel where it can (``os.copy_file_range``, Linux).
+def copy_range(src: int, dst: int, offset: int, count: int, *, at: int | None = None, held: int = 0) -> None:
+    """Copy ``count`` bytes of file ``src`` from ``offset`` to file ``dst``
+    (descriptors), in the kernel where it can (``os.copy_file_range``, Linux):
+    appended at ``dst``'s position, or written at offset ``at`` of it.
+
+    With ``at``, blocks that ``dst`` already holds, among its first ``held``
+    bytes, are not written again (``dst`` must then be readable). Why: an
+    incremental build writes each export over its spare, the version before
+    last (:func:`recycling`), most of which is often the same; every byte
+    written is one the disk must take before the file can replace the last
+    (``fsync``), and that took most of an edited-file rebuild's time.
 
     Incremental builds copy the unchanged parts of their files this way
     (:mod:`graph.incremental`, :class:`graph.cache.FileCache`).
     """
     while count > 0:
-        try:
-            n = os.copy_file_range(src, dst, count, offset)
-        except (AttributeError, OSError) as err:  # not Linux, or not between these two files
-            if isinstance(err, OSError) and err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL,
-                                                               errno.EOPNOTSUPP, errno.EPERM):
-                raise
-            n = write_all(dst, os.pread(src, min(count, 1 << 22), offset))
-        if n == 0:
-            raise OSError(errno.EIO, "the file is shorter than it was", None)
-        offset += n
-        count -= n
+        n = count if at is None else min(count, _COMPARED_BLOCK)
+        if at is not None and at + n <= held and _holds(dst, at, src, offset, n):
+            moved = n
+        else:
+            moved = _copy_some(src, dst, n, offset, at)
+        offset += moved
+        count -= moved
+        if at is not None:
+            at += moved
 
 
-def write_all(fd: int, data: bytes) -> int:
-    """Write all of ``data`` to file descriptor ``fd``; its length."""
+#: Bytes compared at a time by :func:`copy_range` (a block found different is written whole).
+_COMPARED_BLOCK = 1 << 18
+#: Bytes compared first: past a change of length, blocks differ from their first bytes.
+_PROBE = 1 << 12
+
+
+def _holds(fd: int, at: int, src: int, offset: int, count: int) -> bool:
+    """Whether file ``fd`` holds at ``at`` the ``count`` bytes of ``src`` at ``offset``."""
+    probe = min(count, _PROBE)
+    if os.pread(fd, probe, at) != os.pread(src, probe, offset):
+        return False
+    return count == probe or os.pread(fd, count - probe, at + probe) == os.pread(src, count - probe, offset + probe)
+
+
+def _copy_some(src: int, dst: int, count: int, offset: int, at: int | None) -> int:
+    """Copy up to ``count`` bytes (see :func:`copy_range`); how many were."""
+    try:
+        n = os.copy_file_range(src, dst, count, offset, at)
+    except (AttributeError, OSError) as err:  # not Linux, or not between these two files
+        if isinstance(err, OSError) and err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL,
+                                                           errno.EOPNOTSUPP, errno.EPERM):
+            raise
+        n = write_all(dst, os.pread(src, min(count, 1 << 22), offset), at)
+    if n == 0:
+        raise OSError(errno.EIO, "the file is shorter than it was", None)
+    return n
+
+
+def write_all(fd: int, data: bytes, at: int | None = None) -> int:
+    """Write all of ``data`` to file descriptor ``fd`` (at its position, or at
+    offset ``at``); its length."""
     with memoryview(data) as view:
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) if at is None else os.pwrite(fd, view, at + len(data) - len(view)):]
     return len(data)
 
 
