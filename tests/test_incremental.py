@@ -680,23 +680,30 @@ def test_description_edits_are_patched_into_every_export_byte_for_byte(work, tmp
 
 
 def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, monkeypatch):
-    """Each patched file is written over its spare, the version before last.
-    After two edits of one title to texts of one length, the spare differs
-    from the new version only around that title: a few blocks are written,
-    not the files. After an edit that changes the length, everything from the
-    title on is written. Either way the exports equal a clean build's."""
+    """Each patched file is written over its spare, and the spare is then
+    brought up to the version written. So after an edit of a title to a text
+    of the same length, a block or so of each file is written; after an edit
+    that changes the length, everything from the title on, twice (the file,
+    then its spare). Either way the exports equal a clean build's, and the
+    spares equal the exports."""
+    block = 4096
+    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
     out, clean = tmp_path / "out", tmp_path / "clean"
     (victim,) = _single_file_articles(work, 12)[11:]
     _build_cli(work, out)
     written: list[int] = []
+
+    def count(fd: int, amount: int) -> None:  # bytes written to the exports and their spares, not the caches
+        if Path(os.readlink(f"/proc/self/fd/{fd}")).parent in (out, out / ".cache" / "spares"):
+            written.append(amount)
+
     real_copy, real_write = graph.export._copy_some, graph.export.write_all
-    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, count, *a: written.append(count) or real_copy(
-        src, dst, count, *a))
-    monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: written.append(len(data)) or real_write(
+    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, n, *a: count(dst, n) or real_copy(
+        src, dst, n, *a))
+    monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: count(fd, len(data)) or real_write(
         fd, data, *a))
-    exports = sum(p.stat().st_size for p in out.iterdir() if p.is_file() and p.name != "report.json")
     text = victim.read_text(encoding="utf-8")
-    amounts = []
+    amounts, tails = [], []
     for title in ("First edit. ", "Other edit. ", "Third edit. ", "A longer fourth edit. "):
         victim.write_text(text.replace('title: "', f'title: "{title}', 1), encoding="utf-8")
         written.clear()
@@ -707,10 +714,16 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
         shutil.rmtree(clean, ignore_errors=True)
         _build_cli(work, clean, "--no-cache")
         assert _tree(out) == _tree(clean), title
-    # 1: no spare yet; 2: over the version of no edit, shorter; 3: over that of
-    # the first edit, of the same length; 4: over the second's, shorter.
-    assert amounts[0] >= exports and amounts[1] > exports / 100 and amounts[3] > exports / 100
-    assert amounts[2] < 6 * (1 << 18) + 10_000  # a block or so per file (graph.export._COMPARED_BLOCK)
+        exports = [p for p in clean.iterdir() if p.name != "report.json"]
+        for p in exports:
+            assert (out / ".cache" / "spares" / p.name).read_bytes() == p.read_bytes()
+        # The bytes from the title on, in each file (the title is in each, once; in the page as HTML).
+        tails.append(sum(p.stat().st_size - p.read_bytes().index(title.encode()) for p in exports))
+    # 1: no spare yet (whole files) and a spare behind by a length; 2 and 3:
+    # spares one edit behind, of the same length; 4: a longer title.
+    assert amounts[0] > sum(p.stat().st_size for p in exports)
+    assert max(amounts[1:3]) < 2 * len(exports) * block + 10_000
+    assert amounts[3] >= 2 * tails[3] - len(exports) * block
 
 
 def test_patched_rebuild_keeps_the_chosen_formats_and_base_iri(work, tmp_path, monkeypatch):
@@ -812,11 +825,10 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
     with more after them (compared in small blocks: most blocks are equal)."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
     monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 96)
-    monkeypatch.setattr(graph.export, "_PROBE", 16)
     if search == "memmem":
         assert graph.incremental._libc_memmem(), "this Linux machine's C library has memmem"
     else:
-        monkeypatch.setattr(graph.incremental, "_MEMMEM", False)
+        monkeypatch.setitem(graph.export._LIBC, "memmem", False)
     if kernel_copy == "cross-device":
         def refuse(*args):
             raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -875,22 +887,27 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
 
 
 @pytest.mark.parametrize("kernel_copy", [True, False])
-def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypatch, kernel_copy):
+@pytest.mark.parametrize("memcmp", [True, False])
+def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypatch, kernel_copy, memcmp):
     """graph.export.copy_range with ``at``: for a spare equal to the source but
     for one byte, at each position in turn (and one shorter, for the bytes
-    past its end), exactly the block holding that byte is written."""
-    block, probe = 64, 8
+    past its end), exactly the block holding that byte is written; compared
+    in mappings by the C library's memcmp, or read."""
+    block = 64
     monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
-    monkeypatch.setattr(graph.export, "_PROBE", probe)
     if not kernel_copy:
         monkeypatch.delattr(os, "copy_file_range", raising=False)
+    if memcmp:
+        assert graph.export.libc_function("memcmp", "c_int", ()), "this Linux machine's C library has memcmp"
+    else:
+        monkeypatch.setitem(graph.export._LIBC, "memcmp", False)
     written: list[tuple[int, int]] = []
     real_copy = graph.export._copy_some
     monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, count, offset, at: written.append(
         (at, count)) or real_copy(src, dst, count, offset, at))
     data = random.Random(7).randbytes(5 * block + 17)
     source, target = tmp_path / "source", tmp_path / "target"
-    source.write_bytes(b"head" + data)  # copied from offset 4, to offset 0
+    source.write_bytes(b"head" * 1025 + data)  # copied from offset 4100 (not a page's edge), to offset 0
     for where in [*range(len(data)), None]:
         spare = bytearray(data)
         if where is None:
@@ -900,7 +917,7 @@ def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypat
         target.write_bytes(spare)
         written.clear()
         with open(source, "rb") as src, open(target, "r+b") as dst:
-            graph.export.copy_range(src.fileno(), dst.fileno(), 4, len(data), at=0, held=len(spare))
+            graph.export.copy_range(src.fileno(), dst.fileno(), 4100, len(data), at=0, held=len(spare))
         assert target.read_bytes() == data
         if where is None:
             assert [at for at, _ in written] == list(range(2 * block, len(data), block))

@@ -29,7 +29,8 @@ from .. import views
 from ..errors import ExportError
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
-           "copy_range", "write_all", "write_exports", "exporter"]
+           "copy_range", "write_all", "write_exports", "exporter", "open_spare_of", "start_writeback",
+           "libc_function"]
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,50 @@ def _open_spare(spare: Path) -> int | None:
     return None
 
 
+def open_spare_of(path: str | os.PathLike, inode: int) -> int | None:
+    """Within :func:`recycling`: a descriptor to write the spare of ``path``
+    over, if that spare is the file ``inode`` (say, the version just
+    replaced) and no other process has it open; else ``None``."""
+    spare = _spare_of(Path(path))
+    fd = _open_spare(spare) if spare is not None else None
+    if fd is not None and os.fstat(fd).st_ino != inode:
+        os.close(fd)
+        return None
+    return fd
+
+
+def start_writeback(fd: int) -> None:
+    """Have the kernel start writing file ``fd``'s changed pages to disk, without
+    waiting (Linux's ``sync_file_range``; elsewhere nothing): a later
+    ``fsync`` of it then finds them written, or on their way."""
+    sync_file_range = libc_function("sync_file_range", None, ("c_int", "c_int64", "c_int64", "c_uint"))
+    if sync_file_range:
+        sync_file_range(fd, 0, 0, 2)  # SYNC_FILE_RANGE_WRITE
+
+
+_LIBC: dict[str, Any] = {}
+
+
+def libc_function(name: str, restype: str | None, argtypes: Sequence[str]) -> Any:
+    """The C library's function ``name`` through :mod:`ctypes` (types named as
+    in it, say ``"c_size_t"``), looked up once; ``False`` where there is none.
+
+    A foreign call releases the GIL: the threads that patch files
+    (:mod:`graph.incremental`) search and sync them on every core at once.
+    """
+    if name not in _LIBC:
+        try:
+            import ctypes
+
+            function = getattr(ctypes.CDLL(None), name)
+            function.restype = getattr(ctypes, restype) if restype else None
+            function.argtypes = [getattr(ctypes, t) for t in argtypes]
+            _LIBC[name] = function
+        except (ImportError, OSError, AttributeError, TypeError):  # no ctypes, no C library, or not this function
+            _LIBC[name] = False
+    return _LIBC[name]
+
+
 def _replace(written: str, target: Path, spare: Path | None) -> None:
     """Move ``written`` over ``target``, keeping the version replaced as ``spare``.
 
@@ -264,30 +309,52 @@ def copy_range(src: int, dst: int, offset: int, count: int, *, at: int | None = 
     Incremental builds copy the unchanged parts of their files this way
     (:mod:`graph.incremental`, :class:`graph.cache.FileCache`).
     """
-    while count > 0:
-        n = count if at is None else min(count, _COMPARED_BLOCK)
-        if at is not None and at + n <= held and _holds(dst, at, src, offset, n):
-            moved = n
-        else:
-            moved = _copy_some(src, dst, n, offset, at)
-        offset += moved
-        count -= moved
-        if at is not None:
-            at += moved
+    if at is None:
+        while count > 0:
+            moved = _copy_some(src, dst, count, offset, None)
+            offset, count = offset + moved, count - moved
+        return
+    compared = max(0, min(count, held - at))  # the bytes dst may hold already
+    with _comparing(src, offset, dst, at, compared) as holds:
+        done = 0
+        while done < count:
+            n = min(count - done, _COMPARED_BLOCK)
+            if not (done + n <= compared and holds(done, n)):
+                n = _copy_some(src, dst, n, offset + done, at + done)
+            done += n
 
 
 #: Bytes compared at a time by :func:`copy_range` (a block found different is written whole).
 _COMPARED_BLOCK = 1 << 18
-#: Bytes compared first: past a change of length, blocks differ from their first bytes.
-_PROBE = 1 << 12
 
 
-def _holds(fd: int, at: int, src: int, offset: int, count: int) -> bool:
-    """Whether file ``fd`` holds at ``at`` the ``count`` bytes of ``src`` at ``offset``."""
-    probe = min(count, _PROBE)
-    if os.pread(fd, probe, at) != os.pread(src, probe, offset):
-        return False
-    return count == probe or os.pread(fd, count - probe, at + probe) == os.pread(src, count - probe, offset + probe)
+@contextlib.contextmanager
+def _comparing(src: int, offset: int, dst: int, at: int, count: int) -> Iterator[Callable[[int, int], bool]]:
+    """``holds(i, n)``: whether file ``dst`` holds at ``at + i`` the ``n`` bytes
+    of ``src`` at ``offset + i`` (``i + n <= count``).
+
+    Both files are mapped and compared by the C library's ``memcmp``, which
+    releases the GIL and copies nothing: reading both into Python took 35 ms
+    per export of the real corpus, against 5. Elsewhere they are read.
+    """
+    memcmp = libc_function("memcmp", "c_int", ("c_void_p", "c_void_p", "c_size_t")) if count else False
+    if not memcmp:
+        yield lambda i, n: os.pread(dst, n, at + i) == os.pread(src, n, offset + i)
+        return
+    import ctypes
+    import mmap
+
+    with contextlib.ExitStack() as stack:
+        bases = []
+        for fd, start in ((src, offset), (dst, at)):
+            skip = start % mmap.ALLOCATIONGRANULARITY
+            # ACCESS_COPY: writable for ctypes, though nothing is written
+            mapped = stack.enter_context(mmap.mmap(fd, skip + count, access=mmap.ACCESS_COPY, offset=start - skip))
+            view = (ctypes.c_char * len(mapped)).from_buffer(mapped)
+            bases.append(ctypes.addressof(view) + skip)  # valid while mapped, which closes last
+            del view  # else the mapping could not close
+        src_base, dst_base = bases
+        yield lambda i, n: memcmp(src_base + i, dst_base + i, n) == 0
 
 
 def _copy_some(src: int, dst: int, count: int, offset: int, at: int | None) -> int:
