@@ -447,6 +447,8 @@ def build(
                     # Only descriptions changed: the last graph with those articles replaced.
                     patched = patch_graph(snapshot.previous, cache.changes, snapshot.previous_key,
                                           snapshot.find_previous_articles)
+                    if patched is not None and background is not None:
+                        background.holding = True  # released once the exports' threads start
                 return patched is not None  # then no file is needed
 
             def cache_done(cache):  # noqa: E306 - the snapshot's key needs what the cache now holds

@@ -254,10 +254,16 @@ def _starts(window: mmap.mmap, needle: bytes, limit: int) -> list[int]:
     return found
 
 
-def _patch_file(path: Path, edits: Edits) -> bool:
+def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None) -> bool:
     """Write ``path`` again (atomically), each edit's old text replaced by its
     new text; ``False`` (and the file left as it is) unless each old text
     occurs exactly once and none overlap.
+
+    ``spares`` maps paths to the signature (size, mtime, inode) of their
+    spare when it was last made equal to them (:func:`_catch_up_spare`).
+    While the spare still has it, its bytes are known to be those of
+    ``path`` and are not compared; the entry of ``path`` is replaced by the
+    spare's new signature, or dropped.
 
     One pass, over windows of the file mapped in turn (an export can be larger
     than memory, and its bytes never need to be copied into Python objects):
@@ -269,6 +275,8 @@ def _patch_file(path: Path, edits: Edits) -> bool:
     """
     from .export import atomic_writer, copy_range, write_all
 
+    spares = {} if spares is None else spares
+    known = spares.pop(str(path), None)
     keep = max(len(old) for old, _ in edits) - 1
     seen = [0] * len(edits)
     applied: list[tuple[int, int, bytes]] = []  # (where in the file read, old length, new text)
@@ -277,15 +285,18 @@ def _patch_file(path: Path, edits: Edits) -> bool:
             out.flush()  # written unbuffered from here on
             source, target = src.fileno(), out.fileno()
             size = os.fstat(source).st_size
-            read, written = os.fstat(source).st_ino, os.fstat(target).st_ino
-            # A spare (the version before last) holds bytes: only those that differ are written.
-            held = os.fstat(target).st_size
+            read, written = os.fstat(source).st_ino, os.fstat(target)
+            # A spare (the version before last) holds bytes: only those that differ are
+            # written; when it is known to equal the file read, those not moved are not even compared.
+            held = written.st_size
+            same = held > 0 and known == [written.st_size, written.st_mtime_ns, written.st_ino]
             done = 0  # the bytes of the file before this are written (or replaced)
             end = 0  # where they end in the file written
 
             def copy(count: int) -> None:
                 nonlocal done, end
-                copy_range(source, target, done, count, at=end, held=held)
+                if not (same and done == end):
+                    copy_range(source, target, done, count, at=end, held=0 if same else held)
                 done, end = done + count, end + count
 
             for offset in range(0, size, _WINDOW):
@@ -314,11 +325,14 @@ def _patch_file(path: Path, edits: Edits) -> bool:
             os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
     except _Unpatchable:
         return False
-    _catch_up_spare(path, read, written, applied, end)
+    caught_up = _catch_up_spare(path, read, written.st_ino, applied, end)
+    if caught_up is not None:
+        spares[str(path)] = caught_up
     return True
 
 
-def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]], size: int) -> None:
+def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]], size: int
+                    ) -> list[int] | None:
     """Make the file :func:`_patch_file` read (now the spare of ``path``, see
     :func:`graph.export.recycling`) equal to the file it wrote: the same
     edits, in place, and from the first that changes a length on, the bytes
@@ -330,22 +344,24 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     must reach the disk before the file can replace the last. The catching
     up is started on its way to the disk now, without waiting.
 
-    Best effort, and never wrong: the next write compares what the spare
-    holds. Nothing is done unless the spare is the very file read, nobody
-    else has it open, and ``path`` is still the file written.
+    Returns the spare's signature (size, mtime, inode) once it is done:
+    while the spare keeps it, it equals ``path`` as written. Nothing is done
+    (``None``) unless the spare is the very file read, nobody else has it
+    open, and ``path`` is still the file written; a spare left part way is
+    still a spare, whose bytes the next write compares.
     """
     from .export import copy_range, open_spare_of, start_writeback, write_all
 
     try:
         fd = open_spare_of(path, read)
     except OSError:
-        return
+        return None
     if fd is None:
-        return
+        return None
     try:
         with open(path, "rb") as now:
             if os.fstat(now.fileno()).st_ino != written:
-                return  # replaced since, by another build
+                return None  # replaced since, by another build
             for start, length, new in applied:
                 if len(new) != length:  # from here on the bytes moved: copied from the file written
                     copy_range(now.fileno(), fd, start, size - start, at=start)
@@ -353,14 +369,17 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
                 write_all(fd, new, start)
             os.ftruncate(fd, size)
         start_writeback(fd)
+        st = os.fstat(fd)
+        return [st.st_size, st.st_mtime_ns, st.st_ino]
     except OSError:
-        pass  # a spare part way there is still a spare
+        return None
     finally:
         os.close(fd)
 
 
 def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
-                  options: dict[str, Any]) -> bool:
+                  options: dict[str, Any], *, started: Callable[[], None] | None = None,
+                  spares: dict[str, list[int]] | None = None) -> bool:
     """Patch the exports in ``folder`` for ``kg`` made by :func:`patch_graph`.
 
     Parameters
@@ -375,6 +394,12 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         File name of each format.
     options : dict
         The exporters' options.
+    started : callable, optional
+        Called once the files' threads are started (see
+        :meth:`graph.cache.BackgroundWrites.release`).
+    spares : dict, optional
+        The signatures of the spares known to equal their file, by the
+        file's path (see :func:`_patch_file`); updated.
 
     Returns
     -------
@@ -414,13 +439,15 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
 
     def patch(i: int, context: contextvars.Context) -> None:
         try:  # in this thread's context (graph.export.recycling)
-            results[i] = context.run(_patch_file, *with_edits[i])
+            results[i] = context.run(_patch_file, *with_edits[i], spares)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
     threads = [threading.Thread(target=patch, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]
     for thread in threads:
         thread.start()
+    if started is not None:
+        started()
     for thread in threads:
         thread.join()
     for result in results:

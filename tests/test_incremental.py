@@ -20,6 +20,7 @@ import pickle
 import random
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -679,38 +680,60 @@ def test_description_edits_are_patched_into_every_export_byte_for_byte(work, tmp
     assert _tree(out) == _tree(clean)
 
 
+class _Written:
+    """Bytes written to, and compared with, the exports of ``out`` and their
+    spares (not the caches), as graph.export writes and compares them."""
+
+    def __init__(self, monkeypatch, out: Path) -> None:
+        self.written: list[int] = []
+        self.compared: list[int] = []
+        ours = (out, out / ".cache" / "spares")
+
+        def count(into: list[int], fd: int, amount: int) -> None:
+            if amount and Path(os.readlink(f"/proc/self/fd/{fd}")).parent in ours:
+                into.append(amount)
+
+        real_copy, real_write, real_comparing = (graph.export._copy_some, graph.export.write_all,
+                                                 graph.export._comparing)
+        monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, n, *a: count(self.written, dst, n)
+                            or real_copy(src, dst, n, *a))
+        monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: count(self.written, fd, len(data))
+                            or real_write(fd, data, *a))
+        monkeypatch.setattr(graph.export, "_comparing", lambda src, o, dst, at, n: count(self.compared, dst, n)
+                            or real_comparing(src, o, dst, at, n))
+
+    def clear(self) -> tuple[int, int]:
+        amounts = sum(self.written), sum(self.compared)
+        self.written.clear()
+        self.compared.clear()
+        return amounts
+
+
 def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, monkeypatch):
     """Each patched file is written over its spare, and the spare is then
     brought up to the version written. So after an edit of a title to a text
-    of the same length, a block or so of each file is written; after an edit
-    that changes the length, everything from the title on, twice (the file,
-    then its spare). Either way the exports equal a clean build's, and the
-    spares equal the exports."""
+    of the same length, only the texts are written, and nothing is compared
+    (the spare is known to equal the file); after an edit that changes the
+    length, everything from the title on, twice (the file, then its spare).
+    Either way the exports equal a clean build's, and the spares equal the
+    exports."""
     block = 4096
     monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
     out, clean = tmp_path / "out", tmp_path / "clean"
     (victim,) = _single_file_articles(work, 12)[11:]
     _build_cli(work, out)
-    written: list[int] = []
-
-    def count(fd: int, amount: int) -> None:  # bytes written to the exports and their spares, not the caches
-        if Path(os.readlink(f"/proc/self/fd/{fd}")).parent in (out, out / ".cache" / "spares"):
-            written.append(amount)
-
-    real_copy, real_write = graph.export._copy_some, graph.export.write_all
-    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, n, *a: count(dst, n) or real_copy(
-        src, dst, n, *a))
-    monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: count(fd, len(data)) or real_write(
-        fd, data, *a))
+    io = _Written(monkeypatch, out)
     text = victim.read_text(encoding="utf-8")
-    amounts, tails = [], []
+    amounts, compared, tails = [], [], []
     for title in ("First edit. ", "Other edit. ", "Third edit. ", "A longer fourth edit. "):
         victim.write_text(text.replace('title: "', f'title: "{title}', 1), encoding="utf-8")
-        written.clear()
+        io.clear()
         paths = _Paths(monkeypatch)
         _build_cli(work, out)
         assert (paths.full, paths.patched) == (0, [True])
-        amounts.append(sum(written))
+        amount, compare = io.clear()
+        amounts.append(amount)
+        compared.append(compare)
         shutil.rmtree(clean, ignore_errors=True)
         _build_cli(work, clean, "--no-cache")
         assert _tree(out) == _tree(clean), title
@@ -720,10 +743,40 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
         # The bytes from the title on, in each file (the title is in each, once; in the page as HTML).
         tails.append(sum(p.stat().st_size - p.read_bytes().index(title.encode()) for p in exports))
     # 1: no spare yet (whole files) and a spare behind by a length; 2 and 3:
-    # spares one edit behind, of the same length; 4: a longer title.
+    # spares known equal to the files; 4: a longer title.
     assert amounts[0] > sum(p.stat().st_size for p in exports)
-    assert max(amounts[1:3]) < 2 * len(exports) * block + 10_000
-    assert amounts[3] >= 2 * tails[3] - len(exports) * block
+    assert max(amounts[1:3]) < 50_000 and compared[1:] == [0, 0, 0]
+    assert amounts[3] >= 2 * tails[3]
+
+
+@pytest.mark.parametrize("doubt", ["spare changed", "machine restarted", "nothing"])
+def test_a_spare_is_trusted_only_while_it_is_as_left(work, tmp_path, monkeypatch, doubt):
+    """A spare known equal to its file is not compared, unless it changed
+    since (its size, time or inode) or the machine restarted (its bytes may
+    not have reached the disk): then it is compared, and the exports are
+    still a clean build's."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    victim, other = _single_file_articles(work, 12)[10:12]
+    _build_cli(work, out)
+    _edit(victim, 'title: "', 'title: "A first edit ')
+    _build_cli(work, out)  # the spares are now known equal to the files
+    if doubt == "spare changed":  # same size, a byte changed
+        spare = out / ".cache" / "spares" / "graph.nt"
+        data = bytearray(spare.read_bytes())
+        data[len(data) // 2] ^= 1
+        spare.write_bytes(bytes(data))
+    elif doubt == "machine restarted":
+        monkeypatch.setattr(cache_mod, "_boot_id", lambda: "another boot")
+    _edit(other, 'title: "', 'title: "X ')
+    io = _Written(monkeypatch, out)
+    _build_cli(work, out)
+    compared = io.clear()[1]
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+    if doubt == "nothing":
+        assert compared == 0
+    else:
+        assert compared > 0
 
 
 def test_patched_rebuild_keeps_the_chosen_formats_and_base_iri(work, tmp_path, monkeypatch):
@@ -796,11 +849,11 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     written = []
     real_patch_file = graph.incremental._patch_file
 
-    def patch_then_fail(path, edits):
+    def patch_then_fail(path, edits, spares=None):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        return real_patch_file(path, edits)
+        return real_patch_file(path, edits, spares)
 
     monkeypatch.setattr(graph.incremental, "_patch_file", patch_then_fail)
     paths = _Paths(monkeypatch)
@@ -1100,6 +1153,38 @@ def test_light_background_writes_run_in_threads_and_are_waited_for(tmp_path):
         bg.start(lambda: 1 / 0, files=10, light=True)  # a failure only costs the next build time
         assert bg.pids == [] and len(bg.threads) == 2 and done == []
     assert done == [os.getpid()] and bg.threads == []
+
+
+def test_held_light_writes_start_on_release_or_at_the_end(tmp_path):
+    done = []
+    with cache_mod.BackgroundWrites() as bg:
+        bg.holding = True
+        bg.start(lambda: done.append("first"), files=10, light=True)
+        assert bg.threads == [] and done == []  # held
+        bg.release()
+        assert len(bg.threads) == 1 and not bg.holding
+        bg.holding = True
+        bg.start(lambda: done.append("second"), files=10, light=True)
+        assert len(bg.threads) == 1
+    assert sorted(done) == ["first", "second"]  # the end of the block releases what is held
+
+
+def test_a_patched_rebuild_starts_its_cache_writes_after_the_exports_threads(work, tmp_path, monkeypatch):
+    """Threads are started in this order: one per patched export, then the
+    file cache's and the snapshot's writes (graph.cache.BackgroundWrites.release)."""
+    out = tmp_path / "out"
+    _build_cli(work, out)
+    (victim,) = _single_file_articles(work, 3)[2:]
+    _edit(victim, 'title: "', 'title: "Edited ')
+    started: list[str] = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name) or real_start(self))
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (0, [True])
+    kinds = ["cache" if name == "newsgraph-cache-write" else "patch" if name.endswith("(patch)") else name
+             for name in started]
+    assert kinds == ["patch"] * 6 + ["cache"] * 2, started
 
 
 def test_a_cache_save_runs_in_a_thread_only_when_it_appends(work, tmp_path, monkeypatch):
