@@ -867,15 +867,17 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
 @pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
 @pytest.mark.parametrize("search", ["memmem", "mmap.find"])
-@pytest.mark.parametrize("spare", [False, True])
+@pytest.mark.parametrize("spare", [None, "near", "known"])
 def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy, search,
                                                                   spare):
     """Checked against replacements at the places a regular expression finds
     (overlapping matches too), with texts straddling the windows a file is
     searched in; with and without the kernel's copies, searched by the C
-    library's memmem and by Python's mmap.find; written into a new file or
-    over a spare that holds the expected bytes with some changed, or cut, or
-    with more after them (compared in small blocks: most blocks are equal)."""
+    library's memmem and by Python's mmap.find; written into a new file, over
+    a spare that holds the expected bytes with some changed, or cut, or with
+    more after them (compared in small blocks: most blocks are equal), or
+    over a spare known to hold the file's bytes (not compared: written only
+    from the first change of length on)."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
     monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 96)
     if search == "memmem":
@@ -920,7 +922,8 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
             end = stop
         expected += text[end:]
         spares = tmp_path / "spares"
-        if spare:  # what a spare may hold: the bytes to write, give or take some
+        known: dict[str, list[int]] = {}
+        if spare == "near":  # what a spare may hold: the bytes to write, give or take some
             held = bytearray(expected)
             for _ in range(rng.choice([0, 1, 3])):
                 if held:
@@ -929,13 +932,22 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
             held = held[:cut] + rng.randbytes(max(0, (cut or 0) - len(held)))
             spares.mkdir(exist_ok=True)
             (spares / "text").write_bytes(held)
+        elif spare == "known":  # a copy of the file, recorded as such
+            spares.mkdir(exist_ok=True)
+            (spares / "text").write_bytes(text)
+            st = (spares / "text").stat()
+            known[str(path)] = [st.st_size, st.st_mtime_ns, st.st_ino]
         with recycling(tmp_path, spares) if spare else contextlib.nullcontext():
-            patched = graph.incremental._patch_file(path, edits)
+            patched = graph.incremental._patch_file(path, edits, known)
         outcomes[patched] += 1
         assert patched == patchable, (text, edits)
         assert path.read_bytes() == expected, (text, edits)
         assert oct(path.stat().st_mode & 0o777) == "0o644"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["spares", "text"] if spare else ["text"]
+        if spare and patched:  # the file replaced, kept as the spare, was brought up to the new one
+            assert (spares / "text").read_bytes() == expected
+            st = (spares / "text").stat()
+            assert known == {str(path): [st.st_size, st.st_mtime_ns, st.st_ino]}
     assert outcomes[True] > 20 and outcomes[False] > 20  # both kinds of case were met
 
 
