@@ -259,11 +259,11 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     new text; ``False`` (and the file left as it is) unless each old text
     occurs exactly once and none overlap.
 
-    ``spares`` maps paths to the signature (size, mtime, inode) of their
-    spare when it was last made equal to them (:func:`_catch_up_spare`).
-    While the spare still has it, its bytes are known to be those of
-    ``path`` and are not compared; the entry of ``path`` is replaced by the
-    spare's new signature, or dropped.
+    ``spares`` maps paths to the signatures (size, mtime, inode) of their
+    spare and of themselves when the spare was last made equal to them
+    (:func:`_catch_up_spare`). While both still have them, the spare's bytes
+    are known to be those of ``path`` and are not compared; the entry of
+    ``path`` is replaced by the new signatures, or dropped.
 
     One pass, over windows of the file mapped in turn (an export can be larger
     than memory, and its bytes never need to be copied into Python objects):
@@ -273,6 +273,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     kernel where it can (:func:`graph.export.copy_range`), and only where the
     file written (a spare: the version before last) does not hold them yet.
     """
+    from .cache import _signature
     from .export import atomic_writer, copy_range, write_all
 
     spares = {} if spares is None else spares
@@ -289,7 +290,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             # A spare (the version before last) holds bytes: only those that differ are
             # written; when it is known to equal the file read, those not moved are not even compared.
             held = written.st_size
-            same = held > 0 and known == [written.st_size, written.st_mtime_ns, written.st_ino]
+            same = held > 0 and known == [*_signature(written), *_signature(os.fstat(source))]  # see _catch_up_spare
             done = 0  # the bytes of the file before this are written (or replaced)
             end = 0  # where they end in the file written
 
@@ -344,13 +345,18 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     must reach the disk before the file can replace the last. The catching
     up is started on its way to the disk now, without waiting.
 
-    Returns the spare's signature (size, mtime, inode) once it is done:
-    while the spare keeps it, it equals ``path`` as written. Nothing is done
-    (``None``) unless the spare is the very file read, nobody else has it
-    open, and ``path`` is still the file written; a spare left part way is
-    still a spare, whose bytes the next write compares.
+    Returns the signatures (size, mtime, inode) of the spare and of ``path``
+    once it is done: while both keep them, the spare equals ``path``. Nothing
+    is done (``None``) unless the spare is the very file read, nobody else
+    has it open, and ``path`` is still the file written; a spare left part
+    way is still a spare, whose bytes the next write compares.
+
+    The folder is synced first: until the move of the file written over
+    ``path`` is on disk, a machine that stops would find ``path`` to be the
+    file read, which must not have changed.
     """
-    from .export import copy_range, open_spare_of, start_writeback, write_all
+    from .cache import _signature
+    from .export import copy_range, open_spare_of, start_writeback, sync_folder, write_all
 
     try:
         fd = open_spare_of(path, read)
@@ -362,15 +368,15 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
         with open(path, "rb") as now:
             if os.fstat(now.fileno()).st_ino != written:
                 return None  # replaced since, by another build
+            sync_folder(path.parent)
             for start, length, new in applied:
                 if len(new) != length:  # from here on the bytes moved: copied from the file written
                     copy_range(now.fileno(), fd, start, size - start, at=start)
                     break
                 write_all(fd, new, start)
             os.ftruncate(fd, size)
-        start_writeback(fd)
-        st = os.fstat(fd)
-        return [st.st_size, st.st_mtime_ns, st.st_ino]
+            start_writeback(fd)
+            return [*_signature(os.fstat(fd)), *_signature(os.fstat(now.fileno()))]
     except OSError:
         return None
     finally:

@@ -864,6 +864,11 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 
 
 
+def _signatures(*paths: Path) -> list[int]:
+    """Size, mtime and inode of each path, in a row (as exports.json records a spare and its file)."""
+    return [n for p in paths for n in (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino)]
+
+
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
 @pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
 @pytest.mark.parametrize("search", ["memmem", "mmap.find"])
@@ -935,8 +940,7 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
         elif spare == "known":  # a copy of the file, recorded as such
             spares.mkdir(exist_ok=True)
             (spares / "text").write_bytes(text)
-            st = (spares / "text").stat()
-            known[str(path)] = [st.st_size, st.st_mtime_ns, st.st_ino]
+            known[str(path)] = _signatures(spares / "text", path)
         with recycling(tmp_path, spares) if spare else contextlib.nullcontext():
             patched = graph.incremental._patch_file(path, edits, known)
         outcomes[patched] += 1
@@ -946,9 +950,68 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
         assert sorted(p.name for p in tmp_path.iterdir()) == ["spares", "text"] if spare else ["text"]
         if spare and patched:  # the file replaced, kept as the spare, was brought up to the new one
             assert (spares / "text").read_bytes() == expected
-            st = (spares / "text").stat()
-            assert known == {str(path): [st.st_size, st.st_mtime_ns, st.st_ino]}
+            assert known == {str(path): _signatures(spares / "text", path)}
     assert outcomes[True] > 20 and outcomes[False] > 20  # both kinds of case were met
+
+
+def test_a_known_spare_is_not_trusted_once_its_file_was_replaced(tmp_path):
+    """The record vouches for a spare and for the file it equals: a file
+    replaced since (another writer) is patched from its own bytes, not the
+    spare's."""
+    path, spares = tmp_path / "text", tmp_path / "spares"
+    spares.mkdir()
+    old = b"".join(b"line %d of the version the spare holds\n" % i for i in range(5000))
+    path.write_bytes(old)
+    (spares / "text").write_bytes(old)
+    known = {str(path): _signatures(spares / "text", path)}
+    replaced = old.replace(b"the version", b"THE VERSION")  # same size, another file
+    (tmp_path / "new").write_bytes(replaced)
+    os.replace(tmp_path / "new", path)
+    with recycling(tmp_path, spares):
+        assert graph.incremental._patch_file(path, [(b"line 17 of", b"line seventeen of")], known)
+    assert path.read_bytes() == replaced.replace(b"line 17 of", b"line seventeen of")
+
+
+def test_the_folder_is_synced_before_the_replaced_file_is_written(tmp_path, monkeypatch):
+    """The file replaced becomes the spare and is brought up to the new one in
+    place; until the move is on disk, the file's name still points to it, so
+    the folder is synced first."""
+    path, spares = tmp_path / "text", tmp_path / "spares"
+    path.write_bytes(b"some text\n" * 500 + b"the part to change\n" + b"more text\n" * 500)
+    events: list[str] = []
+    real_fsync, real_pwrite = os.fsync, os.pwrite
+
+    def fsync(fd):
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            events.append("sync " + os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    def pwrite(fd, data, offset):
+        events.append("write " + os.readlink(f"/proc/self/fd/{fd}"))
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    with recycling(tmp_path, spares):
+        assert graph.incremental._patch_file(path, [(b"the part to change", b"THE PART CHANGED!!")])  # same length
+    spare_writes = [i for i, e in enumerate(events) if e == f"write {spares / 'text'}"]
+    assert spare_writes and f"sync {tmp_path}" in events[:spare_writes[0]], events
+
+
+def test_copy_over_a_file_shorter_than_said_or_in_several_mappings(tmp_path, monkeypatch):
+    """A spare shorter than ``held`` says (cut meanwhile) is compared by
+    reading, not mapping past its end; long ranges are mapped a part at a
+    time. Either way the bytes written are the source's."""
+    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 4096)
+    monkeypatch.setattr(graph.export, "_MAPPED", 3 * 4096)
+    data = random.Random(3).randbytes(10 * 4096 + 123)
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(data)
+    for spare, held in ((data[:5000], len(data)), (data[:-1] + b"x", len(data)), (data, len(data))):
+        target.write_bytes(spare)
+        with open(source, "rb") as src, open(target, "r+b") as dst:
+            graph.export.copy_range(src.fileno(), dst.fileno(), 0, len(data), at=0, held=held)
+        assert target.read_bytes() == data
 
 
 @pytest.mark.parametrize("kernel_copy", [True, False])
