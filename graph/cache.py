@@ -1361,6 +1361,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
                                     fingerprint)).encode()).hexdigest()
 
     key = last_key = None
+    boot = _boot_id()
     spares: dict[str, list[int]] = {}  # the spares known to equal their file (graph.incremental._patch_file)
     if snapshot is not None:
         key = key_of(snapshot)
@@ -1368,7 +1369,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
             last = json.loads(record.read_text(encoding="utf-8"))
             if last.get("files") and all(list(_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
                 last_key = last.get("key")  # the files are still those it wrote
-                if last.get("boot") == _boot_id() is not None:  # see _boot_id
+                if last.get("boot") == boot is not None:  # see _boot_id
                     spares = {str(p): list(sig) for p, sig in last.get("spares", {}).items()}
             if last_key == key:
                 return {name: folder / EXPORTERS[name].filename for name in chosen}
@@ -1397,7 +1398,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
         try:
             with atomic_writer(record) as fh:
                 json.dump({"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares},
-                           "boot": _boot_id()}, fh, indent=1, sort_keys=True)
+                           "boot": boot}, fh, indent=1, sort_keys=True)
         except OSError:
             pass
     return written

@@ -228,24 +228,19 @@ def _libc_memmem() -> Any:
 def _starts(window: mmap.mmap, needle: bytes, limit: int) -> list[int]:
     """Where ``needle`` occurs in ``window`` starting before ``limit``; two at
     most (one more is never needed)."""
+    from .export import mapping_address
+
     found: list[int] = []
     memmem = _libc_memmem()
     if memmem and needle:
-        import ctypes
-
-        size = len(window)
-        view = (ctypes.c_char * size).from_buffer(window)  # a copy-on-write mapping: never copied
-        try:
-            base = ctypes.addressof(view)
-            at = 0
-            while len(found) < 2 and at < limit:
-                hit = memmem(base + at, size - at, needle, len(needle))
-                if hit is None or hit - base >= limit:
-                    break
-                found.append(hit - base)
-                at = hit - base + 1
-        finally:
-            del view  # the mapping cannot close while a ctypes object shares it
+        size, base = len(window), mapping_address(window)  # a copy-on-write mapping: never copied
+        at = 0
+        while len(found) < 2 and at < limit:
+            hit = memmem(base + at, size - at, needle, len(needle))
+            if hit is None or hit - base >= limit:
+                break
+            found.append(hit - base)
+            at = hit - base + 1
         return found
     at = window.find(needle)
     while 0 <= at < limit and len(found) < 2:
@@ -285,12 +280,12 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
         with open(path, "rb") as src, atomic_writer(path, "wb", encoding=None) as out:
             out.flush()  # written unbuffered from here on
             source, target = src.fileno(), out.fileno()
-            size = os.fstat(source).st_size
-            read, written = os.fstat(source).st_ino, os.fstat(target)
+            read, written = os.fstat(source), os.fstat(target)
+            size = read.st_size
             # A spare (the version before last) holds bytes: only those that differ are
             # written; when it is known to equal the file read, those not moved are not even compared.
             held = written.st_size
-            same = held > 0 and known == [*_signature(written), *_signature(os.fstat(source))]  # see _catch_up_spare
+            same = held > 0 and known == [*_signature(written), *_signature(read)]  # see _catch_up_spare
             done = 0  # the bytes of the file before this are written (or replaced)
             end = 0  # where they end in the file written
 
@@ -326,7 +321,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
     except _Unpatchable:
         return False
-    caught_up = _catch_up_spare(path, read, written.st_ino, applied, end)
+    caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied, end)
     if caught_up is not None:
         spares[str(path)] = caught_up
     return True

@@ -30,7 +30,7 @@ from ..errors import ExportError
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
            "copy_range", "write_all", "write_exports", "exporter", "open_spare_of", "start_writeback",
-           "libc_function", "sync_folder"]
+           "libc_function", "mapping_address", "sync_folder"]
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,19 @@ def start_writeback(fd: int) -> None:
         sync_file_range(fd, 0, 0, 2)  # SYNC_FILE_RANGE_WRITE
 
 
+def mapping_address(mapped: Any) -> int:
+    """The address of the bytes of ``mapped``, a writable :class:`mmap.mmap`
+    (``ACCESS_COPY`` will do), for the C library's functions: valid while it
+    stays open."""
+    import ctypes
+
+    view = (ctypes.c_char * len(mapped)).from_buffer(mapped)
+    try:
+        return ctypes.addressof(view)
+    finally:
+        del view  # a mapping shared with a ctypes object could not close
+
+
 _LIBC: dict[str, Any] = {}
 
 
@@ -370,7 +383,6 @@ def _comparing(src: int, offset: int, dst: int, at: int, count: int) -> Iterator
     if not memcmp:
         yield read
         return
-    import ctypes
     import mmap
 
     with contextlib.ExitStack() as stack:
@@ -381,9 +393,7 @@ def _comparing(src: int, offset: int, dst: int, at: int, count: int) -> Iterator
                 # ACCESS_COPY: writable for ctypes, though nothing is written
                 mapped = stack.enter_context(mmap.mmap(fd, skip + count, access=mmap.ACCESS_COPY,
                                                        offset=start - skip))
-                view = (ctypes.c_char * len(mapped)).from_buffer(mapped)
-                bases.append(ctypes.addressof(view) + skip)  # valid while mapped, which closes last
-                del view  # else the mapping could not close
+                bases.append(mapping_address(mapped) + skip)
         except (OSError, ValueError):  # no memory for the mapping, or a file shorter than it was
             bases = []
         if not bases:
