@@ -61,7 +61,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
-from . import atomic_writer
+from . import atomic_writer, start_writeback
 
 __all__ = [
     "article_texts",
@@ -617,6 +617,11 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     with contextlib.ExitStack() as stack:
         sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
         _render_all(kg, base_iri, sinks)
+        # Each file is synced as its writer closes, one after another: all are
+        # first sent on their way to the disk, so that no sync waits alone.
+        for sink in sinks.values():
+            sink.flush()
+            start_writeback(sink.fileno())
 
 
 def article_texts(kg: Any, article: Any, base_iri: str | None = None) -> dict[str, bytes]:
