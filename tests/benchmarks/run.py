@@ -38,7 +38,11 @@ The machine is shared, so one run can be slowed by a neighbour: every build,
 floor and rebuild runs ``--runs`` times (default 3; once on corpora of over
 20,000 files) and counts with its median wall and CPU time and its highest
 memory peaks (each run is kept in the JSON). The naive baseline, a minute
-or more long, runs once. The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
+or more long, runs once. The machine's speed also drifts over minutes, so
+the runs whose times are divided are interleaved (:func:`run_corpora`): a
+first round of floor and build on every corpus, then the naive baselines,
+then the other rounds. The naive run lies between the builds it is divided
+by, and the 100k build between the 10k builds. The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
 machine it ran on. Not collected by pytest (no ``test_`` file names).
 """
 
@@ -189,22 +193,28 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict
 
 
 def measure_repeated(cmd: list[str], runs: int, *, prepare=None, cwd: Path | None = None, label: str = "") -> dict:
-    """:func:`measure` ``runs`` times (``prepare(i)`` before run ``i``): the
-    median wall and CPU time (the machine is shared: one run can be slowed by
-    a neighbour) and the highest memory peaks; every run is kept in ``runs``."""
+    """:func:`measure` ``runs`` times (``prepare(i)`` before run ``i``), combined
+    by :func:`combine`."""
     results = []
     for i in range(runs):
         if prepare is not None:
             prepare(i)
         results.append(measure(cmd, cwd=cwd, label=f"{label} (run {i + 1} of {runs})" if runs > 1 else label))
-    if runs == 1:
+    return combine(results)
+
+
+def combine(results: list[dict]) -> dict:
+    """Several runs of one contender as one: the median wall and CPU time (the
+    machine is shared: one run can be slowed by a neighbour) and the highest
+    memory peaks; every run is kept in ``runs``."""
+    if len(results) == 1:
         return results[0]
     combined = {key: statistics.median(r[key] for r in results) for key in ("wall_s", "cpu_s")}
     for key in ("peak_rss_mb", "peak_rss_wait4_mb", "peak_tree_rss_mb", "peak_tree_pss_mb"):
         combined[key] = max(r[key] for r in results)
     combined["exit"] = next((r["exit"] for r in results if r["exit"] != 0), 0)
     combined["runs"] = results
-    print(f"    => median {combined['wall_s']} s wall of {runs} runs", file=sys.stderr, flush=True)
+    print(f"    => median {combined['wall_s']} s wall of {len(results)} runs", file=sys.stderr, flush=True)
     return combined
 
 
@@ -216,24 +226,52 @@ def newsgraph_cmd(corpus: Path, out: Path, *extra: str) -> list:
     return [sys.executable, "-m", "graph", "build", corpus, "-o", out, "-q", *extra]
 
 
-def run_corpus(name: str, corpus: Path, work: Path, naive: bool, runs: int = 1) -> dict:
-    print(f"== {name}: {corpus}", file=sys.stderr)
-    out: dict = {"corpus": str(corpus)}
-    n_files = sum(1 for p in corpus.rglob("*") if p.suffix in (".md", ".txt"))
-    out["files"] = n_files
-    out["bytes"] = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
-    out["floor"] = measure_repeated([sys.executable, HERE / "floor.py", corpus], runs, label="floor")
-    target = work / f"out-{name}"
-    out["build"] = measure_repeated(newsgraph_cmd(corpus, target), runs, cwd=ROOT, label="newsgraph build",
-                                    prepare=lambda i: shutil.rmtree(target, ignore_errors=True))
-    out["build"]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
-    if naive:
-        naive_out = work / f"naive-{name}"
-        shutil.rmtree(naive_out, ignore_errors=True)
-        out["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive")
-        shutil.rmtree(naive_out, ignore_errors=True)
-    else:
-        out["naive"] = None
+def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
+    """Floor, build and naive runs on each of ``corpora`` (name, folder, with
+    the naive baseline, runs of floor and build), interleaved in time.
+
+    The machine's speed drifts over minutes (other jobs share it), so runs
+    whose times are divided are spread over the same stretch of time rather
+    than taken one block after another: a first round of floor and build on
+    every corpus, then the naive baselines, then the other rounds. A corpus's
+    naive run thus lies between its builds, and the one build of a large
+    corpus between the builds of the smaller ones.
+    """
+    out: dict = {}
+    runs: dict[str, dict[str, list]] = {}
+    for name, corpus, _, _ in corpora:
+        out[name] = {"corpus": str(corpus),
+                     "files": sum(1 for p in corpus.rglob("*") if p.suffix in (".md", ".txt")),
+                     "bytes": sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())}
+        runs[name] = {"floor": [], "build": []}
+
+    def round_of(name: str, corpus: Path, count: int) -> None:
+        i = len(runs[name]["build"])
+        print(f"== {name}: {corpus} (round {i + 1} of {count})", file=sys.stderr)
+        runs[name]["floor"].append(measure([sys.executable, HERE / "floor.py", corpus], label="floor"))
+        target = work / f"out-{name}"
+        shutil.rmtree(target, ignore_errors=True)
+        runs[name]["build"].append(measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build"))
+        out[name]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+
+    for name, corpus, _, count in corpora:
+        round_of(name, corpus, count)
+    for name, corpus, naive, _ in corpora:
+        out[name]["naive"] = None
+        if naive:
+            naive_out = work / f"naive-{name}"
+            shutil.rmtree(naive_out, ignore_errors=True)
+            print(f"== {name}: naive baseline", file=sys.stderr)
+            out[name]["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive")
+            shutil.rmtree(naive_out, ignore_errors=True)
+    for r in range(1, max((count for *_, count in corpora), default=1)):
+        for name, corpus, _, count in corpora:
+            if r < count:
+                round_of(name, corpus, count)
+    for name in out:
+        out[name]["floor"] = combine(runs[name]["floor"])
+        out[name]["build"] = combine(runs[name]["build"])
+        out[name]["build"]["formats"] = out[name].pop("formats")
     return out
 
 
@@ -422,19 +460,20 @@ def main(argv: list[str] | None = None) -> int:
                    env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     if args.incremental_only:
         sizes = []
-    else:
+    corpora: list[tuple[str, Path, bool, int]] = []
+    if not args.incremental_only:
         # The real corpus is copied so that every contender reads the same local files.
-        real = _copy(corpus, work / "real")
-        results["corpora"]["real"] = run_corpus("real", real, work, naive=not args.no_naive, runs=args.runs)
+        corpora.append(("real", _copy(corpus, work / "real"), not args.no_naive, args.runs))
+    skipped: dict[str, str] = {}
     for n in sizes:
-        folder = synthetic(n, work)
         naive = not args.no_naive and not args.quick and n <= args.naive_max
-        results["corpora"][f"synth-{n}"] = run_corpus(f"synth-{n}", folder, work, naive=naive,
-                                                      runs=args.runs if n <= 20_000 else 1)
+        corpora.append((f"synth-{n}", synthetic(n, work), naive, args.runs if n <= 20_000 else 1))
         if not naive:
-            results["corpora"][f"synth-{n}"]["naive_skipped"] = (
-                "--quick" if args.quick else f"over --naive-max {args.naive_max}" if n > args.naive_max
-                else "--no-naive")
+            skipped[f"synth-{n}"] = ("--quick" if args.quick else f"over --naive-max {args.naive_max}"
+                                     if n > args.naive_max else "--no-naive")
+    results["corpora"] = run_corpora(corpora, work)
+    for name, reason in skipped.items():
+        results["corpora"][name]["naive_skipped"] = reason
     results["incremental"] = run_incremental(corpus, work, runs=args.runs)
     results["targets"] = targets(results)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
