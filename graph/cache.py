@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHE_FILE", "FORMAT", "CacheStats", "FileCache", "GraphSnapshot", "cached_reader",
            "code_fingerprint", "pack", "unpack", "encode_pack", "decode_pack", "SentStubs", "SharedStubs",
-           "write_exports_cached", "EXPORTS_FILE", "SPARES_DIR", "BackgroundWrites", "SNAPSHOT_CHUNK",
+           "write_exports_cached", "EXPORTS_FILE", "SPARES_DIR", "OFFSETS_DIR", "BackgroundWrites", "SNAPSHOT_CHUNK",
            "SNAPSHOT_PARTS", "CATALOG_FILE", "cached_catalogs"]
 
 #: File name of the cache inside its folder.
@@ -1281,6 +1281,8 @@ def _providers_and_topics(data: bytes) -> tuple[dict, dict]:
 EXPORTS_FILE = "exports.json"
 #: Folder of the exports' previous versions, written over by the next build (:func:`graph.export.recycling`).
 SPARES_DIR = "spares"
+#: Folder of the positions of the articles' texts in the exports (:mod:`graph.export.offsets`).
+OFFSETS_DIR = "offsets"
 
 
 def _exports_code_fingerprint() -> str:
@@ -1348,6 +1350,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     beside them. What was written is recorded.
     """
     from .export import DEFAULT_FORMATS, EXPORTERS, atomic_writer, recycling, write_exports
+    from .export.offsets import OFFSETS_OPTION
 
     chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
     folder = Path(folder)
@@ -1385,14 +1388,18 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
             # the snapshot of a patched graph: the last one's bytes and the changed articles
             background.start(write, files=kg.report.files_read, light=True)  # type: ignore[attr-defined]
     # Each file written over its version before last, kept in the cache (graph.export.recycling).
+    # Where the writers record each article's position, for the next patch (graph.export.offsets).
+    offsets_dir = Path(cache_dir) / OFFSETS_DIR
     with recycling(folder, Path(cache_dir) / SPARES_DIR):
         if patchable and _patch_exports(kg, folder, chosen, filenames, options,
-                                        background.release if background is not None else None, spares):
+                                        background.release if background is not None else None, spares,
+                                        (offsets_dir, last_key, key)):  # type: ignore[arg-type]
             written = {name: folder / filenames[name] for name in chosen}
         else:
             spares = {}  # written whole: no spare is known to equal its file
+            recording = {OFFSETS_OPTION: (str(offsets_dir), key)} if key is not None else {}
             written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
-                                    **options)
+                                    **options, **recording)
     if key is not None:
         files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:
@@ -1423,11 +1430,12 @@ def _boot_id() -> str | None:
 
 def _patch_exports(kg: object, folder: Path, chosen: list[str], filenames: dict[str, str],
                    options: dict[str, object], started: Callable[[], None] | None,
-                   spares: dict[str, list[int]]) -> bool:
+                   spares: dict[str, list[int]], offsets: tuple[Path, str, str]) -> bool:
     from .incremental import patch_exports
 
     try:
-        return patch_exports(kg, folder, chosen, filenames, options, started=started, spares=spares)
+        return patch_exports(kg, folder, chosen, filenames, options, started=started, spares=spares,
+                             offsets=offsets)
     except OSError:
         return False  # written again in full, which reports the problem if it lasts
     finally:

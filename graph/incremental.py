@@ -249,7 +249,19 @@ def _starts(window: mmap.mmap, needle: bytes, limit: int) -> list[int]:
     return found
 
 
-def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None) -> bool:
+@dataclass
+class _Positions:
+    """Where an export's writer put each article's text (:mod:`graph.export.offsets`)."""
+
+    name: str  # the format
+    size: int  # of the file it wrote
+    at: dict[str, int]  # article id -> where its text starts
+    ids: list[str]  # the article of each edit
+    save_to: tuple[str, str]  # (folder, key) to record the positions after the patch under
+
+
+def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None,
+                positions: _Positions | None = None) -> bool:
     """Write ``path`` again (atomically), each edit's old text replaced by its
     new text; ``False`` (and the file left as it is) unless each old text
     occurs exactly once and none overlap.
@@ -260,21 +272,20 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     are known to be those of ``path`` and are not compared; the entry of
     ``path`` is replaced by the new signatures, or dropped.
 
-    One pass, over windows of the file mapped in turn (an export can be larger
-    than memory, and its bytes never need to be copied into Python objects):
-    each window is searched (:func:`_starts`) for the texts that start in its
-    first :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so
-    that they lie whole in it. The bytes between the texts are copied by the
-    kernel where it can (:func:`graph.export.copy_range`), and only where the
-    file written (a spare: the version before last) does not hold them yet.
+    ``positions``: where the writer of ``path`` put each article's text. When
+    the file has the size it recorded and each old text is where it says,
+    nothing is searched, and the positions after the patch are recorded.
+    Otherwise the file is searched (:func:`_search`). The bytes between the
+    texts are copied by the kernel where it can
+    (:func:`graph.export.copy_range`), and only where the file written (a
+    spare: the version before last) does not hold them yet.
     """
     from .cache import _signature
     from .export import atomic_writer, copy_range, write_all
+    from .export.offsets import save, shifted
 
     spares = {} if spares is None else spares
     known = spares.pop(str(path), None)
-    keep = max(len(old) for old, _ in edits) - 1
-    seen = [0] * len(edits)
     applied: list[tuple[int, int, bytes]] = []  # (where in the file read, old length, new text)
     try:
         with open(path, "rb") as src, atomic_writer(path, "wb", encoding=None) as out:
@@ -282,6 +293,10 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             source, target = src.fileno(), out.fileno()
             read, written = os.fstat(source), os.fstat(target)
             size = read.st_size
+            found = _recorded(source, size, edits, positions)
+            if found is None:
+                positions = None  # not to be trusted, nor recorded again
+                found = _search(source, size, edits)
             # A spare (the version before last) holds bytes: only those that differ are
             # written; when it is known to equal the file read, those not moved are not even compared.
             held = written.st_size
@@ -295,36 +310,68 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
                     copy_range(source, target, done, count, at=end, held=0 if same else held)
                 done, end = done + count, end + count
 
-            for offset in range(0, size, _WINDOW):
-                length = min(_WINDOW + keep, size - offset)
-                limit = length if offset + length == size else _WINDOW
-                found = []
-                # ACCESS_COPY: writable for ctypes, though nothing is written
-                with mmap.mmap(source, length, access=mmap.ACCESS_COPY, offset=offset) as window:
-                    for k, (old, _) in enumerate(edits):
-                        for at in _starts(window, old, limit):
-                            seen[k] += 1
-                            if seen[k] > 1:
-                                raise _Unpatchable
-                            found.append((offset + at, k))
-                for start, k in sorted(found):
-                    if start < done:
-                        raise _Unpatchable  # overlaps the text replaced before
-                    copy(start - done)
-                    end += write_all(target, edits[k][1], end)
-                    done += len(edits[k][0])
-                    applied.append((start, len(edits[k][0]), edits[k][1]))
-                if done < offset + limit:
-                    copy(offset + limit - done)
-            if seen.count(1) != len(edits):
-                raise _Unpatchable
+            for start, k in found:
+                if start < done:
+                    raise _Unpatchable  # overlaps the text replaced before
+                copy(start - done)
+                end += write_all(target, edits[k][1], end)
+                done += len(edits[k][0])
+                applied.append((start, len(edits[k][0]), edits[k][1]))
+            if done < size:
+                copy(size - done)
             os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
     except _Unpatchable:
         return False
+    if positions is not None:
+        save(positions.save_to, positions.name, end, shifted(positions.at, applied))
     caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied, end)
     if caught_up is not None:
         spares[str(path)] = caught_up
     return True
+
+
+def _recorded(source: int, size: int, edits: Edits, positions: _Positions | None) -> list[tuple[int, int]] | None:
+    """Where each old text starts (sorted ``(start, edit)``), as ``positions``
+    say, if the file has the size they were recorded for and each text is
+    there; else ``None``."""
+    if positions is None or positions.size != size or len(positions.ids) != len(edits):
+        return None
+    found = []
+    for k, ((old, _), aid) in enumerate(zip(edits, positions.ids)):
+        start = positions.at.get(aid)
+        if start is None or os.pread(source, len(old), start) != old:
+            return None
+        found.append((start, k))
+    return sorted(found)
+
+
+def _search(source: int, size: int, edits: Edits) -> list[tuple[int, int]]:
+    """Where each old text starts (sorted ``(start, edit)``); raises
+    :class:`_Unpatchable` unless each occurs exactly once.
+
+    Over windows of the file mapped in turn (an export can be larger than
+    memory, and its bytes never need to be copied into Python objects): each
+    window is searched (:func:`_starts`) for the texts that start in its
+    first :data:`_WINDOW` bytes, and reaches ``longest - 1`` bytes further, so
+    that they lie whole in it.
+    """
+    keep = max(len(old) for old, _ in edits) - 1
+    seen = [0] * len(edits)
+    found = []
+    for offset in range(0, size, _WINDOW):
+        length = min(_WINDOW + keep, size - offset)
+        limit = length if offset + length == size else _WINDOW
+        # ACCESS_COPY: writable for ctypes, though nothing is written
+        with mmap.mmap(source, length, access=mmap.ACCESS_COPY, offset=offset) as window:
+            for k, (old, _) in enumerate(edits):
+                for at in _starts(window, old, limit):
+                    seen[k] += 1
+                    if seen[k] > 1:
+                        raise _Unpatchable
+                    found.append((offset + at, k))
+    if seen.count(1) != len(edits):
+        raise _Unpatchable
+    return sorted(found)
 
 
 def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]], size: int
@@ -380,7 +427,8 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
 
 def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
                   options: dict[str, Any], *, started: Callable[[], None] | None = None,
-                  spares: dict[str, list[int]] | None = None) -> bool:
+                  spares: dict[str, list[int]] | None = None,
+                  offsets: tuple[str | os.PathLike, str, str] | None = None) -> bool:
     """Patch the exports in ``folder`` for ``kg`` made by :func:`patch_graph`.
 
     Parameters
@@ -401,6 +449,11 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     spares : dict, optional
         The signatures of the spares known to equal their file, by the
         file's path (see :func:`_patch_file`); updated.
+    offsets : tuple, optional
+        ``(folder, key of the files, key of the patched files)``: where the
+        writers recorded the articles' positions (:mod:`graph.export.offsets`)
+        under the first key; those of the patched files are recorded under
+        the second.
 
     Returns
     -------
@@ -414,7 +467,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         return False
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
-    with_edits = []
+    ids = [before.id for before, _ in patch.articles]  # the article of each edit, but the page's
+    with_edits: list[tuple[Path, Edits, _Positions | None]] = []
     for name in formats:
         path = folder / filenames[name]
         edits: Edits | None
@@ -429,9 +483,12 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
             edits = rdf[name]
         if edits is None:
             return False
-        edits = [(old, new) for old, new in edits if old != new]
-        if edits:
-            with_edits.append((path, edits))
+        recorded = _recorded_positions(offsets, name) if name != "html" else None
+        changed = [k for k, (old, new) in enumerate(edits) if old != new]
+        if changed:
+            positions = None if recorded is None else _Positions(
+                name, recorded[0], recorded[1], [ids[k] for k in changed], (str(offsets[0]), offsets[2]))
+            with_edits.append((path, [edits[k] for k in changed], positions))
     # Each file in a thread of its own: reading, writing and syncing them is
     # mostly waiting for the kernel and the disk, which goes on without the GIL.
     # A file patched before another turns out not to be is written again by
@@ -439,8 +496,9 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     results: list[bool | BaseException] = [False] * len(with_edits)
 
     def patch(i: int, context: contextvars.Context) -> None:
+        path, edits, positions = with_edits[i]
         try:  # in this thread's context (graph.export.recycling)
-            results[i] = context.run(_patch_file, *with_edits[i], spares)
+            results[i] = context.run(_patch_file, path, edits, spares, positions)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
@@ -455,3 +513,11 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         if isinstance(result, BaseException):
             raise result
     return all(results)
+
+
+def _recorded_positions(offsets: tuple[str | os.PathLike, str, str] | None, name: str
+                        ) -> tuple[int, dict[str, int]] | None:
+    """What the writer of format ``name`` recorded under the files' key (see :func:`patch_exports`)."""
+    from .export.offsets import load
+
+    return None if offsets is None else load(offsets[0], name, offsets[1])

@@ -14,6 +14,8 @@ import collections
 import contextlib
 import errno
 import hashlib
+import itertools
+import json
 import mmap
 import os
 import pickle
@@ -459,7 +461,8 @@ def test_cli_writes_the_caches_off_the_critical_path_and_waits_for_them(work, tm
     assert FileCache.load(out / ".cache", True).stats.loaded
     assert sorted(p.name for p in (out / ".cache").iterdir()) == sorted([CACHE_FILE, GraphSnapshot.FILE,
                                                                          cache_mod.EXPORTS_FILE,
-                                                                         cache_mod.CATALOG_FILE])
+                                                                         cache_mod.CATALOG_FILE,
+                                                                         cache_mod.OFFSETS_DIR])
     first = _tree(out)
     resolves = _count_resolves(monkeypatch)
     assert runner.invoke(cli, args).exit_code == 0
@@ -849,11 +852,11 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     written = []
     real_patch_file = graph.incremental._patch_file
 
-    def patch_then_fail(path, edits, spares=None):
+    def patch_then_fail(path, edits, spares=None, positions=None):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        return real_patch_file(path, edits, spares)
+        return real_patch_file(path, edits, spares, positions)
 
     monkeypatch.setattr(graph.incremental, "_patch_file", patch_then_fail)
     paths = _Paths(monkeypatch)
@@ -1452,3 +1455,132 @@ def test_a_process_forked_while_a_thread_loads_a_graph_can_load_another():
         pytest.fail("the forked process waited for a lock no thread of it holds")
     thread.join()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# --------------------------------------------------------------------------
+# Recorded positions of the articles' texts (graph.export.offsets)
+# --------------------------------------------------------------------------
+
+from graph.export import offsets as offsets_mod  # noqa: E402
+
+_RECORDED = ("nt", "ttl", "jsonld", "json")
+
+
+def _check_recorded(kg, out: Path) -> dict[str, dict[str, int]]:
+    """Each recorded position is where a search of the file finds the
+    article's text, which occurs there only; every article with a file is
+    recorded, and the recorded size is the file's."""
+    key = json.loads((out / ".cache" / cache_mod.EXPORTS_FILE).read_text(encoding="utf-8"))["key"]
+    record = {}
+    for name in _RECORDED:
+        data = (out / EXPORTERS[name].filename).read_bytes()
+        loaded = offsets_mod.load(out / ".cache" / cache_mod.OFFSETS_DIR, name, key)
+        assert loaded is not None, name
+        size, at = loaded
+        assert size == len(data)
+        with_files = {a.id for a in kg.articles.values() if a.files}
+        assert set(at) == with_files and with_files
+        for a in kg.articles.values():
+            if a.files:
+                text = article_line(a).encode("utf-8") if name == "json" else article_texts(kg, a)[name]
+                assert data.find(text) == at[a.id] and data.count(text) == 1, (name, a.id)
+        record[name] = at
+    return record
+
+
+class _Searches:
+    """The export files each patch searched (graph.incremental._search)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.names: list[str] = []
+        real = graph.incremental._search
+
+        def search(source, size, edits):
+            self.names.append(Path(os.readlink(f"/proc/self/fd/{source}")).name)
+            return real(source, size, edits)
+
+        monkeypatch.setattr(graph.incremental, "_search", search)
+
+
+def test_writers_record_each_articles_position_and_patches_keep_it_up_to_date(work, tmp_path, monkeypatch):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out, "-j", "2")  # the RDF and JSON written in two processes
+    _check_recorded(graph.build([work]), out)
+    searches = _Searches(monkeypatch)
+    a, b = _single_file_articles(work, 20)[3:20:15]
+    for k, (victim, old, new) in enumerate([(a, 'title: "', 'title: "Longer, and ☃ non-ASCII: '),
+                                            (b, 'excerpt: "', 'excerpt: "Short. '),
+                                            (a, "publishedDateTime: 2", "publishedDateTime: 1")]):
+        _edit(victim, old, new)
+        paths = _Paths(monkeypatch)
+        _build_cli(work, out)
+        assert (paths.full, paths.patched) == (0, [True])
+        # Only the files without positions were searched: TriG (grouped by graph) and the page.
+        assert "graph.trig" in searches.names and set(searches.names) <= {"graph.trig", "graph.html"}
+        searches.names.clear()
+        shutil.rmtree(clean, ignore_errors=True)
+        _build_cli(work, clean, "--no-cache")
+        assert _tree(out) == _tree(clean), k
+        _check_recorded(graph.build([work]), out)  # the positions moved with the edits
+
+
+@pytest.mark.parametrize("damage", ["shifted", "other size", "other key", "missing", "not a pickle"])
+def test_positions_that_do_not_hold_mean_a_search(work, tmp_path, monkeypatch, damage):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    folder = out / ".cache" / cache_mod.OFFSETS_DIR
+    key, size, at = pickle.loads((folder / "nt.offsets").read_bytes())
+    if damage == "shifted":  # every article one byte further on
+        at = {aid: pos + 1 for aid, pos in at.items()}
+    elif damage == "other size":
+        size += 1
+    elif damage == "other key":
+        key = "0" * len(key)
+    if damage == "missing":
+        (folder / "nt.offsets").unlink()
+    elif damage == "not a pickle":
+        (folder / "nt.offsets").write_bytes(b"damaged")
+    else:
+        (folder / "nt.offsets").write_bytes(pickle.dumps((key, size, at)))
+    searches = _Searches(monkeypatch)
+    (victim,) = _single_file_articles(work, 9)[8:]
+    _edit(victim, 'title: "', 'title: "Edited: ')
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (0, [True])
+    assert "graph.nt" in searches.names and set(searches.names) <= {"graph.nt", "graph.trig", "graph.html"}
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+    assert not (folder / "nt.offsets").exists() or offsets_mod.load(
+        folder, "nt", json.loads((out / ".cache" / cache_mod.EXPORTS_FILE).read_text(encoding="utf-8"))["key"]) is None
+
+
+def test_recorded_positions_are_used_as_they_are_and_moved_by_the_edits(tmp_path, monkeypatch):
+    """Against replacements made by slicing: texts that also occur elsewhere
+    (a search would refuse them) are replaced where the record says, and the
+    positions recorded after are where each article's text now starts."""
+    rng = random.Random(5)
+    path = tmp_path / "text"
+    monkeypatch.setattr(graph.incremental, "_search", lambda *a: pytest.fail("searched"))
+    for _ in range(200):
+        pieces = [rng.randbytes(rng.randint(0, 40)) for _ in range(rng.randint(2, 30))]
+        ids = [f"article/{i}" for i in range(len(pieces))]
+        starts = list(itertools.accumulate(map(len, pieces), initial=0))[:-1]
+        text = b"".join(pieces)
+        path.write_bytes(text)
+        chosen = sorted(rng.sample(range(len(pieces)), rng.randint(1, min(4, len(pieces)))))
+        chosen = [i for i in chosen if pieces[i]]  # an empty text is no edit
+        if not chosen:
+            continue
+        edits = [(pieces[i], rng.randbytes(rng.randint(0, 50))) for i in chosen]
+        save_to = (str(tmp_path / "offsets"), "new key")
+        positions = graph.incremental._Positions("nt", len(text), dict(zip(ids, starts)), [ids[i] for i in chosen],
+                                                 save_to)
+        assert graph.incremental._patch_file(path, edits, {}, positions)
+        new_pieces = list(pieces)
+        for i, (_, new) in zip(chosen, edits):
+            new_pieces[i] = new
+        assert path.read_bytes() == b"".join(new_pieces)
+        size, at = offsets_mod.load(*save_to[:1], "nt", "new key")
+        assert size == len(b"".join(new_pieces))
+        assert at == dict(zip(ids, itertools.accumulate(map(len, new_pieces), initial=0)))

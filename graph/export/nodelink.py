@@ -24,6 +24,8 @@ from typing import IO, Any
 
 from . import atomic_writer
 from .flatten import to_json
+from .offsets import OFFSETS_OPTION
+from .offsets import save as save_offsets
 
 __all__ = ["write_nodelink", "article_line", "NODELINK_FORMAT"]
 
@@ -64,19 +66,28 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
     # let each article's edges be joined in C; otherwise each id is quoted.
     plain = all(map(_is_plain, known)) and all(map(_is_plain, dangling))
 
+    where = options.get(OFFSETS_OPTION)
+    offsets: dict[str, int] = {}
     with atomic_writer(path) as fh:
-        fh.write(to_json(header)[:-1])  # reopen the object to append the two lists
-        fh.write(',\n"nodes": [')
+        head = [to_json(header)[:-1], ',\n"nodes": [']  # the object reopened to append the two lists
         sep = "\n"
         for group in nodes:
             for node, attrs in group:
-                fh.write(sep + to_json({"id": node, **attrs}))
+                head.append(sep + to_json({"id": node, **attrs}))
                 sep = ",\n"
+        at = _utf8_length("".join(head)) if where else 0  # bytes before the articles
+        fh.write("".join(head))
         buf: list[str] = []
         for a in kg.articles.values():
-            buf.append(sep + article_line(a))
+            line = article_line(a)
+            buf.append(sep)
+            buf.append(line)
+            if where:  # where each line starts (graph.export.offsets): only an article with a file is patched
+                if a.files:
+                    offsets[a.id] = at + len(sep)
+                at += len(sep) + _utf8_length(line)
             sep = ",\n"
-            if len(buf) >= 500:
+            if len(buf) >= 1000:
                 fh.write("".join(buf))
                 buf.clear()
         for node in dangling:
@@ -88,6 +99,15 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         write_edges = _write_edges_plain if plain else _write_edges_quoted
         write_edges(kg, fh)
         fh.write("\n]}\n")
+        fh.flush()
+        size = os.fstat(fh.fileno()).st_size
+    if where:
+        save_offsets(where, "json", size, offsets)
+
+
+def _utf8_length(text: str) -> int:
+    """The length of ``text`` in UTF-8 (without encoding it when it is ASCII: most is)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def article_line(a: Any) -> str:

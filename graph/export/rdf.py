@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
 import os
 import re
@@ -62,6 +63,8 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
 from . import atomic_writer, start_writeback
+from .offsets import OFFSETS_OPTION
+from .offsets import save as save_offsets
 
 __all__ = [
     "article_texts",
@@ -210,7 +213,15 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
     ['https://example.org/newsgraph/id/provider/wired.com']
     """
     iris = _IRIs(kg, base_iri)
-    mint, node_iri, source_iri, images = iris.mint, iris.node, iris.source, iris.images
+    yield from _describe_entities(kg, iris)
+    for a in kg.articles.values():
+        yield _describe_article(a, iris)
+    yield from _describe_resources(iris)
+
+
+def _describe_entities(kg: Any, iris: _IRIs) -> Iterator[Description]:
+    """The providers, the topic scheme and the topics (what :func:`describe` yields before the articles)."""
+    mint, node_iri = iris.mint, iris.node
     image_iris, source_iris, add = iris.image_iris, iris.source_iris, _add
 
     for p in kg.providers.values():
@@ -234,9 +245,10 @@ def describe(kg: Any, base_iri: str | None = None) -> Iterator[Description]:
         add(props, DCT + "source", source_iris([t.catalog] if t.catalog else []))
         yield Description(None, node_iri[t.id], props)
 
-    for a in kg.articles.values():
-        yield _describe_article(a, iris)
 
+def _describe_resources(iris: _IRIs) -> Iterator[Description]:
+    """The images and source files met while describing the rest (what :func:`describe` yields last)."""
+    images, source_iri, mint = iris.images, iris.source, iris.mint
     for iri in sorted(images):
         im = images[iri]
         props = [(RDF_TYPE, [SCHEMA + "ImageObject"]), (SCHEMA + "contentUrl", [(_text(im.url)[0], XSD_ANYURI)])]
@@ -575,15 +587,49 @@ class _Formats:
         spool.close()
 
 
-def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]]) -> None:
+def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
+                offsets: dict[str, dict[str, int]] | None = None) -> None:
+    """Write ``kg`` in each format of ``sinks``; with ``offsets``, also note
+    where the text of each article with a file starts in each streamed format
+    (``offsets[format][article id]``, see :mod:`graph.export.offsets`)."""
     fmt = _Formats(sinks, base_iri)
+    at: dict[str, int] = {}  # bytes written to each sink so far
     for name, sink in sinks.items():
-        sink.write(fmt.header(name).encode("utf-8"))
-    for i, d in enumerate(describe(kg, base_iri), 1):
+        header = fmt.header(name).encode("utf-8")
+        sink.write(header)
+        at[name] = len(header)
+    tracked = [name for name in _STREAMED if name in sinks] if offsets is not None else []
+    marks: list[tuple[str, list[int]]] = []  # (article id, index of its piece in each tracked format's batch)
+
+    def flush() -> None:
+        for j, name in enumerate(tracked):
+            starts = list(itertools.accumulate(map(len, fmt.pending[name]), initial=at[name]))
+            found = offsets[name]  # type: ignore[index]
+            for aid, pieces in marks:
+                found[aid] = starts[pieces[j]]
+            at[name] = starts[-1]
+        marks.clear()
+        fmt.flush()
+
+    iris = _IRIs(kg, base_iri)
+    for i, d in enumerate(_describe_entities(kg, iris), 1):
         fmt.render(d)
         if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
-            fmt.flush()
-    fmt.flush()
+            flush()
+    flush()
+    pending = [fmt.pending[name] for name in tracked]
+    for i, a in enumerate(kg.articles.values(), 1):
+        fmt.render(_describe_article(a, iris))
+        if tracked and a.files:  # only an article with a file of its own is ever patched
+            marks.append((a.id, [len(p) - 1 for p in pending]))
+        if i % 64 == 0:
+            flush()
+    flush()
+    for i, d in enumerate(_describe_resources(iris), 1):
+        fmt.render(d)
+        if i % 64 == 0:
+            flush()
+    flush()
     if "jsonld" in sinks:
         sinks["jsonld"].write(b"\n]\n}\n")
     if "trig" in sinks:
@@ -594,6 +640,11 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]]) -> N
                 sinks["trig"].write(b"".join(pieces))
                 pieces.clear()
         sinks["trig"].write(b"".join(pieces))
+
+
+#: The formats written as one stream in description order, whose article
+#: positions :func:`_render_all` can note (TriG is grouped by graph at the end).
+_STREAMED = ("nt", "ttl", "jsonld")
 
 
 def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
@@ -614,14 +665,21 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     unknown = set(paths) - set(RDF_FORMATS)
     if unknown:
         raise ValueError(f"not RDF formats: {sorted(unknown)}")
+    where = options.get(OFFSETS_OPTION)
+    offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths} if where else None
     with contextlib.ExitStack() as stack:
         sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
-        _render_all(kg, base_iri, sinks)
+        _render_all(kg, base_iri, sinks, offsets)
         # Each file is synced as its writer closes, one after another: all are
         # first sent on their way to the disk, so that no sync waits alone.
         for sink in sinks.values():
             sink.flush()
             start_writeback(sink.fileno())
+        sizes = {name: sink.tell() for name, sink in sinks.items()}
+    if where and offsets is not None:  # the files are in place: what a patch may rely on
+        for name in _STREAMED:
+            if name in paths:
+                save_offsets(where, name, sizes[name], offsets[name])
 
 
 def article_texts(kg: Any, article: Any, base_iri: str | None = None) -> dict[str, bytes]:
