@@ -33,9 +33,10 @@ else in the file must be as before: URL, aliases, provider, topics, images,
 related stubs, warnings.
 
 In an export file, the article's old text (made from the old article by the
-exporter's code) must occur exactly once; it is then the exporter's text for
-that article, since the file is the one the last build wrote from the old
-graph (:func:`graph.cache.write_exports_cached` checks this).
+exporter's code) must be where the exporter recorded it
+(:mod:`graph.export.offsets`), or else occur exactly once; it is then the
+exporter's text for that article, since the file is the one the last build
+wrote from the old graph (:func:`graph.cache.write_exports_cached` checks this).
 """
 
 from __future__ import annotations
@@ -263,8 +264,8 @@ class _Positions:
 def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None,
                 positions: _Positions | None = None) -> bool:
     """Write ``path`` again (atomically), each edit's old text replaced by its
-    new text; ``False`` (and the file left as it is) unless each old text
-    occurs exactly once and none overlap.
+    new text; ``False`` (and the file left as it is) unless each old text is
+    found (where ``positions`` say, or else exactly once) and none overlap.
 
     ``spares`` maps paths to the signatures (size, mtime, inode) of their
     spare and of themselves when the spare was last made equal to them
