@@ -56,7 +56,9 @@ from .reader import ParsedFile
 __all__ = ["GraphPatch", "patch_graph", "patch_exports", "PATCHABLE_FORMATS", "MAX_PATCHED_ARTICLES"]
 
 #: Beyond this many changed files a build takes the usual path: each changed
-#: article costs one search through every export file.
+#: article costs a search through the export files whose writers recorded no
+#: positions (TriG and the page, see graph.export.offsets), and every one of
+#: them where a record does not hold.
 MAX_PATCHED_ARTICLES = 64
 
 _STRUCTURAL_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.name not in DESCRIPTIVE_FIELDS)
@@ -294,7 +296,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             source, target = src.fileno(), out.fileno()
             read, written = os.fstat(source), os.fstat(target)
             size = read.st_size
-            found = _recorded(source, size, edits, positions)
+            found = _recorded_starts(source, size, edits, positions)
             if found is None:
                 positions = None  # not to be trusted, nor recorded again
                 found = _search(source, size, edits)
@@ -331,16 +333,22 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     return True
 
 
-def _recorded(source: int, size: int, edits: Edits, positions: _Positions | None) -> list[tuple[int, int]] | None:
+def _recorded_starts(source: int, size: int, edits: Edits, positions: _Positions | None
+                     ) -> list[tuple[int, int]] | None:
     """Where each old text starts (sorted ``(start, edit)``), as ``positions``
     say, if the file has the size they were recorded for and each text is
-    there; else ``None``."""
+    there; else ``None`` (a record that says anything else is not trusted)."""
     if positions is None or positions.size != size or len(positions.ids) != len(edits):
         return None
     found = []
     for k, ((old, _), aid) in enumerate(zip(edits, positions.ids)):
         start = positions.at.get(aid)
-        if start is None or os.pread(source, len(old), start) != old:
+        if type(start) is not int or not 0 <= start <= size - len(old):
+            return None
+        try:
+            if os.pread(source, len(old), start) != old:
+                return None
+        except OSError:
             return None
         found.append((start, k))
     return sorted(found)
@@ -462,13 +470,17 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         Whether the exports are now those of ``kg``. When ``False``, some
         files may be patched and others not: the caller writes them all.
     """
+    from .export.offsets import save as save_offsets
+
     patch: GraphPatch | None = getattr(kg, "_patch", None)
     formats = list(formats)
     if patch is None or any(name not in PATCHABLE_FORMATS for name in formats):
         return False
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
-    ids = [before.id for before, _ in patch.articles]  # the article of each edit, but the page's
+    # The article of each edit: _rdf_edits and _json_edits follow patch.articles
+    # (the page's skip the articles it does not draw, and it has no positions).
+    ids = [before.id for before, _ in patch.articles]
     with_edits: list[tuple[Path, Edits, _Positions | None]] = []
     for name in formats:
         path = folder / filenames[name]
@@ -484,12 +496,14 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
             edits = rdf[name]
         if edits is None:
             return False
-        recorded = _recorded_positions(offsets, name) if name != "html" else None
+        recorded = _load_positions(offsets, name) if name != "html" else None
         changed = [k for k, (old, new) in enumerate(edits) if old != new]
         if changed:
             positions = None if recorded is None else _Positions(
                 name, recorded[0], recorded[1], [ids[k] for k in changed], (str(offsets[0]), offsets[2]))
             with_edits.append((path, [edits[k] for k in changed], positions))
+        elif recorded is not None:  # the file stays as it is: so do its positions, under the new key
+            save_offsets((str(offsets[0]), offsets[2]), name, *recorded)  # type: ignore[index]
     # Each file in a thread of its own: reading, writing and syncing them is
     # mostly waiting for the kernel and the disk, which goes on without the GIL.
     # A file patched before another turns out not to be is written again by
@@ -516,8 +530,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     return all(results)
 
 
-def _recorded_positions(offsets: tuple[str | os.PathLike, str, str] | None, name: str
-                        ) -> tuple[int, dict[str, int]] | None:
+def _load_positions(offsets: tuple[str | os.PathLike, str, str] | None, name: str
+                    ) -> tuple[int, dict[str, int]] | None:
     """What the writer of format ``name`` recorded under the files' key (see :func:`patch_exports`)."""
     from .export.offsets import load
 

@@ -1524,7 +1524,8 @@ def test_writers_record_each_articles_position_and_patches_keep_it_up_to_date(wo
         _check_recorded(graph.build([work]), out)  # the positions moved with the edits
 
 
-@pytest.mark.parametrize("damage", ["shifted", "other size", "other key", "missing", "not a pickle"])
+@pytest.mark.parametrize("damage", ["shifted", "other size", "other key", "missing", "not a pickle", "not numbers",
+                                    "beyond the file"])
 def test_positions_that_do_not_hold_mean_a_search(work, tmp_path, monkeypatch, damage):
     out, clean = tmp_path / "out", tmp_path / "clean"
     _build_cli(work, out)
@@ -1536,6 +1537,10 @@ def test_positions_that_do_not_hold_mean_a_search(work, tmp_path, monkeypatch, d
         size += 1
     elif damage == "other key":
         key = "0" * len(key)
+    elif damage == "not numbers":
+        at = {aid: str(pos) for aid, pos in at.items()}
+    elif damage == "beyond the file":
+        at = {aid: -pos - 1 if i % 2 else pos + size for i, (aid, pos) in enumerate(at.items())}
     if damage == "missing":
         (folder / "nt.offsets").unlink()
     elif damage == "not a pickle":
@@ -1584,3 +1589,52 @@ def test_recorded_positions_are_used_as_they_are_and_moved_by_the_edits(tmp_path
         size, at = offsets_mod.load(*save_to[:1], "nt", "new key")
         assert size == len(b"".join(new_pieces))
         assert at == dict(zip(ids, itertools.accumulate(map(len, new_pieces), initial=0)))
+
+
+def test_a_file_a_patch_leaves_as_it_was_keeps_its_positions(work, tmp_path, monkeypatch):
+    """An article's type shows in graph.json only (the RDF says NewsArticle for
+    "article" and "story" alike): the RDF files are not rewritten, and their
+    records go on under the new key, so the next patch searches them no more
+    than the one before."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    searches = _Searches(monkeypatch)
+    victim = next(p for p in _single_file_articles(work, 30) if "\ntype: article\n" in p.read_text(encoding="utf-8"))
+    before = {name: (out / EXPORTERS[name].filename).read_bytes() for name in ("nt", "ttl", "jsonld")}
+    _edit(victim, "\ntype: article\n", "\ntype: story\n")
+    _build_cli(work, out)
+    assert {name: (out / EXPORTERS[name].filename).read_bytes() for name in ("nt", "ttl", "jsonld")} == before
+    _edit(victim, 'title: "', 'title: "Then a new title: ')
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (0, [True])
+    assert "graph.trig" in searches.names and set(searches.names) <= {"graph.trig", "graph.html"}
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+    _check_recorded(graph.build([work]), out)
+
+
+@pytest.mark.parametrize("name", ["nt", "json"])
+def test_positions_written_over_a_longer_spare_record_the_files_size(tmp_path, name):
+    """A file written over its spare is cut to length only when closed: the
+    size recorded is the file's, not the spare's."""
+    kg = graph.build(["seeds/"])
+    out, spares = tmp_path / "out", tmp_path / "spares"
+    out.mkdir()
+    spares.mkdir()
+    path = out / EXPORTERS[name].filename
+    path.write_bytes(b"the last version")
+    (spares / path.name).write_bytes(b"x" * 12_000_000)  # the one before: longer than the file written now
+    option = {offsets_mod.OFFSETS_OPTION: (str(tmp_path / "offsets"), "key")}
+    with recycling(out, spares):
+        write_exports(kg, out, [name], **option)
+    assert path.stat().st_size < 12_000_000
+    if hasattr(graph.export.fcntl, "F_SETLEASE"):
+        assert not (spares / path.name).exists() or (spares / path.name).read_bytes() == b"the last version"
+    size, at = offsets_mod.load(tmp_path / "offsets", name, "key")
+    assert size == path.stat().st_size
+    data = path.read_bytes()
+    for a in kg.articles.values():
+        if a.files:
+            text = article_line(a).encode("utf-8") if name == "json" else article_texts(kg, a)[name]
+            assert data.find(text) == at[a.id]

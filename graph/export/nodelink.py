@@ -26,6 +26,7 @@ from . import atomic_writer
 from .flatten import to_json
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets
+from .offsets import written_size
 
 __all__ = ["write_nodelink", "article_line", "NODELINK_FORMAT"]
 
@@ -75,8 +76,9 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
             for node, attrs in group:
                 head.append(sep + to_json({"id": node, **attrs}))
                 sep = ",\n"
-        at = _utf8_length("".join(head)) if where else 0  # bytes before the articles
-        fh.write("".join(head))
+        text = "".join(head)
+        fh.write(text)
+        at = _utf8_length(text) if where else 0  # bytes before the articles
         buf: list[str] = []
         for a in kg.articles.values():
             line = article_line(a)
@@ -99,8 +101,7 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         write_edges = _write_edges_plain if plain else _write_edges_quoted
         write_edges(kg, fh)
         fh.write("\n]}\n")
-        fh.flush()
-        size = os.fstat(fh.fileno()).st_size
+        size = written_size(fh)
     if where:
         save_offsets(where, "json", size, offsets)
 

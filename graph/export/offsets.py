@@ -15,7 +15,10 @@ cache gives the exports it writes, :func:`graph.cache.write_exports_cached`).
 A record is used only under the same key and for a file of the recorded size,
 and each text is compared with the file's bytes where it is said to start
 (:func:`graph.incremental._patch_file`); anything else means a search, as
-without a record. A patch records the positions it leaves (:func:`shifted`).
+without a record. A patch records the positions it leaves (:func:`shifted`),
+and a file a patch leaves as it was keeps its record under the new key. Like
+the other cache files, a record is a pickle: the cache folder must not be
+writable by people you do not trust.
 
 >>> shifted({"a": 10, "b": 50, "c": 90}, [(40, 5, b"longer text")])
 {'a': 10, 'b': 56, 'c': 96}
@@ -28,9 +31,9 @@ import contextlib
 import os
 import pickle
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable
 
-__all__ = ["OFFSETS_OPTION", "save", "load", "shifted"]
+__all__ = ["OFFSETS_OPTION", "save", "load", "shifted", "written_size"]
 
 #: The writers' option naming where to record the positions: ``(folder, key)``.
 OFFSETS_OPTION = "article_offsets"
@@ -62,9 +65,17 @@ def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str,
             stored_key, size, at = pickle.load(fh)
     except Exception:  # noqa: BLE001 - missing or damaged: the patch searches
         return None
-    if stored_key != key or not isinstance(size, int) or not isinstance(at, dict):
+    if stored_key != key or type(size) is not int or not isinstance(at, dict):
         return None
     return size, at
+
+
+def written_size(file: IO) -> int:
+    """The bytes written so far to ``file`` (open for writing from its start),
+    its buffer flushed: the size the file will have, even when it is written
+    over a longer one (a spare, cut to length only when closed)."""
+    file.flush()
+    return os.lseek(file.fileno(), 0, os.SEEK_CUR)
 
 
 def shifted(at: dict[str, int], applied: Iterable[tuple[int, int, bytes]]) -> dict[str, int]:

@@ -65,6 +65,7 @@ from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, 
 from . import atomic_writer, start_writeback
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets
+from .offsets import written_size
 
 __all__ = [
     "article_texts",
@@ -611,25 +612,23 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
         marks.clear()
         fmt.flush()
 
-    iris = _IRIs(kg, base_iri)
-    for i, d in enumerate(_describe_entities(kg, iris), 1):
-        fmt.render(d)
-        if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
-            flush()
-    flush()
     pending = [fmt.pending[name] for name in tracked]
-    for i, a in enumerate(kg.articles.values(), 1):
-        fmt.render(_describe_article(a, iris))
-        if tracked and a.files:  # only an article with a file of its own is ever patched
-            marks.append((a.id, [len(p) - 1 for p in pending]))
-        if i % 64 == 0:
-            flush()
-    flush()
-    for i, d in enumerate(_describe_resources(iris), 1):
-        fmt.render(d)
-        if i % 64 == 0:
-            flush()
-    flush()
+
+    def emit(described: Iterable[tuple[Description, str | None]]) -> None:
+        """Render each description; note the pieces of those given an article id."""
+        for i, (d, recorded) in enumerate(described, 1):
+            fmt.render(d)
+            if recorded is not None:
+                marks.append((recorded, [len(p) - 1 for p in pending]))
+            if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
+                flush()
+        flush()
+
+    iris = _IRIs(kg, base_iri)
+    emit((d, None) for d in _describe_entities(kg, iris))
+    # Only an article with a file of its own is ever patched (graph.incremental).
+    emit((_describe_article(a, iris), a.id if tracked and a.files else None) for a in kg.articles.values())
+    emit((d, None) for d in _describe_resources(iris))
     if "jsonld" in sinks:
         sinks["jsonld"].write(b"\n]\n}\n")
     if "trig" in sinks:
@@ -666,7 +665,7 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     if unknown:
         raise ValueError(f"not RDF formats: {sorted(unknown)}")
     where = options.get(OFFSETS_OPTION)
-    offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths} if where else None
+    offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths if name in _STREAMED} if where else None
     with contextlib.ExitStack() as stack:
         sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
         _render_all(kg, base_iri, sinks, offsets)
@@ -675,11 +674,10 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
         for sink in sinks.values():
             sink.flush()
             start_writeback(sink.fileno())
-        sizes = {name: sink.tell() for name, sink in sinks.items()}
-    if where and offsets is not None:  # the files are in place: what a patch may rely on
-        for name in _STREAMED:
-            if name in paths:
-                save_offsets(where, name, sizes[name], offsets[name])
+        sizes = {name: written_size(sinks[name]) for name in offsets or ()}
+    if offsets is not None:  # the files are in place: what a patch may rely on
+        for name, at in offsets.items():
+            save_offsets(where, name, sizes[name], at)
 
 
 def article_texts(kg: Any, article: Any, base_iri: str | None = None) -> dict[str, bytes]:
