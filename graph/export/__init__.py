@@ -30,7 +30,7 @@ from ..errors import ExportError
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
            "copy_range", "write_all", "write_exports", "exporter", "open_spare_of", "start_writeback",
-           "libc_function", "mapping_address", "sync_folder"]
+           "libc_function", "mapping_address", "sync_folder", "written_size"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             yield _PacedWriter(fh)
             fh.flush()
             if reused:  # written over an older version: cut what is left of it
-                os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_CUR))
+                os.ftruncate(fd, written_size(fh))
             elif spare is not None and not _unshared(fd):
                 spare = None  # no leases here: a spare kept could never be written over
             os.fsync(fh.fileno())
@@ -133,6 +133,14 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
+
+
+def written_size(file: IO) -> int:
+    """The bytes written so far to ``file`` (open for writing from its start),
+    its buffer flushed: the size the file will have, even when it is written
+    over a longer one (a spare, cut to length only when closed)."""
+    file.flush()
+    return os.lseek(file.fileno(), 0, os.SEEK_CUR)
 
 
 class _PacedWriter:

@@ -22,11 +22,10 @@ import os
 import re
 from typing import IO, Any
 
-from . import atomic_writer
+from . import atomic_writer, written_size
 from .flatten import to_json
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets
-from .offsets import written_size
 
 __all__ = ["write_nodelink", "article_line", "NODELINK_FORMAT"]
 

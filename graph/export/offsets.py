@@ -31,9 +31,9 @@ import contextlib
 import os
 import pickle
 from pathlib import Path
-from typing import IO, Iterable
+from typing import Iterable
 
-__all__ = ["OFFSETS_OPTION", "save", "load", "shifted", "written_size"]
+__all__ = ["OFFSETS_OPTION", "save", "load", "shifted"]
 
 #: The writers' option naming where to record the positions: ``(folder, key)``.
 OFFSETS_OPTION = "article_offsets"
@@ -68,14 +68,6 @@ def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str,
     if stored_key != key or type(size) is not int or not isinstance(at, dict):
         return None
     return size, at
-
-
-def written_size(file: IO) -> int:
-    """The bytes written so far to ``file`` (open for writing from its start),
-    its buffer flushed: the size the file will have, even when it is written
-    over a longer one (a spare, cut to length only when closed)."""
-    file.flush()
-    return os.lseek(file.fileno(), 0, os.SEEK_CUR)
 
 
 def shifted(at: dict[str, int], applied: Iterable[tuple[int, int, bytes]]) -> dict[str, int]:
