@@ -25,7 +25,12 @@ folder, and synthetic corpora from ``tests/benchmarks/synth.py`` (10k and
 100k articles, seed 0, generated once into the work folder and reused). The
 naive baseline is skipped on 100k (it would take the better part of an hour).
 
-Measured per run: wall time, CPU time (user + system of the process and its
+Measured once per run of the harness: what a second process gets from the
+machine (:func:`parallel_capacity`: the floor alone, then two floors side by
+side), in ``machine.two_processes``. The build uses two processes against
+the naive script's one, so this bounds what parallelism can give it here.
+
+Measured per contender run: wall time, CPU time (user + system of the process and its
 children), peak RSS of the largest process (its ``VmHWM``), and the peaks of
 the summed RSS and of the summed PSS of the whole process tree (which matters
 for ``--jobs`` worker pools). Memory is sampled from ``/proc`` every 50 ms
@@ -275,6 +280,49 @@ def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
     return out
 
 
+def speedup(alone: float, together: float) -> float:
+    """The work two processes do at once, against one alone: two runs that
+    took ``together`` seconds side by side, one that took ``alone`` seconds.
+
+    >>> speedup(2.0, 2.0)   # a core each
+    2.0
+    >>> speedup(2.0, 4.0)   # one core's worth between them
+    1.0
+    >>> speedup(2.0, 3.08)
+    1.3
+    """
+    return round(2 * alone / together, 2)
+
+
+def parallel_capacity(corpus: Path, rounds: int = 3) -> dict:
+    """How much a second process gets from this machine: the floor on
+    ``corpus`` alone, then two floors side by side, ``rounds`` times each,
+    alternated (medians; see :func:`speedup`).
+
+    Why: ``newsgraph build`` reads, then exports, with two processes; the
+    naive script and the floor run one. Where the two vCPUs share a physical
+    core or a busy host, two processes slow each other down, and what two
+    processes can gain over one is this speedup, not 2.
+    """
+    cmd = [sys.executable, str(HERE / "floor.py"), str(corpus)]
+    alone: list[float] = []
+    together: list[float] = []
+    print("== two processes at once: the floor alone, then two floors side by side", file=sys.stderr)
+    for _ in range(rounds):
+        os.sync()
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+        alone.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pair = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL) for _ in range(2)]
+        if any(p.wait() != 0 for p in pair):
+            raise RuntimeError(f"the floor failed on {corpus}")
+        together.append(time.perf_counter() - start)
+    a, t = statistics.median(alone), statistics.median(together)
+    return {"floor_alone_s": round(a, 3), "two_floors_s": round(t, 3), "speedup": speedup(a, t),
+            "runs": {"alone": [round(x, 3) for x in alone], "together": [round(x, 3) for x in together]}}
+
+
 def _copy(src: Path, dst: Path) -> Path:
     """A private, writable copy of ``src`` (the shared corpus may be read-only)."""
     shutil.rmtree(dst, ignore_errors=True)
@@ -425,6 +473,10 @@ def table(results: dict) -> str:
                          f"{r['peak_rss_mb']:>8.0f} {r['peak_tree_rss_mb']:>8.0f} "
                          f"{r.get('peak_tree_pss_mb', 0):>8.0f} {r['wall_s'] / inc['full']['wall_s']:>8.2f}x")
     lines.append("")
+    two = results.get("machine", {}).get("two_processes")
+    if two:
+        lines.append(f"machine: two processes side by side do {two['speedup']}x the work of one "
+                     f"(the floor: {two['floor_alone_s']} s alone, {two['two_floors_s']} s for two at once)")
     for t in results["targets"]:
         met = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
         lines.append(f"target {t['target']}: {t['value']} (want {t['limit']}): {met}")
@@ -472,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
             skipped[f"synth-{n}"] = ("--quick" if args.quick else f"over --naive-max {args.naive_max}"
                                      if n > args.naive_max else "--no-naive")
     results["corpora"] = run_corpora(corpora, work)
+    if corpora:
+        results["machine"]["two_processes"] = parallel_capacity(corpora[0][1], rounds=args.runs)
     for name, reason in skipped.items():
         results["corpora"][name]["naive_skipped"] = reason
     results["incremental"] = run_incremental(corpus, work, runs=args.runs)
