@@ -17,7 +17,7 @@ or when the YAML loader choice differs.
 Where: ``exports/.cache/parsed.pickle`` for ``newsgraph build`` (the output
 folder's ``.cache``; ``--no-cache`` turns it off). It is safe to delete at any
 time. It is written to a temporary file moved into place only after every
-file was read (:func:`graph.export.atomic_writer`), so a crash mid-build
+file was read (:func:`graph.export.files.atomic_writer`), so a crash mid-build
 leaves the previous cache, still valid since entries are checked against the
 files. When the reading pool parses every file, what its workers send is
 written to that temporary file as it arrives (:class:`_PackStream`);
@@ -703,7 +703,7 @@ class FileCache:
         written afresh (an appended pack repeats the related stubs its files
         share with others).
         """
-        from .export import atomic_writer, copy_range
+        from .export.files import atomic_writer, copy_range
 
         self._open_packs()
         index = self.index if index is None else index
@@ -890,7 +890,7 @@ _FOOTER = struct.Struct("<QQ")
 
 
 class _Abandoned(Exception):
-    """Raised into :func:`graph.export.atomic_writer` to drop its temporary file."""
+    """Raised into :func:`graph.export.files.atomic_writer` to drop its temporary file."""
 
 
 class _PackStream:
@@ -912,7 +912,7 @@ class _PackStream:
 
     @classmethod
     def open(cls, cache: FileCache) -> "_PackStream | None":
-        from .export import atomic_writer
+        from .export.files import atomic_writer
 
         stack = contextlib.ExitStack()
         try:
@@ -1124,7 +1124,7 @@ class GraphSnapshot:
         kg._snapshot_key = key  # type: ignore[attr-defined]
 
     def _write(self, kg: object, key: str) -> bool:
-        from .export import atomic_writer
+        from .export.files import atomic_writer
 
         patched = self._patched_entities(kg)
         try:
@@ -1279,7 +1279,7 @@ def _providers_and_topics(data: bytes) -> tuple[dict, dict]:
 
 #: File name of the record of the last exports, beside the caches.
 EXPORTS_FILE = "exports.json"
-#: Folder of the exports' previous versions, written over by the next build (:func:`graph.export.recycling`).
+#: Folder of the exports' previous versions, written over by the next build (:func:`graph.export.files.recycling`).
 SPARES_DIR = "spares"
 #: Folder of the positions of the articles' texts in the exports (:mod:`graph.export.offsets`).
 OFFSETS_DIR = "offsets"
@@ -1325,7 +1325,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     except Exception:  # noqa: BLE001 - missing or damaged: read the files
         pass
     catalog = load_catalogs(folders)
-    from .export import atomic_writer
+    from .export.files import atomic_writer
 
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
         with atomic_writer(file, "wb", encoding=None) as fh:
@@ -1349,7 +1349,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     the exports are written, and the writes ``background`` deferred are done
     beside them. What was written is recorded.
     """
-    from .export import DEFAULT_FORMATS, EXPORTERS, atomic_writer, recycling, write_exports
+    from .export import DEFAULT_FORMATS, EXPORTERS, write_exports
+    from .export.files import atomic_writer, recycling
     from .export.offsets import OFFSETS_OPTION
 
     chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
@@ -1387,7 +1388,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
         for write in background.take():  # beside the patching
             # the snapshot of a patched graph: the last one's bytes and the changed articles
             background.start(write, files=kg.report.files_read, light=True)  # type: ignore[attr-defined]
-    # Each file written over its version before last, kept in the cache (graph.export.recycling).
+    # Each file written over its version before last, kept in the cache (graph.export.files.recycling).
     # Where the writers record each article's position, for the next patch (graph.export.offsets).
     offsets_dir = Path(cache_dir) / OFFSETS_DIR
     with recycling(folder, Path(cache_dir) / SPARES_DIR):

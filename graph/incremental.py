@@ -219,11 +219,11 @@ class _Unpatchable(Exception):
 
 
 def _libc_memmem() -> Any:
-    """The C library's ``memmem`` (:func:`graph.export.libc_function`), or
+    """The C library's ``memmem`` (:func:`graph.export.files.libc_function`), or
     ``False``. Why: ``mmap.find`` holds the GIL, and searching the real
     corpus's 150 MB of exports took 70 ms that way against 30 ms in threads.
     """
-    from .export import libc_function
+    from .export.files import libc_function
 
     return libc_function("memmem", "c_void_p", ("c_void_p", "c_size_t", "c_char_p", "c_size_t"))
 
@@ -231,7 +231,7 @@ def _libc_memmem() -> Any:
 def _starts(window: mmap.mmap, needle: bytes, limit: int) -> list[int]:
     """Where ``needle`` occurs in ``window`` starting before ``limit``; two at
     most (one more is never needed)."""
-    from .export import mapping_address
+    from .export.files import mapping_address
 
     found: list[int] = []
     memmem = _libc_memmem()
@@ -280,11 +280,11 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     nothing is searched, and the positions after the patch are recorded.
     Otherwise the file is searched (:func:`_search`). The bytes between the
     texts are copied by the kernel where it can
-    (:func:`graph.export.copy_range`), and only where the file written (a
+    (:func:`graph.export.files.copy_range`), and only where the file written (a
     spare: the version before last) does not hold them yet.
     """
     from .cache import _signature
-    from .export import atomic_writer, copy_range, write_all
+    from .export.files import atomic_writer, copy_range, write_all
     from .export.offsets import save, shifted
 
     spares = {} if spares is None else spares
@@ -386,12 +386,12 @@ def _search(source: int, size: int, edits: Edits) -> list[tuple[int, int]]:
 def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]], size: int
                     ) -> list[int] | None:
     """Make the file :func:`_patch_file` read (now the spare of ``path``, see
-    :func:`graph.export.recycling`) equal to the file it wrote: the same
+    :func:`graph.export.files.recycling`) equal to the file it wrote: the same
     edits, in place, and from the first that changes a length on, the bytes
     of the file written (``size`` bytes in all).
 
     Why: the next patch of ``path`` is written over that spare, and only
-    where it differs (:func:`graph.export.copy_range`); left as it was, it
+    where it differs (:func:`graph.export.files.copy_range`); left as it was, it
     would differ by this patch as well as the next, and everything written
     must reach the disk before the file can replace the last. The catching
     up is started on its way to the disk now, without waiting.
@@ -407,7 +407,7 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     file read, which must not have changed.
     """
     from .cache import _signature
-    from .export import copy_range, open_spare_of, start_writeback, sync_folder, write_all
+    from .export.files import copy_range, open_spare_of, start_writeback, sync_folder, write_all
 
     try:
         fd = open_spare_of(path, read)
@@ -512,7 +512,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
 
     def patch(i: int, context: contextvars.Context) -> None:
         path, edits, positions = with_edits[i]
-        try:  # in this thread's context (graph.export.recycling)
+        try:  # in this thread's context (graph.export.files.recycling)
             results[i] = context.run(_patch_file, path, edits, spares, positions)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err

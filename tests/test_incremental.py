@@ -33,6 +33,7 @@ from click.testing import CliRunner
 import graph
 import graph.builder
 import graph.export
+import graph.export.files
 from graph import cache as cache_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
@@ -696,13 +697,13 @@ class _Written:
             if amount and Path(os.readlink(f"/proc/self/fd/{fd}")).parent in ours:
                 into.append(amount)
 
-        real_copy, real_write, real_comparing = (graph.export._copy_some, graph.export.write_all,
-                                                 graph.export._comparing)
-        monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, n, *a: count(self.written, dst, n)
+        real_copy, real_write, real_comparing = (graph.export.files._copy_some, graph.export.files.write_all,
+                                                 graph.export.files._comparing)
+        monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, n, *a: count(self.written, dst, n)
                             or real_copy(src, dst, n, *a))
-        monkeypatch.setattr(graph.export, "write_all", lambda fd, data, *a: count(self.written, fd, len(data))
+        monkeypatch.setattr(graph.export.files, "write_all", lambda fd, data, *a: count(self.written, fd, len(data))
                             or real_write(fd, data, *a))
-        monkeypatch.setattr(graph.export, "_comparing", lambda src, o, dst, at, n: count(self.compared, dst, n)
+        monkeypatch.setattr(graph.export.files, "_comparing", lambda src, o, dst, at, n: count(self.compared, dst, n)
                             or real_comparing(src, o, dst, at, n))
 
     def clear(self) -> tuple[int, int]:
@@ -721,7 +722,7 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
     Either way the exports equal a clean build's, and the spares equal the
     exports."""
     block = 4096
-    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
+    monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", block)
     out, clean = tmp_path / "out", tmp_path / "clean"
     (victim,) = _single_file_articles(work, 12)[11:]
     _build_cli(work, out)
@@ -887,11 +888,11 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
     over a spare known to hold the file's bytes (not compared: written only
     from the first change of length on)."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
-    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 96)
+    monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", 96)
     if search == "memmem":
         assert graph.incremental._libc_memmem(), "this Linux machine's C library has memmem"
     else:
-        monkeypatch.setitem(graph.export._LIBC, "memmem", False)
+        monkeypatch.setitem(graph.export.files._LIBC, "memmem", False)
     if kernel_copy == "cross-device":
         def refuse(*args):
             raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -1005,36 +1006,36 @@ def test_copy_over_a_file_shorter_than_said_or_in_several_mappings(tmp_path, mon
     """A spare shorter than ``held`` says (cut meanwhile) is compared by
     reading, not mapping past its end; long ranges are mapped a part at a
     time. Either way the bytes written are the source's."""
-    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", 4096)
-    monkeypatch.setattr(graph.export, "_MAPPED", 3 * 4096)
+    monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", 4096)
+    monkeypatch.setattr(graph.export.files, "_MAPPED", 3 * 4096)
     data = random.Random(3).randbytes(10 * 4096 + 123)
     source, target = tmp_path / "source", tmp_path / "target"
     source.write_bytes(data)
     for spare, held in ((data[:5000], len(data)), (data[:-1] + b"x", len(data)), (data, len(data))):
         target.write_bytes(spare)
         with open(source, "rb") as src, open(target, "r+b") as dst:
-            graph.export.copy_range(src.fileno(), dst.fileno(), 0, len(data), at=0, held=held)
+            graph.export.files.copy_range(src.fileno(), dst.fileno(), 0, len(data), at=0, held=held)
         assert target.read_bytes() == data
 
 
 @pytest.mark.parametrize("kernel_copy", [True, False])
 @pytest.mark.parametrize("memcmp", [True, False])
 def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypatch, kernel_copy, memcmp):
-    """graph.export.copy_range with ``at``: for a spare equal to the source but
+    """graph.export.files.copy_range with ``at``: for a spare equal to the source but
     for one byte, at each position in turn (and one shorter, for the bytes
     past its end), exactly the block holding that byte is written; compared
     in mappings by the C library's memcmp, or read."""
     block = 64
-    monkeypatch.setattr(graph.export, "_COMPARED_BLOCK", block)
+    monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", block)
     if not kernel_copy:
         monkeypatch.delattr(os, "copy_file_range", raising=False)
     if memcmp:
-        assert graph.export.libc_function("memcmp", "c_int", ()), "this Linux machine's C library has memcmp"
+        assert graph.export.files.libc_function("memcmp", "c_int", ()), "this Linux machine's C library has memcmp"
     else:
-        monkeypatch.setitem(graph.export._LIBC, "memcmp", False)
+        monkeypatch.setitem(graph.export.files._LIBC, "memcmp", False)
     written: list[tuple[int, int]] = []
-    real_copy = graph.export._copy_some
-    monkeypatch.setattr(graph.export, "_copy_some", lambda src, dst, count, offset, at: written.append(
+    real_copy = graph.export.files._copy_some
+    monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, count, offset, at: written.append(
         (at, count)) or real_copy(src, dst, count, offset, at))
     data = random.Random(7).randbytes(5 * block + 17)
     source, target = tmp_path / "source", tmp_path / "target"
@@ -1048,7 +1049,7 @@ def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypat
         target.write_bytes(spare)
         written.clear()
         with open(source, "rb") as src, open(target, "r+b") as dst:
-            graph.export.copy_range(src.fileno(), dst.fileno(), 4100, len(data), at=0, held=len(spare))
+            graph.export.files.copy_range(src.fileno(), dst.fileno(), 4100, len(data), at=0, held=len(spare))
         assert target.read_bytes() == data
         if where is None:
             assert [at for at, _ in written] == list(range(2 * block, len(data), block))
@@ -1127,8 +1128,8 @@ def test_parse_cache_replaced_by_someone_else_is_written_whole(work, tmp_path, m
     loaded = FileCache.load(cache, True)
     os.utime(cache / CACHE_FILE, ns=(1, 1))  # not the file it read any more
     copied = []
-    real_copy = graph.export.copy_range
-    monkeypatch.setattr(graph.export, "copy_range", lambda *a: copied.append(a) or real_copy(*a))
+    real_copy = graph.export.files.copy_range
+    monkeypatch.setattr(graph.export.files, "copy_range", lambda *a: copied.append(a) or real_copy(*a))
     (target,) = _single_file_articles(work, 1)
     loaded.save(parsed=[str(target)])
     assert copied == [] and _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
@@ -1629,7 +1630,7 @@ def test_positions_written_over_a_longer_spare_record_the_files_size(tmp_path, n
     with recycling(out, spares):
         write_exports(kg, out, [name], **option)
     assert path.stat().st_size < 12_000_000
-    if hasattr(graph.export.fcntl, "F_SETLEASE"):
+    if hasattr(graph.export.files.fcntl, "F_SETLEASE"):
         assert not (spares / path.name).exists() or (spares / path.name).read_bytes() == b"the last version"
     size, at = offsets_mod.load(tmp_path / "offsets", name, "key")
     assert size == path.stat().st_size

@@ -1,4 +1,4 @@
-"""Atomic writes that keep the replaced version as a spare (graph.export.recycling).
+"""Atomic writes that keep the replaced version as a spare (graph.export.files.recycling).
 
 The expectations are the bytes each test wrote itself, and the inode numbers
 the file system gives: which file was written over is seen, not assumed.
@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import graph.export
+import graph.export.files
 from graph.errors import ExportError
-from graph.export import atomic_writer, recycling
+from graph.export.files import atomic_writer, recycling
 
-pytestmark = pytest.mark.skipif(not hasattr(graph.export.fcntl, "F_SETLEASE"), reason="needs Linux leases")
+pytestmark = pytest.mark.skipif(not hasattr(graph.export.files.fcntl, "F_SETLEASE"), reason="needs Linux leases")
 
 
 def write(path: Path, data: bytes, fail: bool = False) -> None:
@@ -98,7 +99,7 @@ def test_a_write_that_fails_leaves_the_file_and_keeps_the_spare_usable(tmp_path)
 
 
 def test_files_over_the_size_limit_keep_no_spare(tmp_path, monkeypatch):
-    monkeypatch.setattr(graph.export, "SPARE_MAX_BYTES", 10)
+    monkeypatch.setattr(graph.export.files, "SPARE_MAX_BYTES", 10)
     out, spares = tmp_path / "out", tmp_path / "spares"
     with recycling(out, spares):
         write(out / "small", b"0123456789")
@@ -150,7 +151,7 @@ def test_a_pipe_or_device_is_refused_not_replaced(tmp_path, kind):
 
 
 def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(graph.export, "_unshared", lambda fd: False)
+    monkeypatch.setattr(graph.export.files, "_unshared", lambda fd: False)
     out, spares = tmp_path / "out", tmp_path / "spares"
     with recycling(out, spares):
         for data in (b"one", b"two", b"three"):

@@ -1,4 +1,4 @@
-"""Exports go on their way to the disk while they are written (graph.export._PacedWriter).
+"""Exports go on their way to the disk while they are written (graph.export.files._PacedWriter).
 
 The expectations are counted by hand from the bytes each test writes, and the
 order of the calls the file system sees is recorded, not assumed.
@@ -13,8 +13,9 @@ import pytest
 
 import graph
 import graph.export
+import graph.export.files
 import graph.export.rdf
-from graph.export import atomic_writer
+from graph.export.files import atomic_writer
 from graph.export.rdf import write_rdf
 
 
@@ -22,19 +23,19 @@ from graph.export.rdf import write_rdf
 def starts(monkeypatch):
     """The calls of ``start_writeback``: (descriptor, bytes the kernel holds for it then)."""
     calls: list[tuple[int, int]] = []
-    real = graph.export.start_writeback
+    real = graph.export.files.start_writeback
 
     def record(fd: int) -> None:
         calls.append((fd, os.fstat(fd).st_size))
         real(fd)
 
-    monkeypatch.setattr(graph.export, "start_writeback", record)
+    monkeypatch.setattr(graph.export.files, "start_writeback", record)
     monkeypatch.setattr(graph.export.rdf, "start_writeback", record)
     return calls
 
 
 def test_writeback_starts_each_time_so_many_bytes_are_written(tmp_path, monkeypatch, starts):
-    monkeypatch.setattr(graph.export, "_WRITEBACK_EVERY", 100)
+    monkeypatch.setattr(graph.export.files, "_WRITEBACK_EVERY", 100)
     path = tmp_path / "out.bin"
     pieces = [bytes([65 + i]) * 40 for i in range(7)]  # 40, 80, 120 (start), 40, 80, 120 (start), 40
     with atomic_writer(path, "wb", encoding=None) as fh:
@@ -45,7 +46,7 @@ def test_writeback_starts_each_time_so_many_bytes_are_written(tmp_path, monkeypa
 
 
 def test_a_large_write_starts_writeback_of_the_bytes_it_wrote(tmp_path, monkeypatch, starts):
-    monkeypatch.setattr(graph.export, "_WRITEBACK_EVERY", 1000)
+    monkeypatch.setattr(graph.export.files, "_WRITEBACK_EVERY", 1000)
     path = tmp_path / "out.bin"
     with atomic_writer(path, "wb", encoding=None) as fh:
         fh.write(b"x" * 10)
@@ -56,7 +57,7 @@ def test_a_large_write_starts_writeback_of_the_bytes_it_wrote(tmp_path, monkeypa
 
 
 def test_text_mode_counts_characters_and_the_file_keeps_its_methods(tmp_path, monkeypatch, starts):
-    monkeypatch.setattr(graph.export, "_WRITEBACK_EVERY", 10)
+    monkeypatch.setattr(graph.export.files, "_WRITEBACK_EVERY", 10)
     path = tmp_path / "out.txt"
     with atomic_writer(path) as fh:
         fh.write("é" * 6)  # 6 characters (12 bytes): under 10
@@ -86,7 +87,7 @@ def test_binary_files_seek_and_take_pickles_through_it(tmp_path):
 
 def test_rdf_files_are_all_sent_to_disk_before_the_first_is_synced(tmp_path, monkeypatch, starts):
     # A writeback start far beyond the files' sizes: only the start before the syncs is made.
-    monkeypatch.setattr(graph.export, "_WRITEBACK_EVERY", 1 << 40)
+    monkeypatch.setattr(graph.export.files, "_WRITEBACK_EVERY", 1 << 40)
     syncs: list[tuple[int, int]] = []  # (descriptor, starts made before it)
     real_fsync = os.fsync
 
@@ -94,7 +95,7 @@ def test_rdf_files_are_all_sent_to_disk_before_the_first_is_synced(tmp_path, mon
         syncs.append((fd, len(starts)))
         real_fsync(fd)
 
-    monkeypatch.setattr(graph.export.os, "fsync", fsync)
+    monkeypatch.setattr(graph.export.files.os, "fsync", fsync)
     kg = graph.build(["seeds/"])
     paths = {name: tmp_path / f"graph.{name}" for name in ("nt", "ttl", "trig", "jsonld")}
     write_rdf(kg, paths)

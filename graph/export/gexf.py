@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import atomic_writer
+from .files import atomic_writer
 from .graphml import flat_graph
 
 __all__ = ["write_gexf"]

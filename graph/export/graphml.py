@@ -27,7 +27,7 @@ from typing import Any, Callable
 import networkx as nx
 from networkx.readwrite.graphml import GraphMLWriter
 
-from . import atomic_writer
+from .files import atomic_writer
 from .flatten import flatten_attributes
 
 __all__ = ["write_graphml", "flat_graph", "xml_safe"]

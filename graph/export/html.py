@@ -59,7 +59,7 @@ from ..errors import ExportError
 from ..layout import compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
-from . import atomic_writer
+from .files import atomic_writer
 
 __all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
 

@@ -22,7 +22,7 @@ import os
 import re
 from typing import IO, Any
 
-from . import atomic_writer, written_size
+from .files import atomic_writer, written_size
 from .flatten import to_json
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets

@@ -48,7 +48,7 @@ def save(where: tuple[str | os.PathLike, str], name: str, size: int, at: dict[st
     Written atomically into the folder ``where[0]``; a record that cannot be
     written only costs the next patch a search.
     """
-    from . import atomic_writer
+    from .files import atomic_writer
 
     folder, key = where
     with contextlib.suppress(OSError):

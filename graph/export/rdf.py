@@ -62,7 +62,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
-from . import atomic_writer, start_writeback, written_size
+from .files import atomic_writer, start_writeback, written_size
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets
 

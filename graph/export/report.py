@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import atomic_writer
+from .files import atomic_writer
 
 __all__ = ["write_report"]
 
