@@ -280,7 +280,7 @@ _sent_stubs: Any = None  # this worker's graph.cache.SentStubs
 
 
 def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
-    from .cache import SentStubs, encode_pack, pack
+    from .cache.packs import SentStubs, encode_pack, pack
 
     global _sent_stubs
     if _sent_stubs is None or _sent_stubs.pid != os.getpid():  # not one inherited by fork
@@ -308,7 +308,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     chunks = [files[i:i + size] for i in range(0, total, size)]
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
 
-    from .cache import SharedStubs, decode_pack, unpack
+    from .cache.packs import SharedStubs, decode_pack, unpack
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object

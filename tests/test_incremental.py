@@ -35,6 +35,11 @@ import graph.builder
 import graph.export
 import graph.export.files
 from graph import cache as cache_mod
+from graph.cache import fingerprints as fingerprints_mod
+from graph.cache import packs as packs_mod
+from graph.cache import parsed as parsed_mod
+from graph.cache import snapshot as snapshot_mod
+from graph.cache import exports as exports_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
 from graph.export import EXPORTERS, recycling, write_exports
@@ -315,15 +320,15 @@ def test_a_rebuild_that_parses_no_file_imports_no_yaml_parser(work, tmp_path):
 
 
 def test_code_fingerprints_follow_the_files_each_one_covers(tmp_path):
-    """Three digests of the package's files (graph.cache): what parsing runs,
-    what building the graph runs (every module outside graph/export), and
+    """Three digests of the package's files (graph.cache.fingerprints): what parsing runs,
+    what building the graph runs (the top-level modules and graph/cache), and
     everything (exporters, templates). Each copy of the package is edited and
     asked in a fresh interpreter, as each build is."""
     import subprocess
     import sys
 
     def fingerprints(package: Path) -> tuple[str, str, str]:
-        code = ("import graph.cache as c; print(c.code_fingerprint(), c._graph_code_fingerprint(), "
+        code = ("import graph.cache.fingerprints as c; print(c.code_fingerprint(), c._graph_code_fingerprint(), "
                 "c._exports_code_fingerprint())")
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               cwd=package.parent, env={**os.environ, "PYTHONPATH": str(package.parent)})
@@ -334,14 +339,15 @@ def test_code_fingerprints_follow_the_files_each_one_covers(tmp_path):
     first = fingerprints(package)
     assert first == fingerprints(package)  # stable
     changed = {}
-    for name in ("data/html/page.css", "export/rdf.py", "layout.py", "resolve.py"):
+    for name in ("data/html/page.css", "export/rdf.py", "layout.py", "cache/snapshot.py", "resolve.py"):
         with open(package / name, "a", encoding="utf-8") as fh:
             fh.write("\n/* changed */\n" if name.endswith(".css") else "\n# changed\n")
         now = fingerprints(package)
         changed[name] = tuple(a != b for a, b in zip(first, now))
         first = now
     assert changed == {"data/html/page.css": (False, False, True), "export/rdf.py": (False, False, True),
-                       "layout.py": (False, True, True), "resolve.py": (True, True, True)}
+                       "layout.py": (False, True, True), "cache/snapshot.py": (False, True, True),
+                       "resolve.py": (True, True, True)}
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])
@@ -349,7 +355,7 @@ def test_damaged_or_foreign_cache_is_ignored_and_replaced(work, tmp_path, monkey
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache)
     if damage is None:  # a cache written by other parsing code
-        monkeypatch.setattr(cache_mod, "code_fingerprint", lambda: "0" * 16)
+        monkeypatch.setattr(fingerprints_mod, "code_fingerprint", lambda: "0" * 16)
     else:
         (cache / CACHE_FILE).write_bytes(damage)
     counting = _Counting(monkeypatch)
@@ -514,8 +520,8 @@ def test_background_writes_overlap_small_builds_only_and_ignore_failures(tmp_pat
 @pytest.mark.parametrize("chunk", [None, 7])
 def test_snapshot_graph_loads_its_entities_only_when_used(work, tmp_path, monkeypatch, chunk):
     if chunk is not None:  # the articles in many pickles of 7
-        monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
-        monkeypatch.setattr(cache_mod, "SNAPSHOT_PARTS", 10**9)
+        monkeypatch.setattr(snapshot_mod, "SNAPSHOT_CHUNK", chunk)
+        monkeypatch.setattr(snapshot_mod, "SNAPSHOT_PARTS", 10**9)
     cache = tmp_path / "cache"
     first = graph.build([work], cache_dir=cache)
     served = graph.build([work], cache_dir=cache)
@@ -581,7 +587,7 @@ def test_first_parallel_build_stopped_mid_read_leaves_no_cache_file(corpus_dir, 
 
 
 def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_cache, tmp_path, monkeypatch):
-    opened = cache_mod._PackStream.open.__func__
+    opened = parsed_mod._PackStream.open.__func__
     failed = []
 
     class FullDisk:
@@ -600,7 +606,7 @@ def test_pack_stream_that_cannot_write_falls_back_to_saving(corpus_dir, serial_c
         stream._fh = FullDisk(stream._fh)
         return stream
 
-    monkeypatch.setattr(cache_mod._PackStream, "open", classmethod(open_on_full_disk))
+    monkeypatch.setattr(parsed_mod._PackStream, "open", classmethod(open_on_full_disk))
     folder = tmp_path / "cache"
     graph.build([corpus_dir], cache_dir=folder, jobs=2)
     assert failed  # the stream was used, and failed
@@ -770,7 +776,7 @@ def test_a_spare_is_trusted_only_while_it_is_as_left(work, tmp_path, monkeypatch
         data[len(data) // 2] ^= 1
         spare.write_bytes(bytes(data))
     elif doubt == "machine restarted":
-        monkeypatch.setattr(cache_mod, "_boot_id", lambda: "another boot")
+        monkeypatch.setattr(exports_mod, "_boot_id", lambda: "another boot")
     _edit(other, 'title: "', 'title: "X ')
     io = _Written(monkeypatch, out)
     _build_cli(work, out)
@@ -1099,7 +1105,7 @@ def _entries_by_path(cache: Path) -> dict:
 
 def _footer(cache: Path) -> tuple[int, int]:
     """Where the parse cache's packs end, and where those written whole end."""
-    return cache_mod._FOOTER.unpack((cache / CACHE_FILE).read_bytes()[-cache_mod._FOOTER.size:])
+    return parsed_mod._FOOTER.unpack((cache / CACHE_FILE).read_bytes()[-parsed_mod._FOOTER.size:])
 
 
 def test_parse_cache_appends_what_was_parsed_again_and_compacts_when_a_quarter_is_appended(work, tmp_path):
@@ -1139,12 +1145,12 @@ def test_parse_cache_replaced_by_someone_else_is_written_whole(work, tmp_path, m
 
 
 def test_patched_graphs_snapshot_keeps_its_changed_articles_apart_until_too_many(work, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_mod, "_SNAPSHOT_CHANGED_MAX", 3)
+    monkeypatch.setattr(snapshot_mod, "_SNAPSHOT_CHANGED_MAX", 3)
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache, jobs=1)
     whole = []
-    real_dump = cache_mod._dump_entities
-    monkeypatch.setattr(cache_mod, "_dump_entities", lambda kg, fh: whole.append(1) or real_dump(kg, fh))
+    real_dump = snapshot_mod._dump_entities
+    monkeypatch.setattr(snapshot_mod, "_dump_entities", lambda kg, fh: whole.append(1) or real_dump(kg, fh))
     for i, p in enumerate(_single_file_articles(work, 5)):
         _edit(p, 'title: "', f'title: "S{i} ')
         patched = graph.build([work], cache_dir=cache, jobs=1)
@@ -1157,7 +1163,7 @@ def test_patched_graphs_snapshot_keeps_its_changed_articles_apart_until_too_many
 
 
 # --------------------------------------------------------------------------
-# The parse cache's entries, unpickled only when needed (graph.cache._StoredPacks)
+# The parse cache's entries, unpickled only when needed (graph.cache.packs._StoredPacks)
 # --------------------------------------------------------------------------
 
 def test_each_stored_entry_read_alone_equals_the_entry_read_with_all(corpus_dir, tmp_path):
@@ -1204,14 +1210,14 @@ def test_patched_rebuild_unpickles_only_the_changed_files_entries(corpus_dir, tm
     _edit(a, 'title: "', 'title: "Alone ')
     _edit(b, 'excerpt: "', 'excerpt: "Alone ')
     read = []
-    real_read = cache_mod._StoredPacks._read
+    real_read = packs_mod._StoredPacks._read
 
     def counting(self, offset, length):
         read.append(length)
         return real_read(self, offset, length)
 
-    monkeypatch.setattr(cache_mod._StoredPacks, "_read", counting)
-    monkeypatch.setattr(cache_mod._StoredPacks, "all", lambda self: pytest.fail("every entry unpickled"))
+    monkeypatch.setattr(packs_mod._StoredPacks, "_read", counting)
+    monkeypatch.setattr(packs_mod._StoredPacks, "all", lambda self: pytest.fail("every entry unpickled"))
     paths = _Paths(monkeypatch)
     _build_cli(work, out)
     assert paths.patched == [True]
@@ -1298,8 +1304,8 @@ def test_a_rebuild_served_from_the_snapshot_reads_only_the_caches_index(work, tm
     cache = tmp_path / "cache"
     first = graph.build([work], cache_dir=cache)
     opened = []
-    real_init = cache_mod._StoredPacks.__init__
-    monkeypatch.setattr(cache_mod._StoredPacks, "__init__", lambda self, *a: opened.append(1) or real_init(self, *a))
+    real_init = packs_mod._StoredPacks.__init__
+    monkeypatch.setattr(packs_mod._StoredPacks, "__init__", lambda self, *a: opened.append(1) or real_init(self, *a))
     resolves = _count_resolves(monkeypatch)
     again = graph.build([work], cache_dir=cache)
     assert opened == [] and resolves == []
@@ -1317,13 +1323,13 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
     and the patched graph, once loaded, is a clean build's."""
     def small_chunks():
         if chunk is not None:
-            monkeypatch.setattr(cache_mod, "SNAPSHOT_CHUNK", chunk)
-            monkeypatch.setattr(cache_mod, "SNAPSHOT_PARTS", 10**9)
+            monkeypatch.setattr(snapshot_mod, "SNAPSHOT_CHUNK", chunk)
+            monkeypatch.setattr(snapshot_mod, "SNAPSHOT_PARTS", 10**9)
 
     small_chunks()
     cache = tmp_path / "cache"
     first = graph.build([work], cache_dir=cache, jobs=1)
-    size = chunk or max(cache_mod.SNAPSHOT_CHUNK, -(-len(first.articles) // cache_mod.SNAPSHOT_PARTS))
+    size = chunk or max(snapshot_mod.SNAPSHOT_CHUNK, -(-len(first.articles) // snapshot_mod.SNAPSHOT_PARTS))
     chunks_read = []
     real_load = pickle.load
 
@@ -1333,8 +1339,8 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
             chunks_read.append(len(value))
         return value
 
-    monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
-    monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
+    monkeypatch.setattr(snapshot_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
+    monkeypatch.setattr(snapshot_mod.pickle, "load", counting_load)
     edited: list[str] = []
     for i, p in enumerate(_single_file_articles(work, 3)):
         _edit(p, 'title: "', f'title: "Round {i} ')
@@ -1348,7 +1354,7 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         with open(cache / GraphSnapshot.FILE, "rb") as fh:
             pickle.load(fh), pickle.load(fh)
             entities = fh.read()[:-4]
-        everything = cache_mod._load_entities(entities)[0]
+        everything = snapshot_mod._load_entities(entities)[0]
         rng = random.Random(i)
         edited.append(str(p))
         paths = {a.files[0] for a in rng.sample(list(everything.values()), 40) if a.files}
@@ -1363,8 +1369,8 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         assert list(patched.articles.items()) == list(clean.articles.items())
         assert patched.providers == clean.providers and patched.topics == clean.topics
         small_chunks()
-        monkeypatch.setattr(cache_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
-        monkeypatch.setattr(cache_mod.pickle, "load", counting_load)
+        monkeypatch.setattr(snapshot_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
+        monkeypatch.setattr(snapshot_mod.pickle, "load", counting_load)
 
 
 def test_deferred_entities_load_once_when_two_threads_ask_at_once():

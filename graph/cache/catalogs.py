@@ -1,0 +1,56 @@
+"""The catalogues as read last time (``_data/organizations``, ``_data/topics``), by their files' signatures."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .fingerprints import FORMAT, _graph_code_fingerprint, _signature
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+__all__ = ["CATALOG_FILE", "cached_catalogs"]
+
+
+#: File name of the catalogues' cache inside the cache folder.
+CATALOG_FILE = "catalog.pickle"
+
+
+def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog:
+    """:func:`graph.catalog.load_catalogs` of ``folders``, kept in
+    ``cache_dir``/:data:`CATALOG_FILE` and reused while none of their files
+    changed (the same signatures: size, modification time, inode).
+
+    Why: reading the real corpus's 167 catalogue files took 0.015 s, and
+    needed PyYAML and python-frontmatter imported (0.03 s more), in every
+    build, even one whose graph comes whole from its snapshot.
+    """
+    from ..catalog import catalog_files, load_catalogs
+
+    listing = []
+    for folder in folders:
+        for path in catalog_files(folder):
+            try:
+                listing.append((str(path), _signature(os.stat(path))))
+            except OSError:
+                listing.append((str(path), None))  # load_catalogs reports it
+    key = repr((FORMAT, _graph_code_fingerprint(), folders, listing))
+    file = Path(cache_dir) / CATALOG_FILE
+    try:
+        with open(file, "rb") as fh:
+            if pickle.load(fh) == key:
+                return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing or damaged: read the files
+        pass
+    catalog = load_catalogs(folders)
+    from ..export.files import atomic_writer
+
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        with atomic_writer(file, "wb", encoding=None) as fh:
+            pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(catalog, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return catalog

@@ -1,0 +1,530 @@
+"""The parse cache: what each input file parsed to, by content hash.
+
+Reading a file (decoding, YAML, coercion into records) depends on nothing but
+its bytes, so :func:`cached_reader` keeps what :func:`graph.reader.read_file`
+returned for every file of the last build and parses again only the files
+whose content changed. Everything after reading (identity resolution,
+catalogues, the report, exports) is redone from scratch, so a cached build's
+output is byte-identical to a clean build's.
+
+How a file counts as unchanged: its size, modification time (ns) and inode
+equal the cached ones (the test ``make`` and ``git`` use), or, when they do not,
+its SHA-256 equals the cached one (a file that was only touched is not parsed
+again). The cache is also ignored entirely when the code that parses changed
+(a digest of :mod:`graph.reader`, :mod:`graph.model` and :mod:`graph.resolve`)
+or when the YAML loader choice differs.
+
+Where: ``exports/.cache/parsed.pickle`` for ``newsgraph build`` (the output
+folder's ``.cache``; ``--no-cache`` turns it off). It is safe to delete at any
+time. It is written to a temporary file moved into place only after every
+file was read (:func:`graph.export.files.atomic_writer`), so a crash mid-build
+leaves the previous cache, still valid since entries are checked against the
+files. When the reading pool parses every file, what its workers send is
+written to that temporary file as it arrives (:class:`_PackStream`);
+otherwise ``newsgraph build`` writes the cache, and the graph snapshot, from
+forked processes while the build goes on
+(:class:`~graph.cache.background.BackgroundWrites`), and
+waits for them.
+An unreadable or corrupt cache is ignored (and then replaced). The file is a
+pickle: like any cache of this kind it must not be writable by people you do
+not trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+from ..reader import ParsedFile
+from . import fingerprints
+from .background import BackgroundWrites
+from .fingerprints import FORMAT, _Signature, _sha256, _signature, _unchanged
+from .packs import _StoredPacks, encode_pack, pack
+
+__all__ = ["CACHE_FILE", "CacheStats", "FileCache", "cached_reader"]
+
+
+#: File name of the cache inside its folder.
+CACHE_FILE = "parsed.pickle"
+
+Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
+_Entry = tuple[_Signature, str, bool, ParsedFile]  # signature, sha256, explicit, what it parsed to
+
+
+@dataclass
+class CacheStats:
+    """What the last cached read did."""
+
+    reused: int = 0  # files taken from the cache
+    parsed: int = 0  # files read and parsed again
+    loaded: bool = False  # whether an existing cache was usable
+    problem: str | None = None  # why an existing cache was ignored
+
+
+@dataclass
+class FileCache:
+    """The cache of one folder: for each file, its signature, SHA-256, ``explicit``
+    flag (:attr:`index`) and what it parsed to (:meth:`parsed_file`; :attr:`entries`
+    has all four)."""
+
+    folder: Path
+    fast_yaml: bool
+    #: ``{path: (signature, sha256, explicit)}`` of every file the cache holds.
+    index: dict[str, tuple[_Signature, str, bool]] = field(default_factory=dict)
+    stats: CacheStats = field(default_factory=CacheStats)
+    #: Where :meth:`read` saves the cache (``None``: here, before it returns).
+    background: "BackgroundWrites | None" = None
+    #: After :meth:`read`: each file parsed again as it was before and as it
+    #: is now (``None`` when some file was not in the cache).
+    changes: list[tuple[ParsedFile, ParsedFile]] | None = None
+    #: What files parsed to, when not (or no longer) as the file holds it.
+    _parsed: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
+    #: The file :meth:`load` opened, and where its packs start and end, until :meth:`_open_packs`.
+    _packs_at: tuple[BinaryIO, int, int] | None = field(default=None, repr=False)
+    #: The packs of the file as :meth:`load` found it, unpickled when needed.
+    _stored: _StoredPacks | None = field(default=None, repr=False)
+    #: The file as :meth:`load` found it: its signature, where its packs end
+    #: and where those written whole end (appended ones follow).
+    _loaded_from: tuple[_Signature, int, int] | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.folder / CACHE_FILE
+
+    def _header(self) -> dict:
+        return {"format": FORMAT, "code": fingerprints.code_fingerprint(), "fast_yaml": self.fast_yaml}
+
+    def parsed_file(self, path: str) -> ParsedFile:
+        """What ``path`` parsed to, as the cache holds it."""
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            self._open_packs()
+            if path not in self.index or self._stored is None:
+                raise KeyError(path)
+            parsed = self._stored.get(path)
+        return parsed
+
+    @property
+    def entries(self) -> dict[str, _Entry]:
+        """``{path: (signature, sha256, explicit, ParsedFile)}``: every entry,
+        the cache file's packs unpickled if need be."""
+        self._open_packs()
+        stored = {}
+        if self._stored is not None and any(path not in self._parsed for path in self.index):
+            stored = self._stored.all()
+        return {path: (*e, self._parsed[path] if path in self._parsed else stored[path])
+                for path, e in self.index.items()}
+
+    def close(self) -> None:
+        """Let go of the cache file (what was not unpickled from it is then out of reach)."""
+        if self._packs_at is not None:
+            self._packs_at[0].close()
+            self._packs_at = None
+        if self._stored is not None:
+            self._stored.close()
+
+    # The file: the header pickle, then the packs (each as encode_pack
+    # makes it), then the index pickle ``{path: (signature, sha256,
+    # explicit)}``, then the footer (:data:`_FOOTER`). The index comes last
+    # so that the packs can be written as they arrive from the reading pool
+    # (see :meth:`read`). A file's entry is the last one the packs hold for
+    # its path: a rebuild that parsed a few files again appends a pack of
+    # them to the packs it copies (:meth:`save`).
+
+    @staticmethod
+    def _read_index(fh: BinaryIO) -> tuple[dict, int, int]:
+        """The index, where it starts, and where the packs written whole end."""
+        fh.seek(-_FOOTER.size, os.SEEK_END)
+        offset, whole = _FOOTER.unpack(fh.read(_FOOTER.size))
+        fh.seek(offset)
+        index = pickle.load(fh)
+        if not isinstance(index, dict):
+            raise ValueError("the index is not a mapping")
+        return index, offset, whole
+
+    @staticmethod
+    def _write_index(fh: BinaryIO, index: dict[str, tuple[_Signature, str, bool]], whole: int | None = None
+                     ) -> None:
+        offset = fh.tell()
+        pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(_FOOTER.pack(offset, offset if whole is None else whole))
+
+    @classmethod
+    def load_index(cls, folder: str | os.PathLike, fast_yaml: bool) -> dict[str, tuple[_Signature, str, bool]]:
+        """Only ``{path: (signature, sha256, explicit)}`` of the cache (empty when unusable)."""
+        cache = cls(Path(folder), fast_yaml)
+        try:
+            with open(cache.path, "rb") as fh:
+                if pickle.load(fh) != cache._header():
+                    return {}
+                return cls._read_index(fh)[0]
+        except Exception:  # noqa: BLE001 - missing or damaged: no index
+            return {}
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, fast_yaml: bool) -> "FileCache":
+        """The cache in ``folder``; empty when missing, stale or unreadable.
+
+        Only the index is read here; where each file's entry lies when the
+        entries may be needed (:meth:`read`), and the entries themselves when
+        asked for (:meth:`parsed_file`, :attr:`entries`), from the file kept
+        open until :meth:`close`.
+        """
+        cache = cls(Path(folder), fast_yaml)
+        fh = None
+        try:
+            fh = open(cache.path, "rb")
+            header = pickle.load(fh)
+            if header != cache._header():
+                cache.stats.problem = "made by other code or options"
+                fh.close()
+                return cache
+            start = fh.tell()
+            index, end, whole = cls._read_index(fh)
+            signature = _signature(os.fstat(fh.fileno()))
+        except FileNotFoundError:
+            return cache
+        except Exception as err:  # noqa: BLE001 - any damage: start afresh
+            if fh is not None:
+                fh.close()
+            cache.stats.problem = f"unreadable ({type(err).__name__}); rebuilt"
+            return cache
+        cache.index = index
+        cache._packs_at = (fh, start, end)
+        cache.stats.loaded = True
+        cache._loaded_from = (signature, end, whole)
+        return cache
+
+    def _open_packs(self) -> None:
+        """Find where each entry lies, and check the packs, the first time the
+        entries may be needed (a build served from its graph snapshot never
+        needs them: at 100,000 files, 0.27 s of a 2.4 s rebuild). From the file
+        :meth:`load` opened, so that the packs are those of its index. A
+        damaged file empties the cache (every file is parsed again)."""
+        if self._packs_at is None:
+            return
+        fh, start, end = self._packs_at
+        self._packs_at = None
+        try:
+            stored = _StoredPacks(fh, start, end)
+            if stored.where.keys() != self.index.keys():
+                raise ValueError("the packs do not hold the files of the index")
+        except Exception as err:  # noqa: BLE001 - any damage: start afresh
+            fh.close()
+            self.index, self._loaded_from = {}, None
+            self.stats.loaded = False
+            self.stats.problem = f"unreadable ({type(err).__name__}); rebuilt"
+            return
+        self._stored = stored
+
+    def save(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, parsed: Iterable[str] = ()
+             ) -> None:
+        """Replace the cache file with the entries of ``index`` (default: :attr:`index`), atomically.
+
+        When the file is still the one :meth:`load` read, the new file is its
+        packs (copied by the kernel), a pack of the entries of ``parsed`` (the
+        paths parsed since), and the new index: pickling every entry again
+        took 9 s at 100,000 files, for one file edited. Once the appended
+        packs would pass a quarter of those written whole, all entries are
+        written afresh (an appended pack repeats the related stubs its files
+        share with others).
+        """
+        from ..export.files import atomic_writer, copy_range
+
+        self._open_packs()
+        index = self.index if index is None else index
+        loaded = self._loaded_from
+        with contextlib.ExitStack() as stack:
+            appended: bytes | None = None
+            if loaded is not None:
+                try:
+                    old = stack.enter_context(open(self.path, "rb"))
+                    if _signature(os.fstat(old.fileno())) == loaded[0]:
+                        appended = self._appended_pack(index, parsed)
+                except OSError:
+                    appended = None
+            if appended is None:  # every entry, unpickled (in order) before the file is replaced
+                if self._stored is not None:
+                    self._stored.all()
+                files = [self.parsed_file(path) for path in index]
+            fh = stack.enter_context(atomic_writer(self.path, "wb", encoding=None))
+            if appended is not None:
+                fh.flush()
+                copy_range(old.fileno(), fh.fileno(), 0, loaded[1])  # type: ignore[index]
+                fh.seek(loaded[1])  # type: ignore[index]
+                fh.write(appended)
+                self._write_index(fh, index, whole=loaded[2])  # type: ignore[index]
+            else:
+                pickle.dump(self._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                # One pack for all entries: stubs shared between files (see
+                # graph.model._coerce_stub) are stored once.
+                fh.write(encode_pack(pack(files)))
+                self._write_index(fh, index)
+        self.index = index
+
+    def _appended_pack(self, index: dict[str, tuple[_Signature, str, bool]], parsed: Iterable[str]
+                       ) -> bytes | None:
+        """The pack of the entries of ``parsed`` that :meth:`save` appends to the
+        file :meth:`load` read; ``None`` when the file is to be written afresh."""
+        if self._loaded_from is None:
+            return None
+        _, end, whole = self._loaded_from
+        paths = [path for path in parsed if path in index]
+        appended = encode_pack(pack(self.parsed_file(path) for path in paths)) if paths else b""
+        return appended if end + len(appended) <= 1.25 * whole else None
+
+    def read(self, files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None,
+             inner: Reader, on_changes: Callable[["FileCache"], bool] | None = None,
+             stats: dict[str, os.stat_result] | None = None) -> Iterator[ParsedFile]:
+        """Yield a :class:`ParsedFile` for each of ``files``, in order, parsing
+        only the changed ones with ``inner``; save the cache at the end.
+
+        ``on_changes(cache)`` is called once the changed files are parsed
+        (:attr:`changes` is set) and before anything is yielded; when it
+        returns true, nothing is: the caller needs no more than the changes,
+        and the unchanged files' entries are not even unpickled. ``stats``:
+        ``os.stat`` of files, taken before (by :func:`graph.reader.scan`).
+        """
+        stats = stats or {}
+        self._open_packs()  # before anything is read: a damaged file means parsing every file
+        results: list[ParsedFile | None] = [None] * len(files)
+        fresh: dict[str, tuple[_Signature, str, bool]] = {}  # the index after this read
+        parsed_now: dict[str, ParsedFile] = {}
+        todo: list[int] = []
+        signatures: dict[int, _Signature | None] = {}
+        digests: dict[int, str | None] = {}
+        for i, (path, explicit) in enumerate(files):
+            try:
+                sig: _Signature | None = _signature(stats.get(path) or os.stat(path))
+            except OSError:
+                sig = None
+            old = self.index.get(path)
+            # ``explicit`` decides whether a file without front matter is
+            # skipped or rejected, so it is part of the key.
+            if sig is None or old is None or old[2] != explicit:
+                todo.append(i)
+                signatures[i] = sig
+                continue
+            digest = old[1]
+            if old[0] != sig:
+                digest = _sha256(path)
+                if digest is None or digest != old[1]:
+                    todo.append(i)
+                    signatures[i], digests[i] = sig, digest
+                    continue
+            fresh[path] = (sig, digest, explicit)
+        self.stats.reused = len(files) - len(todo)
+        self.stats.parsed = len(todo)
+        total = len(files)
+        if progress and self.stats.reused:
+            progress(self.stats.reused, total)
+        stream = None
+        if todo and not self.stats.reused and getattr(inner, "sends_packs", False):
+            stream = _PackStream.open(self)
+        parsed_iter = iter(inner([files[i] for i in todo], fast, None,
+                                 **({"on_pack": stream.add} if stream is not None else {})))
+        changes: list[tuple[ParsedFile, ParsedFile]] | None = []
+        try:
+            done = self.stats.reused
+            for i in todo:
+                parsed = next(parsed_iter)
+                results[i] = parsed
+                path, explicit = files[i]
+                before = self.index.get(path)
+                if changes is not None:
+                    if before is None or before[2] != explicit:
+                        changes = None
+                    else:
+                        changes.append((self.parsed_file(path), parsed))
+                sig = signatures[i]
+                if parsed.sha256 is not None:
+                    # The digest of the bytes parsed: right even when the file
+                    # changed after it was stat'ed (the next build hashes it then).
+                    if sig is not None:
+                        fresh[path] = (sig, parsed.sha256, explicit)
+                        parsed_now[path] = parsed
+                else:  # a reader that does not hash: hash the file again
+                    digest = digests.get(i) or (_sha256(path) if sig is not None else None)
+                    if sig is not None and digest is not None and _unchanged(path, sig):
+                        # Kept only if the file did not change again while being read.
+                        fresh[path] = (sig, digest, explicit)
+                        parsed_now[path] = parsed
+                done += 1
+                if progress and (done % 50 == 0 or done == total):
+                    progress(done, total)
+            next(parsed_iter, None)  # let the inner reader finish (closes its pool)
+            self.changes = changes
+            if on_changes is None or not on_changes(self):
+                stored = self._stored.all() if self._stored is not None and self.stats.reused else {}
+                for i, (path, _) in enumerate(files):
+                    yield results[i] if results[i] is not None else stored[path]  # type: ignore[misc]
+        except BaseException:  # the build failed or stopped reading: no cache from it
+            if stream is not None:
+                stream.abandon()
+            self.close()
+            raise
+        # Reached only when the build consumed every file: a crash earlier
+        # keeps the previous cache.
+        self._save_after_read(fresh, parsed_now, stream, [files[i][0] for i in todo])
+
+    def _save_after_read(self, fresh: dict[str, tuple[_Signature, str, bool]], parsed_now: dict[str, ParsedFile],
+                         stream: "_PackStream | None", parsed_again: list[str]) -> None:
+        previous = self.index
+        self._parsed.update(parsed_now)  # what the cache holds now (also for the save, wherever it runs)
+        closing = True  # unless a thread saving the cache may still need the file
+        try:
+            if stream is not None and stream.finish(fresh):
+                return
+            if self.stats.loaded and not parsed_again and fresh.keys() == previous.keys() and sum(
+                    fresh[p][0] != previous[p][0] for p in fresh) <= _RESAVE_AFTER:
+                # Nothing parsed: the cache on disk is still right. A few touched
+                # files are hashed again next time, which is cheaper than saving.
+                return
+            if self.background is not None:
+                # A few files parsed again, whose pack is appended to a copy of the
+                # file: a thread's work (not so when everything is pickled afresh).
+                light = (len(parsed_again) <= _LIGHT_SAVE_MAX
+                         and self._appended_pack(fresh, parsed_again) is not None)
+
+                def save() -> None:
+                    try:
+                        self.save(fresh, parsed=parsed_again)
+                    finally:
+                        if light:
+                            self.close()
+
+                self.background.start(save, files=len(fresh), light=light)
+                closing = not light
+                return
+            try:
+                self.save(fresh, parsed=parsed_again)
+            except OSError as err:
+                self.stats.problem = f"not saved: {err.strerror or err}"
+        finally:
+            self.index = fresh  # what the cache now holds (the save may still be going on, elsewhere)
+            if closing:
+                self.close()
+
+
+#: Up to this many files parsed again, :meth:`FileCache.read` saves the cache in a thread (an append).
+_LIGHT_SAVE_MAX = 64
+
+
+#: The last 16 bytes of the file cache: where its index starts, and where the
+#: packs written whole end (packs appended by :meth:`FileCache.save` follow).
+_FOOTER = struct.Struct("<QQ")
+
+
+class _Abandoned(Exception):
+    """Raised into :func:`graph.export.files.atomic_writer` to drop its temporary file."""
+
+
+class _PackStream:
+    """The file cache written while the reading pool sends its packs.
+
+    When every file is parsed (a first build), the packs the pool's workers
+    pickled to send back are the cache's packs already: writing those bytes
+    as they arrive replaces pickling every parsed file again at the end
+    (9.3 s at 100,000 synthetic files; at 10,000 files, a forked process's
+    0.6 s of CPU beside the build). The file is a temporary one until
+    :meth:`finish` checks that the packs hold exactly the files the cache
+    keeps; otherwise it is dropped, and the cache saved as usual.
+    """
+
+    def __init__(self, stack: contextlib.ExitStack, fh: BinaryIO) -> None:
+        self._stack = stack
+        self._fh: BinaryIO | None = fh
+        self._paths: list[str] = []
+
+    @classmethod
+    def open(cls, cache: FileCache) -> "_PackStream | None":
+        from ..export.files import atomic_writer
+
+        stack = contextlib.ExitStack()
+        try:
+            fh = stack.enter_context(atomic_writer(cache.path, "wb", encoding=None))
+            pickle.dump(cache._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            stack.__exit__(*_ABANDON)
+            return None
+        return cls(stack, fh)
+
+    def add(self, blob: bytes, parsed: list[ParsedFile]) -> None:
+        """Append one pack (``blob``, which holds ``parsed``)."""
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(blob)
+        except OSError:
+            self.abandon()  # e.g. a full disk: the cache is saved (or not) the usual way
+            return
+        self._paths.extend(pf.path for pf in parsed)
+
+    def finish(self, entries: dict[str, tuple[_Signature, str, bool]]) -> bool:
+        """Complete the file with the index of ``entries`` and move it into
+        place, if the packs hold exactly those files, in order."""
+        if self._fh is None or self._paths != list(entries):
+            self.abandon()
+            return False
+        try:
+            FileCache._write_index(self._fh, entries)
+            self._fh = None
+            self._stack.close()  # flushed, synced and moved into place
+        except OSError:
+            self.abandon()
+            return False
+        return True
+
+    def abandon(self) -> None:
+        """Drop the temporary file (again: no effect)."""
+        self._fh = None
+        with contextlib.suppress(_Abandoned, OSError):
+            self._stack.__exit__(*_ABANDON)
+
+
+_ABANDON = (_Abandoned, _Abandoned(), None)
+
+
+#: Save an otherwise unchanged cache when more files than this were touched.
+_RESAVE_AFTER = 64
+
+
+
+
+def cached_reader(folder: str | os.PathLike, inner: Reader, *, on_done: Callable[[FileCache], None] | None = None,
+                  on_changes: Callable[[FileCache], bool] | None = None,
+                  background: BackgroundWrites | None = None, cache: FileCache | None = None,
+                  stats: dict[str, os.stat_result] | None = None) -> Reader:
+    """Wrap a ``reader(files, fast_yaml, progress)`` (see :func:`graph.build`)
+    with the cache in ``folder`` (``cache``: as loaded already).
+
+    ``on_done(cache)`` is called once every file was read (``cache.stats``
+    says what was reused; ``cache.index`` is what the cache now holds).
+    ``on_changes(cache)`` and ``stats`` are :meth:`FileCache.read`'s: when
+    ``on_changes`` returns true, the reader yields no file. With
+    ``background``, the cache file is written by it.
+
+    Examples
+    --------
+    >>> import tempfile, graph
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = graph.build(["seeds/"], cache_dir=tmp)
+    ...     second = graph.build(["seeds/"], cache_dir=tmp)
+    >>> first.report.as_dict() == second.report.as_dict()
+    True
+    """
+
+    def read(files: list[tuple[str, bool]], fast: bool, progress: Callable[[int, int], None] | None
+             ) -> Iterator[ParsedFile]:
+        loaded = cache if cache is not None and cache.fast_yaml == fast else FileCache.load(folder, fast)
+        loaded.background = background
+        yield from loaded.read(files, fast, progress, inner, on_changes, stats)
+        if on_done is not None:
+            on_done(loaded)
+
+    return read
