@@ -1,0 +1,27 @@
+"""What an installed newsgraph holds: every subpackage of graph/ and its data files."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setuptools() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def test_every_subpackage_is_installed():
+    """A package missing from pyproject's list works from a checkout and fails once installed."""
+    on_disk = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "graph").rglob("__init__.py")
+               if "__pycache__" not in init.parts}
+    assert on_disk >= {"graph", "graph.cache", "graph.export"}
+    assert set(_setuptools()["packages"]) == on_disk
+
+
+def test_py_typed_and_page_assets_are_package_data():
+    patterns = _setuptools()["package-data"]["graph"]
+    for needed in ("py.typed", "data/html/page.css"):
+        assert (ROOT / "graph" / needed).is_file()
+        assert any(Path(needed).match(p) for p in patterns), needed
