@@ -25,3 +25,30 @@ def test_py_typed_and_page_assets_are_package_data():
     for needed in ("py.typed", "data/html/page.css"):
         assert (ROOT / "graph" / needed).is_file()
         assert any(Path(needed).match(p) for p in patterns), needed
+
+
+def test_every_relative_import_names_what_exists():
+    """Imports inside functions (kept lazy for start-up time) run only when called: a module moved
+    without them (graph.cache became a package) fails in a user's build, and pyflakes does not look."""
+    import ast
+    import importlib
+
+    missing = []
+    for path in sorted((ROOT / "graph").rglob("*.py")):
+        package = path.relative_to(ROOT).parts[:-1]  # what a module's "." is (an __init__'s own package too)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.level):
+                continue
+            base = ".".join(package[:len(package) - node.level + 1] + ((node.module,) if node.module else ()))
+            try:
+                module = importlib.import_module(base)
+            except ImportError:
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {base}")
+                continue
+            for alias in node.names:
+                if not hasattr(module, alias.name):
+                    try:
+                        importlib.import_module(f"{base}.{alias.name}")
+                    except ImportError:
+                        missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {base}.{alias.name}")
+    assert not missing
