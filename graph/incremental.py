@@ -481,6 +481,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # The article of each edit: _rdf_edits and _json_edits follow patch.articles
     # (the page's skip the articles it does not draw, and it has no positions).
     ids = [before.id for before, _ in patch.articles]
+    recorded_to = None if offsets is None else (str(offsets[0]), offsets[2])  # the patched files' record
     with_edits: list[tuple[Path, Edits, _Positions | None]] = []
     for name in formats:
         path = folder / filenames[name]
@@ -500,10 +501,10 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
         changed = [k for k, (old, new) in enumerate(edits) if old != new]
         if changed:
             positions = None if recorded is None else _Positions(
-                name, recorded[0], recorded[1], [ids[k] for k in changed], (str(offsets[0]), offsets[2]))
+                name, recorded[0], recorded[1], [ids[k] for k in changed], recorded_to)  # type: ignore[arg-type]
             with_edits.append((path, [edits[k] for k in changed], positions))
         elif recorded is not None:  # the file stays as it is: so do its positions, under the new key
-            save_offsets((str(offsets[0]), offsets[2]), name, *recorded)  # type: ignore[index]
+            save_offsets(recorded_to, name, *recorded)  # type: ignore[arg-type]
     # Each file in a thread of its own: reading, writing and syncing them is
     # mostly waiting for the kernel and the disk, which goes on without the GIL.
     # A file patched before another turns out not to be is written again by

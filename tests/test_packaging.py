@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import tomllib
 from pathlib import Path
 
@@ -30,9 +32,6 @@ def test_py_typed_and_page_assets_are_package_data():
 def test_every_relative_import_names_what_exists():
     """Imports inside functions (kept lazy for start-up time) run only when called: a module moved
     without them (graph.cache became a package) fails in a user's build, and pyflakes does not look."""
-    import ast
-    import importlib
-
     missing = []
     for path in sorted((ROOT / "graph").rglob("*.py")):
         package = path.relative_to(ROOT).parts[:-1]  # what a module's "." is (an __init__'s own package too)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 from ..reader import ParsedFile
-from . import fingerprints
+from . import fingerprints  # code_fingerprint through the module: what a test replaces there counts
 from .background import BackgroundWrites
 from .fingerprints import FORMAT, _Signature, _sha256, _signature, _unchanged
 from .packs import _StoredPacks, encode_pack, pack

@@ -598,7 +598,7 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
         header = fmt.header(name).encode("utf-8")
         sink.write(header)
         at[name] = len(header)
-    tracked = [name for name in _STREAMED if name in sinks] if offsets is not None else []
+    tracked = list(offsets or ())  # the streamed formats written (write_rdf)
     marks: list[tuple[str, list[int]]] = []  # (article id, index of its piece in each tracked format's batch)
 
     def flush() -> None:
