@@ -50,3 +50,47 @@ def test_table_reports_the_machine_speedup(harness):
     assert "two processes side by side do 1.31x the work of one" in text
     assert "2.2 s alone, 3.36 s for two at once" in text
     assert "two processes" not in harness.table({"corpora": {}, "targets": [], "machine": {}})
+
+
+def test_measure_puts_the_inputs_in_the_page_cache_before_it_starts_the_contender(harness, tmp_path,
+                                                                                   monkeypatch):
+    marker = tmp_path / "started"
+    warmed = []
+
+    def warm(folder):
+        warmed.append((folder, marker.exists()))
+        return {"files": 1, "bytes": 1, "seconds": 0.25}
+
+    monkeypatch.setattr(harness, "warm", warm)
+    measured = harness.measure([sys.executable, "-c", f"open({str(marker)!r}, 'w').close()"],
+                               inputs=[tmp_path, SEEDS])
+    assert measured["exit"] == 0 and marker.exists()
+    assert warmed == [(tmp_path, False), (SEEDS, False)]  # both, before the contender ran
+    assert measured["warm_s"] == 0.5
+    assert "warm_s" not in harness.measure([sys.executable, "-c", "pass"])
+
+
+def test_warm_reads_every_byte_of_every_file(harness):
+    expected = [p.stat().st_size for p in SEEDS.rglob("*") if p.is_file()]
+    read = harness.warm(SEEDS)
+    assert (read["files"], read["bytes"]) == (len(expected), sum(expected))
+
+
+def test_combine_keeps_the_longest_warm_up(harness):
+    runs = [{"wall_s": w, "cpu_s": 1.0, "peak_rss_mb": 1.0, "peak_rss_wait4_mb": 1.0, "peak_tree_rss_mb": 1.0,
+             "peak_tree_pss_mb": 1.0, "exit": 0, "warm_s": warm} for w, warm in ((3.0, 0.5), (1.0, 4.0), (2.0, 0.1))]
+    combined = harness.combine(runs)
+    assert combined["wall_s"] == 2.0 and combined["warm_s"] == 4.0
+
+
+def test_table_shows_how_the_build_grows_beside_its_floor(harness):
+    results = {"targets": [], "machine": {}, "corpora": {
+        "synth-10000": {"build": {"wall_s": 13.9, "cpu_s": 23.0, "peak_rss_mb": 1, "peak_tree_rss_mb": 1},
+                        "floor": {"wall_s": 6.2, "cpu_s": 6.1, "peak_rss_mb": 1, "peak_tree_rss_mb": 1}},
+        "synth-100000": {"build": {"wall_s": 163.4, "cpu_s": 246.2, "peak_rss_mb": 1, "peak_tree_rss_mb": 1},
+                         "floor": {"wall_s": 92.5, "cpu_s": 70.3, "peak_rss_mb": 1, "peak_tree_rss_mb": 1}}}}
+    # by hand: 163.4 / 13.9, 246.2 / 23.0, 92.5 / 6.2, 23.0 / 13.9, 246.2 / 163.4
+    assert harness.scaling(results) == {"wall": 11.76, "cpu": 10.7, "floor_wall": 14.92, "cores_10k": 1.65,
+                                        "cores_100k": 1.51}
+    assert ("100k / 10k: wall 11.76x, CPU 10.7x, floor wall 14.92x; cores the build kept busy: 1.65 (10k), "
+            "1.51 (100k)") in harness.table(results)

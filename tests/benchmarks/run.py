@@ -39,6 +39,12 @@ lists; PSS, which walks page tables, every 500 ms), so the sampler costs about
 1% of a core: an expensive one would take time from a build that uses both
 cores, and none from a one-process contender running beside it.
 
+Every timed run starts with the files it reads in the page cache
+(:func:`warm`: each file read once, untimed; ``warm_s`` in its result says
+how long that took): this machine's page cache does not keep a corpus for
+long, and a corpus read from the disk in one run and from memory in another
+made their ratio a measure of the disk.
+
 The machine is shared, so one run can be slowed by a neighbour: every build,
 floor and rebuild runs ``--runs`` times (default 3; once on corpora of over
 20,000 files) and counts with its median wall and CPU time and its highest
@@ -47,7 +53,9 @@ or more long, runs once. The machine's speed also drifts over minutes, so
 the runs whose times are divided are interleaved (:func:`run_corpora`): a
 first round of floor and build on every corpus, then the naive baselines,
 then the other rounds. The naive run lies between the builds it is divided
-by, and the 100k build between the 10k builds. The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
+by, and the 100k build between the 10k builds. Under the table, a line says
+how the build grows from 10k to 100k in wall and CPU time beside the floor
+(:func:`scaling`). The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
 machine it ran on. Not collected by pytest (no ``test_`` file names).
 """
 
@@ -139,10 +147,49 @@ def _tree_memory(root: int, with_pss: bool) -> tuple[int, int, int]:
     return total, pss, hwm
 
 
-def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict:
+def warm(folder: Path) -> dict:
+    """Read every file under ``folder`` once, so that the run timed next finds
+    them in the page cache; return how many files and bytes, and how long.
+
+    Why: this machine's page cache does not keep what it read for long. After
+    the 1.9 GB of the 100k corpus had been read, the 10k corpus was no longer
+    cached: the floor took 9.2 s on it, then 4.9 s again when it was, and 89 s
+    on the 100k corpus straight after it was generated against 53 s when it
+    was cached. A corpus read from the disk in one run and from memory in the
+    other would make their ratio a measure of the disk. So every timed run
+    starts with its corpus cached, and ``warm_s`` in its result says how long
+    the reading took (long: the files had left the cache).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = Path(d, "a.md").write_bytes(b"x" * 5)
+    ...     Path(d, "sub").mkdir()
+    ...     _ = Path(d, "sub", "b.md").write_bytes(b"y" * 70_000)
+    ...     read = warm(Path(d))
+    >>> read["files"], read["bytes"]
+    (2, 70005)
+    """
+    files = total = 0
+    start = time.perf_counter()
+    buffer = bytearray(1 << 20)
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                with open(os.path.join(root, name), "rb", buffering=0) as f:
+                    while n := f.readinto(buffer):
+                        total += n
+            except OSError:
+                continue  # a file that went away: the contender will say so
+            files += 1
+    return {"files": files, "bytes": total, "seconds": round(time.perf_counter() - start, 3)}
+
+
+def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "", inputs: list[Path] = ()) -> dict:
     """Run ``cmd``; return wall and CPU seconds, peak RSS (largest process and
-    whole tree) in MB, and the exit status."""
+    whole tree) in MB, and the exit status. ``inputs``: the folders it reads,
+    put in the page cache first (:func:`warm`), untimed."""
     print(f"  running {label or cmd[0]}: {' '.join(map(str, cmd))}", file=sys.stderr, flush=True)
+    warmed = [warm(folder) for folder in inputs]
     # Written-back first: the dirty pages of a corpus copy or of the last
     # contender's files would otherwise be flushed while this one runs (and
     # its own fsyncs wait for them).
@@ -189,6 +236,8 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict
         "peak_tree_pss_mb": round(peak_pss / 2**20, 1),
         "exit": proc.returncode,
     }
+    if warmed:
+        result["warm_s"] = round(sum(w["seconds"] for w in warmed), 3)
     if proc.returncode != 0:
         result["stderr_tail"] = b"".join(err_chunks).decode(errors="replace")[-2000:]
         print(f"  !! {label} failed: {result['stderr_tail']}", file=sys.stderr)
@@ -197,14 +246,16 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "") -> dict
     return result
 
 
-def measure_repeated(cmd: list[str], runs: int, *, prepare=None, cwd: Path | None = None, label: str = "") -> dict:
+def measure_repeated(cmd: list[str], runs: int, *, prepare=None, cwd: Path | None = None, label: str = "",
+                     inputs: list[Path] = ()) -> dict:
     """:func:`measure` ``runs`` times (``prepare(i)`` before run ``i``), combined
     by :func:`combine`."""
     results = []
     for i in range(runs):
         if prepare is not None:
             prepare(i)
-        results.append(measure(cmd, cwd=cwd, label=f"{label} (run {i + 1} of {runs})" if runs > 1 else label))
+        results.append(measure(cmd, cwd=cwd, label=f"{label} (run {i + 1} of {runs})" if runs > 1 else label,
+                               inputs=inputs))
     return combine(results)
 
 
@@ -217,6 +268,8 @@ def combine(results: list[dict]) -> dict:
     combined = {key: statistics.median(r[key] for r in results) for key in ("wall_s", "cpu_s")}
     for key in ("peak_rss_mb", "peak_rss_wait4_mb", "peak_tree_rss_mb", "peak_tree_pss_mb"):
         combined[key] = max(r[key] for r in results)
+    if any("warm_s" in r for r in results):
+        combined["warm_s"] = max(r.get("warm_s", 0) for r in results)
     combined["exit"] = next((r["exit"] for r in results if r["exit"] != 0), 0)
     combined["runs"] = results
     print(f"    => median {combined['wall_s']} s wall of {len(results)} runs", file=sys.stderr, flush=True)
@@ -253,10 +306,12 @@ def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
     def round_of(name: str, corpus: Path, count: int) -> None:
         i = len(runs[name]["build"])
         print(f"== {name}: {corpus} (round {i + 1} of {count})", file=sys.stderr)
-        runs[name]["floor"].append(measure([sys.executable, HERE / "floor.py", corpus], label="floor"))
+        runs[name]["floor"].append(measure([sys.executable, HERE / "floor.py", corpus], label="floor",
+                                           inputs=[corpus]))
         target = work / f"out-{name}"
         shutil.rmtree(target, ignore_errors=True)
-        runs[name]["build"].append(measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build"))
+        runs[name]["build"].append(measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build",
+                                           inputs=[corpus]))
         out[name]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
 
     for name, corpus, _, count in corpora:
@@ -267,7 +322,8 @@ def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
             naive_out = work / f"naive-{name}"
             shutil.rmtree(naive_out, ignore_errors=True)
             print(f"== {name}: naive baseline", file=sys.stderr)
-            out[name]["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive")
+            out[name]["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive",
+                                          inputs=[corpus])
             shutil.rmtree(naive_out, ignore_errors=True)
     for r in range(1, max((count for *_, count in corpora), default=1)):
         for name, corpus, _, count in corpora:
@@ -309,10 +365,12 @@ def parallel_capacity(corpus: Path, rounds: int = 3) -> dict:
     together: list[float] = []
     print("== two processes at once: the floor alone, then two floors side by side", file=sys.stderr)
     for _ in range(rounds):
+        warm(corpus)  # as measure() does
         os.sync()
         start = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
         alone.append(time.perf_counter() - start)
+        warm(corpus)
         start = time.perf_counter()
         pair = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL) for _ in range(2)]
         if any(p.wait() != 0 for p in pair):
@@ -343,27 +401,30 @@ def run_incremental(corpus: Path, work: Path, runs: int = 1) -> dict:
     copy = _copy(corpus, work / "real-copy")
     target = work / "out-incremental"
     cmd = newsgraph_cmd(copy, target)
-    res = {"full": measure_repeated(cmd, runs, cwd=ROOT, label="full build (cold cache)",
+    res = {"full": measure_repeated(cmd, runs, cwd=ROOT, label="full build (cold cache)", inputs=[copy],
                                     prepare=lambda i: shutil.rmtree(target, ignore_errors=True))}
-    res["unchanged"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild, nothing changed")
+    read = [copy, target]  # a rebuild reads the last build's files and cache as well as the corpus
+    res["unchanged"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild, nothing changed", inputs=read)
     news = sorted((copy / "azure" / "news").glob("*.md"))
     # the middle file, or the next one with a title and topics to edit
     victim = next(p for p in news[len(news) // 2:] if 'title: "' in (t := p.read_text(encoding="utf-8"))
                   and "topics:\n" in t)
-    res["touched"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after touching one file",
+    res["touched"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after touching one file", inputs=read,
                                       prepare=lambda i: os.utime(victim))
     text = victim.read_text(encoding="utf-8")
 
     def edit(i: int) -> None:  # a different title each time: every run has something to rebuild
         victim.write_text(text.replace("title: \"", f"title: \"[edited {i + 1}] ", 1), encoding="utf-8")
 
-    res["edited"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after editing one file", prepare=edit)
+    res["edited"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after editing one file",
+                                     prepare=edit, inputs=read)
 
     def add_topic(i: int) -> None:  # a change to the graph's shape: a new topic node and edge each time
         victim.write_text(text.replace("topics:\n", f"topics:\n  - Benchmark Topic {i + 1}\n", 1),
                           encoding="utf-8")
 
     res["new_topic"] = measure_repeated(cmd, runs, cwd=ROOT, label="rebuild after adding a topic to one file",
+                                        inputs=read,
                                         prepare=add_topic)
     res["file"] = str(victim.relative_to(copy))
     shutil.rmtree(copy, ignore_errors=True)
@@ -450,6 +511,31 @@ def targets(results: dict) -> list[dict]:
     return rows
 
 
+def scaling(results: dict) -> dict | None:
+    """How the build grows from 10k to 100k articles, beside the wall-time
+    target: its CPU time (the work done), the floor's wall time (reading and
+    parsing alone, on the same machine) and the cores it kept busy (CPU / wall).
+
+    Why: a wall-time ratio above the CPU-time ratio means the larger build
+    left more of its second core idle; a floor ratio above 10 means reading
+    alone grows faster than the corpus here.
+
+    >>> scaling({"corpora": {
+    ...     "synth-10000": {"build": {"wall_s": 10.0, "cpu_s": 16.0}, "floor": {"wall_s": 5.0}},
+    ...     "synth-100000": {"build": {"wall_s": 120.0, "cpu_s": 168.0}, "floor": {"wall_s": 54.0}}}})
+    {'wall': 12.0, 'cpu': 10.5, 'floor_wall': 10.8, 'cores_10k': 1.6, 'cores_100k': 1.4}
+    >>> scaling({"corpora": {}}) is None
+    True
+    """
+    small, large = results["corpora"].get("synth-10000"), results["corpora"].get("synth-100000")
+    if not (small and large):
+        return None
+    b10, b100 = small["build"], large["build"]
+    return {"wall": _ratio(b100["wall_s"], b10["wall_s"]), "cpu": _ratio(b100["cpu_s"], b10["cpu_s"]),
+            "floor_wall": _ratio(large["floor"]["wall_s"], small["floor"]["wall_s"]),
+            "cores_10k": _ratio(b10["cpu_s"], b10["wall_s"]), "cores_100k": _ratio(b100["cpu_s"], b100["wall_s"])}
+
+
 def table(results: dict) -> str:
     lines = [f"{'corpus':<14} {'contender':<22} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8} {'tree MB':>8} "
              f"{'PSS MB':>8} {'vs build':>9}"]
@@ -477,6 +563,10 @@ def table(results: dict) -> str:
     if two:
         lines.append(f"machine: two processes side by side do {two['speedup']}x the work of one "
                      f"(the floor: {two['floor_alone_s']} s alone, {two['two_floors_s']} s for two at once)")
+    growth = scaling(results)
+    if growth:
+        lines.append(f"100k / 10k: wall {growth['wall']}x, CPU {growth['cpu']}x, floor wall {growth['floor_wall']}x; "
+                     f"cores the build kept busy: {growth['cores_10k']} (10k), {growth['cores_100k']} (100k)")
     for t in results["targets"]:
         met = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
         lines.append(f"target {t['target']}: {t['value']} (want {t['limit']}): {met}")
@@ -530,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
         results["corpora"][name]["naive_skipped"] = reason
     results["incremental"] = run_incremental(corpus, work, runs=args.runs)
     results["targets"] = targets(results)
+    results["scaling"] = scaling(results)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     text = table(results)
     print(text)
