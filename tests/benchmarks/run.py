@@ -73,6 +73,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Sequence
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -154,8 +155,8 @@ def warm(folder: Path) -> dict:
     Why: this machine's page cache does not keep what it read for long. After
     the 1.9 GB of the 100k corpus had been read, the 10k corpus was no longer
     cached: the floor took 9.2 s on it, then 4.9 s again when it was, and 89 s
-    on the 100k corpus straight after it was generated against 53 s when it
-    was cached. A corpus read from the disk in one run and from memory in the
+    on the 100k corpus when it had left the cache against 53 s when it was
+    cached. A corpus read from the disk in one run and from memory in the
     other would make their ratio a measure of the disk. So every timed run
     starts with its corpus cached, and ``warm_s`` in its result says how long
     the reading took (long: the files had left the cache).
@@ -184,7 +185,7 @@ def warm(folder: Path) -> dict:
     return {"files": files, "bytes": total, "seconds": round(time.perf_counter() - start, 3)}
 
 
-def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "", inputs: list[Path] = ()) -> dict:
+def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "", inputs: Sequence[Path] = ()) -> dict:
     """Run ``cmd``; return wall and CPU seconds, peak RSS (largest process and
     whole tree) in MB, and the exit status. ``inputs``: the folders it reads,
     put in the page cache first (:func:`warm`), untimed."""
@@ -247,7 +248,7 @@ def measure(cmd: list[str], *, cwd: Path | None = None, label: str = "", inputs:
 
 
 def measure_repeated(cmd: list[str], runs: int, *, prepare=None, cwd: Path | None = None, label: str = "",
-                     inputs: list[Path] = ()) -> dict:
+                     inputs: Sequence[Path] = ()) -> dict:
     """:func:`measure` ``runs`` times (``prepare(i)`` before run ``i``), combined
     by :func:`combine`."""
     results = []
