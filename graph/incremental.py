@@ -327,7 +327,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
         return False
     if positions is not None:
         save(positions.save_to, positions.name, end, shifted(positions.at, applied))
-    caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied, end)
+    caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied)
     if caught_up is not None:
         spares[str(path)] = caught_up
     return True
@@ -383,18 +383,24 @@ def _search(source: int, size: int, edits: Edits) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]], size: int
+def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int, int, bytes]]
                     ) -> list[int] | None:
     """Make the file :func:`_patch_file` read (now the spare of ``path``, see
-    :func:`graph.export.files.recycling`) equal to the file it wrote: the same
-    edits, in place, and from the first that changes a length on, the bytes
-    of the file written (``size`` bytes in all).
+    :func:`graph.export.files.recycling`) equal to the file it wrote, when
+    every edit kept its text's length: the same edits, in place.
 
     Why: the next patch of ``path`` is written over that spare, and only
     where it differs (:func:`graph.export.files.copy_range`); left as it was, it
     would differ by this patch as well as the next, and everything written
     must reach the disk before the file can replace the last. The catching
     up is started on its way to the disk now, without waiting.
+
+    When an edit changed a length, the spare is left as it is (``None``):
+    bringing it up would copy every byte after that edit a second time, on
+    the critical path (0.96 s against 0.72 s for a rebuild after a title
+    made longer, on the real corpus, alternated), while the next patch,
+    written over the spare as it is, writes from the earlier of the two
+    edits on: never more than this copy and its own writes together.
 
     Returns the signatures (size, mtime, inode) of the spare and of ``path``
     once it is done: while both keep them, the spare equals ``path``. Nothing
@@ -407,8 +413,10 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     file read, which must not have changed.
     """
     from .cache.fingerprints import _signature
-    from .export.files import copy_range, open_spare_of, start_writeback, sync_folder, write_all
+    from .export.files import open_spare_of, start_writeback, sync_folder, write_all
 
+    if any(len(new) != length for _, length, new in applied):
+        return None
     try:
         fd = open_spare_of(path, read)
     except OSError:
@@ -420,12 +428,8 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
             if os.fstat(now.fileno()).st_ino != written:
                 return None  # replaced since, by another build
             sync_folder(path.parent)
-            for start, length, new in applied:
-                if len(new) != length:  # from here on the bytes moved: copied from the file written
-                    copy_range(now.fileno(), fd, start, size - start, at=start)
-                    break
+            for start, _, new in applied:
                 write_all(fd, new, start)
-            os.ftruncate(fd, size)
             start_writeback(fd)
             return [*_signature(os.fstat(fd)), *_signature(os.fstat(now.fileno()))]
     except OSError:
