@@ -57,8 +57,8 @@ __all__ = ["GraphPatch", "patch_graph", "patch_exports", "PATCHABLE_FORMATS", "M
 
 #: Beyond this many changed files a build takes the usual path: each changed
 #: article costs a search through the export files whose writers recorded no
-#: positions (TriG and the page, see graph.export.offsets), and every one of
-#: them where a record does not hold.
+#: positions (the page, see graph.export.offsets), and every one of them where
+#: a record does not hold.
 MAX_PATCHED_ARTICLES = 64
 
 _STRUCTURAL_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.name not in DESCRIPTIVE_FIELDS)
@@ -194,20 +194,29 @@ def _json_edits(patch: GraphPatch) -> Edits:
     return [(article_line(b).encode("utf-8"), article_line(a).encode("utf-8")) for b, a in patch.articles]
 
 
-def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]) -> Edits | None:
+def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]
+                ) -> tuple[Edits, list[str], tuple[int, dict[str, int]]] | None:
+    """The page's edits, the article of each, and where the page read holds
+    each old text (its size, and the positions by article id)."""
     from .export.page_text import article_details_head
 
     if any(options.get(name) not in (None, default) for name, default in
            (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
         return None  # a page of another view: not worth the special cases
     text = page.read_bytes()  # a page draws 20,000 articles at most: a few MB
-    edits = []
+    edits, drawn, at = [], [], {}
     for before, after in patch.articles:
         old = article_details_head(kg, before).encode("utf-8")
-        if text.find(old) < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
+        start = text.find(old)
+        if start < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
             continue  # not drawn (a full view draws the most connected articles only)
         edits.append((old, article_details_head(kg, after).encode("utf-8")))
-    return edits
+        drawn.append(before.id)
+        # Found here once: the patch need not search the file again (see _patch_file);
+        # found twice or not at all, it searches, and refuses the patch.
+        if start >= 0 and text.find(old, start + 1) < 0:
+            at[before.id] = start
+    return edits, drawn, (len(text), at)
 
 
 #: Bytes of a file searched at a time (a multiple of ``mmap.ALLOCATIONGRANULARITY``).
@@ -260,7 +269,7 @@ class _Positions:
     size: int  # of the file it wrote
     at: dict[str, int]  # article id -> where its text starts
     ids: list[str]  # the article of each edit
-    save_to: tuple[str, str]  # (folder, key) to record the positions after the patch under
+    save_to: tuple[str, str] | None  # (folder, key) to record the positions after the patch under, if any
 
 
 def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None,
@@ -325,7 +334,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
     except _Unpatchable:
         return False
-    if positions is not None:
+    if positions is not None and positions.save_to is not None:
         save(positions.save_to, positions.name, end, shifted(positions.at, applied))
     caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied)
     if caught_up is not None:
@@ -393,7 +402,8 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     where it differs (:func:`graph.export.files.copy_range`); left as it was, it
     would differ by this patch as well as the next, and everything written
     must reach the disk before the file can replace the last. The catching
-    up is started on its way to the disk now, without waiting.
+    up writes only the edits' texts; they reach the disk when the kernel
+    writes them or, at the latest, with the next patch's sync of this file.
 
     When an edit changed a length, the spare is left as it is (``None``):
     bringing it up would copy every byte after that edit a second time, on
@@ -413,7 +423,7 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     file read, which must not have changed.
     """
     from .cache.fingerprints import _signature
-    from .export.files import open_spare_of, start_writeback, sync_folder, write_all
+    from .export.files import open_spare_of, sync_folder, write_all
 
     if any(len(new) != length for _, length, new in applied):
         return None
@@ -430,7 +440,6 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
             sync_folder(path.parent)
             for start, _, new in applied:
                 write_all(fd, new, start)
-            start_writeback(fd)
             return [*_signature(os.fstat(fd)), *_signature(os.fstat(now.fileno()))]
     except OSError:
         return None
@@ -483,32 +492,35 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
     # The article of each edit: _rdf_edits and _json_edits follow patch.articles
-    # (the page's skip the articles it does not draw, and it has no positions).
+    # (the page's skip the articles it does not draw).
     ids = [before.id for before, _ in patch.articles]
     recorded_to = None if offsets is None else (str(offsets[0]), offsets[2])  # the patched files' record
     with_edits: list[tuple[Path, Edits, _Positions | None]] = []
     for name in formats:
         path = folder / filenames[name]
-        edits: Edits | None
         if name == "report":
             continue  # the report is the same: patch_graph keeps the graph's shape
-        if name == "json":
-            edits = _json_edits(patch)
-        elif name == "html":
-            edits = _html_edits(kg, patch, path, options)
-        else:  # one of the RDF formats, whose texts are made together
-            rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
-            edits = rdf[name]
-        if edits is None:
-            return False
-        recorded = _load_positions(offsets, name) if name != "html" else None
+        edit_ids, save_to = ids, recorded_to
+        if name == "html":  # its positions are found in the page as read, not recorded
+            page = _html_edits(kg, patch, path, options)
+            if page is None:
+                return False
+            edits, edit_ids, recorded = page
+            save_to = None
+        else:
+            if name == "json":
+                edits = _json_edits(patch)
+            else:  # one of the RDF formats, whose texts are made together
+                rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
+                edits = rdf[name]
+            recorded = _load_positions(offsets, name)
         changed = [k for k, (old, new) in enumerate(edits) if old != new]
         if changed:
             positions = None if recorded is None else _Positions(
-                name, recorded[0], recorded[1], [ids[k] for k in changed], recorded_to)  # type: ignore[arg-type]
+                name, recorded[0], recorded[1], [edit_ids[k] for k in changed], save_to)
             with_edits.append((path, [edits[k] for k in changed], positions))
-        elif recorded is not None:  # the file stays as it is: so do its positions, under the new key
-            save_offsets(recorded_to, name, *recorded)  # type: ignore[arg-type]
+        elif recorded is not None and save_to is not None:  # the file stays as it is: so do its positions
+            save_offsets(save_to, name, *recorded)
     # Each file in a thread of its own: reading, writing and syncing them is
     # mostly waiting for the kernel and the disk, which goes on without the GIL.
     # A file patched before another turns out not to be is written again by

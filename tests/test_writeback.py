@@ -104,3 +104,38 @@ def test_rdf_files_are_all_sent_to_disk_before_the_first_is_synced(tmp_path, mon
     assert {fd for fd, _ in starts} == {fd for fd, _ in syncs}
     # and each file was whole in the kernel when its writeback started
     assert sorted(size for _, size in starts) == sorted(p.stat().st_size for p in paths.values())
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_file_is_synced_before_it_replaces_the_last_unless_told_not_to_be(tmp_path, monkeypatch, durable):
+    path = tmp_path / "record"
+    path.write_bytes(b"the last version")
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("sync " + os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst, *args, **kwargs):
+        events.append("move " + os.path.basename(src))
+        real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(graph.export.files.os, "fsync", fsync)
+    monkeypatch.setattr(graph.export.files.os, "replace", replace)
+    with atomic_writer(path, "wb", encoding=None, durable=durable) as fh:
+        fh.write(b"the new version")
+        written = os.path.basename(os.readlink(f"/proc/self/fd/{fh.fileno()}"))
+    assert path.read_bytes() == b"the new version"
+    moves = [e for e in events if e.startswith("move")]
+    assert moves == [f"move {written}"]
+    assert events[:events.index(moves[0])] == ([f"sync {written}"] if durable else [])
+
+
+def test_position_records_are_written_without_a_sync(tmp_path, monkeypatch):
+    from graph.export import offsets
+
+    synced: list[int] = []
+    monkeypatch.setattr(graph.export.files.os, "fsync", synced.append)
+    offsets.save((tmp_path, "key"), "nt", 10, {"a": 1})
+    assert offsets.load(tmp_path, "nt", "key") == (10, {"a": 1}) and synced == []

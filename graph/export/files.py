@@ -33,7 +33,8 @@ __all__ = ["atomic_writer", "written_size", "recycling", "SPARE_MAX_BYTES", "ope
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8", *,
+                  durable: bool = True) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success move it over ``path``.
 
     On any exception the temporary file is removed and ``path`` is untouched.
@@ -41,6 +42,11 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     :func:`recycling`, the file written may instead be the version of ``path``
     replaced last time. What is written goes on its way to the disk as it is
     written (:class:`_PacedWriter`), so the sync before the move waits for little.
+
+    ``durable=False``: not synced before the move. A crash of the program
+    still leaves the old file or the new one, whole; a crash of the machine
+    may leave a file whose bytes never reached the disk. Only for files
+    whose reader detects that (:mod:`graph.export.offsets` checks a digest).
     """
     target = Path(path)
     _check_replaceable(target)
@@ -64,7 +70,8 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
                 os.ftruncate(fd, written_size(fh))
             elif spare is not None and not _unshared(fd):
                 spare = None  # no leases here: a spare kept could never be written over
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         _replace(tmp, target, spare)
     except BaseException:

@@ -562,28 +562,43 @@ class _Formats:
                     + ',\n"@graph": [\n')
         return ""
 
-    def trig_body(self) -> Iterator[bytes]:
-        """The TriG text after the prefixes, as UTF-8 (the spool's bytes as they are)."""
+    def trig_body(self, placed: dict[int, int | None] | None = None) -> Iterator[bytes]:
+        """The TriG text after the prefixes, as UTF-8 (the spool's bytes as they are).
+
+        ``placed``: the spool offsets of some blocks (see :attr:`trig_at`),
+        each given where its block starts in that text once it is yielded.
+        """
         spool = self.trig_spool
         if spool is None:
             return
         spool.flush()
+        told = 0  # bytes yielded so far
 
         def blocks(at: list[tuple[int, int]]) -> Iterator[bytes]:
+            nonlocal told
             for i, (offset, size) in enumerate(at):
                 spool.seek(offset)
                 if i:
                     yield b"\n"
+                    told += 1
+                if placed is not None and offset in placed:
+                    placed[offset] = told
                 yield spool.read(size)
+                told += size
+
+        def text(piece: bytes) -> bytes:
+            nonlocal told
+            told += len(piece)
+            return piece
 
         if self.trig_blocks.get(None):
-            yield b"\n{\n"
+            yield text(b"\n{\n")
             yield from blocks(self.trig_blocks[None])
-            yield b"}\n"
+            yield text(b"}\n")
         for name in sorted(n for n in self.trig_blocks if n is not None):
-            yield f"\n{self.iris[name][0]} {{\n".encode("utf-8")
+            yield text(f"\n{self.iris[name][0]} {{\n".encode("utf-8"))
             yield from blocks(self.trig_blocks[name])
-            yield b"}\n"
+            yield text(b"}\n")
         spool.close()
 
 
@@ -598,8 +613,11 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
         header = fmt.header(name).encode("utf-8")
         sink.write(header)
         at[name] = len(header)
-    tracked = list(offsets or ())  # the streamed formats written (write_rdf)
+    # The formats written as they are rendered, whose positions follow from
+    # the batches; TriG's blocks are spooled, and placed when written by graph.
+    tracked = [name for name in offsets or () if name != "trig"]
     marks: list[tuple[str, list[int]]] = []  # (article id, index of its piece in each tracked format's batch)
+    spooled: dict[str, int] | None = {} if offsets is not None and "trig" in offsets else None  # id -> spool offset
 
     def flush() -> None:
         for j, name in enumerate(tracked):
@@ -616,9 +634,12 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
     def emit(described: Iterable[tuple[Description, str | None]]) -> None:
         """Render each description; note the pieces of those given an article id."""
         for i, (d, recorded) in enumerate(described, 1):
+            spool_at = fmt.trig_at
             fmt.render(d)
             if recorded is not None:
                 marks.append((recorded, [len(p) - 1 for p in pending]))
+                if spooled is not None:
+                    spooled[recorded] = spool_at
             if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
                 flush()
         flush()
@@ -626,23 +647,22 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
     iris = _IRIs(kg, base_iri)
     emit((d, None) for d in _describe_entities(kg, iris))
     # Only an article with a file of its own is ever patched (graph.incremental).
-    emit((_describe_article(a, iris), a.id if tracked and a.files else None) for a in kg.articles.values())
+    emit((_describe_article(a, iris), a.id if offsets and a.files else None) for a in kg.articles.values())
     emit((d, None) for d in _describe_resources(iris))
     if "jsonld" in sinks:
         sinks["jsonld"].write(b"\n]\n}\n")
     if "trig" in sinks:
+        placed = None if spooled is None else dict.fromkeys(spooled.values())
         pieces: list[bytes] = []
-        for piece in fmt.trig_body():
+        for piece in fmt.trig_body(placed):
             pieces.append(piece)
             if len(pieces) >= 256:
                 sinks["trig"].write(b"".join(pieces))
                 pieces.clear()
         sinks["trig"].write(b"".join(pieces))
-
-
-#: The formats written as one stream in description order, whose article
-#: positions :func:`_render_all` can note (TriG is grouped by graph at the end).
-_STREAMED = ("nt", "ttl", "jsonld")
+        if spooled is not None:
+            offsets["trig"].update((aid, at["trig"] + placed[spool_at])  # type: ignore[index, operator]
+                                   for aid, spool_at in spooled.items())
 
 
 def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | None = None,
@@ -664,7 +684,7 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     if unknown:
         raise ValueError(f"not RDF formats: {sorted(unknown)}")
     where = options.get(OFFSETS_OPTION)
-    offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths if name in _STREAMED} if where else None
+    offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths} if where else None
     with contextlib.ExitStack() as stack:
         sinks = {name: stack.enter_context(atomic_writer(path, "wb")) for name, path in paths.items()}
         _render_all(kg, base_iri, sinks, offsets)
