@@ -56,9 +56,8 @@ from .reader import ParsedFile
 __all__ = ["GraphPatch", "patch_graph", "patch_exports", "PATCHABLE_FORMATS", "MAX_PATCHED_ARTICLES"]
 
 #: Beyond this many changed files a build takes the usual path: each changed
-#: article costs a search through the export files whose writers recorded no
-#: positions (the page, see graph.export.offsets), and every one of them where
-#: a record does not hold.
+#: article costs finding its text in the page, and a search through every
+#: export file where the positions recorded (graph.export.offsets) do not hold.
 MAX_PATCHED_ARTICLES = 64
 
 _STRUCTURAL_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.name not in DESCRIPTIVE_FIELDS)

@@ -8,6 +8,7 @@ Override the location with the environment variable ``NEWSGRAPH_CORPUS``.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: The one place the real corpus's path is defined.
 CORPUS_DIR = Path(os.environ.get("NEWSGRAPH_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def as_a_terminal_job() -> None:
+    """``preexec_fn`` for a command the tests interrupt as a terminal's Ctrl-C
+    would: SIGINT at its default, even when the tests run as a background job
+    (``pytest &`` in a script), whose children inherit it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 SEEDS_DIR = ROOT / "seeds"
 BAD_INPUTS = Path(__file__).resolve().parent / "data" / "bad"
 

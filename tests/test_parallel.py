@@ -16,6 +16,8 @@ import graph
 from graph import model
 from graph.reader import read_file, scan
 
+from conftest import as_a_terminal_job
+
 
 def _snapshot(kg):
     return (kg.report.to_json(), list(kg.articles.items()), list(kg.providers.items()),
@@ -199,7 +201,7 @@ def test_ctrl_c_while_the_pool_reads_stops_the_build_promptly(corpus_dir, tmp_pa
     # As a terminal does: SIGINT to the whole process group, the workers included.
     proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
                              "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=as_a_terminal_job)
     time.sleep(after)
     os.killpg(proc.pid, signal.SIGINT)
     try:

@@ -32,6 +32,8 @@ from graph.namespaces import PREFIXES as NAMESPACES
 from graph.query import example_queries
 from graph.serve import ServeError, SparqlServer, prepare_store
 
+from conftest import as_a_terminal_job
+
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 PREFIXES = "PREFIX schema: <https://schema.org/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -256,7 +258,8 @@ def _start_cli_server(source: Path, stderr) -> tuple[subprocess.Popen, str, list
     # Its own process group, like a shell job: Ctrl-C can be sent to the group without hitting pytest.
     process = subprocess.Popen(
         [sys.executable, "-m", "graph", "serve", str(source), "--host", LOOPBACK, "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True,
+        preexec_fn=as_a_terminal_job)
     lines: list[str] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
