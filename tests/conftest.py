@@ -16,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: The one place the real corpus's path is defined.
 CORPUS_DIR = Path(os.environ.get("NEWSGRAPH_CORPUS", ROOT.parent / "shared" / "corpus"))
+SEEDS_DIR = ROOT / "seeds"
+BAD_INPUTS = Path(__file__).resolve().parent / "data" / "bad"
 
 
 def as_a_terminal_job() -> None:
@@ -23,8 +25,6 @@ def as_a_terminal_job() -> None:
     would: SIGINT at its default, even when the tests run as a background job
     (``pytest &`` in a script), whose children inherit it ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-SEEDS_DIR = ROOT / "seeds"
-BAD_INPUTS = Path(__file__).resolve().parent / "data" / "bad"
 
 
 @pytest.fixture(scope="session")

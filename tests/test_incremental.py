@@ -741,7 +741,7 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
               "A longer edit, #6. ")
     names = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "report.json")
     last = {name: (out / name).read_bytes() for name in names}  # the versions the next patch replaces
-    for title in titles:
+    for i, title in enumerate(titles):
         victim.write_text(text.replace('title: "', f'title: "{title}', 1), encoding="utf-8")
         io.clear()
         paths = _Paths(monkeypatch)
@@ -754,7 +754,7 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
         _build_cli(work, clean, "--no-cache")
         assert _tree(out) == _tree(clean), title
         now = {name: (clean / name).read_bytes() for name in names}
-        kept_length = len(title) == len(titles[max(0, titles.index(title) - 1)]) and title != titles[0]
+        kept_length = i > 0 and len(title) == len(titles[i - 1])
         for name in names:  # the spare: brought up to the file, or the version it replaced
             assert (out / ".cache" / "spares" / name).read_bytes() == (now if kept_length else last)[name], title
         last = now

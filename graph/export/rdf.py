@@ -634,12 +634,11 @@ def _render_all(kg: Any, base_iri: str | None, sinks: dict[str, IO[bytes]],
     def emit(described: Iterable[tuple[Description, str | None]]) -> None:
         """Render each description; note the pieces of those given an article id."""
         for i, (d, recorded) in enumerate(described, 1):
-            spool_at = fmt.trig_at
+            if recorded is not None and spooled is not None:
+                spooled[recorded] = fmt.trig_at  # where render spools its TriG block
             fmt.render(d)
             if recorded is not None:
                 marks.append((recorded, [len(p) - 1 for p in pending]))
-                if spooled is not None:
-                    spooled[recorded] = spool_at
             if i % 64 == 0:  # ~100 kB of N-Triples a batch: the writer's memory stays near its caches
                 flush()
         flush()
