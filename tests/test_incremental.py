@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import errno
 import hashlib
+import io
 import itertools
 import json
 import mmap
@@ -372,7 +373,7 @@ def test_a_pack_damaged_inside_is_found_before_any_file_is_read(work, tmp_path, 
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache)
     data = bytearray((cache / CACHE_FILE).read_bytes())
-    packs_end = _footer(cache)[0]
+    packs_end = _cache_parts(cache)[1]
     data[packs_end - 1000] ^= 0x20  # one bit, inside the last pack's files pickle
     (cache / CACHE_FILE).write_bytes(bytes(data))
     damaged = FileCache.load(cache, True)
@@ -384,6 +385,41 @@ def test_a_pack_damaged_inside_is_found_before_any_file_is_read(work, tmp_path, 
     assert len(counting.paths) == kg.report.files_read  # everything parsed again
     assert FileCache.load(cache, True).stats.loaded
     _assert_same_as_clean(work, kg, tmp_path, "damaged-pack")
+
+
+@pytest.mark.parametrize("cut", ["index", "pack"])
+def test_a_damaged_patch_file_costs_time_only(work, tmp_path, monkeypatch, cut):
+    """A patch file whose index is cut is passed over (the file written whole
+    has an older index, and the files changed since are parsed again); one
+    whose appended pack is damaged empties the cache (everything is parsed)."""
+    out = tmp_path / "out"
+    cache = out / ".cache"
+    _build_cli(work, out)
+    first, second = _single_file_articles(work, 2)
+    _edit(first, 'title: "', 'title: "Patched ')
+    _build_cli(work, out)
+    patch = cache / parsed_mod.PATCH_FILE
+    data = bytearray(patch.read_bytes())
+    if cut == "index":
+        del data[-100:]
+    else:
+        data[_cache_parts(cache)[0] // 2] ^= 0x20  # inside the appended pack (after the header pickle)
+    patch.write_bytes(bytes(data))
+    _edit(second, 'title: "', 'title: "Then ')
+    counting = _Counting(monkeypatch)
+    graph.build([work], cache_dir=cache, jobs=1)
+    parsed_again = {Path(p).name for p in counting.paths}
+    if cut == "index":
+        assert parsed_again == {first.name, second.name}
+    else:
+        assert len(parsed_again) > 100  # all of them
+    monkeypatch.undo()
+    fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+    assert _entries_by_path(cache) == fresh
+    clean = tmp_path / "clean"
+    _build_cli(work, clean, "--no-cache")
+    _build_cli(work, out)
+    assert _tree(out) == _tree(clean)
 
 
 @pytest.mark.parametrize("edit", [False, True])
@@ -1125,45 +1161,152 @@ def _entries_by_path(cache: Path) -> dict:
     return {path: entry[3] for path, entry in FileCache.load(cache, True).entries.items()}
 
 
-def _footer(cache: Path) -> tuple[int, int]:
-    """Where the parse cache's packs end, and where those written whole end."""
-    return parsed_mod._FOOTER.unpack((cache / CACHE_FILE).read_bytes()[-parsed_mod._FOOTER.size:])
+def _cache_parts(cache: Path) -> tuple[int, int, bytes]:
+    """The parse cache as its files lay it out: how many bytes of packs its
+    patch file holds (0 without one), where the packs of the file written
+    whole end, and that file's token (see graph.cache.parsed)."""
+    whole = (cache / CACHE_FILE).read_bytes()
+    packs_end, token = parsed_mod._FOOTER.unpack(whole[-parsed_mod._FOOTER.size:])
+    patch = cache / parsed_mod.PATCH_FILE
+    if not patch.exists():
+        return 0, packs_end, token
+    data = patch.read_bytes()
+    header = io.BytesIO(data)
+    pickle.load(header)  # the packs follow the header pickle
+    patch_end, named = parsed_mod._FOOTER.unpack(data[-parsed_mod._FOOTER.size:])
+    assert named == token  # a patch file left beside another file would not be used
+    return patch_end - header.tell(), packs_end, token
 
 
 def test_parse_cache_appends_what_was_parsed_again_and_compacts_when_a_quarter_is_appended(work, tmp_path):
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache, jobs=1)
     files = _single_file_articles(work, 200)
-    footers = [_footer(cache)]
+    parts = [_cache_parts(cache)]
+    written_whole = [(cache / CACHE_FILE).read_bytes()]
     for round_ in range(12):  # 12 rounds of 10 edited files
         for p in files[round_ * 10:(round_ + 1) * 10]:
             _edit(p, 'title: "', f'title: "R{round_} ')
         kg = graph.build([work], cache_dir=cache, jobs=1)
-        footers.append(_footer(cache))
+        parts.append(_cache_parts(cache))
+        written_whole.append((cache / CACHE_FILE).read_bytes())
         # The entries are what a read without the cache gives, file by file.
         fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
         assert _entries_by_path(cache) == fresh
-    ends, wholes = zip(*footers)
-    assert ends[0] == wholes[0] and ends[1] > wholes[1] == wholes[0]  # a first edit appends
-    assert all(end <= 1.25 * whole for end, whole in footers)  # ... up to a quarter
-    assert len(set(wholes)) > 1  # then all is written whole again
+    appended, wholes, tokens = zip(*parts)
+    assert appended[0] == 0 and appended[1] > 0 and tokens[1] == tokens[0]  # a first edit appends...
+    assert written_whole[1] == written_whole[0]  # ... in the patch file: the file written whole stays as it was
+    assert all(more <= 0.25 * whole for more, whole, _ in parts)  # ... up to a quarter
+    assert len(set(tokens)) > 1  # then all is written whole again, and the patch file removed
+    rewritten = tokens.index(tokens[-1])
+    assert appended[rewritten] == 0 and written_whole[rewritten] != written_whole[rewritten - 1]
     _assert_same_as_clean(work, kg, tmp_path, "appended")
 
 
 def test_parse_cache_replaced_by_someone_else_is_written_whole(work, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache, jobs=1)
-    loaded = FileCache.load(cache, True)
-    os.utime(cache / CACHE_FILE, ns=(1, 1))  # not the file it read any more
     copied = []
     real_copy = graph.export.files.copy_range
     monkeypatch.setattr(graph.export.files, "copy_range", lambda *a: copied.append(a) or real_copy(*a))
     (target,) = _single_file_articles(work, 1)
-    loaded.save(parsed=[str(target)])
-    assert copied == [] and _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+    patch = cache / parsed_mod.PATCH_FILE
+
+    def replaced_by_someone_else() -> None:  # another build wrote the cache whole meanwhile
+        other = FileCache.load(cache, True)
+        other._loaded_from = None
+        other.save()
+
+    # 1. The file written whole was replaced since it was loaded: written whole again.
     loaded = FileCache.load(cache, True)
+    replaced_by_someone_else()
+    token = _cache_parts(cache)[2]
     loaded.save(parsed=[str(target)])
-    assert len(copied) == 1 and _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+    assert not patch.exists() and _cache_parts(cache)[2] != token
+    assert _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+    # 2. Unchanged since: a patch file, the first without packs to copy; the second copies the first's.
+    for copies in (0, 1):
+        whole = (cache / CACHE_FILE).read_bytes()
+        loaded = FileCache.load(cache, True)
+        loaded.save(parsed=[str(target)])
+        assert patch.exists() and (cache / CACHE_FILE).read_bytes() == whole and len(copied) == copies
+        assert _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+    # 3. The patch file was replaced since it was loaded (its signature changed): written whole.
+    loaded = FileCache.load(cache, True)
+    os.utime(patch, ns=(1, 1))
+    loaded.save(parsed=[str(target)])
+    assert not patch.exists() and len(copied) == 1
+    assert _entries_by_path(cache) == {p: e[3] for p, e in loaded.entries.items()}
+
+
+def test_a_patch_file_beside_another_cache_file_is_not_used(work, tmp_path):
+    """A patch file names the file written whole it adds to (the parse
+    cache's by a token, the snapshot's by its key and checksum): left beside
+    another one (a crash between the two moves, a copy), it is passed over."""
+    out = tmp_path / "out"
+    cache = out / ".cache"
+    _build_cli(work, out)
+    first, second = _single_file_articles(work, 2)
+    _edit(first, 'title: "', 'title: "Patched ')
+    _build_cli(work, out)  # patched: both caches get a patch file
+    kept = {name: (cache / name).read_bytes() for name in (parsed_mod.PATCH_FILE, GraphSnapshot.PATCH_FILE)}
+    before = second.read_text(encoding="utf-8")
+    _add_topic(second)  # a change of shape: the snapshot written whole again
+    (cache / CACHE_FILE).unlink()  # and the parse cache: both patch files removed
+    _build_cli(work, out)
+    assert not any((cache / name).exists() for name in kept)
+    for name, data in kept.items():
+        (cache / name).write_bytes(data)
+    # The snapshot: the patch file's key is not that of the whole file...
+    snapshot = GraphSnapshot(cache, True, [], None)
+    assert snapshot._read(pickle.loads(kept[GraphSnapshot.PATCH_FILE])) is None
+    # ... and even under that file's key it is not used beside it.
+    key = pickle.loads((cache / GraphSnapshot.FILE).read_bytes())
+    forged = io.BytesIO(kept[GraphSnapshot.PATCH_FILE])
+    pickle.load(forged)
+    (cache / GraphSnapshot.PATCH_FILE).write_bytes(pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL) + forged.read())
+    found = snapshot._read(key)
+    assert found is not None and found[2].head.endswith(found[2].tail)  # the whole file's own changed articles
+    (cache / GraphSnapshot.PATCH_FILE).write_bytes(kept[GraphSnapshot.PATCH_FILE])
+    # The parse cache: the index of the file written whole, not the patch file's
+    # older one, which has the file without its topic: had it been used, the
+    # file (now without its topic again) would have been taken as unchanged.
+    second.write_text(before, encoding="utf-8")
+    fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+    index = FileCache.load(cache, True).index
+    assert index[str(second)][1] != hashlib.sha256(second.read_bytes()).hexdigest()
+    kg = graph.build([work], cache_dir=cache, jobs=1)
+    assert _entries_by_path(cache) == fresh
+    _assert_same_as_clean(work, kg, tmp_path, "stale-patch")
+    clean = tmp_path / "clean"
+    _build_cli(work, clean, "--no-cache")
+    _build_cli(work, out)
+    assert _tree(out) == _tree(clean)
+
+
+def test_patched_rebuild_writes_only_the_caches_patch_files(work, tmp_path):
+    """A patched rebuild leaves the cache files written whole as they were
+    (their inodes, their bytes) and writes small patch files; a build with
+    nothing changed since is served from the snapshot and its patch file."""
+    out = tmp_path / "out"
+    cache = out / ".cache"
+    _build_cli(work, out)
+    wholes = {name: ((cache / name).stat().st_ino, (cache / name).read_bytes())
+              for name in (CACHE_FILE, GraphSnapshot.FILE)}
+    for i, p in enumerate(_single_file_articles(work, 3)):
+        _edit(p, 'title: "', f'title: "Patch {i} ')
+        _build_cli(work, out)
+        assert {name: ((cache / name).stat().st_ino, (cache / name).read_bytes()) for name in wholes} == wholes
+        assert (cache / GraphSnapshot.PATCH_FILE).stat().st_size < len(wholes[GraphSnapshot.FILE][1]) / 20
+        assert 0 < _cache_parts(cache)[0] < len(wholes[CACHE_FILE][1]) / 20
+    served = graph.build([work], cache_dir=cache)
+    assert "articles" not in vars(served)  # from the snapshot, read when used below
+    clean = graph.build([work])
+    assert list(served.articles.items()) == list(clean.articles.items())
+    assert served.providers == clean.providers and served.topics == clean.topics
+    clean_out = tmp_path / "clean"
+    _build_cli(work, clean_out, "--no-cache")
+    assert _tree(out) == _tree(clean_out)
 
 
 def test_patched_graphs_snapshot_keeps_its_changed_articles_apart_until_too_many(work, tmp_path, monkeypatch):
@@ -1201,7 +1344,7 @@ def test_each_stored_entry_read_alone_equals_the_entry_read_with_all(corpus_dir,
         assert loaded._stored is None  # loading reads the index only
         loaded._open_packs()
         stored = loaded._stored
-        assert len({pack[3] for pack in stored._packs}) >= 2  # packs of two senders, at least
+        assert len({pack[4] for pack in stored._packs}) >= 2  # packs of two senders, at least
         sample = sorted(stored.where)[::500]
         alone = {path: stored.get(path) for path in sample}
         # Only the packs of those files were unpickled (and some of their stubs).
@@ -1234,16 +1377,16 @@ def test_patched_rebuild_unpickles_only_the_changed_files_entries(corpus_dir, tm
     read = []
     real_read = packs_mod._StoredPacks._read
 
-    def counting(self, offset, length):
+    def counting(self, f, offset, length):
         read.append(length)
-        return real_read(self, offset, length)
+        return real_read(self, f, offset, length)
 
     monkeypatch.setattr(packs_mod._StoredPacks, "_read", counting)
     monkeypatch.setattr(packs_mod._StoredPacks, "all", lambda self: pytest.fail("every entry unpickled"))
     paths = _Paths(monkeypatch)
     _build_cli(work, out)
     assert paths.patched == [True]
-    packs_bytes = _footer(out / ".cache")[0]
+    packs_bytes = _cache_parts(out / ".cache")[1]
     assert 0 < len(read) and sum(read) < packs_bytes / 4
     monkeypatch.undo()
     _build_cli(work, clean, "--no-cache")
@@ -1312,10 +1455,10 @@ def test_a_cache_save_runs_in_a_thread_only_when_it_appends(work, tmp_path, monk
     for round_ in range(12):
         for p in files[round_ * 10:(round_ + 1) * 10]:
             _edit(p, 'title: "', f'title: "T{round_} ')
-        whole_before = _footer(cache)[1]
+        whole_before = _cache_parts(cache)[2]
         with cache_mod.BackgroundWrites() as background:
             graph.build([work], cache_dir=cache, jobs=1, background=background)
-        seen.append((starts[-1], _footer(cache)[1] == whole_before))  # (in a thread, appended)
+        seen.append((starts[-1], _cache_parts(cache)[2] == whole_before))  # (in a thread, appended)
     assert all(light == appended for light, appended in seen), seen
     assert {(True, True), (False, False)} <= set(seen)
     fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
@@ -1373,9 +1516,8 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         # The same articles as looking through all of them (the snapshot now holds this patch)
         monkeypatch.undo()  # the real loaders, for the second method
         snapshot = GraphSnapshot(cache, True, [], None)
-        with open(cache / GraphSnapshot.FILE, "rb") as fh:
-            pickle.load(fh), pickle.load(fh)
-            entities = fh.read()[:-4]
+        key = pickle.loads((cache / GraphSnapshot.PATCH_FILE).read_bytes())  # its key comes first
+        entities = snapshot._read(key)[2]  # the whole file's bytes, and the patch file's changed articles
         everything = snapshot_mod._load_entities(entities)[0]
         rng = random.Random(i)
         edited.append(str(p))

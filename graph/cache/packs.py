@@ -187,58 +187,62 @@ class _StoredPacks:
     :func:`unpack` needs).
     """
 
-    def __init__(self, fh: BinaryIO, start: int, end: int) -> None:
-        self._fh: BinaryIO | None = fh
-        #: Each pack: where its stubs pickle starts, its length, its files pickle's
-        #: length, its origin (see :func:`pack`) and its number of stubs.
-        self._packs: list[tuple[int, int, int, "tuple[str, int] | None", int]] = []
+    def __init__(self, segments: list[tuple[BinaryIO, int, int]]) -> None:
+        #: The files read, each with where its packs start and end (a file
+        #: cache written whole, then the packs appended since, see
+        #: :class:`graph.cache.FileCache`); closed by :meth:`close`.
+        self._fhs: list[BinaryIO] | None = [fh for fh, _, _ in segments]
+        #: Each pack: its file, where its stubs pickle starts, its length, its
+        #: files pickle's length, its origin (see :func:`pack`) and its number of stubs.
+        self._packs: list[tuple[int, int, int, int, "tuple[str, int] | None", int]] = []
         #: Each file's last entry: (pack, position in it).
         self.where: dict[str, tuple[int, int]] = {}
         # Each sender's packs: the number of their first stub, and the pack.
         self._senders: dict[str, tuple[list[int], list[int]]] = {}
-        fd = fh.fileno()
-        at = start
-        while at < end:
-            head = os.pread(fd, _PACK_HEAD.size, at)
-            lengths = _PACK_HEAD.unpack(head)
-            at += _PACK_HEAD.size
-            paths, origin, stubs, crc = pickle.loads(os.pread(fd, lengths[0], at))
-            at += lengths[0]
-            if zlib.crc32(os.pread(fd, lengths[1] + lengths[2], at)) != crc:
-                raise ValueError("a pack of the file cache is damaged")
-            k = len(self._packs)
-            self._packs.append((at, lengths[1], lengths[2], origin, stubs))
-            self.where.update((path, (k, i)) for i, path in enumerate(paths))
-            if origin is not None:
-                firsts, packs = self._senders.setdefault(origin[0], ([], []))
-                if origin[1] != (firsts[-1] + self._packs[packs[-1]][4] if firsts else 0):
-                    raise ValueError(f"packs of {origin[0]} out of order")
-                firsts.append(origin[1])
-                packs.append(k)
-            at += lengths[1] + lengths[2]
-        if at != end:
-            raise ValueError("the packs do not end where the index starts")
+        for f, (fh, start, end) in enumerate(segments):
+            fd = fh.fileno()
+            at = start
+            while at < end:
+                head = os.pread(fd, _PACK_HEAD.size, at)
+                lengths = _PACK_HEAD.unpack(head)
+                at += _PACK_HEAD.size
+                paths, origin, stubs, crc = pickle.loads(os.pread(fd, lengths[0], at))
+                at += lengths[0]
+                if zlib.crc32(os.pread(fd, lengths[1] + lengths[2], at)) != crc:
+                    raise ValueError("a pack of the file cache is damaged")
+                k = len(self._packs)
+                self._packs.append((f, at, lengths[1], lengths[2], origin, stubs))
+                self.where.update((path, (k, i)) for i, path in enumerate(paths))
+                if origin is not None:
+                    firsts, packs = self._senders.setdefault(origin[0], ([], []))
+                    if origin[1] != (firsts[-1] + self._packs[packs[-1]][5] if firsts else 0):
+                        raise ValueError(f"packs of {origin[0]} out of order")
+                    firsts.append(origin[1])
+                    packs.append(k)
+                at += lengths[1] + lengths[2]
+            if at != end:
+                raise ValueError("the packs do not end where the index starts")
         self._stubs: dict[int, list[tuple]] = {}  # unpickled stub values, by pack
         self._files: dict[int, list] = {}  # unpickled files, by pack
         self._done: dict[str, ParsedFile] = {}
         self._shared = SharedStubs()
 
-    def _read(self, offset: int, length: int) -> object:
-        if self._fh is None:
+    def _read(self, f: int, offset: int, length: int) -> object:
+        if self._fhs is None:
             raise ValueError("the file cache was closed")
-        return pickle.loads(os.pread(self._fh.fileno(), length, offset))
+        return pickle.loads(os.pread(self._fhs[f].fileno(), length, offset))
 
     def _stub(self, k: int, n: int) -> ArticleRecord:
         """Stub number ``n`` of pack ``k``'s sender."""
-        origin = self._packs[k][3]
+        origin = self._packs[k][4]
         if origin is not None:
             firsts, packs = self._senders[origin[0]]
             x = bisect.bisect_right(firsts, n) - 1
             k, n = packs[x], n - firsts[x]
         stubs = self._stubs.get(k)
         if stubs is None:
-            at, length, *_ = self._packs[k]
-            stubs = self._stubs[k] = self._read(at, length)  # type: ignore[assignment]
+            f, at, length, *_ = self._packs[k]
+            stubs = self._stubs[k] = self._read(f, at, length)  # type: ignore[assignment]
         return self._shared.record(stubs[n])
 
     def get(self, path: str) -> ParsedFile:
@@ -248,8 +252,8 @@ class _StoredPacks:
             k, i = self.where[path]
             files = self._files.get(k)
             if files is None:
-                at, stubs, length, *_ = self._packs[k]
-                files = self._files[k] = self._read(at + stubs, length)  # type: ignore[assignment]
+                f, at, stubs, length, *_ = self._packs[k]
+                files = self._files[k] = self._read(f, at + stubs, length)  # type: ignore[assignment]
             parsed, refs = files[i]
             if refs is not None:
                 parsed.record.related = tuple([self._stub(k, n) for n in refs])
@@ -261,8 +265,8 @@ class _StoredPacks:
         if len(self._done) < len(self.where):
             shared = SharedStubs()
             shared.by_values = self._shared.by_values  # the stubs made so far are kept
-            for k, (at, stubs, length, origin, _) in enumerate(self._packs):
-                packed = (self._read(at + stubs, length), self._read(at, stubs), origin)
+            for k, (f, at, stubs, length, origin, _) in enumerate(self._packs):
+                packed = (self._read(f, at + stubs, length), self._read(f, at, stubs), origin)
                 for i, parsed in enumerate(unpack(packed, shared)):  # type: ignore[arg-type]
                     if self.where[parsed.path] == (k, i):
                         self._done.setdefault(parsed.path, parsed)
@@ -271,6 +275,7 @@ class _StoredPacks:
         return self._done
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._fhs is not None:
+            for fh in self._fhs:
+                fh.close()
+            self._fhs = None
