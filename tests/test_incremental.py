@@ -1203,6 +1203,47 @@ def test_parse_cache_appends_what_was_parsed_again_and_compacts_when_a_quarter_i
     _assert_same_as_clean(work, kg, tmp_path, "appended")
 
 
+def test_parse_cache_patch_file_keeps_every_change_since_the_whole_file(work, tmp_path):
+    """The patch file's index holds only what differs from the whole file's:
+    edits, deletions and additions over several rebuilds must all still be
+    there, each entry the file's as it is (its SHA-256 computed here)."""
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache, jobs=1)
+    token = _cache_parts(cache)[2]
+    edited, deleted, model = _single_file_articles(work, 3)
+    kept = deleted.read_bytes()
+    added = model.with_name("zz-added-" + model.name)
+
+    def edit():
+        _edit(edited, 'title: "', 'title: "Delta ')
+
+    def delete():
+        deleted.unlink()
+
+    def add():
+        added.write_text(model.read_text(encoding="utf-8").replace("https://", "https://added.", 1), encoding="utf-8")
+
+    def restore():
+        deleted.write_bytes(kept)
+
+    def unadd():
+        added.unlink()
+
+    for step in (edit, delete, add, restore, unadd, edit):
+        step()
+        graph.build([work], cache_dir=cache, jobs=1)
+        assert _cache_parts(cache)[0] > 0 and _cache_parts(cache)[2] == token  # appended, in the patch file
+        inputs = {str(p) for p in work.rglob("*") if p.suffix in (".md", ".txt") or p.parent.name in
+                  ("organizations", "topics")}
+        index = FileCache.load(cache, True).index
+        assert index.keys() <= inputs and {str(edited), str(model)} <= index.keys(), step.__name__
+        assert (str(deleted) in index) == deleted.exists() and (str(added) in index) == added.exists()
+        for path, (_, digest, _) in index.items():
+            assert digest == hashlib.sha256(Path(path).read_bytes()).hexdigest(), (step.__name__, path)
+        fresh = {pf.path: pf for pf in graph.reader.iter_read(graph.reader.scan([work]).files)}
+        assert _entries_by_path(cache) == fresh, step.__name__
+
+
 def test_parse_cache_replaced_by_someone_else_is_written_whole(work, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache, jobs=1)

@@ -16,7 +16,7 @@ __all__ = ["FORMAT", "code_fingerprint"]
 
 
 #: Bumped whenever the layout of the cache files changes.
-FORMAT = 12
+FORMAT = 13
 
 _Signature = tuple[int, int, int]  # size, mtime_ns, inode
 
