@@ -362,7 +362,7 @@ class FileCache:
             _remove_patch(self.patch_path)
         self.index = index
         # The files are no longer those loaded; nor is their index kept (at
-        # 100,000 files, 45 MB) once the build's own index replaces it.
+        # 100,000 files, 54 MB) once the build's own index replaces it.
         self._loaded_from = None
 
     def _appended_pack(self, index: dict[str, tuple[_Signature, str, bool]], parsed: Iterable[str]
