@@ -301,8 +301,8 @@ class FileCache:
             return
         self._stored = stored
 
-    def save(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, parsed: Iterable[str] = ()
-             ) -> None:
+    def save(self, index: dict[str, tuple[_Signature, str, bool]] | None = None, *, parsed: Iterable[str] = (),
+             appended: bytes | None = None) -> None:
         """Replace the cache with the entries of ``index`` (default: :attr:`index`), atomically.
 
         When the file written whole is still the one :meth:`load` read (and
@@ -315,6 +315,7 @@ class FileCache:
         appended packs would pass a quarter of those written whole, all
         entries are written afresh (an appended pack repeats the related
         stubs its files share with others), and the patch file removed.
+        ``appended``: that pack, when :meth:`_appended_pack` made it already.
         """
         from ..export.files import atomic_writer, copy_range
 
@@ -322,8 +323,8 @@ class FileCache:
         index = self.index if index is None else index
         loaded = self._loaded_from
         whole = True
+        made, appended = appended, None
         with contextlib.ExitStack() as stack:
-            appended: bytes | None = None
             old_patch = None
             if loaded is not None:
                 try:
@@ -333,7 +334,7 @@ class FileCache:
                         old_patch = stack.enter_context(open(self.patch_path, "rb"))
                         same = _signature(os.fstat(old_patch.fileno())) == loaded.patch[0]
                     if same:
-                        appended = self._appended_pack(index, parsed)
+                        appended = made if made is not None else self._appended_pack(index, parsed)
                 except OSError:
                     appended = None
             if appended is not None:
@@ -485,14 +486,14 @@ class FileCache:
                 # files are hashed again next time, which is cheaper than saving.
                 return
             if self.background is not None:
-                # A few files parsed again, whose pack is appended to a copy of the
-                # file: a thread's work (not so when everything is pickled afresh).
-                light = (len(parsed_again) <= _LIGHT_SAVE_MAX
-                         and self._appended_pack(fresh, parsed_again) is not None)
+                # A few files parsed again, whose pack goes to the patch file: a
+                # thread's work (not so when everything is pickled afresh).
+                made = self._appended_pack(fresh, parsed_again) if len(parsed_again) <= _LIGHT_SAVE_MAX else None
+                light = made is not None
 
                 def save() -> None:
                     try:
-                        self.save(fresh, parsed=parsed_again)
+                        self.save(fresh, parsed=parsed_again, appended=made)
                     finally:
                         if light:
                             self.close()
