@@ -1307,7 +1307,7 @@ def test_a_patch_file_beside_another_cache_file_is_not_used(work, tmp_path):
     pickle.load(forged)
     (cache / GraphSnapshot.PATCH_FILE).write_bytes(pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL) + forged.read())
     found = snapshot._read(key)
-    assert found is not None and found[2].head.endswith(found[2].tail)  # the whole file's own changed articles
+    assert found is not None and bytes(found[2].head).endswith(found[2].tail)  # the whole file's own changed articles
     (cache / GraphSnapshot.PATCH_FILE).write_bytes(kept[GraphSnapshot.PATCH_FILE])
     # The parse cache: the index of the file written whole, not the patch file's
     # older one, which has the file without its topic: had it been used, the
@@ -1537,16 +1537,27 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
     first = graph.build([work], cache_dir=cache, jobs=1)
     size = chunk or max(snapshot_mod.SNAPSHOT_CHUNK, -(-len(first.articles) // snapshot_mod.SNAPSHOT_PARTS))
     chunks_read = []
-    real_load = pickle.load
 
-    def counting_load(fh, *a, **k):
-        value = real_load(fh, *a, **k)
-        if isinstance(value, dict) and value and all(isinstance(v, graph.model.Article) for v in value.values()):
-            chunks_read.append(len(value))
-        return value
+    def counting(real_load):  # pickle.load or pickle.loads, counting the chunks of articles unpickled
+        def counting_load(source, *a, **k):
+            value = real_load(source, *a, **k)
+            if isinstance(value, dict) and value and all(isinstance(v, graph.model.Article) for v in value.values()):
+                chunks_read.append(len(value))
+            return value
+        return counting_load
+
+    def count_chunks():
+        monkeypatch.setattr(snapshot_mod.pickle, "load", counting(pickle.load))
+        find = snapshot_mod._find_articles
+
+        def finding(*args):  # its unpickling counted (not that of the changed articles, read before)
+            with monkeypatch.context() as m:
+                m.setattr(snapshot_mod.pickle, "loads", counting(pickle.loads))
+                return find(*args)
+        monkeypatch.setattr(snapshot_mod, "_find_articles", finding)
 
     monkeypatch.setattr(snapshot_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
-    monkeypatch.setattr(snapshot_mod.pickle, "load", counting_load)
+    count_chunks()
     edited: list[str] = []
     for i, p in enumerate(_single_file_articles(work, 3)):
         _edit(p, 'title: "', f'title: "Round {i} ')
@@ -1575,7 +1586,7 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         assert patched.providers == clean.providers and patched.topics == clean.topics
         small_chunks()
         monkeypatch.setattr(snapshot_mod, "_load_entities", lambda *a: pytest.fail("every article unpickled"))
-        monkeypatch.setattr(snapshot_mod.pickle, "load", counting_load)
+        count_chunks()
 
 
 def test_deferred_entities_load_once_when_two_threads_ask_at_once():

@@ -10,12 +10,13 @@ parse cache's file lazily, one entry at a time.
 from __future__ import annotations
 
 import bisect
+import mmap
 import os
 import pickle
 import struct
 import zlib
 from dataclasses import replace
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, NamedTuple
 
 from ..model import ArticleRecord, _record_args
 from ..reader import ParsedFile
@@ -173,6 +174,17 @@ def decode_pack(blob: bytes) -> Packed:
     return files, stubs, origin
 
 
+class _PackAt(NamedTuple):
+    """Where one pack of a file cache lies (see :class:`_StoredPacks`)."""
+
+    file: int  # which of the files read
+    at: int  # where its stubs pickle starts
+    stubs_length: int
+    files_length: int  # of its files pickle, which follows the stubs'
+    origin: "tuple[str, int] | None"  # see pack()
+    stubs: int  # how many stubs it holds
+
+
 class _StoredPacks:
     """The packs of a file cache, unpickled only as far as they are needed.
 
@@ -192,34 +204,18 @@ class _StoredPacks:
         #: cache written whole, then the packs appended since, see
         #: :class:`graph.cache.FileCache`); closed by :meth:`close`.
         self._fhs: list[BinaryIO] | None = [fh for fh, _, _ in segments]
-        #: Each pack: its file, where its stubs pickle starts, its length, its
-        #: files pickle's length, its origin (see :func:`pack`) and its number of stubs.
-        self._packs: list[tuple[int, int, int, int, "tuple[str, int] | None", int]] = []
+        #: Where each pack lies.
+        self._packs: list[_PackAt] = []
         #: Each file's last entry: (pack, position in it).
         self.where: dict[str, tuple[int, int]] = {}
         # Each sender's packs: the number of their first stub, and the pack.
         self._senders: dict[str, tuple[list[int], list[int]]] = {}
         for f, (fh, start, end) in enumerate(segments):
-            fd = fh.fileno()
-            at = start
-            while at < end:
-                head = os.pread(fd, _PACK_HEAD.size, at)
-                lengths = _PACK_HEAD.unpack(head)
-                at += _PACK_HEAD.size
-                paths, origin, stubs, crc = pickle.loads(os.pread(fd, lengths[0], at))
-                at += lengths[0]
-                if zlib.crc32(os.pread(fd, lengths[1] + lengths[2], at)) != crc:
-                    raise ValueError("a pack of the file cache is damaged")
-                k = len(self._packs)
-                self._packs.append((f, at, lengths[1], lengths[2], origin, stubs))
-                self.where.update((path, (k, i)) for i, path in enumerate(paths))
-                if origin is not None:
-                    firsts, packs = self._senders.setdefault(origin[0], ([], []))
-                    if origin[1] != (firsts[-1] + self._packs[packs[-1]][5] if firsts else 0):
-                        raise ValueError(f"packs of {origin[0]} out of order")
-                    firsts.append(origin[1])
-                    packs.append(k)
-                at += lengths[1] + lengths[2]
+            # Checked through a mapping of the file: reading every pack into
+            # memory to check it took twice as long (6-16 ms against 6 for the
+            # real corpus's 8 MB), in every build that may need an entry.
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+                at = self._check(f, view, start, end)
             if at != end:
                 raise ValueError("the packs do not end where the index starts")
         self._stubs: dict[int, list[tuple]] = {}  # unpickled stub values, by pack
@@ -227,22 +223,50 @@ class _StoredPacks:
         self._done: dict[str, ParsedFile] = {}
         self._shared = SharedStubs()
 
+    def _check(self, f: int, view: memoryview, start: int, end: int) -> int:
+        """Note where each pack of file ``f`` (``view``: its bytes) between
+        ``start`` and ``end`` lies, and check it; where the last one ends."""
+        at = start
+        while at < end:
+            lengths = _PACK_HEAD.unpack_from(view, at)
+            at += _PACK_HEAD.size
+            paths, origin, stubs, crc = pickle.loads(view[at:at + lengths[0]])
+            at += lengths[0]
+            if zlib.crc32(view[at:at + lengths[1] + lengths[2]]) != crc:
+                raise ValueError("a pack of the file cache is damaged")
+            k = len(self._packs)
+            self._packs.append(_PackAt(f, at, lengths[1], lengths[2], origin, stubs))
+            self.where.update((path, (k, i)) for i, path in enumerate(paths))
+            if origin is not None:
+                firsts, packs = self._senders.setdefault(origin[0], ([], []))
+                if origin[1] != (firsts[-1] + self._packs[packs[-1]].stubs if firsts else 0):
+                    raise ValueError(f"packs of {origin[0]} out of order")
+                firsts.append(origin[1])
+                packs.append(k)
+            at += lengths[1] + lengths[2]
+        return at
+
     def _read(self, f: int, offset: int, length: int) -> object:
         if self._fhs is None:
             raise ValueError("the file cache was closed")
         return pickle.loads(os.pread(self._fhs[f].fileno(), length, offset))
 
+    def _read_stubs(self, where: _PackAt) -> list[tuple]:
+        return self._read(where.file, where.at, where.stubs_length)  # type: ignore[return-value]
+
+    def _read_files(self, where: _PackAt) -> list:
+        return self._read(where.file, where.at + where.stubs_length, where.files_length)  # type: ignore[return-value]
+
     def _stub(self, k: int, n: int) -> ArticleRecord:
         """Stub number ``n`` of pack ``k``'s sender."""
-        origin = self._packs[k][4]
+        origin = self._packs[k].origin
         if origin is not None:
             firsts, packs = self._senders[origin[0]]
             x = bisect.bisect_right(firsts, n) - 1
             k, n = packs[x], n - firsts[x]
         stubs = self._stubs.get(k)
         if stubs is None:
-            f, at, length, *_ = self._packs[k]
-            stubs = self._stubs[k] = self._read(f, at, length)  # type: ignore[assignment]
+            stubs = self._stubs[k] = self._read_stubs(self._packs[k])
         return self._shared.record(stubs[n])
 
     def get(self, path: str) -> ParsedFile:
@@ -252,8 +276,7 @@ class _StoredPacks:
             k, i = self.where[path]
             files = self._files.get(k)
             if files is None:
-                f, at, stubs, length, *_ = self._packs[k]
-                files = self._files[k] = self._read(f, at + stubs, length)  # type: ignore[assignment]
+                files = self._files[k] = self._read_files(self._packs[k])
             parsed, refs = files[i]
             if refs is not None:
                 parsed.record.related = tuple([self._stub(k, n) for n in refs])
@@ -265,8 +288,8 @@ class _StoredPacks:
         if len(self._done) < len(self.where):
             shared = SharedStubs()
             shared.by_values = self._shared.by_values  # the stubs made so far are kept
-            for k, (f, at, stubs, length, origin, _) in enumerate(self._packs):
-                packed = (self._read(f, at + stubs, length), self._read(f, at, stubs), origin)
+            for k, where in enumerate(self._packs):
+                packed = (self._read_files(where), self._read_stubs(where), where.origin)
                 for i, parsed in enumerate(unpack(packed, shared)):  # type: ignore[arg-type]
                     if self.where[parsed.path] == (k, i):
                         self._done.setdefault(parsed.path, parsed)

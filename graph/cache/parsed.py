@@ -545,7 +545,8 @@ def _new_token() -> bytes:
 
 
 def _remove_patch(path: Path) -> None:
-    """Remove a patch file, which names a file cache replaced (best effort: it is not used)."""
+    """Remove a patch file, which names a cache file replaced (best effort: it
+    is not used; the graph snapshot's too, :mod:`graph.cache.snapshot`)."""
     with contextlib.suppress(OSError):
         os.unlink(path)
 
