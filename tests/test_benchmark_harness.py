@@ -98,25 +98,38 @@ def test_table_shows_how_the_build_grows_beside_its_floor(harness):
 
 def test_incremental_rebuilds_time_title_edits_of_the_same_length_and_of_another(harness, tmp_path,
                                                                                  monkeypatch):
-    """``edited`` times edits that keep the title's length (the first of them
-    included: an untimed rebuild makes the first edit), ``retitled`` edits
-    that change it every time; what each timed rebuild finds is read from the
-    corpus copy as it starts."""
+    """``edited`` times edits that keep the title's length, after two untimed
+    rebuilds (the first edit changes the length, the second keeps it, so the
+    spare each timed edit writes over is up to date); ``retitled`` edits that
+    change it every time; every kind of rebuild runs five times. What each
+    rebuild finds is read from the corpus copy as it starts."""
     copy = tmp_path / "real-copy"
     seen: list[tuple[str, str | None]] = []
 
-    def measure(cmd, *, cwd=None, label="", inputs=()):
+    def title_now() -> str | None:
         titles = [line for p in sorted((copy / "azure" / "news").glob("*.md"))
                   for line in p.read_text(encoding="utf-8").splitlines()
                   if line.startswith(('title: "[edited', 'title: "[retitled'))]
         assert len(titles) <= 1, titles
-        seen.append((label.split(" (run")[0], titles[0] if titles else None))
-        if label.endswith("(same length) (run 1 of 3)"):  # the last build had the first edit's length
-            assert b"[edited 0] " in (tmp_path / "out-incremental" / "graph.nt").read_bytes()
+        return titles[0] if titles else None
+
+    def measure(cmd, *, cwd=None, label="", inputs=()):
+        seen.append((label.split(" (run")[0], title_now()))
+        if label.endswith("(same length) (run 1 of 5)"):  # the last build had the second untimed edit
+            nt = (tmp_path / "out-incremental" / "graph.nt").read_bytes()
+            assert b"[edited 9] " in nt and b"[edited 0] " not in nt
         return {"wall_s": 1.0, "cpu_s": 1.0, "peak_rss_mb": 1, "peak_rss_wait4_mb": 1, "peak_tree_rss_mb": 1,
                 "peak_tree_pss_mb": 1, "exit": 0}
 
+    untimed: list[str | None] = []
+    real_run = harness.subprocess.run
+
+    def run(cmd, *args, **kwargs):  # the untimed rebuilds: really run
+        untimed.append(title_now())
+        return real_run(cmd, *args, **kwargs)
+
     monkeypatch.setattr(harness, "measure", measure)
+    monkeypatch.setattr(harness.subprocess, "run", run)
     res = harness.run_incremental(SEEDS, tmp_path, runs=3)
     assert sorted(res) == ["edited", "file", "full", "new_topic", "retitled", "touched", "unchanged"]
     by_kind: dict[str, list[str | None]] = {}
@@ -124,11 +137,12 @@ def test_incremental_rebuilds_time_title_edits_of_the_same_length_and_of_another
         by_kind.setdefault(label, []).append(title)
     edited = by_kind["rebuild after editing one file's title (same length)"]
     retitled = by_kind["rebuild after editing one file's title (another length)"]
-    assert len(edited) == len(retitled) == 3
+    assert [len(v) for v in by_kind.values()] == [3, 5, 5, 5, 5, 5]  # full builds, then the rebuilds
+    # The untimed edits: the first changes the length (there was no prefix), the second keeps it.
+    assert [t.split("] ")[0] for t in untimed] == ['title: "[edited 0', 'title: "[edited 9']
     # the title each timed rebuild finds, against the one the rebuild before it left
-    before_edited = 'title: "[edited 0] '
-    lengths = [len(t.split("] ")[0]) for t in [before_edited, *edited]]
-    assert len(set(lengths)) == 1 and len(set(edited)) == 3
+    lengths = [len(t.split("] ")[0]) for t in [untimed[-1], *edited]]
+    assert len(set(lengths)) == 1 and len(set([untimed[-1], *edited])) == 6
     lengths = [len(t.split("] ")[0]) for t in [edited[-1], *retitled]]
     assert all(a != b for a, b in zip(lengths, lengths[1:]))
     assert by_kind["full build (cold cache)"] == [None] * 3
