@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import mmap
 import os
@@ -355,16 +354,33 @@ def _entity_parts(data: _Entities) -> tuple[int, int, dict]:
 def _load_entities(data: _Entities) -> tuple[dict, dict, dict]:
     """What :func:`_dump_entities` wrote, with the changed articles that count:
     ``(articles, providers, topics)``."""
-    fh = io.BytesIO(data.head)  # a copy of the bytes, all of which are unpickled
-    providers, topics, count = pickle.load(fh)
+    index_at, changed_at, changed = _entity_parts(data)
+    providers, topics, count = pickle.loads(data.head)  # the first pickle: what follows it is ignored
+    index = _ChunkIndex(data, index_at, changed_at)
     articles: dict = {}
-    while len(articles) < count:
-        articles.update(pickle.load(fh))
-    changed = _entity_parts(data)[2]
+    for chunk in range(len(index.starts)):
+        articles.update(index.chunk(chunk))
+    if len(articles) != count:
+        raise ValueError("the snapshot's chunks do not hold its articles")
     if not changed.keys() <= articles.keys():
         raise ValueError("the snapshot changes articles it does not have")
     articles.update(changed)  # in place: the articles keep their order
     return articles, providers, topics
+
+
+class _ChunkIndex:
+    """The index of :func:`_dump_entities`'s article chunks, and the chunks
+    unpickled from the bytes where they lie (a mapped file's are never copied)."""
+
+    def __init__(self, data: _Entities, index_at: int, changed_at: int) -> None:
+        self._head = memoryview(data.head)
+        self._end = index_at
+        #: Where each chunk starts, and the chunks holding articles whose first file is a path.
+        self.starts, self.by_file = pickle.loads(self._head[index_at:changed_at])
+
+    def chunk(self, k: int) -> dict:
+        end = self.starts[k + 1] if k + 1 < len(self.starts) else self._end
+        return pickle.loads(self._head[self.starts[k]:end])
 
 
 def _find_articles(data: _Entities, paths: set[str], parts: tuple[int, int, dict]) -> list:
@@ -372,13 +388,10 @@ def _find_articles(data: _Entities, paths: set[str], parts: tuple[int, int, dict
     ``paths``, as :func:`_load_entities` would give them, read from the chunks
     that hold them only (``parts``: the bytes' :func:`_entity_parts`)."""
     index_at, changed_at, changed = parts
-    head = memoryview(data.head)
-    starts, by_file = pickle.loads(head[index_at:changed_at])
+    index = _ChunkIndex(data, index_at, changed_at)
     found = []
-    for chunk in sorted({c for path in paths for c in by_file.get(path, ())}):
-        end = starts[chunk + 1] if chunk + 1 < len(starts) else index_at
-        found += [changed.get(a.id, a) for a in pickle.loads(head[starts[chunk]:end]).values()
-                  if a.files and a.files[0] in paths]
+    for chunk in sorted({c for path in paths for c in index.by_file.get(path, ())}):
+        found += [changed.get(a.id, a) for a in index.chunk(chunk).values() if a.files and a.files[0] in paths]
     return found
 
 
