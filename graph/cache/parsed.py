@@ -188,12 +188,13 @@ class FileCache:
         pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         fh.write(_FOOTER.pack(offset, token))
 
-    def _open_files(self) -> "tuple[dict, list[tuple[BinaryIO, int, int]], _Loaded] | None":
-        """The index that counts, the files opened (each with where its packs
-        start and end: the caller closes them) and what names them; ``None``
-        when the cache is made by other code or options. Raises what reading
-        the file written whole raises; a patch file that cannot be read, or
-        names another file, is passed over (the older index is whole too)."""
+    def _open_files(self) -> "tuple[list[tuple[BinaryIO, int, int]], _Loaded] | None":
+        """The files opened (each with where its packs start and end: the
+        caller closes them) and what names them, with the index that counts
+        (:attr:`_Loaded.index`); ``None`` when the cache is made by other code
+        or options. Raises what reading the file written whole raises; a patch
+        file that cannot be read, or names another file, is passed over (the
+        older index is whole too)."""
         fh = open(self.path, "rb")
         try:
             if pickle.load(fh) != self._header():
@@ -204,13 +205,13 @@ class FileCache:
             index = self._read_index(fh, end)
             patched = self._open_patch(token)
             if patched is None:
-                return index, [(fh, start, end)], _Loaded(token, end, None, index, ([], {}))
+                return [(fh, start, end)], _Loaded(token, end, None, index, ([], {}))
             delta, (patch, patch_start, patch_end) = patched
             removed, changed = delta
             for path in removed:
                 index.pop(path, None)
             index.update(changed)
-            return index, [(fh, start, end), (patch, patch_start, patch_end)], _Loaded(
+            return [(fh, start, end), (patch, patch_start, patch_end)], _Loaded(
                 token, end, (_signature(os.fstat(patch.fileno())), patch_start, patch_end), index, delta)
         except BaseException:
             fh.close()
@@ -249,9 +250,10 @@ class FileCache:
             return {}
         if opened is None:
             return {}
-        for fh, _, _ in opened[1]:
+        files, loaded = opened
+        for fh, _, _ in files:
             fh.close()
-        return opened[0]
+        return loaded.index
 
     @classmethod
     def load(cls, folder: str | os.PathLike, fast_yaml: bool) -> "FileCache":
@@ -273,7 +275,8 @@ class FileCache:
         if opened is None:
             cache.stats.problem = "made by other code or options"
             return cache
-        cache.index, cache._packs_at, cache._loaded_from = opened
+        cache._packs_at, cache._loaded_from = opened
+        cache.index = cache._loaded_from.index
         cache.stats.loaded = True
         return cache
 

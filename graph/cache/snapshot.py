@@ -355,7 +355,7 @@ def _load_entities(data: _Entities) -> tuple[dict, dict, dict]:
     """What :func:`_dump_entities` wrote, with the changed articles that count:
     ``(articles, providers, topics)``."""
     index_at, changed_at, changed = _entity_parts(data)
-    providers, topics, count = pickle.loads(data.head)  # the first pickle: what follows it is ignored
+    providers, topics, count = _first_pickle(data)
     index = _ChunkIndex(data, index_at, changed_at)
     articles: dict = {}
     for chunk in range(len(index.starts)):
@@ -395,7 +395,12 @@ def _find_articles(data: _Entities, paths: set[str], parts: tuple[int, int, dict
     return found
 
 
+def _first_pickle(data: _Entities) -> tuple[dict, dict, int]:
+    """The providers, the topics and the count of articles of :func:`_dump_entities`'s bytes."""
+    return pickle.loads(data.head)  # the first pickle: what follows it is ignored
+
+
 def _providers_and_topics(data: _Entities) -> tuple[dict, dict]:
     """The providers and the topics of :func:`_dump_entities`'s bytes."""
-    providers, topics, _ = pickle.loads(data.head)  # the first pickle: what follows it is ignored
+    providers, topics, _ = _first_pickle(data)
     return providers, topics
