@@ -1903,3 +1903,91 @@ def test_positions_written_over_a_longer_spare_record_the_files_size(tmp_path, n
         if a.files:
             text = article_line(a).encode("utf-8") if name == "json" else article_texts(kg, a)[name]
             assert data.find(text) == at[a.id]
+
+
+# Random sequences of changes, seeded (a failure replays): edits, copies, deletions and mistakes mixed
+
+#: Pieces of text the edits insert: YAML escapes, markup, and characters each
+#: format escapes its own way (JSON's \u2028, Turtle's quotes, the page's </script>).
+_PIECES = ('\\"', "\\\\", "é", "☃", "😀", "<b>", "</script>", "<!--", "&amp;", "'", "\\n", "\\t", " ", "\\u200b",
+           "\\u202e", "e\\u0301", "{", "}", ",", ":", "#", "@", "%", "x", "Ω", "中文", "`", ">", "\\u2028")
+
+
+def _sub(path: Path, pattern: str, new) -> None:
+    """Replace the first match of ``pattern`` (multiline) in ``path``, if any."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(pattern, new, text, count=1, flags=re.M), encoding="utf-8")
+
+
+def _random_change(rng: random.Random, work: Path, pristine: Path) -> str:
+    """One change to a random input file of ``work``: what a user's edits, copies,
+    deletions and mistakes do to a corpus (``pristine``: the files as they were)."""
+    files = sorted(p for p in work.rglob("*.md") if "data" not in p.relative_to(work).parts)
+    path = rng.choice(files)
+    text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 5)))
+    kind = rng.choices(["title", "same size", "excerpt", "date", "topic added", "topic dropped", "provider",
+                        "related title", "related dropped", "url", "deleted", "copied", "broken", "emptied",
+                        "touched", "restored"],
+                       [6, 3, 4, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 3])[0]
+    if kind == "title":
+        _sub(path, r'^title: "', lambda m: m.group(0) + text)
+    elif kind == "same size":  # a title's first letter changed: the file keeps its size, only its time tells
+        _sub(path, r'^(title: ")[A-Za-z]', lambda m: m.group(1) + rng.choice("QZqz"))
+    elif kind == "excerpt":
+        _sub(path, r'^excerpt: "', lambda m: m.group(0) + text)
+    elif kind == "date":
+        date = rng.choice(["2019-01-01T00:00:00Z", "2031-12-31T23:59:59Z", "1999-02-03", "not a date", ""])
+        _sub(path, r"^publishedDateTime: .*$", lambda m: f"publishedDateTime: {date}")
+    elif kind == "topic added":
+        topic = rng.choice(["Azure", "AZURE", "Power Apps", "A Topic Of Its Own"])
+        _sub(path, r"^topics:\n", lambda m: f"topics:\n  - {topic}\n")
+    elif kind == "topic dropped":
+        _sub(path, r"^topics:\n  - .*\n", lambda m: "topics:\n")
+    elif kind == "provider":
+        name = rng.choice(["Microsoft", "Another Name", "MSFT"])
+        _sub(path, r"^provider:\n  name: .*$", lambda m: f"provider:\n  name: {name}")
+    elif kind == "related title":
+        _sub(path, r'^  - title: "', lambda m: m.group(0) + text)
+    elif kind == "related dropped":
+        _sub(path, r"^related:\n  - title: .*\n(?:    .*\n)*", lambda m: "related:\n")
+    elif kind == "url":
+        _sub(path, r'^webUrl: "([^"]*)"', lambda m: f'webUrl: "{m.group(1)}?v={rng.randint(0, 3)}"')
+    elif kind == "deleted":
+        path.unlink()
+    elif kind == "copied":  # a second file for the same article: merged
+        shutil.copyfile(path, path.with_name(f"copy-{rng.randint(0, 9)}-{path.name}"))
+    elif kind == "broken":
+        _sub(path, r'^title: "', lambda m: 'title: [not closed "')
+    elif kind == "emptied":
+        path.write_bytes(b"")
+    elif kind == "touched":
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    else:  # restored (or deleted, for a copy)
+        original = pristine / path.relative_to(work)
+        if original.exists():
+            shutil.copyfile(original, path)
+        else:
+            path.unlink()
+    return f"{kind}: {path.relative_to(work)}"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_sequences_of_changes_always_give_a_clean_builds_bytes(subset, work, tmp_path, monkeypatch, seed):
+    """Each cached rebuild, after one to three random changes (see
+    :func:`_random_change`), writes the exports a build without a cache writes,
+    byte for byte, whichever path it takes; the sequence takes both, and the
+    caches each rebuild leaves are those the next one starts from."""
+    rng = random.Random(seed)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    paths = _Paths(monkeypatch)
+    taken = collections.Counter()
+    for round_ in range(7):
+        changes = [_random_change(rng, work, subset) for _ in range(rng.choice([1, 1, 2, 3]))]
+        full, patched = paths.full, len(paths.patched)
+        _build_cli(work, out)
+        taken["patched" if True in paths.patched[patched:] else "full" if paths.full > full else "none"] += 1
+        shutil.rmtree(clean, ignore_errors=True)
+        _build_cli(work, clean, "--no-cache")
+        assert _tree(out) == _tree(clean), (round_, changes)
+    assert taken["patched"] and taken["full"], taken
