@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked for
     import networkx as nx
 
-    from .cache import BackgroundWrites
+    from .cache import BackgroundWrites, CacheStats
 
 from .catalog import enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
@@ -347,6 +347,7 @@ def build(
     reader: Callable[[list[tuple[str, bool]], bool, ProgressCallback | None], Iterable[ParsedFile]] | None = None,
     cache_dir: str | os.PathLike | None = None,
     background: BackgroundWrites | None = None,
+    cache_stats: CacheStats | None = None,
 ) -> KnowledgeGraph:
     """Read articles under ``paths`` and build the resolved knowledge graph.
 
@@ -377,6 +378,11 @@ def build(
         Writes the cache files in forked processes while the build goes on
         (``newsgraph build`` does; the caller waits for it). By default they
         are written before ``build`` returns.
+    cache_stats : graph.cache.CacheStats, optional
+        Filled with what the cache did: the files it had unchanged and those
+        parsed again, and whether the graph was the last one kept, patched or
+        built (a problem with the cache, such as one it could not save, may be
+        noted once ``background`` is done).
 
     Returns
     -------
@@ -419,9 +425,10 @@ def build(
         context = (paths, [os.fspath(c) for c in catalogs or ()], detect_catalogs, report.rejected,
                    report.warnings, report.ignored_files, catalog)
         snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context, stats=found.stats)
-        file_cache = FileCache.load(cache_dir, fast_yaml)  # its index; entries only when needed
+        file_cache = FileCache.load(cache_dir, fast_yaml, cache_stats)  # its index; entries only when needed
         unchanged = snapshot.load(file_cache.index)
         if unchanged is not None:
+            file_cache.stats.reused, file_cache.stats.graph = len(found.files), "kept"
             file_cache.close()
             found.stats.clear()
             if progress:
@@ -473,6 +480,8 @@ def build(
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need
         found.stats.clear()  # 25 MB at 100,000 files, of no more use
+        if file_cache is not None:
+            file_cache.stats.graph = "built" if patched is None else "patched"
         if patched is not None:
             snapshot.save(patched, background)
             return patched

@@ -56,14 +56,15 @@ def cli() -> None:
 
 
 def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,
-                 quiet: bool, reader=None, cache_dir=None, background=None) -> KnowledgeGraph:
+                 quiet: bool, reader=None, cache_dir=None, background=None, cache_stats=None) -> KnowledgeGraph:
     # A mistyped folder would otherwise replace good exports with empty ones.
     missing = [p for p in paths or ("seeds",) if not os.path.exists(p)]
     if missing:
         raise click.ClickException(f"no such file or folder: {', '.join(missing)} (nothing was written)")
     with _progress(not quiet, "reading") as progress:
         return build(list(paths) or ["seeds"], catalogs=catalogs, jobs=jobs, fast_yaml=fast_yaml,
-                     progress=progress, reader=reader, cache_dir=cache_dir, background=background)
+                     progress=progress, reader=reader, cache_dir=cache_dir, background=background,
+                     cache_stats=cache_stats)
 
 
 @cli.command("build")
@@ -101,7 +102,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
-    from .cache import BackgroundWrites
+    from .cache import BackgroundWrites, CacheStats
     from .gc_pause import gc_paused
 
     # One pause from reading to the last export, and the graph freed inside it:
@@ -111,6 +112,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     # no forking with --jobs 1, nor beside a Dask cluster's threads); leaving
     # the block finishes them.
     forking = jobs != 1 and not (scheduler or workers)
+    cache_stats = CacheStats() if cache else None  # what the caches did, for the summary
     with gc_paused(), BackgroundWrites(enabled=forking) as background:
         try:
             from .distributed import cluster_reader
@@ -119,14 +121,14 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                 raise click.UsageError("give either --scheduler or --workers, not both")
             with cluster_reader(scheduler, workers) as reader:
                 kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
-                                  os.path.join(output, ".cache") if cache else None, background)
+                                  os.path.join(output, ".cache") if cache else None, background, cache_stats)
             options = {"base_iri": base_iri} if base_iri else {}
             if cache:
                 from .cache import write_exports_cached
 
                 # Skips writing when the graph and the exports are as last time.
                 written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
-                                               jobs=jobs, background=background, **options)
+                                               jobs=jobs, background=background, stats=cache_stats, **options)
             else:
                 written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
         except NewsgraphError as err:
@@ -142,6 +144,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         if verbose > 1:
             for s in report.skipped:
                 click.echo(f"skipped: {s['path']}: {s['reason']}", err=True)
+        if cache_stats is not None:
+            click.echo(cache_stats.summary(), err=True)
         click.echo("wrote: " + ", ".join(str(p) for p in written.values()), err=True)
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "

@@ -1991,3 +1991,26 @@ def test_random_sequences_of_changes_always_give_a_clean_builds_bytes(subset, wo
         _build_cli(work, clean, "--no-cache")
         assert _tree(out) == _tree(clean), (round_, changes)
     assert taken["patched"] and taken["full"], taken
+
+
+def test_the_builds_summary_says_what_the_caches_did(work, tmp_path):
+    out = tmp_path / "out"
+    inputs = sum(1 for p in work.rglob("*") if p.suffix in (".md", ".markdown", ".txt"))
+
+    def cache_line(*extra: str) -> list[str]:
+        result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.output.splitlines() if line.startswith("cache:")]
+
+    assert cache_line() == [f"cache: {inputs:,} files parsed (no cache yet); graph built, exports written"]
+    assert cache_line() == [f"cache: {inputs:,} files unchanged, 0 parsed again; graph kept, exports kept"]
+    target = _single_file_articles(work, 3)[2]
+    _edit(target, 'title: "', 'title: "Edited ')
+    assert cache_line() == [f"cache: {inputs - 1:,} files unchanged, 1 parsed again; graph patched, exports patched"]
+    _add_topic(target)
+    assert cache_line() == [f"cache: {inputs - 1:,} files unchanged, 1 parsed again; graph built, exports written"]
+    (out / ".cache" / CACHE_FILE).write_bytes(b"damaged")
+    (line,) = cache_line()
+    assert line.startswith(f"cache: {inputs:,} files parsed (unreadable (") and line.endswith("; rebuilt); graph built"
+                                                                                         ", exports kept"), line
+    assert cache_line("-q") == [] and cache_line("--no-cache") == []

@@ -13,6 +13,7 @@ from .fingerprints import FORMAT, _exports_code_fingerprint, _signature
 
 if TYPE_CHECKING:
     from .background import BackgroundWrites
+    from .parsed import CacheStats
 
 __all__ = ["EXPORTS_FILE", "SPARES_DIR", "OFFSETS_DIR", "write_exports_cached"]
 
@@ -32,7 +33,8 @@ def _files_under(path: Path) -> list[Path]:
 
 def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[str] | tuple[str, ...] | None,
                          cache_dir: str | os.PathLike, *, jobs: int | None = 1,
-                         background: BackgroundWrites | None = None, **options: object) -> dict[str, Path]:
+                         background: BackgroundWrites | None = None, stats: CacheStats | None = None,
+                         **options: object) -> dict[str, Path]:
     """:func:`graph.export.write_exports`, skipped when it would write the same files.
 
     When ``kg`` is a graph snapshot (:class:`GraphSnapshot`: nothing it was
@@ -43,7 +45,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     (:func:`graph.incremental.patch_graph`), the files are patched the same
     way if they can be (:func:`graph.incremental.patch_exports`). Otherwise
     the exports are written, and the writes ``background`` deferred are done
-    beside them. What was written is recorded.
+    beside them. What was written is recorded, and ``stats.exports`` says
+    which it was: ``"kept"``, ``"patched"`` or ``"written"``.
     """
     from ..export import DEFAULT_FORMATS, EXPORTERS, write_exports
     from ..export.files import atomic_writer, recycling
@@ -72,6 +75,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
                 if last.get("boot") == boot is not None:  # see _boot_id
                     spares = {str(p): list(sig) for p, sig in last.get("spares", {}).items()}
             if last_key == key:
+                if stats is not None:
+                    stats.exports = "kept"
                 return {name: folder / EXPORTERS[name].filename for name in chosen}
         except (OSError, ValueError, AttributeError, TypeError):
             spares = {}
@@ -92,11 +97,15 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
                                         background.release if background is not None else None, spares,
                                         (offsets_dir, last_key, key)):  # type: ignore[arg-type]
             written = {name: folder / filenames[name] for name in chosen}
+            how = "patched"
         else:
             spares = {}  # written whole: no spare is known to equal its file
             recording = {OFFSETS_OPTION: (str(offsets_dir), key)} if key is not None else {}
             written = write_exports(kg, folder, chosen, jobs=jobs, beside=background.take() if background else (),
                                     **options, **recording)
+            how = "written"
+    if stats is not None:
+        stats.exports = how
     if key is not None:
         files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:

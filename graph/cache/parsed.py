@@ -83,12 +83,35 @@ _Delta = tuple[list[str], dict[str, tuple[_Signature, str, bool]]]
 
 @dataclass
 class CacheStats:
-    """What the last cached read did."""
+    """What the caches did for one build: the parse cache's read, and what
+    became of the graph (:func:`graph.build`) and of the exports
+    (:func:`graph.cache.write_exports_cached`).
+
+    >>> CacheStats(reused=3854, parsed=1, loaded=True, graph="patched", exports="patched").summary()
+    'cache: 3,854 files unchanged, 1 parsed again; graph patched, exports patched'
+    >>> CacheStats(parsed=12, problem="made by other code or options", graph="built").summary()
+    'cache: 12 files parsed (made by other code or options); graph built'
+    """
 
     reused: int = 0  # files taken from the cache
     parsed: int = 0  # files read and parsed again
     loaded: bool = False  # whether an existing cache was usable
-    problem: str | None = None  # why an existing cache was ignored
+    problem: str | None = None  # why an existing cache was ignored, or not saved
+    graph: str | None = None  # "kept" (the last one, nothing changed), "patched" or "built"
+    exports: str | None = None  # "kept" (left as they were), "patched" or "written"
+
+    def summary(self) -> str:
+        """One line for a build's summary (``newsgraph build`` prints it)."""
+        if self.loaded:
+            files = f"{self.reused:,} file{'s' * (self.reused != 1)} unchanged, {self.parsed:,} parsed again"
+        else:
+            files = f"{self.parsed:,} file{'s' * (self.parsed != 1)} parsed"
+        if self.problem:
+            files += f" ({self.problem})"
+        elif not self.loaded:
+            files += " (no cache yet)"
+        done = ", ".join(f"{what} {how}" for what, how in (("graph", self.graph), ("exports", self.exports)) if how)
+        return f"cache: {files}" + (f"; {done}" if done else "")
 
 
 @dataclass
@@ -256,15 +279,16 @@ class FileCache:
         return loaded.index
 
     @classmethod
-    def load(cls, folder: str | os.PathLike, fast_yaml: bool) -> "FileCache":
+    def load(cls, folder: str | os.PathLike, fast_yaml: bool, stats: CacheStats | None = None) -> "FileCache":
         """The cache in ``folder``; empty when missing, stale or unreadable.
 
         Only the index is read here; where each file's entry lies when the
         entries may be needed (:meth:`read`), and the entries themselves when
         asked for (:meth:`parsed_file`, :attr:`entries`), from the files kept
-        open until :meth:`close`.
+        open until :meth:`close`. ``stats``: the caller's record of what the
+        cache does (:attr:`stats`), filled from here on.
         """
-        cache = cls(Path(folder), fast_yaml)
+        cache = cls(Path(folder), fast_yaml, stats=stats if stats is not None else CacheStats())
         try:
             opened = cache._open_files()
         except FileNotFoundError:
