@@ -397,3 +397,30 @@ def test_jsonld_context_is_compact(seeds_rdf):
     keys = {k for node in doc["@graph"] for k in node}
     assert keys <= set(doc["@context"]) | {"@id", "@type"}, keys - set(doc["@context"])
     assert all(":" not in k for k in keys - {"@id", "@type"})
+
+
+def test_source_paths_are_relative_to_the_inputs_folder_as_relpath_says(tmp_path, monkeypatch, corpus_dir):
+    """A source file's path in its IRI and label: relative to the inputs'
+    common folder, as ``os.path.relpath(os.path.abspath(path), root)`` says
+    (worked out per path here; the minter works it out once per folder),
+    and left as given when that would climb out of the folder."""
+    from graph.namespaces import IRIMinter
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus" / "a" / "b").mkdir(parents=True)
+    cases = [
+        (["corpus", str(tmp_path / "corpus" / "a")],
+         ["corpus/x.md", "corpus/a/b/y.md", "./corpus/./a/../a/z.md", str(tmp_path / "corpus" / "a" / "b" / "y.md"),
+          "corpus/..x.md", str(tmp_path / "corpus" / "..x.md"), "corpus/a/b/../../q.md", "elsewhere/w.md",
+          "/abs/elsewhere/v.md", "x.md", "..y.md"]),
+        (["."], ["x.md", "..y.md", "corpus/a/q.md", "../up.md"]),
+        ([str(tmp_path / "corpus")], [str(tmp_path / "..y.md"), str(tmp_path / "y.md"), "corpus/x.md"]),
+        ([str(corpus_dir)], [str(p) for p in sorted(corpus_dir.rglob("*.md"))]),
+    ]
+    for inputs, paths in cases:
+        root = os.path.commonpath([os.path.dirname(os.path.abspath(p.rstrip("/") or p)) for p in inputs])
+        minter = IRIMinter(inputs=inputs)
+        for path in paths:
+            rel = os.path.relpath(os.path.abspath(path), root)
+            expected = (path if rel.startswith("..") else rel).replace(os.sep, "/")
+            assert minter.relative_source(path) == expected, (inputs, path)
