@@ -146,7 +146,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                 click.echo(f"skipped: {s['path']}: {s['reason']}", err=True)
         if cache_stats is not None:
             click.echo(cache_stats.summary(), err=True)
-        click.echo("wrote: " + ", ".join(str(p) for p in written.values()), err=True)
+        kept = cache_stats is not None and cache_stats.exports == "kept"  # as the last build left them
+        click.echo(("unchanged: " if kept else "wrote: ") + ", ".join(str(p) for p in written.values()), err=True)
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
                                    f"{written.get('report', 'the report')}")

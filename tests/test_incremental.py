@@ -2000,7 +2000,14 @@ def test_the_builds_summary_says_what_the_caches_did(work, tmp_path):
     def cache_line(*extra: str) -> list[str]:
         result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), *extra])
         assert result.exit_code == 0, result.output
-        return [line for line in result.output.splitlines() if line.startswith("cache:")]
+        lines = [line for line in result.output.splitlines() if line.startswith("cache:")]
+        # The files' line: exports kept are not said to be written.
+        said = [line.split(":")[0] for line in result.output.splitlines() if line.startswith(("wrote:", "unchanged:"))]
+        if "-q" in extra:
+            assert said == [], result.output
+        else:
+            assert said == ["unchanged" if lines and "exports kept" in lines[0] else "wrote"], result.output
+        return lines
 
     assert cache_line() == [f"cache: {inputs:,} files parsed (no cache yet); graph built, exports written"]
     assert cache_line() == [f"cache: {inputs:,} files unchanged, 0 parsed again; graph kept, exports kept"]
