@@ -154,7 +154,7 @@ class IRIMinter:
             self._root = None
         self.topic_scheme = self.base + "topics"
         self._relative: dict[str, str] = {}
-        self._relative_folders: dict[str, str | None] = {}  # folder -> relative to the root, None: not under it
+        self._relative_folders: dict[str, str | None] = {}  # folder -> _from_root(folder)
 
     def node(self, node_id: str) -> str:
         """IRI of a graph node (``article/…``, ``provider/…``, ``topic/…``)."""
@@ -175,20 +175,26 @@ class IRIMinter:
         # What os.path.relpath(os.path.abspath(path), root) gives, worked out
         # once per folder: a corpus has many files in few folders, and each
         # call took 16-18 us (1.6-1.7 s of the RDF pass at 100,000 files).
+        if self._root is None:
+            return path.replace(os.sep, "/")
         folder, name = os.path.split(path)
-        if self._root is not None and name not in ("", os.curdir, os.pardir):
+        if name in ("", os.curdir, os.pardir):  # not a file's path: worked out whole
+            rel = self._from_root(path)
+        else:
             if folder not in self._relative_folders:
-                try:
-                    self._relative_folders[folder] = os.path.relpath(os.path.abspath(folder or os.curdir),
-                                                                     self._root)
-                except ValueError:  # another drive (Windows)
-                    self._relative_folders[folder] = None
+                self._relative_folders[folder] = self._from_root(folder or os.curdir)
             rel_folder = self._relative_folders[folder]
-            if rel_folder is not None:
-                rel = name if rel_folder == os.curdir else os.path.join(rel_folder, name)
-                if not rel.startswith(".."):
-                    path = rel
+            rel = None if rel_folder is None else name if rel_folder == os.curdir else os.path.join(rel_folder, name)
+        if rel is not None and not rel.startswith(".."):
+            path = rel
         return path.replace(os.sep, "/")
+
+    def _from_root(self, path: str) -> str | None:
+        """``path`` relative to the inputs' folder, ``None`` on another drive (Windows)."""
+        try:
+            return os.path.relpath(os.path.abspath(path), self._root)  # type: ignore[arg-type]
+        except ValueError:
+            return None
 
     def source(self, path: str) -> str:
         """IRI of a source file (the provenance of a statement)."""

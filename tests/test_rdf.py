@@ -412,7 +412,7 @@ def test_source_paths_are_relative_to_the_inputs_folder_as_relpath_says(tmp_path
         (["corpus", str(tmp_path / "corpus" / "a")],
          ["corpus/x.md", "corpus/a/b/y.md", "./corpus/./a/../a/z.md", str(tmp_path / "corpus" / "a" / "b" / "y.md"),
           "corpus/..x.md", str(tmp_path / "corpus" / "..x.md"), "corpus/a/b/../../q.md", "elsewhere/w.md",
-          "/abs/elsewhere/v.md", "x.md", "..y.md"]),
+          "/abs/elsewhere/v.md", "x.md", "..y.md", "corpus/a/..", "corpus/a/.", "corpus/a/"]),
         (["."], ["x.md", "..y.md", "corpus/a/q.md", "../up.md"]),
         ([str(tmp_path / "corpus")], [str(tmp_path / "..y.md"), str(tmp_path / "y.md"), "corpus/x.md"]),
         ([str(corpus_dir)], [str(p) for p in sorted(corpus_dir.rglob("*.md"))]),
