@@ -382,7 +382,8 @@ def build(
         Filled with what the cache did: the files it had unchanged and those
         parsed again, and whether the graph was the last one kept, patched or
         built (a problem with the cache, such as one it could not save, may be
-        noted once ``background`` is done).
+        noted once ``background`` is done). Give a new one to each build: it
+        is filled, not emptied first.
 
     Returns
     -------
