@@ -669,6 +669,12 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _sub(path: Path, pattern: str, new) -> None:
+    """Replace the first match of ``pattern`` (multiline) in ``path``, if any."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(pattern, new, text, count=1, flags=re.M), encoding="utf-8")
+
+
 def _build_cli(work: Path, out: Path, *extra: str) -> None:
     result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), "-q", *extra])
     assert result.exit_code == 0, result.output
@@ -858,8 +864,7 @@ def _add_topic(path: Path) -> None:
 
 
 def _empty_excerpt(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r'^excerpt: ".*"$', 'excerpt: ""', text, count=1, flags=re.M), encoding="utf-8")
+    _sub(path, r'^excerpt: ".*"$', 'excerpt: ""')
 
 
 def _newer_of_a_pair(work: Path) -> Path:
@@ -1911,12 +1916,6 @@ def test_positions_written_over_a_longer_spare_record_the_files_size(tmp_path, n
 #: format escapes its own way (JSON's \u2028, Turtle's quotes, the page's </script>).
 _PIECES = ('\\"', "\\\\", "é", "☃", "😀", "<b>", "</script>", "<!--", "&amp;", "'", "\\n", "\\t", " ", "\\u200b",
            "\\u202e", "e\\u0301", "{", "}", ",", ":", "#", "@", "%", "x", "Ω", "中文", "`", ">", "\\u2028")
-
-
-def _sub(path: Path, pattern: str, new) -> None:
-    """Replace the first match of ``pattern`` (multiline) in ``path``, if any."""
-    text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(pattern, new, text, count=1, flags=re.M), encoding="utf-8")
 
 
 def _random_change(rng: random.Random, work: Path, pristine: Path) -> str:
