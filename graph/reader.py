@@ -517,6 +517,51 @@ def _parse_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError
     return FrontMatterError(path, problem, line)
 
 
+#: A JSON escape of a UTF-16 surrogate: half of a pair (an emoji, say) or,
+#: alone, a code point no UTF-8 text can hold. YAML and TOML refuse the lone
+#: ones; JSON loads them, and every export would then fail to encode them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any, warnings: list[Warning_], fm: FrontMatter, path: str) -> Any:
+    r"""``data`` with each lone surrogate in its texts (keys too) replaced by
+    U+FFFD, and a warning giving how many at the first escape's line.
+
+    >>> import json
+    >>> fm = split_front_matter('{\n"title": "a \\ud800 b \\ud83d\\ude00"\n}\n', "a.md")
+    >>> warnings = []
+    >>> _without_lone_surrogates(json.loads(fm.text), warnings, fm, "a.md")
+    {'title': 'a � b 😀'}
+    >>> warnings[0].line, warnings[0].message
+    (2, 'lone UTF-16 surrogate escape(s) (\\ud800-\\udfff): 1 replaced with U+FFFD')
+    """
+    replaced = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal replaced
+        if isinstance(value, str):
+            if value.isascii() or not _LONE_SURROGATE.search(value):
+                return value
+            new, n = _LONE_SURROGATE.subn("\ufffd", value)
+            replaced += n
+            return new
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    data = clean(data)
+    if replaced:
+        # The first escape in the text: a pair's first half when one comes
+        # first, which still points the reader at the right kind of thing.
+        at = _SURROGATE_ESCAPE.search(fm.text).start()  # type: ignore[union-attr]
+        warnings.append(Warning_(path, f"lone UTF-16 surrogate escape(s) (\\ud800-\\udfff): {replaced} replaced "
+                                       "with U+FFFD", fm.first_line + fm.text.count("\n", 0, at)))
+    return data
+
+
 def _looks_like_catalog(data: Any) -> bool:
     return isinstance(data, dict) and data.get("taxonomy") in ("organization", "topic")
 
@@ -543,6 +588,8 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
                 data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
         except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
             raise _parse_error(err, fm, path) from err
+        if fm.kind == "json" and _SURROGATE_ESCAPE.search(fm.text):
+            data = _without_lone_surrogates(data, result.warnings, fm, path)
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)
     if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:

@@ -124,6 +124,47 @@ def test_toml_and_json_front_matter():
     assert js.title == "A JSON article" and js.topics == ("Testing",)
 
 
+def test_lone_surrogate_escapes_in_json_are_replaced_with_a_warning(tmp_path):
+    # JSON can escape half of a UTF-16 pair alone; no UTF-8 text can hold it,
+    # and the exports failed to encode it (a traceback, no graph.json or page).
+    parsed = read("json_lone_surrogates.md")
+    record = parsed.record
+    assert parsed.rejected is None
+    # By hand: a lone half, a real pair (kept: one emoji), a pair reversed (two lone halves).
+    assert record.title == "Lone \ufffd surrogate, a pair \U0001f600 and a pair reversed \ufffd\ufffd"
+    assert record.provider.name == "Half \ufffd Provider" and record.topics == ("Caf\u00e9", "Odd \ufffd topic")
+    assert [(s.title, s.url) for s in record.related] == [
+        ("A stub \ufffd", "https://example.org/news/stub-%EF%BF%BD")]  # U+FFFD's UTF-8, percent-encoded
+    # Eight lone halves, counted by hand in the file: 3 in the title, then the
+    # provider, a topic, a key, the stub's title and its URL; the first on line 2.
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (2, "lone UTF-16 surrogate escape(s) (\\ud800-\\udfff): 8 replaced with U+FFFD")]
+
+
+def test_a_file_with_lone_surrogates_gets_every_export_written(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_bytes((BAD_INPUTS / "json_lone_surrogates.md").read_bytes())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 0 and result.output == "", result.output
+    nodes = json.loads((out / "graph.json").read_text(encoding="utf-8"))["nodes"]
+    assert "Lone \ufffd surrogate" in next(n["title"] for n in nodes if n.get("files"))
+    import rdflib
+
+    for name, fmt in (("graph.nt", "nt"), ("graph.ttl", "turtle"), ("graph.trig", "trig"), ("graph.jsonld", "json-ld")):
+        parsed = rdflib.Dataset(default_union=True) if fmt == "trig" else rdflib.Graph()
+        parsed.parse(out / name, format=fmt)  # an independent parser reads every RDF export
+        titles = {str(o) for o in parsed.objects(None, rdflib.URIRef("https://schema.org/headline"))}
+        assert any(t.startswith("Lone \ufffd surrogate, a pair \U0001f600") for t in titles), name
+    page = (out / "graph.html").read_text(encoding="utf-8")  # valid UTF-8, or this raises
+    assert "Half \ufffd Provider" in page
+
+
 def test_duplicate_keys_warn_with_line():
     parsed = read("duplicate_keys.md")
     assert parsed.record.title == "Second title"  # YAML's rule: the last one wins
