@@ -207,6 +207,77 @@ def test_each_filter_changes_what_is_visible(corpus_kg, corpus_page, opened):
     assert f"{shown['nodesShown']:,} of {len(everything):,} nodes" in o.page.inner_text("#ng-stats")
 
 
+def test_filters_narrow_the_highlighted_neighbourhood_of_the_selection(corpus_kg, corpus_page, opened):
+    kg = corpus_kg
+    arts = kg.articles.values()
+    provider = "provider/zdnet.com"
+    at_provider = [a for a in arts if a.provider_id == provider]
+    # the topic with the most articles that also has some of the provider's (not only stubs)
+    topics = Counter(t for a in arts for t in a.topic_ids)
+    topic = max({t for a in at_provider if not a.is_stub for t in a.topic_ids}, key=lambda t: (topics[t], t))
+    undirected = kg.nx.to_undirected(as_view=True)
+    around = {topic, *undirected.neighbors(topic)}
+    o = opened(corpus_page)
+    o.js("id => newsgraph.select(id)", topic)
+    assert set(o.js("newsgraph.highlighted()")) == around
+    o.page.select_option("#ng-provider", provider)
+    shown = {a.id for a in at_provider} | {h for a in at_provider for h in (a.provider_id, *a.topic_ids)}
+    assert o.visible() == shown
+    assert o.js("newsgraph.selected()") == topic
+    assert set(o.js("newsgraph.highlighted()")) == around & shown  # before: every neighbour, hidden or not
+    o.page.uncheck("#ng-kind-stub")
+    full = [a for a in at_provider if not a.is_stub]
+    shown = {a.id for a in full} | {h for a in full for h in (a.provider_id, *a.topic_ids)}
+    assert o.visible() == shown and topic in shown
+    assert set(o.js("newsgraph.highlighted()")) == around & shown
+    o.page.uncheck("#ng-kind-article")  # no article left: the topic goes, and the selection with it
+    assert o.js("newsgraph.selected()") is None and o.js("newsgraph.highlighted()") == []
+    o.page.click("#ng-reset")
+    o.js("id => newsgraph.select(id)", topic)
+    o.page.select_option("#ng-topic", topic)  # its own articles stay: so do all its neighbours
+    assert set(o.js("newsgraph.highlighted()")) == around
+
+
+def test_search_ignores_quotes_spaces_and_word_order(tmp_path, opened):
+    titles = {  # a title as published -> what a reader types
+        "Microsoft\u2019s new plan for clouds": ["microsoft's new", "MICROSOFT\u2019S", "plan microsoft's"],
+        "Azure Red\u202fHat\u202fOpenShift 3.11 will be retired": ["azure red hat openshift", "retired openshift"],
+        "Canvas  App Troubleshooting Part\u00a01": ["canvas app troubleshooting part 1"],
+        "Co\u00adoperation between \ufb01le systems": ["cooperation", "file systems"],
+    }
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k, title in enumerate(titles):
+        (folder / f"{k}.md").write_text(
+            f'---\ntitle: "{title}"\nwebUrl: "https://example.org/{k}"\ntopics: ["Testing"]\n---\n', encoding="utf-8")
+    kg = graph.build([folder])
+    assert sorted(a.title for a in kg.articles.values()) == sorted(titles)
+    path = tmp_path / "search.html"
+    write_html(kg, path)
+    o = opened(path)
+    for title, queries in titles.items():
+        for query in queries:
+            o.page.fill("#ng-search", query)
+            found = o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.lastChild.textContent)")
+            assert found == [title], query  # the label after the kind
+    for query in ("microsoft's old", "openshift 4", "zzz"):  # one word matches nothing: no result
+        o.page.fill("#ng-search", query)
+        assert o.page.locator("#ng-results li").count() == 0, query
+
+
+def test_slash_types_into_a_date_field_and_goes_to_search_elsewhere(corpus_page, opened):
+    o = opened(corpus_page)
+    o.page.focus("#ng-from")
+    o.page.keyboard.press("/")
+    assert o.js("document.activeElement.id") == "ng-from" and o.page.input_value("#ng-search") == ""
+    o.page.focus("#ng-topic")
+    o.page.keyboard.press("/")
+    assert o.js("document.activeElement.id") == "ng-topic"
+    o.js("document.activeElement.blur()")
+    o.page.keyboard.press("/")
+    assert o.js("document.activeElement.id") == "ng-search" and o.page.input_value("#ng-search") == ""
+
+
 def test_hostile_input_runs_no_script(tmp_path, opened):
     kg = graph.build([HOSTILE])
     path = tmp_path / "hostile.html"
@@ -251,6 +322,10 @@ def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
             assert o.visible() == set(seeds_kg.providers) | set(seeds_kg.topics)
         else:
             assert topic.id in o.visible() and o.js("newsgraph.stats.relatedTotal") >= 0
+        # the article controls only on a page with articles (on the overview they emptied it)
+        for control in ("#ng-topic", "#ng-provider", "#ng-from", "#ng-kind-article", "#ng-kind-stub"):
+            assert o.page.is_visible(control) == (name != "overview"), (name, control)
+        assert o.page.is_visible("#ng-kind-provider") and o.page.is_visible("#ng-kind-topic")
         assert o.requests == [path.as_uri()]
 
 

@@ -24,6 +24,7 @@
   for (var i = 0; i < n; i++) indexOf.set(visNodes[i].id, i);
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (x) { return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ','); };
+  var articles = function (x) { return fmt(x) + (x === 1 ? ' article' : ' articles'); };
 
   // adjacency: structural edges (drawn) and related edges (drawn on demand)
   var nbrs = new Array(n);
@@ -160,7 +161,8 @@
     visible = next;
     nodes.update(nodeChanges);   // hidden nodes: vis-network must not pick them
     invalidate();
-    if (selected >= 0 && !visible[selected]) select(-1); else if (selected >= 0) showRelated(selected);
+    // a selection that stays is selected again: its highlighted neighbourhood is what is visible now
+    if (selected >= 0) select(visible[selected] ? selected : -1);
     updateStats();
     network.redraw();
   }
@@ -357,8 +359,8 @@
       field(dl, 'Published', d.d);
       field(dl, 'Topics', d.tl.join(', '));
       var related = relStart[i + 1] - relStart[i];
-      field(dl, 'Related', related ? fmt(related) + ' articles' : null);
-      field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + fmt(meta.groupSizes[d.g]) + ' articles)' : null);
+      field(dl, 'Related', related ? articles(related) : null);
+      field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + articles(meta.groupSizes[d.g]) + ')' : null);
     } else {
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
       field(dl, 'Articles', fmt(d.w));
@@ -502,20 +504,38 @@
   var stats = { nodesTotal: n, edgesTotal: edgeCount + relTotal, relatedTotal: relTotal };
 
   // ---- search ----
-  var haystack = info.map(function (d) {
-    return (d.l + ' \u0001 ' + (d.pn || '') + ' \u0001 ' + (d.tl || []).join(' ') + ' \u0001 ' + (d.x || '')).toLowerCase();
-  });
+  // Text as typed and text as published differ in ways a reader does not see: curly and
+  // straight quotes, no-break and double spaces, soft hyphens, ligatures. Both sides are folded.
+  function fold(text) {
+    return text.normalize('NFKC').toLowerCase()
+      .replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, '')
+      .replace(/[\u2018\u2019\u201a\u201b\u2032\u02bc]/g, "'")
+      .replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"')
+      .replace(/[\u2010-\u2015\u2212]/g, '-')
+      .replace(/\s+/g, ' ').trim();
+  }
+  var labels = null, haystack = null;   // folded at the first search, not before the first frame
+  function ensureHaystack() {
+    if (haystack) return;
+    labels = info.map(function (d) { return fold(d.l); });
+    haystack = info.map(function (d, i) {
+      return labels[i] + ' \u0001 ' + fold((d.pn || '') + ' \u0001 ' + (d.tl || []).join(' ') + ' \u0001 ' + (d.x || ''));
+    });
+  }
   var kindRank = { topic: 0, provider: 1, article: 2 };
   function search(query, limit) {
-    var q = query.trim().toLowerCase();
+    var q = fold(query);
     if (!q) return [];
-    var hits = [];
+    ensureHaystack();
+    var words = q.split(' '), hits = [];
     for (var i = 0; i < n; i++) {
       if (!visible[i]) continue;
-      var at = haystack[i].indexOf(q);
-      if (at < 0) continue;
-      var label = info[i].l.toLowerCase();
-      var rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : label.indexOf(q) > 0 ? 2 : 3;
+      var text = haystack[i], label = labels[i], rank;
+      if (text.indexOf(q) >= 0) {   // the words as typed, together
+        rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : label.indexOf(q) > 0 ? 2 : 3;
+      } else if (words.length > 1 && words.every(function (w) { return text.indexOf(w) >= 0; })) {
+        rank = 4;   // every word, in any order and place
+      } else continue;
       hits.push([rank, kindRank[info[i].k], -info[i].w, i]);
     }
     hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
@@ -555,7 +575,10 @@
   });
   box.addEventListener('blur', function () { list.hidden = true; });
   document.addEventListener('keydown', function (ev) {
-    if (ev.key === '/' && document.activeElement !== box) { box.focus(); ev.preventDefault(); }
+    // not while typing: a date field, say, needs its '/'
+    var at = ev.target, tag = at && at.tagName;
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || (at && at.isContentEditable)) return;
+    if (ev.key === '/' && !ev.ctrlKey && !ev.metaKey && !ev.altKey) { box.focus(); ev.preventDefault(); }
   });
 
   // ---- filter controls ----
@@ -583,6 +606,11 @@
   }
   ['ng-kind-article', 'ng-kind-stub', 'ng-kind-provider', 'ng-kind-topic', 'ng-topic', 'ng-provider', 'ng-from', 'ng-to']
     .forEach(function (id) { $(id).addEventListener('change', applyFilters); });
+  if (!info.some(function (d) { return d.k === 'article'; })) {
+    // a page of hubs only (the overview): the article controls would only empty it
+    $('ng-topic').closest('section').hidden = true;
+    ['ng-kind-article', 'ng-kind-stub'].forEach(function (id) { $(id).closest('label').hidden = true; });
+  }
   $('ng-reset').addEventListener('click', function () {
     ['ng-kind-article', 'ng-kind-stub', 'ng-kind-provider', 'ng-kind-topic'].forEach(function (id) { $(id).checked = true; });
     ['ng-topic', 'ng-provider', 'ng-from', 'ng-to'].forEach(function (id) { $(id).value = ''; });
