@@ -372,8 +372,17 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
     if provider is not None:
         key = provider_key(provider)
         for p in kg.providers.values():
-            if p.domain == key or p.id == provider or p.name.casefold() == provider.strip().casefold():
+            if p.domain == key or p.id == provider:
                 return p.id
+        name = provider.strip().casefold()
+        named = [p for p in kg.providers.values() if p.name.casefold() == name]
+        if len(named) == 1:
+            return named[0].id
+        if named:  # a name is not an identity: two sites may share one ("PR Newswire", .com and .co.uk)
+            count = Counter(a.provider_id for a in kg.articles.values())
+            listed = ", ".join(f"{p.domain} ({count[p.id]:,} article{'s' * (count[p.id] != 1)})"
+                               for p in sorted(named, key=lambda p: (-count[p.id], p.domain)))
+            raise ViewError(f"{len(named)} providers are named {provider!r}: {listed}; give the domain")
         raise ViewError(f"no provider {provider!r} in the graph (give its domain or name)")
     try:
         found = kg.article_by_url(article)

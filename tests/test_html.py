@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -255,6 +255,28 @@ def test_ego_view_by_provider_and_article(seeds_kg):
     assert ego_view(seeds_kg, provider=p.domain).centre == p.id
     with pytest.raises(ViewError, match="no topic"):
         ego_view(seeds_kg, topic="no such topic at all")
+
+
+def test_a_provider_name_shared_by_sites_is_an_error_listing_their_domains(corpus_kg):
+    by_name = defaultdict(list)
+    for p in corpus_kg.providers.values():
+        by_name[p.name.casefold()].append(p)
+    shared = sorted(name for name, ps in by_name.items() if len(ps) > 1)
+    assert shared  # the real corpus has some ("PR Newswire": .com and .co.uk)
+    for name in shared:
+        ps = by_name[name]
+        counts = {p.id: sum(a.provider_id == p.id for a in corpus_kg.articles.values()) for p in ps}
+        with pytest.raises(ViewError) as err:
+            ego_view(corpus_kg, provider=ps[0].name.upper())
+        message = str(err.value)
+        assert message.startswith(f"{len(ps)} providers are named ") and message.endswith("; give the domain")
+        listed = [p.domain for p in sorted(ps, key=lambda p: (-counts[p.id], p.domain))]
+        assert [m.split(" (")[0] for m in message.split(": ", 1)[1].split("; ")[0].split(", ")] == listed
+        for p in ps:
+            assert f"{p.domain} ({counts[p.id]:,} article" in message
+            assert ego_view(corpus_kg, provider=p.domain, depth=0).centre == p.id  # the domain is unique
+    unique = next(ps[0] for name, ps in sorted(by_name.items()) if len(ps) == 1)
+    assert ego_view(corpus_kg, provider=unique.name, depth=0).centre == unique.id
 
 
 # ---------------------------------------------------------------- layout
