@@ -47,6 +47,23 @@ __all__ = ["top_articles", "top_providers", "communities", "topic_timeline", "pr
 Measure = Literal["pagerank", "degree"]
 
 
+def _ranking_column(by: str, degree_column: str, n: int | None) -> str:
+    """The column ``by`` ranks on, once ``by`` and ``n`` are checked.
+
+    >>> _ranking_column("degree", "links", 5)
+    'links'
+    >>> _ranking_column("cited_by", "cited_by", 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: by must be 'pagerank' or 'degree', not 'cited_by'
+    """
+    if by not in ("pagerank", "degree"):
+        raise ValueError(f"by must be 'pagerank' or 'degree', not {by!r}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        raise ValueError(f"n must be a number of rows (0 or more) or None, not {n!r}")
+    return degree_column if by == "degree" else "pagerank"
+
+
 def _ranked(df: "pd.DataFrame", column: str, n: int | None) -> "pd.DataFrame":
     """Rows by ``column`` descending, ties by id ascending; the first ``n``."""
     df = df.sort_index(kind="stable").sort_values(column, ascending=False, kind="stable")
@@ -82,11 +99,12 @@ def top_articles(graph_or_kg: Any, n: int | None = 10, by: Measure = "pagerank")
         Indexed by article id: ``title``, ``provider_name``, ``stub``,
         ``cited_by``, ``pagerank``.
     """
+    column = _ranking_column(by, "cited_by", n)
     related = related_graph(graph_or_kg)
     df = articles_frame(graph_or_kg)[["title", "provider_name", "stub", "cited_by"]].copy()
     rank = _pagerank(related)
     df["pagerank"] = [float(rank.get(i, 0.0)) for i in df.index]
-    return _ranked(df, "cited_by" if by == "degree" else by, n)
+    return _ranked(df, column, n)
 
 
 def top_providers(graph_or_kg: Any, n: int | None = 10, by: Measure = "pagerank") -> "pd.DataFrame":
@@ -108,6 +126,7 @@ def top_providers(graph_or_kg: Any, n: int | None = 10, by: Measure = "pagerank"
         ``partners`` (providers linked), ``links`` (weighted degree),
         ``pagerank``.
     """
+    column = _ranking_column(by, "links", n)
     cover = provider_graph(graph_or_kg)
     df = providers_frame(graph_or_kg)[["name", "articles"]].copy()
     rank = _pagerank(cover, "weight")
@@ -115,7 +134,7 @@ def top_providers(graph_or_kg: Any, n: int | None = 10, by: Measure = "pagerank"
     df["links"] = [cover.degree(i, weight="weight") if i in cover else 0 for i in df.index]
     df["pagerank"] = [float(rank.get(i, 0.0)) for i in df.index]
     df = df.astype({"partners": "int64", "links": "int64"})
-    return _ranked(df, "links" if by == "degree" else by, n)
+    return _ranked(df, column, n)
 
 
 def _dominant(counts: Counter, k: int) -> list[str]:

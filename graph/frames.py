@@ -48,14 +48,21 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
 
 
-def to_utc(value: dt.date | dt.datetime | None) -> dt.datetime | None:
+def to_utc(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
     """A date or date-time as an aware UTC date-time (a date is its midnight UTC).
+
+    ISO 8601 text (what ``graph.json`` holds, when read without
+    :func:`graph.load`) is parsed first.
 
     >>> to_utc(dt.date(2021, 6, 18))
     datetime.datetime(2021, 6, 18, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> to_utc("2021-06-30T23:30:00-05:00"), to_utc("2021-06-18")
+    (datetime.datetime(2021, 7, 1, 4, 30, tzinfo=datetime.timezone.utc), datetime.datetime(2021, 6, 18, 0, 0, tzinfo=datetime.timezone.utc))
     """
     if value is None:
         return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
     if not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

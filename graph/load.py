@@ -143,6 +143,9 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
         names the file.
     """
     path = Path(path)
+    if path.is_file() and path.suffix != ".json":
+        raise LoadError(f"{path}: expected an exports folder or its {GRAPH_FILE}, not a {path.suffix or 'plain'} "
+                        "file (RDF exports are queried with graph.query.sparql or `newsgraph query`)")
     graph_file = path if path.suffix == ".json" and not path.is_dir() else path / GRAPH_FILE
     data = _read_json(graph_file)
     from .export.nodelink import NODELINK_FORMAT

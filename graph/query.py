@@ -356,6 +356,10 @@ def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
 
 
 def _check_file(path: str | os.PathLike) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise QueryError(f"cannot query a {type(path).__module__}.{type(path).__name__}: give an RDF file, a "
+                         "KnowledgeGraph, an rdflib.Graph (engine='rdflib') or a pyoxigraph.Store "
+                         "(engine='oxigraph')")
     if not os.path.exists(path):
         raise QueryError(f"{path}: no such file (write it with `newsgraph build`)")
     if os.path.isdir(path):
@@ -447,11 +451,13 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
         raise QueryError(f"cannot open the oxigraph store at {path}: {err}") from err
     meta = ox.NamedNode(_META_GRAPH)
     stamp = None
-    if path is not None and not is_kg:
-        st = os.stat(source)
-        stamp = ox.Literal(f"{os.path.abspath(source)}|{st.st_size}|{st.st_mtime_ns}")
-        if any(q.object == stamp for q in store.quads_for_pattern(meta, meta, None, meta)):
-            return store
+    if path is not None:
+        if not is_kg:
+            st = os.stat(source)
+            stamp = ox.Literal(f"{os.path.abspath(source)}|{st.st_size}|{st.st_mtime_ns}")
+            if any(q.object == stamp for q in store.quads_for_pattern(meta, meta, None, meta)):
+                return store
+        # A graph in memory has no stamp: it is loaded afresh, never on top of what the store held.
         store.clear()
     try:
         if is_kg:
@@ -483,27 +489,60 @@ _OX_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.S)
 
 def _run_rdflib(data: Any, text: str) -> QueryResult:
     import pyparsing
-    import rdflib
-    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        prepared = prepareQuery(text, initNs=PREFIXES)
+        tree = parseQuery(text)
+        prepared = translateQuery(tree, None, PREFIXES)
     except pyparsing.ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
                          err.lineno, err.col) from err
     except Exception as err:  # rdflib raises assorted errors for bad prefixes etc.
-        raise QueryError(f"invalid SPARQL: {err}") from err
+        raise _unknown_prefix(text, err) or QueryError(f"invalid SPARQL: {err}") from err
     try:
+        # rdflib evaluates lazily: errors come while the rows are read, so reading is inside
         res = data.query(prepared)
+        if res.type == "ASK":
+            return QueryResult([], boolean=bool(res.askAnswer))
+        if res.type in ("CONSTRUCT", "DESCRIBE"):
+            return QueryResult(["subject", "predicate", "object"],
+                               [tuple(_from_rdflib(t) for t in triple) for triple in res.graph])
+        names = [str(v) for v in res.vars]
+        order = range(len(names))
+        if "projection" not in tree[1]:
+            # SELECT *: rdflib lists the variables in set order, which changes with the hash seed
+            order = sorted(order, key=lambda i: (_first_use(text, names[i]), names[i]))
+            names = [names[i] for i in order]
+        return QueryResult(names, [tuple(_from_rdflib(row[i]) for i in order) for row in res])
     except Exception as err:
         raise QueryError(f"query failed: {err}") from err
-    if res.type == "ASK":
-        return QueryResult([], boolean=bool(res.askAnswer))
-    if res.type in ("CONSTRUCT", "DESCRIBE"):
-        return QueryResult(["subject", "predicate", "object"],
-                           [tuple(_from_rdflib(t) for t in triple) for triple in res.graph])
-    names = [str(v) for v in res.vars]
-    return QueryResult(names, [tuple(_from_rdflib(row[i]) for i in range(len(names))) for row in res])
+
+
+def _first_use(text: str, name: str) -> int:
+    """Where ``?name`` (or ``$name``) first occurs in ``text``.
+
+    >>> _first_use("SELECT * WHERE { ?s ?p ?o . ?o ?q ?sx }", "s")
+    17
+    """
+    found = re.search(r"[?$]" + re.escape(name) + r"(?![\w\u00b7\u0300-\u036f\u203f-\u2040])", text)
+    return found.start() if found else len(text)
+
+
+def _unknown_prefix(text: str, err: Exception) -> QueryError | None:
+    r"""rdflib's unknown-prefix error with the line and column of the prefix's first use.
+
+    >>> str(_unknown_prefix("SELECT ?x\nWHERE { ?x foo:bar 1 }", Exception("Unknown namespace prefix : foo")))
+    "SPARQL syntax error at line 2, column 12: unknown prefix 'foo:' (declare it with PREFIX)"
+    """
+    m = re.fullmatch(r"Unknown namespace prefix : (\S*)", str(err))
+    used = m and re.search(r"(?<![\w:<.-])" + re.escape(m.group(1)) + ":", text)
+    if not used:
+        return None
+    line = text.count("\n", 0, used.start()) + 1
+    column = used.start() - (text.rfind("\n", 0, used.start()) + 1) + 1
+    return QueryError(f"SPARQL syntax error at line {line}, column {column}: unknown prefix "
+                      f"{m.group(1) + ':'!r} (declare it with PREFIX)", line, column)
 
 
 def _from_rdflib(t: Any) -> Term | None:
@@ -534,14 +573,17 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
         raise QueryError(f"SPARQL syntax error: {message}") from err
     except OSError as err:
         raise QueryError(f"query failed: {err}") from err
-    if isinstance(res, ox.QueryBoolean):
-        return QueryResult([], boolean=bool(res))
-    if isinstance(res, ox.QueryTriples):
-        return QueryResult(["subject", "predicate", "object"],
-                           [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in res])
-    names = [v.value for v in res.variables]
-    n = len(names)
-    return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])
+    try:  # solutions are computed as they are read: so are their errors
+        if isinstance(res, ox.QueryBoolean):
+            return QueryResult([], boolean=bool(res))
+        if isinstance(res, ox.QueryTriples):
+            return QueryResult(["subject", "predicate", "object"],
+                               [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in res])
+        names = [v.value for v in res.variables]
+        n = len(names)
+        return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])
+    except Exception as err:
+        raise QueryError(f"query failed: {err}") from err
 
 
 def _from_ox(t: Any) -> Term | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections import Counter, defaultdict
 
 import networkx as nx
@@ -142,6 +143,19 @@ def test_top_providers(corpus_kg):
 @pytest.fixture(scope="module")
 def corpus_communities(corpus_kg):
     return communities(corpus_kg, seed=7)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"by": "bogus"}, "by must be 'pagerank' or 'degree', not 'bogus'"),
+    ({"by": "cited_by"}, "by must be 'pagerank' or 'degree', not 'cited_by'"),  # a column, not a measure
+    ({"n": -1}, "n must be a number of rows (0 or more) or None, not -1"),  # head(-1) dropped the last row
+    ({"n": 2.5}, "n must be a number of rows"),
+])
+def test_rankings_refuse_what_they_cannot_rank_by(seeds_kg, options, message):
+    for ranking in (top_articles, top_providers):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            ranking(seeds_kg, **options)
+    assert len(top_articles(seeds_kg, n=0)) == 0
 
 
 def test_communities_partition_the_articles(corpus_kg, corpus_communities):

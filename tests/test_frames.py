@@ -14,6 +14,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from conftest import SEEDS_DIR
 from graph.frames import articles_frame, as_nx, edges_frame, providers_frame, to_utc, topics_frame
 from graph.projections import provider_graph, related_graph, topic_graph
 
@@ -84,6 +85,26 @@ def test_frames_accept_the_networkx_graph(seeds_kg):
     pd.testing.assert_frame_equal(articles_frame(seeds_kg.nx), articles_frame(seeds_kg))
     with pytest.raises(TypeError, match="KnowledgeGraph or a networkx graph"):
         as_nx("seeds/")
+
+
+def test_frames_and_analytics_accept_graph_json_read_by_networkx(tmp_path):
+    # The README's way for other tools: networkx.node_link_graph over graph.json. Its dates
+    # are ISO text there, and every frame and analysis failed on them (str has no .year).
+    import json
+
+    import graph
+    from graph import analysis
+    from graph.export import write_exports
+
+    kg = graph.build([SEEDS_DIR])
+    write_exports(kg, tmp_path, ["json"])
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    assert any(isinstance(n.get("published"), str) for n in data["nodes"])
+    read = nx.node_link_graph(data, edges="edges")
+    for frame in (articles_frame, providers_frame, topics_frame, edges_frame):
+        pd.testing.assert_frame_equal(frame(read), frame(kg))
+    pd.testing.assert_frame_equal(analysis.topic_timeline(read), analysis.topic_timeline(kg))
+    pd.testing.assert_frame_equal(analysis.top_articles(read), analysis.top_articles(kg))
 
 
 def test_empty_graph_gives_empty_typed_frames():

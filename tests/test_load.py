@@ -87,6 +87,15 @@ def test_missing_export_names_the_file(tmp_path):
     assert str(tmp_path / "nowhere" / "graph.json") in message and "no such file" in message
 
 
+def test_an_rdf_export_is_refused_with_what_to_give_instead(seeds_kg, tmp_path):
+    from graph.export import write_exports
+
+    write_exports(seeds_kg, tmp_path, ["nt", "jsonld"])
+    for name in ("graph.nt", "graph.jsonld"):
+        message = _error(tmp_path / name)  # it said "graph.nt/graph.json: cannot read: Not a directory"
+        assert message.startswith(f"{tmp_path / name}: expected an exports folder or its graph.json"), message
+
+
 def test_truncated_file_names_file_and_line():
     message = _error(BROKEN / "truncated")
     assert re.search(re.escape(str(BROKEN / "truncated" / "graph.json")) + r":4: not valid JSON", message), message

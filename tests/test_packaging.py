@@ -51,3 +51,18 @@ def test_every_relative_import_names_what_exists():
                     except ImportError:
                         missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {base}.{alias.name}")
     assert not missing
+
+
+def test_modules_the_readme_calls_through_the_package_need_no_import_of_their_own():
+    # The README writes graph.validate.validate(...), graph.push.push(...), ...: a fresh
+    # interpreter with only `import graph` must find them.
+    import re
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    called = set(re.findall(r"\bgraph\.([a-z_]+)\.[a-z_]+\(", readme))
+    modules = {m for m in called if (ROOT / "graph" / f"{m}.py").exists() or (ROOT / "graph" / m).is_dir()}
+    assert {"validate", "push", "serve"} <= modules, modules
+    code = "import graph\n" + "".join(f"graph.{m}\n" for m in sorted(modules))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -218,6 +218,68 @@ def test_on_disk_store_is_reused_until_the_data_changes(tmp_path):
     assert sparql(data, q, engine="oxigraph", store=store_dir).to_python() == [(47,)]
 
 
+def test_an_on_disk_store_given_a_graph_holds_that_graph_alone(seeds_kg, tmp_path):
+    hostile = graph.build([DATA / "hostile"])
+    write_exports(hostile, tmp_path, ["nt"])
+    data, store_dir = tmp_path / "graph.nt", tmp_path / "store"
+    q = "SELECT (COUNT(?a) AS ?n) WHERE { ?a schema:url ?u }"  # every article has one URL
+    assert sparql(data, q, engine="oxigraph", store=store_dir).to_python() == [(len(hostile.articles),)]
+    # a graph in memory replaces what the store held (it was loaded on top of the file's triples)
+    assert sparql(seeds_kg, q, engine="oxigraph", store=store_dir).to_python() == [(len(seeds_kg.articles),)]
+    # and the file is loaded again afterwards, not taken for still loaded
+    assert sparql(data, q, engine="oxigraph", store=store_dir).to_python() == [(len(hostile.articles),)]
+
+
+def test_errors_found_while_the_rows_are_read_are_query_errors():
+    kg = graph.build([DATA / "hostile"])
+    # rdflib evaluates lazily: these failed only as the rows were read, with rdflib's own
+    # exceptions (a named-graph query over a plain graph; a sum of texts)
+    for query in ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                  "SELECT (SUM(?h) AS ?x) WHERE { ?a schema:headline ?h }"):
+        with pytest.raises(QueryError, match="^query failed: ") as info:
+            sparql(kg, query, engine="rdflib")
+        assert info.value.line is None
+
+
+def test_select_star_lists_variables_as_the_query_first_uses_them(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    kg = graph.build([DATA / "hostile"])
+    write_exports(kg, tmp_path, ["nt"])
+    query = "SELECT * WHERE { ?s ?p ?o . OPTIONAL { ?o ?q ?z } } LIMIT 1"
+    headers = set()
+    for seed in ("1", "2", "3", "4", "5"):  # rdflib's own order follows the string hash seed
+        out = subprocess.run([sys.executable, "-m", "graph", "query", query, "-d", str(tmp_path / "graph.nt"),
+                              "-f", "csv"], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        headers.add(out.splitlines()[0])
+    assert headers == {"s,p,o,q,z"}
+    explicit = sparql(kg, "SELECT ?o ?s WHERE { { SELECT * WHERE { ?s ?p ?o } } } LIMIT 1")
+    assert explicit.variables == ["o", "s"]  # an explicit projection keeps its order
+
+
+def test_an_unknown_prefix_is_a_syntax_error_with_its_position(hostile_ttl):
+    for engine in ("rdflib", "oxigraph"):
+        result = CliRunner().invoke(cli, ["query", "SELECT ?x\nWHERE { ?a foo:bar ?x }",
+                                          "--data", str(hostile_ttl), "--engine", engine])
+        assert result.exit_code == 2, (engine, result.output)
+        assert "line 2" in result.output and "Traceback" not in result.output
+        assert ("unknown prefix 'foo:'" if engine == "rdflib" else "Prefix not found") in result.output
+    with pytest.raises(QueryError) as info:
+        sparql(hostile_ttl, "SELECT ?x\nWHERE { ?a foo:bar ?x }")
+    assert (info.value.line, info.value.column) == (2, 12)  # counted by hand: "WHERE { ?a " is 11 characters
+
+
+def test_a_source_the_engine_cannot_read_is_a_clear_error(seeds_kg):
+    store = open_store(seeds_kg)
+    for source, engine, hint in ((store, "rdflib", "engine='oxigraph'"), (seeds_kg.nx, "oxigraph", "RDF file")):
+        with pytest.raises(QueryError, match="cannot query a ") as info:
+            sparql(source, "top-providers", engine=engine)
+        assert hint in str(info.value)
+
+
 # --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
