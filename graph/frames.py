@@ -4,7 +4,8 @@ Every function takes a :class:`~graph.builder.KnowledgeGraph` or its networkx
 graph (``kg.nx``, or one reloaded by :func:`graph.load`) and returns one row
 per node or edge, indexed by node id, with typed columns: text as pandas
 ``string``, counts as ``int64``, optional numbers as nullable ``Int64``, flags
-as ``bool``/``boolean``, dates as ``datetime64[ns, UTC]``, lists as Python
+as ``bool``/``boolean``, dates as ``datetime64[us, UTC]`` (microseconds: any
+year from 1 to 9999, where nanoseconds stop at 1677 and 2262), lists as Python
 lists. An empty graph gives empty frames with the same columns.
 
 Examples
@@ -13,7 +14,7 @@ Examples
 >>> kg = graph.build(["seeds/"])
 >>> df = articles_frame(kg)
 >>> len(df) == len(kg.articles), str(df["published"].dtype)
-(True, 'datetime64[ns, UTC]')
+(True, 'datetime64[us, UTC]')
 >>> int(providers_frame(kg)["articles"].sum()) == kg.report.edges["published_by"]
 True
 """
@@ -46,6 +47,11 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     if isinstance(g, nx.Graph):
         return g
     raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
+
+
+#: The dtype of every date column, here and in :meth:`graph.query.QueryResult.to_dataframe`.
+#: Microseconds: a messy corpus has dates in year 1 or 9999, past nanoseconds' range.
+DATES = "datetime64[us, UTC]"
 
 
 def to_utc(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
@@ -122,7 +128,7 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
         "files": [len(d.get("files", ())) for _, d in nodes],
     }
     dtypes = {"title": "string", "url": "string", "provider": "string", "provider_name": "string",
-              "published": "datetime64[ns, UTC]", "type": "string", "category": "string", "quality": "Int64",
+              "published": DATES, "type": "string", "category": "string", "quality": "Int64",
               "heat": "Int64", "stub": "bool", "is_published": "boolean", "removed": "boolean",
               "topics": "object", "related": "int64", "cited_by": "int64", "files": "int64"}
     return _frame(cols, dtypes, [n for n, _ in nodes])

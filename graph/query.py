@@ -153,8 +153,10 @@ class QueryResult:
 
         Integer columns are ``int64`` (``Int64`` when some rows are unbound),
         decimals and doubles ``float64``, booleans ``bool``/``boolean``,
-        ``xsd:dateTime`` values timezone-aware UTC datetimes, ``xsd:date``
-        values datetimes at midnight, everything else strings.
+        ``xsd:dateTime`` and ``xsd:date`` values (alone or mixed) UTC
+        datetimes (``datetime64[us, UTC]``, as in :mod:`graph.frames`; a date
+        is its midnight UTC), everything else strings, and so is a column
+        holding a value that is not of its type (``"12a"^^xsd:integer``).
         """
         import pandas as pd
 
@@ -238,19 +240,23 @@ def _typed_column(column: list[Term | None], pd: Any) -> Any:
     missing = len(present) < len(column)
     kinds = {("lit:" + (t.datatype or "")) if t.kind == "literal" else t.kind for t in present}
 
-    def values() -> list[Any]:
-        return [None if t is None else t.to_python() for t in column]
+    def values() -> list[Any] | None:
+        """The Python values, or None when one is ill-typed (it stays text: so does its column)."""
+        out = [None if t is None else t.to_python() for t in column]
+        return None if any(type(v) is str for v in out) else out
 
-    if present and kinds <= {"lit:" + d for d in _INTEGER_TYPES}:
-        return pd.array(values(), dtype="Int64" if missing else "int64")
-    if present and kinds <= {"lit:" + d for d in _FLOAT_TYPES | _INTEGER_TYPES}:
-        return pd.array([float("nan") if v is None else float(v) for v in values()], dtype="float64")
-    if present and kinds == {"lit:" + XSD + "boolean"}:
-        return pd.array(values(), dtype="boolean" if missing else "bool")
-    if present and kinds == {"lit:" + XSD + "dateTime"}:
-        return pd.to_datetime(pd.Series(values(), dtype="object"), utc=True)
-    if present and kinds == {"lit:" + XSD + "date"}:
-        return pd.to_datetime(pd.Series(values(), dtype="object"))
+    typed = values() if present and not kinds & {"uri", "bnode"} else None
+    if typed is not None:
+        if kinds <= {"lit:" + d for d in _INTEGER_TYPES}:
+            return pd.array(typed, dtype="Int64" if missing else "int64")
+        if kinds <= {"lit:" + d for d in _FLOAT_TYPES | _INTEGER_TYPES}:
+            return pd.array([float("nan") if v is None else float(v) for v in typed], dtype="float64")
+        if kinds == {"lit:" + XSD + "boolean"}:
+            return pd.array(typed, dtype="boolean" if missing else "bool")
+        if kinds <= {"lit:" + XSD + "dateTime", "lit:" + XSD + "date"}:
+            from .frames import DATES, to_utc  # a date is its midnight UTC, as in the frames
+
+            return pd.Series([to_utc(v) for v in typed], dtype="object").astype(DATES)
     return pd.array([None if t is None else t.value for t in column], dtype="string")
 
 

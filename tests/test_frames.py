@@ -29,7 +29,7 @@ def test_article_frame_rows_and_types(corpus_kg, corpus_frames):
     df = corpus_frames["articles"]
     assert list(df.index) == sorted(corpus_kg.articles)
     assert df.index.is_unique
-    assert str(df["published"].dtype) == "datetime64[ns, UTC]"
+    assert str(df["published"].dtype) == "datetime64[us, UTC]"
     assert str(df["quality"].dtype) == "Int64" and str(df["heat"].dtype) == "Int64"
     assert df["stub"].dtype == bool and str(df["is_published"].dtype) == "boolean"
     assert str(df["title"].dtype) == "string"
@@ -110,7 +110,7 @@ def test_frames_and_analytics_accept_graph_json_read_by_networkx(tmp_path):
 def test_empty_graph_gives_empty_typed_frames():
     empty = nx.MultiDiGraph()
     arts = articles_frame(empty)
-    assert arts.empty and "published" in arts.columns and str(arts["published"].dtype) == "datetime64[ns, UTC]"
+    assert arts.empty and "published" in arts.columns and str(arts["published"].dtype) == "datetime64[us, UTC]"
     assert providers_frame(empty).empty and topics_frame(empty).empty and edges_frame(empty).empty
     assert related_graph(empty).number_of_nodes() == 0 and topic_graph(empty).number_of_edges() == 0
 

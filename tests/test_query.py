@@ -185,8 +185,37 @@ def test_dataframe_columns_are_typed(corpus_store, corpus_kg):
 def test_dataframe_date_only_values(tmp_path):
     kg = graph.build([DATA / "hostile"])
     df = sparql_dataframe(kg, "SELECT ?d WHERE { ?a ng:isStub true ; schema:datePublished ?d }")
-    assert df["d"].tolist() == [pd.Timestamp(dt.date(2020, 2, 29))]
-    assert str(df["d"].dtype).startswith("datetime64")
+    assert df["d"].tolist() == [pd.Timestamp(dt.date(2020, 2, 29), tz="UTC")]  # its midnight UTC, as in the frames
+    assert str(df["d"].dtype) == "datetime64[us, UTC]"
+
+
+def test_dataframe_dates_of_any_year_and_mixed_kinds_are_utc_datetimes(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    published = {"one": "2021-06-18", "two": "2021-06-30T23:30:00-05:00", "first": "0001-01-01T00:00:00Z",
+                  "last": "9999-12-31"}  # past nanoseconds' range (1677-2262) both ways
+    for name, when in published.items():
+        (folder / f"{name}.md").write_text(
+            f'---\ntitle: "{name}"\nwebUrl: "https://example.org/{name}"\npublishedDateTime: "{when}"\n---\n')
+    kg = graph.build([folder])
+    want = {"one": dt.datetime(2021, 6, 18, tzinfo=dt.timezone.utc),
+            "two": dt.datetime(2021, 7, 1, 4, 30, tzinfo=dt.timezone.utc),  # by hand: 23:30 at -05:00
+            "first": dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc),
+            "last": dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)}
+    for engine in ("rdflib", "oxigraph"):
+        df = sparql_dataframe(kg, "SELECT ?t ?d WHERE { ?a schema:headline ?t ; schema:datePublished ?d }",
+                              engine=engine)
+        assert str(df["d"].dtype) == "datetime64[us, UTC]"  # a date and date-times in one column: not text
+        assert {t: d.to_pydatetime() for t, d in zip(df["t"], df["d"])} == want
+    frame = graph.frames.articles_frame(kg)  # the frames hold the same dates (they failed on year 9999)
+    assert {frame.loc[a.id, "title"]: frame.loc[a.id, "published"].to_pydatetime()
+            for a in kg.articles.values()} == want
+
+
+def test_dataframe_keeps_a_column_with_an_ill_typed_value_as_text():
+    kg = graph.build([DATA / "hostile"])
+    df = sparql_dataframe(kg, 'SELECT ?x WHERE { VALUES ?x { 1 "12a"^^xsd:integer } }')
+    assert str(df["x"].dtype) == "string" and df["x"].tolist() == ["1", "12a"]
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
