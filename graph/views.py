@@ -231,8 +231,7 @@ def _date(value: dt.date | dt.datetime | None) -> str | None:
             day = value.astimezone(dt.timezone.utc).date()
         except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC: its own day then
             day = value.date()
-        # isoformat is several times faster than strftime; they differ only before year 1000 ("0999", "999")
-        return day.isoformat() if day.year >= 1000 else day.strftime("%Y-%m-%d")
+        return day.isoformat()  # four-digit years: the page compares dates as text ("0999" < "1000")
     return value.isoformat()
 
 
