@@ -265,6 +265,38 @@ def test_search_ignores_quotes_spaces_and_word_order(tmp_path, opened):
         assert o.page.locator("#ng-results li").count() == 0, query
 
 
+def test_labels_results_and_hub_order_on_a_crafted_page(tmp_path, opened):
+    from graph.export.html import _ARTICLE_LABEL_MAX as cut
+
+    emoji = "x" * (cut - 2) + "\U0001f600 tail"  # the emoji straddles the cut: its first half would be kept
+    folder = tmp_path / "in"
+    folder.mkdir()
+    titles = {"emoji": (emoji, "Small"), "rlo": ("abc\u202edef\u0001", "Small")}
+    titles.update({f"alpha{k}": (f"Alpha story {k}", "Big topic") for k in range(15)})
+    for name, (title, topic) in titles.items():
+        (folder / f"{name}.md").write_text(
+            f'---\ntitle: "{title}"\nwebUrl: "https://site.example/{name}"\ntopics: ["{topic}"]\n---\n',
+            encoding="utf-8")
+    kg = graph.build([folder])
+    path = tmp_path / "crafted.html"
+    write_html(kg, path)
+    o = opened(path)
+    by_title = {a.title: a.id for a in kg.articles.values()}
+    assert o.js("id => newsgraph.label(id)", by_title[emoji]) == "x" * (cut - 2) + "\u2026"
+    assert o.js("id => newsgraph.label(id)", by_title["abc\u202edef\u0001"]) == "abcdef"  # no override, no control
+    # 15 matches: 12 options, then a line saying how many more (not an option)
+    o.page.fill("#ng-search", "alpha story")
+    assert o.page.locator("#ng-results li[role=option]").count() == 12
+    assert o.page.inner_text("#ng-results li.ng-more") == "3 more: add a word to narrow the search"
+    o.js("document.activeElement.blur()")  # the list closes (Escape would also empty a search box)
+    assert o.page.is_hidden("#ng-results")
+    o.page.click("#ng-search")  # back in the box: its results again
+    assert o.page.locator("#ng-results li[role=option]").count() == 12
+    # hub labels drawn smallest first: the topic of 15 articles (the largest label) last, on top
+    counts = Counter(t for a in kg.articles.values() for t in a.topic_ids)
+    assert o.js("newsgraph.hubLabelOrder()")[-1] == max(counts, key=counts.get) == "topic/big-topic"
+
+
 def test_slash_types_into_a_date_field_and_goes_to_search_elsewhere(corpus_page, opened):
     o = opened(corpus_page)
     o.page.focus("#ng-from")

@@ -285,7 +285,7 @@
       if (!visible[j] || cssPx < 6 || px[j] < view.x0 - 2000 || px[j] > view.x1 + 2000 ||
           py[j] < view.y0 - 200 || py[j] > view.y1 + 200) return;
       ctx.fillStyle = styles[styleOf[j]].fill;
-      text(j, info[j].l, cssPx);
+      text(j, labelText(j), cssPx);
     });
     ctx.restore();
   }
@@ -394,9 +394,22 @@
     ctx.beginPath();
     shapePath(ctx, styles[styleOf[j]].shape, px[j], py[j], r);
   }
+  // Canvas labels without what a canvas cannot show or should not obey: controls (drawn as
+  // boxes) and bidirectional overrides (which reversed a label and moved its ellipsis).
+  var UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  var LINE_BREAKS = /[\u2028\u2029]/g;
+  var shownLabels = new Array(n);
+  function labelText(j) {
+    var t = shownLabels[j];
+    if (t === undefined) t = shownLabels[j] = info[j].l.replace(LINE_BREAKS, ' ').replace(UNSHOWN, '');
+    return t;
+  }
   function shortLabel(j) {
-    var t = info[j].l;
-    return t.length > meta.labelMax ? t.slice(0, meta.labelMax - 1) + '\u2026' : t;
+    var t = labelText(j), cut = meta.labelMax - 1;
+    if (t.length <= meta.labelMax) return t;
+    var c = t.charCodeAt(cut - 1);
+    if (c >= 0xD800 && c <= 0xDBFF) cut--;   // never half of a surrogate pair (an emoji drawn as U+FFFD)
+    return t.slice(0, cut) + '\u2026';
   }
   function nodeLabel(ctx, j, text) {
     var t = text === undefined ? info[j].l : text, y = py[j] + visNodes[j].r + 4;
@@ -407,6 +420,8 @@
   // hub labels: large enough to read at the first frame, at most 28 px on screen when zoomed in
   var hubs = [];
   for (i = 0; i < n; i++) if (visNodes[i].f) hubs.push(i);
+  // the largest last: a big topic's label is drawn over the halo of a small provider's
+  hubs.sort(function (a, b) { return visNodes[a].f - visNodes[b].f || a - b; });
   function hubLabelSize(j, scale) { return Math.min(visNodes[j].f, 28 / scale); }
 
   // ---- the selection, drawn over the cached scene ----
@@ -441,10 +456,11 @@
         articleLabel(ctx, j);
         return;
       }
-      // the selection and hubs: their own size, at least 12 px on screen
-      var size = Math.max(visNodes[j].f && j !== selected ? hubLabelSize(j, scale) : 0, 12 / scale);
+      // the selection and hubs: a hub at its own size and in full (over its label in the
+      // scene, not a smaller copy), an article at least 12 px on screen
+      var size = Math.max(visNodes[j].f ? hubLabelSize(j, scale) : 0, 12 / scale);
       ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
-      nodeLabel(ctx, j, shortLabel(j));
+      nodeLabel(ctx, j, visNodes[j].f ? labelText(j) : shortLabel(j));
     });
     ctx.restore();
   });
@@ -539,9 +555,10 @@
       hits.push([rank, kindRank[info[i].k], -info[i].w, i]);
     }
     hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
+    found = hits.length;
     return hits.slice(0, limit || 12).map(function (h) { return h[3]; });
   }
-  var box = $('ng-search'), list = $('ng-results'), results = [], active = -1;
+  var box = $('ng-search'), list = $('ng-results'), results = [], active = -1, found = 0;
   function renderResults() {
     list.textContent = '';
     results.forEach(function (i, k) {
@@ -555,6 +572,13 @@
       li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(k); });
       list.appendChild(li);
     });
+    if (results.length && found > results.length) {   // say there are more, not an option
+      var more = document.createElement('li');
+      more.className = 'ng-more'; more.setAttribute('role', 'presentation');
+      more.textContent = fmt(found - results.length) + ' more: add a word to narrow the search';
+      more.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
+      list.appendChild(more);
+    }
     list.hidden = results.length === 0;
     box.setAttribute('aria-expanded', results.length ? 'true' : 'false');
     if (active >= 0) box.setAttribute('aria-activedescendant', 'ng-r' + active);
@@ -574,6 +598,9 @@
     else if (ev.key === 'Escape') { results = []; active = -1; renderResults(); }
   });
   box.addEventListener('blur', function () { list.hidden = true; });
+  box.addEventListener('focus', function () {   // back in the box: its results again
+    if (box.value.trim()) { results = search(box.value); active = -1; renderResults(); }
+  });
   document.addEventListener('keydown', function (ev) {
     // not while typing: a date field, say, needs its '/'
     var at = ev.target, tag = at && at.tagName;
@@ -649,7 +676,9 @@
   }
   if (meta.kinds.provider) legendRow('square', c.provider, c.provider, 'provider (size: articles)');
   if (meta.kinds.topic) legendRow('star', c.topic, c.topic, 'topic (size: articles)');
-  legendRow('line', 'none', c.edge, meta.view === 'overview' ? 'provider–topic, width: articles' : 'published by / about');
+  // the edges' own colour is nearly transparent (thousands overlap): the legend shows it opaque
+  var opaqueEdge = c.edge.replace(/^rgba\((\d+),\s*(\d+),\s*(\d+),[^)]*\)$/, 'rgb($1,$2,$3)');
+  legendRow('line', 'none', opaqueEdge, meta.view === 'overview' ? 'provider–topic, width: articles' : 'published by / about');
   if (relTotal) legendRow('line', 'none', c.related, 'related (shown for the selected article)');
 
   // ---- hover tooltip (text only) ----
@@ -711,6 +740,8 @@
     select: function (id, focus) { select(id === null ? -1 : indexOf.get(id), focus); },
     selected: function () { return selected >= 0 ? visNodes[selected].id : null; },
     highlighted: function () { return highlighted.map(function (j) { return visNodes[j].id; }); },
+    label: function (id) { var j = indexOf.get(id); return visNodes[j].f ? labelText(j) : shortLabel(j); },
+    hubLabelOrder: function () { return hubs.map(function (j) { return visNodes[j].id; }); },
     visibleIds: function () { return visNodes.filter(function (v, i) { return visible[i]; }).map(function (v) { return v.id; }); },
     drawnEdges: function () {
       ensureRelated();
