@@ -202,6 +202,7 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
             raise click.ClickException(f"the oxigraph server stopped by itself (exit status {status})")
         raise KeyboardInterrupt
     except KeyboardInterrupt:
+        server.stop()  # before saying so
         click.echo(f"stopped; the store {store_dir} is kept for the next `newsgraph serve`", err=True)
     finally:
         server.stop()
@@ -321,6 +322,8 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         return
     if not query_or_file:
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
+    if store is not None and engine != "oxigraph":
+        raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
     try:
         result = sparql(data, query_or_file, engine=engine, store=store)
     except NewsgraphError as err:

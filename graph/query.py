@@ -568,8 +568,12 @@ def _from_rdflib(t: Any) -> Term | None:
 def _run_oxigraph(store: Any, text: str) -> QueryResult:
     import pyoxigraph as ox
 
+    meta = ox.NamedNode(_META_GRAPH)
+    graphs = list(store.named_graphs())
+    # the store's own stamp (open_store) is not data: GRAPH ?g must not find it
+    named = [g for g in graphs if g != meta] if meta in graphs else None
     try:
-        res = store.query(text, prefixes=PREFIXES)
+        res = store.query(text, prefixes=PREFIXES, named_graphs=named)
     except SyntaxError as err:
         message = str(err)
         m = _OX_POSITION.match(message)

@@ -373,10 +373,16 @@ class SparqlServer:
         return self.process.wait()
 
     def stop(self, timeout: float = 10) -> None:
-        """Stop the server: SIGINT (as Ctrl-C would), then SIGTERM, then SIGKILL."""
+        """Stop the server: SIGINT (as Ctrl-C would), then SIGTERM, then SIGKILL.
+
+        SIGINT is skipped when this process ignores it (a job started with
+        ``&`` or ``nohup``): the server inherited that, and would only have
+        been waited for in vain.
+        """
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            for sig in (signal.SIGTERM, signal.SIGKILL) if ignored else (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
                 with contextlib.suppress(ProcessLookupError):
                     process.send_signal(sig)
                 try:

@@ -301,6 +301,23 @@ def test_an_unknown_prefix_is_a_syntax_error_with_its_position(hostile_ttl):
     assert (info.value.line, info.value.column) == (2, 12)  # counted by hand: "WHERE { ?a " is 11 characters
 
 
+def test_the_stores_stamp_is_not_a_graph_of_the_data(hostile_ttl, tmp_path):
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    trig = hostile_ttl.with_suffix(".trig")
+    # the named graphs are merged into the default one (one graph, as with rdflib): none is left
+    assert sparql(trig, query, engine="oxigraph", store=tmp_path / "store").rows == []
+    store = open_store(trig, path=tmp_path / "store")  # reused: it holds its stamp graph
+    assert len(list(store.named_graphs())) == 1
+    assert sparql(store, query, engine="oxigraph").rows == []
+
+
+def test_cli_store_without_oxigraph_is_a_usage_error(hostile_ttl, tmp_path):
+    result = CliRunner().invoke(cli, ["query", "stubs-only", "--data", str(hostile_ttl),
+                                      "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "--engine oxigraph" in result.output
+    assert not (tmp_path / "s").exists()
+
+
 def test_a_source_the_engine_cannot_read_is_a_clear_error(seeds_kg):
     store = open_store(seeds_kg)
     for source, engine, hint in ((store, "rdflib", "engine='oxigraph'"), (seeds_kg.nx, "oxigraph", "RDF file")):

@@ -317,6 +317,41 @@ def test_cli_serves_until_stopped_and_keeps_the_store(seeds_nt, tmp_path, stop):
             marker_stamp = (exports / "sparql-store" / "newsgraph-store.json").stat().st_mtime_ns
 
 
+class _Server:
+    """A stand-in for the oxigraph process: which signals it got, and which one stops it."""
+
+    def __init__(self, stops_on: set[int]):
+        self.stops_on, self.got, self.stopped = stops_on, [], False
+
+    def poll(self):
+        return 0 if self.stopped else None
+
+    def send_signal(self, sig):
+        self.got.append(sig)
+        self.stopped = self.stopped or sig in self.stops_on
+
+    def wait(self, timeout=None):
+        if not self.stopped:
+            raise subprocess.TimeoutExpired("oxigraph", timeout)
+        return 0
+
+
+@pytest.mark.parametrize("sigint", [signal.SIG_IGN, signal.default_int_handler], ids=["ignored", "handled"])
+def test_stop_skips_sigint_when_the_server_inherited_it_ignored(tmp_path, sigint):
+    # A job started with & or nohup ignores SIGINT, and so does the server it starts:
+    # stop() waited its whole timeout for SIGINT before sending SIGTERM (10 s).
+    previous = signal.signal(signal.SIGINT, sigint)
+    try:
+        server = SparqlServer(tmp_path)
+        inherited_ignored = sigint == signal.SIG_IGN
+        server.process = fake = _Server(stops_on={signal.SIGTERM} if inherited_ignored else {signal.SIGINT})
+        server.stop(timeout=0.01)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert fake.got == ([signal.SIGTERM] if inherited_ignored else [signal.SIGINT])
+    assert server.process is None
+
+
 def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path, seeds_nt):
     result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--host", "999.1.1.1", "--port", "0",
                                       "--store", str(tmp_path / "store")])
