@@ -477,7 +477,12 @@ def test_physics_moves_the_nodes_and_the_picture_follows(seeds_kg, tmp_path, ope
     node = max(seeds_kg.articles, key=lambda a: (seeds_kg.nx.degree(a), a))
     start = o.js("id => newsgraph.network.getPosition(id)", node)
     layers = o.js("newsgraph.timing.layers")
+    assert o.js("newsgraph.network.body.data.edges.length") == 0  # the page draws its edges itself
     o.page.check("#ng-physics")
+    # the simulation gets them (hidden) as springs: without them it only pushed the nodes apart
+    springs = o.js("newsgraph.network.body.data.edges.get().map(e => [e.from, e.to, e.hidden])")
+    assert Counter((s, d) for s, d, hidden in springs if hidden) == Counter(
+        (s, d) for s, d, _ in _structural(seeds_kg).elements()) and len(springs) == sum(_structural(seeds_kg).values())
     wait_for(o.page, f"newsgraph.timing.layers > {layers + 5}")  # a new scene for every frame that moves
     o.page.uncheck("#ng-physics")
     moved = o.js("id => newsgraph.network.getPosition(id)", node)

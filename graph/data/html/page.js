@@ -643,9 +643,17 @@
     ['ng-topic', 'ng-provider', 'ng-from', 'ng-to'].forEach(function (id) { $(id).value = ''; });
     applyFilters();
   });
-  var physicsOn = false;
+  var physicsOn = false, springs = false;
   $('ng-physics').addEventListener('change', function () {
     physicsOn = $('ng-physics').checked;
+    if (physicsOn && !springs) {
+      // The page draws its own edges, so vis-network has none: without them the simulation only
+      // pushed the nodes apart. Hidden edges are not drawn but pull in the simulation.
+      springs = true;
+      var list = new Array(edgeCount);
+      for (var k = 0; k < edgeCount; k++) list[k] = { from: visNodes[eFrom[k]].id, to: visNodes[eTo[k]].id, hidden: true };
+      network.body.data.edges.add(list);
+    }
     invalidate();   // the picture follows the positions the simulation left
     requestRedraw();
     network.setOptions({ physics: { enabled: $('ng-physics').checked, solver: 'forceAtlas2Based', stabilization: false } });
