@@ -215,11 +215,50 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
             return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
             pass
+    _check_nesting(text)
     loader = _formats().StrictSafeLoader(text)
     try:
         return loader.get_single_data(), loader.duplicates, False
     finally:
         loader.dispose()
+
+
+#: Deepest flow nesting (``[`` and ``{``) handed to PyYAML: its C loader recurses
+#: with no limit of its own and crashed the whole build (a segmentation fault) on
+#: 50,000 levels. Python's own recursion limit is about as deep.
+MAX_NESTING = 1000
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _check_nesting(text: str) -> None:
+    r"""Raise a YAML error at the bracket that opens level ``MAX_NESTING + 1``.
+
+    Brackets inside quotes count too: a text needs a thousand of them open
+    at once to be refused.
+
+    >>> _check_nesting("a: " + "[" * MAX_NESTING + "]" * MAX_NESTING)
+    >>> _check_nesting("title: x\nextra: " + "[" * (MAX_NESTING + 1))
+    Traceback (most recent call last):
+    ...
+    yaml.error.MarkedYAMLError: nesting deeper than 1,000 levels of [ and {
+      in "<front matter>", line 2, column 1008
+    """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return
+    depth = 0
+    for bracket in _BRACKET.finditer(text):
+        if bracket.group() in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                at = bracket.start()
+                line = text.count("\n", 0, at)
+                yaml = _formats().yaml
+                raise yaml.error.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_NESTING:,} levels of [ and {{",
+                    problem_mark=yaml.error.Mark("<front matter>", at, line, at - (text.rfind("\n", 0, at) + 1),
+                                                 None, None))
+        elif depth:
+            depth -= 1
 
 
 # --------------------------------------------------------------------------

@@ -165,6 +165,38 @@ def test_a_file_with_lone_surrogates_gets_every_export_written(tmp_path):
     assert "Half \ufffd Provider" in page
 
 
+@pytest.mark.parametrize("fast", [[], ["--no-fast-yaml"]], ids=["fast", "pyyaml"])
+def test_deep_nesting_is_rejected_not_a_crash(tmp_path, fast):
+    # PyYAML's C loader recursed without limit: a segmentation fault killed every build
+    # holding such a file (a subprocess here, so that no crash takes pytest with it).
+    import subprocess
+    import sys
+
+    n = 50_000
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = {
+        "flow.md": "---\ntitle: deep\nwebUrl: https://ex.org/d\nextra: " + "[" * n + "]" * n + "\n---\n",
+        "mapping.md": "---\ntitle: deep\nwebUrl: https://ex.org/m\nextra: " + "{a: " * n + "}" * n + "\n---\n",
+        "related.md": "---\ntitle: deep\nwebUrl: https://ex.org/r\nrelated:\n  - title: " + "[" * n + "\n---\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "good.md").write_text(_article("https://example.org/good"), encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "graph", "build", str(folder), "-o", str(out), "-q", "-j", "1",
+                           *fast], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rejected = {Path(r["path"]).name: r for r in report["rejected"]}
+    assert set(rejected) == set(files)
+    for name, r in rejected.items():
+        assert "nesting deeper than 1,000 levels" in r["reason"], r
+        line = files[name].count("\n", 0, files[name].index("[" if name != "mapping.md" else "{")) + 1
+        assert r["line"] == line, (name, r)  # the line of the brackets, counted in the text
+    assert report["articles_full"] == 1
+
+
 def test_duplicate_keys_warn_with_line():
     parsed = read("duplicate_keys.md")
     assert parsed.record.title == "Second title"  # YAML's rule: the last one wins
