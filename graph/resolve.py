@@ -325,11 +325,18 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         groups[root].append(rec)
 
     # 2. One canonical URL per group: a primary URL that is nobody's alias,
-    #    smallest first; the rest become aliases.
+    #    smallest first; the rest become aliases. A group with a file takes a
+    #    file's URL, judged by the files' aliases alone: a stub in another file
+    #    (its ampWebUrl, say, naming this file's URL) must not rename an article
+    #    that has a file of its own.
     url_of_root: dict[str, str] = {}
     for root, recs in groups.items():
-        urls = {r.url for r in recs}
-        plain = sorted(urls - alias_only) or sorted(urls)
+        file_urls = {r.url for r in recs if not r.is_stub}
+        if file_urls:
+            plain = sorted(file_urls - {a for r in recs if not r.is_stub for a in r.aliases}) or sorted(file_urls)
+        else:
+            urls = {r.url for r in recs}
+            plain = sorted(urls - alias_only) or sorted(urls)
         url_of_root[root] = plain[0]
 
     id_of_root = {root: article_id(url) for root, url in url_of_root.items()}

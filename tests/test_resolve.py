@@ -169,6 +169,25 @@ def test_ids_do_not_depend_on_file_order_or_names(small_corpus, tmp_path):
     assert n1 == n2 and e1 == e2
 
 
+def test_a_stub_never_renames_an_article_that_has_a_file(tmp_path):
+    # A stub in another file naming this file's URL as its AMP page merged the two
+    # and made the stub's URL canonical: the file's article took another URL and id.
+    (tmp_path / "b.md").write_text("---\ntitle: B\nwebUrl: https://ex.org/B\n---\n")
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\nwebUrl: https://ex.org/A\nrelated:\n"
+        "  - {title: C stub, webUrl: https://ex.org/C, ampWebUrl: https://ex.org/B}\n---\n")
+    kg = graph.build([tmp_path])
+    b = kg.articles[article_id("https://ex.org/B")]  # its id from its own URL, by the documented rule
+    assert b.url == "https://ex.org/B" and b.title == "B" and b.files == (str(tmp_path / "b.md"),)
+    assert "https://ex.org/C" in b.aliases  # the stub is the same article, known by another URL
+    assert b.id in kg.articles[article_id("https://ex.org/A")].related_ids
+    assert not any(a.url == "https://ex.org/C" for a in kg.articles.values())
+    # without a file of its own the group still takes the URL that is nobody's alias
+    (tmp_path / "b.md").unlink()
+    stubs_only = graph.build([tmp_path])
+    assert stubs_only.articles[article_id("https://ex.org/C")].aliases == ("https://ex.org/B",)
+
+
 def test_corpus_determinism_across_file_order(corpus_dir, corpus_kg):
     # The corpus given folder by folder, in reverse order, read by a process pool.
     parts = sorted([corpus_dir / "powerapps", corpus_dir / "azure", corpus_dir / "seed"], reverse=True)
