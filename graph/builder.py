@@ -9,6 +9,7 @@ a networkx ``MultiDiGraph``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -314,8 +315,13 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     shared = SharedStubs()  # equal stubs from different chunks become one object
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent)
     try:
-        # map() keeps input order, so the result never depends on scheduling.
-        for blob in pool.map(_read_chunk, chunks, [fast] * len(chunks)):
+        # The workers are forked inside map(). A Ctrl-C then could kill a worker
+        # before it ignores SIGINT, or land in a fork handler of this process,
+        # which swallows it: it is held until they are up, and raised after.
+        with _sigint_held():
+            # map() keeps input order, so the result never depends on scheduling.
+            blobs = pool.map(_read_chunk, chunks, [fast] * len(chunks))
+        for blob in blobs:
             parsed = unpack(decode_pack(blob), shared)
             if on_pack is not None:
                 on_pack(blob, parsed)
@@ -324,16 +330,37 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
             if progress:
                 progress(done, total)
     except BaseException:  # Ctrl-C, an error, or the reader stopped early
-        pool.shutdown(cancel_futures=True)  # the chunks being read end; no other starts
+        # Their results are not wanted: stopped, no worker can keep the shutdown
+        # (or the exit's join of every child) waiting for ever.
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+            worker.terminate()
+        pool.shutdown(cancel_futures=True)
         raise
     pool.shutdown()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread (and in what it forks) inside the block;
+    one that came meanwhile is delivered at its end."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _leave_interrupts_to_the_parent() -> None:
     """In each reading worker: Ctrl-C is for the parent, which stops the pool.
     A worker stopped by it while sending a result could leave the pool's
-    shutdown waiting for it for ever."""
+    shutdown waiting for it for ever. (It starts with SIGINT blocked, see
+    :func:`_sigint_held`: ignored first, then let through, a pending one is dropped.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def build(
