@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .builder import KnowledgeGraph, ProgressCallback, build
 from .errors import NewsgraphError
-from .export import EXPORTERS, DEFAULT_FORMATS, write_exports
+from .export import EXPORTERS, DEFAULT_FORMATS, check_exports, write_exports
 
 __all__ = ["cli", "main", "exit_without_teardown"]
 
@@ -111,6 +111,11 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     # The cache files are written off the critical path (graph.cache.BackgroundWrites;
     # no forking with --jobs 1, nor beside a Dask cluster's threads); leaving
     # the block finishes them.
+    options = {"base_iri": base_iri} if base_iri else {}
+    try:  # before reading: a bad option must not cost a whole read, nor replace some exports only
+        check_exports(chosen or None, **options)
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
     forking = jobs != 1 and not (scheduler or workers)
     cache_stats = CacheStats() if cache else None  # what the caches did, for the summary
     with gc_paused(), BackgroundWrites(enabled=forking) as background:
@@ -122,7 +127,6 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
             with cluster_reader(scheduler, workers) as reader:
                 kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
                                   os.path.join(output, ".cache") if cache else None, background, cache_stats)
-            options = {"base_iri": base_iri} if base_iri else {}
             if cache:
                 from .cache import write_exports_cached
 

@@ -64,6 +64,21 @@ def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
+@pytest.mark.parametrize("bad", [["--base-iri", "http://x.org/noslash"], ["--base-iri", "not an iri/"],
+                                 ["-f", "ttl,nope"]], ids=["no-slash", "not-an-iri", "unknown-format"])
+def test_a_bad_option_changes_no_export(tmp_path, bad):
+    # The base IRI was checked by the RDF writer only: report, graph.json and the page of the
+    # new build were written, the RDF files stayed those of the last one.
+    out = tmp_path / "out"
+    first = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(out), "-q"])
+    assert first.exit_code == 0, first.output
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-q", *bad])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ("base IRI" if bad[0] == "--base-iri" else "unknown format(s): nope") in result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 def test_unknown_format_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "nope"])
     assert result.exit_code == 1

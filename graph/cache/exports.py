@@ -48,11 +48,11 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     beside them. What was written is recorded, and ``stats.exports`` says
     which it was: ``"kept"``, ``"patched"`` or ``"written"``.
     """
-    from ..export import DEFAULT_FORMATS, EXPORTERS, write_exports
+    from ..export import EXPORTERS, check_exports, write_exports
     from ..export.files import atomic_writer, recycling
     from ..export.offsets import OFFSETS_OPTION
 
-    chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    chosen = check_exports(formats, **options)
     folder = Path(folder)
     record = Path(cache_dir) / EXPORTS_FILE
     snapshot = getattr(kg, "_snapshot_key", None)

@@ -24,7 +24,8 @@ from .files import (SPARE_MAX_BYTES, atomic_writer, copy_range, libc_function, m
                     recycling, start_writeback, sync_folder, write_all, written_size)
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
-           "copy_range", "write_all", "write_exports", "exporter", "open_spare_of", "start_writeback",
+           "copy_range", "write_all", "write_exports", "check_exports", "exporter", "open_spare_of",
+           "start_writeback",
            "libc_function", "mapping_address", "sync_folder", "written_size"]
 
 
@@ -146,6 +147,36 @@ def _take(work: list, first: int, taken: Any) -> Iterator:
         yield work[i]
 
 
+def check_exports(formats: tuple[str, ...] | list[str] | None = None, **options: Any) -> list[str]:
+    """The formats :func:`write_exports` would write, in order, once the
+    request is checked: called before anything is read or written, so that a
+    bad option cannot leave some files of a folder new and the rest old.
+
+    >>> check_exports(["ttl", "nt", "ttl"])
+    ['ttl', 'nt']
+    >>> check_exports(["ttl"], base_iri="http://example.org/no-slash")
+    Traceback (most recent call last):
+    ...
+    graph.errors.NewsgraphError: base IRI must end with '/' or '#': 'http://example.org/no-slash'
+
+    Raises
+    ------
+    ExportError
+        For an unknown format.
+    NewsgraphError
+        For a ``base_iri`` that is not a usable base IRI.
+    """
+    chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    unknown = [f for f in chosen if f not in EXPORTERS]
+    if unknown:
+        raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
+    if options.get("base_iri") is not None:
+        from ..namespaces import check_base_iri
+
+        check_base_iri(options["base_iri"])
+    return chosen
+
+
 def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
                   *, jobs: int | None = 1, beside: Sequence[Callable[[], object]] = (),
                   **options: Any) -> dict[str, Path]:
@@ -180,10 +211,7 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         For an unknown format or a file that cannot be written.
     """
     folder = Path(folder)
-    chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
-    unknown = [f for f in chosen if f not in EXPORTERS]
-    if unknown:
-        raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
+    chosen = check_exports(formats, **options)
     # Formats sharing a joint writer are written together, where the first of them is.
     tasks: list[Task] = []
     joint_task: dict[str, dict[str, Path]] = {}
