@@ -81,7 +81,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
     links to one place) is reported once as a warning and not entered again.
     """
     result = ScanResult()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: dict[tuple[int, int], tuple[tuple[bool, str], int]] = {}  # (is a link, path), place in files
     seen_dirs: set[tuple[int, int]] = set()
 
     def add_file(path: str, explicit: bool, entry: os.DirEntry | None = None) -> None:
@@ -95,9 +95,24 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                                     "line": None})
             return
         ident = (st.st_dev, st.st_ino)
-        if ident in seen_files:
+        is_link = entry.is_symlink() if entry is not None else os.path.islink(path)
+        kept = seen_files.get(ident)
+        if kept is not None:
+            # One file reached by two paths (a symbolic or hard link, a file named and
+            # inside a named folder): read once, under its own path rather than a link's.
+            (kept_is_link, kept_path), at = kept
+            if path == kept_path:  # a file named, and found in a folder named too
+                result.files[at] = (path, explicit or result.files[at][1])
+                return
+            if (is_link, path) < (kept_is_link, kept_path):
+                result.files[at] = (path, explicit or result.files[at][1])
+                del result.stats[kept_path]
+                result.stats[path] = st
+                seen_files[ident] = ((is_link, path), at)
+                path, kept_path = kept_path, path
+            result.warnings.append(Warning_(path, f"the same file as {kept_path}; read once, as that"))
             return
-        seen_files.add(ident)
+        seen_files[ident] = ((is_link, path), len(result.files))
         result.files.append((path, explicit))
         result.stats[path] = st
 

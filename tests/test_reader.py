@@ -301,6 +301,21 @@ def test_file_names_that_are_not_utf8_are_read_and_shown_escaped(tmp_path):
         assert len(parsed) > 0
 
 
+def test_a_file_reached_by_two_paths_is_read_once_under_its_own_with_a_warning(tmp_path):
+    (tmp_path / "sub").mkdir()
+    real = tmp_path / "sub" / "deep.md"
+    real.write_text(_article("https://example.org/deep"))
+    os.symlink("sub/deep.md", tmp_path / "a_link.md")  # sorts first: it used to be the path kept, silently
+    kg = graph.build([tmp_path, real])  # the file is also named on its own
+    assert [a.files for a in kg.articles.values()] == [(str(real),)]
+    assert sorted((w.path, w.message) for w in kg.report.warnings) == [
+        (str(tmp_path / "a_link.md"), f"the same file as {real}; read once, as that")]
+    os.link(real, tmp_path / "sub" / "b_hard.md")  # a hard link is a path of its own: the smaller one is kept
+    kg = graph.build([tmp_path])
+    assert [a.files for a in kg.articles.values()] == [(str(tmp_path / "sub" / "b_hard.md"),)]
+    assert sorted(w.path for w in kg.report.warnings) == [str(tmp_path / "a_link.md"), str(real)]
+
+
 def test_a_folder_given_twice_is_read_once_without_a_warning(tmp_path):
     (tmp_path / "one.md").write_text(_article("https://example.org/1"))
     found = scan([tmp_path, tmp_path, str(tmp_path)])
