@@ -18,6 +18,7 @@ from . import __version__
 from .builder import KnowledgeGraph, ProgressCallback, build
 from .errors import NewsgraphError
 from .export import EXPORTERS, DEFAULT_FORMATS, check_exports, write_exports
+from .report import for_terminal
 
 __all__ = ["cli", "main", "exit_without_teardown"]
 
@@ -144,14 +145,15 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         if verbose:
             for w in report.warnings:
                 where = f"{w.path}:{w.line}" if w.line else w.path
-                click.echo(f"warning: {where}: {w.message}", err=True)
+                click.echo(for_terminal(f"warning: {where}: {w.message}"), err=True)
         if verbose > 1:
             for s in report.skipped:
-                click.echo(f"skipped: {s['path']}: {s['reason']}", err=True)
+                click.echo(for_terminal(f"skipped: {s['path']}: {s['reason']}"), err=True)
         if cache_stats is not None:
             click.echo(cache_stats.summary(), err=True)
         kept = cache_stats is not None and cache_stats.exports == "kept"  # as the last build left them
-        click.echo(("unchanged: " if kept else "wrote: ") + ", ".join(str(p) for p in written.values()), err=True)
+        click.echo(for_terminal(("unchanged: " if kept else "wrote: ") + ", ".join(str(p) for p in written.values())),
+                   err=True)
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
                                    f"{written.get('report', 'the report')}")

@@ -8,12 +8,26 @@ catalogue files, ``skipped`` (not an article: no front matter, empty) or
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .model import Warning_
 
-__all__ = ["BuildReport"]
+__all__ = ["BuildReport", "for_terminal"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text: str) -> str:
+    r"""``text`` with its control characters as ``\xNN`` escapes: a file name may
+    hold a line break (printing a fake line) or an escape sequence, which a
+    terminal would obey.
+
+    >>> print(for_terminal("evil\x1b]0;PWNED\x07.md"), for_terminal("two\nlines.md"))
+    evil\x1b]0;PWNED\x07.md two\x0alines.md
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass
@@ -69,7 +83,7 @@ class BuildReport:
         ]
         for r in self.rejected[:10]:
             where = f"{r['path']}:{r['line']}" if r.get("line") else r["path"]
-            lines.append(f"rejected: {where}: {r['reason']}")
+            lines.append(for_terminal(f"rejected: {where}: {r['reason']}"))
         if len(self.rejected) > 10:
             lines.append(f"... and {len(self.rejected) - 10:,} more rejected (see report.json)")
         return "\n".join(lines)

@@ -79,6 +79,25 @@ def test_a_bad_option_changes_no_export(tmp_path, bad):
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
+def test_file_names_reach_the_terminal_without_their_control_characters(tmp_path):
+    # A name can hold an escape sequence (a terminal would obey it) or a line break
+    # (printing a convincing line of its own).
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["evil\x1b]0;PWNED\x07\x1b[2J.md", "two\nrejected: all good.md", "skip\x1b[31m.md"]
+    (folder / names[0]).write_text("---\ntitle: [\n---\n")  # rejected
+    (folder / names[1]).write_text('---\ntitle: "T"\nwebUrl: "https://e.example/1"\nquality: "high"\n---\n')  # warned
+    (folder / names[2]).write_text("no front matter\n")  # skipped
+    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(tmp_path / "out"), "-vv"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert not any(line.startswith("rejected: all good") for line in result.output.splitlines())
+    shown = {name: name.encode("unicode_escape").decode().replace("\\n", "\\x0a") for name in names}  # by hand
+    assert f"rejected: {folder}/{shown[names[0]]}:" in result.output
+    assert f"warning: {folder}/{shown[names[1]]}:" in result.output
+    assert f"skipped: {folder}/{shown[names[2]]}:" in result.output
+
+
 def test_unknown_format_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "nope"])
     assert result.exit_code == 1
