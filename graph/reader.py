@@ -538,7 +538,13 @@ def _decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
-        text = raw.decode("utf-8")
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM: Windows Notepad's "Unicode"
+            try:
+                text = raw.decode("utf-16")
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8")  # not UTF-16 after all: the usual way, and its warning
+        else:
+            text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         warnings.append(Warning_(path, "not valid UTF-8: undecodable bytes replaced with U+FFFD "

@@ -116,6 +116,17 @@ def test_bom_and_crlf():
     assert parsed.warnings == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_its_bom_is_read_as_text(tmp_path, encoding):
+    # Windows Notepad's "Unicode": it was skipped as having no front matter, with "NUL characters removed".
+    text = '---\r\ntitle: "Caf\u00e9 \U0001f600"\r\nwebUrl: "https://example.org/u16"\r\n---\r\nBody.\r\n'
+    path = tmp_path / "notepad.md"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    parsed = read_file(str(path))
+    assert parsed.record is not None and parsed.record.title == "Caf\u00e9 \U0001f600"
+    assert parsed.warnings == [] and parsed.skipped is None
+
+
 def test_toml_and_json_front_matter():
     toml = read("toml_front_matter.md").record
     assert toml.title == "A TOML article" and toml.provider.domain == "example.org"
