@@ -281,7 +281,14 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     """
     from .export.html import write_html
 
-    ego = topic is not None or provider is not None or article is not None
+    centres = [name for name, given in (("--topic", topic), ("--provider", provider), ("--article", article))
+               if given is not None]
+    if len(centres) > 1:  # before reading: the view could not be drawn anyway
+        raise click.UsageError(f"an ego view has one centre: give one of {', '.join(centres)}")
+    ego = bool(centres)
+    if ego and view == "overview":
+        raise click.UsageError(f"--view overview draws every provider and topic; {centres[0]} draws an ego "
+                               "view: give one or the other")
     if output is None:
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     try:

@@ -322,6 +322,17 @@ def test_cli_html_writes_each_view(tmp_path, seeds_kg):
         assert blocks["ng-meta"]["view"] == ("ego" if "--topic" in args else args[1])
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--view", "overview", "--topic", "ai"], "--view overview draws every provider and topic; --topic"),
+    (["--topic", "ai", "--provider", "wired.com"], "an ego view has one centre: give one of --topic, --provider"),
+])
+def test_cli_html_conflicting_views_are_usage_errors(tmp_path, args, message):
+    # the overview with --topic silently drew the ego view; two centres failed only after reading
+    result = CliRunner().invoke(cli, ["html", "seeds", "-q", *args, "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "x.html").exists()
+
+
 def test_cli_html_errors_are_one_line(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["html", "seeds", "-q", "--provider", "no-such.example", "-o", str(tmp_path / "x.html")])
