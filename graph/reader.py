@@ -622,6 +622,36 @@ def _without_lone_surrogates(data: Any, warnings: list[Warning_], fm: FrontMatte
     return data
 
 
+def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
+    r"""JSON front matter, with a warning for each key given twice in one object
+    (JSON keeps the last, as YAML does, where it warns too).
+
+    >>> fm = split_front_matter('{\n"title": "a",\n"title": "b"\n}\n', "a.md")
+    >>> warnings = []
+    >>> _load_json(fm, "a.md", warnings), [(w.line, w.message) for w in warnings]
+    ({'title': 'b'}, [(3, "duplicate key 'title': the last value is used")])
+    """
+    import json
+
+    twice: list[str] = []
+
+    def mapping(pairs: list[tuple[str, Any]]) -> dict:
+        out = dict(pairs)
+        if len(out) < len(pairs):
+            seen: set[str] = set()
+            twice.extend(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        return out
+
+    data = json.loads(fm.text, object_pairs_hook=mapping)
+    for key in dict.fromkeys(twice):
+        last = None
+        for last in re.finditer(re.escape(json.dumps(key)) + r"\s*:", fm.text):
+            pass  # the last time the key is written: the value used
+        line = fm.first_line + fm.text.count("\n", 0, last.start()) if last else None
+        warnings.append(Warning_(path, f"duplicate key {key!r}: the last value is used", line))
+    return data
+
+
 def _looks_like_catalog(data: Any) -> bool:
     return isinstance(data, dict) and data.get("taxonomy") in ("organization", "topic")
 
@@ -644,6 +674,8 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
                 data, duplicates, bounded = load_yaml(fm.text, fast=fast)
                 result.warnings.extend(Warning_(path, f"duplicate key {key!r}: the last value is used",
                                                 fm.first_line + line) for key, line in duplicates)
+            elif fm.kind == "json":
+                data, bounded = _load_json(fm, path, result.warnings), True
             else:
                 data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
         except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only

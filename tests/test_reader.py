@@ -214,6 +214,16 @@ def test_duplicate_keys_warn_with_line():
     assert any("duplicate key 'title'" in w.message and w.line == 9 for w in parsed.warnings)
 
 
+def test_duplicate_keys_in_json_warn_with_line_as_yaml_does(tmp_path):
+    path = tmp_path / "dup.md"
+    path.write_text('{\n"title": "First",\n"webUrl": "https://example.org/j",\n"provider": {"name": "A", "name": "B"},\n'
+                    '"title": "Second"\n}\nBody.\n', encoding="utf-8")
+    parsed = read_file(str(path))
+    assert parsed.record.title == "Second" and parsed.record.provider.name == "B"  # JSON's rule: the last
+    assert sorted((w.line, w.message) for w in parsed.warnings) == [  # lines counted by hand
+        (4, "duplicate key 'name': the last value is used"), (5, "duplicate key 'title': the last value is used")]
+
+
 def test_nul_characters_are_removed_with_a_warning():
     parsed = read("nul.md")
     assert parsed.record.title == "NULinside"
