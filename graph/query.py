@@ -339,22 +339,31 @@ def rdf_format(path: str | os.PathLike) -> Any:
     suffix = Path(path).suffix.lower()
     if suffix not in _FORMATS:
         raise QueryError(f"{path}: unknown RDF file type {suffix!r}; use one of {', '.join(sorted(_FORMATS))}")
-    if suffix == ".json" and _is_nodelink(path):
-        raise QueryError(f"{path} is newsgraph's node-link JSON (for graph.load and networkx), not RDF; "
-                         f"use graph.nt, graph.ttl, graph.trig or graph.jsonld")
+    if suffix == ".json":
+        head = _head(path)
+        if _is_nodelink(head):
+            raise QueryError(f"{path} is newsgraph's node-link JSON (for graph.load and networkx), not RDF; "
+                             f"use graph.nt, graph.ttl, graph.trig or graph.jsonld")
+        if head and b'"@' not in head:  # report.json, say: a JSON-LD parser reads it as no triple at all
+            raise QueryError(f"{path}: JSON without any JSON-LD keyword (@context, @id, @graph), not RDF; "
+                             f"use graph.nt, graph.ttl, graph.trig or graph.jsonld")
     return getattr(pyoxigraph.RdfFormat, _FORMATS[suffix])
 
 
-def _is_nodelink(path: str | os.PathLike) -> bool:
-    """Whether ``path`` opens as newsgraph's ``graph.json`` does (its format is named in the first line)."""
-    from .export.nodelink import NODELINK_FORMAT
-
+def _head(path: str | os.PathLike) -> bytes:
+    """The first 64 kB of ``path`` (nothing when it cannot be read: the parser says why)."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4096)
+            return fh.read(65536)
     except OSError:
-        return False  # the parser says why
-    return f'"format": "{NODELINK_FORMAT}"'.encode() in head
+        return b""
+
+
+def _is_nodelink(head: bytes) -> bool:
+    """Whether a file opening with ``head`` is newsgraph's ``graph.json`` (its format is named in the first line)."""
+    from .export.nodelink import NODELINK_FORMAT
+
+    return f'"format": "{NODELINK_FORMAT}"'.encode() in head[:4096]
 
 
 def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:

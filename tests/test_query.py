@@ -417,6 +417,11 @@ def test_files_that_are_not_rdf_are_refused_by_every_command(seeds_kg, tmp_path)
     result = runner.invoke(cli, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-d",
                                  str(tmp_path / "ld" / "data.json"), "-f", "csv"])
     assert result.exit_code == 0 and int(result.output.split()[1]) > 0
+    # JSON that is not JSON-LD (the build report) read as no triple at all: 0 rows, "valid"
+    write_exports(seeds_kg, out, ["report"])
+    for args in (["query", "top-providers", "-d", str(out / "report.json")], ["validate", str(out / "report.json")]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1 and "JSON without any JSON-LD keyword" in result.output, (args, result.output)
 
 
 def test_a_store_folder_holding_other_files_is_refused(seeds_kg, tmp_path):
