@@ -330,10 +330,9 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
             if progress:
                 progress(done, total)
     except BaseException:  # Ctrl-C, an error, or the reader stopped early
-        # Their results are not wanted: stopped, no worker can keep the shutdown
-        # (or the exit's join of every child) waiting for ever.
-        for worker in list((getattr(pool, "_processes", None) or {}).values()):
-            worker.terminate()
+        # The chunks being read end; no other starts. (Not terminated: a worker
+        # stopped while sending its result would leave the pool's manager thread
+        # reading half a message for ever.)
         pool.shutdown(cancel_futures=True)
         raise
     pool.shutdown()
