@@ -422,6 +422,27 @@ def test_a_damaged_patch_file_costs_time_only(work, tmp_path, monkeypatch, cut):
     assert _tree(out) == _tree(clean)
 
 
+def test_an_edit_that_keeps_the_size_and_puts_the_mtime_back_is_seen(work, tmp_path):
+    # Written in place (same inode), same size, mtime restored as `touch -r` or a sync
+    # tool would: size, mtime and inode all agreed, and the build kept the old exports.
+    out = tmp_path / "out"
+    _build_cli(work, out)
+    victim = _single_file_articles(work, 1)[0]
+    before = victim.stat()
+    data = victim.read_bytes()
+    at = data.index(b'title: "') + len(b'title: "')
+    changed = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]  # one letter, same length
+    with open(victim, "r+b") as fh:
+        fh.write(changed)
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = victim.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    _build_cli(work, out)
+    clean = tmp_path / "clean"
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 @pytest.mark.parametrize("edit", [False, True])
 def test_a_snapshot_damaged_inside_is_not_used(work, tmp_path, edit):
     """The snapshot's entities are unpickled only when first used: damage

@@ -8,7 +8,7 @@ import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fingerprints import FORMAT, _graph_code_fingerprint, _signature
+from .fingerprints import FORMAT, _graph_code_fingerprint, _input_signature
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -35,7 +35,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     for folder in folders:
         for path in catalog_files(folder):
             try:
-                listing.append((str(path), _signature(os.stat(path))))
+                listing.append((str(path), _input_signature(os.stat(path))))
             except OSError:
                 listing.append((str(path), None))  # load_catalogs reports it
     key = repr((FORMAT, _graph_code_fingerprint(), folders, listing))

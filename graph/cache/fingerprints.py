@@ -18,7 +18,7 @@ __all__ = ["FORMAT", "code_fingerprint"]
 #: Bumped whenever the layout of the cache files changes.
 FORMAT = 13
 
-_Signature = tuple[int, int, int]  # size, mtime_ns, inode
+_Signature = tuple[int, ...]  # size, mtime_ns, inode (and ctime_ns for an input file)
 
 
 def _package_files() -> dict[str, bytes]:
@@ -70,7 +70,16 @@ def code_fingerprint() -> str:
 
 
 def _signature(st: os.stat_result) -> _Signature:
+    """Size, mtime and inode: what tells a file the caches wrote themselves from another."""
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _input_signature(st: os.stat_result) -> _Signature:
+    """:func:`_signature` and the ctime, for the files a build reads: an edit that keeps
+    the size and puts the mtime back (``touch -r``, a tool restoring times) still moves
+    the ctime, which no one can set. A file whose signature changed is hashed, not parsed
+    again when its bytes are the same."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def _sha256(path: str) -> str | None:
@@ -84,8 +93,9 @@ def _sha256(path: str) -> str | None:
 
 
 def _unchanged(path: str, sig: _Signature) -> bool:
+    """Whether the input file ``path`` still has the signature ``sig``."""
     try:
-        return _signature(os.stat(path)) == sig
+        return _input_signature(os.stat(path)) == sig
     except OSError:
         return False
 

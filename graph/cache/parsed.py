@@ -45,7 +45,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 from ..reader import ParsedFile
 from . import fingerprints  # code_fingerprint through the module: what a test replaces there counts
 from .background import BackgroundWrites
-from .fingerprints import FORMAT, _Signature, _sha256, _signature, _unchanged
+from .fingerprints import FORMAT, _input_signature, _Signature, _sha256, _signature, _unchanged
 from .packs import _StoredPacks, encode_pack, pack
 
 __all__ = ["CACHE_FILE", "PATCH_FILE", "CacheStats", "FileCache", "cached_reader"]
@@ -427,7 +427,7 @@ class FileCache:
         digests: dict[int, str | None] = {}
         for i, (path, explicit) in enumerate(files):
             try:
-                sig: _Signature | None = _signature(stats.get(path) or os.stat(path))
+                sig: _Signature | None = _input_signature(stats.get(path) or os.stat(path))
             except OSError:
                 sig = None
             old = self.index.get(path)

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from .fingerprints import FORMAT, _graph_code_fingerprint, _sha256, _Signature, _signature
+from .fingerprints import FORMAT, _graph_code_fingerprint, _input_signature, _sha256, _Signature
 from .parsed import FileCache, _remove_patch
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class GraphSnapshot:
             if entry is None:
                 return False
             try:
-                sig = _signature(self.stats.get(path) or os.stat(path))
+                sig = _input_signature(self.stats.get(path) or os.stat(path))
             except OSError:
                 return False
             if sig != entry[0] and _sha256(path) != entry[1]:
