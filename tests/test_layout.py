@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph.layout import _close_pairs
+from graph.layout import META_GRID, _close_pairs, _close_pairs_by_cells
 
 
-@pytest.mark.parametrize("n,rows", [(1, 256), (2, 1), (300, 64), (1000, 256), (1000, 7), (1500, None)])
+@pytest.mark.parametrize("n,rows", [(1, 256), (2, 1), (300, 64), (1000, 256), (1000, 7), (1500, None),
+                                    (META_GRID + 500, None)])  # by cells
 def test_close_pairs_in_row_blocks_equal_the_whole_matrix(n, rows):
     rng = np.random.default_rng(n)
     xy = rng.normal(size=(n, 2)) * 50
@@ -22,3 +23,38 @@ def test_close_pairs_in_row_blocks_equal_the_whole_matrix(n, rows):
     assert np.array_equal(got_i, want_i) and np.array_equal(got_j, want_j)
     if n >= 300:
         assert len(want_i) > 100  # the case is not trivially empty
+
+
+@pytest.mark.parametrize("spread", [1.0, 0.01, 100.0])  # discs overlapping a lot, some, hardly at all
+def test_close_pairs_by_cells_equal_the_whole_matrix(spread):
+    rng = np.random.default_rng(7)
+    n = 2500
+    xy = rng.normal(size=(n, 2)) * 50 * spread
+    radius = np.concatenate([rng.uniform(1, 10, n - 1), [400.0]])  # one very large disc, as a big label makes
+    x, y = xy[:, 0], xy[:, 1]
+    dist2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2
+    want_i, want_j = np.nonzero(np.triu(dist2 < ((radius[:, None] + radius[None, :] + 3.0) * 1.5) ** 2, 1))
+    got_i, got_j = _close_pairs_by_cells(xy, radius, 3.0)
+    assert np.array_equal(got_i, want_i) and np.array_equal(got_j, want_j) and len(want_i) > 0
+
+
+def test_thousands_of_hubs_take_the_grid_paths_and_get_apart(tmp_path, monkeypatch):
+    # One article with 2,500 topics: the force layout of groups and hubs repelled every pair
+    # every round, and the separation compared every pair (8 s for 4,000 topics, minutes for 20,000).
+    import graph
+    import graph.layout as layout
+    from graph.views import full_view
+
+    (tmp_path / "a.md").write_text("---\ntitle: many\nwebUrl: https://ex.org/many\ntopics:\n"
+                                   + "".join(f"  - topic {k}\n" for k in range(2500)) + "---\n")
+    kg = graph.build([tmp_path])
+    grids, by_cells = [], []
+    real_fr, real_cells = layout._fr, layout._close_pairs_by_cells
+    monkeypatch.setattr(layout, "_fr", lambda n, *a, **k: grids.append((n, k.get("grid"))) or real_fr(n, *a, **k))
+    monkeypatch.setattr(layout, "_close_pairs_by_cells", lambda *a: by_cells.append(len(a[0])) or real_cells(*a))
+    placed = layout.compute_layout(full_view(kg))
+    hubs = len(kg.topics) + len(kg.providers)
+    assert hubs > META_GRID and (hubs + 1, "grid") in grids and by_cells and set(by_cells) == {hubs + 1}
+    xy = np.array([placed.positions[t] for t in kg.topics])
+    assert np.isfinite(xy).all() and len({tuple(p) for p in xy.tolist()}) == len(xy)  # every topic a place
+
