@@ -624,7 +624,8 @@ def _without_lone_surrogates(data: Any, warnings: list[Warning_], fm: FrontMatte
 
 def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
     r"""JSON front matter, with a warning for each key given twice in one object
-    (JSON keeps the last, as YAML does, where it warns too).
+    (JSON keeps the last, as YAML does, where it warns too), and its lone
+    surrogate escapes replaced (:func:`_without_lone_surrogates`).
 
     >>> fm = split_front_matter('{\n"title": "a",\n"title": "b"\n}\n', "a.md")
     >>> warnings = []
@@ -632,14 +633,14 @@ def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
     ({'title': 'b'}, [(3, "duplicate key 'title': the last value is used")])
     """
     import json
+    from collections import Counter
 
     twice: list[str] = []
 
     def mapping(pairs: list[tuple[str, Any]]) -> dict:
         out = dict(pairs)
         if len(out) < len(pairs):
-            seen: set[str] = set()
-            twice.extend(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            twice.extend(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
         return out
 
     data = json.loads(fm.text, object_pairs_hook=mapping)
@@ -647,9 +648,15 @@ def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
         last = None
         for last in re.finditer(re.escape(json.dumps(key)) + r"\s*:", fm.text):
             pass  # the last time the key is written: the value used
-        line = fm.first_line + fm.text.count("\n", 0, last.start()) if last else None
-        warnings.append(Warning_(path, f"duplicate key {key!r}: the last value is used", line))
+        warnings.append(_duplicate_key(path, key, fm.first_line + fm.text.count("\n", 0, last.start())
+                                       if last else None))
+    if _SURROGATE_ESCAPE.search(fm.text):
+        data = _without_lone_surrogates(data, warnings, fm, path)
     return data
+
+
+def _duplicate_key(path: str, key: str, line: int | None) -> Warning_:
+    return Warning_(path, f"duplicate key {key!r}: the last value is used", line)
 
 
 def _looks_like_catalog(data: Any) -> bool:
@@ -672,16 +679,13 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
         try:
             if is_yaml:
                 data, duplicates, bounded = load_yaml(fm.text, fast=fast)
-                result.warnings.extend(Warning_(path, f"duplicate key {key!r}: the last value is used",
-                                                fm.first_line + line) for key, line in duplicates)
-            elif fm.kind == "json":
+                result.warnings.extend(_duplicate_key(path, key, fm.first_line + line) for key, line in duplicates)
+            elif fm.kind == "json":  # JSON and TOML have no aliases
                 data, bounded = _load_json(fm, path, result.warnings), True
             else:
-                data, bounded = fm.handler.load(fm.text), True  # TOML and JSON have no aliases
+                data, bounded = fm.handler.load(fm.text), True
         except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
             raise _parse_error(err, fm, path) from err
-        if fm.kind == "json" and _SURROGATE_ESCAPE.search(fm.text):
-            data = _without_lone_surrogates(data, result.warnings, fm, path)
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)
     if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:

@@ -331,13 +331,10 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     #    that has a file of its own.
     url_of_root: dict[str, str] = {}
     for root, recs in groups.items():
-        file_urls = {r.url for r in recs if not r.is_stub}
-        if file_urls:
-            plain = sorted(file_urls - {a for r in recs if not r.is_stub for a in r.aliases}) or sorted(file_urls)
-        else:
-            urls = {r.url for r in recs}
-            plain = sorted(urls - alias_only) or sorted(urls)
-        url_of_root[root] = plain[0]
+        files = [r for r in recs if not r.is_stub]
+        urls = {r.url for r in files or recs}
+        aliases = {a for r in files for a in r.aliases} if files else alias_only
+        url_of_root[root] = min(urls - aliases or urls)
 
     id_of_root = {root: article_id(url) for root, url in url_of_root.items()}
 

@@ -411,10 +411,12 @@
     if (c >= 0xD800 && c <= 0xDBFF) cut--;   // never half of a surrogate pair (an emoji drawn as U+FFFD)
     return t.slice(0, cut) + '\u2026';
   }
+  // a hub's label in full, an article's cut to labelMax
+  function drawnLabel(j) { return visNodes[j].f ? labelText(j) : shortLabel(j); }
   function nodeLabel(ctx, j, text) {
-    var t = text === undefined ? info[j].l : text, y = py[j] + visNodes[j].r + 4;
-    ctx.strokeText(t, px[j], y);
-    ctx.fillText(t, px[j], y);
+    var y = py[j] + visNodes[j].r + 4;
+    ctx.strokeText(text, px[j], y);
+    ctx.fillText(text, px[j], y);
   }
   function articleLabel(ctx, j) { nodeLabel(ctx, j, shortLabel(j)); }
   // hub labels: large enough to read at the first frame, at most 28 px on screen when zoomed in
@@ -460,7 +462,7 @@
       // scene, not a smaller copy), an article at least 12 px on screen
       var size = Math.max(visNodes[j].f ? hubLabelSize(j, scale) : 0, 12 / scale);
       ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
-      nodeLabel(ctx, j, visNodes[j].f ? labelText(j) : shortLabel(j));
+      nodeLabel(ctx, j, drawnLabel(j));
     });
     ctx.restore();
   });
@@ -748,7 +750,7 @@
     select: function (id, focus) { select(id === null ? -1 : indexOf.get(id), focus); },
     selected: function () { return selected >= 0 ? visNodes[selected].id : null; },
     highlighted: function () { return highlighted.map(function (j) { return visNodes[j].id; }); },
-    label: function (id) { var j = indexOf.get(id); return visNodes[j].f ? labelText(j) : shortLabel(j); },
+    label: function (id) { return drawnLabel(indexOf.get(id)); },
     hubLabelOrder: function () { return hubs.map(function (j) { return visNodes[j].id; }); },
     visibleIds: function () { return visNodes.filter(function (v, i) { return visible[i]; }).map(function (v) { return v.id; }); },
     drawnEdges: function () {
