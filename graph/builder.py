@@ -23,10 +23,10 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites, CacheStats
 
-from .catalog import enrich, find_catalogs, load_catalogs
+from .catalog import catalog_files, enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
-from .reader import ParsedFile, read_file, scan, shown_path
+from .reader import INPUT_SUFFIXES, ParsedFile, read_file, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
@@ -431,7 +431,10 @@ def build(
     found = scan(paths)
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)
-    report.ignored_files = found.ignored
+    # Catalogue topics (topics/*.yaml) have no input ending but are read, as catalogue.
+    report.ignored_files = found.ignored - sum(
+        f.is_file() and not f.name.lower().endswith(INPUT_SUFFIXES)
+        for folder in found.catalog_dirs for f in catalog_files(folder))
 
     folders = list(catalogs or ()) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.
@@ -500,9 +503,10 @@ def build(
                 report.skipped.append({"path": shown_path(parsed.path), "reason": parsed.skipped})
             elif parsed.catalog is not None:
                 shown = shown_path(parsed.path)
-                if shown not in catalog_paths and not catalog.add(parsed.catalog, shown):
+                if shown in catalog_paths or catalog.add(parsed.catalog, shown):
+                    catalog_paths.add(shown)
+                else:  # in one place only: skipped, not catalogue as well
                     report.skipped.append({"path": shown, "reason": "catalogue entry without name or domain"})
-                catalog_paths.add(shown)
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need

@@ -72,10 +72,14 @@ class BuildReport:
     def summary(self) -> str:
         """A few lines for the terminal."""
         edges = ", ".join(f"{n:,} {k.replace('_', '-')}" for k, n in self.edges.items())
+        # The four places a file ends in (module docstring), so the parts add up.
+        parts = (self.article_files, len(self.catalog_files), len(self.skipped), len(self.rejected))
+        files = (f"files: {sum(parts):,} ({parts[0]:,} articles, {parts[1]:,} catalogue, "
+                 f"{parts[2]:,} skipped, {parts[3]:,} rejected)")
+        if self.ignored_files:
+            files += f"; {self.ignored_files:,} other files not read (not .md, .markdown or .txt)"
         lines = [
-            f"files read: {self.files_read:,} ({self.article_files:,} articles, "
-            f"{len(self.catalog_files):,} catalogue, {len(self.skipped):,} skipped, "
-            f"{len(self.rejected):,} rejected)",
+            files,
             f"articles: {self.articles:,} ({self.articles_full:,} full, {self.articles_stub:,} stubs); "
             f"providers: {self.providers:,}; topics: {self.topics:,}",
             f"edges: {edges}",

@@ -170,7 +170,7 @@ def test_progress_bar_on_a_terminal(tmp_path):
     os.close(master)
     assert proc.returncode == 0
     assert b"reading" in seen and b"\x1b[" in seen  # the bar, drawn with terminal codes
-    assert b"files read:" in seen
+    assert b"files: " in seen and b" articles, " in seen  # the summary
 
 
 def test_catalog_option(tmp_path):

@@ -29,6 +29,35 @@ def test_every_bad_file_is_accounted_for():
     assert report.files_read == len(list(BAD_INPUTS.iterdir()))
 
 
+def test_the_summary_counts_every_file_once_and_adds_up(tmp_path):
+    """A folder made by hand, one file or more for each place a file can end."""
+    news = tmp_path / "in" / "news"
+    news.mkdir(parents=True)
+    for i in range(3):  # three articles
+        (news / f"a{i}.md").write_text(f'---\ntitle: "A{i}"\nwebUrl: "https://ex.com/{i}"\n---\n')
+    (news / "notes.md").write_text("no front matter\n")  # skipped
+    (news / "bad.md").write_text('---\ntitle: [unclosed\n---\n')  # rejected, read
+    os.symlink(tmp_path / "nowhere.md", news / "gone.md")  # rejected, not readable
+    (news / "photo.png").write_bytes(b"\x89PNG")  # not an input
+    data = tmp_path / "in" / "data"
+    (data / "organizations").mkdir(parents=True)
+    (data / "topics").mkdir()
+    (data / "organizations" / "ex.md").write_text("---\ntaxonomy: organization\nname: Ex\ndomain: ex.com\n---\n")
+    (data / "organizations" / "nameless.md").write_text("---\ntaxonomy: organization\n---\n")  # skipped
+    (data / "topics" / "t.yaml").write_text("taxonomy: topic\nname: T\n")  # read, as catalogue
+    (data / "topics" / "README").write_text("about topics\n")  # not an input
+
+    report = graph.build([tmp_path / "in"]).report
+    first = report.summary().splitlines()[0]
+    # 3 articles + 2 catalogue + 2 skipped + 2 rejected; the .png and README not read.
+    assert first == ("files: 9 (3 articles, 2 catalogue, 2 skipped, 2 rejected); "
+                     "2 other files not read (not .md, .markdown or .txt)")
+    # Each file in one place only: the nameless catalogue entry is skipped, not catalogue too.
+    places = ([f for a in graph.build([tmp_path / "in"]).articles.values() for f in a.files]
+              + report.catalog_files + [s["path"] for s in report.skipped] + [r["path"] for r in report.rejected])
+    assert len(places) == len(set(places)) == 9
+
+
 @pytest.mark.parametrize("name, reason", [
     ("no_front_matter.md", "no front matter"),
     ("empty.md", "empty file"),
