@@ -53,7 +53,16 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # iunreserved + sub-delims + ":@/?" + "%" (existing escapes are kept).
 _IRI_SAFE = "-._~!$&'()*+,;=:@/?%"
 _PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_PCT_CASE = re.compile(r"%[0-9a-f]{2}|%[0-9A-F][a-f]|%[a-f][0-9A-F]")
+_PCT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+#: Characters an escape never needs to stand for (RFC 3986's unreserved):
+#: ``%7E`` and ``~`` are one URL (section 6.2.2.2), so one article.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normal_escape(match: re.Match) -> str:
+    """An escape of an unreserved character decoded, any other upper-cased."""
+    ch = chr(int(match.group(0)[1:], 16))
+    return ch if ch in _UNRESERVED else match.group(0).upper()
 
 
 _NEEDS_WORK = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]")
@@ -79,7 +88,7 @@ def _encode(part: str) -> str:
         else:
             # Separators (U+2028, U+202F, ...), controls, private use: encoded.
             out.append(quote(ch, safe=""))
-    return _PCT_CASE.sub(lambda m: m.group(0).upper(), "".join(out))
+    return _PCT_ESCAPE.sub(_normal_escape, "".join(out))
 
 
 def _keep_param(pair: str) -> bool:
@@ -99,7 +108,8 @@ def canonical_url(url: str) -> str:
     an empty path becomes ``/`` and a trailing ``/`` on a longer path is
     removed; characters not valid in an IRI (spaces, ``<>"{}|\\^``, controls,
     and Unicode separators such as U+2028) are percent-encoded, letters beyond
-    ASCII kept as they are, existing escapes kept with upper-case hex.
+    ASCII kept as they are, existing escapes kept with upper-case hex, except
+    those of unreserved characters (letters, digits, ``-._~``), decoded.
 
     Raises
     ------
@@ -112,6 +122,8 @@ def canonical_url(url: str) -> str:
     'https://www.example.com/a/b?id=1'
     >>> canonical_url("https://news.example.com/x.asp?id=1&cat=PR News Wire")
     'https://news.example.com/x.asp?id=1&cat=PR%20News%20Wire'
+    >>> canonical_url("https://example.com/%7ejo/a%2fb%41")
+    'https://example.com/~jo/a%2FbA'
     """
     if not isinstance(url, str):
         raise InvalidURLError(f"not a URL: {url!r}")

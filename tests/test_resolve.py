@@ -34,6 +34,9 @@ from graph.resolve import article_id, canonical_url, provider_key, topic_id, top
     # characters not valid in an IRI percent-encoded, escapes kept (upper-cased)
     ("https://e.com/x.asp?id=1&cat=PR News Wire", "https://e.com/x.asp?id=1&cat=PR%20News%20Wire"),
     ("https://e.com/a%2fb", "https://e.com/a%2Fb"),
+    # an escape of an unreserved character is that character (RFC 3986 6.2.2.2)
+    ("https://e.com/%7ejo/%7Eb?q=%41%2d%5F%2E", "https://e.com/~jo/~b?q=A-_."),
+    ("https://e.com/a%20b%25%2F", "https://e.com/a%20b%25%2F"),
     ("https://e.com/<b>|{c}", "https://e.com/%3Cb%3E%7C%7Bc%7D"),
     ("https://e.com/100%", "https://e.com/100%25"),
     ("https://e.com/caf\u00e9", "https://e.com/caf\u00e9"),
