@@ -150,6 +150,28 @@ def test_a_pipe_or_device_is_refused_not_replaced(tmp_path, kind):
     assert os.stat("/dev/null").st_rdev != 0  # the device itself untouched
 
 
+def test_a_folder_in_the_files_place_is_named_not_the_temporary_file(tmp_path):
+    out = tmp_path / "out"
+    (out / "graph.ttl").mkdir(parents=True)
+    with pytest.raises(ExportError) as err:
+        write(out / "graph.ttl", b"ttl")
+    assert str(err.value) == f"cannot write {out / 'graph.ttl'}: a folder is in its place; " \
+                             "give a file's path or move the folder"
+    assert os.listdir(out) == ["graph.ttl"] and os.listdir(out / "graph.ttl") == []
+
+
+@pytest.mark.parametrize("blocker", ["file", "broken link"])
+def test_a_file_where_a_folder_of_the_path_should_be_is_named(tmp_path, blocker):
+    afile = tmp_path / "afile"
+    if blocker == "file":
+        afile.write_bytes(b"mine")
+    else:
+        afile.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ExportError, match=f"^cannot write {afile}/sub/x.html: {afile} is not a folder$"):
+        write(afile / "sub" / "x.html", b"page")
+    assert sorted(os.listdir(tmp_path)) == ["afile"]
+
+
 def test_where_leases_are_refused_no_spare_is_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(graph.export.files, "_unshared", lambda fd: False)
     out, spares = tmp_path / "out", tmp_path / "spares"

@@ -126,7 +126,14 @@ def _check_replaceable(target: Path) -> None:
     """Refuse to replace what is not a regular file: a symbolic link would be
     replaced, not written through (writing through one, a link planted in a
     shared folder could aim a build at any file), and a pipe or device (say
-    ``/dev/stdout``) would be replaced by a file."""
+    ``/dev/stdout``) would be replaced by a file. A folder in its place, or a
+    file in place of one of its folders, is named here: the move or ``mkdir``
+    would name a temporary file, or say only "File exists"."""
+    for folder in target.parents:
+        if os.path.isdir(folder):
+            break
+        if os.path.lexists(folder):
+            raise ExportError(f"cannot write {target}: {folder} is not a folder")
     try:
         st = os.lstat(target)
     except OSError:
@@ -136,7 +143,10 @@ def _check_replaceable(target: Path) -> None:
         raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
                           "replace the link; give the path of a file"
                           + (f" (this one points to {real})" if os.path.isfile(real) else ""))
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):  # a folder: the move says why
+    if stat.S_ISDIR(st.st_mode):
+        raise ExportError(f"cannot write {target}: a folder is in its place; give a file's path "
+                          "or move the folder")
+    if not stat.S_ISREG(st.st_mode):
         raise ExportError(f"{target} is not a regular file (a pipe, device or socket): give a file's path")
 
 
