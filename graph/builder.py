@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites, CacheStats
 
-from .catalog import catalog_files, enrich, find_catalogs, load_catalogs
+from .catalog import NO_ENTRY, catalog_files, enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import INPUT_SUFFIXES, ParsedFile, read_file, scan, shown_path
@@ -506,7 +506,7 @@ def build(
                 if shown in catalog_paths or catalog.add(parsed.catalog, shown):
                     catalog_paths.add(shown)
                 else:  # in one place only: skipped, not catalogue as well
-                    report.skipped.append({"path": shown, "reason": "catalogue entry without name or domain"})
+                    report.skipped.append({"path": shown, "reason": NO_ENTRY})
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need
@@ -520,6 +520,10 @@ def build(
             snapshot.drop_previous()  # not patched: the last graph is of no more use
         report.article_files = len(records)
         report.warnings.extend(catalog.warnings)
+        # A catalogue file the reading above met too (organizations/*.md) is listed once.
+        listed = {r["path"] for r in report.rejected} | {s["path"] for s in report.skipped}
+        report.rejected.extend(r for r in catalog.rejected if r["path"] not in listed)
+        report.skipped.extend(s for s in catalog.skipped if s["path"] not in listed)
 
         res = resolve(records)
         report.catalog_files = sorted(catalog_paths)

@@ -18,9 +18,11 @@ from typing import Any, Iterable
 from .model import Provider, Topic, Warning_, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
-__all__ = ["Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
+__all__ = ["NO_ENTRY", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
 
 _NAMES = ("_data", "data")
+#: Why a catalogue document is skipped.
+NO_ENTRY = "catalogue entry without name or domain"
 
 
 @dataclass
@@ -31,6 +33,10 @@ class Catalog:
     topics: dict[str, dict] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    #: Files that could not be read (``{path, reason, line}``) and files that
+    #: are no catalogue entry (``{path, reason}``), as the build report lists them.
+    rejected: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
     def add(self, data: Any, path: str) -> bool:
         """Add one entry; ``False`` when it is not a usable catalogue entry."""
@@ -126,23 +132,30 @@ def catalog_files(folder: str | os.PathLike) -> list[Path]:
 
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
     """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
-    from .reader import load_yaml, shown_path, split_front_matter  # the one YAML loader
+    from .errors import FrontMatterError
+    from .reader import FrontMatter, front_matter_error, load_yaml, shown_path, split_front_matter
 
     catalog = catalog or Catalog()
     for f in catalog_files(folder):
         path = shown_path(str(f))
+        fm = None
         try:
             text = f.read_text(encoding="utf-8-sig")
-            if f.suffix == ".md":
-                fm = split_front_matter(text, path)
-                data = load_yaml(fm.text)[0] if fm else None
-            else:
-                data = load_yaml(text)[0]
+            fm = split_front_matter(text, path) if f.suffix == ".md" else FrontMatter("yaml", text, 1)
+            data = None if fm is None else load_yaml(fm.text)[0] if fm.kind == "yaml" else fm.handler.load(fm.text)
+        except FrontMatterError as err:  # a fence never closed
+            catalog.rejected.append({"path": path, "reason": err.reason, "line": err.line})
+            continue
         except Exception as err:  # noqa: BLE001 - a bad catalogue file is reported, not fatal
-            catalog.warnings.append(Warning_(path, f"catalogue file not read: {str(err).splitlines()[0]}"))
+            if fm is None:  # the file itself: gone, not UTF-8
+                reason, line = f"catalogue file not read: {str(err).splitlines()[0]}", None
+            else:
+                problem = front_matter_error(err, fm, path)
+                reason, line = problem.reason, problem.line
+            catalog.rejected.append({"path": path, "reason": reason, "line": line})
             continue
         if not catalog.add(data, path):
-            catalog.warnings.append(Warning_(path, "not a catalogue entry (no domain or name); ignored"))
+            catalog.skipped.append({"path": path, "reason": NO_ENTRY})
     return catalog
 
 

@@ -43,6 +43,8 @@ __all__ = [
     "load_yaml",
     "cut_related",
     "split_front_matter",
+    "FrontMatter",
+    "front_matter_error",
     "shown_path",
 ]
 
@@ -559,7 +561,9 @@ def _decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     return text
 
 
-def _parse_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError:
+def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError:
+    """The :class:`FrontMatterError` for ``err``, raised loading ``fm`` of file
+    ``path``: what is wrong, in words, at its line in the file."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = fm.first_line + mark.line if mark is not None else fm.first_line
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -685,7 +689,7 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
             else:
                 data, bounded = fm.handler.load(fm.text), True
         except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
-            raise _parse_error(err, fm, path) from err
+            raise front_matter_error(err, fm, path) from err
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)
     if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:

@@ -246,6 +246,29 @@ def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path
     ]
 
 
+def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_path):
+    news, data = tmp_path / "news", tmp_path / "data"
+    for folder in (news, data / "topics", data / "organizations"):
+        folder.mkdir(parents=True)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n---\n")
+    # Line 3 closes its list twice.
+    (data / "topics" / "ai.yaml").write_text("name: AI\nhashtags: [ai]\nkeywords: [a, b]]\n")
+    # The quoted name opened on line 3 (the fence is line 1) runs to the end: line 5.
+    (data / "organizations" / "foo.md").write_text('---\ntaxonomy: organization\nname: "Foo\ndomain: foo.com\n---\n')
+    (data / "topics" / "nameless.yaml").write_text("keywords: [x]\n")
+    (data / "topics" / "latin1.yaml").write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    report = graph.build([news]).report
+    rejected = {Path(r["path"]).name: (r["reason"].split(":")[0], r["line"]) for r in report.rejected}
+    assert rejected == {"ai.yaml": ("invalid YAML", 3), "foo.md": ("invalid YAML", 5),
+                        "latin1.yaml": ("catalogue file not read", None)}
+    assert [(Path(s["path"]).name, s["reason"]) for s in report.skipped] == [
+        ("nameless.yaml", "catalogue entry without name or domain")]
+    # Read as an input too, the broken organisation file is listed once, not twice.
+    both = graph.build([tmp_path]).report
+    assert sorted(Path(r["path"]).name for r in both.rejected) == ["ai.yaml", "foo.md", "latin1.yaml"]
+    assert report.warnings == both.warnings == []
+
+
 def test_hosts_with_white_space_or_separators_are_invalid():
     for url in ("https://a\u00a0b.example/x", "https://a\u2028b.example/x", "https://a\u3000b.example/x"):
         with pytest.raises(InvalidURLError, match="not a valid host name"):
