@@ -17,7 +17,9 @@ wherever a field can be dropped without losing the article.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
+import re
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping
 
@@ -223,6 +225,22 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
+#: A host name, with a scheme, port or path perhaps (``graph.resolve.provider_key`` drops those).
+_HOST = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+\.?(?:[:/].*)?", re.IGNORECASE | re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # few distinct domains, met once per related stub
+def _host_like(domain: str) -> bool:
+    """Whether a provider's ``domain`` names a host.
+
+    >>> _host_like("www.Wired.com"), _host_like("https://bbc.co.uk/news"), _host_like("café.fr")
+    (True, True, True)
+    >>> _host_like("Wired Magazine"), _host_like("wired"), _host_like("a..b")
+    (False, False, False)
+    """
+    return _HOST.fullmatch(domain) is not None
+
+
 def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
     """Turn a YAML value into a timezone-aware datetime or a date.
 
@@ -383,6 +401,13 @@ class _Coercer:
         return tuple(out)
 
     def provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:
+        ref = self._provider(data, where, top)
+        if ref is not None and ref.domain is not None and not _host_like(ref.domain):
+            self.warn(f"{where}provider.domain {ref.domain[:100]!r} is not a host name (such as example.com); "
+                      "the provider is keyed by it as written", top)
+        return ref
+
+    def _provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:
         value = data.get("provider")
         if value is None:
             return None

@@ -118,6 +118,19 @@ def test_wrong_field_types_warn_and_keep_the_article(name, field, message, line)
     assert hits and hits[0].line == line
 
 
+def test_a_provider_domain_that_is_no_host_name_warns_with_its_line(tmp_path):
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\nwebUrl: https://ex.com/a\nprovider: {name: Wired, domain: Wired Magazine}\n"
+        "related:\n  - title: B\n    webUrl: https://ex.com/b\n    provider: {domain: https://www.bbc.co.uk/news}\n"
+        "  - title: C\n    webUrl: https://ex.com/c\n    provider: {domain: wired}\n---\n")
+    kg = graph.build([tmp_path])
+    warned = [(w.line, w.message.split(" is not")[0]) for w in kg.report.warnings]
+    # Lines by hand: provider on 4, related on 5 (a stub's problem is at its list's line).
+    assert warned == [(4, "provider.domain 'Wired Magazine'"), (5, "related item 2: provider.domain 'wired'")]
+    # Kept as written: nothing is lost, and the host-like one is keyed as usual.
+    assert sorted(kg.providers) == ["provider/bbc.co.uk", "provider/wired", "provider/wired%20magazine"]
+
+
 def test_related_not_a_list_is_ignored_with_a_warning():
     parsed = read("related_not_list.md")
     assert parsed.record.related == ()
