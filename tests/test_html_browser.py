@@ -167,6 +167,22 @@ def test_click_shows_details_neighbours_and_related_edges(corpus_kg, corpus_page
     assert o.js("newsgraph.selected()") is None and o.page.is_hidden("#ng-details")
 
 
+@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 640), (800, 400)])
+def test_the_details_panel_sits_below_the_header_whatever_its_height(corpus_kg, corpus_page, opened,
+                                                                     width, height):
+    o = opened(corpus_page)
+    o.page.set_viewport_size({"width": width, "height": height})
+    art = min(a.id for a in corpus_kg.articles.values() if not a.is_stub)
+    o.js("id => newsgraph.select(id)", art)
+    assert o.page.is_visible("#ng-details")
+    box = o.js("""() => Object.fromEntries(['ng-top', 'ng-side', 'ng-details'].map(id =>
+        [id, document.getElementById(id).getBoundingClientRect().toJSON()]))""")
+    top, side, details = box["ng-top"], box["ng-side"], box["ng-details"]
+    # The header wraps to more lines as the window narrows (the stats line); the panel never covers it.
+    assert details["top"] >= top["bottom"]
+    assert details["left"] >= side["right"] and details["right"] <= width and details["bottom"] <= height
+
+
 def test_each_filter_changes_what_is_visible(corpus_kg, corpus_page, opened):
     kg = corpus_kg
     arts = kg.articles.values()
