@@ -69,6 +69,7 @@ _INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "
                                     "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 _FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _XSD_STRING = XSD + "string"
+_XSD_DATETIME = XSD + "dateTime"
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +428,9 @@ def load_rdflib(source: Any, *, base_iri: str | None = None):
         key = (t.value, d)
         r = cache.get(key)
         if r is None:
-            r = cache[key] = Literal(t.value, datatype=URIRef(d))
+            # A date-time keeps its text: rdflib would write UTC as +00:00, where
+            # oxigraph and the exports write Z, and STR(?date) would differ by engine.
+            r = cache[key] = Literal(t.value, datatype=URIRef(d), normalize=d != _XSD_DATETIME)
         return r
 
     g = rdflib.Graph()

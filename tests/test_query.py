@@ -156,6 +156,24 @@ def test_example_same_rows_on_both_engines_seeds(name, seeds_kg, seeds_loaded):
         EXPECTED[name](seeds_kg)
 
 
+def test_a_date_reads_back_as_the_same_text_on_both_engines(seeds_kg, seeds_loaded):
+    g, store = seeds_loaded
+    query = ("PREFIX schema: <https://schema.org/> "
+             "SELECT ?a (STR(?d) AS ?text) WHERE { ?a schema:datePublished ?d } ORDER BY ?a")
+    rdflib_rows = sparql(g, query, engine="rdflib").to_python()
+    assert rdflib_rows == sparql(store, query, engine="oxigraph").to_python()  # oxigraph canonicalises
+
+    def by_hand(when):  # XSD's canonical form: UTC as Z
+        if not isinstance(when, dt.datetime):
+            return when.isoformat()
+        offset = when.utcoffset()
+        zone = "Z" if offset == dt.timedelta(0) else when.strftime("%z")[:3] + ":" + when.strftime("%z")[3:]
+        return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond:06d}" if when.microsecond else "") + zone
+
+    expected = sorted((iri(a.id), by_hand(a.published)) for a in seeds_kg.articles.values() if a.published)
+    assert rdflib_rows == expected and any(text.endswith("Z") for _, text in expected)
+
+
 @pytest.mark.corpus
 def test_dataframe_columns_are_typed(corpus_store, corpus_kg):
     df = sparql_dataframe(corpus_store, "topic-months", engine="oxigraph")

@@ -63,6 +63,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
 from .files import atomic_writer, start_writeback, written_size
+from .flatten import iso_date
 from .offsets import OFFSETS_OPTION
 from .offsets import save as save_offsets
 
@@ -149,7 +150,8 @@ def _typed(value: Any) -> LiteralTerm:
     if isinstance(value, int):
         return (str(value), XSD_INTEGER)
     if isinstance(value, dt.datetime):
-        return (value.isoformat(), XSD_DATETIME)
+        # UTC as Z, XSD's canonical form: what oxigraph gives back, and the other exports write.
+        return (iso_date(value), XSD_DATETIME)
     if isinstance(value, dt.date):
         return (value.isoformat(), XSD_DATE)
     return _text(str(value))
