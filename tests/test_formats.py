@@ -10,6 +10,7 @@ no XSD validation, as the official schemas are not available offline.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import filecmp
 import json
@@ -23,6 +24,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import graph
 import graph.export.graphml as graphml_module
 import graph.export.neo4j as neo4j_module
 from graph.cli import cli
@@ -213,7 +215,7 @@ def test_neo4j_cells_read_back(corpus_kg, exported):
             if value is None or value == []:
                 assert cell == "", (n, column)
             elif kind == "string[]":
-                assert cell.split(";") == value
+                assert cell.split("\x1f") == value  # neo4j-admin --array-delimiter=U+001F
             elif kind == "datetime":
                 assert pd.Timestamp(cell).to_pydatetime() == to_utc(value)
             elif kind == "long":
@@ -232,6 +234,25 @@ def test_neo4j_excerpts_with_line_breaks_survive(corpus_kg, exported):
     for a in multi[:20]:
         assert arts.at[a.id, "excerpt"] == a.excerpt
     assert len(arts) == len(corpus_kg.articles)
+
+
+def test_neo4j_column_types_do_not_depend_on_the_items(tmp_path):
+    """A `;` in an alias and in a file name, a date without a time."""
+    news = tmp_path / "in"
+    news.mkdir()
+    (news / "a;b.md").write_text('---\ntitle: A\nwebUrl: "https://ex.com/a"\nampWebUrl: "https://ex.com/a;amp"\n'
+                                 'publishedDateTime: 2021-06-18\n---\n')
+    (news / "b.md").write_text('---\ntitle: B\nwebUrl: "https://ex.com/b"\n'
+                               'publishedDateTime: "2021-06-18T11:00:00+02:00"\n---\n')
+    write_exports(graph.build([news]), tmp_path / "out", ["neo4j"])
+    with open(tmp_path / "out" / "neo4j" / "articles.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    a, b = sorted(rows, key=lambda r: r["title"])
+    # Lists stay lists, split on U+001F, whatever their items hold.
+    assert a["aliases:string[]"].split("\x1f") == ["https://ex.com/a;amp"]
+    assert a["files:string[]"].split("\x1f") == [str(news / "a;b.md")]
+    # A date alone is its midnight UTC (neo4j would read "2021-06-18" in the database's own zone).
+    assert (a["published:datetime"], b["published:datetime"]) == ("2021-06-18T00:00:00Z", "2021-06-18T11:00:00+02:00")
 
 
 # --------------------------------------------------------------------------- all formats
@@ -312,10 +333,11 @@ def test_awkward_text_survives_every_format(tmp_path):
     assert graphml["excerpt"] == gexf["excerpt"].replace("\r\n", "\n").replace("\r", "\n")
     arts = _read_csv(tmp_path / "neo4j" / "articles.csv").set_index("id:ID")
     assert arts.at[article.id, "excerpt"] == article.excerpt
-    assert arts.at[article.id, "topics:string[]"].split(";") == list(article.topic_ids)
-    # A list item holding the array delimiter: the column is JSON, not string[].
+    assert arts.at[article.id, "topics:string[]"].split("\x1f") == list(article.topic_ids)
+    # A list item holding a `;` (neo4j-admin's default delimiter) stays a list item.
     topics = _read_csv(tmp_path / "neo4j" / "topics.csv").set_index("id:ID")
     topic = next(t for t in kg.topics.values() if t.alt_labels)
-    assert ";" in topic.alt_labels[0] and json.loads(topics.at[topic.id, "alt_labels"]) == list(topic.alt_labels)
+    assert ";" in topic.alt_labels[0]
+    assert topics.at[topic.id, "alt_labels:string[]"].split("\x1f") == list(topic.alt_labels)
     back = graph.load(tmp_path)
     assert back.articles == kg.articles

@@ -1,4 +1,4 @@
-"""Attribute flattening shared by the exports that only hold scalars.
+r"""Attribute flattening shared by the exports that only hold scalars.
 
 GraphML, GEXF and CSV cells hold one number, flag or string per attribute,
 while the graph's attributes also hold lists (topics, sources), lists of
@@ -6,8 +6,9 @@ mappings (images) and dates. The rules, in one place:
 
 * ``None`` and empty lists are omitted (an absent attribute means "not known");
 * dates and date-times become ISO 8601 strings (UTC written as ``Z``);
-* lists of strings become JSON arrays, or ``;``-joined text with
-  ``list_style="joined"`` (what ``neo4j-admin`` reads as ``string[]``);
+* lists of strings become JSON arrays, or text joined by
+  :data:`ARRAY_DELIMITER` with ``list_style="joined"`` (what ``neo4j-admin``
+  reads as ``string[]``);
 * anything else that is not a scalar (images) becomes JSON, keys sorted.
 
 Examples
@@ -17,7 +18,7 @@ Examples
 ...                     "published": dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc)})
 {'title': 'A', 'quality': 3, 'topics': '["x", "y"]', 'published': '2021-06-18T11:00:00Z'}
 >>> flatten_attributes({"topics": ["x", "y"], "aliases": []}, list_style="joined")
-{'topics': 'x;y'}
+{'topics': 'x\x1fy'}
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from typing import Any, Literal, Mapping
 
 __all__ = ["iso_date", "to_json", "flatten_value", "flatten_attributes", "ARRAY_DELIMITER"]
 
-#: Separator of ``list_style="joined"`` (``neo4j-admin``'s default ``--array-delimiter``).
-ARRAY_DELIMITER = ";"
+#: Separator of ``list_style="joined"``: U+001F, the unit separator, which no
+#: text of a news article uses (``;`` does, in URLs and names), passed to
+#: ``neo4j-admin`` as ``--array-delimiter=U+001F``. An item holding it has it
+#: replaced with U+FFFD, as the XML formats do with what XML cannot hold.
+ARRAY_DELIMITER = "\x1f"
 
 Scalar = str | int | float | bool
 
@@ -62,10 +66,10 @@ def to_json(value: Any) -> str:
 
 
 def flatten_value(value: Any, list_style: Literal["json", "joined"] = "json") -> Scalar | None:
-    """One attribute value as a scalar, or ``None`` when it should be omitted.
+    r"""One attribute value as a scalar, or ``None`` when it should be omitted.
 
-    >>> flatten_value(["a", "b"]), flatten_value(["a", "b"], "joined")
-    ('["a", "b"]', 'a;b')
+    >>> flatten_value(["a", "b"]), flatten_value(["a;b", "c\x1fd"], "joined")
+    ('["a", "b"]', 'a;b\x1fc�d')
     >>> flatten_value([{"url": "u", "width": None}], "joined")
     '[{"url": "u", "width": null}]'
     """
@@ -79,7 +83,7 @@ def flatten_value(value: Any, list_style: Literal["json", "joined"] = "json") ->
         if not value:
             return None
         if list_style == "joined" and all(isinstance(v, str) for v in value):
-            return ARRAY_DELIMITER.join(value)
+            return ARRAY_DELIMITER.join(v.replace(ARRAY_DELIMITER, "\ufffd") for v in value)
         return to_json(list(value))
     return to_json(value)
 

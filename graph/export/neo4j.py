@@ -12,12 +12,14 @@ with its header on the first line (neo4j-admin's header conventions)::
 
 Labels are ``Article`` (plus ``Stub`` for articles known only from ``related``
 lists), ``Provider`` and ``Topic``; ids are the graph's node ids. Lists of text
-are ``string[]`` joined by ``;`` (neo4j-admin's default ``--array-delimiter``)
-unless an item holds a ``;`` (then the column is JSON text, like images), dates ISO 8601 (``datetime``), missing values empty
-cells. Excerpts may hold line breaks inside quoted cells, so import with
-``--multiline-fields=true``::
+are ``string[]`` joined by U+001F (:data:`~graph.export.flatten.ARRAY_DELIMITER`,
+which no article text uses, where ``;`` is common in URLs: an item holding a
+``;`` once turned its whole column into JSON text); lists of images are JSON text; dates ISO 8601
+(``datetime``; a date alone is its midnight UTC, as in the DataFrames); missing
+values empty cells. Excerpts may hold line breaks inside quoted cells, so
+import with ``--multiline-fields=true`` and the delimiter::
 
-    neo4j-admin database import full --multiline-fields=true \\
+    neo4j-admin database import full --multiline-fields=true --array-delimiter=U+001F \\
         --nodes=neo4j/articles.csv --nodes=neo4j/providers.csv --nodes=neo4j/topics.csv \\
         --relationships=neo4j/published_by.csv --relationships=neo4j/about.csv \\
         --relationships=neo4j/related.csv neo4j
@@ -47,7 +49,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import EDGE_KINDS, NODE_KINDS
-from .flatten import ARRAY_DELIMITER, flatten_value
+from .flatten import flatten_value
 
 __all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
 
@@ -68,8 +70,8 @@ def _column_type(values: Iterable[Any]) -> str:
         return "string"
     if seen <= {list, tuple}:
         items = [i for v in values if v for i in v]
-        # A list whose items hold the delimiter cannot be split back: JSON text then.
-        return "string[]" if all(isinstance(i, str) and ARRAY_DELIMITER not in i for i in items) else "string"
+        # Lists of texts (topics, aliases); any other list (images) is JSON text.
+        return "string[]" if items and all(isinstance(i, str) for i in items) else "string"
     for py, neo in _TYPES:
         # bool is an int and datetime a date: the first match in _TYPES is the narrowest.
         if all(isinstance(v, py) for v in values if v is not None) and (py is not int or bool not in seen):
@@ -89,6 +91,9 @@ def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], lis
 
 
 def _cell(value: Any, column_type: str) -> Any:
+    if column_type == "datetime" and not isinstance(value, dt.datetime) and isinstance(value, dt.date):
+        # neo4j would take a date alone as midnight in the database's zone
+        value = dt.datetime.combine(value, dt.time(), dt.timezone.utc)
     flat = flatten_value(value, "joined" if column_type == "string[]" else "json")
     if flat is None:
         return ""
