@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Iterator, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .builder import KnowledgeGraph, ProgressCallback, build
 from .errors import NewsgraphError
-from .export import EXPORTERS, DEFAULT_FORMATS, check_exports, write_exports
+from .export import EXPORTERS, DEFAULT_FORMATS, check_exports, stale_exports, write_exports
 from .report import for_terminal
 
 __all__ = ["cli", "main", "exit_without_teardown"]
@@ -68,6 +70,17 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
                      cache_stats=cache_stats)
 
 
+def _check_output_folder(output: str) -> None:
+    """A usage error for an output folder under a file (``-o afile/sub``): the
+    first file written would be the cache's, and its error would name that."""
+    for folder in Path(os.path.abspath(output)).parents:
+        if os.path.isdir(folder):
+            return
+        if os.path.lexists(folder):
+            raise click.BadParameter(f"{output!r} is under {str(folder)!r}, which is not a folder",
+                                     param_hint="'-o' / '--output'")
+
+
 @cli.command("build")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", default="exports", show_default=True, type=click.Path(file_okay=False),
@@ -80,7 +93,7 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file was rejected.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes for reading, and for writing the exports in two halves at once "
-                   "(default: one per core; 1: no extra processes).")
+                   "(default: one per core; 0 or 1: no extra processes).")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF identifiers.")
 @click.option("--no-fast-yaml", is_flag=True, help="Parse YAML with PyYAML only.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
@@ -103,6 +116,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
+    _check_output_folder(output)
     from .cache import BackgroundWrites, CacheStats
     from .gc_pause import gc_paused
 
@@ -116,7 +130,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     try:  # before reading: a bad option must not cost a whole read, nor replace some exports only
         check_exports(chosen or None, **options)
     except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
+        raise click.UsageError(str(err)) from err
     forking = jobs != 1 and not (scheduler or workers)
     cache_stats = CacheStats() if cache else None  # what the caches did, for the summary
     with gc_paused(), BackgroundWrites(enabled=forking) as background:
@@ -154,6 +168,10 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         kept = cache_stats is not None and cache_stats.exports == "kept"  # as the last build left them
         click.echo(for_terminal(("unchanged: " if kept else "wrote: ") + ", ".join(str(p) for p in written.values())),
                    err=True)
+        older = stale_exports(output, written)
+        if older:
+            click.echo(for_terminal(f"left from an earlier build (not in --format, so they may not match): "
+                                    f"{', '.join(str(p) for p in older)}"), err=True)
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
                                    f"{written.get('report', 'the report')}")
@@ -271,7 +289,7 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Catalogue folder with organizations/ and topics/ (found beside the input otherwise).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes for reading (default: one per core; 1: no pool).")
+              help="Worker processes for reading (default: one per core; 0 or 1: no extra processes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def html_command(paths, output, view, topic, provider, article, depth, catalogs, jobs, quiet):
     """Write an interactive HTML graph of the articles under PATHS (default: seeds/).
@@ -286,6 +304,8 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     if len(centres) > 1:  # before reading: the view could not be drawn anyway
         raise click.UsageError(f"an ego view has one centre: give one of {', '.join(centres)}")
     ego = bool(centres)
+    if not ego and click.get_current_context().get_parameter_source("depth") != ParameterSource.DEFAULT:
+        raise click.UsageError("--depth is the size of an ego view: give --topic, --provider or --article too")
     if ego and view == "overview":
         raise click.UsageError(f"--view overview draws every provider and topic; {centres[0]} draws an ego "
                                "view: give one or the other")
@@ -299,7 +319,8 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: {err.strerror or err}") from err
     if not quiet:
-        click.echo(f"wrote: {output}", err=True)
+        click.echo(kg.report.summary(), err=True)  # what was read, and what was rejected, as build says
+        click.echo(for_terminal(f"wrote: {output}"), err=True)
 
 
 class _QuerySyntaxError(click.ClickException):

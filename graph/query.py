@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import difflib
 import json
 import os
 import re
@@ -311,8 +312,12 @@ def resolve_query(query_or_file: str) -> str:
         except (OSError, UnicodeDecodeError) as err:
             raise QueryError(f"cannot read query file {query_or_file}: {err}") from err
     if looks_like_path and re.fullmatch(r"[\w.\-/\\]+", query_or_file):
-        raise QueryError(f"{query_or_file!r} is neither an example query ({', '.join(examples)}), "
-                         "nor a file, nor SPARQL")
+        if query_or_file.endswith((".rq", ".sparql")) or "/" in query_or_file:
+            raise QueryError(f"{query_or_file}: no such query file")
+        close = difflib.get_close_matches(query_or_file, examples, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise QueryError(f"{query_or_file!r} is neither an example query, nor a file, nor SPARQL; "
+                         f"{hint}examples: {', '.join(examples)}")
     return query_or_file
 
 

@@ -30,6 +30,15 @@ def for_terminal(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` of ``noun``, in the plural but for one.
+
+    >>> _count(1, "stub"), _count(1_083, "stub")
+    ('1 stub', '1,083 stubs')
+    """
+    return f"{n:,} {noun}{'s' * (n != 1)}"
+
+
 @dataclass
 class BuildReport:
     """Counts and lists describing one build. ``as_dict`` gives ``report.json``."""
@@ -74,13 +83,13 @@ class BuildReport:
         edges = ", ".join(f"{n:,} {k.replace('_', '-')}" for k, n in self.edges.items())
         # The four places a file ends in (module docstring), so the parts add up.
         parts = (self.article_files, len(self.catalog_files), len(self.skipped), len(self.rejected))
-        files = (f"files: {sum(parts):,} ({parts[0]:,} articles, {parts[1]:,} catalogue, "
+        files = (f"files: {sum(parts):,} ({_count(parts[0], 'article')}, {parts[1]:,} catalogue, "
                  f"{parts[2]:,} skipped, {parts[3]:,} rejected)")
         if self.ignored_files:
             files += f"; {self.ignored_files:,} other files not read (not .md, .markdown or .txt)"
         lines = [
             files,
-            f"articles: {self.articles:,} ({self.articles_full:,} full, {self.articles_stub:,} stubs); "
+            f"articles: {self.articles:,} ({self.articles_full:,} full, {_count(self.articles_stub, 'stub')}); "
             f"providers: {self.providers:,}; topics: {self.topics:,}",
             f"edges: {edges}",
             f"duplicates merged: {len(self.duplicates_merged):,}; warnings: {len(self.warnings):,}",

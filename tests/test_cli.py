@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -74,9 +75,47 @@ def test_a_bad_option_changes_no_export(tmp_path, bad):
     assert first.exit_code == 0, first.output
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-q", *bad])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output  # a usage error, as click's own are
     assert ("base IRI" if bad[0] == "--base-iri" else "unknown format(s): nope") in result.output
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_build_names_the_exports_left_from_an_earlier_build(tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(out), "-q", "-f", "ttl,json,neo4j"]).exit_code == 0
+    result = runner.invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-f", "nt"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.output.splitlines() if ln.startswith("left from an earlier build")]
+    # Every export file in the folder (as listed here) but the one just written.
+    older = sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and p.name != "graph.nt")
+    assert older == ["graph.json", "graph.ttl", "neo4j"]
+    assert sorted(Path(p).name for p in line.split(": ", 1)[1].split(", ")) == older
+    again = runner.invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-f", "nt,ttl,json,neo4j"])
+    assert "left from an earlier build" not in again.output
+
+
+def test_html_says_what_it_read_and_rejected_as_build_does(tmp_path):
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["html", str(BAD_INPUTS), "-o", str(page)])
+    built = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "out"), "-f", "report"])
+    assert result.exit_code == 0 and page.exists()
+    rejected = [ln for ln in built.output.splitlines() if ln.startswith("rejected: ")]
+    assert rejected and rejected == [ln for ln in result.output.splitlines() if ln.startswith("rejected: ")]
+    assert "missing_title.md: missing title" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["html", "--depth", "3"], "--depth is the size of an ego view"),
+    (["build", "-o", "{file}/sub"], "is under"),
+])
+def test_options_that_cannot_work_are_usage_errors(tmp_path, args, message):
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    args = [a.replace("{file}", str(afile)) for a in args]
+    result = CliRunner().invoke(cli, [*args, str(SEEDS_DIR)] + (["-o", str(tmp_path / "x.html")] if args[0] == "html" else []))
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"] and afile.read_text() == "mine"
 
 
 def test_file_names_reach_the_terminal_without_their_control_characters(tmp_path):
@@ -100,7 +139,7 @@ def test_file_names_reach_the_terminal_without_their_control_characters(tmp_path
 
 def test_unknown_format_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "nope"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert "unknown format(s): nope" in result.output and "Traceback" not in result.output
 
 

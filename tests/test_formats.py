@@ -255,6 +255,19 @@ def test_neo4j_column_types_do_not_depend_on_the_items(tmp_path):
     assert (a["published:datetime"], b["published:datetime"]) == ("2021-06-18T00:00:00Z", "2021-06-18T11:00:00+02:00")
 
 
+def test_neo4j_headers_are_the_same_whatever_the_lists_hold(seeds_kg, tmp_path):
+    """A list attribute is string[] even when every node's list is empty (the seeds
+    have no topic alt_labels), images JSON text even when no node has any."""
+    write_exports(seeds_kg, tmp_path, ["neo4j"])
+    with open(tmp_path / "neo4j" / "topics.csv", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    lists = {name for _, d in seeds_kg.nx.nodes(data=True) if d["kind"] == "topic"
+             for name, v in d.items() if isinstance(v, (list, tuple)) and name != "images"}
+    assert "alt_labels" in lists and not any(d.get("alt_labels") for _, d in seeds_kg.nx.nodes(data=True))
+    assert {h.split(":")[0] for h in header if h.endswith(":string[]")} == lists
+    assert "images" in header or not any("images" in d for _, d in seeds_kg.nx.nodes(data=True))
+
+
 # --------------------------------------------------------------------------- all formats
 
 def test_exports_are_byte_identical_across_runs(seeds_kg, tmp_path):

@@ -403,6 +403,9 @@ def test_cli_errors_are_clear(tmp_path, hostile_ttl):
     assert missing.exit_code == 1 and "no such file" in missing.output
     unknown = runner.invoke(cli, ["query", "top-provider", "--data", str(hostile_ttl)])
     assert unknown.exit_code == 1 and "neither an example query" in unknown.output
+    assert "did you mean 'top-providers'?" in unknown.output
+    no_file = runner.invoke(cli, ["query", "my-query.rq", "--data", str(hostile_ttl)])
+    assert no_file.exit_code == 1 and "my-query.rq: no such query file" in no_file.output
     nothing = runner.invoke(cli, ["query", "--data", str(hostile_ttl)])
     assert nothing.exit_code == 2
 

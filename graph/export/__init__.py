@@ -16,7 +16,7 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import views
 from ..errors import ExportError
@@ -24,7 +24,7 @@ from .files import (SPARE_MAX_BYTES, atomic_writer, copy_range, libc_function, m
                     recycling, start_writeback, sync_folder, write_all, written_size)
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
-           "copy_range", "write_all", "write_exports", "check_exports", "exporter", "open_spare_of",
+           "copy_range", "write_all", "write_exports", "check_exports", "stale_exports", "exporter", "open_spare_of",
            "start_writeback",
            "libc_function", "mapping_address", "sync_folder", "written_size"]
 
@@ -233,6 +233,22 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     for task in tasks:
         written.update(task[1])
     return written
+
+
+def stale_exports(folder: str | os.PathLike, written: Mapping[str, Path]) -> list[Path]:
+    """The export files in ``folder`` that the write that gave ``written`` did
+    not replace: of other formats, from an earlier build, so they may no
+    longer match the ones written (``newsgraph build -f nt`` names them).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = open(os.path.join(tmp, "graph.ttl"), "w").close()
+    ...     [p.name for p in stale_exports(tmp, {"nt": Path(tmp, "graph.nt")})]
+    ['graph.ttl']
+    """
+    folder = Path(folder)
+    return [folder / exp.filename for name, exp in EXPORTERS.items()
+            if name not in written and os.path.lexists(folder / exp.filename)]
 
 
 def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None,

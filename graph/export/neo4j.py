@@ -61,17 +61,20 @@ EDGE_FILES = {kind: f"{kind}.csv" for kind in EDGE_KINDS}
 _TYPES = ((bool, "boolean"), (int, "long"), (float, "double"), (dt.date, "datetime"))
 # Already given by the id and the label columns.
 _SKIP = {"kind"}
+# Lists written as JSON text: their items are mappings.
+_JSON_LISTS = {"images"}
 
 
-def _column_type(values: Iterable[Any]) -> str:
-    """neo4j-admin type of a column from its (non-None) values."""
+def _column_type(name: str, values: Iterable[Any]) -> str:
+    """neo4j-admin type of the column ``name`` from its (non-None) values."""
     seen = {type(v) for v in values if v is not None}
     if not seen:
         return "string"
     if seen <= {list, tuple}:
-        items = [i for v in values if v for i in v]
-        # Lists of texts (topics, aliases); any other list (images) is JSON text.
-        return "string[]" if items and all(isinstance(i, str) for i in items) else "string"
+        # Lists of texts (topics, aliases), even when all are empty: the header
+        # is the same for every corpus; images (mappings) are JSON text.
+        texts = name not in _JSON_LISTS and all(isinstance(i, str) for v in values if v for i in v)
+        return "string[]" if texts else "string"
     for py, neo in _TYPES:
         # bool is an int and datetime a date: the first match in _TYPES is the narrowest.
         if all(isinstance(v, py) for v in values if v is not None) and (py is not int or bool not in seen):
@@ -81,7 +84,7 @@ def _column_type(values: Iterable[Any]) -> str:
 
 def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], list[list[Any]]]:
     names: list[str] = list(dict.fromkeys(k for _, d in nodes for k in d if k not in _SKIP))
-    types = {name: _column_type([d.get(name) for _, d in nodes]) for name in names}
+    types = {name: _column_type(name, [d.get(name) for _, d in nodes]) for name in names}
     header = ["id:ID", ":LABEL"] + [name if types[name] == "string" else f"{name}:{types[name]}" for name in names]
     rows = []
     for node, d in nodes:
