@@ -263,9 +263,12 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
     def report(done: int, total: int, triples: int) -> None:
         click.echo(f"chunk {done}/{total}: {triples:,} triples stored", err=True)
 
+    def retrying(reason: str, delay: float) -> None:
+        click.echo(for_terminal(f"retrying in {delay:g} s: {reason}"), err=True)
+
     try:
         result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries,
-                      progress=None if quiet else report)
+                      progress=None if quiet else report, retrying=None if quiet else retrying)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     if not quiet:
@@ -331,8 +334,9 @@ class _QuerySyntaxError(click.ClickException):
 
 @cli.command("query")
 @click.argument("query_or_file", required=False)
-@click.option("-d", "--data", default="exports/graph.ttl", show_default=True, type=click.Path(dir_okay=False),
-              help="RDF file to query (.ttl, .nt, .jsonld, .trig).")
+@click.option("-d", "--data", default="exports", show_default=True, type=click.Path(),
+              help="RDF file to query (.ttl, .nt, .jsonld, .trig), or an exports folder: its graph.nt, "
+                   "else graph.ttl (as serve and push take).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
               show_default=True, help="Output: terminal table, or SPARQL 1.1 CSV/JSON/TSV results.")
 @click.option("-e", "--engine", type=click.Choice(["rdflib", "oxigraph"]), default="rdflib", show_default=True,
@@ -358,6 +362,13 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
     if store is not None and engine != "oxigraph":
         raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
+    if os.path.isdir(data):
+        from .serve import find_rdf_source
+
+        try:
+            data = str(find_rdf_source(data))
+        except NewsgraphError as err:
+            raise click.ClickException(str(err)) from err
     try:
         result = sparql(data, query_or_file, engine=engine, store=store)
     except NewsgraphError as err:

@@ -226,7 +226,8 @@ def _send(url: str, method: str, chunk: _Chunk, headers: dict[str, str], timeout
 
 def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_GRAPH_IRI, *,
          chunk_size: int = 50_000, retries: int = 5, backoff: float = 0.5, timeout: float = 300,
-         env: Mapping[str, str] | None = None, progress: PushProgress | None = None) -> PushResult:
+         env: Mapping[str, str] | None = None, progress: PushProgress | None = None,
+         retrying: Callable[[str, float], None] | None = None) -> PushResult:
     """Upload a build's RDF into a SPARQL 1.1 Graph Store, replacing ``graph``.
 
     Parameters
@@ -250,6 +251,9 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         Where to read ``NEWSGRAPH_PUSH_USER``/``NEWSGRAPH_PUSH_PASSWORD`` (default ``os.environ``).
     progress : callable, optional
         ``progress(chunks_done, chunks_total, triples_done)`` after each stored chunk.
+    retrying : callable, optional
+        ``retrying(reason, delay_seconds)`` before each wait for a retry (the
+        CLI prints it: five retries of an unreachable store take 16 s).
 
     Returns
     -------
@@ -297,12 +301,17 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
                     time.sleep(min(_MAX_DELAY, backoff * 2 ** (result.restarts - 1)))
                     break
                 if attempt == retries:
+                    untouched = index == 0 and not failure.maybe_applied  # the first PUT never reached it
                     raise PushError(
                         f"{endpoint}: upload failed after {retries + 1} attempt(s) at chunk {index + 1} of "
                         f"{len(chunks)} ({done:,} of {result.triples:,} triples stored): {failure.reason}; "
-                        "the graph is incomplete, run the push again to replace it") from failure
+                        + ("nothing was stored, the graph is as it was" if untouched else
+                           "the graph is incomplete, run the push again to replace it")) from failure
                 result.retries += 1
-                time.sleep(min(_MAX_DELAY, backoff * 2 ** attempt))
+                delay = min(_MAX_DELAY, backoff * 2 ** attempt)
+                if retrying:
+                    retrying(failure.reason, delay)
+                time.sleep(delay)
         if restart:
             index = done = 0
             continue

@@ -108,8 +108,18 @@ def test_unreachable_store_gives_a_clear_cli_error(seeds_nt):
     result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url, "--retries", "0"])
     assert result.exit_code == 1
     assert f"Error: {url}: upload failed after 1 attempt(s) at chunk 1 of 1 (0 of " in result.output
-    assert "Connection refused" in result.output
+    assert "Connection refused" in result.output and "nothing was stored, the graph is as it was" in result.output
     assert "Traceback" not in result.output
+
+
+def test_each_retry_is_announced_with_its_wait(seeds_nt):
+    url = f"http://{LOOPBACK}:{free_port()}/store"
+    seen = []
+    with pytest.raises(PushError):
+        push(seeds_nt, url, GRAPH, retries=3, backoff=0.01, retrying=lambda reason, delay: seen.append(delay))
+    assert seen == [0.01, 0.02, 0.04]  # doubled each time, by hand
+    result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url, "--retries", "1"])
+    assert result.exit_code == 1 and "retrying in 0.5 s: " in result.output  # the CLI's first wait
 
 
 def test_retries_until_the_store_comes_up(seeds_nt, tmp_path):

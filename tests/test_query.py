@@ -410,6 +410,19 @@ def test_cli_errors_are_clear(tmp_path, hostile_ttl):
     assert nothing.exit_code == 2
 
 
+def test_cli_query_takes_an_exports_folder_as_serve_does(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path / "only-nt", ["nt"])
+    write_exports(seeds_kg, tmp_path / "only-ttl", ["ttl"])
+    runner = CliRunner()
+    by_file = runner.invoke(cli, ["query", "top-providers", "-f", "csv", "--data", str(tmp_path / "only-nt" / "graph.nt")])
+    assert by_file.exit_code == 0 and by_file.output.count("\n") > 10
+    for folder in ("only-nt", "only-ttl"):
+        by_folder = runner.invoke(cli, ["query", "top-providers", "-f", "csv", "--data", str(tmp_path / folder)])
+        assert by_folder.exit_code == 0 and by_folder.output == by_file.output
+    empty = runner.invoke(cli, ["query", "top-providers", "--data", str(tmp_path)])
+    assert empty.exit_code == 1 and "no graph.nt or graph.ttl in this folder" in empty.output
+
+
 def test_cli_query_has_help():
     result = CliRunner().invoke(cli, ["query", "--help"])
     assert result.exit_code == 0 and "SPARQL" in result.output and "--engine" in result.output
