@@ -4,8 +4,8 @@ Nodes keep their ids (``article/<hex>``, ``provider/<domain>``, ``topic/<slug>``
 and edges get ids ``e0``, ``e1``, ... in the graph's stable edge order, with the
 edge kind in the ``kind`` attribute. Attribute values are flattened by
 :mod:`graph.export.flatten` (lists as JSON arrays, dates as ISO 8601, missing
-values omitted; line ends written as LF, which is what XML readers give back
-for element text anyway, and characters XML forbids replaced by U+FFFD);
+values omitted; a carriage return written ``&#13;``, the one form an XML
+reader gives back as it was, and characters XML forbids replaced by U+FFFD);
 GraphML keys are ``d0``, ``d1``, ... with ``attr.name`` the
 attribute's name.
 
@@ -45,9 +45,18 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _graphml_text(text: str) -> str:
-    # XML parsers turn CR LF and CR in element text into LF, so write LF.
-    return xml_safe(text).replace("\r\n", "\n").replace("\r", "\n")
+class _CarriageReturnsKept:
+    """A binary file whose carriage returns are written ``&#13;``: XML readers
+    turn a raw CR (and CR LF) in element text into LF, so an excerpt's line
+    ends would come back changed. ElementTree writes no CR of its own, and a
+    CR byte in UTF-8 is only ever that character."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+
+    def write(self, data: bytes) -> int:
+        self._file.write(data.replace(b"\r", b"&#13;"))
+        return len(data)
 
 
 class _GraphMLWriter(GraphMLWriter):
@@ -102,6 +111,6 @@ def write_graphml(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         Ignored (the registry passes every format the same options).
     """
     writer = _GraphMLWriter(encoding="utf-8", prettyprint=True, named_key_ids=False, edge_id_from_attribute="id")
-    writer.add_graph_element(flat_graph(kg, _graphml_text))
+    writer.add_graph_element(flat_graph(kg, xml_safe))
     with atomic_writer(path, "wb") as fh:
-        writer.dump(fh)
+        writer.dump(_CarriageReturnsKept(fh))
