@@ -43,6 +43,17 @@ def _progress(enabled: bool, label: str) -> Iterator[ProgressCallback | None]:
         yield update
 
 
+@contextlib.contextmanager
+def _status(enabled: bool, label: str) -> Iterator[None]:
+    """A spinner with ``label`` on stderr while a long step without a count
+    runs (validating, querying, drawing), when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield
+        return
+    with _stderr_console().status(for_terminal(label)):
+        yield
+
+
 def _stderr_console():
     from rich.console import Console
 
@@ -316,7 +327,8 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     try:
         kg = _build_graph(paths, catalogs, jobs, True, quiet)
-        write_html(kg, output, view=view, topic=topic, provider=provider, article=article, depth=depth)
+        with _status(not quiet, f"drawing {output}"):
+            write_html(kg, output, view=view, topic=topic, provider=provider, article=article, depth=depth)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:
@@ -330,6 +342,18 @@ class _QuerySyntaxError(click.ClickException):
     """A SPARQL syntax error: exit status 2, like other usage errors."""
 
     exit_code = 2
+
+
+def _rdf_file(path: str) -> str:
+    """``path``, or for a folder the RDF file serve and push take from it (graph.nt, else graph.ttl)."""
+    if not os.path.isdir(path):
+        return path
+    from .serve import find_rdf_source
+
+    try:
+        return str(find_rdf_source(path))
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @cli.command("query")
@@ -362,15 +386,10 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
     if store is not None and engine != "oxigraph":
         raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
-    if os.path.isdir(data):
-        from .serve import find_rdf_source
-
-        try:
-            data = str(find_rdf_source(data))
-        except NewsgraphError as err:
-            raise click.ClickException(str(err)) from err
+    data = _rdf_file(data)
     try:
-        result = sparql(data, query_or_file, engine=engine, store=store)
+        with _status(True, f"querying {data} ({engine})"):
+            result = sparql(data, query_or_file, engine=engine, store=store)
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
             raise _QuerySyntaxError(str(err)) from err
@@ -379,19 +398,22 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
 
 
 @cli.command("validate")
-@click.argument("file", default="exports/graph.ttl", type=click.Path(dir_okay=False))
+@click.argument("file", default="exports", type=click.Path())
 @click.option("--shapes", type=click.Path(exists=True, dir_okay=False), default=None,
               help="SHACL shapes to use instead of the shipped ones.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many violations.")
 def validate_command(file, shapes, limit):
-    """Check an RDF export (default: exports/graph.ttl) against the SHACL shapes.
+    """Check an RDF export against the SHACL shapes: FILE, or the graph.nt
+    (else graph.ttl) of an exports folder (default: exports/).
 
     Prints each violation on one line and exits with status 1 when there are any.
     """
     from .validate import validate
 
+    file = _rdf_file(file)
     try:
-        report = validate(file, shapes=shapes)
+        with _status(True, f"validating {file} against the SHACL shapes"):
+            report = validate(file, shapes=shapes)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     click.echo(report.format(limit))

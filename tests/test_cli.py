@@ -187,13 +187,13 @@ def test_console_script_is_installed():
     assert proc.returncode == 0 and "newsgraph" in proc.stdout
 
 
-def test_progress_bar_on_a_terminal(tmp_path):
+def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes]:
+    """Run ``python -m graph ARGS`` with stderr on a pseudo-terminal: its exit status and what it drew there."""
     import os
     import pty
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path),
-                             "-f", "report", "-j", "1"], stdout=subprocess.PIPE, stderr=slave,
+    proc = subprocess.Popen([sys.executable, "-m", "graph", *args], stdout=subprocess.PIPE, stderr=slave,
                             stdin=subprocess.DEVNULL, cwd=ROOT)
     os.close(slave)
     seen = b""
@@ -207,9 +207,26 @@ def test_progress_bar_on_a_terminal(tmp_path):
         seen += chunk
     proc.wait(timeout=120)
     os.close(master)
-    assert proc.returncode == 0
+    return proc.returncode, seen
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    code, seen = _stderr_on_a_terminal("build", str(SEEDS_DIR), "-o", str(tmp_path), "-f", "report", "-j", "1")
+    assert code == 0
     assert b"reading" in seen and b"\x1b[" in seen  # the bar, drawn with terminal codes
     assert b"files: " in seen and b" articles, " in seen  # the summary
+
+
+def test_long_steps_without_a_count_show_a_spinner_on_a_terminal_only(seeds_kg, tmp_path):
+    from graph.export import write_exports
+
+    write_exports(seeds_kg, tmp_path, ["ttl"])
+    for args, label in ((["validate", str(tmp_path)], b"validating"),
+                        (["query", "top-providers", "--data", str(tmp_path)], b"querying")):
+        code, seen = _stderr_on_a_terminal(*args)
+        assert code == 0 and label in seen and b"\x1b[" in seen, seen[-300:]
+        piped = subprocess.run([sys.executable, "-m", "graph", *args], capture_output=True, cwd=ROOT, timeout=120)
+        assert piped.returncode == 0 and label not in piped.stderr and b"\x1b[" not in piped.stderr
 
 
 def test_catalog_option(tmp_path):
