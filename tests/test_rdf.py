@@ -318,7 +318,7 @@ def test_bad_base_iri_is_a_clear_error(seeds_kg, tmp_path, bad):
         write_exports(seeds_kg, tmp_path, ["nt"], base_iri=bad)
     result = CliRunner().invoke(cli, ["build", str(HOSTILE), "-o", str(tmp_path), "-f", "ttl", "-q",
                                       "--base-iri", bad])
-    assert result.exit_code == 1 and "base IRI" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "base IRI" in result.output and "Traceback" not in result.output  # a usage error
 
 
 def test_trig_has_one_named_graph_per_source_file(seeds_kg, seeds_rdf):

@@ -73,7 +73,13 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             if durable:
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        _replace(tmp, target, spare)
+        try:
+            _replace(tmp, target, spare)
+        except IsADirectoryError as err:
+            # Found only now, not before writing: the formats written in the same
+            # pass (the RDF files) are still all written but this one.
+            raise ExportError(f"cannot write {target}: a folder is in its place; give a file's path "
+                              "or move the folder") from err
     except BaseException:
         if not reused:  # a spare written half way is still a spare
             with contextlib.suppress(OSError):
@@ -126,9 +132,8 @@ def _check_replaceable(target: Path) -> None:
     """Refuse to replace what is not a regular file: a symbolic link would be
     replaced, not written through (writing through one, a link planted in a
     shared folder could aim a build at any file), and a pipe or device (say
-    ``/dev/stdout``) would be replaced by a file. A folder in its place, or a
-    file in place of one of its folders, is named here: the move or ``mkdir``
-    would name a temporary file, or say only "File exists"."""
+    ``/dev/stdout``) would be replaced by a file. A file in place of one of
+    its folders is named here: ``mkdir`` would say only "File exists"."""
     for folder in target.parents:
         if os.path.isdir(folder):
             break
@@ -143,10 +148,7 @@ def _check_replaceable(target: Path) -> None:
         raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
                           "replace the link; give the path of a file"
                           + (f" (this one points to {real})" if os.path.isfile(real) else ""))
-    if stat.S_ISDIR(st.st_mode):
-        raise ExportError(f"cannot write {target}: a folder is in its place; give a file's path "
-                          "or move the folder")
-    if not stat.S_ISREG(st.st_mode):
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):  # a folder: named by the move's error
         raise ExportError(f"{target} is not a regular file (a pipe, device or socket): give a file's path")
 
 
