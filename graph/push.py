@@ -284,6 +284,7 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         chunks = [_Chunk(b"", 0, False)]
     result = PushResult(endpoint, graph, sum(c.triples for c in chunks), len(chunks))
     index = done = 0
+    reached = False  # whether the store may hold anything this push sent
     while index < len(chunks):
         chunk = chunks[index]
         method = "PUT" if index == 0 else "POST"
@@ -291,8 +292,10 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         for attempt in range(retries + 1):
             try:
                 _send(url, method, chunk, headers, timeout)
+                reached = True
                 break
             except _Retry as failure:
+                reached = reached or failure.maybe_applied
                 if failure.maybe_applied and chunk.has_blank_nodes and method == "POST" \
                         and result.restarts < retries:
                     # Blank nodes sent twice would be new nodes: replace the graph again.
@@ -301,11 +304,10 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
                     time.sleep(min(_MAX_DELAY, backoff * 2 ** (result.restarts - 1)))
                     break
                 if attempt == retries:
-                    untouched = index == 0 and not failure.maybe_applied  # the first PUT never reached it
                     raise PushError(
                         f"{endpoint}: upload failed after {retries + 1} attempt(s) at chunk {index + 1} of "
                         f"{len(chunks)} ({done:,} of {result.triples:,} triples stored): {failure.reason}; "
-                        + ("nothing was stored, the graph is as it was" if untouched else
+                        + ("nothing was stored, the graph is as it was" if not reached else
                            "the graph is incomplete, run the push again to replace it")) from failure
                 result.retries += 1
                 delay = min(_MAX_DELAY, backoff * 2 ** attempt)

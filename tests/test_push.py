@@ -222,6 +222,15 @@ def test_basic_auth_header_and_5xx_retry(recorder):
         [("POST", "/store?graph=http%3A%2F%2Fexample.org%2Fgraphs%2Fnews", expected_auth)]
 
 
+def test_a_store_that_took_a_chunk_is_said_to_hold_an_incomplete_graph(recorder, seeds_nt):
+    server, url = recorder
+    _Recorder.statuses = [204, 503, 503]  # the first chunk stored, the second refused twice
+    with pytest.raises(PushError) as err:
+        push(seeds_nt, url, GRAPH, chunk_size=10_000, retries=1, backoff=0.01)
+    assert "at chunk 2 of" in str(err.value) and "the graph is incomplete" in str(err.value)
+    assert "nothing was stored" not in str(err.value)
+
+
 def test_blank_node_chunk_failure_restarts_from_the_replacing_put(recorder):
     # chunks: [x y z] (PUT), [a-b-c group] and [d e] (POSTs, with blank nodes): a 503 on a
     # POST may have stored it, and its blank nodes would then be stored twice; start over.
