@@ -23,10 +23,10 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites, CacheStats
 
-from .catalog import NO_ENTRY, catalog_files, enrich, find_catalogs, load_catalogs
+from .catalog import NO_ENTRY, enrich, find_catalogs, load_catalogs
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
-from .reader import INPUT_SUFFIXES, ParsedFile, read_file, scan, shown_path
+from .reader import ParsedFile, read_file, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
@@ -431,10 +431,7 @@ def build(
     found = scan(paths)
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)
-    # Catalogue topics (topics/*.yaml) have no input ending but are read, as catalogue.
-    report.ignored_files = found.ignored - sum(
-        f.is_file() and not f.name.lower().endswith(INPUT_SUFFIXES)
-        for folder in found.catalog_dirs for f in catalog_files(folder))
+    report.ignored_files = found.ignored
 
     folders = list(catalogs or ()) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.

@@ -18,9 +18,11 @@ from typing import Any, Iterable
 from .model import Provider, Topic, Warning_, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
-__all__ = ["NO_ENTRY", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
+__all__ = ["NO_ENTRY", "TOPIC_FILES", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
 
 _NAMES = ("_data", "data")
+#: The catalogue's topic files inside its ``topics/`` folder (organisations are ``*.md``, inputs too).
+TOPIC_FILES = "*.y*ml"
 #: Why a catalogue document is skipped.
 NO_ENTRY = "catalogue entry without name or domain"
 
@@ -127,7 +129,7 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
 def catalog_files(folder: str | os.PathLike) -> list[Path]:
     """The files :func:`load_catalog` reads: ``organizations/*.md``, then ``topics/*.y*ml``."""
     root = Path(folder)
-    return sorted((root / "organizations").glob("*.md")) + sorted((root / "topics").glob("*.y*ml"))
+    return sorted((root / "organizations").glob("*.md")) + sorted((root / "topics").glob(TOPIC_FILES))
 
 
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:

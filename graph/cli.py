@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from pathlib import Path
 from typing import Iterator, NoReturn
 
 import click
@@ -84,12 +83,12 @@ def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | 
 def _check_output_folder(output: str) -> None:
     """A usage error for an output folder under a file (``-o afile/sub``): the
     first file written would be the cache's, and its error would name that."""
-    for folder in Path(os.path.abspath(output)).parents:
-        if os.path.isdir(folder):
-            return
-        if os.path.lexists(folder):
-            raise click.BadParameter(f"{output!r} is under {str(folder)!r}, which is not a folder",
-                                     param_hint="'-o' / '--output'")
+    from .export.files import not_a_folder
+
+    blocking = not_a_folder(os.path.join(output, "x"))  # output itself: click checks it is no file
+    if blocking is not None:
+        raise click.BadParameter(f"{output!r} is under {str(blocking)!r}, which is not a folder",
+                                 param_hint="'-o' / '--output'")
 
 
 @cli.command("build")

@@ -401,13 +401,6 @@ class _Coercer:
         return tuple(out)
 
     def provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:
-        ref = self._provider(data, where, top)
-        if ref is not None and ref.domain is not None and not _host_like(ref.domain):
-            self.warn(f"{where}provider.domain {ref.domain[:100]!r} is not a host name (such as example.com); "
-                      "the provider is keyed by it as written", top)
-        return ref
-
-    def _provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:
         value = data.get("provider")
         if value is None:
             return None
@@ -419,8 +412,11 @@ class _Coercer:
             return None
         name = self.text(value, "name", f"{where}provider.", top)
         domain = self.text(value, "domain", f"{where}provider.", top)
-        return ProviderRef(name.strip() if name and name.strip() else None,
-                           domain.strip() if domain and domain.strip() else None,
+        domain = domain.strip() if domain and domain.strip() else None
+        if domain is not None and not _host_like(domain):
+            self.warn(f"{where}provider.domain {domain[:100]!r} is not a host name (such as example.com); "
+                      "the provider is keyed by it as written", top)
+        return ProviderRef(name.strip() if name and name.strip() else None, domain,
                            self.images(value, "images", f"{where}provider.", top))
 
     def topics(self, data: Mapping, top: str) -> tuple[str, ...]:

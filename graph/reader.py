@@ -15,6 +15,7 @@ numbers). Both refuse ``!!python/...`` tags; alias expansion is bounded.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -22,6 +23,7 @@ import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
+from .catalog import TOPIC_FILES
 from .errors import FrontMatterError, InputError, InvalidURLError
 from .model import ArticleRecord, StubText, Warning_, pickled_by_fields, records_from_front_matter
 from .resolve import canonical_url
@@ -66,7 +68,7 @@ class ScanResult:
     files: list[tuple[str, bool]] = field(default_factory=list)  # (path, named explicitly)
     rejected: list[dict] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
-    ignored: int = 0  # files with other endings
+    ignored: int = 0  # files with other endings (not the catalogue's topics, which it reads)
     catalog_dirs: list[str] = field(default_factory=list)  # _data/ or data/ folders met
     #: Each file's ``os.stat`` as the scan saw it (the cache compares signatures with it).
     stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
@@ -141,6 +143,8 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             result.rejected.append({"path": folder, "reason": f"cannot list folder: {err.strerror or err}",
                                     "line": None})
             return
+        # A catalogue's topics/*.yaml have no input ending but are read, by graph.catalog.
+        in_topics = os.path.basename(folder) == "topics" and os.path.dirname(folder) in result.catalog_dirs
         for entry in entries:
             path = entry.path  # os.path.join(folder, entry.name)
             try:
@@ -158,7 +162,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
                     continue
                 add_file(path, False, entry)
-            else:
+            elif not (in_topics and fnmatch.fnmatchcase(entry.name, TOPIC_FILES)):
                 result.ignored += 1
 
     for path in dict.fromkeys(os.fspath(given) for given in paths):  # each once, even if given twice

@@ -28,7 +28,7 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 
 from ..errors import ExportError
 
-__all__ = ["atomic_writer", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
+__all__ = ["atomic_writer", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
            "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
 
 
@@ -128,17 +128,34 @@ class _PacedWriter:
 _WRITEBACK_EVERY = 8 << 20
 
 
+def not_a_folder(path: str | os.PathLike) -> Path | None:
+    """The nearest of ``path``'s folders that exists but is not one (a file,
+    a broken link), so nothing can be written at ``path``; ``None`` when the
+    path's folders are, or can be made.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = open(os.path.join(tmp, "afile"), "w").close()
+    ...     not_a_folder(os.path.join(tmp, "afile", "sub", "x.html")).name, not_a_folder(os.path.join(tmp, "new", "x"))
+    ('afile', None)
+    """
+    for folder in Path(path).parents:
+        if os.path.isdir(folder):
+            return None
+        if os.path.lexists(folder):
+            return folder
+    return None
+
+
 def _check_replaceable(target: Path) -> None:
     """Refuse to replace what is not a regular file: a symbolic link would be
     replaced, not written through (writing through one, a link planted in a
     shared folder could aim a build at any file), and a pipe or device (say
     ``/dev/stdout``) would be replaced by a file. A file in place of one of
     its folders is named here: ``mkdir`` would say only "File exists"."""
-    for folder in target.parents:
-        if os.path.isdir(folder):
-            break
-        if os.path.lexists(folder):
-            raise ExportError(f"cannot write {target}: {folder} is not a folder")
+    blocking = not_a_folder(target)
+    if blocking is not None:
+        raise ExportError(f"cannot write {target}: {blocking} is not a folder")
     try:
         st = os.lstat(target)
     except OSError:

@@ -95,8 +95,9 @@ def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], lis
 
 def _cell(value: Any, column_type: str) -> Any:
     if column_type == "datetime" and not isinstance(value, dt.datetime) and isinstance(value, dt.date):
-        # neo4j would take a date alone as midnight in the database's zone
-        value = dt.datetime.combine(value, dt.time(), dt.timezone.utc)
+        from ..frames import to_utc  # a date is its midnight UTC, as in the frames
+
+        value = to_utc(value)  # neo4j would take a date alone in the database's zone
     flat = flatten_value(value, "joined" if column_type == "string[]" else "json")
     if flat is None:
         return ""
