@@ -32,6 +32,7 @@ from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord, Image, Provider, 
 
 __all__ = [
     "TRACKING_PARAMETERS",
+    "host_form",
     "canonical_url",
     "article_id",
     "provider_key",
@@ -96,12 +97,49 @@ def _keep_param(pair: str) -> bool:
     return bool(pair) and name not in TRACKING_PARAMETERS and not name.startswith(_TRACKING_PREFIXES)
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def host_form(host: str) -> str:
+    """A host name in its one canonical spelling: lower-case and Unicode.
+
+    A label in its IDNA form (``xn--...``) and the same label in Unicode are
+    one host, as are upper and lower case and a full-width dot: the host is
+    mapped as UTS 46 maps it (the mapping the WHATWG URL standard applies),
+    and each valid ``xn--`` label decoded. Unicode is kept rather than the
+    ``xn--`` form because an IRI may hold it, as the path's letters do. A
+    label the mapping refuses (``a_b``, a symbol) is only lower-cased.
+
+    >>> host_form("XN--BCHER-KVA.de"), host_form("B\u00fccher.de")
+    ('b\u00fccher.de', 'b\u00fccher.de')
+    >>> host_form("news.example.com"), host_form("xn--zz.example")
+    ('news.example.com', 'xn--zz.example')
+    """
+    lower = host.lower()
+    if lower.isascii() and "xn--" not in lower:
+        return lower  # nearly every host: nothing to map
+    import idna  # only for the rare host that needs it
+
+    try:
+        lower = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        pass
+    labels = []
+    for label in lower.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except idna.IDNAError:
+                pass  # not a valid IDNA label: kept as written
+        labels.append(label)
+    return ".".join(labels)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def canonical_url(url: str) -> str:
     """The canonical form of an article URL, used as its identity.
 
-    Rules, in order: surrounding white space removed; scheme and host
-    lower-cased; ``http`` becomes ``https`` (they are the same article); a
+    Rules, in order: surrounding white space removed; scheme lower-cased and
+    the host in its one spelling (:func:`host_form`: lower-case, an IDNA
+    ``xn--`` label as Unicode); ``http`` becomes ``https`` (they are the same article); a
     trailing dot on the host and the default port removed; the fragment
     removed; tracking parameters (``utm_*``, ``fbclid``, ``gclid`` and the rest
     of :data:`TRACKING_PARAMETERS`) removed, other parameters kept in order;
@@ -136,7 +174,7 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
-    host = parts.hostname.rstrip(".")
+    host = host_form(parts.hostname).rstrip(".")
     if not host or any(c in " <>\"{}|\\^`" or unicodedata.category(c)[0] in "CZ" for c in host):
         # white space (U+00A0 too), separators, controls: a host cannot hold them, nor an IRI's
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
@@ -172,10 +210,13 @@ def article_id(url: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)  # called once per record, with few distinct values
 def provider_key(domain: str | None, url: str | None = None) -> str | None:
-    """Key of a provider: its domain lower-cased without ``www.``; else the URL's host.
+    """Key of a provider: its domain without ``www.``, else the URL's host, in
+    the one spelling of :func:`host_form` (lower-case; ``xn--`` labels as Unicode).
 
     >>> provider_key("WWW.Wired.com")
     'wired.com'
+    >>> provider_key("xn--bcher-kva.example") == provider_key("B\u00fccher.example")
+    True
     >>> provider_key(None, "https://blogs.example.org/post")
     'blogs.example.org'
     """
@@ -188,6 +229,7 @@ def provider_key(domain: str | None, url: str | None = None) -> str | None:
         d = _host(url).rstrip(".")
     else:
         return None
+    d = host_form(d).rstrip(".")
     if d.startswith("www."):
         d = d[4:]
     return d or None

@@ -314,3 +314,32 @@ def test_canonical_url_keeps_the_host_port_and_user_it_was_given(url):
 
     given, made = urlsplit(url), urlsplit(canonical_url(url))
     assert (made.hostname, made.port, made.username) == (given.hostname, given.port, given.username)
+
+
+@pytest.mark.parametrize("host", ["b\u00fccher.example", "M\u00fcnchen.de", "\u4f8b\u3048.\u30c6\u30b9\u30c8",
+                                  "caf\u00e9.news.example"])
+def test_a_host_in_idna_form_and_in_unicode_is_one_host(host, tmp_path):
+    """``xn--`` labels (encoded here by Python's own IDNA codec, independent of
+    the code under test) and their Unicode spelling name one article and one
+    provider."""
+    ascii_host = host.encode("idna").decode("ascii")
+    assert ascii_host.startswith("xn--") or ".xn--" in ascii_host
+    assert canonical_url(f"http://{ascii_host.upper()}/a") == canonical_url(f"https://{host}/a")
+    assert canonical_url(f"https://{host}/a") == f"https://{host.lower()}/a"  # the IRI keeps Unicode
+    assert provider_key(ascii_host) == provider_key(f"www.{host}") == provider_key(None, f"https://{host}/x")
+
+    write(tmp_path, "a.md", title='"A, linked by its IDNA host"', webUrl=f'"https://{ascii_host}/a"',
+          provider=f"{{name: P, domain: {ascii_host}}}")
+    write(tmp_path, "b.md", title='"B"', webUrl=f'"https://{host}/b"',
+          related=f'\n  - title: "A again"\n    webUrl: "https://{host}/a"\n'
+                  f'    provider: {{name: P, domain: "{host}"}}')
+    kg = graph.build([tmp_path])
+    assert len(kg.articles) == 2 and len(kg.providers) == 1
+    assert {a.url for a in kg.articles.values()} == {f"https://{host.lower()}/a", f"https://{host.lower()}/b"}
+
+
+@pytest.mark.parametrize("host", ["a_b.b\u00fccher.example", "xn--zz.example", "\u2603.example"])
+def test_a_host_idna_refuses_is_kept_as_written(host):
+    """Labels IDNA refuses (an underscore, a broken ``xn--`` label, a symbol)
+    are not an error: the host is kept, lower-cased."""
+    assert canonical_url(f"https://{host.upper()}/a") == f"https://{host.lower()}/a"
