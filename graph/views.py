@@ -28,6 +28,7 @@ the page.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an 
     import numpy as np
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "VIEW_NAMES", "edge_table", "article_node"]
+           "safe_link", "shown_text", "VIEW_NAMES", "edge_table", "article_node"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -180,6 +181,31 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
+#: A character reference with its closing ``;`` (``&#8217;``, ``&#x2019;``,
+#: ``&rsquo;``). Without the ``;`` it is left alone: ``&not=1`` in a query
+#: string or ``AT&T`` are text, though HTML would decode the first.
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def shown_text(text: str | None) -> str | None:
+    """``text`` as a reader should see it: HTML character references decoded.
+
+    Feeds escape text they send as plain text (112 excerpts of the real corpus
+    hold ``&#8217;``, ``&nbsp;`` or ``&amp;``), which a page would show as
+    written. Only references are decoded, never markup: the page shows the
+    result as text, so ``&lt;b&gt;`` becomes ``<b>`` to read, not to render.
+    The exports keep the text as written.
+
+    >>> shown_text("Make your sessions &#8216;persistent&#8217;&nbsp;&amp; fast")
+    'Make your sessions ‘persistent’\xa0& fast'
+    >>> shown_text("AT&T, R&D; ?a=1&not=2; &bogus; &#0;")
+    'AT&T, R&D; ?a=1&not=2; &bogus; \ufffd'
+    """
+    if not text or "&" not in text:
+        return text
+    return _CHARACTER_REFERENCE.sub(lambda m: html.unescape(m.group(0)), text)
+
+
 class EdgeTable(NamedTuple):
     """A view's edges as arrays (see :func:`edge_table`)."""
 
@@ -240,15 +266,15 @@ def article_node(kg, a, degree: int) -> dict[str, Any]:
     provider = kg.providers.get(a.provider_id) if a.provider_id else None
     return {
         "kind": "article",
-        "label": a.title or a.url,
+        "label": shown_text(a.title) or a.url,
         "weight": degree,
         "stub": a.is_stub,
         "date": _date(a.published),
         "provider": a.provider_id,
-        "provider_name": provider.name if provider else None,
+        "provider_name": shown_text(provider.name) if provider else None,
         "topics": list(a.topic_ids),
-        "topic_labels": [kg.topics[t].label for t in a.topic_ids if t in kg.topics],
-        "excerpt": a.excerpt,
+        "topic_labels": [shown_text(kg.topics[t].label) for t in a.topic_ids if t in kg.topics],
+        "excerpt": shown_text(a.excerpt),
         # featured_content (raw HTML) is deliberately never carried into a view.
         "link": safe_link(a.web_url) or safe_link(a.url) or safe_link(a.original_url),
     }
@@ -317,9 +343,9 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
-        nodes[t.id] = {"kind": "topic", "label": t.label, "weight": deg[t.id], "detail": t.key}
+        nodes[t.id] = {"kind": "topic", "label": shown_text(t.label), "weight": deg[t.id], "detail": t.key}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": p.name, "weight": deg[p.id], "detail": p.domain,
+        nodes[p.id] = {"kind": "provider", "label": shown_text(p.name), "weight": deg[p.id], "detail": p.domain,
                        "link": safe_link(f"https://{p.domain}/") if p.domain else None}
     articles = kg.articles.values()
     total = len(kg.articles)

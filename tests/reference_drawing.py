@@ -13,8 +13,10 @@ separation, node sizes, JSON escaping, CSS and script assets) are imported.
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 from pathlib import Path
 import random
 from collections import Counter, defaultdict, deque
@@ -58,19 +60,25 @@ def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.nda
     return ends(0), ends(1), np.array(list(map(itemgetter(2), view.edges)), dtype=object)
 
 
+def _shown(text: str | None) -> str | None:
+    """Character references (ending in ``;``) decoded for the page: the
+    display rule added after the speed work, written here on its own."""
+    return re.sub(r"&#?\w+;", lambda m: html.unescape(m.group(0)), text) if text else text
+
+
 def _article_node(kg, a, degree: int) -> dict[str, Any]:
     provider = kg.providers.get(a.provider_id) if a.provider_id else None
     return {
         "kind": "article",
-        "label": a.title or a.url,
+        "label": _shown(a.title) or a.url,
         "weight": degree,
         "stub": a.is_stub,
         "date": _date(a.published),
         "provider": a.provider_id,
-        "provider_name": provider.name if provider else None,
+        "provider_name": _shown(provider.name) if provider else None,
         "topics": list(a.topic_ids),
-        "topic_labels": [kg.topics[t].label for t in a.topic_ids if t in kg.topics],
-        "excerpt": a.excerpt,
+        "topic_labels": [_shown(kg.topics[t].label) for t in a.topic_ids if t in kg.topics],
+        "excerpt": _shown(a.excerpt),
         # featured_content (raw HTML) is deliberately never carried into a view.
         "link": safe_link(a.web_url) or safe_link(a.url) or safe_link(a.original_url),
     }
@@ -92,9 +100,9 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
     deg = _degrees(all_edges)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
-        nodes[t.id] = {"kind": "topic", "label": t.label, "weight": deg[t.id], "detail": t.key}
+        nodes[t.id] = {"kind": "topic", "label": _shown(t.label), "weight": deg[t.id], "detail": t.key}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": p.name, "weight": deg[p.id], "detail": p.domain,
+        nodes[p.id] = {"kind": "provider", "label": _shown(p.name), "weight": deg[p.id], "detail": p.domain,
                        "link": safe_link(f"https://{p.domain}/") if p.domain else None}
     articles = kg.articles.values()
     total = len(kg.articles)

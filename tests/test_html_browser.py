@@ -274,7 +274,7 @@ def test_search_ignores_quotes_spaces_and_word_order(tmp_path, opened):
     for title, queries in titles.items():
         for query in queries:
             o.page.fill("#ng-search", query)
-            found = o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.lastChild.textContent)")
+            found = o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.childNodes[1].textContent)")
             assert found == [title], query  # the label after the kind
     for query in ("microsoft's old", "openshift 4", "zzz"):  # one word matches nothing: no result
         o.page.fill("#ng-search", query)
@@ -370,10 +370,12 @@ def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
             assert o.visible() == set(seeds_kg.providers) | set(seeds_kg.topics)
         else:
             assert topic.id in o.visible() and o.js("newsgraph.stats.relatedTotal") >= 0
-        # the article controls only on a page with articles (on the overview they emptied it)
-        for control in ("#ng-topic", "#ng-provider", "#ng-from", "#ng-kind-article", "#ng-kind-stub"):
+        # the article controls only on a page with articles (on the overview they emptied it), a
+        # provider filter only where providers are drawn (a topic's page at depth 1 has none)
+        for control in ("#ng-topic", "#ng-from", "#ng-kind-article"):
             assert o.page.is_visible(control) == (name != "overview"), (name, control)
-        assert o.page.is_visible("#ng-kind-provider") and o.page.is_visible("#ng-kind-topic")
+        assert o.page.is_hidden("#ng-provider")  # the overview filters no article; the topic's page has no provider
+        assert o.page.is_visible("#ng-kind-provider") == (name == "overview") and o.page.is_visible("#ng-kind-topic")
         assert o.requests == [path.as_uri()]
 
 
@@ -512,3 +514,122 @@ def test_physics_moves_the_nodes_and_the_picture_follows(seeds_kg, tmp_path, ope
     wait_for(o.page, "newsgraph.clicks > 0")
     assert o.js("newsgraph.selected()") is not None
     assert [c for c in o.console if c[0] in ("error", "pageerror")] == []
+
+
+# ---------------------------------------------------------------- what the details, filters and keys say
+
+def _crafted(folder: Path, articles: dict[str, dict]) -> None:
+    """One Markdown file per article of ``articles`` (name -> front matter)."""
+    folder.mkdir(exist_ok=True)
+    for name, fields in articles.items():
+        fm = yaml.safe_dump({"webUrl": f"https://p.example/{name}", "provider": {"name": "P", "domain": "p.example"},
+                             **fields}, allow_unicode=True)
+        (folder / f"{name}.md").write_text(f"---\n{fm}---\n", encoding="utf-8")
+
+
+def _field(o: Opened, name: str) -> str | None:
+    return o.js("""name => { const dts = [...document.querySelectorAll('#ng-d-fields dt')];
+        const dt = dts.find(d => d.textContent === name); return dt ? dt.nextElementSibling.textContent : null; }""", name)
+
+
+def test_related_counts_articles_not_links_and_text_is_shown_as_read(tmp_path, opened):
+    """a1 lists a2 and a3, a2 lists a1: a1 has two related articles (three
+    edges); a3, listed once, has one. Character references are read, not shown
+    as written, and markup they spell stays text."""
+    _crafted(tmp_path / "in", {
+        "a1": {"title": "AT&amp;T &#8216;one&#8217;", "topics": ["T"],
+               "excerpt": "&lt;script&gt;window.__pwned = 1&lt;/script&gt; &amp; R&D&nbsp;x",
+               "related": [{"webUrl": "https://p.example/a2", "title": "a2"},
+                           {"webUrl": "https://p.example/a3", "title": "a3"}]},
+        "a2": {"title": "two", "topics": ["T"], "related": [{"webUrl": "https://p.example/a1", "title": "a1"}]},
+        "a3": {"title": "three", "topics": ["U"]},
+    })
+    kg = graph.build([tmp_path / "in"])
+    assert sum(k == "related" for _, _, k in kg.edges()) == 3
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    ids = {a.title: a.id for a in kg.articles.values()}
+    assert set(ids) == {"AT&amp;T &#8216;one&#8217;", "two", "three"}  # the graph keeps the text as written
+    for title, related in (("AT&amp;T &#8216;one&#8217;", "2 articles"), ("two", "1 article"), ("three", "1 article")):
+        o.js("id => newsgraph.select(id)", ids[title])
+        assert _field(o, "Related") == related, title
+    o.js("id => newsgraph.select(id)", ids["AT&amp;T &#8216;one&#8217;"])
+    assert o.page.inner_text("#ng-d-title") == "AT&T \u2018one\u2019"
+    assert o.js("document.getElementById('ng-d-excerpt').textContent") == \
+        "<script>window.__pwned = 1</script> & R&D\u00a0x"
+    assert o.js("window.__pwned === undefined") and o.js("document.querySelectorAll('#ng-details script').length") == 0
+    o.page.fill("#ng-search", "at&t")
+    assert o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.childNodes[1].textContent)") == [
+        "AT&T \u2018one\u2019"]
+
+
+def test_a_centred_page_counts_its_own_articles_and_hides_what_it_lacks(tmp_path, opened):
+    """Provider P has three articles, two about T. On T's page at depth 2 (T,
+    its two articles, P) P's count is 2 on the page and 3 in all; on P's page
+    at depth 1 no topic is drawn, so there is no topic filter; at depth 0 no
+    edge, so no edge in the legend."""
+    _crafted(tmp_path / "in", {"a1": {"title": "one", "topics": ["T"]}, "a2": {"title": "two", "topics": ["T"]},
+                               "a3": {"title": "three", "topics": ["U"]}})
+    kg = graph.build([tmp_path / "in"])
+    topic_page, provider_page, lone_page = (tmp_path / f"{n}.html" for n in ("t", "p", "lone"))
+    write_html(kg, topic_page, topic="T", depth=2)
+    write_html(kg, provider_page, provider="p.example", depth=1)
+    write_html(kg, lone_page, provider="p.example", depth=0)
+
+    o = opened(topic_page)
+    assert o.visible() == {"topic/t", "provider/p.example"} | {a.id for a in kg.articles.values() if a.title != "three"}
+    assert o.page.eval_on_selector_all("#ng-provider option", "os => os.map(o => o.textContent)") == [
+        "all providers", "P (2 on this page, 3 in all)"]
+    assert o.page.eval_on_selector_all("#ng-topic option", "os => os.map(o => o.textContent)") == [
+        "all topics", "T (2)"]
+    o.js("newsgraph.select('provider/p.example')")
+    assert _field(o, "Articles") == "2 on this page, 3 in all"
+    o.page.select_option("#ng-provider", "provider/p.example")
+    assert {i for i in o.visible() if i.startswith("article/")} == {a.id for a in kg.articles.values()
+                                                                   if a.title != "three"}
+    assert o.page.is_hidden("#ng-kind-stub")  # no stubs here: the checkbox would do nothing
+
+    o = opened(provider_page)
+    assert o.visible() == {"provider/p.example"} | set(kg.articles)
+    for control in ("#ng-topic", "label[for=ng-topic]", "#ng-kind-topic"):
+        assert o.page.is_hidden(control), control
+    assert o.page.is_visible("#ng-provider") and o.page.is_visible("#ng-kind-article")
+    o.js("newsgraph.select('provider/p.example')")
+    assert _field(o, "Articles") == "3"
+    legend = o.page.inner_text("#ng-legend")
+    assert "published by / about" in legend and "stub" not in legend
+
+    o = opened(lone_page)
+    assert o.visible() == {"provider/p.example"}
+    assert "published by / about" not in o.page.inner_text("#ng-legend")
+
+
+def test_keys_escape_and_slash_and_accent_free_search(tmp_path, opened):
+    _crafted(tmp_path / "in", {"a1": {"title": "Pok\u00e9mon GO and cr\u00e8me br\u00fbl\u00e9e", "topics": ["T"],
+                                      "publishedDateTime": "2021-03-04T05:06:07Z"},
+                               "a2": {"title": "Other", "topics": ["T"]}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    [a1] = [a for a in kg.articles.values() if a.title.startswith("Pok")]
+    for query in ("pokemon", "POKEMON go", "creme brulee", "Pok\u00e9mon"):
+        o.page.fill("#ng-search", query)
+        assert o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.childNodes[1].textContent)") == [
+            a1.title], query
+    # each result says where and when: the provider's name and the date
+    assert o.page.inner_text("#ng-results li .ng-where") == "P, 2021-03-04"
+    o.page.keyboard.press("Escape")  # first the results close, the selection (none) stays
+    assert o.page.is_hidden("#ng-results")
+    o.page.fill("#ng-search", "pokemon")
+    o.page.keyboard.press("Enter")
+    assert o.js("newsgraph.selected()") == a1.id and o.page.is_visible("#ng-details")
+    o.page.keyboard.press("Escape")  # then the details close
+    assert o.js("newsgraph.selected()") is None and o.page.is_hidden("#ng-details")
+    o.js("id => newsgraph.select(id)", a1.id)
+    o.page.click("#ng-close")  # closing by the button leaves the keyboard in the search box
+    assert o.page.is_hidden("#ng-details") and o.js("document.activeElement.id") == "ng-search"
+    o.page.focus("#ng-kind-topic")
+    o.page.keyboard.press("/")  # from a checkbox, '/' goes to the search box
+    assert o.js("document.activeElement.id") == "ng-search"

@@ -71,6 +71,21 @@
     d.tl = d.t.map(function (t) { return info[t].l; }).concat(d.tx || []);
   });
 
+  // A hub's articles on this page: on a centred page (newsgraph html --topic ...) fewer than
+  // its articles in the corpus (d.w), which the filters and details must not pass for the page's.
+  var onPage = new Int32Array(n), pageHasArticles = false;
+  info.forEach(function (d) {
+    if (d.k !== 'article') return;
+    pageHasArticles = true;
+    if (d.p >= 0) onPage[d.p]++;
+    d.t.forEach(function (t) { onPage[t]++; });
+  });
+  function articleCount(i) {
+    var w = info[i].w;
+    if (!pageHasArticles || onPage[i] === w) return fmt(w);
+    return fmt(onPage[i]) + ' on this page, ' + fmt(w) + ' in all';
+  }
+
   timing.indexed = performance.now();
   // vis-network gets bare nodes: position, size and a 'custom' shape whose renderer draws
   // nothing. It still places, picks and hovers them (from x, y and size), but every pixel
@@ -358,12 +373,14 @@
       field(dl, 'Provider', d.pn);
       field(dl, 'Published', d.d);
       field(dl, 'Topics', d.tl.join(', '));
-      var related = relStart[i + 1] - relStart[i];
-      field(dl, 'Related', related ? articles(related) : null);
+      // distinct articles: two articles that list each other are joined by two edges
+      var relatedTo = new Set();
+      relatedOf(i, function (r) { relatedTo.add(relSrc[r] === i ? relDst[r] : relSrc[r]); });
+      field(dl, 'Related', relatedTo.size ? articles(relatedTo.size) : null);
       field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + articles(meta.groupSizes[d.g]) + ')' : null);
     } else {
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
-      field(dl, 'Articles', fmt(d.w));
+      field(dl, 'Articles', articleCount(i));
     }
     $('ng-d-excerpt').textContent = d.e || '';
     var linkBox = $('ng-d-link');
@@ -501,7 +518,7 @@
     select(p.nodes.length ? indexOf.get(p.nodes[0]) : -1);
     clickDone();
   });
-  $('ng-close').addEventListener('click', function () { select(-1); });
+  $('ng-close').addEventListener('click', function () { select(-1); box.focus(); });
 
   // ---- statistics line ----
   function updateStats() {
@@ -523,9 +540,11 @@
 
   // ---- search ----
   // Text as typed and text as published differ in ways a reader does not see: curly and
-  // straight quotes, no-break and double spaces, soft hyphens, ligatures. Both sides are folded.
+  // straight quotes, no-break and double spaces, soft hyphens, ligatures, accents (Pokémon,
+  // pokemon: the combining marks of Latin, Greek and Cyrillic letters only, which other
+  // scripts' vowel signs are not). Both sides are folded.
   function fold(text) {
-    return text.normalize('NFKC').toLowerCase()
+    return text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').normalize('NFKC')
       .replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, '')
       .replace(/[\u2018\u2019\u201a\u201b\u2032\u02bc]/g, "'")
       .replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"')
@@ -568,9 +587,17 @@
       li.id = 'ng-r' + k; li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', k === active ? 'true' : 'false');
       var kind = document.createElement('span');
-      kind.className = 'ng-kind'; kind.textContent = info[i].k;
+      var d = info[i];
+      kind.className = 'ng-kind'; kind.textContent = d.s ? 'stub' : d.k;
       li.appendChild(kind);
-      li.appendChild(document.createTextNode(info[i].l));
+      li.appendChild(document.createTextNode(d.l));
+      // where and when: articles of the same title (syndicated, updated) told apart
+      var where = d.k === 'article' ? [d.pn, d.d].filter(Boolean).join(', ') : d.x;
+      if (where) {
+        var span = document.createElement('span');
+        span.className = 'ng-where'; span.textContent = where;
+        li.appendChild(span);
+      }
       li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(k); });
       list.appendChild(li);
     });
@@ -597,7 +624,7 @@
     if (ev.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'Enter') { if (!results.length) results = search(box.value); choose(active); ev.preventDefault(); }
-    else if (ev.key === 'Escape') { results = []; active = -1; renderResults(); }
+    else if (ev.key === 'Escape' && results.length) { results = []; active = -1; renderResults(); ev.stopPropagation(); }
   });
   box.addEventListener('blur', function () { list.hidden = true; });
   box.addEventListener('focus', function () {   // back in the box: its results again
@@ -606,7 +633,16 @@
   document.addEventListener('keydown', function (ev) {
     // not while typing: a date field, say, needs its '/'
     var at = ev.target, tag = at && at.tagName;
-    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || (at && at.isContentEditable)) return;
+    if (ev.key === 'Escape' && selected >= 0) {
+      // Escape closes the details (the search box's handler closes its open results first)
+      var inPanel = $('ng-details').contains(at);
+      select(-1);
+      if (inPanel) box.focus();   // focus must not fall to the page's body with the panel
+      return;
+    }
+    var typing = tag === 'SELECT' || tag === 'TEXTAREA' || (at && at.isContentEditable) ||
+      (tag === 'INPUT' && !/^(checkbox|radio|button|submit|reset|range|color|file|image)$/.test(at.type));
+    if (typing) return;
     if (ev.key === '/' && !ev.ctrlKey && !ev.metaKey && !ev.altKey) { box.focus(); ev.preventDefault(); }
   });
 
@@ -626,7 +662,7 @@
   }
   topicIdx.sort(function (a, b) { return info[a].l.localeCompare(info[b].l) || a - b; });
   providerIdx.sort(function (a, b) { return info[b].w - info[a].w || info[a].l.localeCompare(info[b].l) || a - b; });
-  var optionText = function (i) { return info[i].l + ' (' + fmt(info[i].w) + ')'; };
+  var optionText = function (i) { return info[i].l + ' (' + articleCount(i) + ')'; };
   addOptions($('ng-topic'), topicIdx, optionText);
   addOptions($('ng-provider'), providerIdx, optionText);
   if (dates.length) {
@@ -635,11 +671,19 @@
   }
   ['ng-kind-article', 'ng-kind-stub', 'ng-kind-provider', 'ng-kind-topic', 'ng-topic', 'ng-provider', 'ng-from', 'ng-to']
     .forEach(function (id) { $(id).addEventListener('change', applyFilters); });
-  if (!info.some(function (d) { return d.k === 'article'; })) {
+  if (!pageHasArticles) {
     // a page of hubs only (the overview): the article controls would only empty it
     $('ng-topic').closest('section').hidden = true;
     ['ng-kind-article', 'ng-kind-stub'].forEach(function (id) { $(id).closest('label').hidden = true; });
   }
+  // No control for what the page does not have (a provider's page at depth 1 draws no topic):
+  // it would do nothing.
+  function hideControl(id) { var c = $(id); c.hidden = true; c.labels.forEach(function (l) { l.hidden = true; }); }
+  if (!topicIdx.length) hideControl('ng-topic');
+  if (!providerIdx.length) hideControl('ng-provider');
+  var hasKind = { article: false, stub: false, provider: !!providerIdx.length, topic: !!topicIdx.length };
+  info.forEach(function (d) { if (d.k === 'article') hasKind[d.s ? 'stub' : 'article'] = true; });
+  Object.keys(hasKind).forEach(function (k) { if (!hasKind[k]) $('ng-kind-' + k).closest('label').hidden = true; });
   $('ng-reset').addEventListener('click', function () {
     ['ng-kind-article', 'ng-kind-stub', 'ng-kind-provider', 'ng-kind-topic'].forEach(function (id) { $(id).checked = true; });
     ['ng-topic', 'ng-provider', 'ng-from', 'ng-to'].forEach(function (id) { $(id).value = ''; });
@@ -682,13 +726,13 @@
   var c = meta.colors;
   if (meta.kinds.article) {
     legendRow('dot', c.palette[0], c.palette[0], 'article; colour = group of related articles');
-    legendRow('dot', '#ffffff', c.palette[1], 'stub: known only from related lists');
+    if (hasKind.stub) legendRow('dot', '#ffffff', c.palette[1], 'stub: known only from related lists');
   }
   if (meta.kinds.provider) legendRow('square', c.provider, c.provider, 'provider (size: articles)');
   if (meta.kinds.topic) legendRow('star', c.topic, c.topic, 'topic (size: articles)');
   // the edges' own colour is nearly transparent (thousands overlap): the legend shows it opaque
   var opaqueEdge = c.edge.replace(/^rgba\((\d+),\s*(\d+),\s*(\d+),[^)]*\)$/, 'rgb($1,$2,$3)');
-  legendRow('line', 'none', opaqueEdge, meta.view === 'overview' ? 'provider–topic, width: articles' : 'published by / about');
+  if (edgeCount) legendRow('line', 'none', opaqueEdge, meta.view === 'overview' ? 'provider–topic, width: articles' : 'published by / about');
   if (relTotal) legendRow('line', 'none', c.related, 'related (shown for the selected article)');
 
   // ---- hover tooltip (text only) ----
