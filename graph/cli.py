@@ -53,6 +53,37 @@ def _status(enabled: bool, label: str) -> Iterator[None]:
         yield
 
 
+class _IllTypedLiterals:
+    """rdflib's warning for a literal its datatype refuses (``"high"^^xsd:integer``)
+    as one line per datatype, not a traceback per literal: the query still
+    answers (the literal compares as text) and ``validate`` names it."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Failed to convert Literal"):
+            return True
+        datatype = message.split("Datatype=", 1)[-1].split(",", 1)[0]
+        if datatype in self.seen:
+            return False
+        self.seen.add(datatype)
+        error = record.exc_info[1] if record.exc_info else None
+        record.msg = (f"warning: a literal is not a valid {datatype} ({error}); it is compared as text"
+                      if error else f"warning: a literal is not a valid {datatype}; it is compared as text")
+        record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+def _quiet_literal_warnings() -> None:
+    import logging
+
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _IllTypedLiterals) for f in logger.filters):
+        logger.addFilter(_IllTypedLiterals())
+
+
 def _stderr_console():
     from rich.console import Console
 
@@ -66,6 +97,7 @@ def cli() -> None:
 
     Start with `newsgraph build`: it reads seeds/ and writes exports/.
     """
+    _quiet_literal_warnings()
 
 
 def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,

@@ -308,11 +308,14 @@ def resolve_query(query_or_file: str) -> str:
     looks_like_path = "\n" not in query_or_file and "{" not in query_or_file and len(query_or_file) < 4096
     if looks_like_path and os.path.isfile(query_or_file):
         try:
-            return Path(query_or_file).read_text(encoding="utf-8")
+            # utf-8-sig: editors on Windows save a byte order mark, which SPARQL parsers refuse
+            return Path(query_or_file).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise QueryError(f"cannot read query file {query_or_file}: {err}") from err
+    if looks_like_path and query_or_file.rstrip().endswith((".rq", ".sparql")):  # spaces and all
+        raise QueryError(f"{query_or_file}: no such query file")
     if looks_like_path and re.fullmatch(r"[\w.\-/\\]+", query_or_file):
-        if query_or_file.endswith((".rq", ".sparql")) or "/" in query_or_file:
+        if "/" in query_or_file:
             raise QueryError(f"{query_or_file}: no such query file")
         close = difflib.get_close_matches(query_or_file, examples, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -468,6 +471,12 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     if path is not None and os.path.isdir(path) and any(os.scandir(path)) \
             and not os.path.isfile(os.path.join(path, "CURRENT")):  # every RocksDB folder has it
         raise QueryError(f"{path}: not empty and not an oxigraph store; give a new or empty folder to --store")
+    from .serve import _MARKER as SERVE_MARKER
+
+    if path is not None and os.path.isfile(os.path.join(path, SERVE_MARKER)):
+        # Its marker vouches for what it holds: reloading it here would leave serve a stale marker.
+        raise QueryError(f"{path}: a store made by newsgraph serve; query it through its endpoint "
+                         "(newsgraph serve), or give --store another folder")
     try:
         store = ox.Store(os.fspath(path)) if path is not None else ox.Store()
     except OSError as err:
@@ -655,11 +664,21 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
         Syntax errors (with ``line`` and ``column``), unreadable data, failures.
     """
     text = resolve_query(query)
+    update = _UPDATE.match(text)
+    if update:
+        raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "
+                         "it reads the exports; to change a graph, serve it with `newsgraph serve "
+                         "--allow-update` and send the update to its /update endpoint")
     if engine == "rdflib":
         return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
     if engine == "oxigraph":
         return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)
     raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+
+
+#: An update's first keyword, after any PREFIX, BASE and comments.
+_UPDATE = re.compile(r"(?:\s+|#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
+                     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
 
 
 def sparql_dataframe(source: Any, query: str, **options: Any):

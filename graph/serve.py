@@ -6,6 +6,10 @@ starts the ``oxigraph`` command from the PyPI package ``oxigraph`` on it:
 ``serve-read-only`` by default, ``serve`` (which accepts SPARQL Update and
 Graph Store writes) with ``allow_update=True``.
 
+A TriG or N-Quads file keeps its named graphs (TriG's one per source file)
+and is served with Oxigraph's union default graph, so a query without
+``GRAPH`` sees every triple, as ``newsgraph query`` does with the same file.
+
 The store is reused while the RDF file it was loaded from is unchanged: a
 marker file inside the store records the file's SHA-256, written only once
 the load has finished, so an interrupted load is never mistaken for a
@@ -52,6 +56,7 @@ __all__ = [
     "find_oxigraph",
     "find_rdf_source",
     "free_port",
+    "is_dataset_store",
     "prepare_store",
     "select",
 ]
@@ -125,6 +130,14 @@ def _read_marker(store: Path) -> dict[str, Any] | None:
         return None
 
 
+def is_dataset_store(store: str | os.PathLike) -> bool:
+    """Whether ``store`` (made by :func:`prepare_store`) was loaded from TriG or
+    N-Quads: its triples then sit in named graphs, and the server's default
+    graph must be their union for queries without ``GRAPH`` to see them."""
+    marker = _read_marker(Path(store))
+    return bool(marker and marker.get("dataset"))
+
+
 def _oxigraph_error(stderr: str) -> str:
     """The meaningful lines of oxigraph's stderr (its ``Error:`` line, without the backtrace)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
@@ -159,11 +172,17 @@ def prepare_store(source: str | os.PathLike, store: str | os.PathLike | None = N
     ServeError
         When the file is missing or invalid, or the store cannot be written.
     """
+    import pyoxigraph as ox
+
+    from .query import rdf_format
+
     rdf = find_rdf_source(source)
+    dataset = rdf_format(rdf) in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
     store = Path(store) if store is not None else rdf.parent / STORE_DIRNAME
     digest = _sha256(rdf)
     marker = _read_marker(store)
-    if not reload and marker is not None and marker.get("sha256") == digest:
+    # (a marker from before "dataset" was recorded means one reload)
+    if not reload and marker is not None and marker.get("sha256") == digest and marker.get("dataset") == dataset:
         return store
     if marker is None and store.exists() and (not store.is_dir() or any(store.iterdir())):
         # Never replace (and so delete) a folder newsgraph did not create.
@@ -181,8 +200,8 @@ def prepare_store(source: str | os.PathLike, store: str | os.PathLike | None = N
         if done.returncode != 0:
             raise ServeError(f"{rdf}: oxigraph could not load it: {_oxigraph_error(done.stderr)}")
         # Written last: a store without it is an unfinished load.
-        (loading / _MARKER).write_text(json.dumps({"source": str(rdf.resolve()), "sha256": digest},
-                                                  indent=2) + "\n", encoding="utf-8")
+        (loading / _MARKER).write_text(json.dumps({"source": str(rdf.resolve()), "sha256": digest,
+                                                   "dataset": dataset}, indent=2) + "\n", encoding="utf-8")
         old = None
         if store.exists():
             old = store.with_name(f".{store.name}.old-{os.getpid()}")
@@ -338,7 +357,8 @@ class SparqlServer:
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self.process = subprocess.Popen(
             [command, mode, "--location", str(self.store), "--bind", bind_address(self.host, self.port)]
-            + (["--cors"] if self.cors else []),
+            + (["--cors"] if self.cors else [])
+            + (["--union-default-graph"] if is_dataset_store(self.store) else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
         deadline = time.monotonic() + self.startup_timeout
         while True:

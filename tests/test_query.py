@@ -7,11 +7,14 @@ import csv
 import datetime as dt
 import io
 import json
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import rdflib
 from click.testing import CliRunner
 
 import graph
@@ -471,3 +474,43 @@ def test_a_store_folder_holding_other_files_is_refused(seeds_kg, tmp_path):
     first = CliRunner().invoke(cli, [*args, str(tmp_path / "store")])  # a new folder, then reused
     again = CliRunner().invoke(cli, [*args, str(tmp_path / "store")])
     assert first.exit_code == again.exit_code == 0 and first.output == again.output
+
+
+def test_query_files_with_a_byte_order_mark_or_spaces_in_their_path(hostile_ttl, tmp_path):
+    folder = tmp_path / "my queries"
+    folder.mkdir()
+    rq = folder / "count.rq"
+    rq.write_bytes(b"\xef\xbb\xbfSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")  # as Notepad saves it
+    for engine in ("rdflib", "oxigraph"):
+        result = CliRunner().invoke(cli, ["query", str(rq), "-d", str(hostile_ttl), "-f", "csv", "-e", engine])
+        assert result.exit_code == 0, result.output
+        assert result.output.split() == ["n", str(len(rdflib.Graph().parse(hostile_ttl)))]
+    missing = CliRunner().invoke(cli, ["query", str(folder / "missing one.rq"), "-d", str(hostile_ttl)])
+    assert missing.exit_code == 1 and f"{folder / 'missing one.rq'}: no such query file" in missing.output
+
+
+@pytest.mark.parametrize("update", ["INSERT DATA { <http://e/a> <http://e/b> 1 }",
+                                    "PREFIX e: <http://e/>\n# remove them all\ndelete where { ?s e:b ?o }",
+                                    "CLEAR ALL"])
+def test_an_update_is_refused_as_such(hostile_ttl, update):
+    keyword = update.split("\n")[-1].split()[0].upper()
+    for engine in ("rdflib", "oxigraph"):
+        result = CliRunner().invoke(cli, ["query", update, "-d", str(hostile_ttl), "-e", engine])
+        assert result.exit_code == 1, result.output
+        assert f"{keyword} is SPARQL Update, which newsgraph query does not run" in result.output
+    # the words in a comment, or as a variable's name, are not an update
+    query = "# insert with care\nSELECT ?insert WHERE { ?insert ?p ?o } LIMIT 1"
+    assert len(sparql(hostile_ttl, query).rows) == 1
+
+
+def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path):
+    nt = tmp_path / "bad.nt"
+    nt.write_text("".join(f'<http://e/{k}> <http://e/n> "{v}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                          for k, v in enumerate(["high", "low", "7"])), encoding="utf-8")
+    # a process of its own: pytest's log capture would take rdflib's warnings before any handler
+    result = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o",
+                             "-d", str(nt), "-f", "csv", "-e", "rdflib"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["o", "7", "high", "low"]
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#integer") == 1

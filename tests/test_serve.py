@@ -357,3 +357,38 @@ def test_a_host_that_does_not_resolve_is_a_clear_error(tmp_path, seeds_nt):
                                       "--store", str(tmp_path / "store")])
     assert result.exit_code == 1 and "cannot listen on 999.1.1.1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_trig_file_is_served_whole_with_its_named_graphs(seeds_kg, tmp_path):
+    """TriG keeps one named graph per source file: a query without GRAPH sees
+    every triple (as many as the N-Triples file's lines), and GRAPH still
+    finds each source's graph."""
+    write_exports(seeds_kg, tmp_path, ["nt", "trig"])
+    store = prepare_store(tmp_path / "graph.trig", tmp_path / "store")
+    dataset = rdflib.Dataset()
+    dataset.parse(tmp_path / "graph.trig", format="trig")
+    named = {str(c.identifier) for c in dataset.contexts() if c.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID}
+    assert len(named) > 300
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:
+        assert server.triple_count() == http_count(server.query_url) == len(nt_lines(tmp_path / "graph.nt"))
+        headlines = "PREFIX schema: <https://schema.org/> SELECT (COUNT(*) AS ?n) WHERE { ?a schema:headline ?h }"
+        assert int(http_select(server.query_url, headlines)[0]["n"]) == sum(
+            1 for a in seeds_kg.articles.values() if a.title)
+        graphs = http_select(server.query_url, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert int(graphs[0]["n"]) == len(named)
+
+
+def test_query_will_not_reload_a_store_serve_made(seeds_nt, tmp_path):
+    """query --store on serve's store would clear it and load another file,
+    while serve's marker still vouched for the old one."""
+    store = prepare_store(seeds_nt, tmp_path / "store")
+    before = sorted((p.name, p.stat().st_size) for p in store.iterdir())
+    other = tmp_path / "other.nt"
+    other.write_text("<http://example.org/a> <http://example.org/p> \"x\" .\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o }", "-d", str(other),
+                                      "-e", "oxigraph", "--store", str(store)])
+    assert result.exit_code == 1
+    assert f"{store}: a store made by newsgraph serve" in result.output
+    assert sorted((p.name, p.stat().st_size) for p in store.iterdir()) == before
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:
+        assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))
