@@ -25,7 +25,8 @@ from .load import load
 # The analysis modules import networkx (~0.4 s, ~15 MB): loaded on first use,
 # so `newsgraph build` does not pay for them. So are the modules the README
 # calls through the package (``graph.validate.validate(...)``).
-_LAZY = ("analysis", "frames", "projections", "export", "query", "validate", "push", "serve")
+_LAZY = ("analysis", "frames", "projections", "views", "layout", "export", "query", "validate", "push", "serve",
+         "cache", "incremental", "distributed", "cli")
 
 
 def __getattr__(name: str):  # PEP 562

@@ -30,12 +30,13 @@ True
 
 from __future__ import annotations
 
+import numbers
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
-from .frames import articles_frame, as_nx, providers_frame, to_utc
+from .frames import articles_frame, as_nx, providers_frame, utc_dates
 from .projections import provider_graph, related_graph
 
 if TYPE_CHECKING:
@@ -59,9 +60,23 @@ def _ranking_column(by: str, degree_column: str, n: int | None) -> str:
     """
     if by not in ("pagerank", "degree"):
         raise ValueError(f"by must be 'pagerank' or 'degree', not {by!r}")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
-        raise ValueError(f"n must be a number of rows (0 or more) or None, not {n!r}")
+    _check_count("n", n, none=True)
     return degree_column if by == "degree" else "pagerank"
+
+
+def _check_count(name: str, value: Any, *, none: bool = False) -> None:
+    """``value`` must be a whole number, 0 or more (numpy's too: ``(df.x > 0).sum()``
+    is one), or ``None`` where ``none`` allows it.
+
+    >>> _check_count("n", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be a whole number, 0 or more, not -1
+    """
+    if value is None and none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a whole number, 0 or more{', or None' if none else ''}, not {value!r}")
 
 
 def _ranked(df: "pd.DataFrame", column: str, n: int | None) -> "pd.DataFrame":
@@ -172,23 +187,34 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
     """
     import pandas as pd
 
+    _check_count("min_size", min_size)
+    _check_count("top", top)
     g = as_nx(graph_or_kg)
     undirected = related_graph(g, directed=False)
     parts = nx.community.louvain_communities(undirected, weight="weight", resolution=resolution, seed=seed) \
         if undirected.number_of_nodes() else []
     parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
     arts = articles_frame(g)
-    rows = []
-    for number, members in enumerate(parts):
-        if len(members) < min_size:
+    # One pass over the articles for every community (a lookup per community took 2 s of 3 on the corpus).
+    kept = [number for number, members in enumerate(parts) if len(members) >= min_size]
+    community_of = {a: number for number in kept for a in parts[number]}
+    topics: dict[int, Counter] = {number: Counter() for number in kept}
+    providers: dict[int, Counter] = {number: Counter() for number in kept}
+    example: dict[int, tuple] = {}
+    for article, article_topics, provider, cited, title in zip(
+            arts.index, arts["topics"], arts["provider_name"], arts["cited_by"], arts["title"]):
+        number = community_of.get(article)
+        if number is None:
             continue
-        sub = arts.loc[members]
-        topics = Counter(t for ts in sub["topics"] for t in ts)
-        providers = Counter(p for p in sub["provider_name"].dropna())
-        best = _ranked(sub[["cited_by"]], "cited_by", 1).index[0]
-        rows.append({"community": number, "size": len(members), "articles": members,
-                     "topics": _dominant(topics, top), "providers": _dominant(providers, top),
-                     "example": sub.at[best, "title"]})
+        topics[number].update(article_topics)
+        if not pd.isna(provider):
+            providers[number][provider] += 1
+        rank = (-cited, article)  # its most cited article, ties by smallest id
+        if number not in example or rank < example[number][0]:
+            example[number] = (rank, title)
+    rows = [{"community": number, "size": len(parts[number]), "articles": parts[number],
+             "topics": _dominant(topics[number], top), "providers": _dominant(providers[number], top),
+             "example": example[number][1]} for number in kept]
     columns = ["community", "size", "articles", "topics", "providers", "example"]
     df = pd.DataFrame(rows, columns=columns).astype({"community": "int64", "size": "int64", "example": "string"})
     return df.set_index("community")
@@ -210,12 +236,10 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
 
     g = as_nx(graph_or_kg)
     label = dict(g.nodes(data="label"))
-    rows = []
-    for s, t, k in g.edges(data="kind"):
-        if k == "about":
-            when = to_utc(g.nodes[s].get("published"))
-            if when is not None:
-                rows.append((pd.Period(when.replace(tzinfo=None), freq), label.get(t, t)))
+    about = [(s, t) for s, t, k in g.edges(data="kind") if k == "about"]
+    articles = list(dict.fromkeys(s for s, _ in about))
+    utc = dict(zip(articles, utc_dates(g.nodes[s].get("published") for s in articles)))
+    rows = [(pd.Period(utc[s].replace(tzinfo=None), freq), label.get(t, t)) for s, t in about if utc[s] is not None]
     if not rows:
         return pd.DataFrame(index=pd.PeriodIndex([], freq=freq, name="period"), dtype="int64")
     df = pd.DataFrame(rows, columns=["period", "topic"])
@@ -261,6 +285,7 @@ def missing_stubs(graph_or_kg: Any, n: int | None = 20) -> "pd.DataFrame":
         Indexed by article id, most cited first (ties by id): ``title``,
         ``url``, ``provider_name``, ``published``, ``cited_by``.
     """
+    _check_count("n", n, none=True)
     df = articles_frame(graph_or_kg)
     df = df.loc[df["stub"], ["title", "url", "provider_name", "published", "cited_by"]]
     return _ranked(df, "cited_by", n)

@@ -381,8 +381,9 @@ def build(
     ----------
     paths : path or iterable of paths
         Files and folders to read (recursively).
-    catalogs : iterable of paths, optional
-        Catalogue folders (holding ``organizations/`` and ``topics/``).
+    catalogs : path or iterable of paths, optional
+        Catalogue folders (holding ``organizations/`` and ``topics/``); one
+        that does not exist is in ``report.rejected``, as a missing input is.
     detect_catalogs : bool
         Also use catalogue folders found beside the inputs.
     jobs : int or None
@@ -426,14 +427,21 @@ def build(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
+    if isinstance(catalogs, (str, os.PathLike)):  # one folder, not its name's letters
+        catalogs = [catalogs]
+    catalogs = [os.fspath(c) for c in catalogs or ()]
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
     report = BuildReport(inputs=paths)
     found = scan(paths)
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)
     report.ignored_files = found.ignored
+    for folder in catalogs:
+        if not os.path.isdir(folder):
+            reason = "no such catalogue folder" if not os.path.exists(folder) else "a catalogue must be a folder"
+            report.rejected.append({"path": folder, "reason": reason, "line": None})
 
-    folders = list(catalogs or ()) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
+    folders = list(catalogs) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.
     folders = sorted(set(os.fspath(f) for f in folders))
     if cache_dir is not None:
@@ -449,7 +457,7 @@ def build(
         from .cache import FileCache, GraphSnapshot
 
         # Everything besides the files' contents that the graph depends on.
-        context = (paths, [os.fspath(c) for c in catalogs or ()], detect_catalogs, report.rejected,
+        context = (paths, catalogs, detect_catalogs, report.rejected,
                    report.warnings, report.ignored_files, catalog)
         snapshot = GraphSnapshot(cache_dir, fast_yaml, found.files, context, stats=found.stats)
         file_cache = FileCache.load(cache_dir, fast_yaml, cache_stats)  # its index; entries only when needed

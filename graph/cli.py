@@ -328,7 +328,7 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
                    "edges weighted by article counts.")
 @click.option("--topic", default=None, help="Ego view around this topic (name).")
 @click.option("--provider", default=None, help="Ego view around this provider (domain, or a name no other provider has).")
-@click.option("--article", "article", default=None, metavar="URL", help="Ego view around the article with this URL.")
+@click.option("--article", "article", default=None, metavar="URL", help="Ego view around the article with this URL (or id, article/...).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
               help="Steps from the centre of an ego view (edges of every kind, both directions).")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, file_okay=False),

@@ -22,15 +22,17 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
 
 if TYPE_CHECKING:  # pandas is imported on first use: `import graph` stays fast
     import pandas as pd
 
-__all__ = ["as_nx", "articles_frame", "providers_frame", "topics_frame", "edges_frame", "to_utc"]
+__all__ = ["as_nx", "articles_frame", "providers_frame", "topics_frame", "edges_frame", "to_utc", "utc_dates",
+           "DateOutOfRangeWarning"]
 
 
 def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
@@ -40,13 +42,21 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     ------
     TypeError
         For anything else.
+    ValueError
+        For a graph with nodes but no ``kind`` on any of them, such as a
+        projection (:mod:`graph.projections`): every frame and analysis
+        would find nothing in it.
     """
     if isinstance(graph_or_kg, nx.Graph):
-        return graph_or_kg
-    g = getattr(graph_or_kg, "nx", None)
-    if isinstance(g, nx.Graph):
-        return g
-    raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
+        g = graph_or_kg
+    else:
+        g = getattr(graph_or_kg, "nx", None)
+        if not isinstance(g, nx.Graph):
+            raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
+    if g.number_of_nodes() and not any(kind is not None for _, kind in g.nodes(data="kind")):
+        raise ValueError("this graph's nodes have no 'kind' (article, provider, topic): give the KnowledgeGraph "
+                         "or its .nx, not a projection of it")
+    return g
 
 
 #: The dtype of every date column, here and in :meth:`graph.query.QueryResult.to_dataframe`.
@@ -64,6 +74,14 @@ def to_utc(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
     datetime.datetime(2021, 6, 18, 0, 0, tzinfo=datetime.timezone.utc)
     >>> to_utc("2021-06-30T23:30:00-05:00"), to_utc("2021-06-18")
     (datetime.datetime(2021, 7, 1, 4, 30, tzinfo=datetime.timezone.utc), datetime.datetime(2021, 6, 18, 0, 0, tzinfo=datetime.timezone.utc))
+
+    ``None`` for a date-time whose UTC instant is outside years 1 to 9999
+    (``9999-12-31T23:00-05:00`` is in year 10000 in UTC): Python's datetime
+    cannot hold it, nor can pandas print it. The exports keep it as written;
+    :func:`utc_dates` says how many it left out.
+
+    >>> to_utc("9999-12-31T23:00:00-05:00") is None
+    True
     """
     if value is None:
         return None
@@ -71,7 +89,38 @@ def to_utc(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
     if not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if not value.tzinfo:
+        return value.replace(tzinfo=dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return None
+
+
+def utc_dates(values: Iterable[Any]) -> list[dt.datetime | None]:
+    """:func:`to_utc` of each value, with one warning (:class:`DateOutOfRangeWarning`)
+    saying how many dates it left empty for being outside years 1 to 9999 in UTC.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     dates = utc_dates(["2021-06-18", None, "0001-01-01T00:30:00+01:00"])
+    >>> dates[1:], str(caught[0].message)
+    ([None, None], '1 date is outside years 1 to 9999 in UTC and left empty here (the exports keep it as written)')
+    """
+    out, lost = [], 0
+    for value in values:
+        utc = to_utc(value)
+        lost += utc is None and value is not None
+        out.append(utc)
+    if lost:
+        warnings.warn(f"{lost:,} date{'s are' if lost != 1 else ' is'} outside years 1 to 9999 in UTC and left "
+                      "empty here (the exports keep it as written)", DateOutOfRangeWarning, stacklevel=3)
+    return out
+
+
+class DateOutOfRangeWarning(UserWarning):
+    """Dates left out of a DataFrame: their UTC instant is outside years 1 to 9999."""
 
 
 def _nodes(g: nx.Graph, kind: str) -> list[tuple[str, dict]]:
@@ -114,7 +163,7 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
         "url": [d.get("url") for _, d in nodes],
         "provider": [d.get("provider") for _, d in nodes],
         "provider_name": [label.get(d.get("provider")) for _, d in nodes],
-        "published": [to_utc(d.get("published")) for _, d in nodes],
+        "published": utc_dates(d.get("published") for _, d in nodes),
         "type": [d.get("type") for _, d in nodes],
         "category": [d.get("category") for _, d in nodes],
         "quality": [d.get("quality") for _, d in nodes],

@@ -256,9 +256,9 @@ def _typed_column(column: list[Term | None], pd: Any) -> Any:
         if kinds == {"lit:" + XSD + "boolean"}:
             return pd.array(typed, dtype="boolean" if missing else "bool")
         if kinds <= {"lit:" + XSD + "dateTime", "lit:" + XSD + "date"}:
-            from .frames import DATES, to_utc  # a date is its midnight UTC, as in the frames
+            from .frames import DATES, utc_dates  # a date is its midnight UTC, as in the frames
 
-            return pd.Series([to_utc(v) for v in typed], dtype="object").astype(DATES)
+            return pd.Series(utc_dates(typed), dtype="object").astype(DATES)
     return pd.array([None if t is None else t.value for t in column], dtype="string")
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import numbers
 import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
@@ -339,6 +340,9 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     >>> sum(n["kind"] == "article" for n in v.nodes.values()), v.title.startswith("News graph: 10 of ")
     (10, True)
     """
+    if max_articles is not None and (isinstance(max_articles, bool) or not isinstance(max_articles, numbers.Integral)
+                                     or max_articles < 0):
+        raise ViewError(f"max_articles must be a whole number, 0 or more, or None, not {max_articles!r}")
     groups = list(kg.edge_groups())
     deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
@@ -409,6 +413,8 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
                                for p in sorted(named, key=lambda p: (-count[p.id], p.domain)))
             raise ViewError(f"{len(named)} providers are named {provider!r}: {listed}; give the domain")
         raise ViewError(f"no provider {provider!r} in the graph (give its domain or name)")
+    if article in kg.articles:  # its id, as the DataFrames are indexed
+        return article
     try:
         found = kg.article_by_url(article)
     except ValueError as err:  # InvalidURLError is a ValueError
@@ -433,8 +439,8 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     """
     import numpy as np
 
-    if depth < 0:
-        raise ViewError("depth must be 0 or more")
+    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral) or depth < 0:
+        raise ViewError(f"depth must be a whole number, 0 or more, not {depth!r}")
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)
     for s, d, _ in kg.edges():

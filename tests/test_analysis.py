@@ -148,8 +148,8 @@ def corpus_communities(corpus_kg):
 @pytest.mark.parametrize("options, message", [
     ({"by": "bogus"}, "by must be 'pagerank' or 'degree', not 'bogus'"),
     ({"by": "cited_by"}, "by must be 'pagerank' or 'degree', not 'cited_by'"),  # a column, not a measure
-    ({"n": -1}, "n must be a number of rows (0 or more) or None, not -1"),  # head(-1) dropped the last row
-    ({"n": 2.5}, "n must be a number of rows"),
+    ({"n": -1}, "n must be a whole number, 0 or more, or None, not -1"),  # head(-1) dropped the last row
+    ({"n": 2.5}, "n must be a whole number"),
 ])
 def test_rankings_refuse_what_they_cannot_rank_by(seeds_kg, options, message):
     for ranking in (top_articles, top_providers):
@@ -239,3 +239,18 @@ def test_seeds_graph_without_related_links(seeds_kg):
     parts = communities(g)
     assert (parts["size"] == 1).all() and len(parts) == len(seeds_kg.articles)
     assert top_articles(g, n=None)["cited_by"].eq(0).all()
+
+
+def test_row_counts_are_checked_alike_and_numpy_counts_are_counts(seeds_kg):
+    from graph import analysis
+
+    import numpy as np
+
+    stubs = sum(a.is_stub for a in seeds_kg.articles.values())
+    assert stubs > 3
+    assert len(analysis.missing_stubs(seeds_kg, n=np.int64(3))) == len(analysis.top_articles(seeds_kg, n=np.int64(3))) == 3
+    for call in (lambda n: analysis.missing_stubs(seeds_kg, n=n), lambda n: analysis.top_articles(seeds_kg, n=n),
+                 lambda n: analysis.communities(seeds_kg, top=n), lambda n: analysis.communities(seeds_kg, min_size=n)):
+        for bad in (-1, 2.5, True, "3"):  # -1 took all but the last row (pandas' head(-1))
+            with pytest.raises(ValueError, match="must be a whole number, 0 or more"):
+                call(bad)

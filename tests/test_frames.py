@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 import pytest
 
+import graph
 from conftest import SEEDS_DIR
-from graph.frames import articles_frame, as_nx, edges_frame, providers_frame, to_utc, topics_frame
+from graph import analysis
+from graph.frames import DateOutOfRangeWarning, articles_frame, as_nx, edges_frame, providers_frame, to_utc, topics_frame
 from graph.projections import provider_graph, related_graph, topic_graph
 
 
@@ -151,3 +154,41 @@ def test_topic_projection(corpus_kg):
         expected.update(frozenset(pair) for pair in combinations(sorted(set(a.topic_ids)), 2))
     assert {frozenset((p, q)): w for p, q, w in co.edges(data="weight")} == dict(expected)
     assert co.number_of_edges() > 0
+
+
+def test_a_date_time_outside_years_1_to_9999_in_utc_is_left_empty_with_a_warning(tmp_path):
+    """0001-01-01T00:30+01:00 is in year 0 in UTC, 9999-12-31T23:00-05:00 in
+    year 10000: Python's datetime cannot hold them (nor can pandas print
+    them). The frames and analyses leave them empty and say so; the exports
+    keep them as written. 01:30+01:00 is 00:30 UTC on the first day of year
+    1, which fits."""
+    dates = {"y1": "0001-01-01T00:30:00+01:00", "y9": "9999-12-31T23:00:00-05:00", "ok": "0001-01-01T01:30:00+01:00"}
+    for name, date in dates.items():
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://e.example/{name}\npublishedDateTime: '{date}'\ntopics: [T]\n---\n",
+            encoding="utf-8")
+    kg = graph.build([tmp_path])
+    assert kg.report.warnings == []
+    with pytest.warns(DateOutOfRangeWarning, match="^2 dates are outside years 1 to 9999 in UTC"):
+        published = articles_frame(kg).set_index("title")["published"]
+    assert published.isna().to_dict() == {"ok": False, "y1": True, "y9": True}
+    assert published["ok"] == pd.Timestamp("0001-01-01T00:30:00", tz="UTC")
+    with pytest.warns(DateOutOfRangeWarning, match="^2 dates"):
+        timeline = analysis.topic_timeline(kg)
+    assert timeline.to_dict() == {"T": {pd.Period("0001-01", "M"): 1}}
+    exports = tmp_path / "out"
+    graph.export.write_exports(kg, exports, ["nt"])
+    written = (exports / "graph.nt").read_text(encoding="utf-8")
+    for date in dates.values():
+        assert f'"{date}"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in written
+
+
+def test_a_graph_without_kinds_is_refused_not_read_as_empty(seeds_kg):
+    from graph import analysis
+
+    related = related_graph(seeds_kg)
+    assert related.number_of_nodes() > 0 and all("kind" not in d for _, d in related.nodes(data=True))
+    for call in (articles_frame, providers_frame, analysis.top_articles, analysis.communities, topic_graph):
+        with pytest.raises(ValueError, match="this graph's nodes have no 'kind'"):
+            call(related)
+    assert len(articles_frame(nx.MultiDiGraph())) == 0  # an empty graph is still an empty frame

@@ -66,3 +66,19 @@ def test_modules_the_readme_calls_through_the_package_need_no_import_of_their_ow
     assert {"validate", "push", "serve"} <= modules, modules
     code = "import graph\n" + "".join(f"graph.{m}\n" for m in sorted(modules))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_every_module_the_readme_names_as_graph_dot_is_an_attribute_after_import_graph():
+    """`graph.views.EdgeList` in the README must work after a bare `import graph`
+    (it raised AttributeError: views was not among the lazily imported modules)."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    modules = {p.stem for p in (root / "graph").glob("*.py") if not p.stem.startswith("_")} | {"export", "cache"}
+    named = set(re.findall(r"\bgraph\.(\w+)\.", (root / "README.md").read_text(encoding="utf-8"))) & modules
+    assert {"views", "analysis", "cache"} <= named
+    code = "import graph\n" + "".join(f"graph.{name}\n" for name in sorted(named))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr

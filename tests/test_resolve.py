@@ -343,3 +343,17 @@ def test_a_host_idna_refuses_is_kept_as_written(host):
     """Labels IDNA refuses (an underscore, a broken ``xn--`` label, a symbol)
     are not an error: the host is kept, lower-cased."""
     assert canonical_url(f"https://{host.upper()}/a") == f"https://{host.lower()}/a"
+
+
+def test_catalogs_take_one_folder_as_paths_do_and_name_a_missing_one(corpus_dir, tmp_path):
+    seed, data = corpus_dir / "seed", corpus_dir / "azure" / "data"
+    as_list = graph.build([seed], catalogs=[data], detect_catalogs=False)
+    for one in (str(data), data):
+        kg = graph.build([seed], catalogs=one, detect_catalogs=False)
+        assert len(kg.report.catalog_files) == len(as_list.report.catalog_files) > 0  # not walked letter by letter
+        assert {t.id: t.keywords for t in kg.topics.values()} == {t.id: t.keywords for t in as_list.topics.values()}
+    missing, a_file = tmp_path / "nope", tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    kg = graph.build([seed], catalogs=[missing, a_file], detect_catalogs=False)
+    assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [
+        (str(missing), "no such catalogue folder"), (str(a_file), "a catalogue must be a folder")]

@@ -60,3 +60,24 @@ def test_a_date_out_of_range_in_utc_is_shown_as_its_own_day(tmp_path):
     # ISO 8601's four digits (strftime gave "1-01-01" here, which sorted after every other date as text)
     assert dates["https://a.example.com/y"] == "0001-01-01"
     assert sorted(dates.values()) == ["0001-01-01", "9999-12-31"]
+
+
+def test_an_ego_view_takes_an_article_id_as_the_frames_give_it(seeds_kg):
+    import pytest
+
+    from graph.frames import articles_frame
+    from graph.views import ViewError, ego_view
+
+    frame = articles_frame(seeds_kg)
+    article_id = frame.index[frame["related"].argmax()]  # the article with the most related links
+    by_id = ego_view(seeds_kg, article=article_id, depth=1)
+    by_url = ego_view(seeds_kg, article=frame.loc[article_id, "url"], depth=1)
+    assert by_id.centre == by_url.centre == article_id
+    assert set(by_id.nodes) == set(by_url.nodes) == {article_id, *seeds_kg.nx.successors(article_id),
+                                                     *seeds_kg.nx.predecessors(article_id)}
+    for depth in (1.5, -1, True, "2"):
+        with pytest.raises(ViewError, match="depth must be a whole number"):
+            ego_view(seeds_kg, article=article_id, depth=depth)
+    for limit in (-1, 2.5):
+        with pytest.raises(ViewError, match="max_articles must be a whole number"):
+            full_view(seeds_kg, max_articles=limit)
