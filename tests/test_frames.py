@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from itertools import combinations
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
