@@ -30,7 +30,7 @@ from .reader import ParsedFile, read_file, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
-__all__ = ["KnowledgeGraph", "build", "to_networkx", "ProgressCallback"]
+__all__ = ["KnowledgeGraph", "build", "to_networkx", "report_of", "ProgressCallback"]
 
 #: ``callback(done, total)`` called as files are read.
 ProgressCallback = Callable[[int, int], None]
@@ -151,6 +151,60 @@ class KnowledgeGraph:
             kg.__dict__["_load_providers_and_topics"] = load_providers_and_topics
         return kg
 
+    def subgraph(self, article_ids: Iterable[str]) -> "KnowledgeGraph":
+        """The part of the graph made of the articles ``article_ids``: each
+        with its provider and topics, and the related links among them (those
+        to articles left out are dropped, as a file of their own would lack
+        them). Its report holds the counts the part has (see :func:`graph.load`
+        without ``report.json``); it can be exported and loaded back.
+
+        Raises
+        ------
+        KeyError
+            Naming the first id that is not an article of the graph.
+
+        Examples
+        --------
+        >>> kg = build(["seeds/"])
+        >>> security = [a.id for a in kg.articles.values() if "topic/security" in a.topic_ids]
+        >>> part = kg.subgraph(security)
+        >>> sorted(part.articles) == sorted(security), set(part.nx) <= set(kg.nx)
+        (True, True)
+        >>> all(set(a.related_ids) <= set(part.articles) for a in part.articles.values())
+        True
+        """
+        import dataclasses
+
+        keep = set(article_ids)
+        missing = sorted(keep - self.articles.keys())
+        if missing:
+            raise KeyError(f"not an article of this graph: {missing[0]!r}"
+                           + (f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""))
+        articles = {}
+        for i in sorted(keep):
+            a = self.articles[i]
+            related = tuple(r for r in a.related_ids if r in keep)
+            articles[i] = a if related == a.related_ids else dataclasses.replace(a, related_ids=related)
+        used_providers = {a.provider_id for a in articles.values()}
+        used_topics = {t for a in articles.values() for t in a.topic_ids}
+        part = KnowledgeGraph(articles, {i: p for i, p in self.providers.items() if i in used_providers},
+                              {i: t for i, t in self.topics.items() if i in used_topics})
+        part.report = report_of(part)
+        return part
+
+    def dangling(self) -> tuple[str, str, str] | None:
+        """The first edge ``(source, kind, target)`` whose target is not a
+        node of the graph, or ``None``. A graph put together by hand (not by
+        :func:`build`, :func:`graph.load` or :meth:`subgraph`) may have one;
+        its exports would name a node they do not hold."""
+        pools = {"related": self.articles, "published_by": self.providers, "about": self.topics}
+        for source, kind, targets in self.edge_groups():
+            pool = pools[kind]
+            for target in targets:
+                if target not in pool:
+                    return source, kind, target
+        return None
+
     def replace_articles(self, articles: Iterable[Article]) -> None:
         """Put each of ``articles`` in place of the article with its id (in
         its place in :attr:`articles`), now or, in a graph whose entities are
@@ -263,6 +317,23 @@ def topic_attributes(t: Topic) -> dict[str, Any]:
     return {"kind": "topic", "label": t.label, "key": t.key, "alt_labels": list(t.alt_labels),
             "keywords": list(t.keywords), "hashtags": list(t.hashtags), "images": _images(t.images),
             "catalog": t.catalog}
+
+
+def report_of(kg: KnowledgeGraph) -> BuildReport:
+    """What a graph tells of the build that made it, without that build's
+    report: its counts, its article files and the articles merged from
+    several files (as :func:`graph.resolve.resolve` lists them); not what was
+    skipped, rejected or warned about (``graph_only``)."""
+    articles = kg.articles
+    report = BuildReport(graph_only=True)
+    report.articles = len(articles)
+    report.articles_stub = sum(a.is_stub for a in articles.values())
+    report.articles_full = report.articles - report.articles_stub
+    report.providers, report.topics, report.edges = len(kg.providers), len(kg.topics), kg.edge_counts()
+    report.article_files = len({f for a in articles.values() for f in a.files})
+    report.duplicates_merged = sorted(({"url": a.url, "id": a.id, "files": sorted(a.files)}
+                                       for a in articles.values() if len(a.files) > 1), key=lambda m: m["url"])
+    return report
 
 
 def to_networkx(kg: KnowledgeGraph) -> nx.MultiDiGraph:

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .builder import KnowledgeGraph
+from .builder import KnowledgeGraph, report_of
 from .errors import LoadError
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, coerce_datetime
 from .report import BuildReport
@@ -133,7 +133,10 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     KnowledgeGraph
         Equal entities to the build that wrote the files; ``.nx`` gives the
         same nodes, edges and attributes. Without ``report.json`` the report
-        holds only the counts, recomputed from the graph.
+        holds what the graph tells: the counts, the article files and the
+        duplicates merged (not the catalogue files, nor what was skipped,
+        rejected or warned about: only the report has those), and its summary
+        says so.
 
     Raises
     ------
@@ -166,11 +169,7 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
 
     report_file = graph_file.parent / REPORT_FILE
     kg = KnowledgeGraph(articles, providers, topics)
-    counts = kg.report
-    counts.articles = len(articles)
-    counts.articles_stub = sum(a.is_stub for a in articles.values())
-    counts.articles_full = counts.articles - counts.articles_stub
-    counts.providers, counts.topics, counts.edges = len(providers), len(topics), kg.edge_counts()
+    kg.report = counts = report_of(kg)
     if report_file.exists():
         kg.report = load_report(report_file)
         seen = (kg.report.articles, kg.report.providers, kg.report.topics, kg.report.edges)

@@ -60,9 +60,14 @@ class BuildReport:
     skipped: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    #: Made from a graph alone (:func:`graph.builder.report_of`: :func:`graph.load`
+    #: without ``report.json``, a part taken with ``subgraph``): what was skipped,
+    #: rejected or warned about is unknown. Not in ``report.json``.
+    graph_only: bool = field(default=False, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["graph_only"]
         d["warnings"] = [w.as_dict() for w in self.warnings]
         d["rejected"] = sorted(self.rejected, key=lambda r: (r["path"], r.get("line") or 0))
         d["skipped"] = sorted(self.skipped, key=lambda r: r["path"])
@@ -87,12 +92,16 @@ class BuildReport:
                  f"{parts[2]:,} skipped, {parts[3]:,} rejected)")
         if self.ignored_files:
             files += f"; {self.ignored_files:,} other files not read (not .md, .markdown or .txt)"
+        if self.graph_only:
+            files = (f"files: {_count(self.article_files, 'article file')} (a graph without its build's report: "
+                     "the catalogue, skipped and rejected files and the warnings are in that report.json)")
         lines = [
             files,
             f"articles: {self.articles:,} ({self.articles_full:,} full, {_count(self.articles_stub, 'stub')}); "
             f"providers: {self.providers:,}; topics: {self.topics:,}",
             f"edges: {edges}",
-            f"duplicates merged: {len(self.duplicates_merged):,}; warnings: {len(self.warnings):,}",
+            f"duplicates merged: {len(self.duplicates_merged):,}"
+            + ("" if self.graph_only else f"; warnings: {len(self.warnings):,}"),
         ]
         for r in self.rejected[:10]:
             where = f"{r['path']}:{r['line']}" if r.get("line") else r["path"]

@@ -158,3 +158,47 @@ def test_empty_build_round_trips_and_analyses_to_empty_results(tmp_path):
                    analysis.missing_stubs(again)):
         assert result.empty
     assert (tmp_path / "out" / "neo4j" / "articles.csv").read_text() == "id:ID,:LABEL\n"
+
+
+def test_without_report_json_the_report_has_what_the_graph_tells_and_says_so(corpus_kg, tmp_path):
+    """The article files and the duplicates merged, as the build counted them
+    while reading (18 articles of the corpus have several files); the summary
+    says what only report.json knows, instead of 'files: 0'."""
+    write_exports(corpus_kg, tmp_path, ["json"])
+    r = load(tmp_path).report
+    assert r.article_files == corpus_kg.report.article_files > 3000
+    assert r.duplicates_merged == corpus_kg.report.duplicates_merged and len(r.duplicates_merged) > 10
+    first, *rest = r.summary().splitlines()
+    assert first == (f"files: {corpus_kg.report.article_files:,} article files (a graph without its build's report: "
+                     "the catalogue, skipped and rejected files and the warnings are in that report.json)")
+    assert rest[-1] == f"duplicates merged: {len(corpus_kg.report.duplicates_merged)}"
+    assert "graph_only" not in corpus_kg.report.to_json() and not corpus_kg.report.graph_only
+
+
+def test_a_part_of_the_graph_exports_and_loads_back_and_a_broken_one_is_refused(corpus_kg, tmp_path):
+    """kg.subgraph keeps the chosen articles, their providers and topics and
+    the related links among them; a KnowledgeGraph put together by hand with
+    links to articles left out is refused by write_exports, where it used to
+    write a graph.json that load called corrupt."""
+    from graph import KnowledgeGraph
+    from graph.errors import ExportError
+
+    chosen = {a.id for a in corpus_kg.articles.values() if "topic/security" in a.topic_ids}
+    part = corpus_kg.subgraph(chosen)
+    assert set(part.articles) == chosen
+    # independently: the networkx subgraph induced by the chosen articles and what they point at
+    induced = corpus_kg.nx.subgraph(chosen | {t for a in chosen for t in corpus_kg.nx.successors(a)
+                                                if not t.startswith("article/")})
+    assert set(part.nx.nodes) == set(induced.nodes)
+    assert sorted(part.nx.edges(keys=True)) == sorted(induced.edges(keys=True))
+    write_exports(part, tmp_path / "part", ["json"])
+    back = load(tmp_path / "part")
+    assert back.articles == part.articles and back.report.articles == len(chosen)
+    with pytest.raises(KeyError, match="not an article of this graph: 'article/nope'"):
+        corpus_kg.subgraph(["article/nope"])
+
+    by_hand = KnowledgeGraph({i: corpus_kg.articles[i] for i in sorted(chosen)}, corpus_kg.providers, corpus_kg.topics)
+    assert by_hand.dangling() is not None
+    with pytest.raises(ExportError, match="related edge to article/.*, which is not in the graph"):
+        write_exports(by_hand, tmp_path / "broken", ["json"])
+    assert not (tmp_path / "broken" / "graph.json").exists()
