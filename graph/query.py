@@ -436,9 +436,10 @@ def load_rdflib(source: Any, *, base_iri: str | None = None):
         key = (t.value, d)
         r = cache.get(key)
         if r is None:
-            # A date-time keeps its text: rdflib would write UTC as +00:00, where
-            # oxigraph and the exports write Z, and STR(?date) would differ by engine.
-            r = cache[key] = Literal(t.value, datatype=URIRef(d), normalize=d != _XSD_DATETIME)
+            # Every literal keeps its text, as oxigraph does: rdflib would write a UTC
+            # date-time with +00:00 where the exports write Z, and "no"^^xsd:boolean as
+            # "false", and STR(?x) would differ by engine.
+            r = cache[key] = Literal(t.value, datatype=URIRef(d), normalize=False)
         return r
 
     g = rdflib.Graph()
@@ -519,19 +520,25 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
 _OX_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.S)
 
 
-def _run_rdflib(data: Any, text: str) -> QueryResult:
+def _parse_rdflib(text: str) -> tuple[Any, Any]:
+    """rdflib's parse tree and prepared query of ``text``; a :class:`QueryError`
+    with line and column for a syntax error or an undeclared prefix."""
     import pyparsing
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         tree = parseQuery(text)
-        prepared = translateQuery(tree, None, PREFIXES)
+        return tree, translateQuery(tree, None, PREFIXES)
     except pyparsing.ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
                          err.lineno, err.col) from err
     except Exception as err:  # rdflib raises assorted errors for bad prefixes etc.
         raise _unknown_prefix(text, err) or QueryError(f"invalid SPARQL: {err}") from err
+
+
+def _run_rdflib(data: Any, text: str) -> QueryResult:
+    tree, prepared = _parse_rdflib(text)
     try:
         # rdflib evaluates lazily: errors come while the rows are read, so reading is inside
         res = data.query(prepared)
@@ -601,11 +608,20 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
     try:
         res = store.query(text, prefixes=PREFIXES, named_graphs=named)
     except SyntaxError as err:
+        # Oxigraph lists every character it expected ("expected one of Prefix not found, ['%'],
+        # ..."), or names a far rule ("expected OPTIONAL" for FILTR): rdflib's parser says
+        # what is wrong in words, at the same place ("unknown prefix 'foo:'").
+        try:
+            _parse_rdflib(text)
+        except QueryError as words:
+            if words.line is not None:
+                raise words from err
         message = str(err)
         m = _OX_POSITION.match(message)
         if m:
             line, col = int(m.group(1)), int(m.group(2))
-            raise QueryError(f"SPARQL syntax error at line {line}, column {col}: {m.group(3)}", line, col) from err
+            detail = m.group(3) if len(m.group(3)) <= 200 else m.group(3)[:200] + "..."
+            raise QueryError(f"SPARQL syntax error at line {line}, column {col}: {detail}", line, col) from err
         raise QueryError(f"SPARQL syntax error: {message}") from err
     except OSError as err:
         raise QueryError(f"query failed: {err}") from err

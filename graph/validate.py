@@ -32,6 +32,9 @@ class Violation:
 
     ``component`` is the constraint component without its namespace
     (``MinCountConstraintComponent``, ``DatatypeConstraintComponent``, …).
+    ``value`` is the offending value: an IRI as it is, a literal as written
+    in N-Triples (``"no"^^xsd:boolean``, ``"https://x.example/"``), so the
+    two are told apart.
     """
 
     focus: str
@@ -71,9 +74,32 @@ class ValidationReport:
         return "\n".join(lines)
 
 
+def _value_text(value: Any, rdflib: Any) -> str | None:
+    r"""An IRI as it is; a literal as N-Triples writes it, its datatype shortened.
+
+    >>> import rdflib
+    >>> _value_text(rdflib.Literal("1", datatype=rdflib.XSD.boolean, normalize=False), rdflib)
+    '"1"^^xsd:boolean'
+    >>> _value_text(rdflib.Literal('say "hi"'), rdflib), _value_text(rdflib.URIRef("https://x.example/"), rdflib)
+    ('"say \\"hi\\""', 'https://x.example/')
+    """
+    if value is None:
+        return None
+    if not isinstance(value, rdflib.Literal):
+        return str(value)
+    text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if value.language:
+        return f"{text}@{value.language}"
+    if value.datatype is not None and str(value.datatype) != str(rdflib.XSD.string):
+        return f"{text}^^{_short(str(value.datatype))}"
+    return text
+
+
 def _short(iri: str | None) -> str:
     if iri is None:
         return ""
+    if iri.startswith("^"):
+        return "^" + _short(iri[1:])
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
@@ -143,12 +169,19 @@ def _violations(results: Any, rdflib: Any) -> list[Violation]:
 
         component = one(sh.sourceConstraintComponent) or ""
         path = results.value(r, sh.resultPath)
+        inverse = results.value(path, sh.inversePath) if path is not None else None
+        if isinstance(path, rdflib.URIRef):
+            path_text = str(path)
+        elif isinstance(inverse, rdflib.URIRef):
+            path_text = "^" + str(inverse)  # SPARQL's inverse path
+        else:
+            path_text = None if path is None else "(path)"
         out.append(Violation(
             focus=one(sh.focusNode) or "",
-            path=str(path) if isinstance(path, rdflib.URIRef) else (None if path is None else "(path)"),
+            path=path_text,
             component=component.removeprefix(SH),
             message=one(sh.resultMessage) or "",
-            value=one(sh.value),
+            value=_value_text(results.value(r, sh.value), rdflib),
             severity=(one(sh.resultSeverity) or SH + "Violation").removeprefix(SH),
             shape=one(sh.sourceShape) if isinstance(results.value(r, sh.sourceShape), rdflib.URIRef) else None,
         ))

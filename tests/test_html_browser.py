@@ -633,3 +633,47 @@ def test_keys_escape_and_slash_and_accent_free_search(tmp_path, opened):
     o.page.focus("#ng-kind-topic")
     o.page.keyboard.press("/")  # from a checkbox, '/' goes to the search box
     assert o.js("document.activeElement.id") == "ng-search"
+
+
+def test_choosing_a_hub_shows_all_its_articles(corpus_kg, corpus_page, opened):
+    """Zoomed to the hub alone, most of a big provider's articles were off screen."""
+    counts = Counter(a.provider_id for a in corpus_kg.articles.values())
+    hub, _ = counts.most_common(1)[0]
+    o = opened(corpus_page)
+    wait_for(o.page, "newsgraph.complete")
+    o.page.fill("#ng-search", corpus_kg.providers[hub].domain)
+    o.page.keyboard.press("Enter")
+    assert o.js("newsgraph.selected()") == hub
+    box = o.page.locator("#ng-canvas").bounding_box()
+    shown = {a for a, p in ((a.id, a.provider_id) for a in corpus_kg.articles.values()) if p == hub}
+    assert set(o.js("newsgraph.highlighted()")) >= shown
+    outside = [a for a in sorted(shown) if not (0 <= o.js("id => newsgraph.domPosition(id)", a)["x"] <= box["width"]
+                                                and 0 <= o.js("id => newsgraph.domPosition(id)", a)["y"] <= box["height"])]
+    assert outside == []
+
+
+def test_search_reaches_excerpts_and_says_what_the_filters_hide(tmp_path, opened):
+    _crafted(tmp_path / "in", {
+        "a1": {"title": "Alpha", "excerpt": "A quick zebra, crossing", "topics": ["T"],
+               "publishedDateTime": "2021-01-05T00:00:00Z"},
+        "a2": {"title": "Zebra crossing", "topics": ["U"], "publishedDateTime": "2021-02-05T00:00:00Z"},
+        "a3": {"title": "Other", "excerpt": "nothing here", "topics": ["T"]},
+    })
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    titles = "lis => lis.filter(li => li.getAttribute('role') === 'option').map(li => li.childNodes[1].textContent)"
+    o.page.fill("#ng-search", "zebra")
+    assert o.page.eval_on_selector_all("#ng-results li", titles) == ["Zebra crossing", "Alpha"]  # title first
+    o.page.fill("#ng-search", "crossing zebra")
+    assert o.page.eval_on_selector_all("#ng-results li", titles) == ["Zebra crossing", "Alpha"]
+    o.page.select_option("#ng-topic", "topic/t")
+    o.page.fill("#ng-search", "zebra")
+    assert o.page.eval_on_selector_all("#ng-results li", titles) == ["Alpha"]
+    assert o.page.inner_text("#ng-results li.ng-more") == "1 match is hidden by the filters"
+    o.page.select_option("#ng-topic", "")
+    o.page.fill("#ng-from", "2021-02-01")
+    o.page.fill("#ng-to", "2021-01-31")
+    assert o.page.inner_text("#ng-stats").startswith("the \u201cfrom\u201d date is after the \u201cto\u201d date")
+    assert not any(i.startswith("article/") for i in o.visible())

@@ -508,7 +508,19 @@
     // vis-network selects the node alone; the neighbourhood is drawn by afterDrawing
     // (selecting thousands of neighbours of a hub in vis-network costs a frame or more)
     network.setSelection({ nodes: [visNodes[i].id] }, { unselectAll: true, highlightEdges: false });
-    if (focus) {
+    if (focus && info[i].k !== 'article' && highlighted.length > 1) {
+      // a provider or topic: its articles in view (zoomed to the hub alone, they were off screen)
+      positions();
+      var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      highlighted.forEach(function (j) {
+        var r = visNodes[j].r;
+        x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
+        y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
+      });
+      var fit = 0.9 * Math.min(container.clientWidth / (x1 - x0), container.clientHeight / (y1 - y0));
+      network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 },
+                       scale: Math.min(fit, LABEL_SCALE * 4), animation: false });
+    } else if (focus) {
       network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25), animation: false });
     }
     updateStats();
@@ -532,6 +544,8 @@
         ? ' (' + fmt(shownRelated.length) + ' of the selected article shown)'
         : ' (select an article to show its own)';
     }
+    var from = $('ng-from').value, to = $('ng-to').value;
+    if (from && to && from > to) text = 'the \u201cfrom\u201d date is after the \u201cto\u201d date · ' + text;
     $('ng-stats').textContent = text;
     stats.nodesShown = shownNodes; stats.edgesDrawn = drawn + shownRelated.length;
     stats.relatedShown = shownRelated.length; stats.relatedHidden = relTotal - shownRelated.length;
@@ -551,13 +565,14 @@
       .replace(/[\u2010-\u2015\u2212]/g, '-')
       .replace(/\s+/g, ' ').trim();
   }
-  var labels = null, haystack = null;   // folded at the first search, not before the first frame
+  var labels = null, haystack = null, excerpts = null;   // folded at the first search, not before the first frame
   function ensureHaystack() {
     if (haystack) return;
     labels = info.map(function (d) { return fold(d.l); });
     haystack = info.map(function (d, i) {
       return labels[i] + ' \u0001 ' + fold((d.pn || '') + ' \u0001 ' + (d.tl || []).join(' ') + ' \u0001 ' + (d.x || ''));
     });
+    excerpts = info.map(function (d) { return d.e ? fold(d.e) : ''; });
   }
   var kindRank = { topic: 0, provider: 1, article: 2 };
   function search(query, limit) {
@@ -565,21 +580,25 @@
     if (!q) return [];
     ensureHaystack();
     var words = q.split(' '), hits = [];
+    var hasAll = function (text) { return words.every(function (w) { return text.indexOf(w) >= 0; }); };
+    hiddenHits = 0;
     for (var i = 0; i < n; i++) {
-      if (!visible[i]) continue;
       var text = haystack[i], label = labels[i], rank;
       if (text.indexOf(q) >= 0) {   // the words as typed, together
         rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : label.indexOf(q) > 0 ? 2 : 3;
-      } else if (words.length > 1 && words.every(function (w) { return text.indexOf(w) >= 0; })) {
+      } else if (words.length > 1 && hasAll(text)) {
         rank = 4;   // every word, in any order and place
+      } else if (excerpts[i] && (excerpts[i].indexOf(q) >= 0 || hasAll(text + ' ' + excerpts[i]))) {
+        rank = 5;   // in the excerpt: after every match of titles and names
       } else continue;
+      if (!visible[i]) { hiddenHits++; continue; }   // said, not listed: the filters hide it
       hits.push([rank, kindRank[info[i].k], -info[i].w, i]);
     }
     hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
     found = hits.length;
     return hits.slice(0, limit || 12).map(function (h) { return h[3]; });
   }
-  var box = $('ng-search'), list = $('ng-results'), results = [], active = -1, found = 0;
+  var box = $('ng-search'), list = $('ng-results'), results = [], active = -1, found = 0, hiddenHits = 0;
   function renderResults() {
     list.textContent = '';
     results.forEach(function (i, k) {
@@ -601,14 +620,17 @@
       li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(k); });
       list.appendChild(li);
     });
-    if (results.length && found > results.length) {   // say there are more, not an option
+    var notes = [];   // lines saying there are more, not options
+    if (results.length && found > results.length) notes.push(fmt(found - results.length) + ' more: add a word to narrow the search');
+    if (hiddenHits) notes.push(fmt(hiddenHits) + (hiddenHits === 1 ? ' match is' : ' matches are') + ' hidden by the filters');
+    notes.forEach(function (note) {
       var more = document.createElement('li');
       more.className = 'ng-more'; more.setAttribute('role', 'presentation');
-      more.textContent = fmt(found - results.length) + ' more: add a word to narrow the search';
+      more.textContent = note;
       more.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
       list.appendChild(more);
-    }
-    list.hidden = results.length === 0;
+    });
+    list.hidden = results.length === 0 && !notes.length;
     box.setAttribute('aria-expanded', results.length ? 'true' : 'false');
     if (active >= 0) box.setAttribute('aria-activedescendant', 'ng-r' + active);
     else box.removeAttribute('aria-activedescendant');
