@@ -392,8 +392,9 @@ def _rdf_file(path: str) -> str:
 @click.option("-d", "--data", default="exports", show_default=True, type=click.Path(),
               help="RDF file to query (.ttl, .nt, .jsonld, .trig), or an exports folder: its graph.nt, "
                    "else graph.ttl (as serve and push take).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv"]), default="table",
-              show_default=True, help="Output: terminal table, or SPARQL 1.1 CSV/JSON/TSV results.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv", "nt"]), default="table",
+              show_default=True, help="Output: a table (values cut to fit only on a terminal), SPARQL 1.1 "
+                                      "CSV/JSON/TSV results, or N-Triples for a CONSTRUCT or DESCRIBE.")
 @click.option("-e", "--engine", type=click.Choice(["rdflib", "oxigraph"]), default="rdflib", show_default=True,
               help="Query engine; oxigraph is much faster on large graphs.")
 @click.option("--store", type=click.Path(file_okay=False), default=None,
@@ -425,7 +426,10 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         if getattr(err, "line", None) is not None:
             raise _QuerySyntaxError(str(err)) from err
         raise click.ClickException(str(err)) from err
-    result.write(fmt, click.get_text_stream("stdout"))
+    try:
+        result.write(fmt, click.get_text_stream("stdout"))
+    except NewsgraphError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @cli.command("validate")

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterable
 
 from .errors import QueryError
 from .namespaces import PREFIXES, XSD
@@ -63,7 +63,7 @@ __all__ = [
 #: Query engines by name.
 ENGINES = ("rdflib", "oxigraph")
 #: What :meth:`QueryResult.write` can produce.
-OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
+OUTPUT_FORMATS = ("table", "csv", "tsv", "json", "nt")
 
 _INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
@@ -136,12 +136,21 @@ class QueryResult:
     ``variables`` names the columns and ``rows`` holds one tuple of
     :class:`Term` (or ``None`` when unbound) per solution. An ``ASK`` query
     sets ``boolean``; a ``CONSTRUCT``/``DESCRIBE`` gives the columns
-    ``subject``, ``predicate``, ``object``.
+    ``subject``, ``predicate``, ``object`` and sets ``triples``: its rows are
+    a graph's triples, in N-Triples order (an engine has none of its own;
+    rdflib's changed with the process's hash seed).
     """
 
     variables: list[str]
     rows: list[tuple[Term | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
+    triples: bool = False
+
+    @classmethod
+    def of_triples(cls, triples: Iterable[tuple[Term, Term, Term]]) -> "QueryResult":
+        """The result of a ``CONSTRUCT`` or ``DESCRIBE``: ``triples``, sorted as N-Triples lines."""
+        rows = sorted(triples, key=lambda t: (t[0].ntriples(), t[1].ntriples(), t[2].ntriples()))
+        return cls(["subject", "predicate", "object"], rows, triples=True)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -171,8 +180,15 @@ class QueryResult:
         return pd.DataFrame(data, columns=self.variables)
 
     def write(self, fmt: str, out: IO[str]) -> None:
-        """Write the result as ``table`` (terminal), ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 formats)."""
-        if fmt == "json":
+        """Write the result as ``table`` (terminal), ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 formats),
+        or, for a ``CONSTRUCT`` or ``DESCRIBE``, ``nt`` (N-Triples)."""
+        if fmt == "nt":
+            if not self.triples:
+                raise QueryError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result is "
+                                 f"{'a boolean' if self.boolean is not None else 'a table'}: use csv, tsv or json")
+            for s, p, o in self.rows:
+                out.write(f"{s.ntriples()} {p.ntriples()} {o.ntriples()} .\n")
+        elif fmt == "json":
             json.dump(self._json(), out, ensure_ascii=False, indent=1)
             out.write("\n")
         elif fmt == "csv":
@@ -213,10 +229,13 @@ class QueryResult:
         return {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
 
     def _table(self, out: IO[str]) -> None:
+        if not out.isatty():
+            self._plain_table(out)
+            return
         from rich.console import Console
         from rich.table import Table
 
-        console = Console(file=out, width=None if out.isatty() else 200, highlight=False, markup=False)
+        console = Console(file=out, highlight=False, markup=False)
         if self.boolean is not None:
             console.print("true" if self.boolean else "false")
             return
@@ -225,6 +244,23 @@ class QueryResult:
             table.add_row(*("" if t is None else _short(t) for t in row))
         console.print(table)
         console.print(f"{len(self.rows):,} row(s)")
+
+    def _plain_table(self, out: IO[str]) -> None:
+        """The table for a file or a pipe: every value whole (a terminal's table cuts long
+        ones to fit), columns padded with spaces, one line per row: control characters
+        and line breaks as ``\\xNN`` (:func:`graph.report.for_terminal`), as they would be
+        obeyed where the table is shown; a backslash doubled so the two are told apart."""
+        from .report import for_terminal
+
+        if self.boolean is not None:
+            out.write(("true" if self.boolean else "false") + "\n")
+            return
+        cells = [[for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\")) for t in row]
+                 for row in self.rows]
+        widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(self.variables)]
+        for row in [self.variables, ["-" * w for w in widths], *cells]:
+            out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+        out.write(f"{len(self.rows):,} row(s)\n")
 
 
 def _short(t: Term) -> str:
@@ -545,8 +581,7 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
         if res.type == "ASK":
             return QueryResult([], boolean=bool(res.askAnswer))
         if res.type in ("CONSTRUCT", "DESCRIBE"):
-            return QueryResult(["subject", "predicate", "object"],
-                               [tuple(_from_rdflib(t) for t in triple) for triple in res.graph])
+            return QueryResult.of_triples(tuple(_from_rdflib(t) for t in triple) for triple in res.graph)
         names = [str(v) for v in res.vars]
         order = range(len(names))
         if "projection" not in tree[1]:
@@ -629,8 +664,8 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
         if isinstance(res, ox.QueryBoolean):
             return QueryResult([], boolean=bool(res))
         if isinstance(res, ox.QueryTriples):
-            return QueryResult(["subject", "predicate", "object"],
-                               [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in res])
+            return QueryResult.of_triples((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
+                                          for t in res)
         names = [v.value for v in res.variables]
         n = len(names)
         return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])

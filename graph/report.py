@@ -16,7 +16,7 @@ from .model import Warning_
 
 __all__ = ["BuildReport", "for_terminal"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def for_terminal(text: str) -> str:
@@ -24,10 +24,11 @@ def for_terminal(text: str) -> str:
     hold a line break (printing a fake line) or an escape sequence, which a
     terminal would obey.
 
-    >>> print(for_terminal("evil\x1b]0;PWNED\x07.md"), for_terminal("two\nlines.md"))
-    evil\x1b]0;PWNED\x07.md two\x0alines.md
+    >>> print(for_terminal("evil\x1b]0;PWNED\x07.md"), for_terminal("two\nlines.md"), for_terminal("a\u2028b"))
+    evil\x1b]0;PWNED\x07.md two\x0alines.md a\u2028b
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100" else f"\\u{ord(m.group()):04x}",
+                        text)
 
 
 def _count(n: int, noun: str) -> str:

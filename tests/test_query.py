@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -516,3 +517,42 @@ def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path)
     assert result.stdout.split() == ["o", "7", "high", "low"]
     assert "Traceback" not in result.stderr
     assert result.stderr.count("warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#integer") == 1
+
+
+def test_construct_writes_n_triples_in_one_order_whatever_the_engine_or_hash_seed(seeds_kg, tmp_path):
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    headline = "<https://schema.org/headline>"
+    expected = {line for line in (tmp_path / "graph.nt").read_text(encoding="utf-8").split("\n")
+                if f" {headline} " in line}  # the file's own lines, read as text
+    assert len(expected) > 300
+    query = "CONSTRUCT { ?a schema:headline ?h } WHERE { ?a schema:headline ?h }"
+    outputs = set()
+    for engine, seed in (("rdflib", "1"), ("rdflib", "2"), ("oxigraph", "1")):
+        done = subprocess.run([sys.executable, "-m", "graph", "query", query, "-d", str(tmp_path), "-e", engine,
+                               "-f", "nt"], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    [out] = outputs  # byte for byte the same three times
+    lines = out.splitlines()
+    assert set(lines) == expected and len(lines) == len(expected)
+    assert lines == sorted(lines, key=lambda line: line.split(" ", 2))
+    select = CliRunner().invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-d", str(tmp_path), "-f", "nt"])
+    assert select.exit_code == 1 and "-f nt writes the graph of a CONSTRUCT or DESCRIBE" in select.output
+
+
+def test_a_table_written_to_a_pipe_keeps_every_value_whole(hostile_ttl):
+    import rdflib
+
+    longest = max((str(o) for o in rdflib.Graph().parse(hostile_ttl).objects() if isinstance(o, rdflib.Literal)),
+                  key=len)
+    doubled = longest * 2
+    assert len(doubled) > 200  # more than a 200-column table had room for
+    result = CliRunner().invoke(cli, ["query", "SELECT (CONCAT(STR(?v), STR(?v)) AS ?o) WHERE { ?s ?p ?v } "
+                                      "ORDER BY DESC(STRLEN(STR(?v)))", "-d", str(hostile_ttl)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("\n")[:-1]  # one line per row: no line break inside a value
+    assert lines[0] == "o" and set(lines[1]) == {"-"}
+    escaped = "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f else
+                      f"\\u{ord(c):04x}" if c in "\u2028\u2029" else c for c in doubled.replace("\\", "\\\\"))
+    assert lines[2].rstrip() == escaped
+    assert lines[-1] == f"{len(lines) - 3:,} row(s)"
