@@ -147,7 +147,8 @@ def _frame(columns: dict[str, list], dtypes: dict[str, str], index: list[str]) -
 def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
     """One row per article.
 
-    Columns: ``title``, ``url``, ``provider`` (id), ``provider_name``,
+    Columns: ``title``, ``excerpt``, ``url`` (canonical), ``web_url`` (as
+    the file gave it: the page to open), ``provider`` (id), ``provider_name``,
     ``published`` (UTC), ``type``, ``category``, ``quality``, ``heat``,
     ``stub`` (known only from ``related`` lists), ``is_published``,
     ``removed``, ``topics`` (list of topic labels), ``related`` (number of
@@ -160,7 +161,9 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
     label = {n: d.get("label") for n, d in g.nodes(data=True)}
     cols = {
         "title": [d.get("title") for _, d in nodes],
+        "excerpt": [d.get("excerpt") for _, d in nodes],
         "url": [d.get("url") for _, d in nodes],
+        "web_url": [d.get("web_url") for _, d in nodes],
         "provider": [d.get("provider") for _, d in nodes],
         "provider_name": [label.get(d.get("provider")) for _, d in nodes],
         "published": utc_dates(d.get("published") for _, d in nodes),
@@ -176,7 +179,8 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
         "cited_by": [into[n] for n, _ in nodes],
         "files": [len(d.get("files", ())) for _, d in nodes],
     }
-    dtypes = {"title": "string", "url": "string", "provider": "string", "provider_name": "string",
+    dtypes = {"title": "string", "excerpt": "string", "url": "string", "web_url": "string", "provider": "string",
+              "provider_name": "string",
               "published": DATES, "type": "string", "category": "string", "quality": "Int64",
               "heat": "Int64", "stub": "bool", "is_published": "boolean", "removed": "boolean",
               "topics": "object", "related": "int64", "cited_by": "int64", "files": "int64"}

@@ -66,6 +66,12 @@ class BuildReport:
     #: rejected or warned about is unknown. Not in ``report.json``.
     graph_only: bool = field(default=False, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # One line, not every warning and file (18 KB for the real corpus, typed in Jupyter).
+        return (f"<BuildReport: {self.article_files:,} article files, {self.articles:,} articles, "
+                f"{len(self.skipped):,} skipped, {len(self.rejected):,} rejected, {len(self.warnings):,} warnings; "
+                ".summary() and .as_dict() for more>")
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         del d["graph_only"]

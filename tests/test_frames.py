@@ -46,6 +46,8 @@ def test_article_frame_values_match_dataclasses(corpus_kg, corpus_frames):
     for art in list(corpus_kg.articles.values())[::37]:
         row = df.loc[art.id]
         assert row["title"] == art.title and row["url"] == art.url
+        assert (row["excerpt"], row["web_url"]) == (art.excerpt if art.excerpt else pd.NA,
+                                                    art.web_url if art.web_url else pd.NA)
         assert row["provider"] == art.provider_id
         assert row["provider_name"] == corpus_kg.providers[art.provider_id].name
         if art.published is None:

@@ -202,3 +202,10 @@ def test_a_part_of_the_graph_exports_and_loads_back_and_a_broken_one_is_refused(
     with pytest.raises(ExportError, match="related edge to article/.*, which is not in the graph"):
         write_exports(by_hand, tmp_path / "broken", ["json"])
     assert not (tmp_path / "broken" / "graph.json").exists()
+
+
+def test_a_report_shows_as_one_line(corpus_kg):
+    """Typed in Jupyter, the dataclass's own repr printed every warning and file (18 KB)."""
+    shown = repr(corpus_kg.report)
+    assert "\n" not in shown and len(shown) < 200
+    assert f"{corpus_kg.report.articles:,} articles" in shown and f"{len(corpus_kg.report.skipped):,} skipped" in shown
