@@ -677,3 +677,17 @@ def test_search_reaches_excerpts_and_says_what_the_filters_hide(tmp_path, opened
     o.page.fill("#ng-to", "2021-01-31")
     assert o.page.inner_text("#ng-stats").startswith("the \u201cfrom\u201d date is after the \u201cto\u201d date")
     assert not any(i.startswith("article/") for i in o.visible())
+
+
+def test_a_hub_says_how_many_of_its_articles_are_stubs(tmp_path, opened):
+    p = {"name": "P", "domain": "p.example"}
+    _crafted(tmp_path / "in", {"a1": {"title": "one", "related": [
+        {"webUrl": "https://p.example/s1", "title": "stub one", "provider": p},
+        {"webUrl": "https://p.example/s2", "title": "stub two", "provider": p}]}})
+    kg = graph.build([tmp_path / "in"])
+    assert sorted(a.is_stub for a in kg.articles.values()) == [False, True, True]
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    o.js("newsgraph.select('provider/p.example')")
+    assert _field(o, "Articles") == "3 (2 of them stubs)"

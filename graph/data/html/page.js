@@ -73,17 +73,17 @@
 
   // A hub's articles on this page: on a centred page (newsgraph html --topic ...) fewer than
   // its articles in the corpus (d.w), which the filters and details must not pass for the page's.
-  var onPage = new Int32Array(n), pageHasArticles = false;
+  var onPage = new Int32Array(n), stubsOnPage = new Int32Array(n), pageHasArticles = false;
   info.forEach(function (d) {
     if (d.k !== 'article') return;
     pageHasArticles = true;
-    if (d.p >= 0) onPage[d.p]++;
-    d.t.forEach(function (t) { onPage[t]++; });
+    if (d.p >= 0) { onPage[d.p]++; stubsOnPage[d.p] += d.s ? 1 : 0; }
+    d.t.forEach(function (t) { onPage[t]++; stubsOnPage[t] += d.s ? 1 : 0; });
   });
-  function articleCount(i) {
-    var w = info[i].w;
-    if (!pageHasArticles || onPage[i] === w) return fmt(w);
-    return fmt(onPage[i]) + ' on this page, ' + fmt(w) + ' in all';
+  function articleCount(i, stubs) {   // stubs: say how many of the page's are stubs (the details)
+    var w = info[i].w, s = stubs && stubsOnPage[i] ? ' (' + fmt(stubsOnPage[i]) + ' of them stubs)' : '';
+    if (!pageHasArticles || onPage[i] === w) return fmt(w) + s;
+    return fmt(onPage[i]) + ' on this page' + s + ', ' + fmt(w) + ' in all';
   }
 
   timing.indexed = performance.now();
@@ -380,7 +380,7 @@
       field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + articles(meta.groupSizes[d.g]) + ')' : null);
     } else {
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
-      field(dl, 'Articles', articleCount(i));
+      field(dl, 'Articles', articleCount(i, true));
     }
     $('ng-d-excerpt').textContent = d.e || '';
     var linkBox = $('ng-d-link');
