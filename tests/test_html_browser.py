@@ -579,6 +579,7 @@ def test_a_centred_page_counts_its_own_articles_and_hides_what_it_lacks(tmp_path
 
     o = opened(topic_page)
     assert o.visible() == {"topic/t", "provider/p.example"} | {a.id for a in kg.articles.values() if a.title != "three"}
+    assert o.js("newsgraph.selected()") == "topic/t" and o.page.inner_text("#ng-d-title") == "T"  # opens on its centre
     assert o.page.eval_on_selector_all("#ng-provider option", "os => os.map(o => o.textContent)") == [
         "all providers", "P (2 on this page, 3 in all)"]
     assert o.page.eval_on_selector_all("#ng-topic option", "os => os.map(o => o.textContent)") == [

@@ -309,6 +309,8 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             "labelMax": _ARTICLE_LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
+    if view.centre is not None:  # an ego view's centre: selected when the page opens
+        meta["centre"] = index[view.centre]
     return _Items(vis_nodes()), edges, options, meta
 
 

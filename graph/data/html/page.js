@@ -836,6 +836,8 @@
     applyFilters: applyFilters, ready: false, readyMs: null, timing: timing
   };
   updateStats();
+  // a centred page (newsgraph html --topic ...) opens on its centre: what the page is about
+  if (meta.centre !== undefined) select(meta.centre);
   network.once('afterDrawing', function () {
     setTimeout(ensureRelated, 0);
     if (pending) setTimeout(addSlice, 0);
