@@ -406,7 +406,8 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
 
     QUERY_OR_FILE is SPARQL text, a .rq file, or the name of an example
     query (see --list). The schema:, ng:, skos:, dct:, prov:, rdf:, rdfs:
-    and xsd: prefixes are predeclared.
+    and xsd: prefixes are predeclared, and so are article:, provider:,
+    topic:, img: and src: for the default base IRI.
     """
     from .query import example_queries, sparql
 

@@ -34,6 +34,7 @@ import csv
 import datetime as dt
 import decimal
 import difflib
+import functools
 import json
 import os
 import re
@@ -556,6 +557,15 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
 _OX_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.S)
 
 
+@functools.lru_cache(maxsize=1)
+def _query_prefixes() -> dict[str, str]:
+    """The prefixes a query may use undeclared: the vocabularies', and those of the minted
+    IRIs under the default base (``article:``, ``provider:``...), which the table shows."""
+    from .export.rdf import data_prefixes
+
+    return {**PREFIXES, **data_prefixes()}
+
+
 def _parse_rdflib(text: str) -> tuple[Any, Any]:
     """rdflib's parse tree and prepared query of ``text``; a :class:`QueryError`
     with line and column for a syntax error or an undeclared prefix."""
@@ -565,7 +575,7 @@ def _parse_rdflib(text: str) -> tuple[Any, Any]:
 
     try:
         tree = parseQuery(text)
-        return tree, translateQuery(tree, None, PREFIXES)
+        return tree, translateQuery(tree, None, _query_prefixes())
     except pyparsing.ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
                          err.lineno, err.col) from err
@@ -641,7 +651,7 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
     # the store's own stamp (open_store) is not data: GRAPH ?g must not find it
     named = [g for g in graphs if g != meta] if meta in graphs else None
     try:
-        res = store.query(text, prefixes=PREFIXES, named_graphs=named)
+        res = store.query(text, prefixes=_query_prefixes(), named_graphs=named)
     except SyntaxError as err:
         # Oxigraph lists every character it expected ("expected one of Prefix not found, ['%'],
         # ..."), or names a far rule ("expected OPTIONAL" for FILTR): rdflib's parser says

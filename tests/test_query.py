@@ -556,3 +556,20 @@ def test_a_table_written_to_a_pipe_keeps_every_value_whole(hostile_ttl):
                       f"\\u{ord(c):04x}" if c in "\u2028\u2029" else c for c in doubled.replace("\\", "\\\\"))
     assert lines[2].rstrip() == escaped
     assert lines[-1] == f"{len(lines) - 3:,} row(s)"
+
+
+def test_the_prefixes_the_table_shows_can_be_typed(seeds_kg, tmp_path):
+    """The table writes provider:wired.com; a query may write it too, unless it declares
+    the prefix itself."""
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    provider = max(seeds_kg.providers.values(), key=lambda p: p.id)
+    full = f"<{DEFAULT_BASE_IRI}{provider.id}>"
+    short = "provider:" + provider.id.split("/", 1)[1]
+    for engine in ("rdflib", "oxigraph"):
+        by_name = sparql(tmp_path / "graph.nt", f"SELECT ?n WHERE {{ {short} schema:name ?n }}", engine=engine)
+        assert [t.value for (t,) in by_name.rows] == [provider.name]
+        assert by_name.rows == sparql(tmp_path / "graph.nt", f"SELECT ?n WHERE {{ {full} schema:name ?n }}",
+                                      engine=engine).rows
+        mine = sparql(tmp_path / "graph.nt", f"PREFIX provider: <http://elsewhere.example/> SELECT ?n WHERE "
+                                             f"{{ {short} schema:name ?n }}", engine=engine)
+        assert mine.rows == []
