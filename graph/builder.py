@@ -175,7 +175,7 @@ class KnowledgeGraph:
         """
         import dataclasses
 
-        keep = set(article_ids)
+        keep = {article_ids} if isinstance(article_ids, str) else set(article_ids)  # one id, not its letters
         missing = sorted(keep - self.articles.keys())
         if missing:
             raise KeyError(f"not an article of this graph: {missing[0]!r}"
@@ -196,13 +196,22 @@ class KnowledgeGraph:
         """The first edge ``(source, kind, target)`` whose target is not a
         node of the graph, or ``None``. A graph put together by hand (not by
         :func:`build`, :func:`graph.load` or :meth:`subgraph`) may have one;
-        its exports would name a node they do not hold."""
-        pools = {"related": self.articles, "published_by": self.providers, "about": self.topics}
+        its exports would name a node they do not hold.
+
+        >>> kg = build(["seeds/"])
+        >>> kg.dangling() is None
+        True
+        >>> a = next(a for a in kg.articles.values() if a.related_ids)
+        >>> KnowledgeGraph({a.id: a}, kg.providers, kg.topics).dangling()[1]  # its related articles left out
+        'related'
+        """
+        # set.issuperset per group runs over the targets in C (2.8 million edges at 100,000
+        # synthetic articles: a step per edge in Python took 0.5-0.8 s)
+        pools = {"related": set(self.articles), "published_by": set(self.providers), "about": set(self.topics)}
         for source, kind, targets in self.edge_groups():
             pool = pools[kind]
-            for target in targets:
-                if target not in pool:
-                    return source, kind, target
+            if not pool.issuperset(targets):
+                return source, kind, next(t for t in targets if t not in pool)
         return None
 
     def replace_articles(self, articles: Iterable[Article]) -> None:
@@ -319,17 +328,26 @@ def topic_attributes(t: Topic) -> dict[str, Any]:
             "catalog": t.catalog}
 
 
-def report_of(kg: KnowledgeGraph) -> BuildReport:
+def report_of(kg: KnowledgeGraph, *, counts_only: bool = False) -> BuildReport:
     """What a graph tells of the build that made it, without that build's
-    report: its counts, its article files and the articles merged from
-    several files (as :func:`graph.resolve.resolve` lists them); not what was
-    skipped, rejected or warned about (``graph_only``)."""
+    report: its counts and (unless ``counts_only``) its article files and the
+    articles merged from several files (as :func:`graph.resolve.resolve`
+    lists them); not what was skipped, rejected or warned about (``graph_only``).
+
+    >>> kg = build(["seeds/"])
+    >>> again = report_of(kg)
+    >>> (again.articles, again.article_files, again.duplicates_merged) == (
+    ...     kg.report.articles, kg.report.article_files, kg.report.duplicates_merged)
+    True
+    """
     articles = kg.articles
     report = BuildReport(graph_only=True)
     report.articles = len(articles)
     report.articles_stub = sum(a.is_stub for a in articles.values())
     report.articles_full = report.articles - report.articles_stub
     report.providers, report.topics, report.edges = len(kg.providers), len(kg.topics), kg.edge_counts()
+    if counts_only:
+        return report
     report.article_files = len({f for a in articles.values() for f in a.files})
     report.duplicates_merged = sorted(({"url": a.url, "id": a.id, "files": sorted(a.files)}
                                        for a in articles.values() if len(a.files) > 1), key=lambda m: m["url"])

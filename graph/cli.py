@@ -452,7 +452,8 @@ def validate_command(file, shapes, limit):
             report = validate(file, shapes=shapes)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(report.format(limit))
+    # one line per violation: a value's control characters escaped, not obeyed by the terminal
+    click.echo("\n".join(map(for_terminal, report.format(limit).split("\n"))))
     if not report.conforms:
         raise SystemExit(1)
 

@@ -169,7 +169,7 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
 
     report_file = graph_file.parent / REPORT_FILE
     kg = KnowledgeGraph(articles, providers, topics)
-    kg.report = counts = report_of(kg)
+    kg.report = counts = report_of(kg, counts_only=report_file.exists())  # the lists only without the file
     if report_file.exists():
         kg.report = load_report(report_file)
         seen = (kg.report.articles, kg.report.providers, kg.report.topics, kg.report.edges)

@@ -149,7 +149,13 @@ class QueryResult:
 
     @classmethod
     def of_triples(cls, triples: Iterable[tuple[Term, Term, Term]]) -> "QueryResult":
-        """The result of a ``CONSTRUCT`` or ``DESCRIBE``: ``triples``, sorted as N-Triples lines."""
+        """The result of a ``CONSTRUCT`` or ``DESCRIBE``: ``triples``, sorted as N-Triples lines
+        (blank nodes by the labels the engine gave them, which differ from run to run).
+
+        >>> a, b = Term("uri", "https://x.example/a"), Term("uri", "https://x.example/b")
+        >>> [s.value for s, _, _ in QueryResult.of_triples([(b, a, a), (a, b, b)]).rows]
+        ['https://x.example/a', 'https://x.example/b']
+        """
         rows = sorted(triples, key=lambda t: (t[0].ntriples(), t[1].ntriples(), t[2].ntriples()))
         return cls(["subject", "predicate", "object"], rows, triples=True)
 
@@ -509,9 +515,9 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     if path is not None and os.path.isdir(path) and any(os.scandir(path)) \
             and not os.path.isfile(os.path.join(path, "CURRENT")):  # every RocksDB folder has it
         raise QueryError(f"{path}: not empty and not an oxigraph store; give a new or empty folder to --store")
-    from .serve import _MARKER as SERVE_MARKER
+    from .serve import is_serve_store
 
-    if path is not None and os.path.isfile(os.path.join(path, SERVE_MARKER)):
+    if path is not None and is_serve_store(path):
         # Its marker vouches for what it holds: reloading it here would leave serve a stale marker.
         raise QueryError(f"{path}: a store made by newsgraph serve; query it through its endpoint "
                          "(newsgraph serve), or give --store another folder")
@@ -653,14 +659,15 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
     try:
         res = store.query(text, prefixes=_query_prefixes(), named_graphs=named)
     except SyntaxError as err:
-        # Oxigraph lists every character it expected ("expected one of Prefix not found, ['%'],
-        # ..."), or names a far rule ("expected OPTIONAL" for FILTR): rdflib's parser says
-        # what is wrong in words, at the same place ("unknown prefix 'foo:'").
-        try:
-            _parse_rdflib(text)
-        except QueryError as words:
-            if words.line is not None:
-                raise words from err
+        # An undeclared prefix: oxigraph lists every character it expected ("expected one of
+        # Prefix not found, ['%'], ...") past the name; rdflib's parser names it, where it is.
+        # (For other errors oxigraph's place is the better one.)
+        if "Prefix not found" in str(err):
+            try:
+                _parse_rdflib(text)
+            except QueryError as words:
+                if "unknown prefix" in str(words):
+                    raise words from err
         message = str(err)
         m = _OX_POSITION.match(message)
         if m:

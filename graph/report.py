@@ -64,12 +64,13 @@ class BuildReport:
     #: Made from a graph alone (:func:`graph.builder.report_of`: :func:`graph.load`
     #: without ``report.json``, a part taken with ``subgraph``): what was skipped,
     #: rejected or warned about is unknown. Not in ``report.json``.
-    graph_only: bool = field(default=False, repr=False, compare=False)
+    graph_only: bool = field(default=False, compare=False)
 
     def __repr__(self) -> str:
         # One line, not every warning and file (18 KB for the real corpus, typed in Jupyter).
-        return (f"<BuildReport: {self.article_files:,} article files, {self.articles:,} articles, "
-                f"{len(self.skipped):,} skipped, {len(self.rejected):,} rejected, {len(self.warnings):,} warnings; "
+        known = ("" if self.graph_only else
+                 f", {len(self.skipped):,} skipped, {len(self.rejected):,} rejected, {len(self.warnings):,} warnings")
+        return (f"<BuildReport: {self.article_files:,} article files, {self.articles:,} articles{known}; "
                 ".summary() and .as_dict() for more>")
 
     def as_dict(self) -> dict[str, Any]:
@@ -101,7 +102,7 @@ class BuildReport:
             files += f"; {self.ignored_files:,} other files not read (not .md, .markdown or .txt)"
         if self.graph_only:
             files = (f"files: {_count(self.article_files, 'article file')} (a graph without its build's report: "
-                     "the catalogue, skipped and rejected files and the warnings are in that report.json)")
+                     "the catalogue, skipped and rejected files and the warnings are not known here)")
         lines = [
             files,
             f"articles: {self.articles:,} ({self.articles_full:,} full, {_count(self.articles_stub, 'stub')}); "

@@ -57,6 +57,7 @@ __all__ = [
     "find_rdf_source",
     "free_port",
     "is_dataset_store",
+    "is_serve_store",
     "prepare_store",
     "select",
 ]
@@ -128,6 +129,12 @@ def _read_marker(store: Path) -> dict[str, Any] | None:
         return json.loads((store / _MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def is_serve_store(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is a store :func:`prepare_store` made (its marker vouches for what it
+    holds, so nothing else may load into it)."""
+    return (Path(folder) / _MARKER).is_file()
 
 
 def is_dataset_store(store: str | os.PathLike) -> bool:

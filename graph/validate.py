@@ -83,11 +83,13 @@ def _value_text(value: Any, rdflib: Any) -> str | None:
     >>> _value_text(rdflib.Literal('say "hi"'), rdflib), _value_text(rdflib.URIRef("https://x.example/"), rdflib)
     ('"say \\"hi\\""', 'https://x.example/')
     """
+    from .export.rdf import escape_string
+
     if value is None:
         return None
     if not isinstance(value, rdflib.Literal):
         return str(value)
-    text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = '"' + escape_string(str(value)) + '"'  # as the exports write it
     if value.language:
         return f"{text}@{value.language}"
     if value.datatype is not None and str(value.datatype) != str(rdflib.XSD.string):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import html.entities
 import numbers
 import re
 from collections import Counter, defaultdict, deque
@@ -199,12 +200,21 @@ def shown_text(text: str | None) -> str | None:
 
     >>> shown_text("Make your sessions &#8216;persistent&#8217;&nbsp;&amp; fast")
     'Make your sessions ‘persistent’\xa0& fast'
-    >>> shown_text("AT&T, R&D; ?a=1&not=2; &bogus; &#0;")
-    'AT&T, R&D; ?a=1&not=2; &bogus; \ufffd'
+    >>> shown_text("AT&T, R&D; ?a=1&not=2; &bogus; &#0; &notit; &copyright;")
+    'AT&T, R&D; ?a=1&not=2; &bogus; \ufffd &notit; &copyright;'
     """
     if not text or "&" not in text:
         return text
-    return _CHARACTER_REFERENCE.sub(lambda m: html.unescape(m.group(0)), text)
+    return _CHARACTER_REFERENCE.sub(_character, text)
+
+
+def _character(reference: re.Match) -> str:
+    """What a ``&...;`` reference stands for; a name HTML does not define is kept as written
+    (``html.unescape`` alone would read ``&notit;`` as ``¬it;``, HTML's rule without ``;``)."""
+    text = reference.group(0)
+    if text[1] == "#":
+        return html.unescape(text)
+    return html.entities.html5.get(text[1:], text)
 
 
 class EdgeTable(NamedTuple):

@@ -14,6 +14,7 @@ separation, node sizes, JSON escaping, CSS and script assets) are imported.
 from __future__ import annotations
 
 import html
+import html.entities
 import json
 import math
 import re
@@ -63,7 +64,16 @@ def edge_arrays(view: View, numbers: dict[str, int]) -> tuple[np.ndarray, np.nda
 def _shown(text: str | None) -> str | None:
     """Character references (ending in ``;``) decoded for the page: the
     display rule added after the speed work, written here on its own."""
-    return re.sub(r"&#?\w+;", lambda m: html.unescape(m.group(0)), text) if text else text
+    if not text:
+        return text
+
+    def one(m: re.Match) -> str:
+        ref = m.group(0)
+        if ref.startswith("&#"):
+            return html.unescape(ref)
+        return html.entities.html5.get(ref[1:], ref)  # a name HTML defines, with its ";"
+
+    return re.sub(r"&#?\w+;", one, text)
 
 
 def _article_node(kg, a, degree: int) -> dict[str, Any]:

@@ -673,6 +673,20 @@ def test_search_reaches_excerpts_and_says_what_the_filters_hide(tmp_path, opened
     o.page.fill("#ng-search", "zebra")
     assert o.page.eval_on_selector_all("#ng-results li", titles) == ["Alpha"]
     assert o.page.inner_text("#ng-results li.ng-more") == "1 match is hidden by the filters"
+    o.page.fill("#ng-search", "")  # the note goes with the search
+    assert o.page.is_hidden("#ng-results")
+    o.page.fill("#ng-search", "zebra crossing")
+    assert o.page.eval_on_selector_all("#ng-results li", titles) == ["Alpha"]
+    o.page.keyboard.press("Escape")  # closes the list
+    assert o.page.is_hidden("#ng-results")
+    o.page.fill("#ng-search", "zebra")
+    o.page.keyboard.press("Enter")  # chosen: the list and its note close
+    assert o.js("newsgraph.selected()") == [a.id for a in kg.articles.values() if a.title == "Alpha"][0]
+    assert o.page.is_hidden("#ng-results")
+    o.page.fill("#ng-search", "crossing")  # a match shown, one hidden: Escape closes both lines
+    assert o.page.inner_text("#ng-results li.ng-more") == "1 match is hidden by the filters"
+    o.page.keyboard.press("Escape")
+    assert o.page.is_hidden("#ng-results")
     o.page.select_option("#ng-topic", "")
     o.page.fill("#ng-from", "2021-02-01")
     o.page.fill("#ng-to", "2021-01-31")

@@ -170,7 +170,7 @@ def test_without_report_json_the_report_has_what_the_graph_tells_and_says_so(cor
     assert r.duplicates_merged == corpus_kg.report.duplicates_merged and len(r.duplicates_merged) > 10
     first, *rest = r.summary().splitlines()
     assert first == (f"files: {corpus_kg.report.article_files:,} article files (a graph without its build's report: "
-                     "the catalogue, skipped and rejected files and the warnings are in that report.json)")
+                     "the catalogue, skipped and rejected files and the warnings are not known here)")
     assert rest[-1] == f"duplicates merged: {len(corpus_kg.report.duplicates_merged)}"
     assert "graph_only" not in corpus_kg.report.to_json() and not corpus_kg.report.graph_only
 
@@ -196,6 +196,8 @@ def test_a_part_of_the_graph_exports_and_loads_back_and_a_broken_one_is_refused(
     assert back.articles == part.articles and back.report.articles == len(chosen)
     with pytest.raises(KeyError, match="not an article of this graph: 'article/nope'"):
         corpus_kg.subgraph(["article/nope"])
+    one = sorted(chosen)[0]
+    assert list(corpus_kg.subgraph(one).articles) == [one]  # an id, not its letters
 
     by_hand = KnowledgeGraph({i: corpus_kg.articles[i] for i in sorted(chosen)}, corpus_kg.providers, corpus_kg.topics)
     assert by_hand.dangling() is not None

@@ -323,6 +323,10 @@ def test_an_unknown_prefix_is_a_syntax_error_with_its_position(hostile_ttl):
         with pytest.raises(QueryError) as info:
             sparql(hostile_ttl, "SELECT ?x\nWHERE { ?a foo:bar ?x }", engine=engine)
         assert (info.value.line, info.value.column) == (2, 12)  # counted by hand: "WHERE { ?a " is 11 characters
+    # other errors keep oxigraph's own place: an unclosed string runs to the end (30 characters)
+    with pytest.raises(QueryError) as info:
+        sparql(hostile_ttl, 'SELECT ?x WHERE { ?x ?p "abc }', engine="oxigraph")
+    assert (info.value.line, info.value.column) == (1, 31)
 
 
 def test_the_stores_stamp_is_not_a_graph_of_the_data(hostile_ttl, tmp_path):

@@ -357,3 +357,12 @@ def test_catalogs_take_one_folder_as_paths_do_and_name_a_missing_one(corpus_dir,
     kg = graph.build([seed], catalogs=[missing, a_file], detect_catalogs=False)
     assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [
         (str(missing), "no such catalogue folder"), (str(a_file), "a catalogue must be a folder")]
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b"])
+def test_a_host_loses_what_uts_46_ignores_as_browsers_do(invisible):
+    """A soft hyphen or zero-width space in a host is mapped to nothing (UTS 46, as the
+    WHATWG URL parser does): the host a browser would reach. A space is still refused."""
+    assert canonical_url(f"https://ex{invisible}ample.com/a") == "https://example.com/a"
+    with pytest.raises(InvalidURLError):
+        canonical_url("https://ex ample.com/a")

@@ -120,3 +120,18 @@ def test_a_violation_shows_a_value_as_written_and_a_literal_apart_from_an_iri(tm
     assert values[(SCHEMA + "url", "NodeKindConstraintComponent")] == '"https://x.example/a"'
     assert values[(NG + "isStub", "DatatypeConstraintComponent")] == '"no"^^xsd:boolean'
     assert '(value: "https://x.example/a")' in report.format()
+
+
+def test_a_value_with_control_characters_is_escaped_in_the_output(tmp_path):
+    nt = tmp_path / "graph.nt"
+    a = "<https://example.org/broken/a>"
+    nt.write_text(f'{a} <https://schema.org/headline> "one\\r\\u001b[31mred"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+                  encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(nt)])
+    assert result.exit_code == 0  # no article here: nothing to violate; now one that is
+    nt.write_text(f"{a} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/NewsArticle> .\n"
+                  + nt.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(nt)])
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "schema:headline" in x)
+    assert r'(value: "one\r\u001B[31mred"^^xsd:integer)' in line and "\x1b" not in result.output

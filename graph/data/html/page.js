@@ -577,11 +577,11 @@
   var kindRank = { topic: 0, provider: 1, article: 2 };
   function search(query, limit) {
     var q = fold(query);
+    hiddenHits = 0;
     if (!q) return [];
     ensureHaystack();
     var words = q.split(' '), hits = [];
     var hasAll = function (text) { return words.every(function (w) { return text.indexOf(w) >= 0; }); };
-    hiddenHits = 0;
     for (var i = 0; i < n; i++) {
       var text = haystack[i], label = labels[i], rank;
       if (text.indexOf(q) >= 0) {   // the words as typed, together
@@ -638,7 +638,7 @@
   function choose(k) {
     var i = results[k < 0 ? 0 : k];
     if (i === undefined) return;
-    results = []; active = -1; renderResults();
+    results = []; active = -1; hiddenHits = 0; renderResults();
     select(i, true);
   }
   box.addEventListener('input', function () { results = search(box.value); active = -1; renderResults(); });
@@ -646,7 +646,9 @@
     if (ev.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'Enter') { if (!results.length) results = search(box.value); choose(active); ev.preventDefault(); }
-    else if (ev.key === 'Escape' && results.length) { results = []; active = -1; renderResults(); ev.stopPropagation(); }
+    else if (ev.key === 'Escape' && !list.hidden) {   // the list, even one of notes only
+      results = []; active = -1; hiddenHits = 0; renderResults(); ev.stopPropagation();
+    }
   });
   box.addEventListener('blur', function () { list.hidden = true; });
   box.addEventListener('focus', function () {   // back in the box: its results again
