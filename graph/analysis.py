@@ -30,12 +30,12 @@ True
 
 from __future__ import annotations
 
-import numbers
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
+from .errors import check_count
 from .frames import articles_frame, as_nx, providers_frame, utc_dates
 from .projections import provider_graph, related_graph
 
@@ -60,23 +60,8 @@ def _ranking_column(by: str, degree_column: str, n: int | None) -> str:
     """
     if by not in ("pagerank", "degree"):
         raise ValueError(f"by must be 'pagerank' or 'degree', not {by!r}")
-    _check_count("n", n, none=True)
+    check_count("n", n, none=True)
     return degree_column if by == "degree" else "pagerank"
-
-
-def _check_count(name: str, value: Any, *, none: bool = False) -> None:
-    """``value`` must be a whole number, 0 or more (numpy's too: ``(df.x > 0).sum()``
-    is one), or ``None`` where ``none`` allows it.
-
-    >>> _check_count("n", -1)
-    Traceback (most recent call last):
-    ...
-    ValueError: n must be a whole number, 0 or more, not -1
-    """
-    if value is None and none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a whole number, 0 or more{', or None' if none else ''}, not {value!r}")
 
 
 def _ranked(df: "pd.DataFrame", column: str, n: int | None) -> "pd.DataFrame":
@@ -187,8 +172,8 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
     """
     import pandas as pd
 
-    _check_count("min_size", min_size)
-    _check_count("top", top)
+    check_count("min_size", min_size)
+    check_count("top", top)
     g = as_nx(graph_or_kg)
     undirected = related_graph(g, directed=False)
     parts = nx.community.louvain_communities(undirected, weight="weight", resolution=resolution, seed=seed) \
@@ -285,7 +270,7 @@ def missing_stubs(graph_or_kg: Any, n: int | None = 20) -> "pd.DataFrame":
         Indexed by article id, most cited first (ties by id): ``title``,
         ``url``, ``provider_name``, ``published``, ``cited_by``.
     """
-    _check_count("n", n, none=True)
+    check_count("n", n, none=True)
     df = articles_frame(graph_or_kg)
     df = df.loc[df["stub"], ["title", "url", "provider_name", "published", "cited_by"]]
     return _ranked(df, "cited_by", n)

@@ -30,7 +30,7 @@ from .reader import ParsedFile, read_file, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
-__all__ = ["KnowledgeGraph", "build", "to_networkx", "report_of", "ProgressCallback"]
+__all__ = ["KnowledgeGraph", "build", "to_networkx", "report_of", "MissingInputWarning", "ProgressCallback"]
 
 #: ``callback(done, total)`` called as files are read.
 ProgressCallback = Callable[[int, int], None]
@@ -328,6 +328,10 @@ def topic_attributes(t: Topic) -> dict[str, Any]:
             "catalog": t.catalog}
 
 
+class MissingInputWarning(UserWarning):
+    """An input or catalogue path given to :func:`build` does not exist."""
+
+
 def report_of(kg: KnowledgeGraph, *, counts_only: bool = False) -> BuildReport:
     """What a graph tells of the build that made it, without that build's
     report: its counts and (unless ``counts_only``) its article files and the
@@ -529,6 +533,14 @@ def build(
         if not os.path.isdir(folder):
             reason = "no such catalogue folder" if not os.path.exists(folder) else "a catalogue must be a folder"
             report.rejected.append({"path": folder, "reason": reason, "line": None})
+    # A mistyped path in a notebook gave an empty graph, its reason only in the report:
+    # said at once too (the command line refuses it before building).
+    missing = [os.fspath(p) for p in (*paths, *catalogs) if not os.path.exists(p)]
+    if missing:
+        import warnings
+
+        warnings.warn(f"no such file or folder: {', '.join(missing)} (in the graph's report.rejected)",
+                      MissingInputWarning, stacklevel=2)
 
     folders = list(catalogs) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.

@@ -7,7 +7,11 @@ about an input file name the file and, when known, the line.
 
 from __future__ import annotations
 
+import numbers
+from typing import Any
+
 __all__ = [
+    "check_count",
     "NewsgraphError",
     "InputError",
     "FrontMatterError",
@@ -69,3 +73,21 @@ class QueryError(NewsgraphError):
         self.line = line
         self.column = column
         super().__init__(message)
+
+
+def check_count(name: str, value: Any, *, none: bool = False, error: type[Exception] = ValueError) -> None:
+    """Raise ``error`` unless ``value`` is a whole number, 0 or more (numpy's too:
+    ``(df.x > 0).sum()`` is one), or ``None`` where ``none`` allows it. The
+    one rule for the counts the API takes (``n``, ``top``, ``depth``...).
+
+    >>> check_count("n", 3), check_count("n", None, none=True)
+    (None, None)
+    >>> check_count("n", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be a whole number, 0 or more, not -1
+    """
+    if value is None and none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise error(f"{name} must be a whole number, 0 or more{', or None' if none else ''}, not {value!r}")

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import html.entities
-import numbers
 import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-from .errors import NewsgraphError
+from .errors import NewsgraphError, check_count
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
@@ -350,9 +349,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     >>> sum(n["kind"] == "article" for n in v.nodes.values()), v.title.startswith("News graph: 10 of ")
     (10, True)
     """
-    if max_articles is not None and (isinstance(max_articles, bool) or not isinstance(max_articles, numbers.Integral)
-                                     or max_articles < 0):
-        raise ViewError(f"max_articles must be a whole number, 0 or more, or None, not {max_articles!r}")
+    check_count("max_articles", max_articles, none=True, error=ViewError)
     groups = list(kg.edge_groups())
     deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
@@ -449,8 +446,7 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     """
     import numpy as np
 
-    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral) or depth < 0:
-        raise ViewError(f"depth must be a whole number, 0 or more, not {depth!r}")
+    check_count("depth", depth, error=ViewError)
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)
     for s, d, _ in kg.edges():

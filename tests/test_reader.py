@@ -318,8 +318,11 @@ def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     assert parsed.rejected["reason"] == "cannot read: Permission denied"
 
 
-def test_missing_input_path_is_rejected(tmp_path):
-    kg = graph.build([tmp_path / "nope"])
+def test_missing_input_path_is_rejected_and_said_at_once(tmp_path):
+    from graph.builder import MissingInputWarning
+
+    with pytest.warns(MissingInputWarning, match=f"no such file or folder: {tmp_path / 'nope'}"):
+        kg = graph.build([tmp_path / "nope"])
     assert kg.report.rejected[0]["reason"] == "no such file or folder"
 
 
