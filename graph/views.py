@@ -279,6 +279,7 @@ def article_node(kg, a, degree: int) -> dict[str, Any]:
         "label": shown_text(a.title) or a.url,
         "weight": degree,
         "stub": a.is_stub,
+        "type": a.type,
         "date": _date(a.published),
         "provider": a.provider_id,
         "provider_name": shown_text(provider.name) if provider else None,

@@ -83,6 +83,7 @@ def _article_node(kg, a, degree: int) -> dict[str, Any]:
         "label": _shown(a.title) or a.url,
         "weight": degree,
         "stub": a.is_stub,
+        "type": a.type,
         "date": _date(a.published),
         "provider": a.provider_id,
         "provider_name": _shown(provider.name) if provider else None,
@@ -365,7 +366,8 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             provider = d.get("provider")
             topics = d.get("topics", [])
             info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"), "e": d.get("excerpt"),
-                    "u": d.get("link"), "w": weight, "g": lay.group.get(node_id, 0)}
+                    "u": d.get("link"), "v": True if d.get("type") == "video" else None, "w": weight,
+                    "g": lay.group.get(node_id, 0)}
             # provider and topics by node number; by name only when they are not drawn (ego views)
             if provider in index:
                 info["p"] = index[provider]

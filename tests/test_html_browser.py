@@ -706,3 +706,18 @@ def test_a_hub_says_how_many_of_its_articles_are_stubs(tmp_path, opened):
     o = opened(path)
     o.js("newsgraph.select('provider/p.example')")
     assert _field(o, "Articles") == "3 (2 of them stubs)"
+
+
+def test_a_video_item_says_it_is_one(tmp_path, opened):
+    _crafted(tmp_path / "in", {"v1": {"title": "A clip", "type": "video"}, "a1": {"title": "A story", "type": "article"}})
+    kg = graph.build([tmp_path / "in"])
+    assert sorted(a.type for a in kg.articles.values()) == ["article", "video"]
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    for title, kind in (("A clip", "video"), ("A story", "article")):
+        [a] = [a for a in kg.articles.values() if a.title == title]
+        o.js("id => newsgraph.select(id)", a.id)
+        assert o.page.eval_on_selector("#ng-d-kind", "e => e.textContent") == kind
+        o.page.fill("#ng-search", title)
+        assert o.page.eval_on_selector("#ng-results li .ng-kind", "e => e.textContent") == kind

@@ -365,7 +365,8 @@
     var panel = $('ng-details');
     if (i < 0) { panel.hidden = true; return; }
     var d = info[i];
-    $('ng-d-kind').textContent = d.k === 'article' ? (d.s ? 'article (stub: known only from related lists)' : 'article') : d.k;
+    var what = d.v ? 'video' : 'article';   // a video item (type: video): the page plays nothing, it links to it
+    $('ng-d-kind').textContent = d.k === 'article' ? (d.s ? what + ' (stub: known only from related lists)' : what) : d.k;
     $('ng-d-title').textContent = d.l;
     var dl = $('ng-d-fields');
     dl.textContent = '';
@@ -607,7 +608,7 @@
       li.setAttribute('aria-selected', k === active ? 'true' : 'false');
       var kind = document.createElement('span');
       var d = info[i];
-      kind.className = 'ng-kind'; kind.textContent = d.s ? 'stub' : d.k;
+      kind.className = 'ng-kind'; kind.textContent = d.s ? 'stub' : d.v ? 'video' : d.k;
       li.appendChild(kind);
       li.appendChild(document.createTextNode(d.l));
       // where and when: articles of the same title (syndicated, updated) told apart
