@@ -529,13 +529,15 @@ def build(
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)
     report.ignored_files = found.ignored
-    for folder in catalogs:
-        if not os.path.isdir(folder):
-            reason = "no such catalogue folder" if not os.path.exists(folder) else "a catalogue must be a folder"
-            report.rejected.append({"path": folder, "reason": reason, "line": None})
     # A mistyped path in a notebook gave an empty graph, its reason only in the report:
     # said at once too (the command line refuses it before building).
-    missing = [os.fspath(p) for p in (*paths, *catalogs) if not os.path.exists(p)]
+    missing = [r["path"] for r in found.rejected if r["reason"] == "no such file or folder"]
+    for folder in catalogs:
+        if not os.path.isdir(folder):
+            exists = os.path.exists(folder)
+            reason = "a catalogue must be a folder" if exists else "no such catalogue folder"
+            report.rejected.append({"path": folder, "reason": reason, "line": None})
+            missing += [] if exists else [folder]
     if missing:
         import warnings
 

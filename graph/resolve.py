@@ -113,17 +113,17 @@ def host_form(host: str) -> str:
     >>> host_form("news.example.com"), host_form("xn--zz.example")
     ('news.example.com', 'xn--zz.example')
     """
-    lower = host.lower()
-    if lower.isascii() and "xn--" not in lower:
-        return lower  # nearly every host: nothing to map
+    mapped = host.lower()
+    if mapped.isascii() and "xn--" not in mapped:
+        return mapped  # nearly every host: nothing to map
     import idna  # only for the rare host that needs it
 
     try:
-        lower = idna.uts46_remap(host, std3_rules=False, transitional=False)
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
     except idna.IDNAError:
-        pass
+        pass  # lower-cased only
     labels = []
-    for label in lower.split("."):
+    for label in mapped.split("."):
         if label.startswith("xn--"):
             try:
                 label = idna.decode(label)

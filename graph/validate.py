@@ -83,17 +83,16 @@ def _value_text(value: Any, rdflib: Any) -> str | None:
     >>> _value_text(rdflib.Literal('say "hi"'), rdflib), _value_text(rdflib.URIRef("https://x.example/"), rdflib)
     ('"say \\"hi\\""', 'https://x.example/')
     """
-    from .export.rdf import escape_string
+    from .query import _XSD_STRING, _from_rdflib
 
     if value is None:
         return None
     if not isinstance(value, rdflib.Literal):
         return str(value)
-    text = '"' + escape_string(str(value)) + '"'  # as the exports write it
-    if value.language:
-        return f"{text}@{value.language}"
-    if value.datatype is not None and str(value.datatype) != str(rdflib.XSD.string):
-        return f"{text}^^{_short(str(value.datatype))}"
+    term = _from_rdflib(value)  # written as query's results and the exports write it
+    text = term.ntriples()
+    if term.datatype and term.datatype != _XSD_STRING:  # the datatype shortened: "89"^^xsd:integer
+        text = text[:text.rindex("^^")] + "^^" + _short(term.datatype)
     return text
 
 

@@ -73,13 +73,14 @@
 
   // A hub's articles on this page: on a centred page (newsgraph html --topic ...) fewer than
   // its articles in the corpus (d.w), which the filters and details must not pass for the page's.
-  var onPage = new Int32Array(n), stubsOnPage = new Int32Array(n), pageHasArticles = false;
+  var onPage = new Int32Array(n), stubsOnPage = new Int32Array(n), articleKinds = { article: false, stub: false };
   info.forEach(function (d) {
     if (d.k !== 'article') return;
-    pageHasArticles = true;
+    articleKinds[d.s ? 'stub' : 'article'] = true;
     if (d.p >= 0) { onPage[d.p]++; stubsOnPage[d.p] += d.s ? 1 : 0; }
     d.t.forEach(function (t) { onPage[t]++; stubsOnPage[t] += d.s ? 1 : 0; });
   });
+  var pageHasArticles = articleKinds.article || articleKinds.stub;
   function articleCount(i, stubs) {   // stubs: say how many of the page's are stubs (the details)
     var w = info[i].w, s = stubs && stubsOnPage[i] ? ' (' + fmt(stubsOnPage[i]) + ' of them stubs)' : '';
     if (!pageHasArticles || onPage[i] === w) return fmt(w) + s;
@@ -706,8 +707,8 @@
   function hideControl(id) { var c = $(id); c.hidden = true; c.labels.forEach(function (l) { l.hidden = true; }); }
   if (!topicIdx.length) hideControl('ng-topic');
   if (!providerIdx.length) hideControl('ng-provider');
-  var hasKind = { article: false, stub: false, provider: !!providerIdx.length, topic: !!topicIdx.length };
-  info.forEach(function (d) { if (d.k === 'article') hasKind[d.s ? 'stub' : 'article'] = true; });
+  var hasKind = { article: articleKinds.article, stub: articleKinds.stub, provider: !!providerIdx.length,
+                  topic: !!topicIdx.length };
   Object.keys(hasKind).forEach(function (k) { if (!hasKind[k]) $('ng-kind-' + k).closest('label').hidden = true; });
   $('ng-reset').addEventListener('click', function () {
     ['ng-kind-article', 'ng-kind-stub', 'ng-kind-provider', 'ng-kind-topic'].forEach(function (id) { $(id).checked = true; });
