@@ -280,6 +280,7 @@ def article_node(kg, a, degree: int) -> dict[str, Any]:
         "weight": degree,
         "stub": a.is_stub,
         "type": a.type,
+        "is_published": a.is_published,
         "date": _date(a.published),
         "provider": a.provider_id,
         "provider_name": shown_text(provider.name) if provider else None,

@@ -84,6 +84,7 @@ def _article_node(kg, a, degree: int) -> dict[str, Any]:
         "weight": degree,
         "stub": a.is_stub,
         "type": a.type,
+        "is_published": a.is_published,
         "date": _date(a.published),
         "provider": a.provider_id,
         "provider_name": _shown(provider.name) if provider else None,
@@ -366,7 +367,8 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             provider = d.get("provider")
             topics = d.get("topics", [])
             info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"), "e": d.get("excerpt"),
-                    "u": d.get("link"), "v": True if d.get("type") == "video" else None, "w": weight,
+                    "u": d.get("link"), "v": True if d.get("type") == "video" else None,
+                    "h": True if d.get("is_published") is False else None, "w": weight,
                     "g": lay.group.get(node_id, 0)}
             # provider and topics by node number; by name only when they are not drawn (ego views)
             if provider in index:

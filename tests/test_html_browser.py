@@ -708,6 +708,22 @@ def test_a_hub_says_how_many_of_its_articles_are_stubs(tmp_path, opened):
     assert _field(o, "Articles") == "3 (2 of them stubs)"
 
 
+def test_an_item_its_site_does_not_show_says_so(tmp_path, opened):
+    """``published: false`` (2,910 files of the corpus): the details say the
+    source site does not show the item; ``true`` or no flag say nothing."""
+    _crafted(tmp_path / "in", {"h1": {"title": "Hidden", "published": False},
+                               "s1": {"title": "Shown", "published": True}, "n1": {"title": "Unflagged"}})
+    kg = graph.build([tmp_path / "in"])
+    flags = {a.title: a.is_published for a in kg.articles.values()}
+    assert flags == {"Hidden": False, "Shown": True, "Unflagged": None}
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    for a in kg.articles.values():
+        o.js("id => newsgraph.select(id)", a.id)
+        assert _field(o, "On its site") == ("not shown (published: false)" if flags[a.title] is False else None)
+
+
 def test_a_video_item_says_it_is_one(tmp_path, opened):
     _crafted(tmp_path / "in", {"v1": {"title": "A clip", "type": "video"}, "a1": {"title": "A story", "type": "article"}})
     kg = graph.build([tmp_path / "in"])

@@ -374,6 +374,7 @@
     if (d.k === 'article') {
       field(dl, 'Provider', d.pn);
       field(dl, 'Published', d.d);
+      field(dl, 'On its site', d.h ? 'not shown (published: false)' : null);
       field(dl, 'Topics', d.tl.join(', '));
       // distinct articles: two articles that list each other are joined by two edges
       var relatedTo = new Set();
