@@ -181,6 +181,9 @@ def test_the_details_panel_sits_below_the_header_whatever_its_height(corpus_kg, 
     # The header wraps to more lines as the window narrows (the stats line); the panel never covers it.
     assert details["top"] >= top["bottom"]
     assert details["left"] >= side["right"] and details["right"] <= width and details["bottom"] <= height
+    # ... but it leaves the graph four fifths of the window: at 800 px the counts had become a
+    # column a few words wide, six lines and 145 px tall.
+    assert top["height"] <= height / 5
 
 
 def test_each_filter_changes_what_is_visible(corpus_kg, corpus_page, opened):
