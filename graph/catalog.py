@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import FrontMatterError
 from .model import Provider, Topic, Warning_, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
@@ -134,27 +135,24 @@ def catalog_files(folder: str | os.PathLike) -> list[Path]:
 
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
     """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
-    from .errors import FrontMatterError
-    from .reader import FrontMatter, front_matter_error, load_yaml, shown_path, split_front_matter
+    # reader imports this module (TOPIC_FILES) at its top, so reader is imported here
+    from .reader import FrontMatter, load_front_matter, shown_path, split_front_matter
 
     catalog = catalog or Catalog()
     for f in catalog_files(folder):
         path = shown_path(str(f))
-        fm = None
         try:
             text = f.read_text(encoding="utf-8-sig")
-            fm = split_front_matter(text, path) if f.suffix == ".md" else FrontMatter("yaml", text, 1)
-            data = None if fm is None else load_yaml(fm.text)[0] if fm.kind == "yaml" else fm.handler.load(fm.text)
-        except FrontMatterError as err:  # a fence never closed
-            catalog.rejected.append({"path": path, "reason": err.reason, "line": err.line})
+        except (OSError, UnicodeDecodeError) as err:  # gone, unreadable, not UTF-8
+            catalog.rejected.append({"path": path, "reason": f"catalogue file not read: {str(err).splitlines()[0]}",
+                                     "line": None})
             continue
-        except Exception as err:  # noqa: BLE001 - a bad catalogue file is reported, not fatal
-            if fm is None:  # the file itself: gone, not UTF-8
-                reason, line = f"catalogue file not read: {str(err).splitlines()[0]}", None
-            else:
-                problem = front_matter_error(err, fm, path)
-                reason, line = problem.reason, problem.line
-            catalog.rejected.append({"path": path, "reason": reason, "line": line})
+        try:
+            # the same loading as an article's: duplicate keys, surrogates and alias bombs alike
+            fm = split_front_matter(text, path) if f.suffix == ".md" else FrontMatter("yaml", text, 1)
+            data = None if fm is None else load_front_matter(fm, path, catalog.warnings)
+        except FrontMatterError as err:  # a fence never closed, or front matter that does not load
+            catalog.rejected.append({"path": path, "reason": err.reason, "line": err.line})
             continue
         if not catalog.add(data, path):
             catalog.skipped.append({"path": path, "reason": NO_ENTRY})

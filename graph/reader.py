@@ -43,6 +43,7 @@ __all__ = [
     "scan",
     "read_file",
     "load_yaml",
+    "load_front_matter",
     "cut_related",
     "split_front_matter",
     "FrontMatter",
@@ -671,35 +672,59 @@ def _looks_like_catalog(data: Any) -> bool:
     return isinstance(data, dict) and data.get("taxonomy") in ("organization", "topic")
 
 
+def load_front_matter(fm: FrontMatter, path: str, warnings: list[Warning_], *, fast: bool = True) -> Any:
+    r"""The data of front matter ``fm`` of ``path``, as articles and catalogue files both load it
+    (``None`` when it is empty).
+
+    Duplicate keys and lone surrogate escapes are added to ``warnings``.
+
+    Raises
+    ------
+    FrontMatterError
+        With its line when the text does not parse, and when YAML aliases expand it past :data:`MAX_EXPANDED_NODES` (an alias bomb).
+
+    Examples
+    --------
+    >>> fm = split_front_matter("---\ntitle: a\ntitle: b\n---\n", "a.md")
+    >>> warnings = []
+    >>> load_front_matter(fm, "a.md", warnings), [(w.line, w.message) for w in warnings]
+    ({'title': 'b'}, [(3, "duplicate key 'title': the last value is used")])
+    >>> load_front_matter(split_front_matter("---\n[a\n---\n", "b.md"), "b.md", [])
+    Traceback (most recent call last):
+    ...
+    graph.errors.FrontMatterError: b.md:3: invalid YAML: ...
+    """
+    try:
+        if fm.kind == "yaml":
+            data, duplicates, bounded = load_yaml(fm.text, fast=fast)
+            warnings.extend(_duplicate_key(path, key, fm.first_line + line) for key, line in duplicates)
+        elif fm.kind == "json":  # JSON and TOML have no aliases
+            data, bounded = _load_json(fm, path, warnings), True
+        else:
+            data, bounded = fm.handler.load(fm.text), True
+    except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
+        raise front_matter_error(err, fm, path) from err
+    if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+        raise FrontMatterError(path, "front matter expands to over "
+                                     f"{MAX_EXPANDED_NODES:,} values through YAML aliases (alias bomb)",
+                               fm.first_line)
+    return data
+
+
 def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: bool) -> None:
     """Load ``fm`` into ``result``: a catalogue entry or an article record.
 
     ``cut``: load the ``related`` items one by one (:func:`cut_related`);
     raises ``_CutRefused``, having changed nothing, when that was not possible.
     """
-    is_yaml = fm.kind == "yaml"
-    data = _load_cut(fm.text) if cut and is_yaml else None
+    data = _load_cut(fm.text) if cut and fm.kind == "yaml" else None
     if data is not None:
         if _looks_like_catalog(data):
             raise _CutRefused(path)  # a catalogue keeps its mapping as loaded
-        bounded = True
     else:
-        try:
-            if is_yaml:
-                data, duplicates, bounded = load_yaml(fm.text, fast=fast)
-                result.warnings.extend(_duplicate_key(path, key, fm.first_line + line) for key, line in duplicates)
-            elif fm.kind == "json":  # JSON and TOML have no aliases
-                data, bounded = _load_json(fm, path, result.warnings), True
-            else:
-                data, bounded = fm.handler.load(fm.text), True
-        except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
-            raise front_matter_error(err, fm, path) from err
+        data = load_front_matter(fm, path, result.warnings, fast=fast)
     if data is None:
         raise FrontMatterError(path, "front matter is empty", fm.first_line)
-    if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
-        raise FrontMatterError(path, "front matter expands to over "
-                                     f"{MAX_EXPANDED_NODES:,} values through YAML aliases (alias bomb)",
-                               fm.first_line)
     if _looks_like_catalog(data):
         result.catalog = data
     else:

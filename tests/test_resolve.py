@@ -269,6 +269,35 @@ def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_pa
     assert report.warnings == both.warnings == []
 
 
+def test_catalogue_files_load_as_articles_do(tmp_path):
+    """A catalogue file's front matter is loaded by the articles' loader: a lone
+    surrogate escape in JSON (which crashed the graph.json export), a duplicate
+    key and an alias bomb are met as they are in an article."""
+    from graph.export import write_exports
+
+    news, data = tmp_path / "news", tmp_path / "data"
+    for folder in (news, data / "topics", data / "organizations"):
+        folder.mkdir(parents=True)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI, ML]\n---\n")
+    (data / "organizations" / "foo.md").write_text('{\n"name": "Foo \\ud800 Inc",\n"domain": "foo.com"\n}\n')
+    (data / "topics" / "ai.yaml").write_text("name: AI\nkeywords: [a]\nkeywords: [b]\n")
+    bomb = "name: ML\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6))
+    (data / "topics" / "ml.yaml").write_text(bomb)
+    kg = graph.build([news])
+    [provider] = kg.providers.values()
+    assert provider.name == "Foo \ufffd Inc"
+    topics = {t.label: t for t in kg.topics.values()}
+    assert topics["AI"].keywords == ("b",) and topics["ML"].keywords == ()
+    warned = sorted((Path(w.path).name, w.line, w.message.split(":")[0]) for w in kg.report.warnings)
+    assert warned == [("ai.yaml", 3, "duplicate key 'keywords'"),
+                      ("foo.md", 2, "lone UTF-16 surrogate escape(s) (\\ud800-\\udfff)")]
+    assert [(Path(r["path"]).name, r["reason"].split(" (")[0]) for r in kg.report.rejected] == [
+        ("ml.yaml", f"front matter expands to over {graph.reader.MAX_EXPANDED_NODES:,} values through YAML aliases")]
+    write_exports(kg, tmp_path / "out", ["json", "nt"])
+    assert "Foo \ufffd Inc" in (tmp_path / "out" / "graph.nt").read_text(encoding="utf-8")
+
+
 def test_hosts_with_white_space_or_separators_are_invalid():
     for url in ("https://a\u00a0b.example/x", "https://a\u2028b.example/x", "https://a\u3000b.example/x"):
         with pytest.raises(InvalidURLError, match="not a valid host name"):
