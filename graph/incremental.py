@@ -511,7 +511,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
                 edits = _json_edits(patch)
             else:  # one of the RDF formats, whose texts are made together
                 rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
-                edits = rdf[name]
+                edits = rdf.get(name, [])  # none when no article changed (a file's body edited)
             recorded = _load_positions(offsets, name)
         changed = [k for k, (old, new) in enumerate(edits) if old != new]
         if changed:

@@ -754,6 +754,23 @@ def test_description_edits_are_patched_into_every_export_byte_for_byte(work, tmp
     assert _tree(out) == _tree(clean)
 
 
+def test_an_edit_that_changes_no_article_keeps_every_export(work, tmp_path, monkeypatch):
+    """A file's body edited, or a comment added to its front matter: its bytes
+    change and its article does not (a rebuild crashed here with KeyError)."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    a, b = _single_file_articles(work, 10)[3:5]
+    a.write_text(a.read_text(encoding="utf-8") + "\nA paragraph more.\n", encoding="utf-8")
+    _edit(b, 'title: "', '# a comment\ntitle: "')
+    before = _tree(out)
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (0, [True])
+    assert _tree(out) == before
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 class _Written:
     """Bytes written to, and compared with, the exports of ``out`` and their
     spares (not the caches), as graph.export writes and compares them."""
@@ -1947,8 +1964,8 @@ def _random_change(rng: random.Random, work: Path, pristine: Path) -> str:
     text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 5)))
     kind = rng.choices(["title", "same size", "excerpt", "date", "topic added", "topic dropped", "provider",
                         "related title", "related dropped", "url", "deleted", "copied", "broken", "emptied",
-                        "touched", "restored"],
-                       [6, 3, 4, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 3])[0]
+                        "touched", "body", "restored"],
+                       [6, 3, 4, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 3])[0]
     if kind == "title":
         _sub(path, r'^title: "', lambda m: m.group(0) + text)
     elif kind == "same size":  # a title's first letter changed: the file keeps its size, only its time tells
@@ -1982,6 +1999,8 @@ def _random_change(rng: random.Random, work: Path, pristine: Path) -> str:
         path.write_bytes(b"")
     elif kind == "touched":
         os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    elif kind == "body":  # the bytes change, the article does not
+        path.write_text(path.read_text(encoding="utf-8") + text + "\n", encoding="utf-8")
     else:  # restored (or deleted, for a copy)
         original = pristine / path.relative_to(work)
         if original.exists():
