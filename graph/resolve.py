@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import ipaddress
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -167,7 +168,7 @@ def canonical_url(url: str) -> str:
         raise InvalidURLError(f"not a URL: {url!r}")
     text = url.strip()
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(_backslash_ends_authority(text))
         port = parts.port
     except ValueError as err:
         raise InvalidURLError(f"not a valid URL: {text[:200]!r} ({err})") from err
@@ -175,20 +176,56 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
     host = host_form(parts.hostname).rstrip(".")
-    if not host or any(c in " <>\"{}|\\^`" or unicodedata.category(c)[0] in "CZ" for c in host):
-        # white space (U+00A0 too), separators, controls: a host cannot hold them, nor an IRI's
+    if not host or any(c in " <>\"{}|\\^`" or unicodedata.category(c)[0] in "CZ" for c in host) or (
+            parts.netloc.rpartition("@")[2].startswith("[") and not _is_ipv6(host)):
+        # white space (U+00A0 too), separators, controls: a host cannot hold them, nor an IRI's;
+        # in brackets, an IPv6 address without a zone (as WHATWG's parser and RFC 3987 allow)
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.username is not None:
+        # userinfo ends at the last "@" (urlsplit's rule and WHATWG's); one before it is data
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
-        netloc = f"{_encode(userinfo)}@{netloc}"
-    if port is not None and str(port) not in _DEFAULT_PORTS.values():
+        netloc = f"{_encode(userinfo).replace('@', '%40')}@{netloc}"
+    if port is not None and str(port) != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     path = parts.path or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     query = "&".join(p for p in parts.query.split("&") if _keep_param(p))
     return urlunsplit(("https", netloc, _encode(path), _encode(query), ""))
+
+
+def _backslash_ends_authority(url: str) -> str:
+    r"""``url`` with a backslash in its authority read as the path's slash, as
+    browsers read an http(s) URL (WHATWG): ``https://a.example\@b.example/``
+    is on a.example, where urlsplit would see user ``a.example\`` on b.example.
+
+    >>> _backslash_ends_authority("https://a.example\\@b.example/x")
+    'https://a.example/@b.example/x'
+    >>> _backslash_ends_authority("https://a.example/x\\y")
+    'https://a.example/x\\y'
+    """
+    start = url.find("//")
+    if start < 0:
+        return url
+    end = len(url)
+    for sep in "/?#":
+        at = url.find(sep, start + 2)
+        if at >= 0:
+            end = min(end, at)
+    at = url.find("\\", start + 2, end)
+    return url if at < 0 else url[:at] + "/" + url[at + 1:]
+
+
+def _is_ipv6(host: str) -> bool:
+    """Whether ``host`` is an IPv6 address without a zone (``fe80::1%eth0`` has one)."""
+    if "%" in host:
+        return False
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _digest(text: str) -> str:
