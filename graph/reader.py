@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - exercised when yaml_rs is absent
 
 __all__ = [
     "INPUT_SUFFIXES",
+    "TOOL_FOLDERS",
     "MAX_EXPANDED_NODES",
     "ScanResult",
     "ParsedFile",
@@ -51,6 +52,10 @@ __all__ = [
     "shown_path",
 ]
 
+#: Hidden folders of tools that :func:`scan` skips without a word (other hidden
+#: folders are skipped with a warning): version control, caches, editors.
+TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".cache", ".github", ".ipynb_checkpoints", ".jekyll-cache",
+                          ".sass-cache", ".venv", ".tox", ".pytest_cache", ".mypy_cache", ".idea", ".vscode"})
 #: File endings that are read as articles.
 INPUT_SUFFIXES = (".md", ".markdown", ".txt")
 #: Upper bound on the number of values a front matter may expand to through
@@ -153,8 +158,11 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name.startswith(".") and entry.name not in (".", ".."):
-                    continue  # hidden folders: .git, .cache, exports/.cache
+                if entry.name.startswith("."):  # a hidden folder: not read
+                    if entry.name not in TOOL_FOLDERS:  # a user's .drafts/ is said, a .git/ is not
+                        result.warnings.append(Warning_(path, "hidden folder (its name starts with a dot); "
+                                                              "not read, name it to read it"))
+                    continue
                 if _is_input(entry.name):
                     result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
                 walk(path)

@@ -303,6 +303,23 @@ def test_symlink_loop_and_broken_link_terminate(tmp_path):
     assert kg.report.articles_full == 2
 
 
+def test_hidden_folders_are_not_read_and_a_users_are_said(tmp_path):
+    """A dot-folder is skipped; one of a tool's (.git) silently, any other
+    (.drafts) with a warning, so its files are not lost without a word; named,
+    it is read."""
+    article = '---\ntitle: "{0}"\nwebUrl: "https://example.org/{0}"\n---\n'
+    for folder, name in (("", "seen"), (".drafts", "draft"), (".git", "tool"), (".drafts/.git", "deeper")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{name}.md").write_text(article.format(name))
+    found = scan([tmp_path])
+    assert [Path(p).name for p, _ in found.files] == ["seen.md"]
+    assert [(Path(w.path).name, w.message.split(";")[0]) for w in found.warnings] == [
+        (".drafts", "hidden folder (its name starts with a dot)")]
+    named = scan([tmp_path / ".drafts"])
+    assert [Path(p).name for p, _ in named.files] == ["draft.md"] and not named.warnings
+    assert [w.path for w in graph.build([tmp_path]).report.warnings] == [str(tmp_path / ".drafts")]
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
