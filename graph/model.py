@@ -299,6 +299,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, (set, frozenset)):  # YAML's !!set: its repr's order changes with the hash seed
+        return "a set"
     return f"{type(value).__name__} {value!r}"[:80]
 
 

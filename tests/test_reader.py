@@ -320,6 +320,20 @@ def test_hidden_folders_are_not_read_and_a_users_are_said(tmp_path):
     assert [w.path for w in graph.build([tmp_path]).report.warnings] == [str(tmp_path / ".drafts")]
 
 
+def test_a_warning_about_a_set_reads_the_same_whatever_the_hash_seed(tmp_path):
+    """``!!set`` loads as a Python set, whose order follows the hash seed; the
+    warning (and so report.json) must not."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "a.md"
+    f.write_text('---\ntitle: t\nwebUrl: "https://example.org/x"\ntopics: !!set {alpha, beta, gamma}\n---\n')
+    code = "import sys, graph; print([w.message for w in graph.build([sys.argv[1]]).report.warnings])"
+    said = {subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert said == {"['topics should be a list, found a set; ignored']\n"}
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
