@@ -602,8 +602,14 @@ def build(
             reader = cached_reader(cache_dir, reader, on_changes=cache_changed, on_done=cache_done,
                                    background=background, cache=file_cache, stats=found.stats)
         parsed_files = reader(found.files, fast_yaml, progress)
+        # A catalogue folder's files (organizations/*.md) are the catalogue's, read above, whatever
+        # they hold: one without "taxonomy" was also rejected as an article without a title.
+        catalogue_owned = catalog_paths.union(r["path"] for r in catalog.rejected).union(
+            s["path"] for s in catalog.skipped)
         for parsed in parsed_files:
             report.files_read += 1
+            if catalogue_owned and shown_path(parsed.path) in catalogue_owned:
+                continue
             report.warnings.extend(parsed.warnings)
             if parsed.rejected:
                 report.rejected.append(parsed.rejected)
@@ -628,10 +634,8 @@ def build(
             snapshot.drop_previous()  # not patched: the last graph is of no more use
         report.article_files = len(records)
         report.warnings.extend(catalog.warnings)
-        # A catalogue file the reading above met too (organizations/*.md) is listed once.
-        listed = {r["path"] for r in report.rejected} | {s["path"] for s in report.skipped}
-        report.rejected.extend(r for r in catalog.rejected if r["path"] not in listed)
-        report.skipped.extend(s for s in catalog.skipped if s["path"] not in listed)
+        report.rejected.extend(catalog.rejected)
+        report.skipped.extend(catalog.skipped)
 
         res = resolve(records)
         report.catalog_files = sorted(catalog_paths)

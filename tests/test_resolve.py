@@ -270,6 +270,29 @@ def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_pa
     assert report.warnings == both.warnings == []
 
 
+def test_a_catalogue_folders_files_are_the_catalogues_whatever_they_hold(tmp_path):
+    """Read with their folder as inputs, organizations/*.md are catalogue files
+    only: one without ``taxonomy`` was also rejected as an article ("missing
+    title", failing --strict), an article put there was in the graph and
+    skipped; each file is now in one place, and the places add up to the files."""
+    (tmp_path / "news").mkdir()
+    orgs = tmp_path / "data" / "organizations"
+    orgs.mkdir(parents=True)
+    (orgs / "wired.md").write_text("---\nname: Wired\ndomain: wired.com\n---\n")
+    (orgs / "misplaced.md").write_text("---\ntitle: Misplaced\nwebUrl: https://www.wired.com/m\n---\n")
+    (tmp_path / "news" / "n.md").write_text("---\ntitle: N\nwebUrl: https://www.wired.com/n\n---\n")
+    kg = graph.build([tmp_path])
+    report = kg.report
+    assert [a.title for a in kg.articles.values()] == ["N"]
+    assert [p.name for p in kg.providers.values()] == ["Wired"]
+    assert report.rejected == []
+    assert [(Path(s["path"]).name, s["reason"]) for s in report.skipped] == [
+        ("misplaced.md", "catalogue entry without name or domain")]
+    assert [Path(p).name for p in report.catalog_files] == ["wired.md"]
+    on_disk = sum(1 for p in tmp_path.rglob("*.md"))
+    assert report.article_files + len(report.catalog_files) + len(report.skipped) + len(report.rejected) == on_disk
+
+
 def test_catalogue_files_load_as_articles_do(tmp_path):
     """A catalogue file's front matter is loaded by the articles' loader: a lone
     surrogate escape in JSON (which crashed the graph.json export), a duplicate
