@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an 
     import numpy as np
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "shown_text", "VIEW_NAMES", "edge_table", "article_node"]
+           "safe_link", "site_link", "shown_text", "VIEW_NAMES", "edge_table", "article_node"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -182,14 +182,35 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
+def site_link(domain: str | None) -> str | None:
+    """The home page of a provider's ``domain``, when the domain is a host name alone.
+
+    A domain kept as written though it is no host name gets no link: the page
+    showed ``microsoft.com@evil.example`` and linked to evil.example.
+
+    >>> site_link("wired.com"), site_link("microsoft.com@evil.example"), site_link("Wired Magazine")
+    ('https://wired.com/', None, None)
+    """
+    if not domain or any(c in domain for c in "@/\\?#:%") or not _HOST_NAME.fullmatch(domain):
+        return None
+    return safe_link(f"https://{domain}/")
+
+
+#: A host name: labels of letters (any script), digits, hyphens and underscores, joined by dots.
+_HOST_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.?")
+
+
 #: A character reference with its closing ``;`` (``&#8217;``, ``&#x2019;``,
 #: ``&rsquo;``). Without the ``;`` it is left alone: ``&not=1`` in a query
 #: string or ``AT&T`` are text, though HTML would decode the first.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def shown_text(text: str | None) -> str | None:
-    """``text`` as a reader should see it: HTML character references decoded.
+    """``text`` as a reader should see it: HTML character references decoded, and
+    bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
+    removed, wherever they came from.
 
     Feeds escape text they send as plain text (112 excerpts of the real corpus
     hold ``&#8217;``, ``&nbsp;`` or ``&amp;``), which a page would show as
@@ -201,10 +222,16 @@ def shown_text(text: str | None) -> str | None:
     'Make your sessions ‘persistent’\xa0& fast'
     >>> shown_text("AT&T, R&D; ?a=1&not=2; &bogus; &#0; &notit; &copyright;")
     'AT&T, R&D; ?a=1&not=2; &bogus; \ufffd &notit; &copyright;'
+    >>> shown_text("Results \u202eSRETUER &#x202E;x")
+    'Results SRETUER x'
     """
-    if not text or "&" not in text:
+    if not text:
         return text
-    return _CHARACTER_REFERENCE.sub(_character, text)
+    if "&" in text:
+        text = _CHARACTER_REFERENCE.sub(_character, text)
+    # An override (U+202E) in a title reversed the page's own text around it, in the
+    # details ("(1 article)") and the tooltip; the canvas already drew labels without them.
+    return _BIDI_CONTROLS.sub("", text) if _BIDI_CONTROLS.search(text) else text
 
 
 def _character(reference: re.Match) -> str:
@@ -356,10 +383,11 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
-        nodes[t.id] = {"kind": "topic", "label": shown_text(t.label), "weight": deg[t.id], "detail": t.key}
+        nodes[t.id] = {"kind": "topic", "label": shown_text(t.label), "weight": deg[t.id],
+                       "detail": shown_text(t.key)}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": shown_text(p.name), "weight": deg[p.id], "detail": p.domain,
-                       "link": safe_link(f"https://{p.domain}/") if p.domain else None}
+        nodes[p.id] = {"kind": "provider", "label": shown_text(p.name), "weight": deg[p.id],
+                       "detail": shown_text(p.domain), "link": site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)
     if among is not None:

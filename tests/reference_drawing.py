@@ -73,7 +73,16 @@ def _shown(text: str | None) -> str | None:
             return html.unescape(ref)
         return html.entities.html5.get(ref[1:], ref)  # a name HTML defines, with its ";"
 
-    return re.sub(r"&#?\w+;", one, text)
+    text = re.sub(r"&#?\w+;", one, text)
+    return "".join(c for c in text if not ("\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069"))
+
+
+def _site_link(domain: str | None) -> str | None:
+    """A provider's home page, when urllib reads its domain back as the whole host."""
+    if not domain or any(not (c.isalnum() or c in "-._") for c in domain):
+        return None
+    url = f"https://{domain}/"
+    return safe_link(url) if urlsplit(url).hostname == domain.lower() else None
 
 
 def _article_node(kg, a, degree: int) -> dict[str, Any]:
@@ -112,10 +121,10 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
     deg = _degrees(all_edges)
     nodes: dict[str, dict[str, Any]] = {}
     for t in kg.topics.values():
-        nodes[t.id] = {"kind": "topic", "label": _shown(t.label), "weight": deg[t.id], "detail": t.key}
+        nodes[t.id] = {"kind": "topic", "label": _shown(t.label), "weight": deg[t.id], "detail": _shown(t.key)}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": _shown(p.name), "weight": deg[p.id], "detail": p.domain,
-                       "link": safe_link(f"https://{p.domain}/") if p.domain else None}
+        nodes[p.id] = {"kind": "provider", "label": _shown(p.name), "weight": deg[p.id], "detail": _shown(p.domain),
+                       "link": _site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)
     if max_articles is not None and total > max_articles:

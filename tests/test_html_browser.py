@@ -7,6 +7,7 @@ the corpus files read directly with PyYAML, never from the page's own code.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -725,6 +726,35 @@ def test_an_item_its_site_does_not_show_says_so(tmp_path, opened):
     for a in kg.articles.values():
         o.js("id => newsgraph.select(id)", a.id)
         assert _field(o, "On its site") == ("not shown (published: false)" if flags[a.title] is False else None)
+
+
+def test_bidi_controls_reorder_none_of_the_pages_text_and_a_site_link_goes_to_the_domain_shown(tmp_path, opened):
+    """An override (U+202E) in a title or topic, raw or as a reference, reversed
+    the page's own text around it ("(1 article)", the tooltip's provider); a
+    provider domain that is no host name (``a@evil.example``) linked elsewhere."""
+    _crafted(tmp_path / "in", {
+        "a1": {"title": "Quarterly results \u202eSRETUER", "topics": ["Bi\u202edi &#x202E;topic"],
+               "provider": {"name": "Evil \u2066Bidi", "domain": "microsoft.com@evil.example"}},
+        "a2": {"title": "Plain", "provider": {"name": "Good", "domain": "good.example"}}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    bidi = "[\u202a-\u202e\u2066-\u2069]"
+    for node in sorted(kg.nx.nodes):
+        at = o.js("id => newsgraph.domPosition(id)", node)
+        o.page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+        wait_for(o.page, "!document.getElementById('ng-tip').hidden")
+        o.page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+        shown = o.js("() => ['ng-tip', 'ng-details'].map(id => document.getElementById(id).textContent).join(' ')")
+        assert not re.search(bidi, shown), (node, shown)
+        link = o.js("() => { const a = document.querySelector('#ng-d-link a'); return a ? a.href : null; }")
+        if node.startswith("provider/"):
+            domain = kg.providers[node].domain
+            assert link == ("https://good.example/" if domain == "good.example" else None), (domain, link)
+    o.page.fill("#ng-search", "Quarterly")
+    assert not re.search(bidi, o.page.text_content("#ng-results"))
 
 
 def test_a_video_item_says_it_is_one(tmp_path, opened):
