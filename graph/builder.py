@@ -219,6 +219,7 @@ class KnowledgeGraph:
         its place in :attr:`articles`), now or, in a graph whose entities are
         not loaded yet, when they are (:mod:`graph.incremental`)."""
         articles = list(articles)
+        self._nx = None  # built again from the articles as they now are, when asked for
         load = self.__dict__.get("_load_entities")
         if load is None:
             for a in articles:

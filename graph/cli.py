@@ -362,8 +362,6 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
             write_html(kg, output, view=view, topic=topic, provider=provider, article=article, depth=depth)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
-    except OSError as err:
-        raise click.ClickException(f"cannot write {output}: {err.strerror or err}") from err
     if not quiet:
         click.echo(kg.report.summary(), err=True)  # what was read, and what was rejected, as build says
         click.echo(for_terminal(f"wrote: {output}"), err=True)

@@ -396,7 +396,8 @@ class SparqlServer:
 
     def wait(self) -> int:
         """Block until the server exits; its exit status."""
-        assert self.process is not None, "start() first"
+        if self.process is None:
+            raise ServeError("the server is not started: call start() first")
         return self.process.wait()
 
     def stop(self, timeout: float = 10) -> None:

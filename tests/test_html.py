@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 import graph
 from graph.cli import cli
+from graph.errors import ExportError
 from graph.export.html import json_for_script, notebook_html, render_html, write_html
 from graph.layout import compute_layout
 from graph.views import ViewError, ego_view, full_view, overview_view, safe_link
@@ -340,6 +341,17 @@ def test_cli_html_errors_are_one_line(tmp_path):
     assert "no provider 'no-such.example'" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.html").exists()
     assert runner.invoke(cli, ["html", "--help"]).exit_code == 0
+
+
+def test_a_page_that_cannot_be_written_is_an_export_error_naming_it(seeds_kg):
+    """The library says it (write_html raised a bare NotADirectoryError), and the
+    command line gives that one line."""
+    where = Path("/proc/newsgraph-no-such-folder/page.html")  # a folder not even root can make
+    said = f"cannot write {where}: No such file or directory"
+    with pytest.raises(ExportError, match=re.escape(said)):
+        write_html(seeds_kg, where)
+    result = CliRunner().invoke(cli, ["html", "seeds", "-q", "-o", str(where)])
+    assert (result.exit_code, result.output) == (1, f"Error: {said}\n")
 
 
 def test_notebook_display_is_the_same_page_in_a_sandboxed_iframe(seeds_kg, seeds_page):

@@ -2060,3 +2060,14 @@ def test_the_builds_summary_says_what_the_caches_did(work, tmp_path):
     assert line.startswith(f"cache: {inputs:,} files parsed (unreadable (") and line.endswith("; rebuilt); graph built"
                                                                                          ", exports kept"), line
     assert cache_line("-q") == [] and cache_line("--no-cache") == []
+
+
+def test_replaced_articles_are_what_the_networkx_graph_then_says():
+    """``kg.nx`` is built once; replacing articles afterwards left it saying the old titles."""
+    from dataclasses import replace
+
+    kg = graph.build(["seeds/"])
+    a = next(a for a in kg.articles.values() if not a.is_stub)
+    assert kg.nx.nodes[a.id]["title"] == a.title
+    kg.replace_articles([replace(a, title="CHANGED")])
+    assert kg.articles[a.id].title == kg.nx.nodes[a.id]["title"] == "CHANGED"

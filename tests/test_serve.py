@@ -393,3 +393,9 @@ def test_query_will_not_reload_a_store_serve_made(seeds_nt, tmp_path):
     assert sorted((p.name, p.stat().st_size) for p in store.iterdir()) == before
     with SparqlServer(store, host=LOOPBACK, port=0) as server:
         assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))
+
+
+def test_waiting_for_a_server_not_started_is_a_serve_error(tmp_path):
+    """Not an ``assert``, which ``python -O`` removes."""
+    with pytest.raises(ServeError, match="not started"):
+        SparqlServer(tmp_path / "store").wait()

@@ -407,11 +407,15 @@ def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | 
     Raises
     ------
     ExportError
-        Unknown view; :class:`~graph.views.ViewError` when an ego view's centre is not in the graph.
+        Unknown view, or ``path`` cannot be written (named, with the system's reason);
+        :class:`~graph.views.ViewError` when an ego view's centre is not in the graph.
     """
     drawn = make_view(kg, view, topic=topic, provider=provider, article=article, depth=depth)
-    with atomic_writer(path) as fh:
-        _write_page(drawn, seed, fh.write)  # as it is made: never the whole page in memory
+    try:
+        with atomic_writer(path) as fh:
+            _write_page(drawn, seed, fh.write)  # as it is made: never the whole page in memory
+    except OSError as err:
+        raise ExportError(f"cannot write {os.fspath(path)}: {err.strerror or err}") from err
 
 
 def notebook_html(source, *, height: int = 700, **options: Any):
