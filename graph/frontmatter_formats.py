@@ -15,6 +15,7 @@ parses no file, or only YAML files the fast loader reads, never spends.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from typing import Any
 
@@ -22,7 +23,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from .reader import FENCES
+from .reader import FENCES, yaml_rs
 
 __all__ = ["TOMLHandler", "FastYAMLHandler", "JSONHandler", "YAMLHandler", "StrictSafeLoader", "HANDLERS",
            "HANDLER_OF", "KIND_OF", "PARSE_ERRORS", "YAMLError", "TOMLDecodeError", "UnsafeTagError",
@@ -49,12 +50,45 @@ class TOMLHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
+#: The tag :class:`StrictSafeLoader` gives an untagged plain scalar, typed by :func:`_plain_scalar`.
+PLAIN_TAG = "tag:newsgraph,2026:plain"
+#: What a plain scalar that is not text can begin with, in yaml_rs's rules (``_1`` is 1, ``~`` null).
+_MAYBE_TYPED = frozenset("0123456789+-._~nNtTfF")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_scalar(value: str) -> Any:
+    """A plain scalar as the fast loader types it (YAML 1.2's core schema, as
+    yaml_rs reads it): ``yes`` and ``NO`` are text, not YAML 1.1's booleans,
+    ``010`` is ten and ``1:20`` text, so which loader reads a file never
+    changes what it says."""
+    if "\n" in value:
+        return value
+    try:
+        typed = yaml_rs.loads(f"k: {value}\n")["k"]
+    except Exception:  # noqa: BLE001 - whatever yaml_rs cannot read as one scalar is text
+        return value
+    return value if isinstance(typed, (str, list, dict)) else typed
+
+
 class StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """PyYAML's safe loader, recording duplicate keys instead of hiding them."""
+    """PyYAML's safe loader, recording duplicate keys instead of hiding them,
+    and typing plain scalars as the fast loader does (:func:`_plain_scalar`):
+    PyYAML parses (tags, merge keys ``<<``, errors with their lines), yaml_rs's
+    rules say what an untagged ``yes`` or ``010`` is. Without yaml_rs, YAML 1.1's."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int]] = []
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and yaml_rs is not None and value != "<<":
+            return PLAIN_TAG
+        return super().resolve(kind, value, implicit)
+
+    def construct_plain(self, node: yaml.ScalarNode) -> Any:
+        value = node.value
+        return value if value and value[0] not in _MAYBE_TYPED else _plain_scalar(value)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
@@ -68,6 +102,7 @@ class StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yam
 
 
 StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", StrictSafeLoader.construct_yaml_map)
+StrictSafeLoader.add_constructor(PLAIN_TAG, StrictSafeLoader.construct_plain)
 
 
 class FastYAMLHandler(YAMLHandler):

@@ -240,7 +240,9 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
     """
     # yaml_rs ignores tags it does not know (it would load a !!python/... tag
     # as plain data); any explicit tag goes to PyYAML, which refuses unsafe ones.
-    if fast and yaml_rs is not None and not _has_tag(text):
+    # So does a merge key ("<<: *base"), which yaml_rs keeps as a key named "<<".
+    # PyYAML types plain scalars as yaml_rs does (frontmatter_formats.StrictSafeLoader).
+    if fast and yaml_rs is not None and not _has_tag(text) and "<<" not in text:
         try:
             return yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS), [], True
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
@@ -372,7 +374,7 @@ def _load_cut(text: str) -> dict | None:
     """The front matter loaded with its ``related`` items as :class:`StubText`
     (loaded later, once per distinct text); ``None`` when it cannot be cut."""
     cut = cut_related(text)
-    if cut is None or _has_tag(text) or _has_alias(text):
+    if cut is None or _has_tag(text) or _has_alias(text) or "<<" in text:
         return None
     rest, items = cut
     try:

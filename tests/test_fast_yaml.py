@@ -222,3 +222,69 @@ def test_front_matter_kind_on_every_corpus_file(corpus_dir):
         assert (fm and fm.kind) == (handler and KIND_OF[type(handler)]), path
         checked += fm is not None
     assert checked > 3700
+
+
+# Which loader reads a file must never change what it says. A " !" anywhere (a French
+# "Wow !") sends a file to PyYAML, whose YAML 1.1 read "title: yes" as True and
+# "topics: [NO]" as False, where yaml_rs reads text.
+
+_SIGNS = ("", "-", "+")
+_BODIES = ("0", "1", "09", "010", "1_0", "_1", "1_", "0x1F", "0X1f", "0x_1", "0o7", "0O17", "0b101", "0B1", "1.",
+           "0.5", ".5", "1e3", "1E+3", "1e-3", "1.5e3", "1e400", "1_000.5", "1:20", "12:30", "12:30:45",
+           "190:20:30", ".inf", ".Inf", ".INF", ".nan", ".NaN", "inf", "nan", "0x", "0o8", "0b2", "1.2.3", "1,000")
+_WORDS = ("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "n", "true", "True",
+          "TRUE", "false", "False", "FALSE", "tRUE", "null", "Null", "NULL", "~", "=", "2021-01-01",
+          "2021-01-01T10:00:00Z", "2021-01-01 10:00:00 +1", "2021-1-1", "Norway", "SE", "_", "-x", "a b")
+SCALARS = [s + b for s in _SIGNS for b in _BODIES] + list(_WORDS)
+
+
+def _same(a, b) -> bool:
+    """Equal, type included (1 and True and 1.0 are not one value here), NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b or (a != a and b != b)
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_a_plain_scalar_means_the_same_whichever_loader_reads_it(scalar):
+    """The fast loader (yaml_rs) is the independent reference: PyYAML, reached by
+    a tag elsewhere in the text or by ``fast=False``, gives the same value, in a
+    block, in a flow list and in a flow mapping."""
+    import yaml_rs
+
+    doc = f"k: {scalar}\nl: [{scalar}, x]\nm: {{a: {scalar}}}\n"
+    expected = yaml_rs.loads(doc)
+    for text, fast in ((doc, True), (doc, False), (doc + "e: !!str Wow !\n", True)):
+        data = dict(reader.load_yaml(text, fast=fast)[0])
+        data.pop("e", None)
+        assert _same(data, expected), (scalar, text, fast, data, expected)
+
+
+def test_a_merge_key_merges_on_every_path(tmp_path):
+    """yaml_rs keeps ``<<`` as a key (the article had no title and was rejected);
+    such a text goes to PyYAML, which merges, whatever else it holds."""
+    import graph
+
+    doc = "base: &b {title: Merged title, webUrl: 'https://example.org/m'}\n<<: *b\n"
+    assert reader.load_yaml(doc)[0] == reader.load_yaml(doc, fast=False)[0] == {
+        "base": {"title": "Merged title", "webUrl": "https://example.org/m"},
+        "title": "Merged title", "webUrl": "https://example.org/m"}
+    (tmp_path / "a.md").write_text(f"---\n{doc}---\n")
+    assert [a.title for a in graph.build([tmp_path]).articles.values()] == ["Merged title"]
+
+
+def test_an_exclamation_mark_elsewhere_changes_no_field(tmp_path):
+    import graph
+
+    head = "---\ntitle: yes\nwebUrl: https://example.org/{0}\ntopics: [NO, SE, 'on']\nquality: 010\n"
+    (tmp_path / "plain.md").write_text(head.format("plain") + "excerpt: Wow\n---\n")
+    (tmp_path / "bang.md").write_text(head.format("bang") + "excerpt: Wow !\n---\n")
+    kg = graph.build([tmp_path])
+    described = {a.url.rsplit("/", 1)[1]: (a.title, sorted(kg.topics[t].label for t in a.topic_ids), a.quality)
+                 for a in kg.articles.values()}
+    assert described == {"plain": ("yes", ["NO", "SE", "on"], 10), "bang": ("yes", ["NO", "SE", "on"], 10)}
+    assert kg.report.warnings == [] and kg.report.rejected == []
