@@ -761,9 +761,22 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
     shown = shown_path(path)  # the path as the graph and the report say it
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(READ_WHOLE_BELOW)
+            if len(raw) == READ_WHOLE_BELOW and not _may_open_front_matter(raw):
+                # A log or a dump among the articles: its hash, never its whole text in memory
+                # (a 654 MB .txt took 1.95 GB to be skipped).
+                digest = hashlib.sha256(raw)
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+                result.sha256 = digest.hexdigest()
+                raw = b""
+            else:
+                raw += fh.read()
     except OSError as err:
         result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
+        return result
+    if not raw and result.sha256:
+        _skip_or_reject(result, _NO_FRONT_MATTER, explicit)
         return result
     result.sha256 = hashlib.sha256(raw).hexdigest()
     text = _decode(raw, shown, result.warnings)
@@ -778,16 +791,33 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
         except _CutRefused:
             _interpret(result, fm, shown, fast, cut=False)
     except _Skip as skip:
-        if explicit:
-            result.rejected = {"path": shown, "reason": skip.reason, "line": None}
-        else:
-            result.skipped = skip.reason
+        _skip_or_reject(result, skip.reason, explicit)
     except InputError as err:
         result.rejected = {"path": shown, "reason": err.reason, "line": err.line}
     except (InvalidURLError, RecursionError, TypeError, ValueError) as err:
         # Shapes no coercion foresaw: still a clear, per-file rejection.
         result.rejected = {"path": shown, "reason": f"unreadable front matter: {err}", "line": None}
     return result
+
+
+#: Files this long are read whole only when their first bytes may open front matter.
+READ_WHOLE_BELOW = 16 << 20
+
+
+def _may_open_front_matter(head: bytes) -> bool:
+    """Whether a file beginning with ``head`` may hold front matter: a fence opens
+    at its very start (after a byte-order mark); white space, a NUL (removed on
+    reading) or UTF-16 leave it to the whole reading."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    return not head or head[:1] in b"-+{\x00 \t\r\n\x0b\x0c" or head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _skip_or_reject(result: ParsedFile, reason: str, explicit: bool) -> None:
+    """A file without an article: rejected when the user named it, skipped in a folder."""
+    if explicit:
+        result.rejected = {"path": shown_path(result.path), "reason": reason, "line": None}
+    else:
+        result.skipped = reason
 
 
 _NO_FRONT_MATTER = "no front matter: the file does not open with ---, +++ or {"

@@ -103,6 +103,29 @@ def test_alias_bomb_is_fast_and_bounded():
     assert peak < 50 * 2**20
 
 
+def test_a_long_file_without_front_matter_is_skipped_without_holding_it(tmp_path):
+    """A 48 MB log among the articles: skipped (rejected when named) with its hash,
+    reading a bounded part of it at a time; a long article is still read whole."""
+    import hashlib
+
+    from graph.reader import READ_WHOLE_BELOW
+
+    log = tmp_path / "server-log.txt"
+    line = b"2026-11-30 12:00:00 GET /index.html 200\n"
+    log.write_bytes(line * (48 * 2**20 // len(line)))
+    tracemalloc.start()
+    parsed = read_file(str(log))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert parsed.skipped.startswith("no front matter") and parsed.record is None
+    assert parsed.sha256 == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert peak < READ_WHOLE_BELOW + 4 * 2**20 < log.stat().st_size / 2
+    assert read_file(str(log), explicit=True).rejected["reason"].startswith("no front matter")
+    article = tmp_path / "long.md"
+    article.write_bytes(b"---\ntitle: Long\nwebUrl: https://example.org/long\n---\n" + line * (READ_WHOLE_BELOW // 40))
+    assert read_file(str(article)).record.title == "Long"
+
+
 @pytest.mark.parametrize("name, field, message, line", [
     ("wrong_types.md", "quality", "quality should be a whole number", 9),
     ("wrong_types.md", "heat", "heat should be a whole number", 10),
