@@ -126,18 +126,20 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         result.files.append((path, explicit))
         result.stats[path] = st
 
-    def walk(folder: str) -> None:
+    def enter(folder: str) -> tuple[Iterator[os.DirEntry], bool] | None:
+        """The folder's entries, sorted, and whether it is a catalogue's topics/; ``None``
+        when it cannot be listed or was visited already (the reason is recorded)."""
         try:
             st = os.stat(folder)
         except OSError as err:
             result.rejected.append({"path": folder, "reason": f"cannot open folder: {err.strerror or err}",
                                     "line": None})
-            return
+            return None
         ident = (st.st_dev, st.st_ino)
         if ident in seen_dirs:
             result.warnings.append(Warning_(folder, "folder already visited (symbolic link loop or "
                                                     "second link to it); not read again"))
-            return
+            return None
         seen_dirs.add(ident)
         if os.path.basename(folder) in ("_data", "data") and (
             os.path.isdir(os.path.join(folder, "organizations")) or os.path.isdir(os.path.join(folder, "topics"))
@@ -148,10 +150,22 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         except OSError as err:
             result.rejected.append({"path": folder, "reason": f"cannot list folder: {err.strerror or err}",
                                     "line": None})
-            return
+            return None
         # A catalogue's topics/*.yaml have no input ending but are read, by graph.catalog.
         in_topics = os.path.basename(folder) == "topics" and os.path.dirname(folder) in result.catalog_dirs
-        for entry in entries:
+        return iter(entries), in_topics
+
+    def walk(top: str) -> None:
+        # Depth first, each folder's entries by name, as a recursion would go, with a
+        # stack of its own: 1,100 nested folders exceeded Python's recursion limit.
+        opened = enter(top)
+        stack = [opened] if opened else []
+        while stack:
+            entries, in_topics = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
             path = entry.path  # os.path.join(folder, entry.name)
             try:
                 is_dir = entry.is_dir()  # follows links
@@ -165,7 +179,9 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     continue
                 if _is_input(entry.name):
                     result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
-                walk(path)
+                opened = enter(path)
+                if opened:
+                    stack.append(opened)
             elif _is_input(entry.name):
                 if entry.is_symlink() and not os.path.exists(path):
                     result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})

@@ -357,6 +357,29 @@ def test_a_warning_about_a_set_reads_the_same_whatever_the_hash_seed(tmp_path):
     assert said == {"['topics should be a list, found a set; ignored']\n"}
 
 
+def test_folders_nested_deeper_than_pythons_recursion_limit_are_read(tmp_path):
+    """1,100 nested folders ended the build in a RecursionError traceback; what is
+    found, and in what order, is what find(1) finds (os.walk recurses too, in 3.11)."""
+    import subprocess
+    import sys
+
+    deep = tmp_path
+    for level in range(sys.getrecursionlimit() + 100):
+        deep = deep / "d"
+        if level % 250 == 0:
+            (deep.parent / f"at{level}.md").parent.mkdir(parents=True, exist_ok=True)
+            (deep.parent / f"at{level}.md").write_text(f'---\ntitle: "{level}"\nwebUrl: "https://e.org/{level}"\n---\n')
+    deep.mkdir(parents=True)
+    (deep / "bottom.md").write_text('---\ntitle: "bottom"\nwebUrl: "https://e.org/bottom"\n---\n')
+    try:
+        walked = sorted(subprocess.run(["find", str(tmp_path), "-type", "f", "-name", "*.md"], capture_output=True,
+                                       text=True, check=True).stdout.splitlines())
+        assert [p for p, _ in scan([tmp_path]).files] == walked and len(walked) == 6
+        assert graph.build([tmp_path]).report.articles_full == 6
+    finally:  # pytest's clean-up (shutil.rmtree) recurses too
+        subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
