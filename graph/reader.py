@@ -273,23 +273,24 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
 
 #: Deepest flow nesting (``[`` and ``{``) handed to PyYAML: its C loader recurses
 #: with no limit of its own and crashed the whole build (a segmentation fault) on
-#: 50,000 levels. Python's own recursion limit is about as deep.
-MAX_NESTING = 1000
+#: 50,000 levels. yaml_rs refuses more than 256 levels, and at 1,000 what walks the
+#: data (the alias check) met Python's recursion limit, without a line: 256 for both.
+MAX_NESTING = 256
 _BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _check_nesting(text: str) -> None:
     r"""Raise a YAML error at the bracket that opens level ``MAX_NESTING + 1``.
 
-    Brackets inside quotes count too: a text needs a thousand of them open
-    at once to be refused.
+    Brackets inside quotes count too: a text needs 257 of them open at once
+    to be refused.
 
     >>> _check_nesting("a: " + "[" * MAX_NESTING + "]" * MAX_NESTING)
     >>> _check_nesting("title: x\nextra: " + "[" * (MAX_NESTING + 1))
     Traceback (most recent call last):
     ...
-    yaml.error.MarkedYAMLError: nesting deeper than 1,000 levels of [ and {
-      in "<front matter>", line 2, column 1008
+    yaml.error.MarkedYAMLError: nesting deeper than 256 levels of [ and {
+      in "<front matter>", line 2, column 264
     """
     if text.count("[") + text.count("{") <= MAX_NESTING:
         return

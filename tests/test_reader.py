@@ -267,7 +267,7 @@ def test_deep_nesting_is_rejected_not_a_crash(tmp_path, fast):
     rejected = {Path(r["path"]).name: r for r in report["rejected"]}
     assert set(rejected) == set(files)
     for name, r in rejected.items():
-        assert "nesting deeper than 1,000 levels" in r["reason"], r
+        assert f"nesting deeper than {graph.reader.MAX_NESTING} levels" in r["reason"], r
         line = files[name].count("\n", 0, files[name].index("[" if name != "mapping.md" else "{")) + 1
         assert r["line"] == line, (name, r)  # the line of the brackets, counted in the text
     assert report["articles_full"] == 1
@@ -378,6 +378,21 @@ def test_folders_nested_deeper_than_pythons_recursion_limit_are_read(tmp_path):
         assert graph.build([tmp_path]).report.articles_full == 6
     finally:  # pytest's clean-up (shutil.rmtree) recurses too
         subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+@pytest.mark.parametrize("depth", [256, 257, 999, 1000])
+def test_nesting_is_kept_to_256_levels_by_either_loader_with_the_line(tmp_path, depth, fast):
+    """999 levels passed PyYAML's check (then 1,000) and met the recursion limit
+    further on: "unreadable front matter", no line; yaml_rs refuses over 256."""
+    f = tmp_path / "deep.md"
+    f.write_text("---\ntitle: deep\nwebUrl: https://ex.org/d\nextra: " + "[" * depth + "]" * depth + "\n---\n")
+    parsed = read_file(str(f), fast=fast)
+    if depth <= 256:
+        assert parsed.record is not None and parsed.rejected is None
+    else:
+        assert (parsed.rejected["reason"], parsed.rejected["line"]) == (
+            "invalid YAML: nesting deeper than 256 levels of [ and {", 4)
 
 
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
