@@ -430,12 +430,17 @@ class _Coercer:
         if not isinstance(value, list):
             self.warn(f"topics should be a list, found {_describe(value)}; ignored", top)
             return ()
+        from .resolve import topic_key  # here: graph.resolve imports this module
+
         out = []
         for item in value:
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 item = str(item)
             if isinstance(item, str) and item.strip():
-                out.append(item.strip())
+                if topic_key(item):
+                    out.append(item.strip())
+                else:  # "---" or "_": no topic can be keyed by it (the resolver dropped it unsaid)
+                    self.warn(f"topics has an entry with no letters or digits ({item!r}); skipped", top)
             else:
                 self.warn(f"topics has an entry that is not a name ({_describe(item)}); skipped", top)
         return tuple(out)
@@ -521,8 +526,11 @@ def records_from_front_matter(
         raise FrontMatterError(path, f"title should be text, found {_describe(title)}", line_of("title"))
     record = c.record(data, is_stub=False, where="", top=None)
     if record is None:
-        raise FrontMatterError(path, "no usable webUrl or originalUrl: the article cannot be identified",
-                               line_of("webUrl") or line_of("originalUrl"))
+        # Why each URL was no use (a javascript: scheme, a bad port), else that there is none.
+        why = "; ".join(w.message.removesuffix("; ignored") for w in c.warnings
+                        if w.message.startswith(("webUrl", "originalUrl")))
+        raise FrontMatterError(path, f"no usable webUrl or originalUrl ({why or 'neither is given'}): "
+                                     "the article cannot be identified", line_of("webUrl") or line_of("originalUrl"))
     related = data.get("related")
     stubs: list[ArticleRecord] = []
     if related is not None:

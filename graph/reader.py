@@ -607,6 +607,8 @@ def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatte
         line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
         problem = f"invalid TOML: {err}"
     elif not isinstance(err, formats.YAMLError):
+        if isinstance(getattr(err, "lineno", None), int):  # JSON's error: its line in the front matter
+            line = fm.first_line + err.lineno - 1  # type: ignore[attr-defined]
         problem = f"invalid front matter: {err}"
     else:
         problem = f"invalid YAML: {problem}"

@@ -395,6 +395,32 @@ def test_nesting_is_kept_to_256_levels_by_either_loader_with_the_line(tmp_path, 
             "invalid YAML: nesting deeper than 256 levels of [ and {", 4)
 
 
+def test_rejections_and_warnings_say_why_and_where(tmp_path):
+    """A JSON error's line is the line its message names (it was 1); a rejected
+    URL says what is wrong with it; a topic of no letters or digits is warned
+    about (the resolver dropped it without a word)."""
+    files = {
+        "json.md": '{\n"title": "a",\n"webUrl": "https://e.org/x",\n"bad": tru\n}\n',
+        "scheme.md": '---\ntitle: t\nwebUrl: "javascript:alert(1)"\noriginalUrl: "https://e.org:99999/"\n---\n',
+        "none.md": "---\ntitle: t\n---\n",
+        "topics.md": '---\ntitle: t\nwebUrl: https://e.org/t\ntopics: ["---", " _ ", "ok"]\n---\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    got = {Path(r["path"]).name: (r["reason"], r["line"]) for r in graph.build([tmp_path]).report.rejected}
+    assert got["json.md"] == ("invalid front matter: Expecting value: line 4 column 8 (char 52)", 4)
+    assert got["scheme.md"] == ("no usable webUrl or originalUrl (webUrl: not an absolute http(s) URL: "
+                                "'javascript:alert(1)'; originalUrl: not a valid URL: 'https://e.org:99999/' "
+                                "(Port out of range 0-65535)): the article cannot be identified", 3)
+    assert got["none.md"] == ("no usable webUrl or originalUrl (neither is given): the article cannot be identified",
+                              None)
+    kg = graph.build([tmp_path / "topics.md"])
+    assert [t.label for t in kg.topics.values()] == ["ok"]
+    assert [(w.message, w.line) for w in kg.report.warnings] == [
+        ("topics has an entry with no letters or digits (' _ '); skipped", 4),  # sorted, as the report is
+        ("topics has an entry with no letters or digits ('---'); skipped", 4)]
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')

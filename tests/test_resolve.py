@@ -395,7 +395,7 @@ def test_a_bracketed_host_must_be_an_ipv6_address_without_a_zone(url, tmp_path):
     (tmp_path / "a.md").write_text(f"---\ntitle: t\nwebUrl: '{url}'\n---\n")
     kg = graph.build([tmp_path])
     assert not kg.articles
-    assert [(Path(r["path"]).name, r["reason"].split(":")[0]) for r in kg.report.rejected] == [
+    assert [(Path(r["path"]).name, r["reason"].split(" (")[0]) for r in kg.report.rejected] == [
         ("a.md", "no usable webUrl or originalUrl")]
 
 
