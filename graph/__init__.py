@@ -6,6 +6,7 @@ The pipeline, one module per step::
     resolve (records -> articles, providers, topics) graph.resolve, graph.catalog
     build   (entities -> KnowledgeGraph, networkx)   graph.builder, graph.report
     export  (RDF, HTML, GraphML, ...)                graph.export
+    the whole job (read, build, export)              graph.pipeline (newsgraph build, html)
     query   (SPARQL, DataFrames)                     graph.query
     reload  (exports/graph.json -> KnowledgeGraph)   graph.load
     analyse (DataFrames, projections, analytics)     graph.frames, graph.projections, graph.analysis
@@ -25,7 +26,7 @@ from .load import load
 # The analysis modules import networkx (~0.4 s, ~15 MB): loaded on first use,
 # so `newsgraph build` does not pay for them. So are the modules the README
 # calls through the package (``graph.validate.validate(...)``).
-_LAZY = ("analysis", "frames", "projections", "views", "layout", "export", "query", "validate", "push", "serve",
+_LAZY = ("pipeline", "analysis", "frames", "projections", "views", "layout", "export", "query", "validate", "push", "serve",
          "cache", "incremental", "distributed", "cli")
 
 

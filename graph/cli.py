@@ -16,30 +16,43 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .builder import KnowledgeGraph, ProgressCallback, build
+from .builder import ProgressCallback
 from .errors import NewsgraphError
-from .export import EXPORTERS, DEFAULT_FORMATS, check_exports, stale_exports, write_exports
+from .export import EXPORTERS, DEFAULT_FORMATS, check_exports
+from .pipeline import build_exports, build_page
 from .report import for_terminal
 
 __all__ = ["cli", "main", "exit_without_teardown"]
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool, label: str) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+def _progress(enabled: bool, label: str, then: str | None = None) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal, nothing otherwise; once
+    the count is complete, a spinner saying ``then`` until the block ends."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = _stderr_console()
+    after = []  # the spinner, once started
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True, console=_stderr_console()) as bar:
+                  TimeRemainingColumn(), transient=True, console=console) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if done >= total and not after:
+                bar.stop()
+                after.append(console.status(for_terminal(then or "")))
+                if then:
+                    after[0].start()
 
-        yield update
+        try:
+            yield update
+        finally:
+            if after:
+                after[0].stop()
 
 
 @contextlib.contextmanager
@@ -100,18 +113,6 @@ def cli() -> None:
     _quiet_literal_warnings()
 
 
-def _build_graph(paths: tuple[str, ...], catalogs: tuple[str, ...], jobs: int | None, fast_yaml: bool,
-                 quiet: bool, reader=None, cache_dir=None, background=None, cache_stats=None) -> KnowledgeGraph:
-    # A mistyped folder would otherwise replace good exports with empty ones.
-    missing = [p for p in paths or ("seeds",) if not os.path.exists(p)]
-    if missing:
-        raise click.ClickException(f"no such file or folder: {', '.join(missing)} (nothing was written)")
-    with _progress(not quiet, "reading") as progress:
-        return build(list(paths) or ["seeds"], catalogs=catalogs, jobs=jobs, fast_yaml=fast_yaml,
-                     progress=progress, reader=reader, cache_dir=cache_dir, background=background,
-                     cache_stats=cache_stats)
-
-
 def _check_output_folder(output: str) -> None:
     """A usage error for an output folder under a file (``-o afile/sub``): the
     first file written would be the cache's, and its error would name that."""
@@ -159,43 +160,21 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
     _check_output_folder(output)
-    from .cache import BackgroundWrites, CacheStats
-    from .gc_pause import gc_paused
-
-    # One pause from reading to the last export, and the graph freed inside it:
-    # re-enabling the collector while the graph lives makes it walk every object
-    # of the graph (0.4 s at 10,000 articles, 10 times more objects at 100,000).
-    # The cache files are written off the critical path (graph.cache.BackgroundWrites;
-    # no forking with --jobs 1, nor beside a Dask cluster's threads); leaving
-    # the block finishes them.
     options = {"base_iri": base_iri} if base_iri else {}
-    try:  # before reading: a bad option must not cost a whole read, nor replace some exports only
+    try:  # the options, as usage errors, before the library checks them again and reads
         check_exports(chosen or None, **options)
     except NewsgraphError as err:
         raise click.UsageError(str(err)) from err
-    forking = jobs != 1 and not (scheduler or workers)
-    cache_stats = CacheStats() if cache else None  # what the caches did, for the summary
-    with gc_paused(), BackgroundWrites(enabled=forking) as background:
+    if scheduler and workers:
+        raise click.UsageError("give either --scheduler or --workers, not both")
+    with _progress(not quiet, "reading", f"writing the exports into {output}") as progress:
         try:
-            from .distributed import cluster_reader
-
-            if scheduler and workers:
-                raise click.UsageError("give either --scheduler or --workers, not both")
-            with cluster_reader(scheduler, workers) as reader:
-                kg = _build_graph(paths, catalogs, jobs, not no_fast_yaml, quiet, reader,
-                                  os.path.join(output, ".cache") if cache else None, background, cache_stats)
-            if cache:
-                from .cache import write_exports_cached
-
-                # Skips writing when the graph and the exports are as last time.
-                written = write_exports_cached(kg, output, chosen or None, os.path.join(output, ".cache"),
-                                               jobs=jobs, background=background, stats=cache_stats, **options)
-            else:
-                written = write_exports(kg, output, chosen or None, jobs=jobs, **options)
+            run = build_exports(paths, output, chosen or None, catalogs=catalogs, jobs=jobs,
+                                fast_yaml=not no_fast_yaml, cache=cache, scheduler=scheduler, workers=workers,
+                                progress=progress, **options)
         except NewsgraphError as err:
             raise click.ClickException(str(err)) from err
-        report = kg.report
-        del kg
+    report, written = run.report, run.written
     if not quiet:
         click.echo(report.summary(), err=True)
         if verbose:
@@ -205,15 +184,13 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         if verbose > 1:
             for s in report.skipped:
                 click.echo(for_terminal(f"skipped: {s['path']}: {s['reason']}"), err=True)
-        if cache_stats is not None:
-            click.echo(cache_stats.summary(), err=True)
-        kept = cache_stats is not None and cache_stats.exports == "kept"  # as the last build left them
-        click.echo(for_terminal(("unchanged: " if kept else "wrote: ") + ", ".join(str(p) for p in written.values())),
+        if run.cache is not None:
+            click.echo(run.cache.summary(), err=True)
+        click.echo(for_terminal(("unchanged: " if run.kept else "wrote: ") + ", ".join(str(p) for p in written.values())),
                    err=True)
-        older = stale_exports(output, written)
-        if older:
+        if run.stale:
             click.echo(for_terminal(f"left from an earlier build (not in --format, so they may not match): "
-                                    f"{', '.join(str(p) for p in older)}"), err=True)
+                                    f"{', '.join(str(p) for p in run.stale)}"), err=True)
     if strict and report.rejected:
         raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
                                    f"{written.get('report', 'the report')}")
@@ -342,8 +319,6 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     One self-contained file: it opens offline from file://. Give --topic,
     --provider or --article (one of them) for an ego view.
     """
-    from .export.html import write_html
-
     centres = [name for name, given in (("--topic", topic), ("--provider", provider), ("--article", article))
                if given is not None]
     if len(centres) > 1:  # before reading: the view could not be drawn anyway
@@ -357,9 +332,9 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     if output is None:
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     try:
-        kg = _build_graph(paths, catalogs, jobs, True, quiet)
-        with _status(not quiet, f"drawing {output}"):
-            write_html(kg, output, view=view, topic=topic, provider=provider, article=article, depth=depth)
+        with _progress(not quiet, "reading", f"drawing {output}") as progress:
+            kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress, view=view, topic=topic,
+                            provider=provider, article=article, depth=depth)
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     if not quiet:

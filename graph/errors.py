@@ -14,6 +14,7 @@ __all__ = [
     "check_count",
     "NewsgraphError",
     "InputError",
+    "MissingInputError",
     "FrontMatterError",
     "InvalidURLError",
     "ExportError",
@@ -45,6 +46,21 @@ class InputError(NewsgraphError):
         self.line = line
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {reason}")
+
+
+class MissingInputError(InputError):
+    """Input paths that do not exist, named before anything is read or written
+    (:func:`graph.pipeline.build_exports`): a mistyped folder must not replace
+    good exports with empty ones.
+
+    >>> str(MissingInputError(["news", "more"]))
+    'no such file or folder: news, more (nothing was written)'
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = [str(p) for p in paths]
+        NewsgraphError.__init__(self, f"no such file or folder: {', '.join(self.paths)} (nothing was written)")
+        self.path, self.reason, self.line = self.paths[0], "no such file or folder", None
 
 
 class FrontMatterError(InputError):

@@ -526,14 +526,14 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # the caller, with every other file (graph.cache.write_exports_cached).
     results: list[bool | BaseException] = [False] * len(with_edits)
 
-    def patch(i: int, context: contextvars.Context) -> None:
+    def patch_one(i: int, context: contextvars.Context) -> None:
         path, edits, positions = with_edits[i]
         try:  # in this thread's context (graph.export.files.recycling)
             results[i] = context.run(_patch_file, path, edits, spares, positions)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
-    threads = [threading.Thread(target=patch, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]
+    threads = [threading.Thread(target=patch_one, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]
     for thread in threads:
         thread.start()
     if started is not None:

@@ -214,7 +214,13 @@ def test_progress_bar_on_a_terminal(tmp_path):
     code, seen = _stderr_on_a_terminal("build", str(SEEDS_DIR), "-o", str(tmp_path), "-f", "report", "-j", "1")
     assert code == 0
     assert b"reading" in seen and b"\x1b[" in seen  # the bar, drawn with terminal codes
+    assert b"writing the exports into" in seen  # then a spinner while the exports are written
     assert b"files: " in seen and b" articles, " in seen  # the summary
+    code, seen = _stderr_on_a_terminal("html", str(SEEDS_DIR), "-o", str(tmp_path / "p.html"), "-j", "1")
+    assert code == 0 and b"reading" in seen and b"drawing " in seen
+    piped = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path), "-j", "1"],
+                           capture_output=True, cwd=ROOT, timeout=120)
+    assert piped.returncode == 0 and b"writing the exports" not in piped.stderr and b"\x1b[" not in piped.stderr
 
 
 def test_long_steps_without_a_count_show_a_spinner_on_a_terminal_only(seeds_kg, tmp_path):
