@@ -364,19 +364,22 @@ def test_folders_nested_deeper_than_pythons_recursion_limit_are_read(tmp_path):
     import sys
 
     deep = tmp_path
-    for level in range(sys.getrecursionlimit() + 100):
+    for level in range(1100):
         deep = deep / "d"
         if level % 250 == 0:
             (deep.parent / f"at{level}.md").parent.mkdir(parents=True, exist_ok=True)
             (deep.parent / f"at{level}.md").write_text(f'---\ntitle: "{level}"\nwebUrl: "https://e.org/{level}"\n---\n')
     deep.mkdir(parents=True)
     (deep / "bottom.md").write_text('---\ntitle: "bottom"\nwebUrl: "https://e.org/bottom"\n---\n')
+    limit = sys.getrecursionlimit()  # another test's library may have raised it: Python's default here
+    sys.setrecursionlimit(1000)
     try:
         walked = sorted(subprocess.run(["find", str(tmp_path), "-type", "f", "-name", "*.md"], capture_output=True,
                                        text=True, check=True).stdout.splitlines())
         assert [p for p, _ in scan([tmp_path]).files] == walked and len(walked) == 6
         assert graph.build([tmp_path]).report.articles_full == 6
     finally:  # pytest's clean-up (shutil.rmtree) recurses too
+        sys.setrecursionlimit(limit)
         subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
 
 
