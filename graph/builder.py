@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     from .cache import BackgroundWrites, CacheStats
 
 from .catalog import NO_ENTRY, enrich, find_catalogs, load_catalogs
+from .children import die_with_parent
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, read_file, scan, shown_path
@@ -407,7 +408,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent, initargs=(os.getpid(),))
     try:
         # The workers are forked inside map(). A Ctrl-C then could kill a worker
         # before it ignores SIGINT, or land in a fork handler of this process,
@@ -446,11 +447,13 @@ def _sigint_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _leave_interrupts_to_the_parent() -> None:
+def _leave_interrupts_to_the_parent(parent: int) -> None:
     """In each reading worker: Ctrl-C is for the parent, which stops the pool.
     A worker stopped by it while sending a result could leave the pool's
     shutdown waiting for it for ever. (It starts with SIGINT blocked, see
-    :func:`_sigint_held`: ignored first, then let through, a pending one is dropped.)"""
+    :func:`_sigint_held`: ignored first, then let through, a pending one is dropped.)
+    A parent killed outright takes the worker with it (:func:`graph.children.die_with_parent`)."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -265,3 +265,57 @@ def test_ctrl_c_as_the_reading_workers_start_aborts_and_leaves_no_process(pool_s
                 p.kill()
     assert left == [], "processes of the build still running"
 
+
+
+def _session_processes(sid: int) -> list[int]:
+    """Live (not zombie) processes of session ``sid``."""
+    import psutil
+
+    alive = []
+    for p in psutil.process_iter(["status"]):
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getsid(p.pid) == sid and p.info["status"] != psutil.STATUS_ZOMBIE:
+                alive.append(p.pid)
+    return alive
+
+
+@pytest.mark.parametrize("phase", ["reading", "exporting"])
+def test_a_build_killed_alone_takes_its_processes_with_it(corpus_dir, tmp_path, phase):
+    """The out-of-memory killer or ``kill PID`` signal the build's process only.
+    Its reading workers stayed blocked on a pipe for ever (10 of 10 kills), and
+    its export process went on to replace files after the next build had said
+    they were up to date (6 of 6): each child now dies with its parent."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
+                             "--no-cache", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if phase == "reading" and children.read_text().strip():
+                time.sleep(0.3)  # the workers are reading
+                break
+            if phase == "exporting" and any(out.glob(".graph.*.tmp")) and children.read_text().strip():
+                break  # both exporting processes are writing
+            time.sleep(0.005)
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before it was killed while {phase}")
+        os.kill(proc.pid, signal.SIGKILL)  # the build alone, not its group
+        proc.wait(timeout=30)
+        exports = lambda: {p.name: p.stat().st_mtime_ns for p in out.glob("*") if p.is_file()}  # noqa: E731
+        at_the_kill = exports()
+        deadline = time.monotonic() + 10
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session_processes(proc.pid) == [], f"processes of the killed build still running ({phase})"
+        assert exports() == at_the_kill  # nothing written once the build was gone
+    finally:
+        for pid in _session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

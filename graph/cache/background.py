@@ -7,6 +7,8 @@ import os
 import threading
 from typing import Callable
 
+from ..children import die_with_parent
+
 __all__ = ["BackgroundWrites"]
 
 
@@ -80,10 +82,12 @@ class BackgroundWrites:
             if not self.holding:
                 self.release()
             return
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without running the parent's exit handlers
             status = 1
             try:
+                die_with_parent(parent)  # a killed build takes it along (graph.children)
                 write()
                 status = 0
             finally:

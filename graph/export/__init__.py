@@ -115,8 +115,13 @@ def _do(kg: Any, work: Task | Callable[[], object], folder: Path, options: dict[
         _run(kg, work, folder, options)
 
 
-def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[str, Any], conn: Any) -> None:
-    # In a forked process: report failure as text (exceptions may not pickle).
+def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[str, Any], conn: Any,
+                  parent: int) -> None:
+    # In a forked process: report failure as text (exceptions may not pickle). Killed with
+    # the build: it replaced files after the next build had said they were up to date.
+    from ..children import die_with_parent
+
+    die_with_parent(parent)
     try:
         for item in _take(work, 0, taken):
             _do(kg, item, folder, options)
@@ -281,7 +286,8 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     ctx = multiprocessing.get_context("fork")  # the child shares kg without pickling it
     taken = ctx.Value("i", 2)  # items 0 and 1 are the two processes' first
     conn, child_end = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_run_in_child, args=(kg, work, taken, folder, options, child_end), daemon=True)
+    child = ctx.Process(target=_run_in_child, args=(kg, work, taken, folder, options, child_end, os.getpid()),
+                        daemon=True)
     child.start()
     child_end.close()
     done: list = []

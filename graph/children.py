@@ -1,0 +1,38 @@
+"""Processes a build forks end with it.
+
+A build forks processes that read files (:mod:`graph.builder`), write half of
+the exports (:mod:`graph.export`) and write the caches
+(:mod:`graph.cache.background`). When the build itself is killed (the
+out-of-memory killer, ``kill PID``, a supervisor: they signal that one
+process), none of them may live on: an export process went on to replace
+files after the next build had said they were up to date, and reading
+workers stayed blocked on a pipe no one read, for ever. Each child asks the
+kernel to kill it when its parent ends (Linux's ``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+__all__ = ["die_with_parent"]
+
+#: ``prctl`` option: the signal a process gets when the thread that forked it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a process forked by ``parent`` (its pid, as the parent read it):
+    be killed when the parent ends, or end now if it already has.
+
+    The parent must have forked from its main thread: the kernel sends the
+    signal when the forking thread ends. Where ``prctl`` is missing (not
+    Linux), nothing is asked and children outlive a killed build, as before.
+    """
+    from .export.files import libc_function
+
+    prctl = libc_function("prctl", "c_int", ["c_int", "c_ulong", "c_ulong", "c_ulong", "c_ulong"])
+    if prctl:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request: it would never come
+        os._exit(1)
