@@ -302,6 +302,25 @@ def test_neo4j_folder_is_replaced_whole_or_not_at_all(seeds_kg, tmp_path, monkey
     assert sorted(os.listdir(tmp_path)) == ["neo4j"], "temporary folders left behind"
 
 
+def test_neo4j_folder_is_replaced_in_one_step(seeds_kg, tmp_path, monkeypatch):
+    """Moved aside, then the new one moved in: a crash between the two moves left no
+    neo4j/ at all. The folders are now exchanged in one step, so a crash at the
+    moves the old way made (simulated: each raises) changes nothing."""
+    target = tmp_path / "neo4j"
+    target.mkdir()
+    (target / "stale.csv").write_text("old")
+    neo4j_module.write_neo4j(seeds_kg, tmp_path / "expected")
+
+    def crash(*args):
+        raise RuntimeError("the build died here")
+
+    monkeypatch.setattr(neo4j_module.os, "replace", crash)
+    neo4j_module.write_neo4j(seeds_kg, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {
+        p.name: p.read_bytes() for p in (tmp_path / "expected").iterdir()}
+    assert sorted(os.listdir(tmp_path)) == ["expected", "neo4j"], "temporary folders left behind"
+
+
 def test_failed_graphml_write_keeps_the_old_file(seeds_kg, tmp_path, monkeypatch):
     path = tmp_path / "graph.graphml"
     path.write_text("previous")

@@ -28,7 +28,7 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 
 from ..errors import ExportError
 
-__all__ = ["atomic_writer", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
+__all__ = ["atomic_writer", "exchange", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
            "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
 
 
@@ -318,6 +318,26 @@ def libc_function(name: str, restype: str | None, argtypes: Sequence[str]) -> An
         except (ImportError, OSError, AttributeError, TypeError):  # no ctypes, no C library, or not this function
             _LIBC[name] = False
     return _LIBC[name]
+
+
+def exchange(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Swap the names of ``a`` and ``b`` in one step (Linux's ``renameat2`` with
+    ``RENAME_EXCHANGE``): a folder replaces a folder with no moment when neither
+    is there. ``False`` where the system or the file system cannot; nothing moved then.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name in ("a", "b"):
+    ...         os.mkdir(os.path.join(tmp, name)); open(os.path.join(tmp, name, name), "w").close()
+    ...     swapped = exchange(os.path.join(tmp, "a"), os.path.join(tmp, "b"))
+    ...     (not swapped) or os.listdir(os.path.join(tmp, "a")) == ["b"]
+    True
+    """
+    renameat2 = libc_function("renameat2", "c_int", ["c_int", "c_char_p", "c_int", "c_char_p", "c_uint"])
+    if not renameat2:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def _replace(written: str, target: Path, spare: Path | None) -> None:

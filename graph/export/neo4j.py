@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import EDGE_KINDS, NODE_KINDS
+from .files import exchange
 from .flatten import flatten_value
 
 __all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
@@ -136,8 +137,12 @@ def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
             _write_csv(tmp / EDGE_FILES[kind], [":START_ID", ":END_ID", ":TYPE"],
                        ([s, t, kind.upper()] for s, t, k in kg.edges() if k == kind))
         os.chmod(tmp, 0o755)
-        # A folder cannot replace a non-empty folder in one step: move the old
-        # one aside, move the new one in, then delete the old one.
+        if target.is_dir() and not target.is_symlink() and exchange(tmp, target):
+            shutil.rmtree(tmp, ignore_errors=True)  # the old folder, now under the temporary name
+            return
+        # Without an exchange, a folder cannot replace a non-empty folder in one step: the old
+        # one moves aside, the new one in, then the old one goes (a crash between the two
+        # moves left no neo4j/ at all: the exchange above has no such moment).
         old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
