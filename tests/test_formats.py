@@ -371,3 +371,23 @@ def test_awkward_text_survives_every_format(tmp_path):
     assert topics.at[topic.id, "alt_labels:string[]"].split("\x1f") == list(topic.alt_labels)
     back = graph.load(tmp_path)
     assert back.articles == kg.articles
+
+
+def test_a_build_removes_what_killed_builds_left_half_written(seeds_kg, tmp_path):
+    """Temporary files and folders whose writer is gone are removed; those of a
+    writer still running (another build at work) and any other file stay."""
+    import subprocess
+
+    from graph.export import write_exports
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    dead, alive = ended.pid, os.getpid()
+    for name in (f".graph.ttl.{dead}-k1d2e3f4.tmp", f".report.json.{dead}-aaaa1111.tmp",
+                 f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt"):
+        (tmp_path / name).write_text("half")
+    (tmp_path / f".neo4j.{dead}-cccc3333.tmp").mkdir()
+    (tmp_path / f".neo4j.{dead}-cccc3333.tmp" / "nodes.csv").write_text("half")
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt", "graph.nt"])

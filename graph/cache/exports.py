@@ -49,11 +49,13 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     which it was: ``"kept"``, ``"patched"`` or ``"written"``.
     """
     from ..export import EXPORTERS, check_exports, write_exports
-    from ..export.files import atomic_writer, recycling
+    from ..export.files import atomic_writer, recycling, remove_leftovers
     from ..export.offsets import OFFSETS_OPTION
 
     chosen = check_exports(formats, **options)
     folder = Path(folder)
+    for leftovers_of_killed_builds in (folder, Path(cache_dir), Path(cache_dir) / SPARES_DIR):
+        remove_leftovers(leftovers_of_killed_builds)
     record = Path(cache_dir) / EXPORTS_FILE
     snapshot = getattr(kg, "_snapshot_key", None)
     patch = getattr(kg, "_patch", None)  # made by graph.incremental.patch_graph

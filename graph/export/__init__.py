@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from .. import views
 from ..errors import ExportError
 from .files import (SPARE_MAX_BYTES, atomic_writer, copy_range, libc_function, mapping_address, open_spare_of,
-                    recycling, start_writeback, sync_folder, write_all, written_size)
+                    recycling, remove_leftovers, start_writeback, sync_folder, write_all, written_size)
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
            "copy_range", "write_all", "write_exports", "check_exports", "stale_exports", "exporter", "open_spare_of",
@@ -223,6 +223,7 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         source, kind, target = dangling
         raise ExportError(f"{source} has a {kind} edge to {target}, which is not in the graph: its exports would "
                           "name a node they do not hold; take a part of a graph with kg.subgraph(article_ids)")
+    remove_leftovers(folder)  # what builds killed while writing here left behind
     # Formats sharing a joint writer are written together, where the first of them is.
     tasks: list[Task] = []
     joint_task: dict[str, dict[str, Path]] = {}

@@ -16,6 +16,8 @@ import contextlib
 import contextvars
 import errno
 import os
+import re
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -28,7 +30,7 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 
 from ..errors import ExportError
 
-__all__ = ["atomic_writer", "exchange", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
+__all__ = ["atomic_writer", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
            "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
 
 
@@ -57,7 +59,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     if reused:
         tmp = os.fspath(spare)
     else:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".tmp", dir=target.parent)
     try:
         if "b" in mode:
             fh = os.fdopen(fd, mode)
@@ -85,6 +87,59 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
+
+
+def temporary_prefix(target: Path) -> str:
+    """The start of the name of a file or folder written beside ``target`` before
+    it takes its place: hidden, and holding the writer's pid, by which
+    :func:`remove_leftovers` knows one a killed build left behind."""
+    return f".{target.name}.{os.getpid()}-"
+
+
+#: A name :func:`temporary_prefix` began: the target's name, the writer's pid, a random part.
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<pid>[0-9]+)-[^.]+\.(?:tmp|old)")
+
+
+def remove_leftovers(folder: str | os.PathLike) -> list[Path]:
+    """Remove what builds killed while writing left in ``folder``: the temporary
+    files and folders of :func:`temporary_prefix` whose writer is no longer
+    running (a running one's, another build's at work, stay). What was removed.
+
+    >>> import tempfile
+    >>> gone = 2 ** 22 + 1  # no process has this pid (Linux's pid_max is at most 2 ** 22)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     mine = f".graph.nt.{os.getpid()}-abc.tmp"
+    ...     for name in (f".graph.ttl.{gone}-abc.tmp", mine, "graph.ttl"):
+    ...         open(os.path.join(tmp, name), "w").close()
+    ...     [p.name for p in remove_leftovers(tmp)], sorted(os.listdir(tmp)) == sorted([mine, "graph.ttl"])
+    (['.graph.ttl.4194305-abc.tmp'], True)
+    """
+    removed = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return removed
+    for entry in entries:
+        found = _TEMPORARY.fullmatch(entry.name)
+        if found is None or _running(int(found["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2 ** 31  # another user's process: running
+    return True
 
 
 def written_size(file: IO) -> int:

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import EDGE_KINDS, NODE_KINDS
-from .files import exchange
+from .files import exchange, temporary_prefix
 from .flatten import flatten_value
 
 __all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
@@ -128,7 +128,7 @@ def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     g = kg.nx
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         for kind in NODE_KINDS:
             nodes = [(n, d) for n, d in g.nodes(data=True) if d["kind"] == kind]
@@ -145,7 +145,7 @@ def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
         # moves left no neo4j/ at all: the exchange above has no such moment).
         old = None
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            old = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".old", dir=target.parent))
             os.replace(target, old / target.name)
         os.replace(tmp, target)
         if old is not None:
