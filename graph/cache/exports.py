@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .fingerprints import FORMAT, _exports_code_fingerprint, _signature
+from .fingerprints import FORMAT, _exports_code_fingerprint, _input_signature
 
 if TYPE_CHECKING:
     from .background import BackgroundWrites
@@ -72,7 +72,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
         key = key_of(snapshot)
         try:
             last = json.loads(record.read_text(encoding="utf-8"))
-            if last.get("files") and all(list(_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
+            if last.get("files") and all(list(_input_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
                 last_key = last.get("key")  # the files are still those it wrote
                 if last.get("boot") == boot is not None:  # see _boot_id
                     spares = {str(p): list(sig) for p, sig in last.get("spares", {}).items()}
@@ -109,7 +109,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     if stats is not None:
         stats.exports = how
     if key is not None:
-        files = {str(p): list(_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
+        files = {str(p): list(_input_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:
             with atomic_writer(record) as fh:
                 json.dump({"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares},
