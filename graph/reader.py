@@ -845,18 +845,18 @@ _NO_FRONT_MATTER_JSON = ("no front matter: JSON front matter opens with a line t
 
 
 def shown_path(path: str) -> str:
-    """``path`` as text that can be written as UTF-8: a file name that is not
-    valid UTF-8 (which Python holds with surrogate escapes) shows its
-    undecodable bytes as ``\\xff`` escapes.
+    """``path`` as text that can be written as UTF-8, the same in every locale: the
+    name's bytes read as UTF-8, and a name that is not valid UTF-8 (which Python
+    holds with surrogate escapes) shows its undecodable bytes as ``\\xff`` escapes.
 
     >>> shown_path("news/a.md"), shown_path(os.fsdecode(b"news/caf\\xe9.md"))
     ('news/a.md', 'news/caf\\\\xe9.md')
     """
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
-    return path
+    if path.isascii():
+        return path
+    # The name's bytes, read as UTF-8 whatever the locale: under a Latin-1 locale Python
+    # decodes "café" as "cafÃ©", and the exports then differed from a UTF-8 locale's.
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 class _Skip(Exception):

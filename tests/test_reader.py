@@ -424,6 +424,34 @@ def test_rejections_and_warnings_say_why_and_where(tmp_path):
         ("topics has an entry with no letters or digits ('---'); skipped", 4)]
 
 
+def test_exports_are_the_same_bytes_under_a_latin_1_locale(tmp_path):
+    """Python decodes file names with the locale's encoding: under ISO-8859-1
+    "café.md" became "cafÃ©.md" in every export's source paths and IRIs. A
+    Latin-1 locale is made with localedef (Debian's locales, which .ci/run installs)."""
+    import filecmp
+    import subprocess
+    import sys
+
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    made = subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(locales / "en_US.ISO-8859-1")],
+                          capture_output=True, text=True)
+    assert made.returncode in (0, 1) and (locales / "en_US.ISO-8859-1").is_dir(), made.stderr  # 1: warnings
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "café.md").write_text('---\ntitle: "Café"\nwebUrl: "https://e.org/cafe"\n---\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
+    latin = {**env, "LOCPATH": str(locales), "LC_ALL": "en_US.ISO-8859-1"}
+    check = subprocess.run([sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"], env=latin,
+                           capture_output=True, text=True, check=True)
+    assert check.stdout.strip() == "iso8859-1"  # the locale took: file names are decoded as Latin-1
+    for name, environment in (("utf8", {**env, "LC_ALL": "C.UTF-8"}), ("latin1", latin)):
+        subprocess.run([sys.executable, "-m", "graph", "build", "in", "-o", name, "-q", "--no-cache"],
+                       cwd=tmp_path, env=environment, check=True)
+    names = sorted(p.name for p in (tmp_path / "utf8").iterdir() if p.is_file())
+    assert names and filecmp.cmpfiles(tmp_path / "utf8", tmp_path / "latin1", names, shallow=False)[0] == names
+    assert "in/caf\u00e9.md" in (tmp_path / "utf8" / "graph.json").read_text(encoding="utf-8")  # as written
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
