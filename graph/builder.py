@@ -459,6 +459,19 @@ def _leave_interrupts_to_the_parent(parent: int) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+def given_form(path: str | os.PathLike) -> str:
+    """A path as the graph and the report record it: ``./in``, ``in/`` and ``in``
+    are one spelling (``in``), so they give the same bytes. A path through
+    ``..`` is kept as given (``link/..`` need not be ``.``); an absolute path
+    stays absolute.
+
+    >>> given_form("./seeds/"), given_form("seeds//a.md"), given_form("a/../b")
+    ('seeds', 'seeds/a.md', 'a/../b')
+    """
+    path = os.fspath(path)
+    return path if ".." in path.replace("\\", "/").split("/") else os.path.normpath(path)
+
+
 def build(
     paths: Iterable[str | os.PathLike] | str | os.PathLike = ("seeds",),
     *,
@@ -523,10 +536,10 @@ def build(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [os.fspath(p) for p in paths]
+    paths = [given_form(p) for p in paths]
     if isinstance(catalogs, (str, os.PathLike)):  # one folder, not its name's letters
         catalogs = [catalogs]
-    catalogs = [os.fspath(c) for c in catalogs or ()]
+    catalogs = [given_form(c) for c in catalogs or ()]
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
     report = BuildReport(inputs=paths)
     found = scan(paths)

@@ -452,6 +452,21 @@ def test_exports_are_the_same_bytes_under_a_latin_1_locale(tmp_path):
     assert "in/caf\u00e9.md" in (tmp_path / "utf8" / "graph.json").read_text(encoding="utf-8")  # as written
 
 
+def test_one_folder_spelled_three_ways_gives_the_same_bytes(tmp_path, monkeypatch):
+    """``./in``, ``in/`` and ``in`` wrote three different graph.json and report.json."""
+    from graph.export import write_exports
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "sub" / "a.md").write_text('---\ntitle: "A"\nwebUrl: "https://e.org/a"\n---\n')
+    trees = []
+    for n, spelling in enumerate(("./in", "in/", "in", ".//in//")):
+        write_exports(graph.build([spelling]), tmp_path / f"out{n}")
+        trees.append({p.name: p.read_bytes() for p in sorted((tmp_path / f"out{n}").iterdir()) if p.is_file()})
+    assert len(trees[0]) == 7 and all(tree == trees[0] for tree in trees)
+    assert '"in/sub/a.md"' in trees[0]["graph.json"].decode()
+
+
 def test_unreadable_file_is_rejected(tmp_path, monkeypatch):
     f = tmp_path / "secret.md"
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n---\n')
