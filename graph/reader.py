@@ -391,15 +391,15 @@ def _load_cut(text: str) -> dict | None:
     """The front matter loaded with its ``related`` items as :class:`StubText`
     (loaded later, once per distinct text); ``None`` when it cannot be cut."""
     cut = cut_related(text)
-    if cut is None or _has_tag(text) or _has_alias(text) or "<<" in text:
+    if cut is None or _has_tag(text) or _has_alias(text):  # a merge key's alias too ("<<: *base")
         return None
     rest, items = cut
     try:
         data = yaml_rs.loads(rest, alias_limits=_ALIAS_LIMITS)
     except Exception:  # noqa: BLE001 - the whole-document loader says why
         return None
-    if type(data) is not dict or "related" not in data or data["related"] is not None:
-        return None
+    if type(data) is not dict or "related" not in data or data["related"] is not None or "<<" in data:
+        return None  # (a merge key without an alias, "<<: {...}": PyYAML merges it)
     data["related"] = [StubText(item) for item in items]
     return data
 
@@ -780,8 +780,10 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
     shown = shown_path(path)  # the path as the graph and the report say it
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(READ_WHOLE_BELOW)
-            if len(raw) == READ_WHOLE_BELOW and not _may_open_front_matter(raw):
+            # read(16 MB) would allocate 16 MB for every small file: its size decides first
+            long = os.fstat(fh.fileno()).st_size >= READ_WHOLE_BELOW
+            raw = fh.read(READ_WHOLE_BELOW) if long else fh.read()
+            if long and len(raw) == READ_WHOLE_BELOW and not _may_open_front_matter(raw):
                 # A log or a dump among the articles: its hash, never its whole text in memory
                 # (a 654 MB .txt took 1.95 GB to be skipped).
                 digest = hashlib.sha256(raw)
@@ -789,7 +791,7 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
                     digest.update(chunk)
                 result.sha256 = digest.hexdigest()
                 raw = b""
-            else:
+            elif long:
                 raw += fh.read()
     except OSError as err:
         result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
