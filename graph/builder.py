@@ -408,7 +408,12 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
 
     done = 0
     shared = SharedStubs()  # equal stubs from different chunks become one object
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent, initargs=(os.getpid(),))
+    import multiprocessing
+
+    # Forked, whatever the default (forkserver from Python 3.14): a worker is the build's own
+    # child, which graph.children.die_with_parent ties to it.
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_leave_interrupts_to_the_parent, initargs=(os.getpid(),))
     try:
         # The workers are forked inside map(). A Ctrl-C then could kill a worker
         # before it ignores SIGINT, or land in a fork handler of this process,
@@ -541,7 +546,7 @@ def build(
         catalogs = [catalogs]
     catalogs = [given_form(c) for c in catalogs or ()]
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
-    report = BuildReport(inputs=paths)
+    report = BuildReport(inputs=[shown_path(p) for p in paths])
     found = scan(paths)
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)

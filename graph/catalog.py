@@ -136,17 +136,18 @@ def catalog_files(folder: str | os.PathLike) -> list[Path]:
 def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> Catalog:
     """Read ``organizations/*.md`` and ``topics/*.y*ml`` under ``folder``."""
     # reader imports this module (TOPIC_FILES) at its top, so reader is imported here
-    from .reader import FrontMatter, load_front_matter, shown_path, split_front_matter
+    from .reader import FrontMatter, decode, load_front_matter, shown_path, split_front_matter
 
     catalog = catalog or Catalog()
     for f in catalog_files(folder):
         path = shown_path(str(f))
         try:
-            text = f.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as err:  # gone, unreadable, not UTF-8
-            catalog.rejected.append({"path": path, "reason": f"catalogue file not read: {str(err).splitlines()[0]}",
+            raw = f.read_bytes()
+        except OSError as err:  # gone, unreadable
+            catalog.rejected.append({"path": path, "reason": f"catalogue file not read: {err.strerror or err}",
                                      "line": None})
             continue
+        text = decode(raw, path, catalog.warnings)  # as an article's: BOMs, UTF-16, bad bytes, NULs
         try:
             # the same loading as an article's: duplicate keys, surrogates and alias bombs alike
             fm = split_front_matter(text, path) if f.suffix == ".md" else FrontMatter("yaml", text, 1)

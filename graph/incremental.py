@@ -291,7 +291,7 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
     (:func:`graph.export.files.copy_range`), and only where the file written (a
     spare: the version before last) does not hold them yet.
     """
-    from .cache.fingerprints import _signature
+    from .cache.fingerprints import _input_signature as _signature  # with the ctime (see _catch_up_spare)
     from .export.files import atomic_writer, copy_range, write_all
     from .export.offsets import save, shifted
 
@@ -421,7 +421,7 @@ def _catch_up_spare(path: Path, read: int, written: int, applied: list[tuple[int
     ``path`` is on disk, a machine that stops would find ``path`` to be the
     file read, which must not have changed.
     """
-    from .cache.fingerprints import _signature
+    from .cache.fingerprints import _input_signature as _signature  # damaged in place, times put back: untrusted
     from .export.files import open_spare_of, sync_folder, write_all
 
     if any(len(new) != length for _, length, new in applied):

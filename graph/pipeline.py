@@ -54,23 +54,33 @@ class ExportRun:
         return self.cache is not None and self.cache.exports == "kept"
 
 
-def _existing(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """``paths`` (or the default input) as strings, once each exists.
+Paths = Iterable[str | os.PathLike] | str | os.PathLike
+
+
+def _listed(paths: Paths) -> list[str]:
+    """One path or several, as :func:`graph.build` takes them, as a list of strings."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return [os.fspath(p) for p in paths]
+
+
+def _existing(paths: Paths, catalogs: Paths) -> tuple[list[str], list[str]]:
+    """``paths`` (or the default input) and ``catalogs`` as lists of strings, once each exists.
 
     Raises
     ------
     MissingInputError
         Naming every path that does not exist.
     """
-    given = [os.fspath(p) for p in paths] or [DEFAULT_INPUT]
-    missing = [p for p in given if not os.path.exists(p)]
+    given, folders = _listed(paths) or [DEFAULT_INPUT], _listed(catalogs)
+    missing = [p for p in given + folders if not os.path.exists(p)]
     if missing:
         raise MissingInputError(missing)
-    return given
+    return given, folders
 
 
-def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.PathLike = "exports",
-                  formats: Iterable[str] | None = None, *, catalogs: Iterable[str | os.PathLike] = (),
+def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
+                  formats: Iterable[str] | None = None, *, catalogs: Paths = (),
                   jobs: int | None = None, fast_yaml: bool = True, cache: bool = True,
                   scheduler: str | None = None, workers: int | None = None,
                   progress: ProgressCallback | None = None, **options: Any) -> ExportRun:
@@ -78,7 +88,7 @@ def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.Path
 
     Parameters
     ----------
-    paths : paths
+    paths : path or paths
         Files or folders to read (default: ``seeds/``).
     output : path
         The exports' folder; the cache is ``output/.cache`` (``cache=False``: none).
@@ -98,7 +108,7 @@ def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.Path
     Raises
     ------
     MissingInputError
-        A path does not exist (nothing is read or written).
+        An input or catalogue path does not exist (nothing is read or written).
     ExportError
         An unknown format or option, checked before reading, or a file that cannot be written.
     DistributedError
@@ -113,7 +123,7 @@ def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.Path
     check_exports(chosen, **options)  # before reading: a bad option must not cost a whole read
     if scheduler and workers:
         raise DistributedError("give either a scheduler or a number of workers, not both")
-    given = _existing(paths)
+    given, folders = _existing(paths, catalogs)
     cache_dir = os.path.join(output, ".cache") if cache else None
     stats = CacheStats() if cache else None
     # One pause from reading to the last export, and the graph freed inside it:
@@ -124,7 +134,7 @@ def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.Path
     forking = jobs != 1 and not (scheduler or workers)
     with gc_paused(), BackgroundWrites(enabled=forking) as background:
         with cluster_reader(scheduler, workers) as reader:
-            kg = build(given, catalogs=list(catalogs), jobs=jobs, fast_yaml=fast_yaml, progress=progress,
+            kg = build(given, catalogs=folders, jobs=jobs, fast_yaml=fast_yaml, progress=progress,
                        reader=reader, cache_dir=cache_dir, background=background, cache_stats=stats)
         if cache_dir is not None:
             # Skips writing when the graph and the exports are as last time.
@@ -137,8 +147,8 @@ def build_exports(paths: Iterable[str | os.PathLike] = (), output: str | os.Path
     return ExportRun(report, written, stale_exports(output, written), stats)
 
 
-def build_page(paths: Iterable[str | os.PathLike] = (), output: str | os.PathLike = "exports/graph.html", *,
-               catalogs: Iterable[str | os.PathLike] = (), jobs: int | None = None,
+def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.html", *,
+               catalogs: Paths = (), jobs: int | None = None,
                progress: ProgressCallback | None = None, **view_options: Any) -> KnowledgeGraph:
     """Read ``paths`` and write the interactive page of their graph (or of a view of it) to ``output``.
 
@@ -154,6 +164,7 @@ def build_page(paths: Iterable[str | os.PathLike] = (), output: str | os.PathLik
     """
     from .export.html import write_html
 
-    kg = build(_existing(paths), catalogs=list(catalogs), jobs=jobs, progress=progress)
+    given, folders = _existing(paths, catalogs)
+    kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
     write_html(kg, output, **view_options)
     return kg

@@ -47,6 +47,7 @@ __all__ = [
     "load_front_matter",
     "cut_related",
     "split_front_matter",
+    "decode",
     "FrontMatter",
     "front_matter_error",
     "shown_path",
@@ -394,17 +395,21 @@ def _load_cut(text: str) -> dict | None:
     if cut is None or _has_tag(text) or _has_alias(text):  # a merge key's alias too ("<<: *base")
         return None
     rest, items = cut
+    if "<<" in rest:  # a merge key, which yaml_rs keeps as a key: PyYAML merges it
+        return None
     try:
         data = yaml_rs.loads(rest, alias_limits=_ALIAS_LIMITS)
     except Exception:  # noqa: BLE001 - the whole-document loader says why
         return None
-    if type(data) is not dict or "related" not in data or data["related"] is not None or "<<" in data:
-        return None  # (a merge key without an alias, "<<: {...}": PyYAML merges it)
+    if type(data) is not dict or "related" not in data or data["related"] is not None:
+        return None
     data["related"] = [StubText(item) for item in items]
     return data
 
 
 def _load_stub_text(text: str) -> Any:
+    if "<<" in text:  # a merge key (checked once per distinct item text): the whole document's loader
+        raise _CutRefused(text)
     try:
         value = yaml_rs.loads(text, alias_limits=_ALIAS_LIMITS)
     except Exception as err:  # noqa: BLE001 - refused alone: load the whole document
@@ -568,7 +573,10 @@ class ParsedFile:
     sha256: str | None = None
 
 
-def _decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
+def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
+    """A file's bytes as text, for articles and catalogue files alike: a UTF-8 or
+    UTF-16 byte-order mark read, bytes that are not UTF-8 replaced with U+FFFD and
+    NULs removed, each with a warning for ``path``; line ends as ``\\n``."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -710,7 +718,9 @@ def load_front_matter(fm: FrontMatter, path: str, warnings: list[Warning_], *, f
     Raises
     ------
     FrontMatterError
-        With its line when the text does not parse, and when YAML aliases expand it past :data:`MAX_EXPANDED_NODES` (an alias bomb).
+        With its line when the text does not parse, when YAML aliases expand it
+        past :data:`MAX_EXPANDED_NODES` (an alias bomb), and when its block
+        nesting is too deep to walk.
 
     Examples
     --------
@@ -733,7 +743,11 @@ def load_front_matter(fm: FrontMatter, path: str, warnings: list[Warning_], *, f
             data, bounded = fm.handler.load(fm.text), True
     except (*_formats().PARSE_ERRORS, ValueError, RecursionError) as err:  # evaluated on an error only
         raise front_matter_error(err, fm, path) from err
-    if not bounded and _expanded_size(data, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+    try:
+        expanded = 0 if bounded else _expanded_size(data, MAX_EXPANDED_NODES)
+    except RecursionError as err:  # block nesting, which the bracket count does not see
+        raise FrontMatterError(path, "front matter nested too deeply", fm.first_line) from err
+    if expanded > MAX_EXPANDED_NODES:
         raise FrontMatterError(path, "front matter expands to over "
                                      f"{MAX_EXPANDED_NODES:,} values through YAML aliases (alias bomb)",
                                fm.first_line)
@@ -800,7 +814,7 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
         _skip_or_reject(result, _NO_FRONT_MATTER, explicit)
         return result
     result.sha256 = hashlib.sha256(raw).hexdigest()
-    text = _decode(raw, shown, result.warnings)
+    text = decode(raw, shown, result.warnings)
     try:
         if not text.strip():
             raise _Skip("empty file")

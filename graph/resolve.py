@@ -293,6 +293,7 @@ def provider_id(key: str) -> str:
 _FOLD = re.compile(r"[\s_\-]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a few hundred topic names, met in every file and by the resolver
 def topic_key(name: str) -> str:
     """Key of a topic: case-folded, runs of spaces, ``-`` and ``_`` as one space.
 

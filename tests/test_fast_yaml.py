@@ -12,7 +12,7 @@ import pytest
 
 from graph import reader
 from graph.frontmatter_formats import HANDLERS
-from graph.reader import _TAG, _closing_fence, _has_tag, _decode
+from graph.reader import _TAG, _closing_fence, _has_tag, decode
 
 YAML, TOML, JSON = HANDLERS
 
@@ -51,7 +51,7 @@ def test_closing_fence_matches_regex_on_every_corpus_file(corpus_dir):
     for path in sorted(corpus_dir.rglob("*")):
         if path.suffix not in (".md", ".txt", ".yaml"):
             continue
-        text = _decode(path.read_bytes(), str(path), [])
+        text = decode(path.read_bytes(), str(path), [])
         for handler in (YAML, TOML):
             first = handler.FM_BOUNDARY.search(text)
             if first is None:
@@ -75,7 +75,7 @@ def test_has_tag_matches_regex_on_crafted_text(text):
 def test_has_tag_matches_regex_on_every_corpus_front_matter(corpus_dir):
     seen = {True: 0, False: 0}
     for path in sorted(corpus_dir.rglob("*.md")):
-        fm = reader.split_front_matter(_decode(path.read_bytes(), str(path), []), str(path))
+        fm = reader.split_front_matter(decode(path.read_bytes(), str(path), []), str(path))
         if fm is None:
             continue
         expected = bool(_TAG.search(fm.text))
@@ -164,7 +164,7 @@ def test_cut_related_matches_whole_loading_on_every_corpus_file(corpus_dir):
     used on every file whose ``related`` block is a plain indented list."""
     cut = plain = 0
     for path in sorted(corpus_dir.rglob("*.md")):
-        fm = reader.split_front_matter(_decode(path.read_bytes(), str(path), []), str(path))
+        fm = reader.split_front_matter(decode(path.read_bytes(), str(path), []), str(path))
         if fm is None:
             continue
         plain += "\nrelated:\n  - " in fm.text
@@ -216,7 +216,7 @@ def test_front_matter_kind_on_every_corpus_file(corpus_dir):
     for path in sorted(corpus_dir.rglob("*")):
         if path.suffix not in (".md", ".txt"):
             continue
-        text = _decode(path.read_bytes(), str(path), [])
+        text = decode(path.read_bytes(), str(path), [])
         fm = reader.split_front_matter(text, str(path))
         handler = detect_format(text)
         assert (fm and fm.kind) == (handler and KIND_OF[type(handler)]), path
@@ -288,3 +288,18 @@ def test_an_exclamation_mark_elsewhere_changes_no_field(tmp_path):
                  for a in kg.articles.values()}
     assert described == {"plain": ("yes", ["NO", "SE", "on"], 10), "bang": ("yes", ["NO", "SE", "on"], 10)}
     assert kg.report.warnings == [] and kg.report.rejected == []
+
+
+def test_a_merge_key_in_a_related_item_or_an_image_merges_on_every_path(tmp_path):
+    """The cut loader read related items and the rest with yaml_rs, which keeps ``<<`` as a key."""
+    import graph
+
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\nwebUrl: https://a.example/x\nimages: [{<<: {url: 'https://i.example/p.png'}, width: 10}]\n"
+        "related:\n  - <<: {webUrl: 'https://b.example/y', title: B}\n---\n")
+    built = [graph.build([tmp_path], fast_yaml=fast) for fast in (True, False)]
+    for kg in built:
+        assert sorted(a.title for a in kg.articles.values()) == ["A", "B"] and kg.report.edges["related"] == 1
+        [a] = [a for a in kg.articles.values() if a.title == "A"]
+        assert [(i.url, i.width) for i in a.images] == [("https://i.example/p.png", 10)]
+        assert kg.report.warnings == []

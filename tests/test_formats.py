@@ -384,10 +384,13 @@ def test_a_build_removes_what_killed_builds_left_half_written(seeds_kg, tmp_path
     ended.wait()
     dead, alive = ended.pid, os.getpid()
     for name in (f".graph.ttl.{dead}-k1d2e3f4.tmp", f".report.json.{dead}-aaaa1111.tmp",
-                 f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt"):
+                 f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt",
+                 ".my notes.2024-draft.tmp", f".notes.{dead}-dddd4444.tmp"):  # a user's, not ours
         (tmp_path / name).write_text("half")
-    (tmp_path / f".neo4j.{dead}-cccc3333.tmp").mkdir()
-    (tmp_path / f".neo4j.{dead}-cccc3333.tmp" / "nodes.csv").write_text("half")
+    for folder in (f".neo4j.{dead}-cccc3333.tmp", ".backup.20240101-nightly.old"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "kept.txt").write_text("half")
     write_exports(seeds_kg, tmp_path, ["nt"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt", "graph.nt"])
+        [f".graph.nt.{alive}-bbbb2222.tmp", ".graph.nt.nopid123.tmp", "notes.txt", "graph.nt",
+         ".my notes.2024-draft.tmp", f".notes.{dead}-dddd4444.tmp", ".backup.20240101-nightly.old"])

@@ -2082,3 +2082,28 @@ def test_replaced_articles_are_what_the_networkx_graph_then_says():
     assert kg.nx.nodes[a.id]["title"] == a.title
     kg.replace_articles([replace(a, title="CHANGED")])
     assert kg.articles[a.id].title == kg.nx.nodes[a.id]["title"] == "CHANGED"
+
+
+def test_a_spare_damaged_in_place_with_its_times_put_back_is_not_trusted(work, tmp_path):
+    """A spare known to equal its file gets only the edits written into it; damaged
+    in place (same size, times restored), the damage reached graph.nt."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    a, b = _single_file_articles(work, 12)[6:8]
+    same_length = lambda path, letter: _sub(path, r'^(title: ")[A-Za-z]', lambda m: m.group(1) + letter)  # noqa: E731
+    same_length(a, "Q")
+    _build_cli(work, out)  # patched; each spare caught up with its file, and known equal to it
+    spare = out / ".cache" / "spares" / "graph.nt"
+    assert spare.is_file()
+    times = spare.stat()
+    time.sleep(0.02)  # past the coarse clock tick that stamps the ctime
+    with open(spare, "r+b") as fh:
+        fh.seek(1000)
+        byte = fh.read(1)
+        fh.seek(1000)
+        fh.write(b"#" if byte != b"#" else b"$")
+    os.utime(spare, ns=(times.st_atime_ns, times.st_mtime_ns))
+    same_length(b, "Z")
+    _build_cli(work, out)
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)

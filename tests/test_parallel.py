@@ -326,3 +326,17 @@ def test_a_build_killed_alone_takes_its_processes_with_it(corpus_dir, tmp_path, 
         for pid in _session_processes(proc.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_reading_pool_forks_whatever_the_default_start_method(pool_sized_corpus):
+    """Python 3.14 makes forkserver the default: workers, then the fork server's children,
+    took the build's death for granted and left at once (BrokenProcessPool)."""
+    import subprocess
+    import sys
+
+    code = ("import multiprocessing as mp, sys, graph; mp.set_start_method('forkserver'); "
+            "print(len(graph.build([sys.argv[1]], jobs=2).articles))")
+    done = subprocess.run([sys.executable, "-c", code, str(pool_sized_corpus)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) == len(graph.build([pool_sized_corpus], jobs=1).articles)

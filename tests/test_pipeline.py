@@ -52,3 +52,13 @@ def test_build_page_draws_what_write_html_draws(tmp_path):
     write_html(graph.build([SEEDS]), tmp_path / "b.html", view="overview")
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
     assert kg.report.articles == graph.build([SEEDS]).report.articles
+
+
+def test_one_path_is_taken_as_graph_build_takes_it_and_a_missing_catalogue_is_refused(tmp_path):
+    """``build_exports("seeds")`` read the letters s, e, e, d, s; ``catalogs="x"`` x's letters."""
+    run = build_exports(str(SEEDS), tmp_path / "a", ["report"], cache=False)
+    assert run.report.articles == graph.build(SEEDS).report.articles
+    assert build_page(SEEDS, tmp_path / "p.html").report.articles == run.report.articles
+    with pytest.raises(MissingInputError, match="no-such-catalogue"):
+        build_exports(SEEDS, tmp_path / "b", catalogs=str(tmp_path / "no-such-catalogue"))
+    assert not (tmp_path / "b").exists()

@@ -439,13 +439,15 @@ def test_exports_are_the_same_bytes_under_a_latin_1_locale(tmp_path):
     assert made.returncode in (0, 1) and (locales / "en_US.ISO-8859-1").is_dir(), made.stderr  # 1: warnings
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "café.md").write_text('---\ntitle: "Café"\nwebUrl: "https://e.org/cafe"\n---\n')
+    (tmp_path / "café").mkdir()  # given by its name: report.json's inputs
+    (tmp_path / "café" / "b.md").write_text('---\ntitle: "B"\nwebUrl: "https://e.org/b"\n---\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
     latin = {**env, "LOCPATH": str(locales), "LC_ALL": "en_US.ISO-8859-1"}
     check = subprocess.run([sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"], env=latin,
                            capture_output=True, text=True, check=True)
     assert check.stdout.strip() == "iso8859-1"  # the locale took: file names are decoded as Latin-1
     for name, environment in (("utf8", {**env, "LC_ALL": "C.UTF-8"}), ("latin1", latin)):
-        subprocess.run([sys.executable, "-m", "graph", "build", "in", "-o", name, "-q", "--no-cache"],
+        subprocess.run([sys.executable, "-m", "graph", "build", "in", "café", "-o", name, "-q", "--no-cache"],
                        cwd=tmp_path, env=environment, check=True)
     names = sorted(p.name for p in (tmp_path / "utf8").iterdir() if p.is_file())
     assert names and filecmp.cmpfiles(tmp_path / "utf8", tmp_path / "latin1", names, shallow=False)[0] == names

@@ -293,6 +293,24 @@ def test_a_catalogue_folders_files_are_the_catalogues_whatever_they_hold(tmp_pat
     assert report.article_files + len(report.catalog_files) + len(report.skipped) + len(report.rejected) == on_disk
 
 
+def test_catalogue_files_are_decoded_as_articles_are(tmp_path):
+    """A NUL cut a catalogue file short (its domain lost, the entry skipped); UTF-16
+    was rejected; block nesting too deep for the alias check ended in a traceback."""
+    news, data = tmp_path / "news", tmp_path / "data"
+    for folder in (news, data / "topics", data / "organizations"):
+        folder.mkdir(parents=True)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://n.example/a\ntopics: [Deep]\n---\n")
+    (news / "b.md").write_text("---\ntitle: B\nwebUrl: https://u.example/b\n---\n")
+    (data / "organizations" / "n.md").write_bytes(b"---\nname: Nul\x00 News\ndomain: n.example\n---\n")
+    (data / "organizations" / "u.md").write_bytes("---\nname: Utf Sixteen\ndomain: u.example\n---\n".encode("utf-16"))
+    (data / "topics" / "deep.yaml").write_text("taxonomy: topic\nname: !!str Deep\nx:\n  " + "- " * 1000 + "v\n")
+    kg = graph.build([news])
+    assert sorted(p.name for p in kg.providers.values()) == ["Nul News", "Utf Sixteen"]
+    assert [(Path(w.path).name, w.message) for w in kg.report.warnings] == [("n.md", "1 NUL character(s) removed")]
+    assert [(Path(r["path"]).name, r["reason"]) for r in kg.report.rejected] == [
+        ("deep.yaml", "front matter nested too deeply")]
+
+
 def test_catalogue_files_load_as_articles_do(tmp_path):
     """A catalogue file's front matter is loaded by the articles' loader: a lone
     surrogate escape in JSON (which crashed the graph.json export), a duplicate

@@ -54,8 +54,11 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
 
     chosen = check_exports(formats, **options)
     folder = Path(folder)
-    for leftovers_of_killed_builds in (folder, Path(cache_dir), Path(cache_dir) / SPARES_DIR):
-        remove_leftovers(leftovers_of_killed_builds)
+    from ..export import EXPORT_FILES
+
+    remove_leftovers(folder, EXPORT_FILES)  # what builds killed while writing left behind
+    for ours in (Path(cache_dir), Path(cache_dir) / SPARES_DIR):  # folders only newsgraph writes
+        remove_leftovers(ours)
     record = Path(cache_dir) / EXPORTS_FILE
     snapshot = getattr(kg, "_snapshot_key", None)
     patch = getattr(kg, "_patch", None)  # made by graph.incremental.patch_graph

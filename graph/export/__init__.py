@@ -85,6 +85,8 @@ exporter("neo4j", "neo4j", "graph.export.neo4j:write_neo4j",
 
 #: Every registered format by name.
 EXPORTERS = _REGISTRY
+#: The file (or folder) names of every format, in the exports' folder.
+EXPORT_FILES = frozenset(exp.filename for exp in _REGISTRY.values())
 #: What ``newsgraph build`` writes when no ``--format`` is given.
 DEFAULT_FORMATS: tuple[str, ...] = ("report", "ttl", "nt", "jsonld", "trig", "json", "html")
 
@@ -223,7 +225,7 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         source, kind, target = dangling
         raise ExportError(f"{source} has a {kind} edge to {target}, which is not in the graph: its exports would "
                           "name a node they do not hold; take a part of a graph with kg.subgraph(article_ids)")
-    remove_leftovers(folder)  # what builds killed while writing here left behind
+    remove_leftovers(folder, EXPORT_FILES)  # what builds killed while writing here left behind
     # Formats sharing a joint writer are written together, where the first of them is.
     tasks: list[Task] = []
     joint_task: dict[str, dict[str, Path]] = {}

@@ -21,7 +21,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 try:
     import fcntl
@@ -96,33 +96,37 @@ def temporary_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}-"
 
 
-#: A name :func:`temporary_prefix` began: the target's name, the writer's pid, a random part.
-_TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<pid>[0-9]+)-[^.]+\.(?:tmp|old)")
+#: A name :func:`temporary_prefix` began: the target's name, the writer's pid, and
+#: tempfile's eight random characters.
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<pid>[0-9]+)-[a-z0-9_]{8}\.(?:tmp|old)")
 
 
-def remove_leftovers(folder: str | os.PathLike) -> list[Path]:
+def remove_leftovers(folder: str | os.PathLike, targets: Iterable[str] | None = None) -> list[Path]:
     """Remove what builds killed while writing left in ``folder``: the temporary
     files and folders of :func:`temporary_prefix` whose writer is no longer
-    running (a running one's, another build's at work, stay). What was removed.
+    running (a running one's, another build's at work, stay), of the files named
+    in ``targets`` (any name, in a folder only newsgraph writes). What was removed.
 
     >>> import tempfile
     >>> gone = 2 ** 22 + 1  # no process has this pid (Linux's pid_max is at most 2 ** 22)
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     mine = f".graph.nt.{os.getpid()}-abc.tmp"
-    ...     for name in (f".graph.ttl.{gone}-abc.tmp", mine, "graph.ttl"):
+    ...     mine, notes = f".graph.nt.{os.getpid()}-abcd1234.tmp", f".notes.{gone}-abcd1234.tmp"
+    ...     for name in (f".graph.ttl.{gone}-abcd1234.tmp", mine, notes, "graph.ttl"):
     ...         open(os.path.join(tmp, name), "w").close()
-    ...     [p.name for p in remove_leftovers(tmp)], sorted(os.listdir(tmp)) == sorted([mine, "graph.ttl"])
-    (['.graph.ttl.4194305-abc.tmp'], True)
+    ...     removed = remove_leftovers(tmp, ["graph.ttl", "graph.nt"])
+    ...     [p.name for p in removed], sorted(os.listdir(tmp)) == sorted([mine, notes, "graph.ttl"])
+    (['.graph.ttl.4194305-abcd1234.tmp'], True)
     """
     removed = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         return removed
+    targets = None if targets is None else set(targets)
     for entry in entries:
         found = _TEMPORARY.fullmatch(entry.name)
-        if found is None or _running(int(found["pid"])):
-            continue
+        if found is None or (targets is not None and found["target"] not in targets) or _running(int(found["pid"])):
+            continue  # a user's file that looks alike is no leftover of ours
         with contextlib.suppress(OSError):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
