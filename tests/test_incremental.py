@@ -980,8 +980,8 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 
 
 def _signatures(*paths: Path) -> list[int]:
-    """Size, mtime and inode of each path, in a row (as exports.json records a spare and its file)."""
-    return [n for p in paths for n in (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino)]
+    """Size, mtime, inode and ctime of each path, in a row (as exports.json records a spare and its file)."""
+    return [n for p in paths for n in (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino, p.stat().st_ctime_ns)]
 
 
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
