@@ -804,14 +804,12 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
                 result.sha256 = digest.hexdigest()
-                raw = b""
-            elif long:
+                _skip_or_reject(result, _NO_FRONT_MATTER, explicit)
+                return result
+            if long:
                 raw += fh.read()
     except OSError as err:
         result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
-        return result
-    if not raw and result.sha256:
-        _skip_or_reject(result, _NO_FRONT_MATTER, explicit)
         return result
     result.sha256 = hashlib.sha256(raw).hexdigest()
     text = decode(raw, shown, result.warnings)

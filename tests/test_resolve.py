@@ -225,10 +225,16 @@ def test_records_and_articles_declare_the_same_descriptive_fields():
         "id", "url", "is_stub", "aliases", "images", "provider_id", "topic_ids", "related_ids", "sources", "files"}
 
 
-def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path):
-    news, data = tmp_path / "news", tmp_path / "data"
+def _catalogue_tree(root: Path) -> tuple[Path, Path]:
+    """``root/news`` and a catalogue ``root/data`` (with ``topics/`` and ``organizations/``), made empty."""
+    news, data = root / "news", root / "data"
     for folder in (news, data / "topics", data / "organizations"):
         folder.mkdir(parents=True)
+    return news, data
+
+
+def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path):
+    news, data = _catalogue_tree(tmp_path)
     (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n"
                                "provider: {domain: foo.com}\n---\n")
     (data / "topics" / "ai.yaml").write_text("name: AI\nkeywords: 42\nhashtags: true\nimages: 5\n")
@@ -249,9 +255,7 @@ def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path
 
 
 def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_path):
-    news, data = tmp_path / "news", tmp_path / "data"
-    for folder in (news, data / "topics", data / "organizations"):
-        folder.mkdir(parents=True)
+    news, data = _catalogue_tree(tmp_path)
     (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n---\n")
     # Line 3 closes its list twice.
     (data / "topics" / "ai.yaml").write_text("name: AI\nhashtags: [ai]\nkeywords: [a, b]]\n")
@@ -298,9 +302,7 @@ def test_a_catalogue_folders_files_are_the_catalogues_whatever_they_hold(tmp_pat
 def test_catalogue_files_are_decoded_as_articles_are(tmp_path):
     """A NUL cut a catalogue file short (its domain lost, the entry skipped); UTF-16
     was rejected; block nesting too deep for the alias check ended in a traceback."""
-    news, data = tmp_path / "news", tmp_path / "data"
-    for folder in (news, data / "topics", data / "organizations"):
-        folder.mkdir(parents=True)
+    news, data = _catalogue_tree(tmp_path)
     (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://n.example/a\ntopics: [Deep]\n---\n")
     (news / "b.md").write_text("---\ntitle: B\nwebUrl: https://u.example/b\n---\n")
     (data / "organizations" / "n.md").write_bytes(b"---\nname: Nul\x00 News\ndomain: n.example\n---\n")
@@ -324,9 +326,7 @@ def test_catalogue_files_load_as_articles_do(tmp_path):
     key and an alias bomb are met as they are in an article."""
     from graph.export import write_exports
 
-    news, data = tmp_path / "news", tmp_path / "data"
-    for folder in (news, data / "topics", data / "organizations"):
-        folder.mkdir(parents=True)
+    news, data = _catalogue_tree(tmp_path)
     (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI, ML]\n---\n")
     (data / "organizations" / "foo.md").write_text('{\n"name": "Foo \\ud800 Inc",\n"domain": "foo.com"\n}\n')
     (data / "topics" / "ai.yaml").write_text("name: AI\nkeywords: [a]\nkeywords: [b]\n")

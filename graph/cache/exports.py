@@ -56,7 +56,9 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     folder = Path(folder)
     from ..export import EXPORT_FILES
 
-    remove_leftovers(folder, EXPORT_FILES)  # what builds killed while writing left behind
+    # What builds killed while writing left behind (write_exports, if it is called below,
+    # finds the exports' folder clean already: one listing of a few names).
+    remove_leftovers(folder, EXPORT_FILES)
     for ours in (Path(cache_dir), Path(cache_dir) / SPARES_DIR):  # folders only newsgraph writes
         remove_leftovers(ours)
     record = Path(cache_dir) / EXPORTS_FILE
