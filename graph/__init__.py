@@ -18,8 +18,9 @@ True
 """
 
 from .builder import KnowledgeGraph, build
-from .errors import (ExportError, FrontMatterError, InputError, InvalidURLError, LoadError,
-                     NewsgraphError, QueryError)
+from .errors import (DistributedError, ExportError, FrontMatterError, InputError, InvalidArgumentError,
+                     InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError, QueryError,
+                     ServeError, ViewError)
 from .report import BuildReport
 from .load import load
 
@@ -52,6 +53,12 @@ __all__ = [
     "ExportError",
     "LoadError",
     "QueryError",
+    "MissingInputError",
+    "InvalidArgumentError",
+    "ViewError",
+    "ServeError",
+    "PushError",
+    "DistributedError",
 ]
 
 __version__ = "0.1.0"

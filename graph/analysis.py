@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
-from .errors import check_count
+from .errors import InvalidArgumentError, check_count
 from .frames import articles_frame, as_nx, providers_frame, utc_dates
 from .projections import provider_graph, related_graph
 
@@ -56,10 +56,10 @@ def _ranking_column(by: str, degree_column: str, n: int | None) -> str:
     >>> _ranking_column("cited_by", "cited_by", 5)
     Traceback (most recent call last):
     ...
-    ValueError: by must be 'pagerank' or 'degree', not 'cited_by'
+    graph.errors.InvalidArgumentError: by must be 'pagerank' or 'degree', not 'cited_by'
     """
     if by not in ("pagerank", "degree"):
-        raise ValueError(f"by must be 'pagerank' or 'degree', not {by!r}")
+        raise InvalidArgumentError(f"by must be 'pagerank' or 'degree', not {by!r}")
     check_count("n", n, none=True)
     return degree_column if by == "degree" else "pagerank"
 

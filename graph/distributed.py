@@ -26,17 +26,13 @@ import contextlib
 import os
 from typing import Callable, Iterable, Iterator
 
-from .errors import NewsgraphError
+from .errors import DistributedError
 from .reader import ParsedFile, read_file
 
 __all__ = ["DistributedError", "Reader", "cluster_reader", "dask_reader", "read_chunk", "chunked"]
 
 #: ``reader(files, fast_yaml, progress)``: what :func:`graph.build` accepts as ``reader``.
 Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | None], Iterable[ParsedFile]]
-
-
-class DistributedError(NewsgraphError):
-    """Dask is missing, the cluster cannot be reached, or its workers cannot read the inputs."""
 
 
 def read_chunk(files: list[tuple[str, bool]], fast: bool) -> list[ParsedFile]:

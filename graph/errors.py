@@ -20,6 +20,11 @@ __all__ = [
     "ExportError",
     "LoadError",
     "QueryError",
+    "InvalidArgumentError",
+    "ViewError",
+    "ServeError",
+    "PushError",
+    "DistributedError",
 ]
 
 
@@ -91,7 +96,30 @@ class QueryError(NewsgraphError):
         super().__init__(message)
 
 
-def check_count(name: str, value: Any, *, none: bool = False, error: type[Exception] = ValueError) -> None:
+class InvalidArgumentError(NewsgraphError, ValueError):
+    """An argument of the library's API that it cannot take (a negative count,
+    an unknown ranking or format). A ``ValueError`` too, as Python's own
+    functions raise for such arguments."""
+
+
+class ViewError(NewsgraphError):
+    """A view cannot be made (for example: the centre of an ego view is not in the graph)."""
+
+
+class ServeError(NewsgraphError):
+    """The SPARQL server could not be prepared, started or reached."""
+
+
+class PushError(NewsgraphError):
+    """The build could not be read or uploaded."""
+
+
+class DistributedError(NewsgraphError):
+    """Dask is missing, the cluster cannot be reached, or its workers cannot read the inputs."""
+
+
+def check_count(name: str, value: Any, *, none: bool = False,
+                error: type[Exception] = InvalidArgumentError) -> None:
     """Raise ``error`` unless ``value`` is a whole number, 0 or more (numpy's too:
     ``(df.x > 0).sum()`` is one), or ``None`` where ``none`` allows it. The
     one rule for the counts the API takes (``n``, ``top``, ``depth``...).
@@ -101,7 +129,7 @@ def check_count(name: str, value: Any, *, none: bool = False, error: type[Except
     >>> check_count("n", -1)
     Traceback (most recent call last):
     ...
-    ValueError: n must be a whole number, 0 or more, not -1
+    graph.errors.InvalidArgumentError: n must be a whole number, 0 or more, not -1
     """
     if value is None and none:
         return

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
 
+from .errors import InvalidArgumentError
+
 if TYPE_CHECKING:  # pandas is imported on first use: `import graph` stays fast
     import pandas as pd
 
@@ -42,7 +44,7 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     ------
     TypeError
         For anything else.
-    ValueError
+    InvalidArgumentError
         For a graph with nodes but no ``kind`` on any of them, such as a
         projection (:mod:`graph.projections`): every frame and analysis
         would find nothing in it.
@@ -54,7 +56,7 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
         if not isinstance(g, nx.Graph):
             raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
     if g.number_of_nodes() and not any(kind is not None for _, kind in g.nodes(data="kind")):
-        raise ValueError("this graph's nodes have no 'kind' (article, provider, topic): give the KnowledgeGraph "
+        raise InvalidArgumentError("this graph's nodes have no 'kind' (article, provider, topic): give the KnowledgeGraph "
                          "or its .nx, not a projection of it")
     return g
 

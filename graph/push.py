@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Mapping
 
 import pyoxigraph
 
-from .errors import NewsgraphError
+from .errors import PushError
 
 __all__ = [
     "PushError",
@@ -62,10 +62,6 @@ _MAX_DELAY = 30.0
 
 #: ``progress(chunks_done, chunks_total, triples_done)`` after each chunk is stored.
 PushProgress = Callable[[int, int, int], None]
-
-
-class PushError(NewsgraphError):
-    """The build could not be read or uploaded."""
 
 
 @dataclass

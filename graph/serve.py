@@ -44,7 +44,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .errors import NewsgraphError
+from .errors import ServeError
 
 __all__ = [
     "ServeError",
@@ -68,10 +68,6 @@ RDF_FILES: tuple[str, ...] = ("graph.nt", "graph.ttl")
 STORE_DIRNAME = "sparql-store"
 _MARKER = "newsgraph-store.json"
 _COUNT_QUERY = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
-
-
-class ServeError(NewsgraphError):
-    """The SPARQL server could not be prepared, started or reached."""
 
 
 def find_oxigraph(command: str | None = None) -> str:

@@ -38,7 +38,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-from .errors import NewsgraphError, check_count
+from .errors import ViewError, check_count
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
@@ -48,10 +48,6 @@ __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_v
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
-
-
-class ViewError(NewsgraphError):
-    """A view cannot be made (for example: the centre of an ego view is not in the graph)."""
 
 
 class EdgeList(Sequence):

@@ -22,7 +22,7 @@ import yaml
 
 from graph.analysis import (communities, missing_stubs, provider_topic_matrix, top_articles, top_providers,
                             topic_timeline)
-from graph.errors import InvalidURLError
+from graph.errors import InvalidURLError, NewsgraphError
 from graph.frames import to_utc
 from graph.projections import related_graph
 from graph.resolve import canonical_url
@@ -153,8 +153,10 @@ def corpus_communities(corpus_kg):
 ])
 def test_rankings_refuse_what_they_cannot_rank_by(seeds_kg, options, message):
     for ranking in (top_articles, top_providers):
-        with pytest.raises(ValueError, match=re.escape(message)):
+        with pytest.raises(ValueError, match=re.escape(message)) as raised:
             ranking(seeds_kg, **options)
+        # a ValueError as Python's own functions raise, and one of the library's: one except catches it
+        assert isinstance(raised.value, NewsgraphError)
     assert len(top_articles(seeds_kg, n=0)) == 0
 
 

@@ -82,3 +82,28 @@ def test_every_module_the_readme_names_as_graph_dot_is_an_attribute_after_import
     code = "import graph\n" + "".join(f"graph.{name}\n" for name in sorted(named))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_error_class_is_declared_in_errors_py_under_newsgraph_error():
+    """One hierarchy, declared once: a public exception class written beside its module
+    (ViewError, PushError, ServeError and DistributedError were) is found here. Private
+    ones (``_Skip``, ``_Retry``...) steer control flow inside their module and never leave it."""
+    import graph
+    import graph.errors
+
+    elsewhere = []
+    for path in sorted((ROOT / "graph").rglob("*.py")):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and any(
+                    isinstance(b, (ast.Name, ast.Attribute)) and (getattr(b, "id", None) or b.attr).endswith(("Error", "Exception"))
+                    for b in node.bases):
+                elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}")
+    assert not elsewhere
+    declared = [value for name, value in vars(graph.errors).items()
+                if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == "graph.errors"]
+    assert len(declared) == len(graph.errors.__all__) - 1  # all but check_count
+    for cls in declared:
+        assert issubclass(cls, graph.NewsgraphError), cls
+        assert cls.__name__ in graph.errors.__all__ and getattr(graph, cls.__name__) is cls, cls

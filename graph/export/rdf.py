@@ -60,6 +60,7 @@ import tempfile
 from collections import defaultdict
 from typing import IO, Any, Iterable, Iterator, NamedTuple
 
+from ..errors import InvalidArgumentError
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
 from .files import atomic_writer, start_writeback, written_size
@@ -683,7 +684,7 @@ def write_rdf(kg: Any, paths: dict[str, str | os.PathLike], *, base_iri: str | N
     """
     unknown = set(paths) - set(RDF_FORMATS)
     if unknown:
-        raise ValueError(f"not RDF formats: {sorted(unknown)}")
+        raise InvalidArgumentError(f"not RDF formats: {sorted(unknown)}")
     where = options.get(OFFSETS_OPTION)
     offsets: dict[str, dict[str, int]] | None = {name: {} for name in paths} if where else None
     with contextlib.ExitStack() as stack:
