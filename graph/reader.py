@@ -454,6 +454,10 @@ FENCES: dict[str, tuple[re.Pattern[str], str]] = {
 }
 
 
+#: YAML's end-of-document line, which closes front matter in Jekyll and Pandoc.
+YAML_DOCUMENT_END = re.compile(r"^\.\.\.[^\S\n]*$", re.MULTILINE)
+
+
 @dataclass
 class FrontMatter:
     """The raw front matter of a file and where it sits."""
@@ -495,6 +499,14 @@ def _closing_fence(text: str, pos: int, kind: str) -> re.Match | None:
 def split_front_matter(text: str, path: str) -> FrontMatter | None:
     """Find the front matter in ``text``; ``None`` when the file has none.
 
+    YAML opens with ``---`` and closes with the next ``---`` line or, where
+    none follows, with a ``...`` line (as Jekyll and Pandoc allow).
+
+    >>> split_front_matter("---\\ntitle: a\\n---\\nbody", "a.md").text
+    'title: a\\n'
+    >>> split_front_matter("---\\ntitle: a\\n...\\nbody", "a.md").text
+    'title: a\\n'
+
     Raises
     ------
     FrontMatterError
@@ -520,8 +532,13 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
         return FrontMatter(kind, text[: end.end()], 1)
     first = FENCES[kind][0].match(text)
     second = _closing_fence(text, first.end(), kind)
+    if second is None and kind == "yaml":
+        # Jekyll and Pandoc also close YAML with "...", YAML's own end of a
+        # document; python-frontmatter does not. Taken only where no "---"
+        # follows, so every file python-frontmatter splits is split as it does.
+        second = YAML_DOCUMENT_END.search(text, first.end())
     if second is None:
-        raise FrontMatterError(path, "front matter opened at line 1 is never closed", 1)
+        raise FrontMatterError(path, "front matter opened at line 1 is never closed (with a line that is just ---)", 1)
     start = first.end()
     if text[start:start + 1] == "\n":
         start += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -308,6 +309,33 @@ def test_unclosed_fence(tmp_path):
     f.write_text('---\ntitle: "x"\nwebUrl: "https://example.org/x"\n', encoding="utf-8")
     parsed = read_file(str(f))
     assert "never closed" in parsed.rejected["reason"]
+
+
+def test_yaml_closed_by_three_dots_as_jekyll_and_pandoc_allow(tmp_path):
+    """Jekyll and Pandoc close YAML front matter with "..." too (YAML's end of a
+    document); it was rejected as never closed. Where a "---" line follows,
+    python-frontmatter's split is kept, so no file it reads changes."""
+    import frontmatter
+
+    article = 'title: "Dots"\nwebUrl: "https://example.org/dots"\ntopics: ["A"]\n'
+    dashes, dots = tmp_path / "dashes.md", tmp_path / "dots.md"
+    dashes.write_text(f"---\n{article}---\nbody\n", encoding="utf-8")
+    dots.write_text(f"---\n{article}...  \nbody\n", encoding="utf-8")
+    by_dashes, by_dots = read_file(str(dashes)), read_file(str(dots))
+    assert by_dots.rejected is None and by_dots.record is not None
+    same = dataclasses.replace(by_dashes.record, source=by_dots.record.source)
+    assert by_dots.record.title == "Dots" and by_dots.record == same
+    # "..." then "---": python-frontmatter's split (at "---"); the YAML before it loads the same
+    both = tmp_path / "both.md"
+    both.write_text(f"---\n{article}...\n---\nbody\n", encoding="utf-8")
+    assert frontmatter.loads(both.read_text(encoding="utf-8")).metadata["title"] == "Dots"
+    by_both = read_file(str(both)).record
+    assert by_both == dataclasses.replace(by_dashes.record, source=by_both.source)
+    # Neither closes it: still rejected, and the message says what closes front matter
+    never = tmp_path / "never.md"
+    never.write_text(f"---\n{article}....\nbody\n", encoding="utf-8")
+    assert read_file(str(never)).rejected["reason"] == (
+        "front matter opened at line 1 is never closed (with a line that is just ---)")
 
 
 def test_symlink_loop_and_broken_link_terminate(tmp_path):
