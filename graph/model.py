@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import operator
 import re
+import sys
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping
 
@@ -264,7 +265,7 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
             return dt.date.fromisoformat(text)
         parsed = dt.datetime.fromisoformat(text)
         return _whole_minutes(parsed) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(f"not a date: {_describe(value)}")
 
 
 def _whole_minutes(value: dt.datetime) -> dt.datetime:
@@ -294,7 +295,29 @@ def coerce_images(value: Any, path: str, key: str = "images") -> tuple[tuple[Ima
     return coercer.images({key: value}, key, "", key), coercer.warnings
 
 
+def _digits_over_limit(value: Any) -> int | None:
+    """The digits of a whole number too long for Python to write as text
+    (``sys.get_int_max_str_digits()``, 4,300 by default); else ``None``.
+    yaml_rs reads such numbers, and ``str()`` of one raised a ValueError whose
+    advice (``sys.set_int_max_str_digits()``) was for programmers.
+
+    >>> _digits_over_limit(10 ** 5000), _digits_over_limit(10 ** 20)
+    (5001, None)
+    >>> _digits_over_limit(-(10 ** 5000) + 1)
+    5000
+    """
+    if type(value) is not int or value.bit_length() < 14_000:  # under 4,215 digits
+        return None
+    limit = sys.get_int_max_str_digits()
+    digits = int(abs(value).bit_length() * 0.30102999566398) + 1  # log10(2): at most one over
+    if abs(value) < 10 ** (digits - 1):
+        digits -= 1
+    return digits if limit and digits > limit else None
+
+
 def _describe(value: Any) -> str:
+    if (digits := _digits_over_limit(value)) is not None:
+        return f"a whole number of {digits:,} digits"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -325,7 +348,7 @@ class _Coercer:
             return None
         if isinstance(value, str):
             return value
-        if isinstance(value, (bool, int, float, dt.date)):
+        if isinstance(value, (bool, int, float, dt.date)) and _digits_over_limit(value) is None:
             return str(value)
         self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
         return None
@@ -434,7 +457,7 @@ class _Coercer:
 
         out = []
         for item in value:
-            if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if isinstance(item, (int, float)) and not isinstance(item, bool) and _digits_over_limit(item) is None:
                 item = str(item)
             if isinstance(item, str) and item.strip():
                 if topic_key(item):
@@ -522,7 +545,7 @@ def records_from_front_matter(
     title = data.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise FrontMatterError(path, "missing title", line_of("title"))
-    if isinstance(title, (list, dict)):
+    if isinstance(title, (list, dict)) or _digits_over_limit(title) is not None:
         raise FrontMatterError(path, f"title should be text, found {_describe(title)}", line_of("title"))
     record = c.record(data, is_stub=False, where="", top=None)
     if record is None:
@@ -597,7 +620,7 @@ def _stub_key(item: dict) -> tuple:
     key: list = []
     for k, v in item.items():
         key.append(k)
-        key.append(v if type(v) is str else (repr(v),))
+        key.append(v if type(v) is str else (repr(v),) if _digits_over_limit(v) is None else (int, v))
     return tuple(key)
 
 

@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
@@ -631,6 +632,13 @@ def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatte
         m = re.search(r"line (\d+)", str(err))
         line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
         problem = f"invalid TOML: {err}"
+    elif isinstance(err, ValueError) and "integer string conversion" in str(err):
+        # tomllib reads every number with int(), which refuses more digits than
+        # sys.get_int_max_str_digits(); Python's advice was for programmers.
+        limit = sys.get_int_max_str_digits()
+        long = re.search(r"\d{%d,}" % (limit + 1), fm.text.replace("_", ""))
+        line = fm.first_line + fm.text.replace("_", "").count("\n", 0, long.start()) if long else fm.first_line
+        problem = f"a whole number of more than {limit:,} digits, more than Python reads as a number"
     elif not isinstance(err, formats.YAMLError):
         if isinstance(getattr(err, "lineno", None), int):  # JSON's error: its line in the front matter
             line = fm.first_line + err.lineno - 1  # type: ignore[attr-defined]
@@ -706,7 +714,7 @@ def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
             twice.extend(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
         return out
 
-    data = json.loads(fm.text, object_pairs_hook=mapping)
+    data = json.loads(fm.text, object_pairs_hook=mapping, parse_int=_json_int)
     for key in dict.fromkeys(twice):
         last = None
         for last in re.finditer(re.escape(json.dumps(key)) + r"\s*:", fm.text):
@@ -716,6 +724,18 @@ def _load_json(fm: FrontMatter, path: str, warnings: list[Warning_]) -> Any:
     if _SURROGATE_ESCAPE.search(fm.text):
         data = _without_lone_surrogates(data, warnings, fm, path)
     return data
+
+
+def _json_int(digits: str) -> int | str:
+    """A JSON whole number; kept as its text when longer than Python reads as a
+    number (``sys.get_int_max_str_digits()``), as a field of the wrong type is
+    (the article is kept, the field warned about), rather than the file rejected.
+
+    >>> _json_int("-12"), len(_json_int("9" * 5000))
+    (-12, 5000)
+    """
+    limit = sys.get_int_max_str_digits()
+    return digits if limit and len(digits.lstrip("-")) > limit else int(digits)
 
 
 def _duplicate_key(path: str, key: str, line: int | None) -> Warning_:

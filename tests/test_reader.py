@@ -338,6 +338,49 @@ def test_yaml_closed_by_three_dots_as_jekyll_and_pandoc_allow(tmp_path):
         "front matter opened at line 1 is never closed (with a line that is just ---)")
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_number_longer_than_python_writes_is_a_field_of_the_wrong_type(tmp_path, fast):
+    """A 5,000-digit number: yaml_rs reads it, and str() or repr() of it raised Python's
+    ValueError advising sys.set_int_max_str_digits(); the whole article was rejected
+    with that advice. Now it is a field of the wrong type (warned, left empty), in
+    every format that can read it; TOML cannot (tomllib refuses it) and says so."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    digits = "9" * (limit + 700)
+    shown = f"a whole number of {len(digits):,} digits"
+    quality = tmp_path / "quality.md"
+    quality.write_text(f"---\ntitle: Q\nwebUrl: https://example.org/q\ntopics: [A, {digits}]\n"
+                       f"publishedDateTime: {digits}\nquality: {digits}\nrelated:\n"
+                       f"  - title: S\n    webUrl: https://example.org/s\n    quality: {digits}\n"
+                       f"  - title: T\n    webUrl: https://example.org/t\n    quality: {digits}8\n---\n",
+                       encoding="utf-8")
+    parsed = read_file(str(quality), fast=fast)
+    assert parsed.rejected is None
+    record = parsed.record
+    assert (record.title, record.topics, record.published, record.quality) == ("Q", ("A",), None, None)
+    assert [(r.title, r.quality) for r in record.related] == [("S", None), ("T", None)]
+    said = {(w.line, w.message) for w in parsed.warnings}
+    assert {(4, f"topics has an entry that is not a name ({shown}); skipped"),
+            (5, f"publishedDateTime is not a date ({shown}); left empty"),
+            (6, f"quality should be a whole number of at most 64 bits, found {shown}; left empty")} <= said
+    title = tmp_path / "title.md"
+    title.write_text(f"---\ntitle: {digits}\nwebUrl: https://example.org/n\n---\n", encoding="utf-8")
+    assert read_file(str(title), fast=fast).rejected == {
+        "path": str(title), "reason": f"title should be text, found {shown}", "line": 2}
+    # JSON keeps the number as the text it is written as
+    as_json = tmp_path / "json.md"
+    as_json.write_text(f'{{\n"title": {digits}, "webUrl": "https://example.org/j", "quality": -{digits}\n}}\n',
+                       encoding="utf-8")
+    parsed = read_file(str(as_json), fast=fast)
+    assert (parsed.record.title, parsed.record.quality) == (digits, None)
+    as_toml = tmp_path / "toml.md"
+    as_toml.write_text(f'+++\ntitle = "T"\n\nquality = {digits}\n+++\n', encoding="utf-8")
+    assert read_file(str(as_toml), fast=fast).rejected == {
+        "path": str(as_toml), "line": 4,
+        "reason": f"a whole number of more than {limit:,} digits, more than Python reads as a number"}
+
+
 def test_symlink_loop_and_broken_link_terminate(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.md").write_text('---\ntitle: "One"\nwebUrl: "https://example.org/1"\n---\n')
