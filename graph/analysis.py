@@ -210,12 +210,30 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
 
     Counts every dated article once under each of its topics. Rows are every
     period from the first to the last (empty ones hold 0), columns the topic
-    labels, most articles first.
+    labels, most articles first. A multiple (``"2M"``, ``"3D"``) groups its
+    base periods in runs of that many from the first article's: ``"2M"``
+    from June is June-July, August-September...
 
     Returns
     -------
     DataFrame
         Index ``period`` (a ``PeriodIndex``), one ``int64`` column per topic.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``freq`` is not a pandas period frequency.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("t", kind="topic", label="AI")
+    >>> for day in ("2021-06-18", "2021-07-02", "2021-08-30"):
+    ...     g.add_node(day, kind="article", published=day)
+    ...     _ = g.add_edge(day, "t", kind="about")
+    >>> topic_timeline(g, "2M")["AI"].to_dict()
+    {Period('2021-06', '2M'): 2, Period('2021-08', '2M'): 1}
     """
     import pandas as pd
 
@@ -224,13 +242,26 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     about = [(s, t) for s, t, k in g.edges(data="kind") if k == "about"]
     articles = list(dict.fromkeys(s for s, _ in about))
     utc = dict(zip(articles, utc_dates(g.nodes[s].get("published") for s in articles)))
-    rows = [(pd.Period(utc[s].replace(tzinfo=None), freq), label.get(t, t)) for s, t in about if utc[s] is not None]
-    if not rows:
-        return pd.DataFrame(index=pd.PeriodIndex([], freq=freq, name="period"), dtype="int64")
+    try:
+        span = pd.Period("2000-01-01", freq).freq
+    except (ValueError, TypeError) as err:
+        raise InvalidArgumentError(f"freq must be a pandas period frequency ('M', 'W', 'Q', '2M'...), "
+                                   f"not {freq!r}") from err
+    # Periods of the base frequency, then runs of span.n of them: pd.Period(x, "2M")
+    # starts at x's own month, so periods a month apart fell off period_range's grid
+    # and half the articles went uncounted.
+    base = span.base
+    dated = [(pd.Period(utc[s].replace(tzinfo=None), base).ordinal, label.get(t, t))
+             for s, t in about if utc[s] is not None]
+    if not dated:
+        return pd.DataFrame(index=pd.PeriodIndex([], freq=span, name="period"), dtype="int64")
+    first = min(ordinal for ordinal, _ in dated)
+    rows = [(first + (ordinal - first) // span.n * span.n, topic) for ordinal, topic in dated]
     df = pd.DataFrame(rows, columns=["period", "topic"])
     table = pd.crosstab(df["period"], df["topic"])
-    full = pd.period_range(table.index.min(), table.index.max(), freq=freq, name="period")
-    table = table.reindex(full, fill_value=0)
+    steps = range(first, int(table.index.max()) + 1, span.n)
+    table = table.reindex(steps, fill_value=0)
+    table.index = pd.PeriodIndex([pd.Period(ordinal=o, freq=span) for o in steps], name="period")
     order = sorted(table.columns, key=lambda c: (-int(table[c].sum()), c))
     table = table[order].astype("int64")
     table.columns.name = "topic"
