@@ -149,8 +149,11 @@ def _frame(columns: dict[str, list], dtypes: dict[str, str], index: list[str]) -
 def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
     """One row per article.
 
-    Columns: ``title``, ``excerpt``, ``url`` (canonical), ``web_url`` (as
-    the file gave it: the page to open), ``provider`` (id), ``provider_name``,
+    Columns: ``title``, ``excerpt``, ``url`` (canonical: the article's
+    key), ``web_url`` (the file's ``webUrl``, in the same canonical form: the
+    page to open; ``url`` can come from ``originalUrl`` instead; to join data
+    keyed by URLs as published, pass them through
+    :func:`graph.resolve.canonical_url`), ``provider`` (id), ``provider_name``,
     ``published`` (UTC), ``type``, ``category``, ``quality``, ``heat``,
     ``stub`` (known only from ``related`` lists), ``is_published``,
     ``removed``, ``topics`` (list of topic labels), ``related`` (number of

@@ -193,3 +193,29 @@ def test_a_graph_without_kinds_is_refused_not_read_as_empty(seeds_kg):
         with pytest.raises(ValueError, match="this graph's nodes have no 'kind'"):
             call(related)
     assert len(articles_frame(nx.MultiDiGraph())) == 0  # an empty graph is still an empty frame
+
+
+def test_urls_as_published_join_web_url_through_canonical_url(corpus_kg, corpus_frames, corpus_dir):
+    """The README's recipe for joining outside data keyed by published URLs: each
+    file's webUrl, read here with PyYAML rather than the build's loaders and mapped
+    through canonical_url, finds its article's row by web_url (which is canonical:
+    it holds no URL as written, so a join on the raw URL missed most rows)."""
+    import yaml
+
+    from graph.resolve import canonical_url
+
+    df = corpus_frames["articles"]
+    by_web_url = {u: i for i, u in df["web_url"].dropna().items()}
+    single = {a.files[0]: a.id for a in corpus_kg.articles.values() if len(a.files) == 1}
+    joined = as_written = 0
+    for path in sorted((corpus_dir / "azure" / "news").glob("*.md"))[:400]:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text.split("\n---", 1)[0].removeprefix("---")).get("webUrl")
+        shown = str(path)
+        if not raw or shown not in single:
+            continue
+        assert by_web_url.get(canonical_url(raw)) == single[shown], (shown, raw)
+        joined += 1
+        as_written += raw in by_web_url
+    assert joined > 300
+    assert as_written < joined  # the URLs as written do not all join: the recipe is needed
