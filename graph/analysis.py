@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import numbers
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -155,7 +156,7 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
     seed : int
         Louvain's random seed: the same seed gives the same communities.
     resolution : float
-        Louvain's resolution (above 1: smaller communities).
+        Louvain's resolution, above 0 (above 1: smaller communities).
     min_size : int
         Leave out communities with fewer articles (numbers stay those of the
         full list).
@@ -174,6 +175,9 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
 
     check_count("min_size", min_size)
     check_count("top", top)
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Real) or not resolution > 0:
+        # 0 or less put every article in one community or none: Louvain's modularity needs it above 0
+        raise InvalidArgumentError(f"resolution must be a number above 0, not {resolution!r}")
     g = as_nx(graph_or_kg)
     undirected = related_graph(g, directed=False)
     parts = nx.community.louvain_communities(undirected, weight="weight", resolution=resolution, seed=seed) \

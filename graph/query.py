@@ -731,7 +731,9 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
     QueryError
         Syntax errors (with ``line`` and ``column``), unreadable data, failures.
     """
-    text = resolve_query(query)
+    if not isinstance(query, (str, os.PathLike)):
+        raise QueryError(f"the query must be SPARQL text, an example's name or a .rq file, not {query!r}")
+    text = resolve_query(os.fspath(query))
     update = _UPDATE.match(text)
     if update:
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "

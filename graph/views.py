@@ -425,6 +425,9 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
 
     if sum(x is not None for x in (topic, provider, article)) != 1:
         raise ViewError("give exactly one of topic, provider or article for an ego view")
+    for name, value in (("topic", topic), ("provider", provider), ("article", article)):
+        if value is not None and not isinstance(value, str):
+            raise ViewError(f"{name} must be text (a label, name, domain, id or URL), not {value!r}")
     if topic is not None:
         key = topic_key(topic)
         for t in kg.topics.values():

@@ -287,3 +287,22 @@ def test_row_counts_are_checked_alike_and_numpy_counts_are_counts(seeds_kg):
         for bad in (-1, 2.5, True, "3"):  # -1 took all but the last row (pandas' head(-1))
             with pytest.raises(ValueError, match="must be a whole number, 0 or more"):
                 call(bad)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda kg: __import__("graph.views").views.ego_view(kg, provider=5), "ViewError", "provider must be text"),
+    (lambda kg: __import__("graph.views").views.ego_view(kg, topic=5), "ViewError", "topic must be text"),
+    (lambda kg: __import__("graph.query").query.sparql(kg, None), "QueryError", "the query must be SPARQL text"),
+    (lambda kg: communities(kg, resolution=-1), "InvalidArgumentError", "resolution must be a number above 0"),
+    (lambda kg: communities(kg, resolution=0), "InvalidArgumentError", "resolution must be a number above 0"),
+    (lambda kg: communities(kg, resolution="1"), "InvalidArgumentError", "resolution must be a number above 0"),
+    (lambda kg: __import__("graph.export.html").export.html.notebook_html(kg, height="100%"),
+     "InvalidArgumentError", "height must be a whole number"),
+])
+def test_arguments_the_api_cannot_take_raise_the_librarys_error_saying_why(seeds_kg, call, error, message):
+    """They raised AttributeError ('int' object has no attribute 'strip'), TypeError or
+    int()'s ValueError, or (a resolution of 0 or less) ran without a word."""
+    import graph
+
+    with pytest.raises(getattr(graph, error), match=re.escape(message)):
+        call(seeds_kg)

@@ -55,7 +55,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from .. import __version__
-from ..errors import ExportError
+from ..errors import ExportError, check_count
 from ..layout import compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
@@ -419,7 +419,8 @@ def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | 
 
 
 def notebook_html(source, *, height: int = 700, **options: Any):
-    """The page as an ``IPython.display.HTML`` for inline display in Jupyter.
+    """The page as an ``IPython.display.HTML`` for inline display in Jupyter,
+    ``height`` pixels high.
 
     The page goes into a sandboxed ``<iframe srcdoc>`` (scripts allowed, no
     same-origin access to the notebook), so it behaves exactly as the file does.
@@ -431,6 +432,7 @@ def notebook_html(source, *, height: int = 700, **options: Any):
     """
     from IPython.display import HTML
 
+    check_count("height", height)  # pixels: "100%" gave int()'s ValueError
     page = render_html(source, **options)
     return HTML(f'<div class="newsgraph"><iframe srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width:100%;height:{int(height)}px;border:1px solid #d0d7de" '
