@@ -439,8 +439,11 @@ class _Coercer:
         domain = self.text(value, "domain", f"{where}provider.", top)
         domain = domain.strip() if domain and domain.strip() else None
         if domain is not None and not _host_like(domain):
+            from .resolve import provider_key  # here: graph.resolve imports this module
+
+            # the key said, as the resolver makes it: "a/b.com" is keyed "a", not as written
             self.warn(f"{where}provider.domain {domain[:100]!r} is not a host name (such as example.com); "
-                      "the provider is keyed by it as written", top)
+                      f"the provider is keyed by {(provider_key(domain) or '')[:100]!r}", top)
         return ProviderRef(name.strip() if name and name.strip() else None, domain,
                            self.images(value, "images", f"{where}provider.", top))
 

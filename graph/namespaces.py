@@ -110,6 +110,10 @@ def check_base_iri(base: str | None) -> str:
     True
     >>> check_base_iri("https://kg.example.com/news/")
     'https://kg.example.com/news/'
+    >>> check_base_iri("https://kg.example.com/%zz/")
+    Traceback (most recent call last):
+    ...
+    graph.errors.NewsgraphError: base IRI is not a valid IRI (Invalid IRI percent encoding '%zz'): 'https://kg.example.com/%zz/'
     """
     if base is None:
         return DEFAULT_BASE_IRI
@@ -119,6 +123,14 @@ def check_base_iri(base: str | None) -> str:
         raise NewsgraphError(f"base IRI contains characters not allowed in an IRI: {base!r}")
     if not base.endswith(("/", "#")):
         raise NewsgraphError(f"base IRI must end with '/' or '#': {base!r}")
+    import pyoxigraph  # here: only a base given is checked, and `import graph` stays light
+
+    try:
+        # RFC 3987 as the stores read it: "%zz" or "https://[::1/" were written into
+        # every export, which query, serve and validate then refused to load.
+        pyoxigraph.NamedNode(base)
+    except ValueError as err:
+        raise NewsgraphError(f"base IRI is not a valid IRI ({err}): {base!r}") from err
     return base
 
 

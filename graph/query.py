@@ -169,8 +169,9 @@ class QueryResult:
     def to_dataframe(self):
         """A pandas DataFrame with one typed column per variable.
 
-        Integer columns are ``int64`` (``Int64`` when some rows are unbound),
-        decimals and doubles ``float64``, booleans ``bool``/``boolean``,
+        Integer columns are ``int64`` (``Int64`` when some rows are unbound;
+        Python ints, ``object``, when one is beyond 64 bits), decimals and
+        doubles ``float64``, booleans ``bool``/``boolean``,
         ``xsd:dateTime`` and ``xsd:date`` values (alone or mixed) UTC
         datetimes (``datetime64[us, UTC]``, as in :mod:`graph.frames`; a date
         is its midnight UTC), everything else strings, and so is a column
@@ -204,7 +205,9 @@ class QueryResult:
                 w.writerows([["boolean"], ["true" if self.boolean else "false"]])
                 return
             w.writerow(self.variables)
-            w.writerows(["" if t is None else t.value for t in row] for row in self.rows)
+            # SPARQL 1.1's CSV: a blank node as _:label, else one is not told from a string
+            w.writerows(["" if t is None else f"_:{t.value}" if t.kind == "bnode" else t.value for t in row]
+                        for row in self.rows)
         elif fmt == "tsv":
             if self.boolean is not None:
                 out.write(f"?boolean\n{'true' if self.boolean else 'false'}\n")
@@ -271,6 +274,8 @@ class QueryResult:
 
 
 def _short(t: Term) -> str:
+    if t.kind == "bnode":
+        return f"_:{t.value}"
     if t.kind == "uri":
         from .export.rdf import data_prefixes
 
@@ -292,6 +297,9 @@ def _typed_column(column: list[Term | None], pd: Any) -> Any:
 
     typed = values() if present and not kinds & {"uri", "bnode"} else None
     if typed is not None:
+        beyond_64_bits = any(v is not None and not -(1 << 63) <= v < (1 << 63) for v in typed if type(v) is int)
+        if beyond_64_bits:  # pandas' int64 raised OverflowError: Python's ints hold them exactly
+            return pd.array(typed, dtype="object")
         if kinds <= {"lit:" + d for d in _INTEGER_TYPES}:
             return pd.array(typed, dtype="Int64" if missing else "int64")
         if kinds <= {"lit:" + d for d in _FLOAT_TYPES | _INTEGER_TYPES}:
@@ -598,13 +606,14 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
             return QueryResult([], boolean=bool(res.askAnswer))
         if res.type in ("CONSTRUCT", "DESCRIBE"):
             return QueryResult.of_triples(tuple(_from_rdflib(t) for t in triple) for triple in res.graph)
-        names = [str(v) for v in res.vars]
-        order = range(len(names))
+        variables = list(res.vars)
         if "projection" not in tree[1]:
             # SELECT *: rdflib lists the variables in set order, which changes with the hash seed
-            order = sorted(order, key=lambda i: (_first_use(text, names[i]), names[i]))
-            names = [names[i] for i in order]
-        return QueryResult(names, [tuple(_from_rdflib(row[i]) for i in order) for row in res])
+            variables.sort(key=lambda v: (_first_use(text, str(v)), str(v)))
+        # From the bindings, not by iterating res: rdflib's iterator skips a row whose
+        # variables are all unbound (an OPTIONAL that found nothing), which oxigraph keeps.
+        rows = [tuple(_from_rdflib(binding.get(v)) for v in variables) for binding in res.bindings]
+        return QueryResult([str(v) for v in variables], rows)
     except Exception as err:
         raise QueryError(f"query failed: {err}") from err
 
@@ -686,6 +695,8 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
         names = [v.value for v in res.variables]
         n = len(names)
         return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])
+    except QueryError:
+        raise
     except Exception as err:
         raise QueryError(f"query failed: {err}") from err
 
@@ -699,6 +710,9 @@ def _from_ox(t: Any) -> Term | None:
         return Term("uri", t.value)
     if isinstance(t, ox.BlankNode):
         return Term("bnode", t.value)
+    if isinstance(t, ox.Triple):  # it has no .language: the AttributeError said nothing useful
+        raise QueryError(f"a result holds an RDF 1.2 triple term ({t}), which newsgraph's results cannot "
+                         "hold; select its parts with SUBJECT(), PREDICATE() and OBJECT()")
     if t.language:
         return Term("literal", t.value, None, t.language)
     return Term("literal", t.value, t.datatype.value)

@@ -153,6 +153,12 @@ def test_a_provider_domain_that_is_no_host_name_warns_with_its_line(tmp_path):
     assert warned == [(4, "provider.domain 'Wired Magazine'"), (5, "related item 2: provider.domain 'wired'")]
     # Kept as written: nothing is lost, and the host-like one is keyed as usual.
     assert sorted(kg.providers) == ["provider/bbc.co.uk", "provider/wired", "provider/wired%20magazine"]
+    # The warning names the key the provider has: "a/b.com" is keyed "a" (it said "as written")
+    (tmp_path / "b.md").write_text("---\ntitle: B\nwebUrl: https://ex.com/b2\nprovider: {domain: a/b.com}\n---\n")
+    kg = graph.build([tmp_path / "b.md"])
+    assert [w.message for w in kg.report.warnings] == [
+        "provider.domain 'a/b.com' is not a host name (such as example.com); the provider is keyed by 'a'"]
+    assert list(kg.providers) == ["provider/a"]
 
 
 def test_related_not_a_list_is_ignored_with_a_warning():
