@@ -179,6 +179,11 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                         result.warnings.append(Warning_(path, "hidden folder (its name starts with a dot); "
                                                               "not read, name it to read it"))
                     continue
+                if entry.is_symlink():
+                    refused = _folder_link_refused(path)
+                    if refused:
+                        result.warnings.append(Warning_(path, refused))
+                        continue
                 if _is_input(entry.name):
                     result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
                 opened = enter(path)
@@ -205,6 +210,28 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         rejected["path"] = shown_path(rejected["path"])
     result.warnings = [replace(w, path=shown_path(w.path)) for w in result.warnings]
     return result
+
+
+#: Linux's folders of the running system, not of files: /proc/self/root leads back to /,
+#: so a link into one walked the whole file system.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
+def _folder_link_refused(link: str) -> str | None:
+    """Why a symbolic link to a folder, met inside an input folder, is not followed;
+    ``None`` when it is. A folder named on the command line is always read.
+
+    Refused: a link to a folder holding the link (``/``, ``..``: every folder
+    under it would be read before the loop closed) and a link into
+    :data:`SYSTEM_FOLDERS`.
+    """
+    target = os.path.realpath(link)
+    here = os.path.realpath(os.path.dirname(link))
+    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS):
+        return f"a symbolic link into a system folder ({target}); not followed"
+    if here == target or here.startswith(target.rstrip("/") + "/"):
+        return f"a symbolic link to a folder that holds it ({target}); not followed"
+    return None
 
 
 # --------------------------------------------------------------------------

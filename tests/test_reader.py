@@ -394,13 +394,41 @@ def test_symlink_loop_and_broken_link_terminate(tmp_path):
     os.symlink(tmp_path / "missing.md", tmp_path / "a" / "dangling.md")
     (tmp_path / "folder.md").mkdir()
     (tmp_path / "folder.md" / "two.md").write_text('---\ntitle: "Two"\nwebUrl: "https://example.org/2"\n---\n')
+    (tmp_path / "b").mkdir()
+    os.symlink(tmp_path / "a", tmp_path / "b" / "again")  # a second way to a/, not a loop
     found = scan([tmp_path])
     assert sorted(Path(p).name for p, _ in found.files) == ["one.md", "two.md"]
     assert any("broken symbolic link" in r["reason"] for r in found.rejected)
-    assert any("already visited" in w.message for w in found.warnings)
+    said = {(Path(w.path).relative_to(tmp_path).as_posix(), w.message) for w in found.warnings}
+    assert ("b/again", "folder already visited (symbolic link loop or second link to it); not read again") in said
+    assert ("a/loop", f"a symbolic link to a folder that holds it ({os.path.realpath(tmp_path / 'a')}); "
+                      "not followed") in said
     assert any("folder named like an input file" in w.message for w in found.warnings)
     kg = graph.build([tmp_path])
     assert kg.report.articles_full == 2
+
+
+def test_a_folder_link_to_an_ancestor_or_into_proc_is_not_followed(tmp_path):
+    """A link to / or into /proc (whose self/root leads back to /) walked the whole
+    file system before any loop closed; a link to a folder holding the link read
+    every folder beside the input too. Each is a warning; other links are followed."""
+    article = '---\ntitle: "{0}"\nwebUrl: "https://example.org/{0}"\n---\n'
+    corpus, beside, elsewhere = tmp_path / "corpus", tmp_path / "beside", tmp_path / "elsewhere"
+    for folder, name in ((corpus, "inside"), (beside, "beside"), (elsewhere, "linked")):
+        folder.mkdir()
+        (folder / f"{name}.md").write_text(article.format(name))
+    os.symlink(tmp_path, corpus / "up")  # holds corpus/: beside/ would be read through it
+    os.symlink("/proc", corpus / "proc")
+    os.symlink("/", corpus / "root")
+    os.symlink(elsewhere, corpus / "more")  # a corpus kept elsewhere: followed
+    found = scan([corpus])
+    assert sorted(Path(p).name for p, _ in found.files) == ["inside.md", "linked.md"]
+    refused = sorted((Path(w.path).name, w.message.split(" (")[0]) for w in found.warnings)
+    assert refused == [("proc", "a symbolic link into a system folder"),
+                       ("root", "a symbolic link to a folder that holds it"),
+                       ("up", "a symbolic link to a folder that holds it")]
+    # Named on the command line, a link is read (what it holds is the user's choice)
+    assert sorted(Path(p).name for p, _ in scan([corpus / "up"]).files) == ["beside.md", "inside.md", "linked.md"]
 
 
 def test_hidden_folders_are_not_read_and_a_users_are_said(tmp_path):
