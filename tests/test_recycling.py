@@ -160,6 +160,40 @@ def test_a_folder_in_the_files_place_is_named_not_the_temporary_file(tmp_path):
     assert os.listdir(out) == ["graph.ttl"] and os.listdir(out / "graph.ttl") == []
 
 
+@pytest.mark.parametrize("failing", ["mkstemp", "chmod", "immutable folder"])
+def test_a_file_that_cannot_be_written_is_named_not_its_temporary_file(tmp_path, monkeypatch, failing, seeds_kg):
+    """A read-only exports folder said 'cannot write out/.graph.ttl.2301-sgjdf9gz.tmp':
+    a hidden name the user never asked for. The system's error, with the file's own name."""
+    import errno
+    import shutil
+
+    out = tmp_path / "out"
+    out.mkdir()
+    if failing == "immutable folder":  # what a read-only folder does to root, who ignores permissions
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(out)]).returncode:
+            pytest.fail("chattr +i is needed here (e2fsprogs): the other two cases imitate it")
+    else:
+        real = getattr(graph.export.files.tempfile if failing == "mkstemp" else graph.export.files.os, failing)
+
+        def refuse(*args, **kwargs):
+            if failing == "mkstemp":
+                raise PermissionError(errno.EACCES, "Permission denied", str(out / ".graph.ttl.1-abcd1234.tmp"))
+            real(*args, **kwargs)
+            raise PermissionError(errno.EPERM, "Operation not permitted", args[0])
+
+        monkeypatch.setattr(graph.export.files.tempfile if failing == "mkstemp" else graph.export.files.os,
+                            failing, refuse)
+    try:
+        with pytest.raises(ExportError) as err:
+            graph.export.write_exports(seeds_kg, out, ["ttl"])
+    finally:
+        if failing == "immutable folder":
+            subprocess.run(["chattr", "-i", str(out)], check=True)
+    reason = "Permission denied" if failing == "mkstemp" else "Operation not permitted"
+    assert str(err.value) == f"cannot write {out / 'graph.ttl'}: {reason}"
+    assert os.listdir(out) == []
+
+
 @pytest.mark.parametrize("blocker", ["file", "broken link"])
 def test_a_file_where_a_folder_of_the_path_should_be_is_named(tmp_path, blocker):
     afile = tmp_path / "afile"

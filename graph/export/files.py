@@ -59,7 +59,11 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     if reused:
         tmp = os.fspath(spare)
     else:
-        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".tmp", dir=target.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".tmp", dir=target.parent)
+        except OSError as err:
+            err.filename = os.fspath(target)  # the user's file, not the hidden one written first
+            raise
     try:
         if "b" in mode:
             fh = os.fdopen(fd, mode)
@@ -82,10 +86,12 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             # pass (the RDF files) are still all written but this one.
             raise ExportError(f"cannot write {target}: a folder is in its place; give a file's path "
                               "or move the folder") from err
-    except BaseException:
+    except BaseException as err:
         if not reused:  # a spare written half way is still a spare
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        if isinstance(err, OSError) and err.filename == tmp:
+            err.filename = os.fspath(target)
         raise
 
 
