@@ -33,6 +33,21 @@ def test_every_command_has_help(path, cmd):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
+def test_the_clis_choices_are_the_librarys():
+    """The CLI lists its choices itself (importing the library's modules for their
+    constants would slow every command's start); they must stay the library's."""
+    from graph import query, views
+
+    def choices(command: str, option: str) -> list[str]:
+        param = next(p for p in cli.commands[command].params if p.name == option)
+        assert isinstance(param.type, click.Choice), (command, option)
+        return list(param.type.choices)
+
+    assert choices("html", "view") == list(views.VIEW_NAMES)
+    assert sorted(choices("query", "fmt")) == sorted(query.OUTPUT_FORMATS)
+    assert choices("query", "engine") == list(query.ENGINES)
+
+
 def test_build_writes_report_and_summary(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-f", "report"])
