@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an 
     import numpy as np
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "site_link", "shown_text", "VIEW_NAMES", "edge_table", "article_node"]
+           "safe_link", "site_link", "shown_text", "shown_name", "VIEW_NAMES", "edge_table", "article_node"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -230,6 +230,33 @@ def shown_text(text: str | None) -> str | None:
     return _BIDI_CONTROLS.sub("", text) if _BIDI_CONTROLS.search(text) else text
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def shown_name(name: str | None) -> str | None:
+    """A provider's name as a reader should see it: :func:`shown_text`, and its
+    percent escapes decoded where they make UTF-8 text (a feed writes
+    ``Morningstar%2c Inc.``, 265 times in the real corpus: shown, searched and
+    found by ``--provider`` as ``Morningstar, Inc.``). The exports keep it as written.
+
+    >>> shown_name("Morningstar%2c Inc."), shown_name("100%25 Pure"), shown_name("50% off %zz")
+    ('Morningstar, Inc.', '100% Pure', '50% off %zz')
+    """
+    if name and "%" in name and _PERCENT_ESCAPE.search(name):
+        from urllib.parse import unquote
+
+        try:
+            decoded = unquote(name, errors="strict")
+        except UnicodeDecodeError:  # escapes of bytes that are not UTF-8 text: not an encoding
+            decoded = name
+        if not _UNSHOWN_CONTROLS.search(decoded):  # an escaped control is shown as written
+            name = decoded
+    return shown_text(name)
+
+
+_UNSHOWN_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _character(reference: re.Match) -> str:
     """What a ``&...;`` reference stands for; a name HTML does not define is kept as written
     (``html.unescape`` alone would read ``&notit;`` as ``¬it;``, HTML's rule without ``;``)."""
@@ -305,8 +332,10 @@ def article_node(kg, a, degree: int) -> dict[str, Any]:
         "type": a.type,
         "is_published": a.is_published,
         "date": _date(a.published),
+        # a day as written, not a date-time's UTC day (the page labels those "UTC")
+        "date_only": not isinstance(a.published, dt.datetime) and a.published is not None,
         "provider": a.provider_id,
-        "provider_name": shown_text(provider.name) if provider else None,
+        "provider_name": shown_name(provider.name) if provider else None,
         "topics": list(a.topic_ids),
         "topic_labels": [shown_text(kg.topics[t].label) for t in a.topic_ids if t in kg.topics],
         "excerpt": shown_text(a.excerpt),
@@ -382,7 +411,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
         nodes[t.id] = {"kind": "topic", "label": shown_text(t.label), "weight": deg[t.id],
                        "detail": shown_text(t.key)}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": shown_text(p.name), "weight": deg[p.id],
+        nodes[p.id] = {"kind": "provider", "label": shown_name(p.name), "weight": deg[p.id],
                        "detail": shown_text(p.domain), "link": site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)
@@ -396,7 +425,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     edges = _edge_list(groups, nodes)
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
-    title = f"News graph: {shown} articles from {n_files:,} files"
+    title = f"News graph: {shown} article{'s' * (total != 1)} from {n_files:,} file{'s' * (n_files != 1)}"
     if len(articles) != total:
         title += " (the most connected; draw any part with newsgraph html --topic, --provider or --article)"
     return View("full", title, nodes, edges)
@@ -440,7 +469,8 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
             if p.domain == key or p.id == provider:
                 return p.id
         name = provider.strip().casefold()
-        named = [p for p in kg.providers.values() if p.name.casefold() == name]
+        named = [p for p in kg.providers.values()  # as written or as the page shows it
+                 if name in (p.name.casefold(), (shown_name(p.name) or "").casefold())]
         if len(named) == 1:
             return named[0].id
         if named:  # a name is not an identity: two sites may share one ("PR Newswire", .com and .co.uk)
@@ -478,9 +508,13 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     check_count("depth", depth, error=ViewError)
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)
-    for s, d, _ in kg.edges():
+    related: dict[str, set[str]] = defaultdict(set)
+    for s, d, kind in kg.edges():
         adj[s].add(d)
         adj[d].add(s)
+        if kind == "related":
+            related[s].add(d)
+            related[d].add(s)
     seen = {centre: 0}
     queue = deque([centre])
     while queue:
@@ -499,6 +533,9 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
         edges = edges.select(inside[edges.sources] & inside[edges.targets])
     else:
         edges = [e for e in edges if e[0] in seen and e[1] in seen]
+    for i, node in nodes.items():  # the page says how many of them it draws, and how many there are
+        if node["kind"] == "article":
+            node["related_total"] = len(related[i])
     label = full.nodes[centre]["label"]
     return View("ego", f"{label} and what lies within {depth} step{'s' if depth != 1 else ''}", nodes, edges,
                 centre=centre)

@@ -13,6 +13,7 @@ separation, node sizes, JSON escaping, CSS and script assets) are imported.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import html.entities
 import json
@@ -77,6 +78,21 @@ def _shown(text: str | None) -> str | None:
     return "".join(c for c in text if not ("\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069"))
 
 
+def _shown_name(name: str | None) -> str | None:
+    """A provider's name for the page: percent escapes decoded when they spell UTF-8
+    text without control characters (written here on its own), then :func:`_shown`."""
+    if name and re.search(r"%[0-9A-Fa-f]{2}", name):
+        from urllib.parse import unquote_to_bytes
+
+        try:
+            decoded = unquote_to_bytes(name).decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = name
+        if not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in decoded):
+            name = decoded
+    return _shown(name)
+
+
 def _site_link(domain: str | None) -> str | None:
     """A provider's home page, when urllib reads its domain back as the whole host."""
     if not domain or any(not (c.isalnum() or c in "-._") for c in domain):
@@ -95,8 +111,9 @@ def _article_node(kg, a, degree: int) -> dict[str, Any]:
         "type": a.type,
         "is_published": a.is_published,
         "date": _date(a.published),
+        "date_only": a.published is not None and not isinstance(a.published, dt.datetime),
         "provider": a.provider_id,
-        "provider_name": _shown(provider.name) if provider else None,
+        "provider_name": _shown_name(provider.name) if provider else None,
         "topics": list(a.topic_ids),
         "topic_labels": [_shown(kg.topics[t].label) for t in a.topic_ids if t in kg.topics],
         "excerpt": _shown(a.excerpt),
@@ -123,7 +140,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
     for t in kg.topics.values():
         nodes[t.id] = {"kind": "topic", "label": _shown(t.label), "weight": deg[t.id], "detail": _shown(t.key)}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": _shown(p.name), "weight": deg[p.id], "detail": _shown(p.domain),
+        nodes[p.id] = {"kind": "provider", "label": _shown_name(p.name), "weight": deg[p.id], "detail": _shown(p.domain),
                        "link": _site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)
@@ -139,7 +156,8 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
         edges = [(s, d, k, 1) for s, d, k in all_edges if s in nodes and d in nodes]
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
-    title = f"News graph: {shown} articles from {n_files:,} files"
+    title = f"News graph: {shown} {'article' if total == 1 else 'articles'} from {n_files:,} " \
+            f"{'file' if n_files == 1 else 'files'}"
     if len(articles) != total:
         title += " (the most connected; draw any part with newsgraph html --topic, --provider or --article)"
     return View("full", title, nodes, edges)
@@ -186,6 +204,9 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     full = full_view(kg)
     nodes = {i: n for i, n in full.nodes.items() if i in seen}
     edges = [e for e in full.edges if e[0] in seen and e[1] in seen]
+    for i, node in nodes.items():  # related articles in the whole graph, each once
+        if node["kind"] == "article":
+            node["related_total"] = len({d if s == i else s for s, d, k in kg.edges() if k == "related" and i in (s, d)})
     label = full.nodes[centre]["label"]
     return View("ego", f"{label} and what lies within {depth} step{'s' if depth != 1 else ''}", nodes, edges,
                 centre=centre)
@@ -375,10 +396,11 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             node["c"] = style("dot", "#ffffff", colour, 2) if stub else style("dot", colour, _darker(colour), 1)
             provider = d.get("provider")
             topics = d.get("topics", [])
-            info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"), "e": d.get("excerpt"),
+            info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"),
+                    "dd": True if d.get("date_only") else None, "e": d.get("excerpt"),
                     "u": d.get("link"), "v": True if d.get("type") == "video" else None,
                     "h": True if d.get("is_published") is False else None, "w": weight,
-                    "g": lay.group.get(node_id, 0)}
+                    "g": lay.group.get(node_id, 0), "rn": d.get("related_total")}
             # provider and topics by node number; by name only when they are not drawn (ego views)
             if provider in index:
                 info["p"] = index[provider]

@@ -280,9 +280,10 @@ def test_search_ignores_quotes_spaces_and_word_order(tmp_path, opened):
             o.page.fill("#ng-search", query)
             found = o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.childNodes[1].textContent)")
             assert found == [title], query  # the label after the kind
-    for query in ("microsoft's old", "openshift 4", "zzz"):  # one word matches nothing: no result
+    for query in ("microsoft's old", "openshift 4", "zzz"):  # one word matches nothing: no result, said so
         o.page.fill("#ng-search", query)
-        assert o.page.locator("#ng-results li").count() == 0, query
+        assert o.page.locator("#ng-results li[role=option]").count() == 0, query
+        assert o.page.inner_text("#ng-results") == "no matches", query
 
 
 def test_labels_results_and_hub_order_on_a_crafted_page(tmp_path, opened):
@@ -770,3 +771,123 @@ def test_a_video_item_says_it_is_one(tmp_path, opened):
         assert o.page.eval_on_selector("#ng-d-kind", "e => e.textContent") == kind
         o.page.fill("#ng-search", title)
         assert o.page.eval_on_selector("#ng-results li .ng-kind", "e => e.textContent") == kind
+
+
+def test_a_centred_page_says_how_many_related_articles_it_draws_of_all(tmp_path, opened):
+    """On T's page at depth 1 (T and its articles a1, a2), a1 lists a2, a3 and a4, of
+    which only a2 is drawn: 'Related 1 on this page, 3 in all' (it said '1 article',
+    as if that were all); a2 has all of its one. Counted by hand from the files."""
+    _crafted(tmp_path / "in", {
+        "a1": {"title": "one", "topics": ["T"], "related": [{"webUrl": f"https://p.example/{n}", "title": n}
+                                                             for n in ("a2", "a3", "a4")]},
+        "a2": {"title": "two", "topics": ["T"]},
+        "a3": {"title": "three", "topics": ["U"]}, "a4": {"title": "four", "topics": ["U"]},
+    })
+    kg = graph.build([tmp_path / "in"])
+    ids = {a.title: a.id for a in kg.articles.values()}
+    centred, full = tmp_path / "t.html", tmp_path / "full.html"
+    write_html(kg, centred, topic="T", depth=1)
+    write_html(kg, full)
+    o = opened(centred)
+    assert o.visible() == {"topic/t", ids["one"], ids["two"]}
+    o.js("id => newsgraph.select(id)", ids["one"])
+    assert _field(o, "Related") == "1 on this page, 3 in all"
+    assert _field(o, "Group").endswith(" on this page)")
+    o.js("id => newsgraph.select(id)", ids["two"])
+    assert _field(o, "Related") == "1 article"
+    o = opened(full)
+    o.js("id => newsgraph.select(id)", ids["one"])
+    assert _field(o, "Related") == "3 articles" and not _field(o, "Group").endswith(" on this page)")
+
+
+def test_search_says_no_matches_and_the_keyboard_returns_to_the_search_box(tmp_path, opened):
+    """A search that matched nothing left the list blank; Escape on the canvas and a click
+    on its empty part cleared the selection but left the keyboard on the canvas, where the
+    README says it is then in the search box."""
+    _crafted(tmp_path / "in", {"a1": {"title": "alpha", "topics": ["T"]}, "a2": {"title": "beta", "topics": ["T"]}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    o.page.fill("#ng-search", "xyzzyq")
+    assert o.page.is_visible("#ng-results") and o.page.inner_text("#ng-results") == "no matches"
+    o.page.fill("#ng-search", "alp")
+    assert o.page.eval_on_selector_all("#ng-results li", "lis => lis.map(li => li.className)") == [""]
+    o.page.keyboard.press("Enter")
+    assert o.page.is_hidden("#ng-results")  # chosen: no note left behind
+    a1 = o.js("newsgraph.selected()")
+    at = o.js("id => newsgraph.domPosition(id)", a1)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    o.page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])  # the keyboard now on the canvas
+    assert o.js("newsgraph.selected()") == a1 and o.js("document.activeElement.id") != "ng-search"
+    o.page.keyboard.press("Escape")
+    assert o.js("newsgraph.selected()") is None and o.js("document.activeElement.id") == "ng-search"
+    o.js("id => newsgraph.select(id)", a1)
+    o.page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)  # a corner with no node
+    assert o.js("newsgraph.selected()") is None and o.js("document.activeElement.id") == "ng-search"
+    o.page.select_option("#ng-topic", "topic/t")  # Escape in a filter keeps the keyboard there
+    o.js("id => newsgraph.select(id)", a1)
+    o.page.focus("#ng-topic")
+    o.page.keyboard.press("Escape")
+    assert o.js("newsgraph.selected()") is None and o.js("document.activeElement.id") == "ng-topic"
+
+
+def test_names_dates_and_the_title_read_as_a_person_would(tmp_path, opened):
+    """Two providers named alike are told apart in the filter by their domains; a name a
+    feed percent-encoded (Morningstar%2c Inc.) is shown decoded and found as such; a
+    date-time's day is labelled UTC (a date is its own); one article is not '1 articles'."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = {
+        "a1": ("PR Newswire", "prnewswire.com", "2021-06-18T23:30:00-07:00"),
+        "a2": ("PR Newswire", "prnewswire.co.uk", "2021-06-18"),
+        "a3": ("Morningstar%2c Inc.", "morningstar.com", "2021-06-18T10:00:00Z"),
+    }
+    for name, (provider, domain, when) in files.items():
+        (folder / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://{domain}/{name}\npublishedDateTime: '{when}'\n"
+            f"provider: {{name: '{provider}', domain: {domain}}}\n---\n", encoding="utf-8")
+    kg = graph.build([folder])
+    assert {p.name for p in kg.providers.values()} == {"PR Newswire", "Morningstar%2c Inc."}  # kept as written
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    assert sorted(o.page.eval_on_selector_all("#ng-provider option", "os => os.map(o => o.textContent)")) == [
+        "Morningstar, Inc. (1)", "PR Newswire \u2014 prnewswire.co.uk (1)", "PR Newswire \u2014 prnewswire.com (1)",
+        "all providers"]
+    ids = {a.title: a.id for a in kg.articles.values()}
+    o.js("id => newsgraph.select(id)", ids["a1"])  # 23:30 at -07:00 is the 19th in UTC
+    assert (_field(o, "Published (UTC)"), _field(o, "Published")) == ("2021-06-19", None)
+    o.js("id => newsgraph.select(id)", ids["a2"])
+    assert (_field(o, "Published"), _field(o, "Published (UTC)")) == ("2021-06-18", None)
+    o.page.fill("#ng-search", "morningstar, inc")
+    assert "Morningstar, Inc." in o.page.inner_text("#ng-results")
+    centred = tmp_path / "m.html"
+    write_html(kg, centred, provider="Morningstar, Inc.")  # found by the name as shown
+    one = tmp_path / "one"
+    _crafted(one, {"only": {"title": "alone"}})
+    write_html(graph.build([one]), tmp_path / "one.html")
+    assert opened(tmp_path / "one.html").page.inner_text("#ng-title") == "News graph: 1 article from 1 file"
+
+
+@pytest.mark.parametrize("width", [600, 800, 1400])
+def test_a_node_searched_for_is_not_under_the_details_whatever_the_width(corpus_dir, corpus_page, browser, width):
+    """Under about 960 px the details cover the canvas's middle, where the node searched
+    for was centred, unseen."""
+    want = _a_real_article(corpus_dir)
+    page = browser.new_page(viewport={"width": width, "height": 700})
+    try:
+        page.goto(corpus_page.as_uri())
+        wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+        page.fill("#ng-search", want["title"][:40])
+        page.keyboard.press("Enter")
+        assert page.inner_text("#ng-d-title") == want["title"]
+        selected = page.evaluate("newsgraph.selected()")
+        at = page.evaluate("id => newsgraph.domPosition(id)", selected)
+        box = page.locator("#ng-canvas").bounding_box()
+        assert 0 <= at["x"] <= box["width"] and 0 <= at["y"] <= box["height"]
+        under = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('#ng-details') === null",
+                              [box["x"] + at["x"], box["y"] + at["y"]])
+        assert under, f"the node at {at} is under the details at {width} px"
+    finally:
+        page.close()

@@ -253,7 +253,8 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             if kind == "article":
                 provider = d.get("provider")
                 topics = d.get("topics", [])
-                info = {**article_description(d), "w": weight, "g": lay.group.get(node_id, 0)}
+                info = {**article_description(d), "w": weight, "g": lay.group.get(node_id, 0),
+                        "rn": d.get("related_total")}  # a centred page's: related articles in all
                 # provider and topics by node number; by name only when they are not drawn (ego views)
                 if provider in index:
                     info["p"] = index[provider]

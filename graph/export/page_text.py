@@ -38,6 +38,7 @@ def article_description(d: dict[str, Any]) -> dict[str, Any]:
     """The first items of an article's details on the page (``d``: its node in the view), all of
     them from its own description: its place in the graph comes after (from ``"w"`` on)."""
     return {"k": "article", "l": d["label"], "s": bool(d.get("stub")) or None, "d": d.get("date"),
+            "dd": d.get("date_only") or None,
             "e": d.get("excerpt"), "u": d.get("link"), "v": d.get("type") == "video" or None,
             # "published: false": the source site does not show the item (most of the corpus's Azure news)
             "h": d.get("is_published") is False or None}

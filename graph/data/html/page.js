@@ -373,14 +373,18 @@
     dl.textContent = '';
     if (d.k === 'article') {
       field(dl, 'Provider', d.pn);
-      field(dl, 'Published', d.d);
+      field(dl, d.dd ? 'Published' : 'Published (UTC)', d.d);   // a date-time's day in UTC, a date as written
       field(dl, 'On its site', d.h ? 'not shown (published: false)' : null);
       field(dl, 'Topics', d.tl.join(', '));
       // distinct articles: two articles that list each other are joined by two edges
       var relatedTo = new Set();
       relatedOf(i, function (r) { relatedTo.add(relSrc[r] === i ? relDst[r] : relSrc[r]); });
-      field(dl, 'Related', relatedTo.size ? articles(relatedTo.size) : null);
-      field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + articles(meta.groupSizes[d.g]) + ')' : null);
+      // a centred page draws some of them: says so, as a hub's count does (d.rn: all of them)
+      var inAll = d.rn !== undefined && d.rn !== relatedTo.size;
+      field(dl, 'Related', inAll ? fmt(relatedTo.size) + ' on this page, ' + fmt(d.rn) + ' in all'
+        : relatedTo.size ? articles(relatedTo.size) : null);
+      field(dl, 'Group', meta.groups[d.g] !== undefined ? meta.groups[d.g] + ' (' + articles(meta.groupSizes[d.g]) +
+        (meta.centre !== undefined ? ' on this page' : '') + ')' : null);
     } else {
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
       field(dl, 'Articles', articleCount(i, true));
@@ -487,6 +491,18 @@
     ctx.restore();
   });
 
+  // The canvas the details leave uncovered: in a window under about 960 px they cover its
+  // middle, where a node searched for was centred, unseen. Its width, and how far left of the
+  // canvas's middle the middle of what is left lies (vis-network's offset, in pixels).
+  function uncovered() {
+    var panel = $('ng-details'), w = container.clientWidth;
+    if (panel.hidden) return { width: w, x: 0 };
+    var free = panel.getBoundingClientRect().left - container.getBoundingClientRect().left;
+    if (free >= w / 2 + 40) return { width: w, x: 0 };   // its middle is clear already
+    free = Math.max(free, 40);
+    return { width: free, x: free / 2 - w / 2 };
+  }
+
   function select(i, focus) {
     selected = i;
     showRelated(i);
@@ -511,6 +527,7 @@
     // vis-network selects the node alone; the neighbourhood is drawn by afterDrawing
     // (selecting thousands of neighbours of a hub in vis-network costs a frame or more)
     network.setSelection({ nodes: [visNodes[i].id] }, { unselectAll: true, highlightEdges: false });
+    var offset = focus ? uncovered() : null;
     if (focus && info[i].k !== 'article' && highlighted.length > 1) {
       // a provider or topic: its articles in view (zoomed to the hub alone, they were off screen)
       positions();
@@ -520,17 +537,20 @@
         x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
         y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
       });
-      var fit = 0.9 * Math.min(container.clientWidth / (x1 - x0), container.clientHeight / (y1 - y0));
-      network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 },
+      var fit = 0.9 * Math.min(offset.width / (x1 - x0), container.clientHeight / (y1 - y0));
+      network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: offset.x, y: 0 },
                        scale: Math.min(fit, LABEL_SCALE * 4), animation: false });
     } else if (focus) {
-      network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25), animation: false });
+      network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25),
+                                      offset: { x: offset.x, y: 0 }, animation: false });
     }
     updateStats();
   }
 
   network.on('click', function (p) {
+    var cleared = !p.nodes.length && selected >= 0;
     select(p.nodes.length ? indexOf.get(p.nodes[0]) : -1);
+    if (cleared) box.focus();   // the empty canvas clears the selection, as Escape and the x do
     clickDone();
   });
   $('ng-close').addEventListener('click', function () { select(-1); box.focus(); });
@@ -602,6 +622,7 @@
     return hits.slice(0, limit || 12).map(function (h) { return h[3]; });
   }
   var box = $('ng-search'), list = $('ng-results'), results = [], active = -1, found = 0, hiddenHits = 0;
+  var nothingFound = false;   // a search that matched nothing at all: said, not left blank
   function renderResults() {
     list.textContent = '';
     results.forEach(function (i, k) {
@@ -626,6 +647,7 @@
     var notes = [];   // lines saying there are more, not options
     if (results.length && found > results.length) notes.push(fmt(found - results.length) + ' more: add a word to narrow the search');
     if (hiddenHits) notes.push(fmt(hiddenHits) + (hiddenHits === 1 ? ' match is' : ' matches are') + ' hidden by the filters');
+    if (nothingFound) notes.push(pageHasArticles ? 'no matches' : 'no matches: this page draws providers and topics only');
     notes.forEach(function (note) {
       var more = document.createElement('li');
       more.className = 'ng-more'; more.setAttribute('role', 'presentation');
@@ -641,30 +663,38 @@
   function choose(k) {
     var i = results[k < 0 ? 0 : k];
     if (i === undefined) return;
-    results = []; active = -1; hiddenHits = 0; renderResults();
+    results = []; active = -1; hiddenHits = 0; nothingFound = false; renderResults();
     select(i, true);
   }
-  box.addEventListener('input', function () { results = search(box.value); active = -1; renderResults(); });
+  function searchBox() {
+    results = search(box.value); active = -1;
+    nothingFound = !results.length && !hiddenHits && fold(box.value) !== '';
+    renderResults();
+  }
+  box.addEventListener('input', searchBox);
   box.addEventListener('keydown', function (ev) {
     if (ev.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderResults(); ev.preventDefault(); }
-    else if (ev.key === 'Enter') { if (!results.length) results = search(box.value); choose(active); ev.preventDefault(); }
+    else if (ev.key === 'Enter') {
+      if (!results.length) searchBox();
+      choose(active); ev.preventDefault();
+    }
     else if (ev.key === 'Escape' && !list.hidden) {   // the list, even one of notes only
-      results = []; active = -1; hiddenHits = 0; renderResults(); ev.stopPropagation();
+      results = []; active = -1; hiddenHits = 0; nothingFound = false; renderResults(); ev.stopPropagation();
     }
   });
   box.addEventListener('blur', function () { list.hidden = true; });
   box.addEventListener('focus', function () {   // back in the box: its results again
-    if (box.value.trim()) { results = search(box.value); active = -1; renderResults(); }
+    if (box.value.trim()) searchBox();
   });
   document.addEventListener('keydown', function (ev) {
     // not while typing: a date field, say, needs its '/'
     var at = ev.target, tag = at && at.tagName;
     if (ev.key === 'Escape' && selected >= 0) {
       // Escape closes the details (the search box's handler closes its open results first)
-      var inPanel = $('ng-details').contains(at);
+      var inControl = tag === 'SELECT' || (tag === 'INPUT' && at !== box);
       select(-1);
-      if (inPanel) box.focus();   // focus must not fall to the page's body with the panel
+      if (!inControl) box.focus();   // the keyboard in the search box, as the x leaves it (a filter keeps its own)
       return;
     }
     var typing = tag === 'SELECT' || tag === 'TEXTAREA' || (at && at.isContentEditable) ||
@@ -690,8 +720,15 @@
   topicIdx.sort(function (a, b) { return info[a].l.localeCompare(info[b].l) || a - b; });
   providerIdx.sort(function (a, b) { return info[b].w - info[a].w || info[a].l.localeCompare(info[b].l) || a - b; });
   var optionText = function (i) { return info[i].l + ' (' + articleCount(i) + ')'; };
+  // providers that share a name (PR Newswire of .com and .co.uk) told apart by their domains
+  var named = new Map();
+  providerIdx.forEach(function (i) { var k = info[i].l.toLowerCase(); named.set(k, (named.get(k) || 0) + 1); });
+  var providerText = function (i) {
+    var d = info[i], shared = named.get(d.l.toLowerCase()) > 1 && d.x;
+    return d.l + (shared ? ' \u2014 ' + d.x : '') + ' (' + articleCount(i) + ')';
+  };
   addOptions($('ng-topic'), topicIdx, optionText);
-  addOptions($('ng-provider'), providerIdx, optionText);
+  addOptions($('ng-provider'), providerIdx, providerText);
   if (dates.length) {
     dates.sort();
     ['ng-from', 'ng-to'].forEach(function (id) { $(id).min = dates[0]; $(id).max = dates[dates.length - 1]; });
