@@ -388,6 +388,10 @@ def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
     return encode_pack(pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs))
 
 
+#: The most reading workers per core, whatever ``jobs`` asks for.
+MAX_JOBS_PER_CORE = 4
+
+
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
               progress: ProgressCallback | None,
               on_pack: Callable[[bytes, list[ParsedFile]], None] | None = None) -> Iterator[ParsedFile]:
@@ -400,8 +404,12 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
             if progress and (i % 50 == 0 or i == total):
                 progress(i, total)
         return
+    # More workers than four per core only wait for the disk and each other (-j 300 took
+    # 2.7 s where -j 2 took 0.75 s; a typo such as -j 100000 forked until the system refused)
+    jobs = min(jobs, MAX_JOBS_PER_CORE * (os.cpu_count() or 1))
     size = max(16, min(256, total // (jobs * 8) or 1))
     chunks = [files[i:i + size] for i in range(0, total, size)]
+    jobs = min(jobs, len(chunks))  # and never more than there are chunks to read
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
 
     from .cache.packs import SharedStubs, decode_pack, unpack

@@ -17,7 +17,7 @@ from click.core import ParameterSource
 
 from . import __version__
 from .builder import ProgressCallback
-from .errors import NewsgraphError
+from .errors import InvalidArgumentError, NewsgraphError
 from .export import EXPORTERS, DEFAULT_FORMATS, check_exports
 from .pipeline import build_exports, build_page
 from .report import for_terminal
@@ -113,11 +113,53 @@ def cli() -> None:
     _quiet_literal_warnings()
 
 
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (systemd, ``docker stop``, ``timeout``, a CI's cancel) stops the
+    command as Ctrl-C does: the files being written are removed and the last good
+    exports stay. It ended the process at once, leaving hidden temporary files
+    (and the cache's) behind. A forked helper keeps SIGTERM's own meaning."""
+    import signal
+
+    parent = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _end_quietly_on_a_closed_pipe() -> None:
+    """End as other Unix tools do when what reads the output goes (``| head``): by
+    SIGPIPE, quietly (status 141 in a shell). Python's BrokenPipeError gave status 1,
+    which ``set -o pipefail`` could not tell from a failed query. Only where the
+    output is all that is left to do: nothing is half written when it comes."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def _say(message: str) -> None:
+    """A line for the person at the terminal (on stderr, as every note is)."""
+    click.echo(for_terminal(message), err=True)
+
+
 def _check_output_folder(output: str) -> None:
     """A usage error for an output folder under a file (``-o afile/sub``): the
     first file written would be the cache's, and its error would name that."""
     from .export.files import not_a_folder
 
+    if not output:  # an unset $OUT in a script: it wrote into the current folder
+        raise click.BadParameter("an empty path (it would write into the current folder)",
+                                 param_hint="'-o' / '--output'")
     blocking = not_a_folder(os.path.join(output, "x"))  # output itself: click checks it is no file
     if blocking is not None:
         raise click.BadParameter(f"{output!r} is under {str(blocking)!r}, which is not a folder",
@@ -167,11 +209,13 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         raise click.UsageError(str(err)) from err
     if scheduler and workers:
         raise click.UsageError("give either --scheduler or --workers, not both")
-    with _progress(not quiet, "reading", f"writing the exports into {output}") as progress:
+    with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"writing the exports into {output}") as progress:
         try:
             run = build_exports(paths, output, chosen or None, catalogs=catalogs, jobs=jobs,
                                 fast_yaml=not no_fast_yaml, cache=cache, scheduler=scheduler, workers=workers,
-                                progress=progress, **options)
+                                progress=progress, waiting=None if quiet else _say, **options)
+        except InvalidArgumentError as err:  # an option's value (--catalog): a usage error
+            raise click.UsageError(str(err)) from err
         except NewsgraphError as err:
             raise click.ClickException(str(err)) from err
     report, written = run.report, run.written
@@ -192,8 +236,11 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
             click.echo(for_terminal(f"left from an earlier build (not in --format, so they may not match): "
                                     f"{', '.join(str(p) for p in run.stale)}"), err=True)
     if strict and report.rejected:
-        raise click.ClickException(f"{len(report.rejected)} file(s) rejected (--strict); see "
-                                   f"{written.get('report', 'the report')}")
+        # named here too: -q hides them, and without -f report no report says them
+        first = "; ".join(for_terminal(f"{r['path']}: {r['reason']}") for r in report.rejected[:3])
+        more = f"; and {len(report.rejected) - 3:,} more" if len(report.rejected) > 3 else ""
+        where = f" (all in {written['report']})" if "report" in written else ""
+        raise click.ClickException(f"{len(report.rejected):,} file(s) rejected (--strict): {first}{more}{where}")
 
 
 @cli.command("serve")
@@ -331,10 +378,14 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
                                "view: give one or the other")
     if output is None:
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
+    elif not output:
+        raise click.BadParameter("an empty path", param_hint="'-o' / '--output'")
     try:
-        with _progress(not quiet, "reading", f"drawing {output}") as progress:
+        with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
             kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress, view=view, topic=topic,
                             provider=provider, article=article, depth=depth)
+    except InvalidArgumentError as err:  # an option's value (--catalog): a usage error
+        raise click.UsageError(str(err)) from err
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
     if not quiet:
@@ -384,6 +435,7 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
     """
     from .query import example_queries, sparql
 
+    _end_quietly_on_a_closed_pipe()
     if list_examples:
         for name, example in example_queries().items():
             click.echo(f"{name:<16} {example.description}")

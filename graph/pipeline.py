@@ -21,10 +21,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .builder import KnowledgeGraph, ProgressCallback, build
-from .errors import MissingInputError
+from .errors import InvalidArgumentError, MissingInputError
 from .report import BuildReport
 
 if TYPE_CHECKING:
@@ -76,15 +76,31 @@ def _existing(paths: Paths, catalogs: Paths) -> tuple[list[str], list[str]]:
     missing = [p for p in given + folders if not os.path.exists(p)]
     if missing:
         raise MissingInputError(missing)
+    # A catalogue folder holding neither list was read as an empty catalogue, without a word
+    empty = [f for f in folders if not any(os.path.isdir(os.path.join(f, sub)) for sub in ("organizations", "topics"))]
+    if empty:
+        raise InvalidArgumentError(f"not a catalogue folder (it holds no organizations/ or topics/ folder): "
+                                   f"{', '.join(empty)} (nothing was written)")
     return given, folders
+
+
+def _check_output(output: str | os.PathLike) -> None:
+    """Refuse an empty output path: an unset ``$OUT`` in a script wrote into the current folder."""
+    if not os.fspath(output):
+        raise InvalidArgumentError("the output path is empty (it would write into the current folder); "
+                                   "give a folder's path, such as exports")
 
 
 def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
                   formats: Iterable[str] | None = None, *, catalogs: Paths = (),
                   jobs: int | None = None, fast_yaml: bool = True, cache: bool = True,
                   scheduler: str | None = None, workers: int | None = None,
-                  progress: ProgressCallback | None = None, **options: Any) -> ExportRun:
+                  progress: ProgressCallback | None = None, waiting: Callable[[str], None] | None = None,
+                  **options: Any) -> ExportRun:
     """Read ``paths``, build the graph and write its exports into ``output``.
+
+    One build at a time writes a folder: another build into it waits for it to end
+    (:func:`graph.export.files.exports_lock`; ``waiting`` is told so).
 
     Parameters
     ----------
@@ -109,6 +125,8 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
     ------
     MissingInputError
         An input or catalogue path does not exist (nothing is read or written).
+    InvalidArgumentError
+        An empty ``output``, or a catalogue folder without ``organizations/`` or ``topics/``.
     ExportError
         An unknown format or option, checked before reading, or a file that cannot be written.
     DistributedError
@@ -117,8 +135,10 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
     from .cache import BackgroundWrites, CacheStats, write_exports_cached
     from .distributed import DistributedError, cluster_reader
     from .export import check_exports, stale_exports, write_exports
+    from .export.files import exports_lock
     from .gc_pause import gc_paused
 
+    _check_output(output)
     chosen = list(formats) if formats is not None else None
     check_exports(chosen, **options)  # before reading: a bad option must not cost a whole read
     if scheduler and workers:
@@ -132,7 +152,7 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
     # The cache files are written off the critical path (no forking with jobs=1,
     # nor beside a Dask cluster's threads); leaving the block finishes them.
     forking = jobs != 1 and not (scheduler or workers)
-    with gc_paused(), BackgroundWrites(enabled=forking) as background:
+    with exports_lock(output, waiting), gc_paused(), BackgroundWrites(enabled=forking) as background:
         with cluster_reader(scheduler, workers) as reader:
             kg = build(given, catalogs=folders, jobs=jobs, fast_yaml=fast_yaml, progress=progress,
                        reader=reader, cache_dir=cache_dir, background=background, cache_stats=stats)
@@ -164,6 +184,7 @@ def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.htm
     """
     from .export.html import write_html
 
+    _check_output(output)
     given, folders = _existing(paths, catalogs)
     kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
     write_html(kg, output, **view_options)

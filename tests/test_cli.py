@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,28 @@ def test_strict_fails_on_rejected_files_and_names_them(tmp_path):
     assert "rejected (--strict)" in strict.output
     assert "Traceback" not in strict.output
     assert (tmp_path / "b" / "report.json").exists()  # the report is written all the same
+    assert f"(all in {tmp_path / 'b' / 'report.json'})" in strict.output
+    # -q, and no report written: the error itself names the files ('see the report' named none)
+    quiet = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "c"), "-f", "nt", "--strict", "-q"])
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    first = report["rejected"][0]
+    assert quiet.exit_code == 1 and f"{first['path']}: {first['reason']}" in quiet.output
+    assert f"{len(report['rejected']):,} file(s) rejected (--strict): " in quiet.output
+    assert "all in" not in quiet.output and not (tmp_path / "c" / "report.json").exists()
+
+
+def test_an_empty_output_or_a_folder_that_is_no_catalogue_is_a_usage_error(tmp_path):
+    """An unset $OUT in a script (-o "") wrote into the current folder; a --catalog
+    naming the parent of data/ was read as an empty catalogue without a word."""
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as here:
+        for args in (["build", str(SEEDS_DIR), "-o", ""], ["html", str(SEEDS_DIR), "-o", ""],
+                     ["build", str(SEEDS_DIR), "-o", "out", "--catalog", str(SEEDS_DIR)],
+                     ["html", str(SEEDS_DIR), "-o", "out.html", "--catalog", str(SEEDS_DIR)]):
+            result = runner.invoke(cli, args)
+            assert result.exit_code == 2 and "Traceback" not in result.output, (args, result.output)
+            assert "empty path" in result.output or "not a catalogue folder" in result.output
+        assert os.listdir(here) == []
 
 
 def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
@@ -357,3 +380,22 @@ def graph_version() -> str:
     from graph import __version__
 
     return __version__
+
+
+def test_a_query_whose_reader_goes_ends_as_unix_tools_do(tmp_path):
+    """`newsgraph query ... | head -1` ended with status 1 (BrokenPipeError), which
+    `set -o pipefail` could not tell from a failed query; now by SIGPIPE, quietly."""
+    import signal
+
+    from graph.export import write_exports
+    import graph
+
+    write_exports(graph.build([SEEDS_DIR]), tmp_path, ["nt"])
+    shell = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m graph query 'SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }}' "
+                       f"-d {tmp_path / 'graph.nt'} -f csv | head -1"], capture_output=True, text=True, cwd=ROOT)
+    assert shell.stdout == "s,p,o\n" and shell.stderr == ""
+    assert shell.returncode == 128 + signal.SIGPIPE  # what `yes | head -1` gives
+    whole = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                            "-d", str(tmp_path / "graph.nt"), "-f", "csv"], capture_output=True, text=True, cwd=ROOT)
+    assert whole.returncode == 0 and int(whole.stdout.split()[1]) > 1000  # read to the end: status 0

@@ -45,6 +45,7 @@ from graph.cache import exports as exports_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
 from graph.cli import cli
 from graph.export import EXPORTERS, recycling, write_exports
+from graph.export.files import LOCK_NAME
 
 from conftest import ROOT
 
@@ -830,7 +831,7 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
     amounts, compared, tails = [], [], []
     titles = ("First edit. ", "Other edit. ", "Third edit. ", "A longer edit, #4. ", "A longer edit, #5. ",
               "A longer edit, #6. ")
-    names = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "report.json")
+    names = sorted(p.name for p in out.iterdir() if p.is_file() and p.name not in ("report.json", LOCK_NAME))
     last = {name: (out / name).read_bytes() for name in names}  # the versions the next patch replaces
     for i, title in enumerate(titles):
         victim.write_text(text.replace('title: "', f'title: "{title}', 1), encoding="utf-8")

@@ -340,3 +340,56 @@ def test_the_reading_pool_forks_whatever_the_default_start_method(pool_sized_cor
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout) == len(graph.build([pool_sized_corpus], jobs=1).articles)
+
+
+@pytest.mark.parametrize("phase", ["reading", "exporting"])
+def test_sigterm_stops_a_build_as_ctrl_c_does(corpus_dir, seeds_kg, tmp_path, phase):
+    """systemd, docker stop, timeout and a CI's cancel send SIGTERM: it ended the build at
+    once, leaving its hidden temporary files (62 MB) beside the exports. Now as Ctrl-C:
+    'Aborted!', status 1, no temporary file, no process left, and each export either the
+    last good one (the seeds') or a whole one of the new build (a clean build's bytes)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from graph.export import write_exports
+
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    write_exports(seeds_kg, out)
+    old = _files(out)
+    subprocess.run([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(clean), "--no-cache", "-q"],
+                   check=True, timeout=300)
+    new = _files(clean)
+    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
+                             "--no-cache", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if phase == "reading" and children.read_text().strip():
+                time.sleep(0.3)
+                break
+            if phase == "exporting" and any(out.glob(".graph.*.tmp")):
+                break
+            time.sleep(0.005)
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before SIGTERM while {phase}")
+        os.kill(proc.pid, signal.SIGTERM)
+        _, said = proc.communicate(timeout=120)
+        assert proc.returncode == 1 and said.strip().endswith("Aborted!") and "Traceback" not in said, said
+        deadline = time.monotonic() + 10
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session_processes(proc.pid) == []
+        assert [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".old"))] == []
+        now = {name: data for name, data in _files(out).items() if name != ".newsgraph.lock"}
+        assert set(now) == set(old)
+        assert all(now[name] in (old[name], new[name]) for name in now)
+        if phase == "reading":
+            assert now == old  # nothing was written yet
+    finally:
+        for pid in _session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

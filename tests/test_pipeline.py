@@ -9,6 +9,7 @@ import pytest
 import graph
 from graph.errors import MissingInputError
 from graph.export import write_exports
+from graph.export.files import LOCK_NAME, exports_lock
 from graph.export.html import write_html
 from graph.pipeline import build_exports, build_page
 
@@ -16,8 +17,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
+    """The exports: not the cache, nor the empty file builds lock the folder by."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".cache" not in p.parts}
+            if p.is_file() and ".cache" not in p.parts and p.name != LOCK_NAME}
 
 
 @pytest.mark.parametrize("cache", [False, True])
@@ -62,3 +64,85 @@ def test_one_path_is_taken_as_graph_build_takes_it_and_a_missing_catalogue_is_re
     with pytest.raises(MissingInputError, match="no-such-catalogue"):
         build_exports(SEEDS, tmp_path / "b", catalogs=str(tmp_path / "no-such-catalogue"))
     assert not (tmp_path / "b").exists()
+
+
+def test_a_second_build_into_a_folder_waits_for_the_first(tmp_path):
+    """Two builds at once into one folder mixed their files (one's RDF beside the
+    other's page), and the cache recorded the mix as current. Here this process
+    holds the folder as a build does; a build started meanwhile writes nothing and
+    says why until it is let go, then writes what a build alone writes."""
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "graph", "build", str(SEEDS), "-o", str(out), "-f", "nt,report", "-j", "1"]
+    with exports_lock(out):
+        second = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        time.sleep(3)  # far longer than the build takes alone (about 1 s)
+        assert second.poll() is None and sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+    _, said = second.communicate(timeout=120)
+    assert second.returncode == 0, said
+    assert said.startswith(f"another build is writing {out}: waiting for it to end\n")
+    write_exports(graph.build([SEEDS]), tmp_path / "alone", ["nt", "report"])
+    assert _tree(out) == _tree(tmp_path / "alone")
+
+
+def test_what_no_writer_can_replace_is_refused_before_anything_is_written(tmp_path):
+    """A folder at graph.trig was found after report.json, graph.html and graph.json
+    had been replaced: the folder's files then described two builds."""
+    from graph.errors import ExportError
+
+    out = tmp_path / "out"
+    build_exports([SEEDS], out, cache=False, jobs=1)
+    before = _tree(out)
+    (out / "graph.trig").unlink()
+    (out / "graph.trig").mkdir()
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "a.md").write_text("---\ntitle: A\nwebUrl: https://example.org/a\n---\n")
+    with pytest.raises(ExportError, match=f"^cannot write {out / 'graph.trig'}: a folder is in its place"):
+        build_exports([one], out, cache=False, jobs=1)
+    assert _tree(out) == {k: v for k, v in before.items() if k != "graph.trig"}  # every other file the old one
+    (out / "neo4j").write_text("mine")  # a file where a folder is written: the user's, not replaced
+    with pytest.raises(ExportError, match="a file is in the place of the folder it writes"):
+        build_exports([one], out, ["neo4j"], cache=False)
+    assert (out / "neo4j").read_text() == "mine"
+
+
+def test_an_empty_output_or_a_folder_that_is_no_catalogue_is_refused(tmp_path):
+    from graph.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="output path is empty"):
+        build_exports([SEEDS], "")
+    with pytest.raises(InvalidArgumentError, match="output path is empty"):
+        build_page([SEEDS], "")
+    with pytest.raises(InvalidArgumentError, match=f"not a catalogue folder .*: {SEEDS} \\(nothing was written\\)"):
+        build_exports([SEEDS], tmp_path / "out", catalogs=[SEEDS])  # the parent of data/, not data/
+    assert not (tmp_path / "out").exists()
+    assert build_exports([SEEDS], tmp_path / "out", ["report"], catalogs=[SEEDS / "azure" / "data"]).report.catalog_files
+
+
+def test_reading_workers_are_at_most_four_per_core_and_one_per_chunk(monkeypatch):
+    """-j 300 forked 300 workers for 47 chunks (2.7 s where -j 2 took 0.75 s)."""
+    import concurrent.futures
+    import os
+
+    import graph.builder
+
+    asked = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def recording(max_workers=None, **kwargs):
+        asked.append(max_workers)
+        return real(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", recording)
+    files = len(graph.reader.scan([SEEDS]).files)
+    kg = graph.build([SEEDS], jobs=300)
+    cores = os.cpu_count() or 1
+    assert asked == [min(300, 4 * cores, -(-files // 16))]  # 16 files a chunk, at the least
+    assert kg.report.articles == graph.build([SEEDS], jobs=1).report.articles
+    monkeypatch.setattr(os, "cpu_count", lambda: 100)
+    graph.build([SEEDS], jobs=300)
+    assert asked[1] == -(-files // 16)  # the chunks, fewer than 400

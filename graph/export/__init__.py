@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import views
 from ..errors import ExportError
-from .files import (SPARE_MAX_BYTES, atomic_writer, copy_range, libc_function, mapping_address, open_spare_of,
-                    recycling, remove_leftovers, start_writeback, sync_folder, write_all, written_size)
+from .files import (SPARE_MAX_BYTES, atomic_writer, check_replaceable, copy_range, libc_function, mapping_address,
+                    open_spare_of, recycling, remove_leftovers, start_writeback, sync_folder, write_all, written_size)
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
            "copy_range", "write_all", "write_exports", "check_exports", "stale_exports", "exporter", "open_spare_of",
@@ -42,6 +42,8 @@ class Exporter:
     joint: str | None = None
     #: Rough relative cost of writing it: the costliest are handed out first.
     cost: float = 1.0
+    #: Whether it writes a folder (its files replaced together) rather than a file.
+    folder: bool = False
 
     def write(self, kg: Any, path: str | os.PathLike, **options: Any) -> None:
         _load(self.target)(kg, path, **options)
@@ -56,9 +58,9 @@ _REGISTRY: dict[str, Exporter] = {}
 
 
 def exporter(name: str, filename: str, target: str, description: str, joint: str | None = None,
-             cost: float = 1.0) -> None:
+             cost: float = 1.0, folder: bool = False) -> None:
     """Register a format (done once, below, for every built-in format)."""
-    _REGISTRY[name] = Exporter(name, filename, target, description, joint, cost)
+    _REGISTRY[name] = Exporter(name, filename, target, description, joint, cost, folder)
 
 
 _RDF = "graph.export.rdf:write_rdf"  # the RDF formats share one pass over the graph
@@ -81,7 +83,7 @@ exporter("json", "graph.json", "graph.export.nodelink:write_nodelink",
 exporter("graphml", "graph.graphml", "graph.export.graphml:write_graphml", "GraphML (Cytoscape, yEd)")
 exporter("gexf", "graph.gexf", "graph.export.gexf:write_gexf", "GEXF (Gephi)")
 exporter("neo4j", "neo4j", "graph.export.neo4j:write_neo4j",
-         "CSV node and edge files for neo4j-admin database import (a folder)")
+         "CSV node and edge files for neo4j-admin database import (a folder)", folder=True)
 
 #: Every registered format by name.
 EXPORTERS = _REGISTRY
@@ -226,6 +228,10 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
         raise ExportError(f"{source} has a {kind} edge to {target}, which is not in the graph: its exports would "
                           "name a node they do not hold; take a part of a graph with kg.subgraph(article_ids)")
     remove_leftovers(folder, EXPORT_FILES)  # what builds killed while writing here left behind
+    # What no writer can replace, refused before the first is written: a folder at
+    # graph.trig was found after report.json, graph.html and graph.json were new.
+    for name in chosen:
+        check_replaceable(folder / EXPORTERS[name].filename, folder=EXPORTERS[name].folder)
     # Formats sharing a joint writer are written together, where the first of them is.
     tasks: list[Task] = []
     joint_task: dict[str, dict[str, Path]] = {}

@@ -30,7 +30,7 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 
 from ..errors import ExportError
 
-__all__ = ["atomic_writer", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
+__all__ = ["atomic_writer", "check_replaceable", "folder_in_place", "exports_lock", "LOCK_NAME", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
            "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
 
 
@@ -51,7 +51,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     whose reader detects that (:mod:`graph.export.offsets` checks a digest).
     """
     target = Path(path)
-    _check_replaceable(target)
+    check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     spare = _spare_of(target)
     fd = _open_spare(spare) if spare is not None else None
@@ -84,8 +84,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         except IsADirectoryError as err:
             # Found only now, not before writing: the formats written in the same
             # pass (the RDF files) are still all written but this one.
-            raise ExportError(f"cannot write {target}: a folder is in its place; give a file's path "
-                              "or move the folder") from err
+            raise ExportError(folder_in_place(target)) from err
     except BaseException as err:
         if not reused:  # a spare written half way is still a spare
             with contextlib.suppress(OSError):
@@ -93,6 +92,54 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         if isinstance(err, OSError) and err.filename == tmp:
             err.filename = os.fspath(target)
         raise
+
+
+#: The file in an exports folder that one build at a time holds (:func:`exports_lock`).
+LOCK_NAME = ".newsgraph.lock"
+
+
+@contextlib.contextmanager
+def exports_lock(folder: str | os.PathLike, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the exports folder ``folder`` for one build at a time: a second
+    build into it waits (``waiting`` is told so first) until the first is done.
+
+    Two builds at once into one folder mixed their files (one's RDF, the other's
+    page), and the cache then recorded the mix as up to date. An ``flock`` on
+    :data:`LOCK_NAME`: the system releases it when its holder ends, however it
+    ends, so no lock is ever left behind. A folder that cannot be made or
+    written is not held: the writes say why.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp, exports_lock(tmp):
+    ...     os.listdir(tmp)
+    ['.newsgraph.lock']
+    """
+    import fcntl
+
+    made = not os.path.isdir(folder)
+    lock = os.path.join(folder, LOCK_NAME)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"another build is writing {os.fspath(folder)}: waiting for it to end")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        try:
+            if made and os.listdir(folder) == [LOCK_NAME]:  # a build that wrote nothing leaves nothing
+                os.unlink(lock)
+                os.rmdir(folder)
+        except OSError:
+            pass
+        os.close(fd)  # forked helpers still holding it keep the folder until they end
 
 
 def temporary_prefix(target: Path) -> str:
@@ -212,12 +259,19 @@ def not_a_folder(path: str | os.PathLike) -> Path | None:
     return None
 
 
-def _check_replaceable(target: Path) -> None:
-    """Refuse to replace what is not a regular file: a symbolic link would be
-    replaced, not written through (writing through one, a link planted in a
-    shared folder could aim a build at any file), and a pipe or device (say
-    ``/dev/stdout``) would be replaced by a file. A file in place of one of
-    its folders is named here: ``mkdir`` would say only "File exists"."""
+def check_replaceable(target: Path, folder: bool = False) -> None:
+    """Refuse to replace what is not a regular file (or, with ``folder``, a folder):
+    a symbolic link would be replaced, not written through (writing through one,
+    a link planted in a shared folder could aim a build at any file), a pipe or
+    device (say ``/dev/stdout``) would be replaced by a file, and a user's folder
+    (or file) in the place of an export's is theirs. A file in place of one of
+    its folders is named here: ``mkdir`` would say only "File exists".
+
+    Raises
+    ------
+    ExportError
+        Saying what is in the way.
+    """
     blocking = not_a_folder(target)
     if blocking is not None:
         raise ExportError(f"cannot write {target}: {blocking} is not a folder")
@@ -230,8 +284,18 @@ def _check_replaceable(target: Path) -> None:
         raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
                           "replace the link; give the path of a file"
                           + (f" (this one points to {real})" if os.path.isfile(real) else ""))
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):  # a folder: named by the move's error
+    if stat.S_ISDIR(st.st_mode) and not folder:
+        raise ExportError(folder_in_place(target))
+    if stat.S_ISREG(st.st_mode) and folder:
+        raise ExportError(f"cannot write {target}: a file is in the place of the folder it writes; "
+                          "move the file")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
         raise ExportError(f"{target} is not a regular file (a pipe, device or socket): give a file's path")
+
+
+def folder_in_place(target: Path) -> str:
+    """The message for a folder found where a file is to be written."""
+    return f"cannot write {target}: a folder is in its place; give a file's path or move the folder"
 
 
 #: Within :func:`recycling`: (the folder whose files keep spares, where they are kept).
