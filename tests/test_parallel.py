@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,29 @@ def _session_processes(sid: int) -> list[int]:
     return alive
 
 
+def _build_caught_at(corpus_dir: Path, out: Path, phase: str, stderr: int) -> subprocess.Popen:
+    """A corpus build (``-j 2``, no cache) started in a session of its own, returned
+    while ``phase`` goes on: its workers reading, or both exporting processes writing."""
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
+                             "--no-cache", "-q"], stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+                            start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if phase == "reading" and children.read_text().strip():
+            time.sleep(0.3)  # the workers are reading
+            break
+        if phase == "exporting" and any(out.glob(".graph.*.tmp")) and children.read_text().strip():
+            break  # both exporting processes are writing
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.fail(f"the build ended before it could be stopped while {phase}")
+    return proc
+
+
 @pytest.mark.parametrize("phase", ["reading", "exporting"])
 def test_a_build_killed_alone_takes_its_processes_with_it(corpus_dir, tmp_path, phase):
     """The out-of-memory killer or ``kill PID`` signal the build's process only.
@@ -291,21 +315,8 @@ def test_a_build_killed_alone_takes_its_processes_with_it(corpus_dir, tmp_path, 
     import time
 
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
-                             "--no-cache", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    deadline = time.monotonic() + 120
+    proc = _build_caught_at(corpus_dir, out, phase, stderr=subprocess.DEVNULL)
     try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if phase == "reading" and children.read_text().strip():
-                time.sleep(0.3)  # the workers are reading
-                break
-            if phase == "exporting" and any(out.glob(".graph.*.tmp")) and children.read_text().strip():
-                break  # both exporting processes are writing
-            time.sleep(0.005)
-        if proc.poll() is not None:
-            pytest.fail(f"the build ended before it was killed while {phase}")
         os.kill(proc.pid, signal.SIGKILL)  # the build alone, not its group
         proc.wait(timeout=30)
         exports = lambda: {p.name: p.stat().st_mtime_ns for p in out.glob("*") if p.is_file()}  # noqa: E731
@@ -361,21 +372,8 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(corpus_dir, seeds_kg, tmp_path, ph
     subprocess.run([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(clean), "--no-cache", "-q"],
                    check=True, timeout=300)
     new = _files(clean)
-    proc = subprocess.Popen([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-j", "2",
-                             "--no-cache", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    deadline = time.monotonic() + 120
+    proc = _build_caught_at(corpus_dir, out, phase, stderr=subprocess.PIPE)
     try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if phase == "reading" and children.read_text().strip():
-                time.sleep(0.3)
-                break
-            if phase == "exporting" and any(out.glob(".graph.*.tmp")):
-                break
-            time.sleep(0.005)
-        if proc.poll() is not None:
-            pytest.fail(f"the build ended before SIGTERM while {phase}")
         os.kill(proc.pid, signal.SIGTERM)
         _, said = proc.communicate(timeout=120)
         assert proc.returncode == 1 and said.strip().endswith("Aborted!") and "Traceback" not in said, said
