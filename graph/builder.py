@@ -468,6 +468,9 @@ def _leave_interrupts_to_the_parent(parent: int) -> None:
     A parent killed outright takes the worker with it (:func:`graph.children.die_with_parent`)."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM ends a worker as it is: it writes nothing (the CLI's handler, inherited, would
+    # raise in the middle of sending a result)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 

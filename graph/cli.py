@@ -118,16 +118,14 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
     """SIGTERM (systemd, ``docker stop``, ``timeout``, a CI's cancel) stops the
     command as Ctrl-C does: the files being written are removed and the last good
     exports stay. It ended the process at once, leaving hidden temporary files
-    (and the cache's) behind. A forked helper keeps SIGTERM's own meaning."""
+    (and the cache's) behind."""
     import signal
 
-    parent = os.getpid()
-
     def stop(signum: int, frame: object) -> None:
-        if os.getpid() == parent:
-            raise KeyboardInterrupt
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        # here and in the forked exporting and cache-writing processes (timeout, systemd and
+        # a CI signal the whole group): each removes what it was writing; reading workers,
+        # which write nothing, keep SIGTERM's own meaning (graph.builder)
+        raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
@@ -136,15 +134,24 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _end_quietly_on_a_closed_pipe() -> None:
-    """End as other Unix tools do when what reads the output goes (``| head``): by
-    SIGPIPE, quietly (status 141 in a shell). Python's BrokenPipeError gave status 1,
-    which ``set -o pipefail`` could not tell from a failed query. Only where the
-    output is all that is left to do: nothing is half written when it comes."""
+@contextlib.contextmanager
+def _ended_quietly_by_a_closed_pipe() -> Iterator[None]:
+    """Within the block, end as other Unix tools do when what reads the output goes
+    (``| head``): by SIGPIPE, quietly (status 141 in a shell). Python's BrokenPipeError
+    gave status 1, which ``set -o pipefail`` could not tell from a failed query. Only
+    around writing the output, which is all that is left to do, and restored after
+    (the CLI may run inside another program: a notebook, a test)."""
     import signal
 
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if not hasattr(signal, "SIGPIPE"):
+        yield
+        return
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        yield
+        click.get_text_stream("stdout").flush()  # all of it through the pipe while SIGPIPE ends it
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
 
 
 def _say(message: str) -> None:
@@ -382,7 +389,8 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
         raise click.BadParameter("an empty path", param_hint="'-o' / '--output'")
     try:
         with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
-            kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress, view=view, topic=topic,
+            kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
+                            waiting=None if quiet else _say, view=view, topic=topic,
                             provider=provider, article=article, depth=depth)
     except InvalidArgumentError as err:  # an option's value (--catalog): a usage error
         raise click.UsageError(str(err)) from err
@@ -435,10 +443,10 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
     """
     from .query import example_queries, sparql
 
-    _end_quietly_on_a_closed_pipe()
     if list_examples:
-        for name, example in example_queries().items():
-            click.echo(f"{name:<16} {example.description}")
+        with _ended_quietly_by_a_closed_pipe():
+            for name, example in example_queries().items():
+                click.echo(f"{name:<16} {example.description}")
         return
     if not query_or_file:
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
@@ -453,7 +461,8 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
             raise _QuerySyntaxError(str(err)) from err
         raise click.ClickException(str(err)) from err
     try:
-        result.write(fmt, click.get_text_stream("stdout"))
+        with _ended_quietly_by_a_closed_pipe():
+            result.write(fmt, click.get_text_stream("stdout"))
     except NewsgraphError as err:
         raise click.ClickException(str(err)) from err
 

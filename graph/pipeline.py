@@ -168,12 +168,13 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
 
 
 def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.html", *,
-               catalogs: Paths = (), jobs: int | None = None,
-               progress: ProgressCallback | None = None, **view_options: Any) -> KnowledgeGraph:
+               catalogs: Paths = (), jobs: int | None = None, progress: ProgressCallback | None = None,
+               waiting: Callable[[str], None] | None = None, **view_options: Any) -> KnowledgeGraph:
     """Read ``paths`` and write the interactive page of their graph (or of a view of it) to ``output``.
 
     ``view_options`` are :func:`graph.export.html.write_html`'s (``view``, ``topic``,
-    ``provider``, ``article``, ``depth``, ``seed``). Returns the graph.
+    ``provider``, ``article``, ``depth``, ``seed``). Returns the graph. Into a folder a
+    build writes, the page waits for that build to end (``waiting`` is told so).
 
     Raises
     ------
@@ -184,8 +185,12 @@ def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.htm
     """
     from .export.html import write_html
 
+    from .export.files import exports_lock
+
     _check_output(output)
     given, folders = _existing(paths, catalogs)
     kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
-    write_html(kg, output, **view_options)
+    # Into a build's exports folder (exports/graph.html): not while a build writes there
+    with exports_lock(os.path.dirname(os.fspath(output)) or os.curdir, waiting, create=False):
+        write_html(kg, output, **view_options)
     return kg

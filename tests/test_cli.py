@@ -399,3 +399,28 @@ def test_a_query_whose_reader_goes_ends_as_unix_tools_do(tmp_path):
     whole = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                             "-d", str(tmp_path / "graph.nt"), "-f", "csv"], capture_output=True, text=True, cwd=ROOT)
     assert whole.returncode == 0 and int(whole.stdout.split()[1]) > 1000  # read to the end: status 0
+
+
+def test_a_query_run_inside_another_program_leaves_its_sigpipe_as_it_was(tmp_path):
+    """The SIGPIPE ending is the command's own: run from a notebook or a test
+    (``CliRunner``), it stayed set after the query, and that program's next write
+    to a pipe whose reader had gone killed it outright instead of raising
+    BrokenPipeError, as Python does."""
+    import signal
+
+    from graph.export import write_exports
+    import graph
+
+    write_exports(graph.build([SEEDS_DIR]), tmp_path, ["nt"])
+    before = signal.getsignal(signal.SIGPIPE)
+    for args in (["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-d", str(tmp_path / "graph.nt")], ["--list"]):
+        result = CliRunner().invoke(cli, ["query", *args])
+        assert result.exit_code == 0 and result.output, result.output
+        assert signal.getsignal(signal.SIGPIPE) == before
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        with pytest.raises(BrokenPipeError):  # had SIGPIPE stayed SIG_DFL, the process would end here
+            os.write(write, b"x")
+    finally:
+        os.close(write)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,61 @@ def test_a_second_build_into_a_folder_waits_for_the_first(tmp_path):
     assert said.startswith(f"another build is writing {out}: waiting for it to end\n")
     write_exports(graph.build([SEEDS]), tmp_path / "alone", ["nt", "report"])
     assert _tree(out) == _tree(tmp_path / "alone")
+
+
+def test_a_waiter_on_a_removed_lock_takes_the_new_one(tmp_path):
+    """A build that made its folder and wrote nothing removes the folder and its
+    lock on leaving. A second build waiting on that lock file then held a file no
+    longer in the folder, while a third made a new one and held it too: two
+    writers at once. The waiter re-opens the folder's lock until it holds the one
+    there; and the leaving build never removes a lock file another holds."""
+    import threading
+
+    out = tmp_path / "out"
+    order = []
+    first = exports_lock(out)
+    first.__enter__()
+    assert (out / LOCK_NAME).is_file()
+
+    def second() -> None:
+        with exports_lock(out, order.append):
+            order.append(sorted(os.listdir(out)))  # the folder is there, its lock in it
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    while not order:  # the waiter is blocked on the first's lock file
+        waiter.join(0.01)
+    first.__exit__(None, None, None)  # made the folder, wrote nothing: removes both
+    waiter.join(30)
+    assert not waiter.is_alive()
+    assert order == [f"another build is writing {out}: waiting for it to end", [LOCK_NAME]]
+    # the second did not make the folder, so it leaves it and its lock as they are
+    assert sorted(os.listdir(out)) == [LOCK_NAME]
+
+
+def test_a_page_into_a_folder_a_build_writes_waits_for_it(tmp_path):
+    """``newsgraph html -o exports/graph.html`` during a build into exports/ replaced
+    the page the build then replaced again, or the other way round; it waits. Into a
+    folder no build has written, the page takes no lock and leaves no lock file."""
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    build_exports([SEEDS], out, ["report"], cache=False, jobs=1)
+    page = out / "graph.html"
+    command = [sys.executable, "-m", "graph", "html", str(SEEDS), "-o", str(page), "-j", "1"]
+    with exports_lock(out):
+        second = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        time.sleep(3)
+        assert second.poll() is None and not page.exists()
+    _, said = second.communicate(timeout=120)
+    assert second.returncode == 0 and said.startswith(f"another build is writing {out}: waiting"), said
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    build_page([SEEDS], elsewhere / "graph.html")
+    assert page.read_bytes() == (elsewhere / "graph.html").read_bytes()
+    assert sorted(os.listdir(elsewhere)) == ["graph.html"]
 
 
 def test_what_no_writer_can_replace_is_refused_before_anything_is_written(tmp_path):

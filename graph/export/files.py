@@ -99,38 +99,62 @@ LOCK_NAME = ".newsgraph.lock"
 
 
 @contextlib.contextmanager
-def exports_lock(folder: str | os.PathLike, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+def exports_lock(folder: str | os.PathLike, waiting: Callable[[str], None] | None = None, *,
+                 create: bool = True) -> Iterator[None]:
     """Hold the exports folder ``folder`` for one build at a time: a second
     build into it waits (``waiting`` is told so first) until the first is done.
 
     Two builds at once into one folder mixed their files (one's RDF, the other's
     page), and the cache then recorded the mix as up to date. An ``flock`` on
     :data:`LOCK_NAME`: the system releases it when its holder ends, however it
-    ends, so no lock is ever left behind. A folder that cannot be made or
-    written is not held: the writes say why.
+    ends. A build that made the folder and wrote nothing removes both, under the
+    lock; a waiter that then holds a removed file takes the new one. Without
+    ``create`` (a page written into a folder), only a folder a build has locked
+    before is held. A folder that cannot be made or written, or a system
+    without ``flock``, is not held: the writes say why.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp, exports_lock(tmp):
     ...     os.listdir(tmp)
     ['.newsgraph.lock']
     """
-    import fcntl
-
-    made = not os.path.isdir(folder)
-    lock = os.path.join(folder, LOCK_NAME)
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    lock = os.path.join(folder, LOCK_NAME)
+    if not create and not os.path.isfile(lock):
+        yield
+        return
+    made = not os.path.isdir(folder)
+    fd = None
+    try:
+        while True:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting(f"another build is writing {os.fspath(folder)}: waiting for it to end")
+                    waiting = None
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                held = os.stat(lock)
+            except FileNotFoundError:
+                held = None
+            mine = os.fstat(fd)
+            if held is not None and (held.st_dev, held.st_ino) == (mine.st_dev, mine.st_ino):
+                break
+            os.close(fd)  # its holder removed it on leaving: the folder's lock is a new file
+            fd = None
     except OSError:
+        if fd is not None:
+            os.close(fd)
         yield
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if waiting is not None:
-                waiting(f"another build is writing {os.fspath(folder)}: waiting for it to end")
-            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         try:
@@ -281,8 +305,8 @@ def check_replaceable(target: Path, folder: bool = False) -> None:
         return  # nothing there yet (or the write says why)
     if stat.S_ISLNK(st.st_mode):
         real = os.path.realpath(target)
-        raise ExportError(f"{target} is a symbolic link: newsgraph replaces its files whole, so it would "
-                          "replace the link; give the path of a file"
+        raise ExportError(f"{target} is a symbolic link: newsgraph replaces its {'folders' if folder else 'files'} "
+                          f"whole, so it would replace the link; give the path of a {'folder' if folder else 'file'}"
                           + (f" (this one points to {real})" if os.path.isfile(real) else ""))
     if stat.S_ISDIR(st.st_mode) and not folder:
         raise ExportError(folder_in_place(target))
