@@ -297,13 +297,15 @@ def _typed_column(column: list[Term | None], pd: Any) -> Any:
 
     typed = values() if present and not kinds & {"uri", "bnode"} else None
     if typed is not None:
-        beyond_64_bits = any(v is not None and not -(1 << 63) <= v < (1 << 63) for v in typed if type(v) is int)
-        if beyond_64_bits:  # pandas' int64 raised OverflowError: Python's ints hold them exactly
-            return pd.array(typed, dtype="object")
         if kinds <= {"lit:" + d for d in _INTEGER_TYPES}:
+            if any(v is not None and not -(1 << 63) <= v < (1 << 63) for v in typed):
+                return pd.array(typed, dtype="object")  # int64 raised OverflowError: Python's ints hold them exactly
             return pd.array(typed, dtype="Int64" if missing else "int64")
         if kinds <= {"lit:" + d for d in _FLOAT_TYPES | _INTEGER_TYPES}:
-            return pd.array([float("nan") if v is None else float(v) for v in typed], dtype="float64")
+            try:  # an integer among floats is a float, as in pandas, however many its digits
+                return pd.array([float("nan") if v is None else float(v) for v in typed], dtype="float64")
+            except OverflowError:  # past a float's range (about 1e308): the values, exactly
+                return pd.array(typed, dtype="object")
         if kinds == {"lit:" + XSD + "boolean"}:
             return pd.array(typed, dtype="boolean" if missing else "bool")
         if kinds <= {"lit:" + XSD + "dateTime", "lit:" + XSD + "date"}:

@@ -215,6 +215,8 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
 #: Linux's folders of the running system, not of files: /proc/self/root leads back to /,
 #: so a link into one walked the whole file system.
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+#: Under /dev, but a folder of ordinary files (a RAM disk some put a corpus on): followed.
+SHARED_MEMORY = "/dev/shm"
 
 
 def _folder_link_refused(link: str) -> str | None:
@@ -223,11 +225,12 @@ def _folder_link_refused(link: str) -> str | None:
 
     Refused: a link to a folder holding the link (``/``, ``..``: every folder
     under it would be read before the loop closed) and a link into
-    :data:`SYSTEM_FOLDERS`.
+    :data:`SYSTEM_FOLDERS` (but :data:`SHARED_MEMORY`).
     """
     target = os.path.realpath(link)
     here = os.path.realpath(os.path.dirname(link))
-    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS):
+    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS) and not (
+            target == SHARED_MEMORY or target.startswith(SHARED_MEMORY + "/")):
         return f"a symbolic link into a system folder ({target}); not followed"
     if here == target or here.startswith(target.rstrip("/") + "/"):
         return f"a symbolic link to a folder that holds it ({target}); not followed"

@@ -297,7 +297,11 @@ def test_row_counts_are_checked_alike_and_numpy_counts_are_counts(seeds_kg):
     (lambda kg: communities(kg, resolution=0), "InvalidArgumentError", "resolution must be a number above 0"),
     (lambda kg: communities(kg, resolution="1"), "InvalidArgumentError", "resolution must be a number above 0"),
     (lambda kg: __import__("graph.export.html").export.html.notebook_html(kg, height="100%"),
-     "InvalidArgumentError", "height must be a whole number"),
+     "InvalidArgumentError", "height must be a number of pixels, 0 or more, not '100%'"),
+    (lambda kg: __import__("graph.export.html").export.html.notebook_html(kg, height=-1.5),
+     "InvalidArgumentError", "height must be a number of pixels, 0 or more, not -1.5"),
+    (lambda kg: __import__("graph.export.html").export.html.notebook_html(kg, height=float("nan")),
+     "InvalidArgumentError", "height must be a number of pixels, 0 or more, not nan"),
 ])
 def test_arguments_the_api_cannot_take_raise_the_librarys_error_saying_why(seeds_kg, call, error, message):
     """They raised AttributeError ('int' object has no attribute 'strip'), TypeError or

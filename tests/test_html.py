@@ -363,6 +363,9 @@ def test_notebook_display_is_the_same_page_in_a_sandboxed_iframe(seeds_kg, seeds
     assert m, shown.data[:200]
     assert html.unescape(m.group(1)) == seeds_page
     assert "allow-same-origin" not in m.group(2)
+    # a computed height (a float, numpy's too) is taken as the whole number of pixels it is near
+    for height, px in ((500.0, 500), (np.float64(420.4), 420), (np.int64(300), 300)):
+        assert f"height:{px}px;" in notebook_html(seeds_kg, height=height).data
 
 
 def test_build_writes_graph_html_through_the_export_registry(seeds_kg, tmp_path):

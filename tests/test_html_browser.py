@@ -634,8 +634,14 @@ def test_keys_escape_and_slash_and_accent_free_search(tmp_path, opened):
     o.page.keyboard.press("Escape")  # then the details close
     assert o.js("newsgraph.selected()") is None and o.page.is_hidden("#ng-details")
     o.js("id => newsgraph.select(id)", a1.id)
+    o.js("document.getElementById('ng-search').value = 'pokemon'")  # the words of the search made
     o.page.click("#ng-close")  # closing by the button leaves the keyboard in the search box
     assert o.page.is_hidden("#ng-details") and o.js("document.activeElement.id") == "ng-search"
+    assert o.page.is_hidden("#ng-results")  # not that search's list again, over the graph
+    o.js("document.activeElement.blur()")
+    o.page.keyboard.press("/")  # the user going back to the box: the results of its words again
+    assert o.page.is_visible("#ng-results")
+    o.page.keyboard.press("Escape")
     o.page.focus("#ng-kind-topic")
     o.page.keyboard.press("/")  # from a checkbox, '/' goes to the search box
     assert o.js("document.activeElement.id") == "ng-search"
@@ -822,9 +828,13 @@ def test_search_says_no_matches_and_the_keyboard_returns_to_the_search_box(tmp_p
     assert o.js("newsgraph.selected()") == a1 and o.js("document.activeElement.id") != "ng-search"
     o.page.keyboard.press("Escape")
     assert o.js("newsgraph.selected()") is None and o.js("document.activeElement.id") == "ng-search"
+    # back in the box, which still says "alp", without the list of that search reopened
+    # over the graph (it was, as the box took the focus)
+    assert o.page.input_value("#ng-search") == "alp" and o.page.is_hidden("#ng-results")
     o.js("id => newsgraph.select(id)", a1)
     o.page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)  # a corner with no node
     assert o.js("newsgraph.selected()") is None and o.js("document.activeElement.id") == "ng-search"
+    assert o.page.input_value("#ng-search") == "alp" and o.page.is_hidden("#ng-results")
     o.page.select_option("#ng-topic", "topic/t")  # Escape in a filter keeps the keyboard there
     o.js("id => newsgraph.select(id)", a1)
     o.page.focus("#ng-topic")

@@ -431,6 +431,25 @@ def test_a_folder_link_to_an_ancestor_or_into_proc_is_not_followed(tmp_path):
     assert sorted(Path(p).name for p, _ in scan([corpus / "up"]).files) == ["beside.md", "inside.md", "linked.md"]
 
 
+def test_a_folder_link_into_dev_shm_is_followed(tmp_path):
+    """/dev/shm is under /dev but holds ordinary files (a RAM disk a corpus is put on
+    for speed): a link into it is followed, while one to /dev itself is not."""
+    import tempfile
+
+    if not os.path.isdir("/dev/shm"):
+        pytest.skip("no /dev/shm on this system")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as ram:
+        Path(ram, "fast.md").write_text('---\ntitle: "Fast"\nwebUrl: "https://example.org/fast"\n---\n')
+        os.symlink(ram, corpus / "ram")
+        os.symlink("/dev", corpus / "dev")
+        found = scan([corpus])
+        assert [Path(p).name for p, _ in found.files] == ["fast.md"]
+        assert [(Path(w.path).name, w.message.split(" (")[0]) for w in found.warnings] == [
+            ("dev", "a symbolic link into a system folder")]
+
+
 def test_hidden_folders_are_not_read_and_a_users_are_said(tmp_path):
     """A dot-folder is skipped; one of a tool's (.git) silently, any other
     (.drafts) with a warning, so its files are not lost without a word; named,

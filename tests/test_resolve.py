@@ -70,6 +70,27 @@ def test_keys():
     assert article_id("https://a.com/") != article_id("https://a.com/x")
 
 
+def test_provider_and_topic_ids_encode_what_the_readme_says():
+    """The README told of `-` and `.` kept, while `_` and `~` were kept too: the
+    characters kept are read from the README's sentence and checked one by one."""
+    import re
+    import string
+    from urllib.parse import unquote
+
+    from conftest import ROOT
+    from graph.resolve import provider_id
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    said = re.search(r"what is not an ASCII letter, digit, (.*?) is percent-encoded as UTF-8", readme)
+    assert said, "the README's sentence on percent-encoding"
+    kept = set(string.ascii_letters + string.digits) | set(re.findall(r"`(.)`", said.group(1)))
+    for ch in string.printable.strip() + "é€":
+        for made, prefix in ((provider_id(f"a{ch}b"), "provider/"), (topic_id(f"a{ch}b"), "topic/")):
+            body = made[len(prefix):]
+            assert unquote(body) == f"a{ch}b"
+            assert (body == f"a{ch}b") == (ch in kept), (ch, made)
+
+
 def write(folder: Path, name: str, **fields) -> Path:
     lines = ["---"]
     for key, value in fields.items():

@@ -46,6 +46,8 @@ import hashlib
 import html
 import importlib.util
 import json
+import math
+import numbers
 import os
 import re
 from itertools import islice
@@ -55,7 +57,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from .. import __version__
-from ..errors import ExportError, check_count
+from ..errors import ExportError, InvalidArgumentError
 from ..layout import compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
@@ -419,9 +421,9 @@ def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | 
         raise ExportError(f"cannot write {os.fspath(path)}: {err.strerror or err}") from err
 
 
-def notebook_html(source, *, height: int = 700, **options: Any):
+def notebook_html(source, *, height: float = 700, **options: Any):
     """The page as an ``IPython.display.HTML`` for inline display in Jupyter,
-    ``height`` pixels high.
+    ``height`` pixels high (a number, 0 or more; ``500.0`` is 500).
 
     The page goes into a sandboxed ``<iframe srcdoc>`` (scripts allowed, no
     same-origin access to the notebook), so it behaves exactly as the file does.
@@ -433,8 +435,10 @@ def notebook_html(source, *, height: int = 700, **options: Any):
     """
     from IPython.display import HTML
 
-    check_count("height", height)  # pixels: "100%" gave int()'s ValueError
+    # pixels: "100%" gave int()'s ValueError; a float (a computed height) is a number too
+    if isinstance(height, bool) or not isinstance(height, numbers.Real) or not 0 <= height < math.inf:
+        raise InvalidArgumentError(f"height must be a number of pixels, 0 or more, not {height!r}")
     page = render_html(source, **options)
     return HTML(f'<div class="newsgraph"><iframe srcdoc="{html.escape(page, quote=True)}" '
-                f'style="width:100%;height:{int(height)}px;border:1px solid #d0d7de" '
+                f'style="width:100%;height:{round(height)}px;border:1px solid #d0d7de" '
                 'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe></div>')

@@ -550,10 +550,10 @@
   network.on('click', function (p) {
     var cleared = !p.nodes.length && selected >= 0;
     select(p.nodes.length ? indexOf.get(p.nodes[0]) : -1);
-    if (cleared) box.focus();   // the empty canvas clears the selection, as Escape and the x do
+    if (cleared) focusBox();   // the empty canvas clears the selection, as Escape and the x do
     clickDone();
   });
-  $('ng-close').addEventListener('click', function () { select(-1); box.focus(); });
+  $('ng-close').addEventListener('click', function () { select(-1); focusBox(); });
 
   // ---- statistics line ----
   function updateStats() {
@@ -685,8 +685,15 @@
   });
   box.addEventListener('blur', function () { list.hidden = true; });
   box.addEventListener('focus', function () {   // back in the box: its results again
-    if (box.value.trim()) searchBox();
+    if (!quietFocus && box.value.trim()) searchBox();
   });
+  // The keyboard put back in the box after closing the details: not its results again
+  // (Escape reopened the list of the search just chosen from, over the graph)
+  var quietFocus = false;
+  function focusBox() {
+    quietFocus = true;   // focus() fires the focus event at once, or not at all if already there
+    try { box.focus(); } finally { quietFocus = false; }
+  }
   document.addEventListener('keydown', function (ev) {
     // not while typing: a date field, say, needs its '/'
     var at = ev.target, tag = at && at.tagName;
@@ -694,7 +701,7 @@
       // Escape closes the details (the search box's handler closes its open results first)
       var inControl = tag === 'SELECT' || (tag === 'INPUT' && at !== box);
       select(-1);
-      if (!inControl) box.focus();   // the keyboard in the search box, as the x leaves it (a filter keeps its own)
+      if (!inControl) focusBox();   // the keyboard in the search box, as the x leaves it (a filter keeps its own)
       return;
     }
     var typing = tag === 'SELECT' || tag === 'TEXTAREA' || (at && at.isContentEditable) ||
