@@ -2,7 +2,8 @@
 
 Each command calls one library function and turns :class:`NewsgraphError`
 into a :class:`click.ClickException` (a one-line message, exit status 1, no
-traceback).
+traceback), and :class:`InvalidArgumentError`, an argument the library refuses,
+into a usage error (status 2): :func:`_library_errors`.
 """
 
 from __future__ import annotations
@@ -113,6 +114,28 @@ def cli() -> None:
     _quiet_literal_warnings()
 
 
+class _StatusTwo(click.ClickException):
+    """An error ending with status 2: a SPARQL syntax error (a usage error, as an
+    option's value is), or ``validate`` unable to check its file (1 is kept for
+    violations, as ``diff`` keeps 1 for "different" and 2 for trouble)."""
+
+    exit_code = 2
+
+
+@contextlib.contextmanager
+def _library_errors(failure: type[click.ClickException] = click.ClickException) -> Iterator[None]:
+    """The library's errors as the command line says them, in one line without a
+    traceback: an argument it refuses (:class:`InvalidArgumentError`: ``--catalog``,
+    ``--endpoint``) is a usage error, status 2; any other :class:`NewsgraphError`
+    is a ``failure`` (status 1 unless ``failure`` says otherwise)."""
+    try:
+        yield
+    except InvalidArgumentError as err:
+        raise click.UsageError(str(err)) from err
+    except NewsgraphError as err:
+        raise failure(str(err)) from err
+
+
 @contextlib.contextmanager
 def _sigterm_as_ctrl_c() -> Iterator[None]:
     """SIGTERM (systemd, ``docker stop``, ``timeout``, a CI's cancel) stops the
@@ -217,14 +240,10 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     if scheduler and workers:
         raise click.UsageError("give either --scheduler or --workers, not both")
     with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"writing the exports into {output}") as progress:
-        try:
+        with _library_errors():
             run = build_exports(paths, output, chosen or None, catalogs=catalogs, jobs=jobs,
                                 fast_yaml=not no_fast_yaml, cache=cache, scheduler=scheduler, workers=workers,
                                 progress=progress, waiting=None if quiet else _say, **options)
-        except InvalidArgumentError as err:  # an option's value (--catalog): a usage error
-            raise click.UsageError(str(err)) from err
-        except NewsgraphError as err:
-            raise click.ClickException(str(err)) from err
     report, written = run.report, run.written
     if not quiet:
         click.echo(report.summary(), err=True)
@@ -275,11 +294,9 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt
 
-    try:
+    with _library_errors():
         store_dir = prepare_store(source, store, reload=reload)
         server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         try:
@@ -339,11 +356,9 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
     def retrying(reason: str, delay: float) -> None:
         click.echo(for_terminal(f"retrying in {delay:g} s: {reason}"), err=True)
 
-    try:
+    with _library_errors():
         result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries,
                       progress=None if quiet else report, retrying=None if quiet else retrying)
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
     if not quiet:
         where = "the default graph" if target is None else f"graph <{target}>"
         click.echo(f"pushed {result.triples:,} triples in {result.chunks} chunk(s) to {where} at {endpoint}"
@@ -387,24 +402,13 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     elif not output:
         raise click.BadParameter("an empty path", param_hint="'-o' / '--output'")
-    try:
-        with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
-            kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
-                            waiting=None if quiet else _say, view=view, topic=topic,
-                            provider=provider, article=article, depth=depth)
-    except InvalidArgumentError as err:  # an option's value (--catalog): a usage error
-        raise click.UsageError(str(err)) from err
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
+    with _library_errors(), _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
+        kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
+                        waiting=None if quiet else _say, view=view, topic=topic,
+                        provider=provider, article=article, depth=depth)
     if not quiet:
         click.echo(kg.report.summary(), err=True)  # what was read, and what was rejected, as build says
         click.echo(for_terminal(f"wrote: {output}"), err=True)
-
-
-class _QuerySyntaxError(click.ClickException):
-    """A SPARQL syntax error: exit status 2, like other usage errors."""
-
-    exit_code = 2
 
 
 def _rdf_file(path: str) -> str:
@@ -413,10 +417,7 @@ def _rdf_file(path: str) -> str:
         return path
     from .serve import find_rdf_source
 
-    try:
-        return str(find_rdf_source(path))
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
+    return str(find_rdf_source(path))
 
 
 @cli.command("query")
@@ -452,19 +453,17 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
     if store is not None and engine != "oxigraph":
         raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
-    data = _rdf_file(data)
+    with _library_errors():
+        data = _rdf_file(data)
     try:
         with _status(True, f"querying {data} ({engine})"):
             result = sparql(data, query_or_file, engine=engine, store=store)
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
-            raise _QuerySyntaxError(str(err)) from err
+            raise _StatusTwo(str(err)) from err
         raise click.ClickException(str(err)) from err
-    try:
-        with _ended_quietly_by_a_closed_pipe():
-            result.write(fmt, click.get_text_stream("stdout"))
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
+    with _library_errors(), _ended_quietly_by_a_closed_pipe():
+        result.write(fmt, click.get_text_stream("stdout"))
 
 
 @cli.command("validate")
@@ -476,16 +475,15 @@ def validate_command(file, shapes, limit):
     """Check an RDF export against the SHACL shapes: FILE, or the graph.nt
     (else graph.ttl) of an exports folder (default: exports/).
 
-    Prints each violation on one line and exits with status 1 when there are any.
+    Prints each violation on one line. Exit status: 0 the file conforms, 1 it
+    has violations, 2 it could not be checked (no such file, not RDF, bad shapes).
     """
     from .validate import validate
 
-    file = _rdf_file(file)
-    try:
+    with _library_errors(_StatusTwo):
+        file = _rdf_file(file)
         with _status(True, f"validating {file} against the SHACL shapes"):
             report = validate(file, shapes=shapes)
-    except NewsgraphError as err:
-        raise click.ClickException(str(err)) from err
     # one line per violation: a value's control characters escaped, not obeyed by the terminal
     click.echo("\n".join(map(for_terminal, report.format(limit).split("\n"))))
     if not report.conforms:

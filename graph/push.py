@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Mapping
 
 import pyoxigraph
 
-from .errors import PushError
+from .errors import InvalidArgumentError, PushError
 
 __all__ = [
     "PushError",
@@ -172,8 +172,8 @@ def _read_chunks(source: str | os.PathLike, chunk_size: int) -> list[_Chunk]:
 
 def _auth_header(endpoint: str, env: Mapping[str, str]) -> dict[str, str]:
     if urllib.parse.urlsplit(endpoint).password is not None or "@" in urllib.parse.urlsplit(endpoint).netloc:
-        raise PushError(f"do not put credentials in the endpoint URL; set {USER_ENV} and {PASSWORD_ENV} "
-                        "in the environment instead")
+        raise InvalidArgumentError(f"do not put credentials in the endpoint URL; set {USER_ENV} and "
+                                   f"{PASSWORD_ENV} in the environment instead")
     user, password = env.get(USER_ENV), env.get(PASSWORD_ENV)
     if user is None and password is None:
         return {}
@@ -257,6 +257,9 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
 
     Raises
     ------
+    InvalidArgumentError
+        For an endpoint that is not an http(s) URL or holds credentials, or a
+        graph that is not an absolute IRI (nothing is read or sent).
     PushError
         For unreadable input, a refused upload, or a store still unreachable
         after the retries (the graph is then incomplete: push again).
@@ -265,15 +268,15 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         parts = urllib.parse.urlsplit(endpoint)
         parts.port  # noqa: B018 - a bad port or an unclosed "[" raises here, not half way through
     except ValueError as err:
-        raise PushError(f"{endpoint!r} is not an http(s) URL ({err})") from err
+        raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL ({err})") from err
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PushError(f"{endpoint!r} is not an http(s) URL")
+        raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL")
     headers = _auth_header(endpoint, os.environ if env is None else env)
     if graph is not None:
         try:
             pyoxigraph.NamedNode(graph)
         except ValueError as err:
-            raise PushError(f"{graph!r} is not an absolute IRI for --graph: {err}") from err
+            raise InvalidArgumentError(f"{graph!r} is not an absolute IRI for --graph: {err}") from err
     url = graph_store_url(endpoint, graph)
     chunks = _read_chunks(source, chunk_size)
     if not chunks:  # an empty build still replaces the graph

@@ -167,8 +167,12 @@ def test_wrong_endpoint_is_not_retried(seeds_nt, store_server):
 
 
 def test_credentials_only_from_the_environment(seeds_nt, tmp_path):
-    with pytest.raises(PushError, match=f"do not put credentials in the endpoint URL; set {USER_ENV}"):
+    from graph.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match=f"do not put credentials in the endpoint URL; set {USER_ENV}"):
         push(seeds_nt, f"http://alice:secret@{LOOPBACK}:1/store", GRAPH)
+    given = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://alice:secret@{LOOPBACK}:1/store"])
+    assert given.exit_code == 2 and "do not put credentials" in given.output  # the option's value: a usage error
     result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store"],
                                 env={USER_ENV: "alice", PASSWORD_ENV: None})
     assert result.exit_code == 1
@@ -248,6 +252,16 @@ def test_blank_node_chunk_failure_restarts_from_the_replacing_put(recorder):
                                            ("http://localhost:99999/store", "Port out of range"),
                                            ("ftp://localhost/store", None)])
 def test_a_malformed_endpoint_is_a_clear_error(seeds_nt, endpoint, why):
+    """An option's value the command cannot use is a usage error, status 2, as the
+    README's exit statuses say (it was 1, as if the store had refused the upload);
+    from Python, the library's InvalidArgumentError, a ValueError."""
+    from graph.errors import InvalidArgumentError
+
     result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", endpoint, "--retries", "0"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output and "Usage: cli push" in result.output
     assert f"{endpoint!r} is not an http(s) URL" in result.output and (why is None or why in result.output)
+    with pytest.raises(InvalidArgumentError, match="is not an http"):
+        push(seeds_nt, endpoint, GRAPH, retries=0)
+    bad_graph = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
+                                         "--graph", "not an iri"])
+    assert bad_graph.exit_code == 2 and "'not an iri' is not an absolute IRI for --graph" in bad_graph.output

@@ -83,8 +83,16 @@ def test_cli_validate(tmp_path):
     assert "violation: <https://example.org/broken/p2>  schema:name: a provider has exactly one name [MinCount]" in lines
     limited = runner.invoke(cli, ["validate", str(DATA / "broken.ttl"), "--limit", "2"])
     assert limited.exit_code == 1 and f"... and {n - 2} more" in limited.output
+    # Could not check: status 2, never 1, which a script reads as "violations" (pySHACL
+    # users asked for the same: RDFLib/pySHACL#131)
     missing = runner.invoke(cli, ["validate", str(tmp_path / "nothing.ttl")])
-    assert missing.exit_code == 1 and "no such file" in missing.output and "Traceback" not in missing.output
+    assert missing.exit_code == 2 and "no such file" in missing.output and "Traceback" not in missing.output
+    (tmp_path / "bad.ttl").write_text("x:a x:b .\n", encoding="utf-8")
+    unreadable = runner.invoke(cli, ["validate", str(tmp_path / "bad.ttl")])
+    assert unreadable.exit_code == 2 and "bad.ttl" in unreadable.output and "Traceback" not in unreadable.output
+    (tmp_path / "empty").mkdir()
+    no_rdf = runner.invoke(cli, ["validate", str(tmp_path / "empty")])  # a folder without graph.nt or graph.ttl
+    assert no_rdf.exit_code == 2 and str(tmp_path / "empty") in no_rdf.output, no_rdf.output
     build = runner.invoke(cli, ["build", str(DATA / "hostile"), "-o", str(tmp_path), "-f", "ttl", "-q"])
     assert build.exit_code == 0, build.output
     ok = runner.invoke(cli, ["validate", str(tmp_path / "graph.ttl")])
