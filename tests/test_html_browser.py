@@ -286,6 +286,36 @@ def test_search_ignores_quotes_spaces_and_word_order(tmp_path, opened):
         assert o.page.inner_text("#ng-results") == "no matches", query
 
 
+def test_search_lists_a_match_at_a_word_start_before_one_inside_a_word(tmp_path, opened):
+    """'ai' listed "Chairman ..." (linked more, so first among equals) before "New AI
+    model": both held the letters. The expected order is worked out here from the
+    README's rule, with Python's own word boundaries."""
+    import re
+
+    stubs = [{"webUrl": f"https://p.example/s{k}", "title": f"s{k}"} for k in range(4)]
+    _crafted(tmp_path / "in", {
+        "chair": {"title": "Chairman says yes", "topics": ["T"], "related": stubs},  # the heaviest node
+        "model": {"title": "New AI model", "topics": ["T"]},
+        "chips": {"title": "AI chips", "topics": ["T"]},
+        "said": {"title": "It was said again", "topics": ["T"]},
+        "plain": {"title": "Other news", "topics": ["T"], "excerpt": "an ai excerpt"},
+    })
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    o.page.fill("#ng-search", "ai")
+    found = o.page.eval_on_selector_all("#ng-results li[role=option]", "lis => lis.map(li => li.childNodes[1].textContent)")
+
+    def tier(title: str) -> int:
+        low = title.lower()
+        return 0 if low == "ai" else 1 if low.startswith("ai") else 2 if re.search(r"\bai", low) else 3
+    titles = [a.title for a in kg.articles.values() if a.title and "ai" in a.title.lower()]
+    assert [tier(t) for t in found[:len(titles)]] == sorted(tier(t) for t in titles)
+    assert found[:2] == ["AI chips", "New AI model"]
+    assert found[-1] == "Other news"  # the excerpt's match comes last
+
+
 def test_labels_results_and_hub_order_on_a_crafted_page(tmp_path, opened):
     from graph.export.html import _ARTICLE_LABEL_MAX as cut
 

@@ -598,6 +598,15 @@
     excerpts = info.map(function (d) { return d.e ? fold(d.e) : ''; });
   }
   var kindRank = { topic: 0, provider: 1, article: 2 };
+  // Whether q starts a word of text: "ai" finds "New AI model" before "Chairman
+  // says" (both hold it; the one where it is a word is what was meant)
+  var WORD_CHAR = /[\p{L}\p{N}]/u;
+  function atWordStart(text, q) {
+    for (var k = text.indexOf(q); k >= 0; k = text.indexOf(q, k + 1)) {
+      if (k === 0 || !WORD_CHAR.test(text.charAt(k - 1))) return true;
+    }
+    return false;
+  }
   function search(query, limit) {
     var q = fold(query);
     hiddenHits = 0;
@@ -608,11 +617,11 @@
     for (var i = 0; i < n; i++) {
       var text = haystack[i], label = labels[i], rank;
       if (text.indexOf(q) >= 0) {   // the words as typed, together
-        rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : label.indexOf(q) > 0 ? 2 : 3;
+        rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : atWordStart(label, q) ? 2 : label.indexOf(q) > 0 ? 3 : 4;
       } else if (words.length > 1 && hasAll(text)) {
-        rank = 4;   // every word, in any order and place
+        rank = 5;   // every word, in any order and place
       } else if (excerpts[i] && (excerpts[i].indexOf(q) >= 0 || hasAll(text + ' ' + excerpts[i]))) {
-        rank = 5;   // in the excerpt: after every match of titles and names
+        rank = 6;   // in the excerpt: after every match of titles and names
       } else continue;
       if (!visible[i]) { hiddenHits++; continue; }   // said, not listed: the filters hide it
       hits.push([rank, kindRank[info[i].k], -info[i].w, i]);
