@@ -33,9 +33,20 @@ def _progress(enabled: bool, label: str, then: str | None = None) -> Iterator[Pr
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    console = _stderr_console()
+    if console.is_dumb_terminal:  # TERM=dumb (an editor's shell): no bar to redraw; each step once, as a line
+        said: list[str] = []
+
+        def step(done: int, total: int) -> None:
+            line = f"{label} {total:,} files" if not said else then if done >= total and then else None
+            if line and line not in said:
+                said.append(line)
+                click.echo(for_terminal(line), err=True)
+
+        yield step
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = _stderr_console()
     after = []  # the spinner, once started
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True, console=console) as bar:
@@ -63,7 +74,12 @@ def _status(enabled: bool, label: str) -> Iterator[None]:
     if not enabled or not sys.stderr.isatty():
         yield
         return
-    with _stderr_console().status(for_terminal(label)):
+    console = _stderr_console()
+    if console.is_dumb_terminal:  # no spinner to redraw (it left blank lines): the step once, as a line
+        click.echo(for_terminal(label), err=True)
+        yield
+        return
+    with console.status(for_terminal(label)):
         yield
 
 

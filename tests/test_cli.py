@@ -225,14 +225,16 @@ def test_console_script_is_installed():
     assert proc.returncode == 0 and "newsgraph" in proc.stdout
 
 
-def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes]:
-    """Run ``python -m graph ARGS`` with stderr on a pseudo-terminal: its exit status and what it drew there."""
+def _stderr_on_a_terminal(*args: str, term: str | None = None) -> tuple[int, bytes]:
+    """Run ``python -m graph ARGS`` with stderr on a pseudo-terminal (``TERM=term`` if
+    given): its exit status and what it drew there."""
     import os
     import pty
 
+    env = dict(os.environ, **({"TERM": term} if term else {}))
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "graph", *args], stdout=subprocess.PIPE, stderr=slave,
-                            stdin=subprocess.DEVNULL, cwd=ROOT)
+                            stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
     os.close(slave)
     seen = b""
     while True:
@@ -259,6 +261,25 @@ def test_progress_bar_on_a_terminal(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path), "-j", "1"],
                            capture_output=True, cwd=ROOT, timeout=120)
     assert piped.returncode == 0 and b"writing the exports" not in piped.stderr and b"\x1b[" not in piped.stderr
+
+
+def test_a_dumb_terminal_gets_each_step_once_as_a_line(seeds_kg, tmp_path):
+    """TERM=dumb (Emacs' shell, some CI consoles) cannot redraw a bar or a spinner:
+    they left blank lines before the summary. Each step is said once, plainly."""
+    import re
+
+    from graph.export import write_exports
+
+    code, seen = _stderr_on_a_terminal("build", str(SEEDS_DIR), "-o", str(tmp_path / "out"), "-j", "1", term="dumb")
+    lines = seen.decode().replace("\r\n", "\n").split("\n")
+    files = sum(1 for p in SEEDS_DIR.rglob("*") if p.suffix in (".md", ".txt", ".markdown"))
+    assert code == 0 and b"\x1b" not in seen and "" not in lines[:-1], seen[:300]
+    assert lines[:2] == [f"reading {files:,} files", f"writing the exports into {tmp_path / 'out'}"], lines[:3]
+    assert re.match(r"files: [0-9,]+ \(", lines[2])  # then the summary
+    write_exports(seeds_kg, tmp_path, ["ttl"])
+    code, seen = _stderr_on_a_terminal("validate", str(tmp_path), term="dumb")
+    assert code == 0 and seen.decode().splitlines()[0] == f"validating {tmp_path / 'graph.ttl'} against the SHACL shapes"
+    assert b"\x1b" not in seen
 
 
 def test_long_steps_without_a_count_show_a_spinner_on_a_terminal_only(seeds_kg, tmp_path):
