@@ -295,12 +295,20 @@ _FOLD = re.compile(r"[\s_\-]+")
 
 @functools.lru_cache(maxsize=1 << 16)  # a few hundred topic names, met in every file and by the resolver
 def topic_key(name: str) -> str:
-    """Key of a topic: case-folded, runs of spaces, ``-`` and ``_`` as one space.
+    """Key of a topic: case-folded and in Unicode's compatibility form (NFKC), runs
+    of spaces, ``-`` and ``_`` as one space.
+
+    Why NFKC: the same word typed on two systems may differ in its code points
+    (``é`` as one, or as ``e`` and a combining accent; ``ＡＩ`` in full-width
+    letters); each made a topic of its own, shown twice under one name.
 
     >>> topic_key("  Machine-Learning ")
     'machine learning'
+    >>> topic_key("Cafe\u0301") == topic_key("Caf\u00e9") == "caf\u00e9"
+    True
     """
-    return _FOLD.sub(" ", name.casefold()).strip()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return _FOLD.sub(" ", folded).strip()
 
 
 def topic_id(key: str) -> str:

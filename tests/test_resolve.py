@@ -91,6 +91,28 @@ def test_provider_and_topic_ids_encode_what_the_readme_says():
             assert (body == f"a{ch}b") == (ch in kept), (ch, made)
 
 
+def test_a_topic_typed_with_other_code_points_is_the_same_topic(tmp_path, corpus_kg):
+    """"Café" with a combining accent, "CAFÉ" precomposed and "ＣＡＦＥ́" in full-width
+    letters made three topics, all shown as one name. Each article is about the one
+    topic its spelling normalizes to (Python's unicodedata, NFKC, as the expectation)."""
+    import unicodedata
+
+    spellings = ["Cafe\u0301", "CAF\u00c9", "\uff23\uff21\uff26\uff25\u0301", "Cafe"]
+    for k, name in enumerate(spellings):
+        write(tmp_path, f"{k}.md", title=f'"A{k}"', webUrl=f'"https://example.org/{k}"', topics=f'["{name}"]')
+    kg = graph.build([tmp_path])
+    expected = {unicodedata.normalize("NFKC", n).casefold() for n in spellings}
+    assert expected == {"caf\u00e9", "cafe"}
+    assert {t.key for t in kg.topics.values()} == expected
+    about = {a.title: [kg.topics[t].key for t in a.topic_ids] for a in kg.articles.values()}
+    assert about == {f"A{k}": [unicodedata.normalize("NFKC", n).casefold()] for k, n in enumerate(spellings)}
+    # the real corpus's topic names are all in that form already: their keys, and so
+    # their IRIs, are what the case-folding alone gave
+    names = {n for t in corpus_kg.topics.values() for n in (t.label, *t.alt_labels)}
+    assert len(names) > 20
+    assert all(topic_key(n) == " ".join(n.casefold().replace("-", " ").replace("_", " ").split()) for n in names)
+
+
 def write(folder: Path, name: str, **fields) -> Path:
     lines = ["---"]
     for key, value in fields.items():
