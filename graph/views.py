@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an 
     import numpy as np
 
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
-           "safe_link", "site_link", "shown_text", "shown_name", "VIEW_NAMES", "edge_table", "article_node"]
+           "safe_link", "site_link", "shown_text", "shown_name", "shown_domain", "VIEW_NAMES", "edge_table", "article_node"]
 
 #: Views ``newsgraph html --view`` knows.
 VIEW_NAMES = ("full", "overview")
@@ -254,6 +254,46 @@ def shown_name(name: str | None) -> str | None:
     return shown_text(name)
 
 
+#: Scripts whose letters pass for one another's (Cyrillic а, Latin a, Greek α).
+_LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+#: Cyrillic letters drawn as Latin ones: a label of these alone reads as Latin ("аррӏе").
+_CYRILLIC_AS_LATIN = frozenset("аскеһіјӏорԛѕԝхуъьҽпгѵѡ")
+
+
+def shown_domain(domain: str | None) -> str | None:
+    """A provider's domain as a reader should see it: :func:`shown_text`, but a
+    label that could pass for another site's is shown in its ``xn--`` form, as
+    browsers show it in their address bar.
+
+    Such a label mixes letters of Latin, Cyrillic and Greek (``аpple.com`` with
+    a Cyrillic ``а``), or is Cyrillic made only of letters drawn as Latin ones
+    (``аррӏе.com``). Shown in Unicode, it read as the real site's domain, and
+    the page tells two providers of one name apart by their domains. The
+    exports keep the domain in Unicode (:func:`graph.resolve.host_form`).
+
+    >>> shown_domain("b\u00fccher.example"), shown_domain("\u0430pple.com"), shown_domain("\u0430\u0440\u0440\u04cf\u0435.com")
+    ('bücher.example', 'xn--pple-43d.com', 'xn--80ak6aa92e.com')
+    """
+    if not domain or domain.isascii():
+        return shown_text(domain)
+    import unicodedata
+
+    import idna
+
+    labels = []
+    for label in domain.split("."):
+        scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in label if ch.isalpha()}
+        lookalike = (len(scripts & _LOOKALIKE_SCRIPTS) > 1
+                     or (scripts == {"CYRILLIC"} and set(label.replace("-", "")) <= _CYRILLIC_AS_LATIN))
+        if lookalike:
+            try:
+                label = idna.encode(label).decode("ascii")
+            except idna.IDNAError:
+                label = "xn--" + label.encode("punycode").decode("ascii")
+        labels.append(label)
+    return shown_text(".".join(labels))
+
+
 _UNSHOWN_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -412,7 +452,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
                        "detail": shown_text(t.key)}
     for p in kg.providers.values():
         nodes[p.id] = {"kind": "provider", "label": shown_name(p.name), "weight": deg[p.id],
-                       "detail": shown_text(p.domain), "link": site_link(p.domain)}
+                       "detail": shown_domain(p.domain), "link": site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)
     if among is not None:

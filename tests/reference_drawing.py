@@ -93,6 +93,32 @@ def _shown_name(name: str | None) -> str | None:
     return _shown(name)
 
 
+def _shown_domain(domain: str | None) -> str | None:
+    """A provider's domain for the page, written here on its own: a label with letters
+    of two of the Latin, Greek and Cyrillic blocks, or of Cyrillic letters drawn as
+    Latin ones alone, in its punycode form (the standard library's codec)."""
+    if not domain:
+        return domain
+
+    def block(c: str) -> str | None:
+        o = ord(c)
+        if c.isalpha() and (o < 0x250 or 0x1E00 <= o < 0x1F00):
+            return "latin"
+        if 0x370 <= o < 0x400 or 0x1F00 <= o < 0x2000:
+            return "greek"
+        if 0x400 <= o < 0x530:
+            return "cyrillic"
+        return None
+
+    out = []
+    for label in domain.split("."):
+        blocks = {block(c) for c in label} - {None}
+        if len(blocks) > 1 or (blocks == {"cyrillic"} and all(c in "аскеһіјӏорԛѕԝхуъьҽпгѵѡ-" for c in label)):
+            label = "xn--" + label.encode("punycode").decode("ascii")
+        out.append(label)
+    return _shown(".".join(out))
+
+
 def _site_link(domain: str | None) -> str | None:
     """A provider's home page, when urllib reads its domain back as the whole host."""
     if not domain or any(not (c.isalnum() or c in "-._") for c in domain):
@@ -140,7 +166,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
     for t in kg.topics.values():
         nodes[t.id] = {"kind": "topic", "label": _shown(t.label), "weight": deg[t.id], "detail": _shown(t.key)}
     for p in kg.providers.values():
-        nodes[p.id] = {"kind": "provider", "label": _shown_name(p.name), "weight": deg[p.id], "detail": _shown(p.domain),
+        nodes[p.id] = {"kind": "provider", "label": _shown_name(p.name), "weight": deg[p.id], "detail": _shown_domain(p.domain),
                        "link": _site_link(p.domain)}
     articles = kg.articles.values()
     total = len(kg.articles)

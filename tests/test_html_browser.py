@@ -910,6 +910,33 @@ def test_names_dates_and_the_title_read_as_a_person_would(tmp_path, opened):
     assert opened(tmp_path / "one.html").page.inner_text("#ng-title") == "News graph: 1 article from 1 file"
 
 
+def test_a_domain_that_passes_for_another_is_shown_in_its_xn_form(tmp_path, opened):
+    """Two providers named "Apple" were told apart in the menu by their domains, which
+    read alike: apple.com, and one with a Cyrillic "а" (the feed wrote xn--pple-43d.com;
+    the graph keeps hosts in Unicode). The look-alike is shown as a browser's address bar
+    shows it; a domain in one script (bücher.example) stays as written."""
+    import idna
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = {"real": "apple.com", "fake": "xn--pple-43d.com", "books": "xn--bcher-kva.example"}
+    for name, domain in files.items():
+        (folder / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://{domain}/{name}\nprovider: {{name: Apple, domain: {domain}}}\n---\n",
+            encoding="utf-8")
+    kg = graph.build([folder])
+    assert "\u0430pple.com" in {p.domain for p in kg.providers.values()}  # the graph's own form: Unicode
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    shown = sorted(o.page.eval_on_selector_all("#ng-provider option", "os => os.map(o => o.textContent)"))
+    assert shown == ["Apple \u2014 apple.com (1)", f"Apple \u2014 {idna.decode('xn--bcher-kva')}.example (1)",
+                     "Apple \u2014 xn--pple-43d.com (1)", "all providers"]
+    fake = next(p.id for p in kg.providers.values() if p.domain == "\u0430pple.com")
+    o.js("id => newsgraph.select(id)", fake)
+    assert "xn--pple-43d.com" in o.page.inner_text("#ng-details")
+
+
 @pytest.mark.parametrize("width", [600, 800, 1400])
 def test_a_node_searched_for_is_not_under_the_details_whatever_the_width(corpus_dir, corpus_page, browser, width):
     """Under about 960 px the details cover the canvas's middle, where the node searched
