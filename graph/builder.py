@@ -27,7 +27,7 @@ from .catalog import NO_ENTRY, enrich, find_catalogs, load_catalogs
 from .children import die_with_parent
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
-from .reader import ParsedFile, read_file, scan, shown_path
+from .reader import ParsedFile, chunked, iter_read, scan, shown_path
 from .report import BuildReport
 from .resolve import resolve
 
@@ -385,7 +385,7 @@ def _read_chunk(chunk: list[tuple[str, bool]], fast: bool) -> bytes:
     # per copy (most of the cost of sending results back to the parent).
     # Pickled here rather than by the pool: the reading process keeps these
     # bytes as they are for the file cache (graph.cache.FileCache.read).
-    return encode_pack(pack([read_file(p, e, fast=fast) for p, e in chunk], _sent_stubs))
+    return encode_pack(pack(list(iter_read(chunk, fast=fast)), _sent_stubs))
 
 
 #: The most reading workers per core, whatever ``jobs`` asks for.
@@ -399,16 +399,15 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     parsed)`` is given each pickled pack the pool sends, with its files."""
     total = len(files)
     if jobs <= 1 or total < _PARALLEL_MIN_FILES:
-        for i, (path, explicit) in enumerate(files, 1):
-            yield read_file(path, explicit, fast=fast)
+        for i, parsed in enumerate(iter_read(files, fast=fast), 1):
+            yield parsed
             if progress and (i % 50 == 0 or i == total):
                 progress(i, total)
         return
     # More workers than four per core only wait for the disk and each other (-j 300 took
     # 2.7 s where -j 2 took 0.75 s; a typo such as -j 100000 forked until the system refused)
     jobs = min(jobs, MAX_JOBS_PER_CORE * (os.cpu_count() or 1))
-    size = max(16, min(256, total // (jobs * 8) or 1))
-    chunks = [files[i:i + size] for i in range(0, total, size)]
+    chunks = chunked(files, jobs)
     jobs = min(jobs, len(chunks))  # and never more than there are chunks to read
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
 

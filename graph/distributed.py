@@ -27,7 +27,7 @@ import os
 from typing import Callable, Iterable, Iterator
 
 from .errors import DistributedError
-from .reader import ParsedFile, read_file
+from .reader import ParsedFile, chunked, iter_read
 
 __all__ = ["DistributedError", "Reader", "cluster_reader", "dask_reader", "read_chunk", "chunked"]
 
@@ -37,17 +37,7 @@ Reader = Callable[[list[tuple[str, bool]], bool, Callable[[int, int], None] | No
 
 def read_chunk(files: list[tuple[str, bool]], fast: bool) -> list[ParsedFile]:
     """Read a list of ``(path, explicit)`` files (one Dask task)."""
-    return [read_file(path, explicit, fast=fast) for path, explicit in files]
-
-
-def chunked(files: list[tuple[str, bool]], workers: int) -> list[list[tuple[str, bool]]]:
-    """Split ``files`` into consecutive tasks: about 8 per worker, 16 to 256 files each.
-
-    >>> [len(c) for c in chunked([("f", False)] * 100, 2)]
-    [16, 16, 16, 16, 16, 16, 4]
-    """
-    size = max(16, min(256, len(files) // (max(1, workers) * 8) or 1))
-    return [files[i:i + size] for i in range(0, len(files), size)]
+    return list(iter_read(files, fast=fast))
 
 
 def _missing_folders(folders: list[str]) -> list[str]:
