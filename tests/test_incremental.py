@@ -118,13 +118,14 @@ class _Counting:
 
     def __init__(self, monkeypatch):
         self.paths: list[str] = []
-        real = graph.builder.read_file
+        real = graph.reader.read_file
 
         def counted(path, explicit=False, **kw):
             self.paths.append(path)
             return real(path, explicit, **kw)
 
-        monkeypatch.setattr(graph.builder, "read_file", counted)
+        # every reader's loop, graph.reader.iter_read, calls it
+        monkeypatch.setattr(graph.reader, "read_file", counted)
 
 
 def _count_resolves(monkeypatch) -> list:
