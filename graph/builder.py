@@ -9,7 +9,6 @@ a networkx ``MultiDiGraph``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import threading
@@ -24,7 +23,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     from .cache import BackgroundWrites, CacheStats
 
 from .catalog import NO_ENTRY, enrich, find_catalogs, load_catalogs
-from .children import die_with_parent
+from .children import die_with_parent, let_through, signals_held
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, chunked, iter_read, scan, shown_path
@@ -425,7 +424,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
         # The workers are forked inside map(). A Ctrl-C then could kill a worker
         # before it ignores SIGINT, or land in a fork handler of this process,
         # which swallows it: it is held until they are up, and raised after.
-        with _sigint_held():
+        with signals_held({signal.SIGINT, signal.SIGTERM}):
             # map() keeps input order, so the result never depends on scheduling.
             blobs = pool.map(_read_chunk, chunks, [fast] * len(chunks))
         for blob in blobs:
@@ -445,33 +444,18 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     pool.shutdown()
 
 
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """SIGINT blocked in this thread (and in what it forks) inside the block;
-    one that came meanwhile is delivered at its end."""
-    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
 def _leave_interrupts_to_the_parent(parent: int) -> None:
     """In each reading worker: Ctrl-C is for the parent, which stops the pool.
     A worker stopped by it while sending a result could leave the pool's
-    shutdown waiting for it for ever. (It starts with SIGINT blocked, see
-    :func:`_sigint_held`: ignored first, then let through, a pending one is dropped.)
+    shutdown waiting for it for ever. (It starts with SIGINT and SIGTERM blocked, see
+    :func:`graph.children.signals_held`: ignored first, then let through, a pending one is dropped.)
     A parent killed outright takes the worker with it (:func:`graph.children.die_with_parent`)."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # SIGTERM ends a worker as it is: it writes nothing (the CLI's handler, inherited, would
     # raise in the middle of sending a result)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    let_through({signal.SIGINT, signal.SIGTERM})
 
 
 def given_form(path: str | os.PathLike) -> str:

@@ -12,10 +12,12 @@ kernel to kill it when its parent ends (Linux's ``PR_SET_PDEATHSIG``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+from typing import Iterable, Iterator
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "signals_held", "let_through"]
 
 #: ``prctl`` option: the signal a process gets when the thread that forked it ends.
 _PR_SET_PDEATHSIG = 1
@@ -36,3 +38,32 @@ def die_with_parent(parent: int) -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request: it would never come
         os._exit(1)
+
+
+@contextlib.contextmanager
+def signals_held(signums: Iterable[int]) -> Iterator[None]:
+    """``signums`` blocked in this thread inside the block, and so in what it forks
+    there, until that child calls :func:`let_through`; one that came meanwhile is
+    delivered here at the block's end.
+
+    Why: a child forked from the command line inherits its handlers (Ctrl-C and
+    SIGTERM raise ``KeyboardInterrupt``). One arriving before the child stood in
+    its own ``try`` unwound the parent's stack in the child, or printed
+    multiprocessing's traceback. Where ``pthread_sigmask`` is missing (not
+    POSIX), nothing is held.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, set(signums))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def let_through(signums: Iterable[int]) -> None:
+    """In a child forked inside :func:`signals_held`, once it is ready for them
+    (its handlers set, inside its ``try``): deliver ``signums`` again."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signums))

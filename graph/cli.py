@@ -38,10 +38,12 @@ def _progress(enabled: bool, label: str, then: str | None = None) -> Iterator[Pr
         said: list[str] = []
 
         def step(done: int, total: int) -> None:
-            line = f"{label} {total:,} files" if not said else then if done >= total and then else None
-            if line and line not in said:
-                said.append(line)
-                click.echo(for_terminal(line), err=True)
+            # a cached rebuild gives its one call complete: both lines then
+            lines = ([] if said else [f"{label} {total:,} files"]) + ([then] if done >= total and then else [])
+            for line in lines:
+                if line not in said:
+                    said.append(line)
+                    click.echo(for_terminal(line), err=True)
 
         yield step
         return

@@ -650,18 +650,30 @@ def _line_key(triple: tuple[Term, Term, Term]) -> tuple[str, str, str]:
     return triple[0].ntriples(), triple[1].ntriples(), triple[2].ntriples()
 
 
+#: Refinements one connected part may spend searching for its smallest form; past
+#: them, alike blank nodes are told apart by the engine's names (see
+#: :func:`_canonical_blank_nodes`).
+_CANONICAL_SEARCH_MAX = 2000
+
+
 def _canonical_blank_nodes(triples: list[tuple[Term, Term, Term]]) -> list[tuple[Term, Term, Term]]:
     """``triples`` with their blank nodes labelled by the graph's shape, not by the engine.
 
     Why: each engine, and each run, names a ``CONSTRUCT`` template's blank nodes
     anew (``_:N9c4b...``, ``_:c8ff...``), and the lines were sorted by those names,
-    so the same query gave other bytes every time and on each engine. Each blank
-    node is named by what it is linked to, refined until the names stop telling
-    more nodes apart (colour refinement, as graph canonicalization starts); nodes
-    still alike are told apart one at a time. The names are then ``b0``, ``b1``...
-    in the order of the sorted lines. (rdflib's canonical labelling took more than
-    ten minutes for the 4,600 blank nodes of a template over every article's topic;
-    this takes a fraction of a second.) Without a blank node, ``triples`` as given.
+    so the same query gave other bytes every time and on each engine.
+
+    How: the blank nodes fall into connected parts (one per solution of a
+    template, as a rule). In each, a node is named by what it is linked to,
+    refined until the names stop telling more nodes apart (colour refinement);
+    where nodes are still alike, each is singled out in turn and the smallest
+    resulting lines are kept, so the part's form does not depend on which one
+    the engine listed first. The parts are then ordered by their forms and
+    their nodes named ``b0``, ``b1``... (rdflib's canonical labelling took more
+    than ten minutes for the 4,600 blank nodes of a template over every
+    article's topic; this takes a fraction of a second.) A part so symmetric
+    that the search spends :data:`_CANONICAL_SEARCH_MAX` refinements is finished
+    by the engine's names. Without a blank node, ``triples`` as given.
 
     >>> a, p = Term("uri", "https://x.example/a"), Term("uri", "https://x.example/p")
     >>> one = _canonical_blank_nodes([(a, p, Term("bnode", "N1f3")), (Term("bnode", "N1f3"), p, a)])
@@ -669,8 +681,6 @@ def _canonical_blank_nodes(triples: list[tuple[Term, Term, Term]]) -> list[tuple
     >>> sorted(one, key=_line_key) == sorted(other, key=_line_key), sorted({t.value for x in one for t in x})
     (True, ['b0', 'https://x.example/a', 'https://x.example/p'])
     """
-    import hashlib
-
     links: dict[str, list[tuple[str, str, Term]]] = {}
     for s, p, o in triples:
         if s.kind == "bnode":
@@ -679,48 +689,87 @@ def _canonical_blank_nodes(triples: list[tuple[Term, Term, Term]]) -> list[tuple
             links.setdefault(o.value, []).append(("in", p.ntriples(), s))
     if not links:
         return triples
+    joined = {node: node for node in links}  # union-find over blank nodes linked to one another
+
+    def root(node: str) -> str:
+        while joined[node] != node:
+            joined[node] = joined[joined[node]]
+            node = joined[node]
+        return node
+
+    for s, _, o in triples:
+        if s.kind == "bnode" and o.kind == "bnode" and root(s.value) != root(o.value):
+            joined[root(s.value)] = root(o.value)
+    parts: dict[str, list[tuple[Term, Term, Term]]] = {}
+    out = []
+    for triple in triples:
+        node = triple[0] if triple[0].kind == "bnode" else triple[2] if triple[2].kind == "bnode" else None
+        if node is None:
+            out.append(triple)
+        else:
+            parts.setdefault(root(node.value), []).append(triple)
+    named = 0
+    for _, part, number in sorted((_part_form(part, links) for part in parts.values()), key=lambda f: f[0]):
+        for triple in part:
+            out.append(tuple(Term("bnode", f"b{named + number[t.value]}") if t.kind == "bnode" else t
+                             for t in triple))
+        named += len(number)
+    return out
+
+
+def _part_form(part: list[tuple[Term, Term, Term]], links: dict[str, list[tuple[str, str, Term]]]
+               ) -> tuple[tuple[tuple[str, ...], ...], list[tuple[Term, Term, Term]], dict[str, int]]:
+    """One connected part's form (its lines, blank nodes numbered by their first
+    line), its triples and the number each blank node gets: see
+    :func:`_canonical_blank_nodes`."""
+    import hashlib
+
+    nodes = sorted({t.value for triple in part for t in triple if t.kind == "bnode"})
+    budget = [_CANONICAL_SEARCH_MAX]
 
     def refined(colour: dict[str, str]) -> dict[str, str]:
         classes = len(set(colour.values()))
         while True:
+            budget[0] -= 1
             new = {}
-            for node, around in links.items():
+            for node in nodes:
                 seen = sorted(f"{way} {p} {'_:' + colour[t.value] if t.kind == 'bnode' else t.ntriples()}"
-                              for way, p, t in around)
+                              for way, p, t in links[node])
                 new[node] = hashlib.sha256("\n".join([colour[node], *seen]).encode()).hexdigest()
             colour, before, classes = new, classes, len(set(new.values()))
-            if classes == before:
+            if classes == before:  # a refinement only splits classes: this ends
                 return colour
 
-    colour = refined(dict.fromkeys(links, ""))
-    rounds = 0
-    while len(set(colour.values())) < len(colour):
-        # Nodes still alike: single out one of the first such class and refine again.
-        # Alike because the graph is symmetric there, which one does not change the
-        # lines. Nodes linked to no other blank node, alike, are interchangeable: all
-        # singled out at once; and so is every class after 64 rounds (a template
-        # without variables makes thousands of alike pairs; one by one took minutes).
+    def written(colour: dict[str, str]) -> tuple[tuple[tuple[str, ...], ...], dict[str, int]]:
+        lines = sorted(tuple("_:" + colour[t.value] if t.kind == "bnode" else t.ntriples() for t in triple)
+                       for triple in part)
+        first: dict[str, int] = {}
+        for line in lines:
+            for word in line:
+                if word.startswith("_:") and word not in first:
+                    first[word] = len(first)
+        form = tuple(tuple(f"_:{first[w]}" if w in first else w for w in line) for line in lines)
+        return form, {node: first["_:" + colour[node]] for node in nodes}
+
+    def smallest(colour: dict[str, str]) -> tuple[tuple[tuple[str, ...], ...], dict[str, int]]:
         classes: dict[str, list[str]] = {}
-        for node, c in colour.items():
-            classes.setdefault(c, []).append(node)
-        tied = min(c for c, nodes in classes.items() if len(nodes) > 1)
-        members = sorted(classes[tied])
-        alone = all(t.kind != "bnode" for node in members for _, _, t in links[node])
-        for k, node in enumerate(members if alone or rounds >= 64 else members[:1]):
-            colour[node] = hashlib.sha256(f"{tied}*{k}".encode()).hexdigest()
-        colour = refined(colour)
-        rounds += 1
+        for node in nodes:
+            classes.setdefault(colour[node], []).append(node)
+        tied = [c for c, members in classes.items() if len(members) > 1]
+        if not tied:
+            return written(colour)
+        first = min(tied)
+        found = []
+        for node in classes[first]:  # each singled out in turn: the smallest lines win
+            singled = dict(colour)
+            singled[node] = hashlib.sha256(f"{first}*".encode()).hexdigest()
+            found.append(smallest(refined(singled)))
+            if budget[0] <= 0:
+                break  # out of budget: the first (by the engine's names) stands
+        return min(found, key=lambda f: f[0])
 
-    def named(t: Term, names: dict[str, str]) -> Term:
-        return Term("bnode", names[t.value]) if t.kind == "bnode" else t
-
-    hashed = sorted((tuple(named(t, colour) for t in triple) for triple in triples), key=_line_key)
-    short: dict[str, str] = {}
-    for triple in hashed:
-        for t in triple:
-            if t.kind == "bnode" and t.value not in short:
-                short[t.value] = f"b{len(short)}"
-    return [tuple(named(t, short) for t in triple) for triple in hashed]
+    form, number = smallest(refined(dict.fromkeys(nodes, "")))
+    return form, part, number
 
 
 def _from_rdflib(t: Any) -> Term | None:

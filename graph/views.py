@@ -284,7 +284,7 @@ def shown_domain(domain: str | None) -> str | None:
     for label in domain.split("."):
         scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in label if ch.isalpha()}
         lookalike = (len(scripts & _LOOKALIKE_SCRIPTS) > 1
-                     or (scripts == {"CYRILLIC"} and set(label.replace("-", "")) <= _CYRILLIC_AS_LATIN))
+                     or (scripts == {"CYRILLIC"} and {ch for ch in label if ch.isalpha()} <= _CYRILLIC_AS_LATIN))
         if lookalike:
             try:
                 label = idna.encode(label).decode("ascii")

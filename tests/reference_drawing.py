@@ -113,7 +113,8 @@ def _shown_domain(domain: str | None) -> str | None:
     out = []
     for label in domain.split("."):
         blocks = {block(c) for c in label} - {None}
-        if len(blocks) > 1 or (blocks == {"cyrillic"} and all(c in "аскеһіјӏорԛѕԝхуъьҽпгѵѡ-" for c in label)):
+        letters = [c for c in label if block(c)]
+        if len(blocks) > 1 or (blocks == {"cyrillic"} and all(c in "аскеһіјӏорԛѕԝхуъьҽпгѵѡ" for c in letters)):
             label = "xn--" + label.encode("punycode").decode("ascii")
         out.append(label)
     return _shown(".".join(out))

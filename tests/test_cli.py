@@ -276,6 +276,9 @@ def test_a_dumb_terminal_gets_each_step_once_as_a_line(seeds_kg, tmp_path):
     assert code == 0 and b"\x1b" not in seen and "" not in lines[:-1], seen[:300]
     assert lines[:2] == [f"reading {files:,} files", f"writing the exports into {tmp_path / 'out'}"], lines[:3]
     assert re.match(r"files: [0-9,]+ \(", lines[2])  # then the summary
+    # a rebuild from the cache reports its count complete at once: both steps still said
+    code, again = _stderr_on_a_terminal("build", str(SEEDS_DIR), "-o", str(tmp_path / "out"), "-j", "1", term="dumb")
+    assert code == 0 and again.decode().replace("\r\n", "\n").split("\n")[:2] == lines[:2]
     write_exports(seeds_kg, tmp_path, ["ttl"])
     code, seen = _stderr_on_a_terminal("validate", str(tmp_path), term="dumb")
     assert code == 0 and seen.decode().splitlines()[0] == f"validating {tmp_path / 'graph.ttl'} against the SHACL shapes"

@@ -80,11 +80,12 @@ def test_a_second_build_into_a_folder_waits_for_the_first(tmp_path):
     command = [sys.executable, "-m", "graph", "build", str(SEEDS), "-o", str(out), "-f", "nt,report", "-j", "1"]
     with exports_lock(out):
         second = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-        time.sleep(3)  # far longer than the build takes alone (about 1 s)
+        first_line = second.stderr.readline()  # said once it meets the lock, whatever the machine's speed
+        assert first_line == f"another build is writing {out}: waiting for it to end\n"
+        time.sleep(0.5)
         assert second.poll() is None and sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
     _, said = second.communicate(timeout=120)
-    assert second.returncode == 0, said
-    assert said.startswith(f"another build is writing {out}: waiting for it to end\n")
+    assert second.returncode == 0, first_line + said
     write_exports(graph.build([SEEDS]), tmp_path / "alone", ["nt", "report"])
     assert _tree(out) == _tree(tmp_path / "alone")
 
@@ -133,10 +134,12 @@ def test_a_page_into_a_folder_a_build_writes_waits_for_it(tmp_path):
     command = [sys.executable, "-m", "graph", "html", str(SEEDS), "-o", str(page), "-j", "1"]
     with exports_lock(out):
         second = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-        time.sleep(3)
+        first_line = second.stderr.readline()  # said once it has read the files and meets the lock
+        assert first_line.startswith(f"another build is writing {out}: waiting"), first_line
+        time.sleep(0.5)
         assert second.poll() is None and not page.exists()
     _, said = second.communicate(timeout=120)
-    assert second.returncode == 0 and said.startswith(f"another build is writing {out}: waiting"), said
+    assert second.returncode == 0, first_line + said
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     build_page([SEEDS], elsewhere / "graph.html")

@@ -551,6 +551,8 @@ def test_construct_writes_n_triples_in_one_order_whatever_the_engine_or_hash_see
     "?t ng:x [ ng:y [ ng:z ?a ] ]",                         # a chain of two
     "[] ng:x ?t",                                           # alike but for ?t: many share it
     "[] ng:x []",                                           # no variable: thousands of alike pairs
+    "?t ng:x _:r . _:a ng:y _:r . _:b ng:y _:r",            # two alike nodes sharing a third
+    "_:a ng:y _:b . _:b ng:y _:c . _:c ng:y _:a",           # a cycle, every node alike, and alike cycles
 ])
 def test_construct_with_blank_nodes_gives_the_same_bytes_every_run_and_on_both_engines(seeds_kg, tmp_path, template):
     """A template's blank nodes were written as the engine named them (_:N9c4b...,
@@ -583,7 +585,7 @@ def test_construct_with_blank_nodes_gives_the_same_bytes_every_run_and_on_both_e
         {t for triple in ours for t in triple if isinstance(t, rdflib.BNode)})
     # the same graph, checked by rdflib's isomorphism on a part it can compare in time
     # (on the whole, with thousands of alike blank nodes, it ran for minutes)
-    part = query.replace("}" + " WHERE", "} WHERE", 1) + " ORDER BY ?a ?t LIMIT 12"
+    part = query + " ORDER BY ?a ?t LIMIT 3"
     done = subprocess.run([sys.executable, "-m", "graph", "query", part, "-d", str(tmp_path), "-e", "oxigraph",
                            "-f", "nt"], capture_output=True, text=True, timeout=300)
     assert isomorphic(rdflib.Graph().parse(data=done.stdout, format="nt"), data.query(prefixes + part).graph)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 from typing import Callable
 
-from ..children import die_with_parent
+from ..children import die_with_parent, let_through, signals_held
 
 __all__ = ["BackgroundWrites"]
 
@@ -83,10 +84,12 @@ class BackgroundWrites:
                 self.release()
             return
         parent = os.getpid()
-        pid = os.fork()
+        with signals_held({signal.SIGTERM}):  # until the child stands in its try
+            pid = os.fork()
         if pid == 0:  # the child: write, then leave without running the parent's exit handlers
             status = 1
             try:
+                let_through({signal.SIGTERM})  # the command line's handler: what is written is removed
                 die_with_parent(parent)  # a killed build takes it along (graph.children)
                 write()
                 status = 0

@@ -123,10 +123,13 @@ def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[s
                   parent: int) -> None:
     # In a forked process: report failure as text (exceptions may not pickle). Killed with
     # the build: it replaced files after the next build had said they were up to date.
-    from ..children import die_with_parent
+    import signal
+
+    from ..children import die_with_parent, let_through
 
     die_with_parent(parent)
     try:
+        let_through({signal.SIGTERM})  # held while it was forked (graph.children.signals_held)
         for item in _take(work, 0, taken):
             _do(kg, item, folder, options)
         conn.send(None)
@@ -297,7 +300,12 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     conn, child_end = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_run_in_child, args=(kg, work, taken, folder, options, child_end, os.getpid()),
                         daemon=True)
-    child.start()
+    import signal
+
+    from ..children import signals_held
+
+    with signals_held({signal.SIGTERM}):  # until the child stands in its try
+        child.start()
     child_end.close()
     done: list = []
     try:

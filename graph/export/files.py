@@ -154,6 +154,10 @@ def exports_lock(folder: str | os.PathLike, waiting: Callable[[str], None] | Non
             os.close(fd)
         yield
         return
+    except BaseException:  # Ctrl-C while waiting: a descriptor left open would hold the lock for good
+        if fd is not None:
+            os.close(fd)
+        raise
     try:
         yield
     finally:

@@ -600,7 +600,9 @@
   var kindRank = { topic: 0, provider: 1, article: 2 };
   // Whether q starts a word of text: "ai" finds "New AI model" before "Chairman
   // says" (both hold it; the one where it is a word is what was meant)
-  var WORD_CHAR = /[\p{L}\p{N}]/u;
+  var WORD_CHAR;
+  try { WORD_CHAR = new RegExp('[\\p{L}\\p{M}\\p{N}]', 'u'); }   // a letter, its mark (Devanagari vowel signs), a digit
+  catch (e) { WORD_CHAR = /[0-9A-Za-z\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/; }   // a browser without \p{}
   function atWordStart(text, q) {
     for (var k = text.indexOf(q); k >= 0; k = text.indexOf(q, k + 1)) {
       if (k === 0 || !WORD_CHAR.test(text.charAt(k - 1))) return true;
