@@ -523,6 +523,10 @@ def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path)
     assert result.stdout.split() == ["o", "7", "high", "low"]
     assert "Traceback" not in result.stderr
     assert result.stderr.count("warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#integer") == 1
+    # validate reads it with rdflib too: the same one line (the filter is set by each command that reads RDF)
+    checked = subprocess.run([sys.executable, "-m", "graph", "validate", str(nt)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "Traceback" not in checked.stderr, checked.stderr
+    assert checked.stderr.count("warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#integer") == 1
 
 
 def test_construct_writes_n_triples_in_one_order_whatever_the_engine_or_hash_seed(seeds_kg, tmp_path):
