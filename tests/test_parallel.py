@@ -171,6 +171,30 @@ def test_a_failed_export_in_either_process_is_an_error_naming_the_file(seeds_kg,
                if name not in unwritten)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_interrupted_export_leaves_no_temporary_file_even_one_its_writer_could_not_remove(seeds_kg, tmp_path,
+                                                                                            monkeypatch, jobs):
+    """CI caught a SIGTERM build leaving .graph.jsonld.<pid>-xxxx.tmp: the interruption
+    came between the temporary file's making and its writer's try. Here a writer makes
+    one and is interrupted before any cleanup of its own; once every writer has ended,
+    the build removes it (this process's, and the forked one's, which has ended)."""
+    import tempfile
+
+    import graph.export.nodelink as nodelink
+    from graph.errors import ExportError
+    from graph.export import write_exports
+    from graph.export.files import temporary_prefix
+
+    def interrupted(kg, path, **options):
+        tempfile.mkstemp(prefix=temporary_prefix(Path(path)), suffix=".tmp", dir=Path(path).parent)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nodelink, "write_nodelink", interrupted)
+    with pytest.raises((KeyboardInterrupt, ExportError)):  # in the forked process, its failure is reported
+        write_exports(seeds_kg, tmp_path, ["json", "nt", "report"], jobs=jobs)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_the_two_exporting_processes_take_every_task_once(tmp_path):
     """The shared counter hands each task to exactly one process, whatever the timing."""
     import multiprocessing

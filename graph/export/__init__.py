@@ -250,8 +250,14 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
             tasks.append((exp.joint, joint_task[exp.joint]))
     from ..gc_pause import gc_paused
 
-    with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
-        _write_tasks(kg, tasks, folder, options, jobs, beside)
+    try:
+        with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
+            _write_tasks(kg, tasks, folder, options, jobs, beside)
+    except BaseException:
+        # Every writer has ended (the forked one is waited for): what an interruption
+        # left between a temporary file's making and its writer's cleanup goes too.
+        remove_leftovers(folder, EXPORT_FILES, ours_too=True)
+        raise
     written: dict[str, Path] = {}
     for task in tasks:
         written.update(task[1])

@@ -182,11 +182,15 @@ def temporary_prefix(target: Path) -> str:
 _TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<pid>[0-9]+)-[a-z0-9_]{8}\.(?:tmp|old)")
 
 
-def remove_leftovers(folder: str | os.PathLike, targets: Iterable[str] | None = None) -> list[Path]:
+def remove_leftovers(folder: str | os.PathLike, targets: Iterable[str] | None = None, *,
+                     ours_too: bool = False) -> list[Path]:
     """Remove what builds killed while writing left in ``folder``: the temporary
     files and folders of :func:`temporary_prefix` whose writer is no longer
     running (a running one's, another build's at work, stay), of the files named
-    in ``targets`` (any name, in a folder only newsgraph writes). What was removed.
+    in ``targets`` (any name, in a folder only newsgraph writes). With
+    ``ours_too``, this process's own as well: for a build stopped by Ctrl-C or
+    SIGTERM, once none of its writers is left (one interrupted between making its
+    temporary file and standing in its ``try`` could not remove it). What was removed.
 
     >>> import tempfile
     >>> gone = 2 ** 22 + 1  # no process has this pid (Linux's pid_max is at most 2 ** 22)
@@ -206,8 +210,11 @@ def remove_leftovers(folder: str | os.PathLike, targets: Iterable[str] | None = 
     targets = None if targets is None else set(targets)
     for entry in entries:
         found = _TEMPORARY.fullmatch(entry.name)
-        if found is None or (targets is not None and found["target"] not in targets) or _running(int(found["pid"])):
+        if found is None or (targets is not None and found["target"] not in targets):
             continue  # a user's file that looks alike is no leftover of ours
+        pid = int(found["pid"])
+        if not (ours_too and pid == os.getpid()) and _running(pid):
+            continue
         with contextlib.suppress(OSError):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
