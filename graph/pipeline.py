@@ -183,9 +183,8 @@ def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.htm
     ExportError, ViewError
         As :func:`~graph.export.html.write_html` raises them.
     """
-    from .export.html import write_html
-
     from .export.files import exports_lock
+    from .export.html import write_html
 
     _check_output(output)
     given, folders = _existing(paths, catalogs)

@@ -918,14 +918,11 @@ def test_a_domain_that_passes_for_another_is_shown_in_its_xn_form(tmp_path, open
     shows it; a domain in one script (bücher.example) stays as written."""
     import idna
 
-    folder = tmp_path / "in"
-    folder.mkdir()
     files = {"real": "apple.com", "fake": "xn--pple-43d.com", "books": "xn--bcher-kva.example"}
-    for name, domain in files.items():
-        (folder / f"{name}.md").write_text(
-            f"---\ntitle: {name}\nwebUrl: https://{domain}/{name}\nprovider: {{name: Apple, domain: {domain}}}\n---\n",
-            encoding="utf-8")
-    kg = graph.build([folder])
+    _crafted(tmp_path / "in", {name: {"title": name, "webUrl": f"https://{domain}/{name}",
+                                      "provider": {"name": "Apple", "domain": domain}}
+                               for name, domain in files.items()})
+    kg = graph.build([tmp_path / "in"])
     assert "\u0430pple.com" in {p.domain for p in kg.providers.values()}  # the graph's own form: Unicode
     path = tmp_path / "page.html"
     write_html(kg, path)
