@@ -146,3 +146,61 @@ def test_incremental_rebuilds_time_title_edits_of_the_same_length_and_of_another
     lengths = [len(t.split("] ")[0]) for t in [edited[-1], *retitled]]
     assert all(a != b for a, b in zip(lengths, lengths[1:]))
     assert by_kind["full build (cold cache)"] == [None] * 3
+
+
+def test_corpora_over_20000_files_run_large_runs_times(harness, monkeypatch, tmp_path):
+    """One 100k build was the whole measure of t(100k)/t(10k) (82 s and 66 s for two in a
+    row): large corpora run --large-runs times, small ones --runs times."""
+    seen = {}
+    monkeypatch.setattr(harness, "machine", lambda: {})
+    monkeypatch.setattr(harness.subprocess, "run", lambda *a, **k: None)  # the bytecode compile
+    monkeypatch.setattr(harness, "synthetic", lambda n, work: tmp_path / f"synth-{n}")
+    monkeypatch.setattr(harness, "_copy", lambda src, dst: dst)
+    def run_corpora(corpora, work):
+        seen["runs"] = {name: count for name, _, _, count in corpora}
+        return {name: {} for name in seen["runs"]}
+
+    monkeypatch.setattr(harness, "run_corpora", run_corpora)
+    monkeypatch.setattr(harness, "parallel_capacity", lambda corpus, rounds: {})
+    monkeypatch.setattr(harness, "run_incremental", lambda corpus, work, runs: {})
+    monkeypatch.setattr(harness, "targets", lambda results: [])
+    monkeypatch.setattr(harness, "scaling", lambda results: None)
+    monkeypatch.setattr(harness, "table", lambda results: "")
+    args = ["--no-naive", "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out.json")]
+    harness.main([*args, "--sizes", "10000,100000", "--runs", "4", "--large-runs", "2"])
+    assert seen.pop("runs") == {"real": 4, "synth-10000": 4, "synth-100000": 2}
+    harness.main([*args, "--sizes", "20000,20001"])
+    assert seen.pop("runs") == {"real": 3, "synth-20000": 3, "synth-20001": 3}  # both default to 3
+
+
+def test_the_readme_shows_the_latest_results(harness):
+    """The README's "Latest results" table is the one in results/latest.json, row by row
+    (the JSON as the harness wrote it; the table as a person copied it)."""
+    import json
+    import re
+
+    latest = json.loads((HARNESS.parent / "results" / "latest.json").read_text(encoding="utf-8"))
+    readme = (HARNESS.parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Latest results", 1)[1].split("\n### ", 1)[0]
+    assert f"`{latest['machine']['git_commit']}`" in section
+    stamp = latest["date"]  # 2026-12-01T04:15:54Z -> "2026-12-01 04:15 UTC"
+    assert f"{stamp[:10]} {stamp[11:16]} UTC" in section
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 8 and re.fullmatch(r"[\d.]+", cells[2]):
+            rows[(cells[0], cells[1])] = cells[2:]
+    names = {"real": "real", "synth 10k": "synth-10000", "synth 100k": "synth-100000"}
+    checked = 0
+    for (corpus, contender), cells in rows.items():
+        if corpus == "incremental":
+            continue
+        measured = latest["corpora"][names[corpus]][contender]
+        assert float(cells[0]) == pytest.approx(measured["wall_s"], abs=0.006), (corpus, contender)
+        assert float(cells[1]) == pytest.approx(measured["cpu_s"], abs=0.006), (corpus, contender)
+        for cell, key in zip(cells[2:5], ("peak_rss_mb", "peak_tree_rss_mb", "peak_tree_pss_mb")):
+            assert float(cell.replace(",", "")) == pytest.approx(measured[key], abs=0.51), (corpus, contender, key)
+        checked += 1
+    # every corpus and contender the harness measured is in the table
+    expected = sum(1 for c in latest["corpora"].values() for k in ("naive", "build", "floor") if c.get(k))
+    assert checked == expected

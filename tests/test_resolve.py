@@ -113,6 +113,32 @@ def test_a_topic_typed_with_other_code_points_is_the_same_topic(tmp_path, corpus
     assert all(topic_key(n) == " ".join(n.casefold().replace("-", " ").replace("_", " ").split()) for n in names)
 
 
+def test_a_path_in_another_normal_form_is_another_article_but_a_host_is_not(tmp_path):
+    """RFC 3987 5.3.2.2: IRIs are compared as written, not normalized, and a server may
+    serve two pages under ``caf\u00e9`` and ``cafe\u0301``; a host is one whatever its
+    spelling (UTS 46 maps it, as a browser does). Expected ids by hand: the SHA-256 of
+    each URL as written, the precomposed host in both."""
+    import hashlib
+    import unicodedata
+
+    nfc, nfd = "caf\u00e9", unicodedata.normalize("NFD", "caf\u00e9")
+    assert nfc != nfd
+    write(tmp_path, "a.md", title='"A"', webUrl=f'"https://example.org/{nfc}"')
+    write(tmp_path, "b.md", title='"B"', webUrl=f'"https://example.org/{nfd}"')
+    write(tmp_path, "c.md", title='"C"', webUrl=f'"https://{nfd}.example/x"')
+    write(tmp_path, "d.md", title='"D"', webUrl=f'"https://{nfc}.example/x"')
+    kg = graph.build([tmp_path])
+    by_title = {a.title: a.id for a in kg.articles.values()}
+    sha = lambda url: "article/" + hashlib.sha256(url.encode()).hexdigest()[:16]  # noqa: E731
+    assert {"A", "B"} <= set(by_title), "the two paths became one article"
+    assert by_title["A"] == sha(f"https://example.org/{nfc}")
+    assert by_title["B"] == sha(f"https://example.org/{nfd}")
+    assert by_title["A"] != by_title["B"]
+    merged = [a for a in kg.articles.values() if a.title in ("C", "D")]
+    assert len(merged) == 1 and merged[0].id == sha(f"https://{nfc}.example/x")
+    assert sorted(merged[0].files) == sorted(str(tmp_path / n) for n in ("c.md", "d.md"))
+
+
 def write(folder: Path, name: str, **fields) -> Path:
     lines = ["---"]
     for key, value in fields.items():
