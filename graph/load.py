@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .builder import KnowledgeGraph, report_of
+from .builder import NODE_ATTRIBUTES, REQUIRED_NODE_ATTRIBUTES, KnowledgeGraph, report_of
 from .errors import LoadError
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, coerce_datetime
 from .report import BuildReport
@@ -79,6 +79,20 @@ def _date(value: Any):
     return None if value is None else coerce_datetime(value)
 
 
+_ENTITY_CLASSES = {"article": Article, "provider": Provider, "topic": Topic}
+#: How each way a field is held (graph.builder.NODE_ATTRIBUTES) is read back; a missing list is empty.
+_READ_BACK = {"value": lambda v: v, "list": lambda v: tuple(v or ()), "images": _images, "date": _date}
+
+
+def _fields(kind: str, node: dict) -> dict[str, Any]:
+    """The entity fields that the attributes of ``node``, of ``kind``, hold (KeyError
+    for a required one missing: see graph.builder.REQUIRED_NODE_ATTRIBUTES)."""
+    missing = [name for name in REQUIRED_NODE_ATTRIBUTES[kind] if name not in node]
+    if missing:
+        raise KeyError(missing[0])
+    return {field: _READ_BACK[held](node.get(name)) for name, field, held in NODE_ATTRIBUTES[kind]}
+
+
 def _entities(nodes: list, edges: list) -> tuple[dict, dict, dict]:
     """Articles, providers and topics from the node-link lists (may raise KeyError/TypeError/ValueError)."""
     related: dict[str, list[str]] = {}
@@ -87,30 +101,16 @@ def _entities(nodes: list, edges: list) -> tuple[dict, dict, dict]:
             raise ValueError(f"edge {e['source']} -> {e['target']} has unknown kind {e['kind']!r}")
         if e["kind"] == "related":
             related.setdefault(e["source"], []).append(e["target"])
-    articles, providers, topics = {}, {}, {}
+    made: dict[str, dict] = {"article": {}, "provider": {}, "topic": {}}
     for n in nodes:
         kind, nid = n["kind"], n["id"]
-        if kind == "article":
-            articles[nid] = Article(
-                id=nid, url=n["url"], is_stub=n["stub"], title=n.get("title"), excerpt=n.get("excerpt"),
-                published=_date(n.get("published")), type=n.get("type"), category=n.get("category"),
-                quality=n.get("quality"), heat=n.get("heat"), is_published=n.get("is_published"),
-                removed=n.get("removed"), web_url=n.get("web_url"), original_url=n.get("original_url"),
-                amp_url=n.get("amp_url"), cdn_amp_url=n.get("cdn_amp_url"), aliases=tuple(n.get("aliases", ())),
-                images=_images(n.get("images")), featured_content=n.get("featured_content"),
-                provider_id=n.get("provider"), topic_ids=tuple(n.get("topics", ())),
-                related_ids=tuple(related.get(nid, ())), sources=tuple(n.get("sources", ())),
-                files=tuple(n.get("files", ())))
-        elif kind == "provider":
-            providers[nid] = Provider(id=nid, domain=n["domain"], name=n["name"],
-                                      alt_names=tuple(n.get("alt_names", ())), images=_images(n.get("images")),
-                                      catalog=n.get("catalog"))
-        elif kind == "topic":
-            topics[nid] = Topic(id=nid, key=n["key"], label=n["label"], alt_labels=tuple(n.get("alt_labels", ())),
-                                keywords=tuple(n.get("keywords", ())), hashtags=tuple(n.get("hashtags", ())),
-                                images=_images(n.get("images")), catalog=n.get("catalog"))
-        else:
+        if kind not in made:
             raise ValueError(f"node {nid!r} has unknown kind {kind!r}")
+        fields = _fields(kind, n)
+        if kind == "article":
+            fields["related_ids"] = tuple(related.get(nid, ()))  # the related edges: not a node attribute
+        made[kind][nid] = _ENTITY_CLASSES[kind](id=nid, **fields)
+    articles, providers, topics = made["article"], made["provider"], made["topic"]
     known = articles.keys() | providers.keys() | topics.keys()
     for e in edges:
         for end in (e["source"], e["target"]):

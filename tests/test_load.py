@@ -53,6 +53,48 @@ def test_round_trip_gives_the_same_networkx_graph(corpus_kg, reloaded):
     assert len(seed.related_ids) == 2
 
 
+def test_one_schema_names_every_field_of_every_entity_once():
+    """graph.builder.NODE_ATTRIBUTES is what the attributes are written from and read
+    back by: a field missing from it would be lost in graph.json without an error.
+    Expected: the dataclasses' own fields (but the id, and an article's related ids,
+    which are its edges)."""
+    import dataclasses
+
+    from graph.builder import NODE_ATTRIBUTES, REQUIRED_NODE_ATTRIBUTES
+    from graph.model import Article, Provider, Topic
+
+    for kind, cls, not_attributes in (("article", Article, {"id", "related_ids"}),
+                                      ("provider", Provider, {"id"}), ("topic", Topic, {"id"})):
+        fields = [f for _, f, _ in NODE_ATTRIBUTES[kind]]
+        assert sorted(fields) == sorted(f.name for f in dataclasses.fields(cls) if f.name not in not_attributes)
+        names = [n for n, _, _ in NODE_ATTRIBUTES[kind]]
+        assert len(set(names)) == len(names) and not {"kind", "id"} & set(names)
+        assert set(REQUIRED_NODE_ATTRIBUTES[kind]) <= set(names)
+
+
+@pytest.mark.parametrize("kind, name", [("article", "url"), ("article", "stub"), ("provider", "domain"),
+                                        ("provider", "name"), ("topic", "key"), ("topic", "label")])
+def test_a_node_without_a_required_attribute_is_refused_naming_it(seeds_kg, tmp_path, kind, name):
+    import json
+
+    write_exports(seeds_kg, tmp_path, ["json"])
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    node = next(n for n in data["nodes"] if n["kind"] == kind)
+    del node[name]
+    (tmp_path / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LoadError, match=f"lacks the field '{name}'"):
+        load(tmp_path)
+    # an optional one is only missing: None, or an empty list
+    node[name] = "x" if name != "stub" else False
+    optional = next(n for n, _, held in graph.builder.NODE_ATTRIBUTES[kind] if held == "list")
+    del node[optional]
+    (tmp_path / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    back = load(tmp_path)
+    field = next(f for n, f, _ in graph.builder.NODE_ATTRIBUTES[kind] if n == optional)
+    entity = {"article": back.articles, "provider": back.providers, "topic": back.topics}[kind][node["id"]]
+    assert getattr(entity, field) == ()
+
+
 def test_round_trip_keeps_the_report(corpus_kg, reloaded):
     assert reloaded.report.as_dict() == corpus_kg.report.as_dict()
     assert reloaded.report.summary() == corpus_kg.report.summary()
