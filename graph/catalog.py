@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import FrontMatterError
-from .model import Provider, Topic, Warning_, coerce_images
+from .model import Provider, Topic, Warning_, _describe, _digits_over_limit, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
 __all__ = ["NO_ENTRY", "TOPIC_FILES", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
@@ -26,6 +26,8 @@ _NAMES = ("_data", "data")
 TOPIC_FILES = "*.y*ml"
 #: Why a catalogue document is skipped.
 NO_ENTRY = "catalogue entry without name or domain"
+#: The kind of a catalogue entry without ``taxonomy``, by the folder it is in.
+_KIND_OF_FOLDER = {"organizations": "organization", "topics": "topic"}
 
 
 @dataclass
@@ -83,16 +85,48 @@ def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
     return found
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    """``keywords`` or ``hashtags``: a list (or one value) of texts or numbers.
+def _text(value: Any) -> str | None:
+    """A catalogue text as written: a string, or a whole number written out; ``None``
+    for anything else, and for a number of more digits than Python writes as text.
 
-    >>> _strings(["ai", 42, True, None, " "]), _strings(42), _strings({"a": 1})
-    (('ai', '42'), ('42',), ())
+    >>> _text("AI"), _text(42), _text(10 ** 5000), _text([1])
+    ('AI', '42', None, None)
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and _digits_over_limit(value) is None:
+        return str(value)
+    return None
+
+
+def _said_text(value: Any, key: str, path: str, warnings: list[Warning_] | None) -> str | None:
+    """:func:`_text` of ``value``, with a warning (into ``warnings``) for a number too long to write out."""
+    text = _text(value)
+    if text is None and _digits_over_limit(value) is not None and warnings is not None:
+        warnings.append(Warning_(path, f"{key} has {_describe(value)}; left out"))
+    return text
+
+
+def _strings(value: Any, key: str, path: str, warnings: list[Warning_] | None = None) -> tuple[str, ...]:
+    """``keywords`` or ``hashtags``: a list (or one value) of texts or numbers; a number
+    too long to write out is left out with a warning (into ``warnings``).
+
+    >>> _strings(["ai", 42, True, None, " "], "keywords", "t.yaml"), _strings(42, "k", "t.yaml")
+    (('ai', '42'), ('42',))
+    >>> said = []
+    >>> _strings({"a": 1}, "k", "t.yaml"), _strings([10 ** 5000, "x"], "hashtags", "t.yaml", said), said[0].message
+    ((), ('x',), 'hashtags has a whole number of 5,001 digits; left out')
     """
     if not isinstance(value, list):
         value = [value]
-    return tuple(str(v) for v in value
-                 if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip())
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            continue
+        text = _said_text(v, key, path, warnings)
+        if text is not None and text.strip():
+            out.append(text)
+    return tuple(out)
 
 
 def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) -> tuple[str, str, dict] | None:
@@ -104,23 +138,24 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
     if warnings is not None:
         warnings.extend(left_out)
     kind = data.get("taxonomy")
-    if kind is None:
-        kind = "organization" if "domain" in data else "topic"
-    name = data.get("name")
-    name = str(name).strip() if isinstance(name, (str, int)) and str(name).strip() else None
+    if kind is None:  # the folder says which (an organisation without its domain is no topic), else the fields
+        kind = _KIND_OF_FOLDER.get(os.path.basename(os.path.dirname(path))) or (
+            "organization" if "domain" in data else "topic")
+    name = _said_text(data.get("name"), "name", path, warnings)
+    name = name.strip() or None if name is not None else None
     if kind == "organization":
         key = provider_key(data.get("domain") if isinstance(data.get("domain"), str) else None)
         if not key:
             return None
         return kind, provider_id(key), {"name": name, "images": images, "catalog": path}
     if kind == "topic":
-        label = name or (str(data.get("_id")) if data.get("_id") else None)
+        label = name or (_said_text(data.get("_id"), "_id", path, warnings) if data.get("_id") else None)
         if not label:
             return None
         return kind, topic_id(topic_key(label)), {
             "name": label,
-            "keywords": _strings(data.get("keywords")),
-            "hashtags": _strings(data.get("hashtags")),
+            "keywords": _strings(data.get("keywords"), "keywords", path, warnings),
+            "hashtags": _strings(data.get("hashtags"), "hashtags", path, warnings),
             "images": images,
             "catalog": path,
         }

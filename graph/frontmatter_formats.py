@@ -90,6 +90,20 @@ class StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yam
         value = node.value
         return value if value and value[0] not in _MAYBE_TYPED else _plain_scalar(value)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors for an explicit tag raise what they meet on a value
+        # they cannot convert (!!bool x: KeyError; !!timestamp x: AttributeError;
+        # !!int "": IndexError), which was no YAML error: the whole build stopped.
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (KeyError, AttributeError, IndexError, TypeError) as err:
+            shown = node.value if isinstance(node, yaml.ScalarNode) else node.id
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {shown!r} as {tag}", node.start_mark) from err
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
         for key_node, _ in node.value:

@@ -192,9 +192,15 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                 if opened:
                     stack.append(opened)
             elif _is_input(entry.name):
-                if entry.is_symlink() and not os.path.exists(path):
-                    result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
-                    continue
+                if entry.is_symlink():
+                    if not os.path.exists(path):
+                        result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
+                        continue
+                    target = _in_system_folder(path)
+                    if target:  # /proc's files are "regular", and /proc/kmsg is read for ever
+                        result.rejected.append({"path": path, "line": None, "reason":
+                                                f"a symbolic link into a system folder ({target}); not read"})
+                        continue
                 add_file(path, False, entry)
             elif not (in_topics and fnmatch.fnmatchcase(entry.name, TOPIC_FILES)):
                 result.ignored += 1
@@ -221,6 +227,21 @@ SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 SHARED_MEMORY = "/dev/shm"
 
 
+def _in_system_folder(link: str) -> str | None:
+    """Where ``link`` leads, when that is in one of :data:`SYSTEM_FOLDERS` (but
+    :data:`SHARED_MEMORY`); else ``None``. A link met inside an input folder is
+    not followed there, to a folder or to a file alike.
+
+    >>> _in_system_folder("/proc/kmsg"), _in_system_folder("/dev/shm/corpus"), _in_system_folder("/tmp")
+    ('/proc/kmsg', None, None)
+    """
+    target = os.path.realpath(link)
+    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS) and not (
+            target == SHARED_MEMORY or target.startswith(SHARED_MEMORY + "/")):
+        return target
+    return None
+
+
 def _folder_link_refused(link: str) -> str | None:
     """Why a symbolic link to a folder, met inside an input folder, is not followed;
     ``None`` when it is. A folder named on the command line is always read.
@@ -231,8 +252,7 @@ def _folder_link_refused(link: str) -> str | None:
     """
     target = os.path.realpath(link)
     here = os.path.realpath(os.path.dirname(link))
-    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS) and not (
-            target == SHARED_MEMORY or target.startswith(SHARED_MEMORY + "/")):
+    if _in_system_folder(link):
         return f"a symbolic link into a system folder ({target}); not followed"
     if here == target or here.startswith(target.rstrip("/") + "/"):
         return f"a symbolic link to a folder that holds it ({target}); not followed"
@@ -625,8 +645,9 @@ class ParsedFile:
 
 def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     """A file's bytes as text, for articles and catalogue files alike: a UTF-8 or
-    UTF-16 byte-order mark read, bytes that are not UTF-8 replaced with U+FFFD and
-    NULs removed, each with a warning for ``path``; line ends as ``\\n``."""
+    UTF-16 byte-order mark read, bytes that are not UTF-8 replaced with U+FFFD,
+    NULs and byte-order marks opening a line removed, each with a warning for
+    ``path``; line ends as ``\\n``."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -648,6 +669,15 @@ def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
         line = text.count("\n", 0, text.index("\x00")) + 1
         warnings.append(Warning_(path, f"{text.count(chr(0))} NUL character(s) removed", line))
         text = text.replace("\x00", "")
+    # A byte-order mark opening a line (files joined end to end): in front matter it
+    # made "topics" the key "\ufefftopics", which the fast loader kept and nothing
+    # read (the topics lost without a word) and PyYAML refused. Free in ASCII text:
+    # Python finds no U+FEFF in a string whose widest character is narrower.
+    if "\ufeff" in text and "\n\ufeff" in text:
+        line = text.count("\n", 0, text.index("\n\ufeff")) + 2
+        warnings.append(Warning_(path, f"{text.count(chr(10) + chr(0xFEFF))} byte-order mark(s) (U+FEFF) "
+                                       "at the start of a line removed", line))
+        text = text.replace("\n\ufeff", "\n")
     return text
 
 

@@ -303,3 +303,20 @@ def test_a_merge_key_in_a_related_item_or_an_image_merges_on_every_path(tmp_path
         [a] = [a for a in kg.articles.values() if a.title == "A"]
         assert [(i.url, i.width) for i in a.images] == [("https://i.example/p.png", 10)]
         assert kg.report.warnings == []
+
+
+def test_a_byte_order_mark_opening_a_line_is_removed_on_every_path(tmp_path):
+    """Two files joined end to end leave a BOM before a key: yaml_rs read the key
+    ``\\ufefftopics`` (the topics lost, no word said), PyYAML refused the file. Both paths
+    now read the topics, with one warning at the line (line 4, counted by hand)."""
+    import graph
+
+    (tmp_path / "a.md").write_bytes(b'---\ntitle: T\nwebUrl: "https://example.org/a"\n'
+                                    b'\xef\xbb\xbftopics: [AI]\r\n\xef\xbb\xbfquality: 3\n---\n')
+    for fast in (True, False):
+        kg = graph.build([tmp_path], fast_yaml=fast)
+        [article] = kg.articles.values()
+        assert [kg.topics[t].label for t in article.topic_ids] == ["AI"] and article.quality == 3, fast
+        assert [(w.line, w.message) for w in kg.report.warnings] == [
+            (4, "2 byte-order mark(s) (U+FEFF) at the start of a line removed")], fast
+        assert kg.report.rejected == []

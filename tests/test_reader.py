@@ -85,6 +85,28 @@ def test_rejected_with_reason_and_line(name, reason, line):
     assert parsed.rejected["path"].endswith(name)
 
 
+@pytest.mark.parametrize("value, tag", [
+    ("!!bool x", "!!bool"),                 # PyYAML: KeyError
+    ('!!bool ""', "!!bool"),
+    ("!!timestamp garbage", "!!timestamp"),  # AttributeError
+    ('!!int ""', "!!int"),                   # IndexError
+    ("[1, {k: !!timestamp 2021-02-30x}]", "!!timestamp"),  # nested
+])
+def test_a_tagged_value_pyyaml_cannot_convert_rejects_its_file_not_the_build(tmp_path, value, tag):
+    """PyYAML's constructors raised KeyError, AttributeError or IndexError on these,
+    which stopped the whole build with a traceback and no output: the file is
+    rejected at the value's line (written by hand: line 4), the others are built."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text(f"---\ntitle: A\nwebUrl: https://example.org/a\nextra: {value}\n---\n")
+    (folder / "b.md").write_text("---\ntitle: B\nwebUrl: https://example.org/b\n---\n")
+    kg = graph.build([folder])
+    assert [a.title for a in kg.articles.values()] == ["B"]
+    (rejected,) = kg.report.rejected
+    assert rejected["path"].endswith("a.md") and rejected["line"] == 4
+    assert rejected["reason"].startswith("invalid YAML: cannot read") and rejected["reason"].endswith(f"as {tag}")
+
+
 def test_python_tag_executes_nothing(tmp_path):
     target = Path("/tmp/newsgraph-pwned")
     target.unlink(missing_ok=True)
@@ -429,6 +451,35 @@ def test_a_folder_link_to_an_ancestor_or_into_proc_is_not_followed(tmp_path):
                        ("up", "a symbolic link to a folder that holds it")]
     # Named on the command line, a link is read (what it holds is the user's choice)
     assert sorted(Path(p).name for p, _ in scan([corpus / "up"]).files) == ["beside.md", "inside.md", "linked.md"]
+
+
+def test_a_file_link_into_proc_or_dev_is_rejected_not_read(tmp_path):
+    """A link named like an article, to /proc/kmsg, blocked the build for ever (reading it
+    waits for kernel messages, and /proc's files pass for regular ones); to /dev/zero it
+    would read without end. Rejected with the reason; a link to a file in /dev/shm and to
+    any other file is read."""
+    import tempfile
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "elsewhere.md").write_text('---\ntitle: "E"\nwebUrl: "https://example.org/e"\n---\n')
+    os.symlink("/proc/kmsg", corpus / "kmsg.md")
+    os.symlink("/dev/zero", corpus / "zero.md")
+    os.symlink(tmp_path / "elsewhere.md", corpus / "linked.md")
+    links = ["kmsg.md", "linked.md", "zero.md"]
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as ram:
+        Path(ram, "fast.md").write_text('---\ntitle: "F"\nwebUrl: "https://example.org/f"\n---\n')
+        os.symlink(Path(ram, "fast.md"), corpus / "ram.md")
+        found = scan([corpus])
+        assert sorted(Path(p).name for p, _ in found.files) == ["linked.md", "ram.md"]
+        assert sorted((Path(r["path"]).name, r["reason"]) for r in found.rejected) == [
+            ("kmsg.md", "a symbolic link into a system folder (/proc/kmsg); not read"),
+            ("zero.md", "a symbolic link into a system folder (/dev/zero); not read")]
+        accounted = [Path(p).name for p, _ in found.files] + [Path(r["path"]).name for r in found.rejected]
+        assert sorted(accounted) == sorted(links + ["ram.md"])  # every link once, read or rejected
+        kg = graph.build([corpus])
+        assert sorted(a.title for a in kg.articles.values()) == ["E", "F"]
+        assert len(kg.report.rejected) == 2
 
 
 def test_a_folder_link_into_dev_shm_is_followed(tmp_path):

@@ -323,6 +323,47 @@ def test_catalogue_values_of_the_wrong_shape_are_left_out_with_warnings(tmp_path
     ]
 
 
+def test_catalogue_numbers_too_long_to_write_out_are_left_out_not_the_build(tmp_path):
+    """A topic named by a number of 5,001 digits (or one among its keywords) stopped the
+    whole build with Python's ValueError, no output written: the entry without a name is
+    skipped, a keyword left out with a warning, and the article is built."""
+    news, data = _catalogue_tree(tmp_path)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n"
+                               "provider: {domain: foo.com}\n---\n")
+    huge = "1" + "0" * 5000
+    (data / "topics" / "ai.yaml").write_text(f"name: AI\nkeywords: [{huge}, ml]\nhashtags: {huge}\n")
+    (data / "topics" / "number.yaml").write_text(f"name: {huge}\n_id: {huge}\n")
+    (data / "organizations" / "foo.md").write_text(f"---\nname: {huge}\ndomain: foo.com\n---\n")
+    kg = graph.build([news])
+    assert [a.title for a in kg.articles.values()] == ["A"]
+    [topic], [provider] = kg.topics.values(), kg.providers.values()
+    assert (topic.label, topic.keywords, topic.hashtags) == ("AI", ("ml",), ())
+    assert provider.name == "foo.com"  # the catalogue's name could not be written: the domain, as without one
+    assert [(Path(s["path"]).name, s["reason"]) for s in kg.report.skipped] == [
+        ("number.yaml", "catalogue entry without name or domain")]
+    assert sorted((Path(w.path).name, w.message) for w in kg.report.warnings) == [
+        ("ai.yaml", "hashtags has a whole number of 5,001 digits; left out"),
+        ("ai.yaml", "keywords has a whole number of 5,001 digits; left out"),
+        ("foo.md", "name has a whole number of 5,001 digits; left out"),
+        ("number.yaml", "_id has a whole number of 5,001 digits; left out"),
+        ("number.yaml", "name has a whole number of 5,001 digits; left out")]
+
+
+def test_an_organisation_file_without_taxonomy_or_domain_is_no_topic(tmp_path):
+    """Its folder says what it is: it was read as a topic (a topic node 'Xname' from a
+    file in organizations/, no word said); it is skipped, with the reason."""
+    news, data = _catalogue_tree(tmp_path)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [Xname]\n---\n")
+    (data / "organizations" / "o.md").write_text("---\nname: Xname\n---\n")
+    (data / "topics" / "t.yaml").write_text("name: Xname\nkeywords: [x]\n")  # no taxonomy either: a topic
+    kg = graph.build([news])
+    [topic] = kg.topics.values()
+    assert Path(topic.catalog).name == "t.yaml" and topic.keywords == ("x",)
+    assert [(Path(s["path"]).name, s["reason"]) for s in kg.report.skipped] == [
+        ("o.md", "catalogue entry without name or domain")]
+    assert [Path(p).name for p in kg.report.catalog_files] == ["t.yaml"]
+
+
 def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_path):
     news, data = _catalogue_tree(tmp_path)
     (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n---\n")
