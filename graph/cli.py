@@ -9,6 +9,8 @@ into a usage error (status 2): :func:`_library_errors`.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import sys
 from typing import Iterator, NoReturn
@@ -509,16 +511,66 @@ def validate_command(file, shapes, limit):
         raise SystemExit(1)
 
 
+#: What writing the output fails with when nothing can take it: a closed standard
+#: output (EBADF), a full disk or /dev/full (ENOSPC), a quota (EDQUOT), a device (EIO).
+_OUTPUT_ERRNOS = frozenset({errno.EBADF, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
+
+class _ClosedOutput(io.TextIOBase):
+    """The standard output of a command started with it closed (``>&-``): Python
+    makes ``sys.stdout`` None, and a query's rows were then lost without a word or
+    ended in an AttributeError. Writing here fails as writing to a closed file does."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "the standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _cannot_write_output(err: OSError) -> int:
+    """Say on stderr that the output could not be written; the exit status (1)."""
+    # What is still buffered for it could not be written either: it goes to /dev/null,
+    # so that Python's own flush at exit does not fail again, with a traceback.
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    with contextlib.suppress(OSError):  # stderr may be /dev/full too: the status says it
+        click.echo(f"Error: cannot write the output: {err.strerror or err}", err=True)
+    return 1
+
+
 def main() -> None:
     """Entry point of the console script."""
     from .drawing_deps import use_lean_imports
 
     use_lean_imports()  # this process writes files: no matplotlib or IPython behind igraph and pyvis
     try:
+        os.getcwd()
+    except FileNotFoundError:  # relative paths cannot be resolved: pathlib and rdflib raised deep inside
+        click.echo("Error: the current folder no longer exists (it was deleted or moved): "
+                   "run the command from a folder that exists", err=True)
+        exit_without_teardown(1)
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    code: object = 0
+    try:
         cli(prog_name="newsgraph")
     except SystemExit as done:
-        exit_without_teardown(done.code)
-    exit_without_teardown(0)
+        code = done.code
+    except OSError as err:  # not a library error (those are click's by now): the output's
+        if err.errno not in _OUTPUT_ERRNOS:
+            raise
+        code = _cannot_write_output(err)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # --help, --version and a query's last rows are still buffered
+    except OSError as err:
+        if err.errno not in _OUTPUT_ERRNOS:
+            raise
+        code = _cannot_write_output(err)
+    exit_without_teardown(code)
 
 
 def exit_without_teardown(code: object = 0) -> NoReturn:

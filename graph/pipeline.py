@@ -18,6 +18,7 @@ empty ones.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,30 @@ def _check_output(output: str | os.PathLike) -> None:
     if not os.fspath(output):
         raise InvalidArgumentError("the output path is empty (it would write into the current folder); "
                                    "give a folder's path, such as exports")
+
+
+def _check_page_output(output: str | os.PathLike, given: list[str], catalogs: list[str]) -> None:
+    """Refuse a page written over one of the files it is drawn from (``-o news/a.md``):
+    the article was replaced by HTML, and the next build skipped it as a file
+    without front matter, losing it without a word.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``output`` is an existing input file, or one inside an input or catalogue folder.
+    """
+    from .reader import INPUT_SUFFIXES, TOPIC_FILES
+
+    target = os.path.realpath(output)
+    name = os.path.basename(target).lower()
+    if not os.path.isfile(target) or not (name.endswith(INPUT_SUFFIXES) or fnmatch.fnmatch(name, TOPIC_FILES)):
+        return
+    for path in given + catalogs:
+        inside = os.path.realpath(path)
+        if target == inside or target.startswith(inside.rstrip(os.sep) + os.sep):
+            raise InvalidArgumentError(f"{os.fspath(output)} is one of the input files (under {path}); the page "
+                                       "would replace it: write it elsewhere, such as exports/graph.html "
+                                       "(nothing was written)")
 
 
 def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
@@ -188,6 +213,7 @@ def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.htm
 
     _check_output(output)
     given, folders = _existing(paths, catalogs)
+    _check_page_output(output, given, folders)
     kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
     # Into a build's exports folder (exports/graph.html): not while a build writes there
     with exports_lock(os.path.dirname(os.fspath(output)) or os.curdir, waiting, create=False):

@@ -448,3 +448,51 @@ def test_a_query_run_inside_another_program_leaves_its_sigpipe_as_it_was(tmp_pat
             os.write(write, b"x")
     finally:
         os.close(write)
+
+
+@pytest.mark.parametrize("where", ["closed", "/dev/full"])
+@pytest.mark.parametrize("args", [["--version"], ["build", "--help"], ["query", "--list"],
+                                  ["query", "-d", "EXPORTS", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"],
+                                  ["validate", "EXPORTS"]])
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(seeds_kg, tmp_path_factory, where, args):
+    """Started with its standard output closed (``>&-``) or on /dev/full, every command
+    that prints ended in a traceback (AttributeError on None, OSError at exit): one
+    line saying why, status 1. (A build, which prints to stderr only, still succeeds.)"""
+    from graph.export import write_exports
+
+    exports = tmp_path_factory.getbasetemp() / "cannot-write-exports"
+    if not exports.exists():
+        write_exports(seeds_kg, exports, ["nt", "ttl", "report"])
+    command = [sys.executable, "-m", "graph", *[str(exports) if a == "EXPORTS" else a for a in args]]
+    if where == "closed":
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              preexec_fn=lambda: os.close(1))
+        reason = "the standard output is closed"
+    else:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        reason = "No space left on device"
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"Error: cannot write the output: {reason}\n"
+
+
+def test_a_build_with_its_output_closed_still_builds(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path / "out"),
+                           "-f", "report"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          cwd=ROOT, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["articles"] > 0
+
+
+@pytest.mark.parametrize("args", [["build", "SEEDS", "-o", "relative-out", "-q"], ["validate", "SEEDS"]])
+def test_a_deleted_current_folder_is_one_line(tmp_path, args):
+    """Run from a folder deleted meanwhile, build (with a relative output) and validate
+    ended in FileNotFoundError from deep inside pathlib and rdflib."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    command = [sys.executable, "-m", "graph", *[str(SEEDS_DIR) if a == "SEEDS" else a for a in args]]
+    done = subprocess.run(command, cwd=gone, preexec_fn=lambda: os.rmdir(gone), capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert not gone.exists()
+    assert done.returncode == 1 and done.stderr.startswith("Error: the current folder no longer exists"), done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import graph
-from graph.errors import MissingInputError
+from graph.errors import InvalidArgumentError, MissingInputError
 from graph.export import write_exports
 from graph.export.files import LOCK_NAME, exports_lock
 from graph.export.html import write_html
@@ -170,7 +170,6 @@ def test_what_no_writer_can_replace_is_refused_before_anything_is_written(tmp_pa
 
 
 def test_an_empty_output_or_a_folder_that_is_no_catalogue_is_refused(tmp_path):
-    from graph.errors import InvalidArgumentError
 
     with pytest.raises(InvalidArgumentError, match="output path is empty"):
         build_exports([SEEDS], "")
@@ -205,3 +204,27 @@ def test_reading_workers_are_at_most_four_per_core_and_one_per_chunk(monkeypatch
     monkeypatch.setattr(os, "cpu_count", lambda: 100)
     graph.build([SEEDS], jobs=300)
     assert asked[1] == -(-files // 16)  # the chunks, fewer than 400
+
+
+def test_a_page_is_not_written_over_one_of_its_input_files(tmp_path, monkeypatch):
+    """``newsgraph html news -o news/a.md`` replaced the article with the page, and the
+    next build skipped it as a file without front matter (--strict passed): refused,
+    exit status 2, every input as it was; a new file or one outside the inputs is written."""
+    import subprocess
+    import sys
+
+    news = tmp_path / "news"
+    news.mkdir()
+    for name in ("a", "b"):
+        (news / f"{name}.md").write_text(f"---\ntitle: {name}\nwebUrl: https://example.org/{name}\n---\n")
+    before = {p.name: p.read_bytes() for p in news.iterdir()}
+    monkeypatch.chdir(tmp_path)  # the last pair's paths are relative
+    for output, given in ((news / "a.md", [news]), (news / "b.md", [news / "b.md"]), ("news/a.md", ["news"])):
+        with pytest.raises(InvalidArgumentError, match="is one of the input files"):
+            build_page(given, output)
+    done = subprocess.run([sys.executable, "-m", "graph", "html", "news", "-o", "news/b.md", "-q"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "is one of the input files" in done.stderr and "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in news.iterdir()} == before
+    build_page([news], tmp_path / "page.md")  # outside the inputs: the user's choice
+    assert (tmp_path / "page.md").read_text().startswith("<!DOCTYPE html>")
