@@ -51,6 +51,10 @@ def _read_json(path: Path) -> Any:
     except json.JSONDecodeError as err:
         raise LoadError(f"{path}:{err.lineno}: not valid JSON ({err.msg}, column {err.colno}); "
                         "the file is corrupt or truncated") from err
+    except RecursionError as err:  # [[[[... a hundred thousand deep: valid JSON no build writes
+        raise LoadError(f"{path}: JSON nested too deeply to read; the file is corrupt") from err
+    except ValueError as err:  # a number of more digits than Python reads (sys.get_int_max_str_digits())
+        raise LoadError(f"{path}: not readable JSON ({err}); the file is corrupt") from err
 
 
 def load_report(path: str | os.PathLike) -> BuildReport:

@@ -365,6 +365,8 @@ def resolve_query(query_or_file: str) -> str:
             return Path(query_or_file).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise QueryError(f"cannot read query file {query_or_file}: {err}") from err
+    if looks_like_path and os.path.isdir(query_or_file):
+        raise QueryError(f"{query_or_file} is a folder, not a query file")
     if looks_like_path and query_or_file.rstrip().endswith((".rq", ".sparql")):  # spaces and all
         raise QueryError(f"{query_or_file}: no such query file")
     if looks_like_path and re.fullmatch(r"[\w.\-/\\]+", query_or_file):

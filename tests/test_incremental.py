@@ -2109,3 +2109,40 @@ def test_a_spare_damaged_in_place_with_its_times_put_back_is_not_trusted(work, t
     _build_cli(work, out)
     _build_cli(work, clean, "--no-cache")
     assert _tree(out) == _tree(clean)
+
+
+_DAMAGE = {
+    "record a link to /dev/zero": lambda c: _relink(c / "exports.json", "/dev/zero"),  # read until memory ran out
+    "parse cache a link to /dev/zero": lambda c: _relink(c / CACHE_FILE, "/dev/zero"),
+    "catalogue cache a link to /dev/zero": lambda c: _relink(c / "catalog.pickle", "/dev/zero"),
+    "snapshot a folder": lambda c: (os.unlink(c / "graph.pickle"), (c / "graph.pickle").mkdir(),
+                                    (c / "graph.pickle" / "x").write_text("x")),
+    "record a pipe": lambda c: (os.unlink(c / "exports.json"), os.mkfifo(c / "exports.json")),
+    "offsets links to /dev/zero": lambda c: [_relink(p, "/dev/zero") for p in (c / "offsets").iterdir()],
+    "the cache folder a file": lambda c: (shutil.rmtree(c), c.write_text("x")),
+}
+
+
+def _relink(path: Path, target: str) -> None:
+    path.unlink()
+    os.symlink(target, path)
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_a_cache_file_replaced_by_a_link_a_folder_or_a_pipe_is_replaced_by_the_build(work, tmp_path, damage):
+    """The cache is newsgraph's own and safe to delete: a file of it made a link to
+    /dev/zero, a folder or a pipe, or the cache folder made a file, failed every
+    later build until deleted by hand, or ran out of memory reading. The build
+    replaces it, and its exports are a clean build's (written by write_exports)."""
+    runner = CliRunner()
+    out = tmp_path / "out"
+    argv = ["build", str(work), "-o", str(out), "-q", "-j", "1"]
+    assert runner.invoke(cli, argv).exit_code == 0
+    _DAMAGE[damage](out / ".cache")
+    for _ in range(2):  # the build after the damage, and the one after it (the cache written again)
+        done = runner.invoke(cli, argv)
+        assert done.exit_code == 0, done.output
+    clean = tmp_path / "clean"
+    write_exports(graph.build([work]), clean)
+    assert {k: v for k, v in _tree(out).items() if k != LOCK_NAME} == _tree(clean)
+    assert (out / ".cache").is_dir() and (out / ".cache" / "exports.json").is_file()

@@ -253,3 +253,17 @@ def test_a_report_shows_as_one_line(corpus_kg):
     shown = repr(corpus_kg.report)
     assert "\n" not in shown and len(shown) < 200
     assert f"{corpus_kg.report.articles:,} articles" in shown and f"{len(corpus_kg.report.skipped):,} skipped" in shown
+
+
+@pytest.mark.parametrize("name, text", [
+    ("graph.json", "[" * 100_000 + "]" * 100_000),
+    ("graph.json", '{"nodes": [], "edges": [], "graph": {"format": ' + "9" * 5000 + "}}"),
+    ("report.json", '{"articles": ' + "9" * 5000 + "}"),
+    ("report.json", '{"articles": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+])
+def test_json_too_deep_or_with_too_long_a_number_is_a_load_error_naming_the_file(seeds_kg, tmp_path, name, text):
+    """json.loads raised RecursionError and ValueError (4,300 digits), not LoadError."""
+    write_exports(seeds_kg, tmp_path, ["json", "report"])
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError, match=re.escape(str(tmp_path / name))):
+        load(tmp_path)

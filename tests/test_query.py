@@ -417,6 +417,9 @@ def test_cli_errors_are_clear(tmp_path, hostile_ttl):
     assert "did you mean 'top-providers'?" in unknown.output
     no_file = runner.invoke(cli, ["query", "my-query.rq", "--data", str(hostile_ttl)])
     assert no_file.exit_code == 1 and "my-query.rq: no such query file" in no_file.output
+    (tmp_path / "queries.rq").mkdir()  # it said "no such query file" of a folder
+    folder = runner.invoke(cli, ["query", str(tmp_path / "queries.rq"), "--data", str(hostile_ttl)])
+    assert folder.exit_code == 1 and f"{tmp_path / 'queries.rq'} is a folder, not a query file" in folder.output
     nothing = runner.invoke(cli, ["query", "--data", str(hostile_ttl)])
     assert nothing.exit_code == 2
 

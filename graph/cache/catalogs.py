@@ -50,7 +50,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     from ..export.files import atomic_writer
 
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        with atomic_writer(file, "wb", encoding=None) as fh:
+        with atomic_writer(file, "wb", encoding=None, owned=True) as fh:
             pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(catalog, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return catalog

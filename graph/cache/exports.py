@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Callable
 
 from .fingerprints import FORMAT, _exports_code_fingerprint, _input_signature
 
+#: The exports' record (a few hundred bytes) is read only up to this size.
+_RECORD_LIMIT = 16 << 20
+
 if TYPE_CHECKING:
     from .background import BackgroundWrites
     from .parsed import CacheStats
@@ -49,7 +52,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     which it was: ``"kept"``, ``"patched"`` or ``"written"``.
     """
     from ..export import EXPORTERS, check_exports, write_exports
-    from ..export.files import atomic_writer, recycling, remove_leftovers
+    from ..export.files import atomic_writer, read_regular, recycling, remove_leftovers
     from ..export.offsets import OFFSETS_OPTION
 
     chosen = check_exports(formats, **options)
@@ -76,7 +79,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     if snapshot is not None:
         key = key_of(snapshot)
         try:
-            last = json.loads(record.read_text(encoding="utf-8"))
+            last = json.loads(read_regular(record, _RECORD_LIMIT).decode("utf-8"))
             if last.get("files") and all(list(_input_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
                 last_key = last.get("key")  # the files are still those it wrote
                 if last.get("boot") == boot is not None:  # see _boot_id
@@ -116,7 +119,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     if key is not None:
         files = {str(p): list(_input_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:
-            with atomic_writer(record) as fh:
+            with atomic_writer(record, owned=True) as fh:
                 json.dump({"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares},
                            "boot": boot}, fh, indent=1, sort_keys=True)
         except OSError:

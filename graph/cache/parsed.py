@@ -366,7 +366,7 @@ class FileCache:
                     appended = None
             if appended is not None:
                 whole = False
-                fh = stack.enter_context(atomic_writer(self.patch_path, "wb", encoding=None))
+                fh = stack.enter_context(atomic_writer(self.patch_path, "wb", encoding=None, owned=True))
                 pickle.dump(self._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 if old_patch is not None:
                     _, start, end = loaded.patch  # type: ignore[union-attr,misc]
@@ -380,7 +380,7 @@ class FileCache:
                 if self._stored is not None:
                     self._stored.all()
                 files = [self.parsed_file(path) for path in index]
-                fh = stack.enter_context(atomic_writer(self.path, "wb", encoding=None))
+                fh = stack.enter_context(atomic_writer(self.path, "wb", encoding=None, owned=True))
                 pickle.dump(self._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 # One pack for all entries: stubs shared between files (see
                 # graph.model._coerce_stub) are stored once.
@@ -606,7 +606,7 @@ class _PackStream:
 
         stack = contextlib.ExitStack()
         try:
-            fh = stack.enter_context(atomic_writer(cache.path, "wb", encoding=None))
+            fh = stack.enter_context(atomic_writer(cache.path, "wb", encoding=None, owned=True))
             pickle.dump(cache._header(), fh, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError:
             stack.__exit__(*_ABANDON)

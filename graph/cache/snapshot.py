@@ -224,12 +224,12 @@ class GraphSnapshot:
             if patched is not None:
                 changed, index_at, changed_at, whole = patched
                 tail = pickle.dumps(changed, protocol=pickle.HIGHEST_PROTOCOL) + _TRAILER.pack(index_at, changed_at)
-                with atomic_writer(self.folder / self.PATCH_FILE, "wb", encoding=None) as fh:
+                with atomic_writer(self.folder / self.PATCH_FILE, "wb", encoding=None, owned=True) as fh:
                     for part in (key, kg.report, whole):  # type: ignore[attr-defined]
                         pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
                     fh.write(tail + _CRC.pack(zlib.crc32(tail)))
                 return True
-            with atomic_writer(self.folder / self.FILE, "wb", encoding=None) as fh:
+            with atomic_writer(self.folder / self.FILE, "wb", encoding=None, owned=True) as fh:
                 pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(kg.report, fh, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[attr-defined]
                 summed = _Checksummed(fh)

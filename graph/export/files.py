@@ -36,7 +36,7 @@ __all__ = ["atomic_writer", "check_replaceable", "folder_in_place", "exports_loc
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8", *,
-                  durable: bool = True) -> Iterator[IO]:
+                  durable: bool = True, owned: bool = False) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success move it over ``path``.
 
     On any exception the temporary file is removed and ``path`` is untouched.
@@ -49,8 +49,15 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
     still leaves the old file or the new one, whole; a crash of the machine
     may leave a file whose bytes never reached the disk. Only for files
     whose reader detects that (:mod:`graph.export.offsets` checks a digest).
+
+    ``owned=True``: a file of newsgraph's own, in the cache (safe to delete):
+    whatever is in its place, or in the place of a folder of the cache holding
+    it, is removed first (:func:`clear_owned_place`), where a user's file would
+    be refused.
     """
     target = Path(path)
+    if owned:
+        clear_owned_place(target)
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     spare = _spare_of(target)
@@ -292,6 +299,56 @@ def not_a_folder(path: str | os.PathLike) -> Path | None:
         if os.path.lexists(folder):
             return folder
     return None
+
+
+#: The name of the cache's folder in an exports folder: what :func:`clear_owned_place` may clear.
+CACHE_FOLDER = ".cache"
+
+
+def clear_owned_place(target: Path) -> None:
+    """Remove what is in the place of the cache file ``target`` and is not a regular
+    file (a symbolic link, a folder, a pipe), and what is in the place of the folders
+    holding it, up to the ``.cache`` folder, and is not a folder. A cache file made a
+    link to /dev/zero, or a folder, failed every later build until it was deleted by
+    hand (the cache is documented as safe to delete, so the build deletes it). Above
+    ``.cache`` (or, for a cache folder of another name, above the file) nothing is
+    touched: the exports folder is the user's.
+    """
+    ancestors = []
+    for folder in target.parents:
+        ancestors.append(folder)
+        if folder.name == CACHE_FOLDER:
+            break
+    else:
+        ancestors = []
+    for folder in reversed(ancestors):  # from .cache down
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            st = os.lstat(folder)
+            if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(folder)):
+                continue  # a folder, or a link to one (a cache kept on another disk)
+            os.unlink(folder)
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        st = os.lstat(target)
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(target)
+        elif not stat.S_ISREG(st.st_mode):
+            os.unlink(target)
+
+
+def read_regular(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes;
+    ``OSError`` otherwise. For the cache's small records: one made a link to
+    /dev/zero was read until memory ran out. Opened without waiting (a pipe in
+    its place would have waited for a writer for ever)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise OSError(errno.EINVAL, f"not a regular file of at most {limit:,} bytes", os.fspath(path))
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"more than {limit:,} bytes", os.fspath(path))
+    return data
 
 
 def check_replaceable(target: Path, folder: bool = False) -> None:

@@ -64,17 +64,21 @@ def save(where: tuple[str | os.PathLike, str], name: str, size: int, at: dict[st
     folder, key = where
     data = pickle.dumps((key, size, at), protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        with atomic_writer(Path(folder) / f"{name}{_SUFFIX}", "wb", encoding=None, durable=False) as fh:
+        with atomic_writer(Path(folder) / f"{name}{_SUFFIX}", "wb", encoding=None, durable=False, owned=True) as fh:
             fh.write(data + _digest(data))
+
+
+#: A record is read only up to this size (about 30 bytes an article: 30 MB at a million).
+_RECORD_LIMIT = 1 << 30
 
 
 def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str, int]] | None:
     """The size and positions :func:`save` recorded for ``name`` under ``key``,
     or ``None`` (no record, another key, or a damaged file)."""
+    from .files import read_regular
+
     try:
-        with open(Path(folder) / f"{name}{_SUFFIX}", "rb") as fh:
-            data = fh.read()
+        data = read_regular(Path(folder) / f"{name}{_SUFFIX}", _RECORD_LIMIT)
         body, digest = data[:-_DIGEST_SIZE], data[-_DIGEST_SIZE:]
         if len(data) <= _DIGEST_SIZE or _digest(body) != digest:
             return None  # torn by a crash, or not a record
