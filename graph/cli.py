@@ -250,6 +250,9 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     or .txt whose first line opens front matter (---, +++ or {).
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
+    if formats and not chosen:  # -f "$FORMATS" unset: it wrote every default format
+        raise click.BadParameter("no format named (an empty value); give one or more of "
+                                 f"{', '.join(EXPORTERS)}", param_hint="'-f' / '--format'")
     _check_output_folder(output)
     options = {"base_iri": base_iri} if base_iri else {}
     try:  # the options, as usage errors, before the library checks them again and reads
@@ -342,6 +345,11 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
         signal.signal(signal.SIGTERM, previous)
 
 
+#: The most --retries: 20 wait about 8 minutes (the backoff stops growing at 30 s); a
+#: mistyped 99999999999999999999 retried for ever.
+MAX_RETRIES = 20
+
+
 @cli.command("push")
 @click.argument("source", default="exports", type=click.Path())
 @click.option("--endpoint", required=True, metavar="URL",
@@ -352,8 +360,9 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
 @click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead of a named graph.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=50_000, show_default=True,
               help="Triples per request.")
-@click.option("--retries", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Retries per request on connection errors and 5xx answers (with exponential backoff).")
+@click.option("--retries", type=click.IntRange(min=0, max=MAX_RETRIES), default=5, show_default=True,
+              help=f"Retries per request on connection errors and 5xx answers (with exponential backoff "
+                   f"up to 30 s; at most {MAX_RETRIES}).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries, quiet):
     """Upload a build into a SPARQL 1.1 store, replacing one graph.

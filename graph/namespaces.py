@@ -114,6 +114,10 @@ def check_base_iri(base: str | None) -> str:
     Traceback (most recent call last):
     ...
     graph.errors.NewsgraphError: base IRI is not a valid IRI (Invalid IRI percent encoding '%zz'): 'https://kg.example.com/%zz/'
+    >>> check_base_iri("http:///news/")
+    Traceback (most recent call last):
+    ...
+    graph.errors.NewsgraphError: base IRI has no host after its '//', such as 'https://example.org/newsgraph/id/': 'http:///news/'
     """
     if base is None:
         return DEFAULT_BASE_IRI
@@ -123,6 +127,9 @@ def check_base_iri(base: str | None) -> str:
         raise NewsgraphError(f"base IRI contains characters not allowed in an IRI: {base!r}")
     if not base.endswith(("/", "#")):
         raise NewsgraphError(f"base IRI must end with '/' or '#': {base!r}")
+    web = re.match(r"(?i)https?://([^/?#]*)", base)
+    if web and not web.group(1):  # "http://": the ids' first part, "provider", became the host
+        raise NewsgraphError(f"base IRI has no host after its '//', such as {DEFAULT_BASE_IRI!r}: {base!r}")
     import pyoxigraph  # here: only a base given is checked, and `import graph` stays light
 
     try:

@@ -29,8 +29,10 @@ Examples
 from __future__ import annotations
 
 import base64
+import errno
 import http.client
 import os
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -211,13 +213,19 @@ def _send(url: str, method: str, chunk: _Chunk, headers: dict[str, str], timeout
         raise PushError(f"{url}: the store refused the upload: HTTP {err.code} {body}{hint}".rstrip()) from err
     except urllib.error.URLError as err:
         reason = err.reason
-        refused = isinstance(reason, ConnectionRefusedError)
         raise _Retry(f"{reason.strerror if isinstance(reason, OSError) and reason.strerror else reason}",
-                     maybe_applied=not refused) from err
+                     maybe_applied=not _never_connected(reason)) from err
     except (http.client.HTTPException, OSError) as err:
-        refused = isinstance(err, ConnectionRefusedError)
         raise _Retry(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
-                     maybe_applied=not refused) from err
+                     maybe_applied=not _never_connected(err)) from err
+
+
+def _never_connected(reason: object) -> bool:
+    """Whether a failure came before any connection, so nothing can have reached the
+    store: refused, a host name that does not resolve, no route (a DNS failure was
+    reported as "the graph is incomplete" of a graph nothing was sent to)."""
+    return isinstance(reason, (ConnectionRefusedError, socket.gaierror)) or (
+        isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH))
 
 
 def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_GRAPH_IRI, *,
@@ -271,6 +279,10 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL ({err})") from err
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL")
+    if not parts.hostname or any(c.isspace() or not c.isprintable() for c in endpoint):
+        # "http://:80/", "http://exa mple/", a line break pasted in: they failed only at the upload
+        raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL (no host name, or white space or "
+                                   "control characters in it)")
     headers = _auth_header(endpoint, os.environ if env is None else env)
     if graph is not None:
         try:

@@ -250,7 +250,10 @@ def test_blank_node_chunk_failure_restarts_from_the_replacing_put(recorder):
 
 @pytest.mark.parametrize("endpoint, why", [("http://[::1/store", "Invalid IPv6 URL"),
                                            ("http://localhost:99999/store", "Port out of range"),
-                                           ("ftp://localhost/store", None)])
+                                           ("ftp://localhost/store", None),
+                                           ("http://:80/store", "no host name"),  # these three failed
+                                           ("http://exa mple/store", "white space"),  # only at the upload
+                                           ("http://localhost/store\n", "control characters")])
 def test_a_malformed_endpoint_is_a_clear_error(seeds_nt, endpoint, why):
     """An option's value the command cannot use is a usage error, status 2, as the
     README's exit statuses say (it was 1, as if the store had refused the upload);
@@ -265,3 +268,24 @@ def test_a_malformed_endpoint_is_a_clear_error(seeds_nt, endpoint, why):
     bad_graph = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
                                          "--graph", "not an iri"])
     assert bad_graph.exit_code == 2 and "'not an iri' is not an absolute IRI for --graph" in bad_graph.output
+
+
+def test_a_host_name_that_does_not_resolve_stored_nothing(seeds_nt, monkeypatch):
+    """A DNS failure comes before any connection: it was reported as "the graph is
+    incomplete" of a graph nothing had been sent to. (The resolver is made to fail
+    here, as for a name under .invalid, RFC 2606: no network is used.)"""
+    import socket
+
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    with pytest.raises(PushError, match="Name or service not known; nothing was stored, the graph is as it was"):
+        push(seeds_nt, "http://store.invalid/store", GRAPH, retries=0)
+
+
+def test_retries_are_bounded_on_the_command_line(seeds_nt):
+    """--retries 99999999999999999999 retried for ever (the wait stops growing at 30 s)."""
+    result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
+                                      "--retries", "99999999999999999999"])
+    assert result.exit_code == 2 and "is not in the range 0<=x<=20" in result.output
