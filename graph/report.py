@@ -99,7 +99,8 @@ class BuildReport:
         files = (f"files: {sum(parts):,} ({_count(parts[0], 'article')}, {parts[1]:,} catalogue, "
                  f"{parts[2]:,} skipped, {parts[3]:,} rejected)")
         if self.ignored_files:
-            files += f"; {self.ignored_files:,} other files not read (not .md, .markdown or .txt)"
+            files += (f"; {self.ignored_files:,} other file{'s' if self.ignored_files != 1 else ''} not read "
+                      "(not .md, .markdown or .txt)")
         if self.graph_only:
             files = (f"files: {_count(self.article_files, 'article file')} (a graph without its build's report: "
                      "the catalogue, skipped and rejected files and the warnings are not known here)")

@@ -60,6 +60,8 @@ class ValidationReport:
     conforms: bool
     violations: list[Violation] = field(default_factory=list)
     triples: int = 0
+    #: The shapes file checked against, when not the shipped shapes.
+    shapes: str | None = None
 
     def format(self, limit: int | None = None) -> str:
         """All violations, one per line, then a summary line."""
@@ -68,7 +70,8 @@ class ValidationReport:
         if limit is not None and len(self.violations) > limit:
             lines.append(f"... and {len(self.violations) - limit:,} more")
         if self.conforms:
-            lines.append(f"valid: {self.triples:,} triples conform to the newsgraph shapes")
+            against = "the newsgraph shapes" if self.shapes is None else f"the shapes in {self.shapes}"
+            lines.append(f"valid: {self.triples:,} triples conform to {against}")
         else:
             lines.append(f"invalid: {len(self.violations):,} violation(s) in {self.triples:,} triples")
         return "\n".join(lines)
@@ -150,6 +153,12 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
             shacl = load_rdflib(shapes)
         except NewsgraphError as err:
             raise NewsgraphError(f"shapes: {err}") from err
+        sh = rdflib.Namespace(SH)
+        if not any((None, rdflib.RDF.type, kind) in shacl for kind in (sh.NodeShape, sh.PropertyShape)) and \
+                not any(str(p).startswith(SH + "target") for p in set(shacl.predicates())):
+            # an empty file, or another RDF file given by mistake: everything "conformed"
+            raise NewsgraphError(f"shapes: {shapes} holds no SHACL shapes (no sh:NodeShape, sh:PropertyShape "
+                                 "or sh:target...): nothing to check against")
     try:
         # inplace: pySHACL would otherwise copy the data graph first; with no
         # inference it does not change it.
@@ -157,7 +166,8 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
                                                 advanced=False, allow_warnings=True)
     except Exception as err:  # pySHACL reports bad shapes with assorted exceptions
         raise NewsgraphError(f"SHACL validation failed: {err}") from err
-    return ValidationReport(bool(conforms), _violations(results, rdflib), len(graph))
+    return ValidationReport(bool(conforms), _violations(results, rdflib), len(graph),
+                            None if shapes is None else os.fspath(shapes))
 
 
 def _violations(results: Any, rdflib: Any) -> list[Violation]:

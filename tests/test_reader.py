@@ -768,3 +768,12 @@ def test_build_forgets_the_stub_memo_it_filled(tmp_path):
     kg = graph.build([tmp_path], jobs=1)
     assert model._STUB_MEMO == {}  # ...and a build leaves it empty
     assert kg.report.edges["related"] == 2
+
+
+def test_one_file_not_read_is_said_in_the_singular(tmp_path):
+    (tmp_path / "a.md").write_text('---\ntitle: "A"\nwebUrl: "https://example.org/a"\n---\n')
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    summary = graph.build([tmp_path]).report.summary()
+    assert "; 1 other file not read (not .md, .markdown or .txt)" in summary
+    (tmp_path / "more.pdf").write_bytes(b"%PDF")
+    assert "; 2 other files not read" in graph.build([tmp_path]).report.summary()

@@ -143,3 +143,25 @@ def test_a_value_with_control_characters_is_escaped_in_the_output(tmp_path):
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if "schema:headline" in x)
     assert r'(value: "one\r\u001B[31mred"^^xsd:integer)' in line and "\x1b" not in result.output
+
+
+def test_other_shapes_are_named_and_a_file_without_shapes_is_refused(tmp_path):
+    """With --shapes, "valid" named the newsgraph shapes; an empty shapes file (or any
+    RDF without shapes) let everything conform: could not check, status 2."""
+    runner = CliRunner()
+    mine = tmp_path / "mine.ttl"
+    mine.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix schema: <https://schema.org/> .\n"
+                    "<https://a.example/shapes#org> a sh:NodeShape ; sh:targetClass schema:Organization ;\n"
+                    "  sh:property [ sh:path schema:name ; sh:minCount 1 ] .\n", encoding="utf-8")
+    ok = runner.invoke(cli, ["validate", str(DATA / "broken.ttl"), "--shapes", str(mine)])
+    # broken.ttl's one nameless provider (p2) is all that these shapes see
+    assert ok.exit_code == 1 and ok.output.strip().splitlines()[-1].startswith("invalid: 1 violation(s)"), ok.output
+    (tmp_path / "named.ttl").write_text("<https://a.example/o> a <https://schema.org/Organization> ;\n"
+                                        "  <https://schema.org/name> \"O\" .\n", encoding="utf-8")
+    valid = runner.invoke(cli, ["validate", str(tmp_path / "named.ttl"), "--shapes", str(mine)])
+    assert valid.exit_code == 0 and valid.output == f"valid: 2 triples conform to the shapes in {mine}\n"
+    for content in ("", "<https://a.example/x> <https://a.example/p> 1 .\n"):
+        empty = tmp_path / "empty.ttl"
+        empty.write_text(content, encoding="utf-8")
+        refused = runner.invoke(cli, ["validate", str(tmp_path / "named.ttl"), "--shapes", str(empty)])
+        assert refused.exit_code == 2 and "holds no SHACL shapes" in refused.output, refused.output
