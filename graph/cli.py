@@ -254,6 +254,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         raise click.BadParameter("no format named (an empty value); give one or more of "
                                  f"{', '.join(EXPORTERS)}", param_hint="'-f' / '--format'")
     _check_output_folder(output)
+    if base_iri == "":  # --base-iri "$BASE" unset: it minted under the default without a word
+        raise click.BadParameter("an empty IRI", param_hint="'--base-iri'")
     options = {"base_iri": base_iri} if base_iri else {}
     try:  # the options, as usage errors, before the library checks them again and reads
         check_exports(chosen or None, **options)
@@ -374,6 +376,8 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
     """
     from .push import DEFAULT_GRAPH_IRI, push
 
+    if graph_iri == "":  # --graph "$GRAPH" unset: it replaced the default graph IRI's graph
+        raise click.BadParameter("an empty IRI", param_hint="'--graph'")
     if default_graph and graph_iri:
         raise click.UsageError("give either --graph or --default-graph, not both")
     target = None if default_graph else (graph_iri or DEFAULT_GRAPH_IRI)

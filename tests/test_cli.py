@@ -104,8 +104,10 @@ def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("bad", [["--base-iri", "http://x.org/noslash"], ["--base-iri", "not an iri/"],
-                                 ["--base-iri", "http://"], ["-f", "ttl,nope"], ["-f", ""], ["-f", " , "]],
-                         ids=["no-slash", "not-an-iri", "no-host", "unknown-format", "empty-format", "commas"])
+                                 ["--base-iri", "http://"], ["--base-iri", ""], ["-f", "ttl,nope"], ["-f", ""],
+                                 ["-f", " , "]],
+                         ids=["no-slash", "not-an-iri", "no-host", "empty-iri", "unknown-format", "empty-format",
+                              "commas"])
 def test_a_bad_option_changes_no_export(tmp_path, bad):
     # The base IRI was checked by the RDF writer only: report, graph.json and the page of the
     # new build were written, the RDF files stayed those of the last one.
@@ -115,7 +117,7 @@ def test_a_bad_option_changes_no_export(tmp_path, bad):
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out), "-q", *bad])
     assert result.exit_code == 2 and "Traceback" not in result.output  # a usage error, as click's own are
-    said = "base IRI" if bad[0] == "--base-iri" else "unknown format(s): nope" if "nope" in bad[1] else \
+    said = "an empty IRI" if bad == ["--base-iri", ""] else "base IRI" if bad[0] == "--base-iri" else "unknown format(s): nope" if "nope" in bad[1] else \
         "no format named (an empty value)"
     assert said in result.output
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -268,6 +268,9 @@ def test_a_malformed_endpoint_is_a_clear_error(seeds_nt, endpoint, why):
     bad_graph = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
                                          "--graph", "not an iri"])
     assert bad_graph.exit_code == 2 and "'not an iri' is not an absolute IRI for --graph" in bad_graph.output
+    empty_graph = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
+                                           "--graph", ""])  # it replaced urn:newsgraph:build
+    assert empty_graph.exit_code == 2 and "Invalid value for '--graph': an empty IRI" in empty_graph.output
 
 
 def test_a_host_name_that_does_not_resolve_stored_nothing(seeds_nt, monkeypatch):
