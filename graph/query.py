@@ -613,13 +613,31 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
         variables = list(res.vars)
         if "projection" not in tree[1]:
             # SELECT *: rdflib lists the variables in set order, which changes with the hash seed
-            variables.sort(key=lambda v: (_first_use(text, str(v)), str(v)))
+            code = _without_comments(text)
+            variables.sort(key=lambda v: (_first_use(code, str(v)), str(v)))
         # From the bindings, not by iterating res: rdflib's iterator skips a row whose
         # variables are all unbound (an OPTIONAL that found nothing), which oxigraph keeps.
         rows = [tuple(_from_rdflib(binding.get(v)) for v in variables) for binding in res.bindings]
         return QueryResult([str(v) for v in variables], rows)
     except Exception as err:
         raise QueryError(f"query failed: {err}") from err
+
+
+#: The outermost projection is ``*`` (the first SELECT of the text is the outermost one).
+_SELECT_STAR = re.compile(r"(?i)\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*")
+
+
+#: A comment, or an IRI or string (group 1) where a ``#`` is not one.
+_COMMENT_OR_TERM = re.compile(r"""(<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|#[^\n]*""")
+
+
+def _without_comments(text: str) -> str:
+    r"""``text`` without its ``#`` comments (a ``#`` inside an IRI or a string is kept).
+
+    >>> _without_comments('SELECT * # all of it\nWHERE { ?s <https://x.example/#a> "#b" }')
+    'SELECT * \nWHERE { ?s <https://x.example/#a> "#b" }'
+    """
+    return _COMMENT_OR_TERM.sub(lambda m: m.group(1) or "", text)
 
 
 def _first_use(text: str, name: str) -> int:
@@ -823,8 +841,13 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
             return QueryResult.of_triples((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
                                           for t in res)
         names = [v.value for v in res.variables]
-        n = len(names)
-        return QueryResult(names, [tuple(_from_ox(sol[i]) for i in range(n)) for sol in res])
+        order = list(range(len(names)))
+        code = _without_comments(text)
+        if _SELECT_STAR.search(code):
+            # SELECT *: oxigraph lists the variables in an order of its own (?o ?p ?s): as
+            # _run_rdflib does, by first use, so both engines give the same columns
+            order.sort(key=lambda i: (_first_use(code, names[i]), names[i]))
+        return QueryResult([names[i] for i in order], [tuple(_from_ox(sol[i]) for i in order) for sol in res])
     except QueryError:
         raise
     except Exception as err:
