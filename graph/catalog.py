@@ -85,26 +85,24 @@ def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
     return found
 
 
-def _text(value: Any) -> str | None:
+def _said_text(value: Any, key: str, path: str, warnings: list[Warning_] | None) -> str | None:
     """A catalogue text as written: a string, or a whole number written out; ``None``
-    for anything else, and for a number of more digits than Python writes as text.
+    for anything else, and, with a warning (into ``warnings``), for a number of more
+    digits than Python writes as text.
 
-    >>> _text("AI"), _text(42), _text(10 ** 5000), _text([1])
-    ('AI', '42', None, None)
+    >>> said = []
+    >>> [_said_text(v, "name", "t.yaml", said) for v in ("AI", 42, 10 ** 5000, [1])], said[0].message
+    (['AI', '42', None, None], 'name has a whole number of 5,001 digits; left out')
     """
     if isinstance(value, str):
         return value
-    if isinstance(value, int) and _digits_over_limit(value) is None:
+    if not isinstance(value, int):
+        return None
+    if _digits_over_limit(value) is None:
         return str(value)
-    return None
-
-
-def _said_text(value: Any, key: str, path: str, warnings: list[Warning_] | None) -> str | None:
-    """:func:`_text` of ``value``, with a warning (into ``warnings``) for a number too long to write out."""
-    text = _text(value)
-    if text is None and _digits_over_limit(value) is not None and warnings is not None:
+    if warnings is not None:
         warnings.append(Warning_(path, f"{key} has {_describe(value)}; left out"))
-    return text
+    return None
 
 
 def _strings(value: Any, key: str, path: str, warnings: list[Warning_] | None = None) -> tuple[str, ...]:
@@ -141,8 +139,7 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
     if kind is None:  # the folder says which (an organisation without its domain is no topic), else the fields
         kind = _KIND_OF_FOLDER.get(os.path.basename(os.path.dirname(path))) or (
             "organization" if "domain" in data else "topic")
-    name = _said_text(data.get("name"), "name", path, warnings)
-    name = name.strip() or None if name is not None else None
+    name = (_said_text(data.get("name"), "name", path, warnings) or "").strip() or None
     if kind == "organization":
         key = provider_key(data.get("domain") if isinstance(data.get("domain"), str) else None)
         if not key:

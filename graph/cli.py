@@ -569,17 +569,13 @@ def main() -> None:
         sys.stdout = _ClosedOutput()
     code: object = 0
     try:
-        cli(prog_name="newsgraph")
-    except SystemExit as done:
-        code = done.code
-    except OSError as err:  # not a library error (those are click's by now): the output's
-        if err.errno not in _OUTPUT_ERRNOS:
-            raise
-        code = _cannot_write_output(err)
-    try:
+        try:
+            cli(prog_name="newsgraph")
+        except SystemExit as done:
+            code = done.code
         if sys.stdout is not None:
             sys.stdout.flush()  # --help, --version and a query's last rows are still buffered
-    except OSError as err:
+    except OSError as err:  # not a library error (those are click's by now): the output's
         if err.errno not in _OUTPUT_ERRNOS:
             raise
         code = _cannot_write_output(err)

@@ -102,11 +102,11 @@ def _check_page_output(output: str | os.PathLike, given: list[str], catalogs: li
     InvalidArgumentError
         When ``output`` is an existing input file, or one inside an input or catalogue folder.
     """
-    from .reader import INPUT_SUFFIXES, TOPIC_FILES
+    from .reader import TOPIC_FILES, _is_input
 
     target = os.path.realpath(output)
-    name = os.path.basename(target).lower()
-    if not os.path.isfile(target) or not (name.endswith(INPUT_SUFFIXES) or fnmatch.fnmatch(name, TOPIC_FILES)):
+    name = os.path.basename(target)
+    if not os.path.isfile(target) or not (_is_input(name) or fnmatch.fnmatch(name.lower(), TOPIC_FILES)):
         return
     for path in given + catalogs:
         inside = os.path.realpath(path)

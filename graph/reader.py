@@ -196,8 +196,8 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     if not os.path.exists(path):
                         result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
                         continue
-                    target = _in_system_folder(path)
-                    if target:  # /proc's files are "regular", and /proc/kmsg is read for ever
+                    target = os.path.realpath(path)
+                    if _in_system_folder(target):  # /proc's files are "regular", and /proc/kmsg is read for ever
                         result.rejected.append({"path": path, "line": None, "reason":
                                                 f"a symbolic link into a system folder ({target}); not read"})
                         continue
@@ -227,19 +227,16 @@ SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 SHARED_MEMORY = "/dev/shm"
 
 
-def _in_system_folder(link: str) -> str | None:
-    """Where ``link`` leads, when that is in one of :data:`SYSTEM_FOLDERS` (but
-    :data:`SHARED_MEMORY`); else ``None``. A link met inside an input folder is
-    not followed there, to a folder or to a file alike.
+def _in_system_folder(target: str) -> bool:
+    """Whether the resolved path ``target`` is in one of :data:`SYSTEM_FOLDERS` (but
+    :data:`SHARED_MEMORY`). A link met inside an input folder is not followed there,
+    to a folder or to a file alike.
 
     >>> _in_system_folder("/proc/kmsg"), _in_system_folder("/dev/shm/corpus"), _in_system_folder("/tmp")
-    ('/proc/kmsg', None, None)
+    (True, False, False)
     """
-    target = os.path.realpath(link)
-    if any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS) and not (
-            target == SHARED_MEMORY or target.startswith(SHARED_MEMORY + "/")):
-        return target
-    return None
+    return any(target == f or target.startswith(f + "/") for f in SYSTEM_FOLDERS) and not (
+        target == SHARED_MEMORY or target.startswith(SHARED_MEMORY + "/"))
 
 
 def _folder_link_refused(link: str) -> str | None:
@@ -252,7 +249,7 @@ def _folder_link_refused(link: str) -> str | None:
     """
     target = os.path.realpath(link)
     here = os.path.realpath(os.path.dirname(link))
-    if _in_system_folder(link):
+    if _in_system_folder(target):
         return f"a symbolic link into a system folder ({target}); not followed"
     if here == target or here.startswith(target.rstrip("/") + "/"):
         return f"a symbolic link to a folder that holds it ({target}); not followed"
@@ -673,8 +670,9 @@ def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     # made "topics" the key "\ufefftopics", which the fast loader kept and nothing
     # read (the topics lost without a word) and PyYAML refused. Free in ASCII text:
     # Python finds no U+FEFF in a string whose widest character is narrower.
-    if "\ufeff" in text and "\n\ufeff" in text:
-        line = text.count("\n", 0, text.index("\n\ufeff")) + 2
+    first = text.find("\n\ufeff")
+    if first != -1:
+        line = text.count("\n", 0, first) + 2
         warnings.append(Warning_(path, f"{text.count(chr(10) + chr(0xFEFF))} byte-order mark(s) (U+FEFF) "
                                        "at the start of a line removed", line))
         text = text.replace("\n\ufeff", "\n")

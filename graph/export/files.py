@@ -314,18 +314,11 @@ def clear_owned_place(target: Path) -> None:
     ``.cache`` (or, for a cache folder of another name, above the file) nothing is
     touched: the exports folder is the user's.
     """
-    ancestors = []
-    for folder in target.parents:
-        ancestors.append(folder)
-        if folder.name == CACHE_FOLDER:
-            break
-    else:
-        ancestors = []
-    for folder in reversed(ancestors):  # from .cache down
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            st = os.lstat(folder)
-            if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(folder)):
-                continue  # a folder, or a link to one (a cache kept on another disk)
+    parents = list(target.parents)
+    names = [folder.name for folder in parents]
+    ancestors = parents[:names.index(CACHE_FOLDER) + 1] if CACHE_FOLDER in names else []
+    for folder in reversed(ancestors):  # from .cache down; a link to a folder (a cache on another disk) stays
+        if os.path.lexists(folder) and not os.path.isdir(folder):
             os.unlink(folder)
     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         st = os.lstat(target)
