@@ -482,16 +482,18 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
 
 
 def _leave_interrupts_to_the_parent(parent: int) -> None:
-    """In each reading worker: Ctrl-C is for the parent, which stops the pool.
+    """In each reading worker: Ctrl-C and SIGTERM are for the parent, which stops the pool.
     A worker stopped by it while sending a result could leave the pool's
     shutdown waiting for it for ever. (It starts with SIGINT and SIGTERM blocked, see
     :func:`graph.children.signals_held`: ignored first, then let through, a pending one is dropped.)
     A parent killed outright takes the worker with it (:func:`graph.children.die_with_parent`)."""
     die_with_parent(parent)
+    # SIGTERM to the whole group (timeout, systemd) is for the parent too, which stops the pool
+    # as Ctrl-C does: a worker it killed outright broke the pool, whose shutdown then waited
+    # for ever on a queue no worker read (CI, once in about ten runs). (The CLI's handler,
+    # inherited, would raise in the middle of sending a result.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # SIGTERM ends a worker as it is: it writes nothing (the CLI's handler, inherited, would
-    # raise in the middle of sending a result)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     let_through({signal.SIGINT, signal.SIGTERM})
 
 

@@ -166,7 +166,7 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         # here and in the forked exporting and cache-writing processes (timeout, systemd and
         # a CI signal the whole group): each removes what it was writing; reading workers,
-        # which write nothing, keep SIGTERM's own meaning (graph.builder)
+        # which write nothing, leave it to this process, which stops their pool (graph.builder)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
