@@ -15,8 +15,10 @@ numbers). Both refuse ``!!python/...`` tags; alias expansion is bounded.
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -894,16 +896,17 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
             # read(16 MB) would allocate 16 MB for every small file: its size decides first
             long = os.fstat(fh.fileno()).st_size >= READ_WHOLE_BELOW
             raw = fh.read(READ_WHOLE_BELOW) if long else fh.read()
-            if long and len(raw) == READ_WHOLE_BELOW and not _may_open_front_matter(raw):
-                # A log or a dump among the articles: its hash, never its whole text in memory
-                # (a 654 MB .txt took 1.95 GB to be skipped).
-                digest = hashlib.sha256(raw)
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-                result.sha256 = digest.hexdigest()
-                _skip_or_reject(result, _NO_FRONT_MATTER, explicit)
-                return result
-            if long:
+            if long and len(raw) == READ_WHOLE_BELOW:
+                # A log, a dump or a file of zeros among the articles: its hash, never its
+                # whole text in memory (a 654 MB .txt took 1.95 GB to be skipped).
+                without = _without_front_matter(raw, fh)
+                if without is not None:
+                    result.sha256, reason = without
+                    _skip_or_reject(result, reason, explicit)
+                    return result
+                fh.seek(0)  # it may hold front matter: read whole (the search may have read on)
+                raw = fh.read()
+            elif long:
                 raw += fh.read()
     except OSError as err:
         result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
@@ -934,12 +937,51 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
 READ_WHOLE_BELOW = 16 << 20
 
 
-def _may_open_front_matter(head: bytes) -> bool:
-    """Whether a file beginning with ``head`` may hold front matter: a fence opens
-    at its very start (after a byte-order mark); white space, a NUL (removed on
-    reading) or UTF-16 leave it to the whole reading."""
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    return not head or head[:1] in b"-+{\x00 \t\r\n\x0b\x0c" or head.startswith((b"\xff\xfe", b"\xfe\xff"))
+def _without_front_matter(head: bytes, fh: Any) -> tuple[str, str] | None:
+    """For a file too long to read whole on a guess, whose first bytes are
+    ``head`` (``fh`` reads on from there): ``None`` when it may hold front
+    matter, else its SHA-256 and why it holds none, found reading a bounded
+    part of it at a time.
+
+    Front matter opens at the very start of the text (:func:`split_front_matter`),
+    which :func:`decode` makes without a leading byte-order mark and without
+    NULs: so the first byte that is not a NUL decides, wherever it is (a file
+    of zeros held 1.26 GB for its 600 MB to be skipped). A file with nothing
+    but NULs and white space is empty, as when read whole.
+    """
+    digest = hashlib.sha256(head)
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16: decoded whole
+
+    def rest_of_file() -> Iterator[bytes]:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            yield chunk
+
+    # A megabyte at a time: decoded whole, the head's 16 MB could take 64 MB as text
+    chunks = itertools.chain((body[i:i + (1 << 20)] for i in range(0, len(body), 1 << 20)), rest_of_file())
+    first = b""  # the first byte that is not a NUL
+    blank = True  # only white space so far, as str.strip() sees it once decoded
+    text_decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    line_ended = False  # the text so far ends a line: a byte-order mark after it is removed (decode)
+    for chunk in chunks:
+        if not blank:
+            continue  # only its hash is left to make
+        if not first:
+            first = chunk.lstrip(b"\x00")[:1]
+            if first and first in b"-+{":
+                return None
+        text = text_decoder.decode(chunk).replace("\x00", "")  # as decode: NULs go once decoded
+        if line_ended and text.startswith("\ufeff"):
+            text = text[1:]
+        text = text.replace("\n\ufeff", "\n").replace("\r\ufeff", "\r")
+        blank = not text or text.isspace()
+        line_ended = text.endswith(("\n", "\r")) if text else line_ended
+    if blank:
+        rest = text_decoder.decode(b"", final=True)  # a sequence cut short: U+FFFD
+        blank = not rest or rest.isspace()
+    return digest.hexdigest(), "empty file" if blank else _NO_FRONT_MATTER
 
 
 def _skip_or_reject(result: ParsedFile, reason: str, explicit: bool) -> None:
