@@ -38,6 +38,7 @@ __all__ = [
     "EDGE_KINDS",
     "DESCRIPTIVE_FIELDS",
     "records_from_front_matter",
+    "is_image_address",
     "StubText",
     "coerce_datetime",
     "coerce_images",
@@ -295,6 +296,38 @@ def coerce_images(value: Any, path: str, key: str = "images") -> tuple[tuple[Ima
     return coercer.images({key: value}, key, "", key), coercer.warnings
 
 
+#: What a browser drops around an address (C0 controls and the space) and inside it (tabs, line breaks).
+_ADDRESS_AROUND = "".join(map(chr, range(0x21)))
+_ADDRESS_INSIDE = str.maketrans("", "", "\t\n\r")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+#: Pictures carried in the address itself: raster formats only (an SVG document may hold script).
+_PICTURE_DATA = re.compile(r"data:image/(?:png|jpe?g|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)[;,]", re.I)
+
+
+def is_image_address(url: str) -> bool:
+    r"""Whether ``url`` may be kept as an image's address: ``http:``, ``https:``,
+    a raster ``data:image/``, or a reference without a scheme (``//cdn.example/a.png``,
+    ``img/a.png``). Why: an image's address goes into every export, where
+    other tools may show it as a link; ``javascript:`` or ``data:text/html``
+    runs script there. Read as a browser reads it, so that ``" java\tscript:"``
+    counts as ``javascript:``.
+
+    >>> [is_image_address(u) for u in ("https://i.example/a.png", "//cdn.example/a.png", "img/a.png")]
+    [True, True, True]
+    >>> [is_image_address(u) for u in ("javascript:alert(1)", " JAVA\tSCRIPT:x", "data:text/html,<b>",
+    ...                                "data:image/svg+xml,<svg/>", "file:///etc/passwd")]
+    [False, False, False, False, False]
+    >>> is_image_address("data:image/png;base64,iVBORw0KGgo=")
+    True
+    """
+    seen = url.strip(_ADDRESS_AROUND).translate(_ADDRESS_INSIDE)
+    scheme = _SCHEME.match(seen)
+    if scheme is None:
+        return True
+    name = scheme.group(1).lower()
+    return name in ("http", "https") or (name == "data" and _PICTURE_DATA.match(seen) is not None)
+
+
 def _digits_over_limit(value: Any) -> int | None:
     """The digits of a whole number too long for Python to write as text
     (``sys.get_int_max_str_digits()``, 4,300 by default); else ``None``.
@@ -416,13 +449,17 @@ class _Coercer:
             return ()
         out = []
         for item in value:
-            if isinstance(item, str) and item:
-                out.append(Image(item))
-            elif isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"]:
-                out.append(Image(item["url"], self.integer(item, "width", f"{where}{key}[].", top),
-                                 self.integer(item, "height", f"{where}{key}[].", top)))
-            else:
+            url = item if isinstance(item, str) else item.get("url") if isinstance(item, dict) else None
+            if not isinstance(url, str) or not url:
                 self.warn(f"{where}{key} has an entry without a url; skipped", top)
+            elif not is_image_address(url):
+                self.warn(f"{where}{key}: {url[:60]!r} is not the address of a picture on the web "
+                          "(http:, https: or data:image/); left out", top)
+            elif isinstance(item, str):
+                out.append(Image(url))
+            else:
+                out.append(Image(url, self.integer(item, "width", f"{where}{key}[].", top),
+                                 self.integer(item, "height", f"{where}{key}[].", top)))
         return tuple(out)
 
     def provider(self, data: Mapping, where: str, top: str) -> ProviderRef | None:

@@ -584,3 +584,46 @@ def test_a_host_loses_what_uts_46_ignores_as_browsers_do(invisible):
     assert canonical_url(f"https://ex{invisible}ample.com/a") == "https://example.com/a"
     with pytest.raises(InvalidURLError):
         canonical_url("https://ex ample.com/a")
+
+
+def test_image_addresses_that_are_no_web_picture_are_left_out_with_warnings(tmp_path):
+    """``javascript:`` or ``data:text/html`` as an image's address went into every
+    export, where a tool that shows it as a link runs it: left out, with a
+    warning at the line of the key that held it, wherever images are read
+    (the article, its provider, a related stub, the catalogue); http(s), raster
+    ``data:image/`` and addresses without a scheme are kept."""
+    news, data = _catalogue_tree(tmp_path)
+    png = "data:image/png;base64,iVBORw0KGgo="
+    (news / "a.md").write_text(
+        "---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI]\n"                            # lines 2-4
+        f'images: ["javascript:alert(1)", "https://i.example/a.png", " JAVA\\tSCRIPT:x", "{png}",'  # line 5
+        ' {url: "data:text/html,<script>alert(2)</script>", width: 5}, "img/b.png"]\n'
+        'provider: {domain: foo.com, images: ["vbscript:msgbox(3)", "//cdn.example/logo.png"]}\n'  # line 6
+        "related:\n"                                                                                # line 7
+        '  - {title: B, webUrl: "https://www.foo.com/b", images: ["data:image/svg+xml,<svg onload=alert(4)>"]}\n'
+        "---\n")
+    (data / "topics" / "ai.yaml").write_text('name: AI\nimages: ["file:///etc/passwd", "https://i.example/ai.png"]\n')
+    kg = graph.build([news])
+    articles = {a.title: a for a in kg.articles.values()}
+    assert [i.url for i in articles["A"].images] == ["https://i.example/a.png", png, "img/b.png"]
+    assert articles["B"].images == ()
+    [provider], [topic] = kg.providers.values(), kg.topics.values()
+    assert [i.url for i in provider.images] == ["//cdn.example/logo.png"]
+    assert [i.url for i in topic.images] == ["https://i.example/ai.png"]
+    left_out = "is not the address of a picture on the web (http:, https: or data:image/); left out"
+    warned = sorted((Path(w.path).name, w.line, w.message) for w in kg.report.warnings)
+    assert warned == sorted([
+        ("a.md", 5, f"images: 'javascript:alert(1)' {left_out}"),
+        ("a.md", 5, f"images: ' JAVA\\tSCRIPT:x' {left_out}"),
+        ("a.md", 5, f"images: 'data:text/html,<script>alert(2)</script>' {left_out}"),
+        ("a.md", 6, f"provider.images: 'vbscript:msgbox(3)' {left_out}"),
+        ("a.md", 7, f"related item 1: images: 'data:image/svg+xml,<svg onload=alert(4)>' {left_out}"),
+        ("ai.yaml", None, f"images: 'file:///etc/passwd' {left_out}"),
+    ])
+    out = tmp_path / "out"
+    graph.export.write_exports(kg, out, ["ttl", "nt", "jsonld", "trig", "json", "html", "graphml", "gexf"])
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")  # the page's own script says "javascript:": the payloads, then
+        for refused in ("alert(1)", "SCRIPT:x", "alert(2)", "msgbox(3)", "alert(4)", "/etc/passwd"):
+            assert refused not in text, (path.name, refused)
+        assert "i.example/a.png" in text or path.suffix == ".html", path.name  # what is kept is written
