@@ -54,6 +54,26 @@ def _import_distributed():
     return distributed
 
 
+def _check_listening(scheduler: str, host: str, port: int, timeout: float) -> None:
+    """Raise :class:`DistributedError` at once when nothing can listen at
+    ``host:port`` (a refused connection, an unknown host name). Why: Dask's
+    client tries again and again until its timeout, so a mistyped port took
+    30 s to be reported. A connection that is slow to answer is left to the
+    client and its timeout."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except ConnectionRefusedError as err:
+        raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: nothing listens at "
+                               f"{host}:{port} (connection refused)") from err
+    except socket.gaierror as err:
+        raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: unknown host {host!r} "
+                               f"({err.strerror or err})") from err
+    except OSError:
+        pass  # unreachable for now, or slow: the client waits its timeout
+
+
 @contextlib.contextmanager
 def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
                 timeout: float = 30) -> Iterator[Reader]:
@@ -96,10 +116,12 @@ def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
         else:
             address = scheduler
             try:  # before a Client exists: one made from a bad address hangs the interpreter's exit
-                distributed.comm.get_address_host_port(scheduler)
+                host, port = distributed.comm.get_address_host_port(scheduler)
             except ValueError as err:
                 raise DistributedError(f"not a Dask scheduler address: {scheduler!r} ({err}); "
                                        "e.g. tcp://10.0.0.5:8786") from err
+            if distributed.comm.parse_address(scheduler)[0] in ("tcp", "tls"):
+                _check_listening(scheduler, host, port, min(timeout, 5))
         try:
             client = stack.enter_context(distributed.Client(address, timeout=timeout,
                                                             set_as_default=False))

@@ -96,6 +96,26 @@ def test_unreachable_scheduler_gives_a_clear_error():
             pass
 
 
+@pytest.mark.parametrize("address, said", [
+    (f"tcp://{LOOPBACK}:{{port}}", f"nothing listens at {LOOPBACK}:{{port}} (connection refused)"),
+    ("tcp://no-such-host.invalid:8786", "unknown host 'no-such-host.invalid'"),
+])
+def test_a_scheduler_nobody_can_reach_is_said_at_once_not_after_the_timeout(tmp_path, address, said):
+    """A mistyped port (or host) took the client's whole 30 s timeout, retrying, to be
+    reported: refused at once, with why. In its own process, with the default
+    timeout, which the subprocess's own limit (20 s) is shorter than."""
+    import subprocess
+
+    from conftest import SEEDS_DIR
+
+    port = free_port()  # nothing listens there
+    address, said = address.format(port=port), said.format(port=port)
+    run = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path / "o"),
+                          "--scheduler", address], capture_output=True, text=True, timeout=20)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"cannot reach the Dask scheduler at {address}: {said}" in run.stderr
+
+
 def test_a_scheduler_address_without_a_port_is_refused_and_the_command_ends(tmp_path):
     import subprocess
 
