@@ -949,12 +949,15 @@ def _without_front_matter(head: bytes, fh: Any) -> tuple[str, str] | None:
     of zeros held 1.26 GB for its 600 MB to be skipped). A file with nothing
     but NULs and white space is empty, as when read whole.
     """
-    digest = hashlib.sha256(head)
     body = head.removeprefix(b"\xef\xbb\xbf")
     if body.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None  # UTF-16: decoded whole
+    digest = hashlib.sha256()
 
     def rest_of_file() -> Iterator[bytes]:
+        # The head is hashed once it is read through: a long article is found at its
+        # first byte, and read_file hashes it whole
+        digest.update(head)
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
             yield chunk
