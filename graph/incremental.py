@@ -199,9 +199,8 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]
     each old text (its size, and the positions by article id)."""
     from .export.page_text import article_details_head
 
-    if any(options.get(name) not in (None, default) for name, default in
-           (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0))):
-        return None  # a page of another view: not worth the special cases
+    if not _page_patchable(options):
+        return None
     text = page.read_bytes()  # a page draws 20,000 articles at most: a few MB
     edits, drawn, at = [], [], {}
     for before, after in patch.articles:
@@ -216,6 +215,12 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]
         if start >= 0 and text.find(old, start + 1) < 0:
             at[before.id] = start
     return edits, drawn, (len(text), at)
+
+
+def _page_patchable(options: dict[str, Any]) -> bool:
+    """Whether the page is the full view, the only one patched (others: not worth the special cases)."""
+    return all(options.get(name) in (None, default) for name, default in
+               (("view", "full"), ("topic", None), ("provider", None), ("article", None), ("seed", 0)))
 
 
 #: Bytes of a file searched at a time (a multiple of ``mmap.ALLOCATIONGRANULARITY``).
@@ -331,10 +336,13 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
             if done < size:
                 copy(size - done)
             os.lseek(target, end, os.SEEK_SET)  # where the writer cuts what is left of a spare
+            if positions is not None and positions.save_to is not None:
+                # Recorded before the file is synced, while the disk takes its bytes: a
+                # record is trusted only for a file of its size and key, with each text
+                # where it says (_recorded_starts), so one left by a failed patch is harmless.
+                save(positions.save_to, positions.name, end, shifted(positions.at, applied))
     except _Unpatchable:
         return False
-    if positions is not None and positions.save_to is not None:
-        save(positions.save_to, positions.name, end, shifted(positions.at, applied))
     caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied)
     if caught_up is not None:
         spares[str(path)] = caught_up
@@ -486,7 +494,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
 
     patch: GraphPatch | None = getattr(kg, "_patch", None)
     formats = list(formats)
-    if patch is None or any(name not in PATCHABLE_FORMATS for name in formats):
+    if (patch is None or any(name not in PATCHABLE_FORMATS for name in formats)
+            or ("html" in formats and not _page_patchable(options))):
         return False
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
@@ -494,56 +503,65 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # (the page's skip the articles it does not draw).
     ids = [before.id for before, _ in patch.articles]
     recorded_to = None if offsets is None else (str(offsets[0]), offsets[2])  # the patched files' record
-    with_edits: list[tuple[Path, Edits, _Positions | None]] = []
-    for name in formats:
-        path = folder / filenames[name]
-        if name == "report":
-            continue  # the report is the same: patch_graph keeps the graph's shape
-        edit_ids, save_to = ids, recorded_to
-        if name == "html":  # its positions are found in the page as read, not recorded
-            page = _html_edits(kg, patch, path, options)
-            if page is None:
-                return False
-            edits, edit_ids, recorded = page
-            save_to = None
-        else:
-            if name == "json":
-                edits = _json_edits(patch)
-            else:  # one of the RDF formats, whose texts are made together
-                rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
-                edits = rdf.get(name, [])  # none when no article changed (a file's body edited)
-            recorded = _load_positions(offsets, name)
-        changed = [k for k, (old, new) in enumerate(edits) if old != new]
-        if changed:
-            positions = None if recorded is None else _Positions(
-                name, recorded[0], recorded[1], [edit_ids[k] for k in changed], save_to)
-            with_edits.append((path, [edits[k] for k in changed], positions))
-        elif recorded is not None and save_to is not None:  # the file stays as it is: so do its positions
-            save_offsets(save_to, name, *recorded)
-    # Each file in a thread of its own: reading, writing and syncing them is
-    # mostly waiting for the kernel and the disk, which goes on without the GIL.
-    # A file patched before another turns out not to be is written again by
-    # the caller, with every other file (graph.cache.write_exports_cached).
-    results: list[bool | BaseException] = [False] * len(with_edits)
+    # Each file in a thread of its own, started as soon as its edits are known,
+    # the largest files first: reading, writing and syncing them is mostly
+    # waiting for the kernel and the disk, which goes on without the GIL while
+    # the next file's edits are made. A file patched before another turns out
+    # not to be is written again by the caller, with every other file
+    # (graph.cache.write_exports_cached).
+    results: list[bool | BaseException] = []
+    threads: list[threading.Thread] = []
 
-    def patch_one(i: int, context: contextvars.Context) -> None:
-        path, edits, positions = with_edits[i]
+    def patch_one(i: int, path: Path, edits: Edits, positions: _Positions | None,
+                  context: contextvars.Context) -> None:
         try:  # in this thread's context (graph.export.files.recycling)
             results[i] = context.run(_patch_file, path, edits, spares, positions)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
-    threads = [threading.Thread(target=patch_one, args=(i, contextvars.copy_context())) for i in range(len(with_edits))]
-    for thread in threads:
-        thread.start()
-    if started is not None:
-        started()
-    for thread in threads:
-        thread.join()
+    try:
+        for name in sorted(formats, key=_largest_first):
+            path = folder / filenames[name]
+            if name == "report":
+                continue  # the report is the same: patch_graph keeps the graph's shape
+            edit_ids, save_to = ids, recorded_to
+            if name == "html":  # its positions are found in the page as read, not recorded
+                edits, edit_ids, recorded = _html_edits(kg, patch, path, options)  # type: ignore[misc]
+                save_to = None
+            else:
+                if name == "json":
+                    edits = _json_edits(patch)
+                else:  # one of the RDF formats, whose texts are made together
+                    rdf = rdf if rdf is not None else _rdf_edits(kg, patch, options)
+                    edits = rdf.get(name, [])  # none when no article changed (a file's body edited)
+                recorded = _load_positions(offsets, name)
+            changed = [k for k, (old, new) in enumerate(edits) if old != new]
+            if changed:
+                positions = None if recorded is None else _Positions(
+                    name, recorded[0], recorded[1], [edit_ids[k] for k in changed], save_to)
+                results.append(False)
+                threads.append(threading.Thread(target=patch_one, args=(
+                    len(threads), path, [edits[k] for k in changed], positions, contextvars.copy_context())))
+                threads[-1].start()
+            elif recorded is not None and save_to is not None:  # the file stays as it is: so do its positions
+                save_offsets(save_to, name, *recorded)
+        if started is not None:
+            started()
+    finally:  # every thread started is waited for, whatever happened here
+        for thread in threads:
+            thread.join()
     for result in results:
         if isinstance(result, BaseException):
             raise result
     return all(results)
+
+
+#: The formats whose files are largest on the real corpus come first (see :func:`patch_exports`).
+_PATCH_ORDER = ("nt", "json", "trig", "ttl", "jsonld", "html")
+
+
+def _largest_first(name: str) -> int:
+    return _PATCH_ORDER.index(name) if name in _PATCH_ORDER else len(_PATCH_ORDER)
 
 
 def _load_positions(offsets: tuple[str | os.PathLike, str, str] | None, name: str

@@ -36,6 +36,7 @@ import graph
 import graph.builder
 import graph.export
 import graph.export.files
+import graph.export.offsets
 from graph import cache as cache_mod
 from graph.cache import fingerprints as fingerprints_mod
 from graph.cache import packs as packs_mod
@@ -981,6 +982,107 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
 
 
 
+def test_each_file_is_patched_as_soon_as_its_edits_are_made_largest_first(work, tmp_path, monkeypatch):
+    """The files' threads start one by one as their edits are made, the largest
+    formats first, so that copying and syncing them goes on while the next
+    edits are made; each file's position record is saved before the file is
+    synced (the disk takes its bytes meanwhile). Seen by making the JSON's and
+    the page's edits wait for the threads already started to have begun: with
+    every thread started only after all edits were made, they wait in vain."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    (victim,) = _single_file_articles(work, 1)
+    _edit(victim, 'title: "', 'title: "Patched in turn ')
+    begun: list[str] = []
+    waited: dict[str, list[str]] = {}
+    events: list[tuple[int, str, str]] = []  # (thread, what, of which file or format)
+    real_patch_file, real_json, real_html = (graph.incremental._patch_file, graph.incremental._json_edits,
+                                             graph.incremental._html_edits)
+    real_save, real_fsync = graph.export.offsets.save, os.fsync
+
+    def patch_file(path, *a):
+        begun.append(path.name)
+        return real_patch_file(path, *a)
+
+    def waiting_for(count: int, name: str, real):
+        def edits(*a):
+            deadline = time.monotonic() + 10
+            while len(begun) < count and time.monotonic() < deadline:
+                time.sleep(0.005)
+            waited[name] = list(begun)
+            return real(*a)
+        return edits
+
+    def save(where, name, *a):
+        events.append((threading.get_ident(), "save", name))
+        return real_save(where, name, *a)
+
+    def fsync(fd):
+        events.append((threading.get_ident(), "sync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(graph.incremental, "_patch_file", patch_file)
+    monkeypatch.setattr(graph.incremental, "_json_edits", waiting_for(1, "json", real_json))
+    monkeypatch.setattr(graph.incremental, "_html_edits", waiting_for(5, "html", real_html))
+    monkeypatch.setattr(graph.export.offsets, "save", save)
+    monkeypatch.setattr(os, "fsync", fsync)
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (0, [True])
+    # N-Triples is the largest file, then the node-link JSON (made after the RDF texts), then the
+    # other RDF formats, and the page last.
+    assert waited == {"json": ["graph.nt"], "html": ["graph.nt", "graph.json", "graph.trig", "graph.ttl",
+                                                     "graph.jsonld"]}
+    assert sorted(begun) == sorted(p.name for p in out.glob("graph.*"))
+    recorded = {name for _, what, name in events if what == "save"}
+    assert recorded == {"nt", "json", "trig", "ttl", "jsonld"}
+    for thread in {t for t, what, _ in events if what == "save"}:
+        mine = [what for t, what, _ in events if t == thread]
+        assert mine.index("save") < mine.index("sync"), mine
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
+def test_a_failure_while_edits_are_made_waits_for_the_files_threads_then_writes_all(work, tmp_path, monkeypatch):
+    """The page cannot be read once the other files' threads are patching
+    them: they are waited for, and every export is written in full."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    (victim,) = _single_file_articles(work, 1)
+    _edit(victim, 'title: "', 'title: "Not to be patched ')
+    finished: list[str] = []
+    real_patch_file = graph.incremental._patch_file
+
+    def patch_file(path, *a):
+        time.sleep(0.05)  # still at work when the page fails
+        result = real_patch_file(path, *a)
+        finished.append(path.name)
+        return result
+
+    def unreadable_page(kg, patch, page, options):
+        raise OSError(errno.EIO, "Input/output error", str(page))
+
+    monkeypatch.setattr(graph.incremental, "_patch_file", patch_file)
+    monkeypatch.setattr(graph.incremental, "_html_edits", unreadable_page)
+    paths = _Paths(monkeypatch)
+    finished_when_raised: list[list[str]] = []
+    real_patch_exports = graph.incremental.patch_exports
+
+    def patch_exports(*a, **k):
+        try:
+            return real_patch_exports(*a, **k)
+        except OSError:
+            finished_when_raised.append(sorted(finished))
+            raise
+
+    monkeypatch.setattr(graph.incremental, "patch_exports", patch_exports)
+    _build_cli(work, out)
+    assert paths.full == 1
+    assert finished_when_raised == [["graph.json", "graph.jsonld", "graph.nt", "graph.trig", "graph.ttl"]]
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 def _signatures(*paths: Path) -> list[int]:
     """Size, mtime, inode and ctime of each path, in a row (as exports.json records a spare and its file)."""
     return [n for p in paths for n in (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino, p.stat().st_ctime_ns)]
@@ -1171,10 +1273,45 @@ def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypat
         with open(source, "rb") as src, open(target, "r+b") as dst:
             graph.export.files.copy_range(src.fileno(), dst.fileno(), 4100, len(data), at=0, held=len(spare))
         assert target.read_bytes() == data
-        if where is None:
-            assert [at for at, _ in written] == list(range(2 * block, len(data), block))
+        if where is None:  # from the block holding the spare's end on, one after another
+            assert written[0][0] == 2 * block and sum(n for _, n in written) == len(data) - 2 * block
+            assert all(at + n == later for (at, n), (later, _) in zip(written, written[1:]))
         else:
             assert written == [(where - where % block, min(block, len(data) - where + where % block))]
+
+
+def test_copy_over_a_file_takes_blocks_that_differ_in_a_row_in_growing_steps(tmp_path, monkeypatch):
+    """graph.export.files.copy_range with ``at``: blocks that differ one after
+    another (the bytes after an edit that changed a length) are compared and
+    copied in steps that double up to the largest, and the first block found
+    the same brings the step back to the smallest; every so many bytes written,
+    their write-back is started. The bytes written are the source's, and
+    only the blocks that differ are."""
+    block, largest, every = 64, 256, 300
+    monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", block)
+    monkeypatch.setattr(graph.export.files, "_LARGEST_BLOCK", largest)
+    monkeypatch.setattr(graph.export.files, "_WRITEBACK_COPIED", every)
+    written: list[tuple[int, int]] = []
+    real_copy = graph.export.files._copy_some
+    monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, count, offset, at: written.append(
+        (at, count)) or real_copy(src, dst, count, offset, at))
+    started: list[int] = []
+    monkeypatch.setattr(graph.export.files, "start_writeback", lambda fd: started.append(sum(n for _, n in written)))
+    data = random.Random(11).randbytes(40 * block)
+    spare = bytearray(data)
+    for i in [*range(0, 12 * block), *range(20 * block, 21 * block)]:  # two stretches that differ
+        spare[i] ^= 0xFF
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(data)
+    target.write_bytes(spare)
+    with open(source, "rb") as src, open(target, "r+b") as dst:
+        graph.export.files.copy_range(src.fileno(), dst.fileno(), 0, len(data), at=0, held=len(spare))
+    assert target.read_bytes() == data
+    # Worked out by hand: 64, 128, 256 and 256 bytes differ (to 704); the next 256 hold
+    # the last differing bytes (to 960); the next 256 are the same, so steps of 64 again,
+    # the same up to block 20, which differs; the 128 after it are the same.
+    assert written == [(0, 64), (64, 128), (192, 256), (448, 256), (704, 256), (20 * block, 64)]
+    assert started == [448, 960]  # once 300 bytes or more were written since the last start
 
 
 def test_each_articles_text_is_found_once_in_each_export(work, tmp_path):

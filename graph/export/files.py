@@ -591,7 +591,9 @@ def copy_range(src: int, dst: int, offset: int, count: int, *, at: int | None = 
     (``fsync``), and that took most of an edited-file rebuild's time.
 
     Incremental builds copy the unchanged parts of their files this way
-    (:mod:`graph.incremental`, :class:`graph.cache.FileCache`).
+    (:mod:`graph.incremental`, :class:`graph.cache.FileCache`). The bytes
+    written at offsets are sent on their way to the disk as they are
+    (:func:`start_writeback`, every :data:`_WRITEBACK_COPIED`): such a file is synced next.
     """
     if at is None:
         while count > 0:
@@ -599,21 +601,43 @@ def copy_range(src: int, dst: int, offset: int, count: int, *, at: int | None = 
             offset, count = offset + moved, count - moved
         return
     compared = max(0, min(count, held - at))  # the bytes dst may hold already
-    done = 0
+    done = unsent = 0
+    block = _COMPARED_BLOCK
     while done < count:
         # Compared through mappings of at most _MAPPED bytes each (they are private, writable ones).
         part = min(count - done, _MAPPED)
         with _comparing(src, offset + done, dst, at + done, max(0, min(part, compared - done))) as holds:
             stop, start = done + part, done
             while done < stop:
-                n = min(stop - done, _COMPARED_BLOCK)
-                if not (done + n <= compared and holds(done - start, n)):
+                n = min(stop - done, block)
+                if done + n <= compared and holds(done - start, n):
+                    block = _COMPARED_BLOCK
+                else:
                     n = _copy_some(src, dst, n, offset + done, at + done)
+                    # Blocks that differ one after another (the bytes after an edit that
+                    # changed a length have all moved) are taken in ever larger steps: each
+                    # call waits for the GIL again, behind the other files' threads.
+                    block = min(2 * block, _LARGEST_BLOCK)
+                    unsent += n
+                    if unsent >= _WRITEBACK_COPIED:
+                        start_writeback(dst)
+                        unsent = 0
                 done += n
 
 
+#: Bytes :func:`copy_range` writes at offsets before it starts their write-back (:func:`start_writeback`).
+#: Why: such a file is synced next, and the disk then takes its bytes while the
+#: copy goes on; more often than :data:`_WRITEBACK_EVERY`, as the kernel copies far
+#: faster than the writers render (a rebuild after a retitled article, whose bytes
+#: after it move in every export: 0.197 s against 0.214 s, alternated, with the
+#: records of :mod:`graph.export.offsets` saved before the sync).
+_WRITEBACK_COPIED = 2 << 20
 #: Bytes compared at a time by :func:`copy_range` (a block found different is written whole).
 _COMPARED_BLOCK = 1 << 18
+#: The most :func:`copy_range` compares or copies at a time (a multiple of :data:`_COMPARED_BLOCK`):
+#: reached after blocks that differ one after another (a retitled article's rebuild, 16
+#: alternated runs each: 0.198 s median against 0.201 s with every block the smallest).
+_LARGEST_BLOCK = 2 << 20
 #: Bytes of each file mapped at a time by :func:`copy_range` (a multiple of :data:`_COMPARED_BLOCK`).
 _MAPPED = 1 << 26
 
