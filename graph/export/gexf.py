@@ -2,7 +2,9 @@
 
 The same flattened graph as the GraphML export (:func:`graph.export.graphml.flat_graph`):
 node ids kept, the node ``label`` as GEXF label, edges ``e0``, ``e1``, ... with
-their ``kind``; lists as JSON arrays, dates as ISO 8601 text, missing values
+their ``kind``; lists as JSON arrays in ``string`` attributes (GEXF's
+``liststring`` leaves the syntax of its values open, and readers differ: the
+sigma.js exporter, for one, writes arrays as ``string`` for Gephi's sake), dates as ISO 8601 text, missing values
 omitted, characters XML forbids replaced by U+FFFD. Directed, static (no time slices). A topic's ``key`` is called
 ``topic_key`` here (networkx's GEXF writer reserves ``key``), and the file has
 no ``lastmodifieddate``, so the same graph always gives the same bytes.
