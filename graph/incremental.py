@@ -193,14 +193,12 @@ def _json_edits(patch: GraphPatch) -> Edits:
     return [(article_line(b).encode("utf-8"), article_line(a).encode("utf-8")) for b, a in patch.articles]
 
 
-def _html_edits(kg: Any, patch: GraphPatch, page: Path, options: dict[str, Any]
-                ) -> tuple[Edits, list[str], tuple[int, dict[str, int]]] | None:
+def _html_edits(kg: Any, patch: GraphPatch, page: Path) -> tuple[Edits, list[str], tuple[int, dict[str, int]]]:
     """The page's edits, the article of each, and where the page read holds
-    each old text (its size, and the positions by article id)."""
+    each old text (its size, and the positions by article id). The page must
+    be of the full view (:func:`_page_patchable`)."""
     from .export.page_text import article_details_head
 
-    if not _page_patchable(options):
-        return None
     text = page.read_bytes()  # a page draws 20,000 articles at most: a few MB
     edits, drawn, at = [], [], {}
     for before, after in patch.articles:
@@ -526,7 +524,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
                 continue  # the report is the same: patch_graph keeps the graph's shape
             edit_ids, save_to = ids, recorded_to
             if name == "html":  # its positions are found in the page as read, not recorded
-                edits, edit_ids, recorded = _html_edits(kg, patch, path, options)  # type: ignore[misc]
+                edits, edit_ids, recorded = _html_edits(kg, patch, path)
                 save_to = None
             else:
                 if name == "json":

@@ -1059,7 +1059,7 @@ def test_a_failure_while_edits_are_made_waits_for_the_files_threads_then_writes_
         finished.append(path.name)
         return result
 
-    def unreadable_page(kg, patch, page, options):
+    def unreadable_page(kg, patch, page):
         raise OSError(errno.EIO, "Input/output error", str(page))
 
     monkeypatch.setattr(graph.incremental, "_patch_file", patch_file)
@@ -1993,12 +1993,29 @@ def test_the_pages_positions_are_those_of_texts_it_holds_once(tmp_path):
     for text, expected in ((b"<p>" + head + b"1}]", {before.id: 3}), (b"<p>" + head + b"1}," + head + b"2}]", {}),
                            (b'<p>{"id":"' + before.id.encode() + b'","x":1}', {})):
         page.write_bytes(text)
-        edits, drawn, (size, at) = graph.incremental._html_edits(kg, patch, page, {})
+        edits, drawn, (size, at) = graph.incremental._html_edits(kg, patch, page)
         assert edits == [(head, article_details_head(kg, after).encode("utf-8"))] and drawn == [before.id]
         assert size == len(text) and at == expected
     page.write_bytes(b"<p>not drawn</p>")
-    assert graph.incremental._html_edits(kg, patch, page, {})[:2] == ([], [])
+    assert graph.incremental._html_edits(kg, patch, page)[:2] == ([], [])
 
+
+
+@pytest.mark.parametrize("view", [{"view": "topic", "topic": "AI"}, {"provider": "wired.com"}, {"seed": 3}])
+def test_a_page_of_another_view_is_never_patched_nor_any_file_before_it(tmp_path, monkeypatch, view):
+    """Only the full view's page is patched: with the options of another, the
+    patch is refused before any file's thread starts (the caller writes them all)."""
+    kg = graph.build(["seeds/"])
+    before = next(a for a in kg.articles.values() if a.files and a.title)
+    kg._patch = graph.incremental.GraphPatch("key", [(before, dataclasses.replace(before, title="Another"))])
+    names = {"nt": "graph.nt", "json": "graph.json", "html": "graph.html"}
+    write_exports(kg, tmp_path, list(names))
+    started: list[Path] = []
+    monkeypatch.setattr(graph.incremental, "_patch_file", lambda path, *a: started.append(path) or True)
+    assert not graph.incremental.patch_exports(kg, tmp_path, list(names), names, view)
+    assert started == []
+    assert graph.incremental.patch_exports(kg, tmp_path, list(names), names, {"view": "full", "seed": 0})
+    assert sorted(p.name for p in started) == sorted(names.values())
 
 def test_a_position_record_with_any_byte_changed_or_cut_is_not_used(tmp_path):
     """Records are not synced: a crash of the machine may leave one torn, which
