@@ -1240,6 +1240,15 @@ def test_copy_over_a_file_shorter_than_said_or_in_several_mappings(tmp_path, mon
         assert target.read_bytes() == data
 
 
+def _copies(monkeypatch) -> list[tuple[int, int]]:
+    """``(offset written at, bytes)`` of each copy graph.export.files.copy_range makes, as it makes them."""
+    written: list[tuple[int, int]] = []
+    real_copy = graph.export.files._copy_some
+    monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, count, offset, at: written.append(
+        (at, count)) or real_copy(src, dst, count, offset, at))
+    return written
+
+
 @pytest.mark.parametrize("kernel_copy", [True, False])
 @pytest.mark.parametrize("memcmp", [True, False])
 def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypatch, kernel_copy, memcmp):
@@ -1255,10 +1264,7 @@ def test_copy_over_a_file_writes_only_the_blocks_that_differ(tmp_path, monkeypat
         assert graph.export.files.libc_function("memcmp", "c_int", ()), "this Linux machine's C library has memcmp"
     else:
         monkeypatch.setitem(graph.export.files._LIBC, "memcmp", False)
-    written: list[tuple[int, int]] = []
-    real_copy = graph.export.files._copy_some
-    monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, count, offset, at: written.append(
-        (at, count)) or real_copy(src, dst, count, offset, at))
+    written = _copies(monkeypatch)
     data = random.Random(7).randbytes(5 * block + 17)
     source, target = tmp_path / "source", tmp_path / "target"
     source.write_bytes(b"head" * 1025 + data)  # copied from offset 4100 (not a page's edge), to offset 0
@@ -1291,10 +1297,7 @@ def test_copy_over_a_file_takes_blocks_that_differ_in_a_row_in_growing_steps(tmp
     monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", block)
     monkeypatch.setattr(graph.export.files, "_LARGEST_BLOCK", largest)
     monkeypatch.setattr(graph.export.files, "_WRITEBACK_COPIED", every)
-    written: list[tuple[int, int]] = []
-    real_copy = graph.export.files._copy_some
-    monkeypatch.setattr(graph.export.files, "_copy_some", lambda src, dst, count, offset, at: written.append(
-        (at, count)) or real_copy(src, dst, count, offset, at))
+    written = _copies(monkeypatch)
     started: list[int] = []
     monkeypatch.setattr(graph.export.files, "start_writeback", lambda fd: started.append(sum(n for _, n in written)))
     data = random.Random(11).randbytes(40 * block)
