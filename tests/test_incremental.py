@@ -822,7 +822,8 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
     to equal the file). After an edit that changes a length, the spare is
     left as it is: that edit writes everything from the title on once, not
     twice, and the next edit compares and writes from the earlier of the two
-    titles on. Either way the exports equal a clean build's."""
+    titles on (the bytes before it are known to be the same in both, and are
+    not compared). Either way the exports equal a clean build's."""
     block = 4096
     monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", block)
     out, clean = tmp_path / "out", tmp_path / "clean"
@@ -859,8 +860,8 @@ def test_a_patch_over_a_spare_writes_only_what_differs_from_it(work, tmp_path, m
     # 1: no spare yet, whole files; 2: a spare a length behind, compared and written from the title on;
     # 3: a spare known equal; 4: a longer title, written from it on once; 5: as 2; 6: as 3.
     assert amounts[0] >= sizes * 0.99 and compared[0] == 0
-    for i in (1, 4):
-        assert tails[i] <= amounts[i] <= tails[i] + slack and compared[i] > 0, i
+    for i in (1, 4):  # the bytes before the title are known to be the spare's: not compared
+        assert tails[i] <= amounts[i] <= tails[i] + slack and 0 < compared[i] <= tails[i] + slack, i
     for i in (2, 5):
         assert amounts[i] < 50_000 and compared[i] == 0, i
     assert tails[3] <= amounts[3] <= tails[3] + slack < 2 * tails[3] and compared[3] == 0
@@ -1091,7 +1092,7 @@ def _signatures(*paths: Path) -> list[int]:
 @pytest.mark.parametrize("window", [mmap.ALLOCATIONGRANULARITY, 1 << 22])
 @pytest.mark.parametrize("kernel_copy", ["works", "cross-device", "missing"])
 @pytest.mark.parametrize("search", ["memmem", "mmap.find"])
-@pytest.mark.parametrize("spare", [None, "near", "known"])
+@pytest.mark.parametrize("spare", [None, "near", "known", "known start"])
 def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monkeypatch, window, kernel_copy, search,
                                                                   spare):
     """Checked against replacements at the places a regular expression finds
@@ -1099,9 +1100,12 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
     searched in; with and without the kernel's copies, searched by the C
     library's memmem and by Python's mmap.find; written into a new file, over
     a spare that holds the expected bytes with some changed, or cut, or with
-    more after them (compared in small blocks: most blocks are equal), or
-    over a spare known to hold the file's bytes (not compared: written only
-    from the first change of length on)."""
+    more after them (compared in small blocks: most blocks are equal), over
+    a spare known to hold the file's bytes (not compared: written only from
+    the first change of length on), or known to hold its first bytes only
+    (those not compared; other bytes after them). What is recorded of the
+    spare afterwards is worked out from the edits: all of it equal where no
+    length changed, else its bytes before the first edit."""
     monkeypatch.setattr(graph.incremental, "_WINDOW", window)
     monkeypatch.setattr(graph.export.files, "_COMPARED_BLOCK", 96)
     if search == "memmem":
@@ -1160,7 +1164,13 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
         elif spare == "known":  # a copy of the file, recorded as such
             spares.mkdir(exist_ok=True)
             (spares / "text").write_bytes(text)
-            known[str(path)] = _signatures(spares / "text", path)
+            known[str(path)] = _signatures(spares / "text", path) + [len(text)]
+        elif spare == "known start":  # the file's first bytes, recorded as such, then others
+            spares.mkdir(exist_ok=True)
+            shared = rng.randint(0, len(text))
+            (spares / "text").write_bytes(text[:shared] + bytes(b ^ 0x5A for b in text[shared:])
+                                          + rng.randbytes(rng.choice([0, 7])))
+            known[str(path)] = _signatures(spares / "text", path) + [shared]
         with recycling(tmp_path, spares) if spare else contextlib.nullcontext():
             patched = graph.incremental._patch_file(path, edits, known)
         outcomes[patched] += 1
@@ -1172,10 +1182,10 @@ def test_a_file_is_patched_only_when_each_old_text_is_found_once(tmp_path, monke
             if all(len(old) == len(new) for old, new in edits):  # only where no length changed
                 outcomes["caught up"] += 1
                 assert (spares / "text").read_bytes() == expected
-                assert known == {str(path): _signatures(spares / "text", path)}
-            else:
+                assert known == {str(path): _signatures(spares / "text", path) + [len(expected)]}
+            else:  # left as it was: the same as the file written up to the first edit
                 assert (spares / "text").read_bytes() == text
-                assert known == {}
+                assert known == {str(path): _signatures(spares / "text", path) + [spans[0][0]]}
     assert outcomes[True] > 20 and outcomes[False] > 20  # both kinds of case were met
     assert outcomes["caught up"] > 5 or not spare
 
@@ -1189,7 +1199,7 @@ def test_a_known_spare_is_not_trusted_once_its_file_was_replaced(tmp_path):
     old = b"".join(b"line %d of the version the spare holds\n" % i for i in range(5000))
     path.write_bytes(old)
     (spares / "text").write_bytes(old)
-    known = {str(path): _signatures(spares / "text", path)}
+    known = {str(path): _signatures(spares / "text", path) + [len(old)]}
     replaced = old.replace(b"the version", b"THE VERSION")  # same size, another file
     (tmp_path / "new").write_bytes(replaced)
     os.replace(tmp_path / "new", path)

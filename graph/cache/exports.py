@@ -75,7 +75,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
 
     key = last_key = None
     boot = _boot_id()
-    spares: dict[str, list[int]] = {}  # the spares known to equal their file (graph.incremental._patch_file)
+    spares: dict[str, list[int]] = {}  # what their spares share with the files (graph.incremental._patch_file)
     if snapshot is not None:
         key = key_of(snapshot)
         try:
