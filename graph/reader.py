@@ -671,8 +671,13 @@ def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     # A byte-order mark opening a line (files joined end to end): in front matter it
     # made "topics" the key "\ufefftopics", which the fast loader kept and nothing
     # read (the topics lost without a word) and PyYAML refused. Free in ASCII text:
-    # Python finds no U+FEFF in a string whose widest character is narrower.
-    first = text.find("\n\ufeff")
+    # Python finds no U+FEFF in a string whose widest character is narrower. In
+    # other text the character alone is looked for first: a search for one
+    # character runs through the text six times faster than one for two (18
+    # against 116 ms over the real corpus's 82 million characters).
+    first = text.find("\ufeff")
+    if first != -1:
+        first = text.find("\n\ufeff", max(first - 1, 0))
     if first != -1:
         line = text.count("\n", 0, first) + 2
         warnings.append(Warning_(path, f"{text.count(chr(10) + chr(0xFEFF))} byte-order mark(s) (U+FEFF) "

@@ -305,6 +305,24 @@ def test_a_merge_key_in_a_related_item_or_an_image_merges_on_every_path(tmp_path
         assert kg.report.warnings == []
 
 
+@pytest.mark.parametrize("before, marks", [("", 0), ("A\ufeffB", 0), ("\ufeffA", 0), ("A\ufeff", 1)])
+def test_only_byte_order_marks_opening_a_line_are_removed(tmp_path, before, marks):
+    """A U+FEFF inside a title, first in the text, is kept (it is the
+    title's); one after it that opens a line goes, with its warning: the
+    character is found first, then the line's start from just before it."""
+    import graph
+
+    (tmp_path / "a.md").write_text(f'---\ntitle: "T{before}"\nwebUrl: "https://example.org/a"\n'
+                                   f'{chr(0xFEFF) * marks}topics: [AI]\n---\n', encoding="utf-8")
+    for fast in (True, False):
+        kg = graph.build([tmp_path], fast_yaml=fast)
+        [article] = kg.articles.values()
+        assert [kg.topics[t].label for t in article.topic_ids] == ["AI"], fast
+        assert [(w.line, w.message) for w in kg.report.warnings] == (
+            [(4, "1 byte-order mark(s) (U+FEFF) at the start of a line removed")] if marks else []), fast
+        assert article.title == "T" + before, fast  # the title's own marks are kept
+
+
 def test_a_byte_order_mark_opening_a_line_is_removed_on_every_path(tmp_path):
     """Two files joined end to end leave a BOM before a key: yaml_rs read the key
     ``\\ufefftopics`` (the topics lost, no word said), PyYAML refused the file. Both paths
