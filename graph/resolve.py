@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .errors import InvalidURLError
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord, Image, Provider, Topic
+from .namespaces import NOT_IN_IRI, percent_encoded
 
 __all__ = [
     "TRACKING_PARAMETERS",
@@ -55,6 +56,9 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # iunreserved + sub-delims + ":@/?" + "%" (existing escapes are kept).
 _IRI_SAFE = "-._~!$&'()*+,;=:@/?%"
 _PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# What a host name may not hold besides controls and white space: WHATWG's forbidden
+# domain code points, and what an IRI's host may not hold.
+_NOT_IN_HOST = frozenset(' "#%/:<>?@[\\]^`{|}')
 _PCT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 #: Characters an escape never needs to stand for (RFC 3986's unreserved):
 #: ``%7E`` and ``~`` are one URL (section 6.2.2.2), so one article.
@@ -82,14 +86,11 @@ def _encode(part: str) -> str:
         o = ord(ch)
         if o < 0x80:
             out.append(ch if ch.isalnum() or ch in _IRI_SAFE else quote(ch, safe=""))
-        elif unicodedata.category(ch)[0] not in "CZ" and (
-            0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF
-            or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFF) < 0xFFFE)
-        ):
+        elif unicodedata.category(ch)[0] not in "CZ" and not NOT_IN_IRI.match(ch):
             out.append(ch)  # IRIs allow letters beyond ASCII as they are
         else:
-            # Separators (U+2028, U+202F, ...), controls, private use: encoded.
-            out.append(quote(ch, safe=""))
+            # Separators (U+2028, U+202F, ...), controls, private use, U+FFFD: encoded.
+            out.append(percent_encoded(ch))
     return _PCT_ESCAPE.sub(_normal_escape, "".join(out))
 
 
@@ -176,10 +177,16 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
     host = host_form(parts.hostname).rstrip(".")
-    if not host or any(c in " <>\"{}|\\^`" or unicodedata.category(c)[0] in "CZ" for c in host) or (
-            parts.netloc.rpartition("@")[2].startswith("[") and not _is_ipv6(host)):
-        # white space (U+00A0 too), separators, controls: a host cannot hold them, nor an IRI's;
+    if parts.netloc.rpartition("@")[2].startswith("["):
         # in brackets, an IPv6 address without a zone (as WHATWG's parser and RFC 3987 allow)
+        unusable = not _is_ipv6(host)
+    else:
+        # White space (U+00A0 too), separators, controls, U+FFFD (bytes that were not UTF-8):
+        # a host cannot hold them, nor an IRI's; nor what ends it or splits it, which the
+        # mapping can make of a symbol (U+FE47 is "[", U+FF0F "/": another host, or none).
+        unusable = not host or (not host.isascii() and NOT_IN_IRI.search(host) is not None) or any(
+            c in _NOT_IN_HOST or unicodedata.category(c)[0] in "CZ" for c in host)
+    if unusable:
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.username is not None:

@@ -247,6 +247,38 @@ def test_jsonld_loads_in_oxigraph(hostile):
     assert ox_count(folder / "graph.jsonld", "jsonld") == len(reference_graph(kg))
 
 
+def test_urls_with_characters_no_iri_holds_give_files_oxigraph_reads(tmp_path):
+    """A variation selector (U+E0100) or U+FFFD (an undecodable byte) in a
+    path, private use in an alias, U+FFFD in a related item's host: oxigraph
+    refused the whole N-Triples file over one of them. Each is written as the
+    escapes of its UTF-8 bytes (worked out here from ``str.encode``), and a
+    host no IRI holds leaves its item out, with a warning naming the file."""
+    def escaped(char: str) -> str:
+        return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "odd.md").write_text(
+        '---\ntitle: "Odd"\nwebUrl: "https://x.example/a\\U000E0100b"\n'
+        'originalUrl: "https://x.example/o\\ufffd"\nampWebUrl: "https://x.example/amp\\ue000"\n'
+        'related:\n  - title: "Kept"\n    webUrl: "https://y.example/r"\n'
+        '  - title: "Left out"\n    webUrl: "https://z\\ufffd.example/r"\n---\n', encoding="utf-8")
+    kg = graph.build([tmp_path / "in"])
+    assert kg.report.rejected == []
+    assert any(w.path.endswith("odd.md") and "not a valid host name" in w.message for w in kg.report.warnings)
+    write_exports(kg, tmp_path / "out", RDF_FORMATS)
+    n = len(reference_graph(kg))
+    for fmt in RDF_FORMATS:
+        assert ox_count(tmp_path / "out" / f"graph.{fmt}", fmt) == n, fmt
+        if fmt != "jsonld":
+            assert rapper_count(tmp_path / "out" / f"graph.{fmt}", fmt) == n, fmt
+    g = parse(tmp_path / "out" / "graph.nt", "nt")
+    urls = {str(o) for o in g.objects(None, SCHEMA.url)}
+    assert urls == {f"https://x.example/a{escaped(chr(0xE0100))}b", "https://y.example/r"}
+    same = {str(o) for o in g.objects(None, SCHEMA.sameAs)}
+    assert f"https://x.example/amp{escaped(chr(0xE000))}" in same
+    assert f"https://x.example/o{escaped(chr(0xFFFD))}" in same | {str(o) for o in g.objects(None, NG.originalUrl)}
+
+
 # --------------------------------------------------------------------------
 # Seeds: reference, determinism, stability, base IRI, TriG provenance
 # --------------------------------------------------------------------------

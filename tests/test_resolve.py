@@ -627,3 +627,70 @@ def test_image_addresses_that_are_no_web_picture_are_left_out_with_warnings(tmp_
         for refused in ("alert(1)", "SCRIPT:x", "alert(2)", "msgbox(3)", "alert(4)", "/etc/passwd"):
             assert refused not in text, (path.name, refused)
         assert "i.example/a.png" in text or path.suffix == ".html", path.name  # what is kept is written
+
+
+def _code_points_to_try() -> list[int]:
+    """Every code point of the BMP beyond ASCII but the surrogates, and the
+    first and last 64 of every other plane and of U+E0000-U+E1000."""
+    points = [c for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    for plane in range(1, 17):
+        base = plane << 16
+        points += [*range(base, base + 64), *range(base + 0xFFC0, base + 0x10000)]
+    return sorted(set(points + [*range(0xE0FC0, 0xE1040)]))
+
+
+def test_what_an_iri_may_hold_is_what_oxigraph_takes():
+    """Beyond ASCII, a character an IRI may hold as it is (RFC 3987's ucschar,
+    as ``NOT_IN_IRI`` says) is one oxigraph takes in a path; anything
+    ``iri_safe`` and ``canonical_url`` make of a URL holding any character is
+    an IRI oxigraph takes. A U+FFFD (an undecodable byte) or a U+E0100 in a
+    URL made oxigraph refuse the whole N-Triples file."""
+    import pyoxigraph
+
+    from graph.namespaces import NOT_IN_IRI, iri_safe
+
+    def taken(iri: str) -> bool:
+        try:
+            pyoxigraph.NamedNode(iri)
+        except ValueError:
+            return False
+        return True
+
+    refused = []
+    for point in _code_points_to_try():
+        char = chr(point)
+        path = f"https://x.example/a{char}b"
+        assert (NOT_IN_IRI.match(char) is None) == taken(path), hex(point)
+        assert taken(iri_safe(path)) and (iri_safe(path) == path) == taken(path), hex(point)
+        made = canonical_url(f"https://x.example/a{char}b?q={char}")
+        assert taken(made), hex(point)
+        try:
+            made = canonical_url(f"https://a{char}.example/")
+        except InvalidURLError:
+            refused.append(point)
+        else:
+            assert taken(made), hex(point)
+    assert 0xFFFD in refused and 0xFFFC in refused and 0xE000 in refused
+    assert 0xE9 not in refused  # a letter: b\u00fccher.example is a host
+
+
+def test_iri_safe_encodes_a_lone_surrogate_as_what_a_decoder_makes_of_it():
+    from graph.namespaces import iri_safe
+
+    assert iri_safe("https://x.example/a\ud800b") == iri_safe("https://x.example/a\ufffdb") == (
+        "https://x.example/a%EF%BF%BDb")
+
+
+@pytest.mark.parametrize("symbol, ascii_", [("\uff0f", "/"), ("\ufe47", "["), ("\uff1a", ":"), ("\uff03", "#"),
+                                            ("\uff1f", "?"), ("\uff20", "@"), ("\uff05", "%")])
+def test_a_host_symbol_the_mapping_makes_a_delimiter_is_refused(symbol, ascii_):
+    """UTS 46 maps full-width and vertical forms to ASCII (Python's own
+    ``unicodedata.normalize("NFKC")`` says which, independently of the idna
+    package). ``urlsplit`` refuses a host that NFKC makes hold ``/?#@:``; the
+    mapping made ``a\ufe47b.example`` the host ``a[b.example``, which no
+    IRI holds, and a full-width ``%`` a stray escape."""
+    import unicodedata
+
+    assert unicodedata.normalize("NFKC", symbol) == ascii_
+    with pytest.raises(InvalidURLError, match="not a valid (host name in )?URL"):
+        canonical_url(f"https://a{symbol}b.example/x")
