@@ -26,7 +26,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from .errors import InvalidURLError
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord, Image, Provider, Topic
@@ -176,8 +176,13 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidURLError(f"not an absolute http(s) URL: {text[:200]!r}")
-    host = host_form(parts.hostname).rstrip(".")
-    if parts.netloc.rpartition("@")[2].startswith("["):
+    bracketed, host = _host_as_written(parts.netloc)
+    if not bracketed and "%" in host:
+        # escapes decoded as a browser decodes them (WHATWG): b%C3%BCcher.de is b\u00fccher.de;
+        # bytes that are not UTF-8 become U+FFFD, which the check below refuses
+        host = unquote(host, errors="replace")
+    host = host_form(host).rstrip(".")
+    if bracketed:
         # in brackets, an IPv6 address without a zone (as WHATWG's parser and RFC 3987 allow)
         unusable = not _is_ipv6(host)
     else:
@@ -200,6 +205,24 @@ def canonical_url(url: str) -> str:
         path = path.rstrip("/") or "/"
     query = "&".join(p for p in parts.query.split("&") if _keep_param(p))
     return urlunsplit(("https", netloc, _encode(path), _encode(query), ""))
+
+
+def _host_as_written(netloc: str) -> tuple[bool, str]:
+    """Whether the host of ``netloc`` is in brackets, and the host as written.
+
+    Not ``urlsplit``'s ``hostname``, which is lower-cased by ``str.lower``:
+    its final-sigma rule made ``\u0391\u03a3-1.gr`` the host ``\u03b1\u03c2-1.gr``,
+    another site (UTS 46, as a browser maps it, gives ``\u03b1\u03c3-1.gr``).
+
+    >>> _host_as_written("user@[2001:DB8::1]:8080"), _host_as_written("Example.COM:81")
+    ((True, '2001:DB8::1'), (False, 'Example.COM'))
+    """
+    hostinfo = netloc.rpartition("@")[2]
+    if hostinfo.startswith("["):
+        host, _, after = hostinfo[1:].partition("]")
+        # anything but a port after the brackets ([::1]evil.example): no host (WHATWG refuses it)
+        return True, host if not after or after.startswith(":") else ""
+    return False, hostinfo.partition(":")[0]
 
 
 def _backslash_ends_authority(url: str) -> str:

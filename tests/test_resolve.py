@@ -694,3 +694,27 @@ def test_a_host_symbol_the_mapping_makes_a_delimiter_is_refused(symbol, ascii_):
     assert unicodedata.normalize("NFKC", symbol) == ascii_
     with pytest.raises(InvalidURLError, match="not a valid (host name in )?URL"):
         canonical_url(f"https://a{symbol}b.example/x")
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://b%C3%BCcher.de/x", "https://b\u00fccher.de/x"),  # escapes decoded as UTF-8, as a browser does
+    ("http://a%2eb.example/", "https://a.b.example/"),
+    ("http://\u0391\u03a3-1.gr/", "https://\u03b1\u03c3-1.gr/"),  # a capital sigma is a sigma...
+    ("http://\u03b1\u03c2-1.gr/", "https://\u03b1\u03c2-1.gr/"),  # ...and a final sigma another letter
+])
+def test_the_host_is_the_one_a_browser_opens(url, expected):
+    """Worked out by hand from WHATWG's host parser: percent-decode, then map
+    with UTS 46 (which lower-cases a capital sigma to a sigma). ``urlsplit``
+    lower-cased with ``str.lower``, whose final-sigma rule made the first
+    Greek host the second, another site; and a host with escapes was refused."""
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["https://a%zz.example/", "https://b%FFx.example/", "https://a%25b.example/",
+                                 "http://[::1]evil.example:8080/x"])
+def test_a_host_a_browser_refuses_is_refused(url):
+    """A stray ``%``, bytes that are not UTF-8 once decoded, an escaped ``%``, text
+    after an IPv6 address's brackets: WHATWG's parser fails on each (the last
+    was ``[::1]``, the rest dropped)."""
+    with pytest.raises(InvalidURLError, match="not a valid host name"):
+        canonical_url(url)
