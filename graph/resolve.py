@@ -288,7 +288,7 @@ def provider_key(domain: str | None, url: str | None = None) -> str | None:
     'blogs.example.org'
     """
     if domain:
-        d = domain.strip().lower()
+        d = domain.strip()  # lower-cased by host_form, which maps a capital sigma as a browser does
         if "://" in d:
             d = _host(d) or d
         d = d.split("/", 1)[0].rstrip(".")
@@ -303,12 +303,12 @@ def provider_key(domain: str | None, url: str | None = None) -> str | None:
 
 
 def _host(url: str) -> str:
-    """The host of ``url``, lower-cased; never raises (an unclosed ``[`` makes
+    """The host of ``url`` as written; never raises (an unclosed ``[`` makes
     ``urlsplit`` raise: then the text between ``://`` and the next ``/``)."""
     try:
-        return urlsplit(url).hostname or ""
+        return _host_as_written(urlsplit(url).netloc)[1]
     except ValueError:
-        return url.split("://", 1)[-1].split("/", 1)[0].lower()
+        return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def provider_id(key: str) -> str:

@@ -718,3 +718,10 @@ def test_a_host_a_browser_refuses_is_refused(url):
     was ``[::1]``, the rest dropped)."""
     with pytest.raises(InvalidURLError, match="not a valid host name"):
         canonical_url(url)
+
+
+def test_a_providers_domain_is_mapped_as_its_articles_hosts_are():
+    """A domain given in capitals is the host of the provider's URLs (worked out
+    by hand as above): it was lower-cased by ``str.lower``, final sigma and all."""
+    assert provider_key("\u0391\u03a3-1.GR") == provider_key(None, "http://\u0391\u03a3-1.gr/x") == "\u03b1\u03c3-1.gr"
+    assert provider_key("\u03b1\u03c2-1.gr") == "\u03b1\u03c2-1.gr"
