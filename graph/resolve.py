@@ -189,8 +189,10 @@ def canonical_url(url: str) -> str:
         # White space (U+00A0 too), separators, controls, U+FFFD (bytes that were not UTF-8):
         # a host cannot hold them, nor an IRI's; nor what ends it or splits it, which the
         # mapping can make of a symbol (U+FE47 is "[", U+FF0F "/": another host, or none).
-        unusable = not host or (not host.isascii() and NOT_IN_IRI.search(host) is not None) or any(
-            c in _NOT_IN_HOST or unicodedata.category(c)[0] in "CZ" for c in host)
+        # A joiner (U+200C, U+200D) only where IDNA 2008 allows it, as in a Persian name.
+        odd = {c for c in host if c in _NOT_IN_HOST or unicodedata.category(c)[0] in "CZ"}
+        unusable = (not host or (not host.isascii() and NOT_IN_IRI.search(host) is not None)
+                    or not odd <= _JOINERS or bool(odd and not _is_idna(host)))
     if unusable:
         raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r}")
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
@@ -245,6 +247,26 @@ def _backslash_ends_authority(url: str) -> str:
             end = min(end, at)
     at = url.find("\\", start + 2, end)
     return url if at < 0 else url[:at] + "/" + url[at + 1:]
+
+
+#: The zero-width non-joiner and joiner: part of words in Persian, Arabic, the Indic
+#: scripts, so of their host names, where IDNA 2008's context rules allow them.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _is_idna(host: str) -> bool:
+    """Whether IDNA 2008 (the ``idna`` package) takes ``host``, its context rules included.
+
+    >>> _is_idna("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir"), _is_idna("a\u200cb.example")
+    (True, False)
+    """
+    import idna  # only for the rare host that needs it
+
+    try:
+        idna.encode(host)
+    except (idna.IDNAError, UnicodeError):
+        return False
+    return True
 
 
 def _is_ipv6(host: str) -> bool:

@@ -725,3 +725,17 @@ def test_a_providers_domain_is_mapped_as_its_articles_hosts_are():
     by hand as above): it was lower-cased by ``str.lower``, final sigma and all."""
     assert provider_key("\u0391\u03a3-1.GR") == provider_key(None, "http://\u0391\u03a3-1.gr/x") == "\u03b1\u03c3-1.gr"
     assert provider_key("\u03b1\u03c2-1.gr") == "\u03b1\u03c2-1.gr"
+
+
+def test_a_joiner_is_kept_in_a_host_where_idna_allows_it():
+    """A Persian host holds a zero-width non-joiner (U+200C) between letters that
+    would join: IDNA 2008 allows it there (RFC 5892, CONTEXTJ), browsers open the
+    host with it, and the article was rejected for it. Between Latin letters,
+    where no rule allows it, the URL is still refused."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir"
+    assert canonical_url(f"https://{persian}/x") == f"https://{persian}/x"
+    assert canonical_url("https://xn--mgbn2ecje63gr19l.ir/x") == f"https://{persian}/x"  # its IDNA spelling
+    assert provider_key(None, f"https://{persian}/x") == persian
+    for joiner in "\u200c\u200d":
+        with pytest.raises(InvalidURLError, match="not a valid host name"):
+            canonical_url(f"https://a{joiner}b.example/")
