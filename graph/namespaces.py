@@ -49,7 +49,6 @@ __all__ = [
     "iri_safe",
     "NOT_IN_IRI",
     "percent_encoded",
-    "UCSCHAR_RANGES",
     "check_base_iri",
 ]
 
@@ -80,9 +79,9 @@ PREFIXES: dict[str, str] = {
     "ng": NG,
 }
 
-#: Code points beyond ASCII that an IRI may hold as they are: RFC 3987's
-#: ``ucschar``. (Its ``iprivate``, allowed in a query only, is encoded.)
-UCSCHAR_RANGES: tuple[tuple[int, int], ...] = (
+# Code points beyond ASCII that an IRI may hold as they are: RFC 3987's
+# ``ucschar``. (Its ``iprivate``, allowed in a query only, is encoded.)
+_UCSCHAR_RANGES: tuple[tuple[int, int], ...] = (
     (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
     *((plane << 16, (plane << 16) + 0xFFFD) for plane in range(1, 14)), (0xE1000, 0xEFFFD))
 
@@ -98,7 +97,7 @@ def _class_outside(ranges: tuple[tuple[int, int], ...], start: int, stop: int) -
     return "".join(gaps)
 
 
-_NOT_IN_IRI = _class_outside(UCSCHAR_RANGES, 0x80, 0x10FFFF)
+_NOT_IN_IRI = _class_outside(_UCSCHAR_RANGES, 0x80, 0x10FFFF)
 #: One character beyond ASCII that an IRI may not hold as it is (nor Turtle's
 #: IRIREF, as oxigraph reads it): C1 controls, surrogates, private use,
 #: non-characters, U+FFF0-U+FFFF (U+FFFD, which undecodable bytes become, among
@@ -106,8 +105,9 @@ _NOT_IN_IRI = _class_outside(UCSCHAR_RANGES, 0x80, 0x10FFFF)
 NOT_IN_IRI = re.compile(f"[{_NOT_IN_IRI}]")
 # Characters Turtle/N-Triples forbid inside <...> (IRIREF), plus what RFC 3987
 # forbids and rapper rejects: controls, space, <>"{}|^`\ ; and NOT_IN_IRI.
-_IRI_BAD_ASCII = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f' + _NOT_IN_IRI + "]")
+_NOT_IN_IRIREF = r'\x00-\x20<>"{}|^`\\\x7f'
+_IRI_BAD_ASCII = re.compile(f"[{_NOT_IN_IRIREF}]")
+_IRI_BAD = re.compile(f"[{_NOT_IN_IRIREF}{_NOT_IN_IRI}]")
 
 
 def percent_encoded(char: str) -> str:
