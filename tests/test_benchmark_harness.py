@@ -204,3 +204,45 @@ def test_the_readme_shows_the_latest_results(harness):
     # every corpus and contender the harness measured is in the table
     expected = sum(1 for c in latest["corpora"].values() for k in ("naive", "build", "floor") if c.get(k))
     assert checked == expected
+
+
+def test_each_naive_run_follows_a_build_of_its_corpus(harness, tmp_path, monkeypatch):
+    """One naive run made naive / build a measure of the minute it fell in: the
+    naive baseline runs in the first rounds (at most one per round, so never more
+    often than the builds), each time right after its corpus's build, and counts
+    with its median."""
+    names = {}
+    for name in ("real", "synth-10000", "synth-100000"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "a.md").write_text("---\ntitle: a\n---\n", encoding="utf-8")
+        names[str(folder)] = name
+    seen = []
+    naive_walls = iter([7.0, 3.0, 5.0, 11.0])
+
+    def measure(cmd, *, cwd=None, label="", inputs=()):
+        corpus = next(names[str(c)] for c in cmd if str(c) in names)
+        seen.append((corpus, label))
+        if label == "newsgraph build":
+            Path(cmd[cmd.index("-o") + 1]).mkdir(exist_ok=True)
+        wall = next(naive_walls) if label == "naive" else 1.0
+        return {"wall_s": wall, "cpu_s": wall, "peak_rss_mb": 1, "peak_rss_wait4_mb": 1, "peak_tree_rss_mb": 1,
+                "peak_tree_pss_mb": 1, "exit": 0}
+
+    monkeypatch.setattr(harness, "measure", measure)
+    corpora = [("real", tmp_path / "real", 5, 3), ("synth-10000", tmp_path / "synth-10000", 1, 3),
+               ("synth-100000", tmp_path / "synth-100000", 0, 2)]
+    (tmp_path / "work").mkdir()
+    out = harness.run_corpora(corpora, tmp_path / "work")
+    f, b, n = "floor", "newsgraph build", "naive"
+    expected = [("real", f), ("real", b), ("real", n), ("synth-10000", f), ("synth-10000", b), ("synth-10000", n),
+                ("synth-100000", f), ("synth-100000", b),
+                ("real", f), ("real", b), ("real", n), ("synth-10000", f), ("synth-10000", b),
+                ("synth-100000", f), ("synth-100000", b),
+                ("real", f), ("real", b), ("real", n), ("synth-10000", f), ("synth-10000", b)]
+    assert seen == expected
+    # the naive runs took 7, 3, 5 and 11 s in that order: the real corpus's three (7, 5
+    # and 11 s) count with their median, 7 s; the second (3 s) was 10k's only one
+    assert out["real"]["naive"]["wall_s"] == 7.0 and len(out["real"]["naive"]["runs"]) == 3
+    assert out["synth-10000"]["naive"]["wall_s"] == 3.0
+    assert out["synth-100000"]["naive"] is None

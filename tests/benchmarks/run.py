@@ -52,12 +52,15 @@ default 3 as well, on corpora of over 20,000 files; each kind of rebuild, a
 second or less, five to eight times) and counts with its median wall and CPU
 time and its highest memory peaks (each run is kept in the JSON). A single
 100k build is not enough: two consecutive ones on a quiet machine took 82 s
-and 66 s, which put t(100k)/t(10k) at 13.7 or at 11. The naive baseline, a minute
-or more long, runs once. The machine's speed also drifts over minutes, so
-the runs whose times are divided are interleaved (:func:`run_corpora`): a
-first round of floor and build on every corpus, then the naive baselines,
-then the other rounds. The naive run lies between the builds it is divided
-by, and the 100k build between the 10k builds. Under the table, a line says
+and 66 s, which put t(100k)/t(10k) at 13.7 or at 11. The naive baseline runs
+``--naive-runs`` times on the real corpus (default 3, half a minute to a
+minute and a half each; one run alone made the ratio a measure of the
+minute it fell in: 50.4 s in a slow stretch of a run whose builds took 3.24,
+2.62 and 3.41 s) and once on 10k (three minutes). The machine's speed also
+drifts over minutes, so the runs whose times are divided are interleaved
+(:func:`run_corpora`): rounds of floor, build and naive baseline on every
+corpus in turn, each naive run right after a build of its corpus, and the
+100k builds between the 10k builds. Under the table, a line says
 how the build grows from 10k to 100k in wall and CPU time beside the floor
 (:func:`scaling`). The table is printed and written as JSON (``tests/benchmarks/results/latest.json`` by default) with the
 machine it ran on. Not collected by pytest (no ``test_`` file names).
@@ -289,16 +292,17 @@ def newsgraph_cmd(corpus: Path, out: Path, *extra: str) -> list:
     return [sys.executable, "-m", "graph", "build", corpus, "-o", out, "-q", *extra]
 
 
-def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
-    """Floor, build and naive runs on each of ``corpora`` (name, folder, with
-    the naive baseline, runs of floor and build), interleaved in time.
+def run_corpora(corpora: list[tuple[str, Path, int, int]], work: Path) -> dict:
+    """Floor, build and naive runs on each of ``corpora`` (name, folder, runs
+    of the naive baseline, runs of floor and build), interleaved in time.
 
     The machine's speed drifts over minutes (other jobs share it), so runs
     whose times are divided are spread over the same stretch of time rather
-    than taken one block after another: a first round of floor and build on
-    every corpus, then the naive baselines, then the other rounds. A corpus's
-    naive run thus lies between its builds, and the one build of a large
-    corpus between the builds of the smaller ones.
+    than taken one block after another: rounds of floor, build and naive
+    baseline on every corpus in turn (the naive baseline in the first rounds
+    only, as many as it runs, and never more than the builds), so that each
+    naive run comes right after a build of its corpus, and a large corpus's
+    builds lie between the smaller ones'.
     """
     out: dict = {}
     runs: dict[str, dict[str, list]] = {}
@@ -306,9 +310,9 @@ def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
         out[name] = {"corpus": str(corpus),
                      "files": sum(1 for p in corpus.rglob("*") if p.suffix in (".md", ".txt")),
                      "bytes": sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())}
-        runs[name] = {"floor": [], "build": []}
+        runs[name] = {"floor": [], "build": [], "naive": []}
 
-    def round_of(name: str, corpus: Path, count: int) -> None:
+    def round_of(name: str, corpus: Path, naive_count: int, count: int) -> None:
         i = len(runs[name]["build"])
         print(f"== {name}: {corpus} (round {i + 1} of {count})", file=sys.stderr)
         runs[name]["floor"].append(measure([sys.executable, HERE / "floor.py", corpus], label="floor",
@@ -318,23 +322,21 @@ def run_corpora(corpora: list[tuple[str, Path, bool, int]], work: Path) -> dict:
         runs[name]["build"].append(measure(newsgraph_cmd(corpus, target), cwd=ROOT, label="newsgraph build",
                                            inputs=[corpus]))
         out[name]["formats"] = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
-
-    for name, corpus, _, count in corpora:
-        round_of(name, corpus, count)
-    for name, corpus, naive, _ in corpora:
-        out[name]["naive"] = None
-        if naive:
+        if len(runs[name]["naive"]) < naive_count:
             naive_out = work / f"naive-{name}"
             shutil.rmtree(naive_out, ignore_errors=True)
-            print(f"== {name}: naive baseline", file=sys.stderr)
-            out[name]["naive"] = measure([sys.executable, HERE / "naive.py", corpus, naive_out], label="naive",
-                                          inputs=[corpus])
+            print(f"== {name}: naive baseline (run {len(runs[name]['naive']) + 1} of {naive_count})",
+                  file=sys.stderr)
+            runs[name]["naive"].append(measure([sys.executable, HERE / "naive.py", corpus, naive_out],
+                                               label="naive", inputs=[corpus]))
             shutil.rmtree(naive_out, ignore_errors=True)
-    for r in range(1, max((count for *_, count in corpora), default=1)):
-        for name, corpus, _, count in corpora:
+
+    for r in range(max((count for *_, count in corpora), default=0)):
+        for name, corpus, naive_count, count in corpora:
             if r < count:
-                round_of(name, corpus, count)
+                round_of(name, corpus, min(naive_count, count), count)
     for name in out:
+        out[name]["naive"] = combine(runs[name]["naive"]) if runs[name]["naive"] else None
         out[name]["floor"] = combine(runs[name]["floor"])
         out[name]["build"] = combine(runs[name]["build"])
         out[name]["build"]["formats"] = out[name].pop("formats")
@@ -620,8 +622,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="work folder for corpus copies, synthetic corpora and outputs")
     ap.add_argument("--corpus", default=None, help="the real corpus (default: as tests/conftest.py says)")
     ap.add_argument("--runs", type=int, default=3,
-                    help="runs of each build and floor contender (median wall time, highest memory peak); "
-                         "the naive baseline runs once (default 3)")
+                    help="runs of each build and floor contender (median wall time, highest memory peak) "
+                         "(default 3)")
+    ap.add_argument("--naive-runs", type=int, default=3,
+                    help="runs of the naive baseline on the real corpus, one per round, at most --runs "
+                         "(default 3); on a synthetic corpus it runs once")
     ap.add_argument("--large-runs", type=int, default=3,
                     help="runs of each build and floor contender on corpora over 20,000 files (default 3)")
     ap.add_argument("--out", default=str(HERE / "results" / "latest.json"), help="JSON results file")
@@ -639,14 +644,15 @@ def main(argv: list[str] | None = None) -> int:
                    env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     if args.incremental_only:
         sizes = []
-    corpora: list[tuple[str, Path, bool, int]] = []
+    corpora: list[tuple[str, Path, int, int]] = []
     if not args.incremental_only:
         # The real corpus is copied so that every contender reads the same local files.
-        corpora.append(("real", _copy(corpus, work / "real"), not args.no_naive, args.runs))
+        corpora.append(("real", _copy(corpus, work / "real"), 0 if args.no_naive else args.naive_runs, args.runs))
     skipped: dict[str, str] = {}
     for n in sizes:
         naive = not args.no_naive and not args.quick and n <= args.naive_max
-        corpora.append((f"synth-{n}", synthetic(n, work), naive, args.runs if n <= 20_000 else args.large_runs))
+        # once: three minutes at 10k
+        corpora.append((f"synth-{n}", synthetic(n, work), int(naive), args.runs if n <= 20_000 else args.large_runs))
         if not naive:
             skipped[f"synth-{n}"] = ("--quick" if args.quick else f"over --naive-max {args.naive_max}"
                                      if n > args.naive_max else "--no-naive")
