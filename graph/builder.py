@@ -622,7 +622,7 @@ def build(
         unchanged = snapshot.load(file_cache.index)
         if unchanged is not None:
             file_cache.stats.reused, file_cache.stats.graph = len(found.files), "kept"
-            file_cache.close()
+            file_cache.keep_signatures(snapshot.refreshed, background)  # and closes it
             found.stats.clear()
             if progress:
                 progress(len(found.files), len(found.files))

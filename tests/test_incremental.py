@@ -151,6 +151,60 @@ def test_warm_cache_parses_nothing_and_gives_the_same_bytes(work, tmp_path, monk
     _assert_same_as_clean(work, touched, tmp_path, "touched")
 
 
+def _count_hashes(monkeypatch) -> list:
+    """Paths whose content the caches hash to compare with their index (not the reader's hashing)."""
+    hashed = []
+    real = fingerprints_mod._sha256
+
+    def counted(path):
+        hashed.append(path)
+        return real(path)
+
+    for module in (snapshot_mod, parsed_mod):
+        monkeypatch.setattr(module, "_sha256", counted)
+    return hashed
+
+
+@pytest.mark.parametrize("how", ["library", "command line"])
+def test_whole_corpus_touched_is_hashed_once_not_at_every_build(work, tmp_path, monkeypatch, how):
+    # A checkout or a copy gives every file a new mtime and ctime, not new bytes: the
+    # build after it is served from the snapshot (nothing parsed or resolved), and
+    # records the new signatures, so that the builds after it hash nothing.
+    out, cache = tmp_path / "out", tmp_path / "out" / ".cache"
+
+    def build():
+        if how == "library":
+            return graph.build([work], cache_dir=cache)
+        result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), "-f", "nt,report", "-q", "-j", "2"])
+        assert result.exit_code == 0, result.output
+        return None
+
+    build()
+    inputs = {str(p) for p in FileCache.load_index(cache, True)}
+    assert len(inputs) > parsed_mod._RESAVE_AFTER  # more than a few touched files: worth recording
+    later = time.time_ns() + 10**9
+    for path in inputs:
+        os.utime(path, ns=(later, later))
+    hashed, resolves = _count_hashes(monkeypatch), _count_resolves(monkeypatch)
+    counting = _Counting(monkeypatch)
+    build()
+    assert sorted(hashed) == sorted(inputs) and resolves == [] and counting.paths == []
+    # what the cache now says of each file is what os.stat says
+    index = FileCache.load_index(cache, True)
+    assert {p: tuple(e[0]) for p, e in index.items()} == {
+        p: fingerprints_mod._input_signature(os.stat(p)) for p in inputs}
+    hashed.clear()
+    kg = build()
+    assert hashed == [] and resolves == [] and counting.paths == []
+    if kg is not None:
+        _assert_same_as_clean(work, kg, tmp_path, "touched all")
+    else:
+        clean = tmp_path / "clean"
+        assert CliRunner().invoke(cli, ["build", str(work), "-o", str(clean), "-f", "nt,report", "-q",
+                                        "--no-cache"]).exit_code == 0
+        assert _tree(out) == _tree(clean)
+
+
 def test_changed_catalogue_is_not_served_from_the_snapshot(work, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     graph.build([work], cache_dir=cache)

@@ -61,6 +61,10 @@ class GraphSnapshot:
         #: read them, when it is not that of the files as they are now.
         self.previous: object | None = None
         self.previous_key: str | None = None
+        #: After :meth:`load` found the graph current: the index entries of the files
+        #: whose signature changed but not their content (touched, copied, checked out
+        #: again), with their signature now (see :meth:`FileCache.keep_signatures`).
+        self.refreshed: dict[str, tuple[_Signature, str, bool]] = {}
         self._previous_entities: _Entities | None = None  # its pickled entities (_dump_entities)
         self._previous_parts: tuple[int, int, dict] | None = None  # their _entity_parts, once read
 
@@ -91,8 +95,10 @@ class GraphSnapshot:
         h.update("\0".join(parts).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def _as_indexed(self, index: dict[str, tuple[_Signature, str, bool]]) -> bool:
-        """Whether every file is as ``index`` says: the same signature, or else the same content."""
+    def _as_indexed(self, index: dict[str, tuple[_Signature, str, bool]],
+                    refreshed: dict[str, tuple[_Signature, str, bool]] | None = None) -> bool:
+        """Whether every file is as ``index`` says: the same signature, or else the same content
+        (such files' entries with their signature now go into ``refreshed``)."""
         for path, _ in self.files:
             entry = index.get(path)
             if entry is None:
@@ -101,8 +107,11 @@ class GraphSnapshot:
                 sig = _input_signature(self.stats.get(path) or os.stat(path))
             except OSError:
                 return False
-            if sig != entry[0] and _sha256(path) != entry[1]:
-                return False
+            if sig != entry[0]:
+                if _sha256(path) != entry[1]:
+                    return False
+                if refreshed is not None:
+                    refreshed[path] = (sig, entry[1], entry[2])
         return True
 
     def load(self, index: dict[str, tuple[_Signature, str, bool]] | None = None) -> object | None:
@@ -125,10 +134,12 @@ class GraphSnapshot:
             if found is None:
                 return None
             stored, report, entities = found
-            current = self._as_indexed(index)
+            refreshed: dict[str, tuple[_Signature, str, bool]] = {}
+            current = self._as_indexed(index, refreshed)
         except Exception:  # noqa: BLE001 - missing or damaged: build normally
             return None
         if current:
+            self.refreshed = refreshed
             kg = KnowledgeGraph.deferred(report, lambda: _load_entities(entities))
             kg._snapshot_key = stored  # lets write_exports_cached know the graph
             return kg
