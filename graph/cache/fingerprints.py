@@ -105,6 +105,20 @@ def _sha256(path: str) -> str | None:
         return None
 
 
+def _signature_now(path: str, stat: os.stat_result | None = None) -> _Signature | None:
+    """The input file ``path``'s :func:`_input_signature` (from ``stat`` when the scan took
+    it); ``None`` when it cannot be stat'ed."""
+    try:
+        return _input_signature(stat or os.stat(path))
+    except OSError:
+        return None
+
+
+def _digest_now(path: str, sig: _Signature, indexed: tuple[_Signature, str, bool]) -> str | None:
+    """The SHA-256 of ``path``, whose signature is now ``sig``: that of its ``indexed`` entry
+    while the signature is the entry's, else its bytes hashed (``None``: unreadable).
+    What the file cache and the graph snapshot both ask of each file a build is given."""
+    return indexed[1] if sig == indexed[0] else _sha256(path)
 
 
 def _unchanged(path: str, sig: _Signature) -> bool:

@@ -45,7 +45,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 from ..reader import ParsedFile
 from . import fingerprints  # code_fingerprint through the module: what a test replaces there counts
 from .background import BackgroundWrites
-from .fingerprints import FORMAT, _input_signature, _Signature, _sha256, _signature, _unchanged
+from .fingerprints import FORMAT, _digest_now, _Signature, _sha256, _signature, _signature_now, _unchanged
 from .packs import _StoredPacks, encode_pack, pack
 
 __all__ = ["CACHE_FILE", "PATCH_FILE", "CacheStats", "FileCache", "cached_reader"]
@@ -458,10 +458,7 @@ class FileCache:
         signatures: dict[int, _Signature | None] = {}
         digests: dict[int, str | None] = {}
         for i, (path, explicit) in enumerate(files):
-            try:
-                sig: _Signature | None = _input_signature(stats.get(path) or os.stat(path))
-            except OSError:
-                sig = None
+            sig = _signature_now(path, stats.get(path))
             old = self.index.get(path)
             # ``explicit`` decides whether a file without front matter is
             # skipped or rejected, so it is part of the key.
@@ -469,13 +466,11 @@ class FileCache:
                 todo.append(i)
                 signatures[i] = sig
                 continue
-            digest = old[1]
-            if old[0] != sig:
-                digest = _sha256(path)
-                if digest is None or digest != old[1]:
-                    todo.append(i)
-                    signatures[i], digests[i] = sig, digest
-                    continue
+            digest = _digest_now(path, sig, old)
+            if digest != old[1]:
+                todo.append(i)
+                signatures[i], digests[i] = sig, digest
+                continue
             fresh[path] = (sig, digest, explicit)
         self.stats.reused = len(files) - len(todo)
         self.stats.parsed = len(todo)

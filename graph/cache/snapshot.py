@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from .fingerprints import FORMAT, _graph_code_fingerprint, _input_signature, _sha256, _Signature
+from .fingerprints import FORMAT, _digest_now, _graph_code_fingerprint, _Signature, _signature_now
 from .parsed import FileCache, _remove_patch
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class GraphSnapshot:
         not known (or changed)."""
         if index is None:
             index = self.index if self.index is not None else FileCache.load_index(self.folder, self.fast_yaml)
-        if not index or (not as_indexed and not self._as_indexed(index)):
+        if not index or (not as_indexed and self._changed_signatures(index) is None):
             return None
         h = hashlib.sha256(repr((FORMAT, _graph_code_fingerprint(), self.fast_yaml, self.context)).encode(
             "utf-8", "surrogatepass"))
@@ -95,24 +95,19 @@ class GraphSnapshot:
         h.update("\0".join(parts).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def _as_indexed(self, index: dict[str, tuple[_Signature, str, bool]],
-                    refreshed: dict[str, tuple[_Signature, str, bool]] | None = None) -> bool:
-        """Whether every file is as ``index`` says: the same signature, or else the same content
-        (such files' entries with their signature now go into ``refreshed``)."""
+    def _changed_signatures(self, index: dict[str, tuple[_Signature, str, bool]]
+                            ) -> dict[str, tuple[_Signature, str, bool]] | None:
+        """``None`` unless every file is as ``index`` says (the same signature, or else the
+        same content); then the entries of those whose signature changed, with it as it is now."""
+        changed = {}
         for path, _ in self.files:
             entry = index.get(path)
-            if entry is None:
-                return False
-            try:
-                sig = _input_signature(self.stats.get(path) or os.stat(path))
-            except OSError:
-                return False
+            sig = _signature_now(path, self.stats.get(path))
+            if entry is None or sig is None or _digest_now(path, sig, entry) != entry[1]:
+                return None
             if sig != entry[0]:
-                if _sha256(path) != entry[1]:
-                    return False
-                if refreshed is not None:
-                    refreshed[path] = (sig, entry[1], entry[2])
-        return True
+                changed[path] = (sig, entry[1], entry[2])
+        return changed
 
     def load(self, index: dict[str, tuple[_Signature, str, bool]] | None = None) -> object | None:
         """The snapshot's graph, or ``None`` when missing, stale or unreadable.
@@ -134,11 +129,10 @@ class GraphSnapshot:
             if found is None:
                 return None
             stored, report, entities = found
-            refreshed: dict[str, tuple[_Signature, str, bool]] = {}
-            current = self._as_indexed(index, refreshed)
+            refreshed = self._changed_signatures(index)
         except Exception:  # noqa: BLE001 - missing or damaged: build normally
             return None
-        if current:
+        if refreshed is not None:
             self.refreshed = refreshed
             kg = KnowledgeGraph.deferred(report, lambda: _load_entities(entities))
             kg._snapshot_key = stored  # lets write_exports_cached know the graph

@@ -304,6 +304,7 @@ def run_corpora(corpora: list[tuple[str, Path, int, int]], work: Path) -> dict:
     naive run comes right after a build of its corpus, and a large corpus's
     builds lie between the smaller ones'.
     """
+    corpora = [(name, corpus, min(naive_count, count), count) for name, corpus, naive_count, count in corpora]
     out: dict = {}
     runs: dict[str, dict[str, list]] = {}
     for name, corpus, _, _ in corpora:
@@ -334,7 +335,7 @@ def run_corpora(corpora: list[tuple[str, Path, int, int]], work: Path) -> dict:
     for r in range(max((count for *_, count in corpora), default=0)):
         for name, corpus, naive_count, count in corpora:
             if r < count:
-                round_of(name, corpus, min(naive_count, count), count)
+                round_of(name, corpus, naive_count, count)
     for name in out:
         out[name]["naive"] = combine(runs[name]["naive"]) if runs[name]["naive"] else None
         out[name]["floor"] = combine(runs[name]["floor"])
