@@ -38,6 +38,7 @@ import functools
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -514,7 +515,9 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     """A ``pyoxigraph.Store`` holding ``source`` (file, KnowledgeGraph or Store).
 
     With ``path`` the store lives on disk and is reused by later calls as long
-    as the data file is unchanged (same path, size and modification time);
+    as the data file is unchanged (same path, size, modification and change
+    times, inode; not a file changed too shortly before the store was made:
+    see :func:`graph.cache.fingerprints._settled`);
     otherwise it is cleared and reloaded.
     """
     import pyoxigraph as ox
@@ -541,10 +544,15 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     stamp = None
     if path is not None:
         if not is_kg:
-            st = os.stat(source)
-            stamp = ox.Literal(f"{os.path.abspath(source)}|{st.st_size}|{st.st_mtime_ns}")
+            from .cache.fingerprints import _UNSETTLED, _input_signature, _settled
+
+            since = time.time_ns()  # before the file is read
+            sig = _input_signature(os.stat(source))
+            stamp = ox.Literal(f"{os.path.abspath(source)}|{'|'.join(map(str, sig))}")
             if any(q.object == stamp for q in store.quads_for_pattern(meta, meta, None, meta)):
                 return store
+            if _settled(sig, since) == _UNSETTLED:
+                stamp = None  # changed just now: it may change again with the same times (loaded afresh next time)
         # A graph in memory has no stamp: it is loaded afresh, never on top of what the store held.
         store.clear()
     try:

@@ -42,6 +42,46 @@ def as_a_terminal_job() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def wait_until_settled(*paths: os.PathLike) -> None:
+    """Sleep until every file of ``paths`` changed long enough ago for the caches to
+    vouch for it by its signature (:func:`graph.cache.fingerprints._settled`): a test
+    of what a cache keeps must not meet a file it just wrote, which is hashed again."""
+    import time
+
+    from graph.cache import fingerprints
+
+    for path in paths:
+        ctime = os.stat(path).st_ctime_ns
+        window = fingerprints._SETTLING_NS["fine" if ctime % 1_000_000 else "coarse"]
+        wait = ctime + window - time.time_ns()
+        if wait > 0:
+            time.sleep(wait / 1e9 + 0.001)
+
+
+def whole_second_signature(st: os.stat_result) -> tuple[int, ...]:
+    """An input file's signature (:func:`graph.cache.fingerprints._input_signature`) as a
+    filesystem keeping whole seconds gives it (ext3 with 128-byte inodes, HFS+)."""
+    return (st.st_size, st.st_mtime_ns // 10**9 * 10**9, st.st_ino, st.st_ctime_ns // 10**9 * 10**9)
+
+
+def two_edits_in_one_second(path: Path, first: str, second: str, between) -> None:
+    """Write ``first`` then ``second`` (of the same size) into ``path`` in place, calling
+    ``between()`` after the first, all within one second of the clock (tried again at the
+    next second when ``between`` took too long)."""
+    import time
+
+    assert len(first.encode("utf-8")) == len(second.encode("utf-8"))
+    for _ in range(5):
+        time.sleep(1 - time.time() % 1 + 0.01)  # from the start of a second
+        path.write_text(first, encoding="utf-8")
+        before = whole_second_signature(path.stat())
+        between()
+        path.write_text(second, encoding="utf-8")
+        if whole_second_signature(path.stat()) == before:
+            return
+    pytest.fail("five tries could not make two edits within one second")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not (CORPUS_DIR / "azure" / "news").is_dir():

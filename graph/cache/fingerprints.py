@@ -97,6 +97,42 @@ def _input_signature(st: os.stat_result) -> _Signature:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
+#: How long after a file's last change (its ctime) a build must have begun for
+#: the file's signature to vouch for the content that build read: timestamps
+#: are taken from a clock that ticks every few milliseconds, and some
+#: filesystems keep whole seconds (ext3's small inodes, HFS+) or two
+#: (FAT). Within that time, a second edit of the same size leaves every time
+#: as it was, and the cache would serve the first edit's parse for ever.
+_SETTLING_NS = {"fine": 50_000_000, "coarse": 3_000_000_000}
+
+#: The signature recorded for a file that changed too recently to be vouched
+#: for (:func:`_settled`): it equals no file's, so the next build hashes the file.
+_UNSETTLED: _Signature = (-1,)
+
+
+def _settled(sig: _Signature, since_ns: int) -> _Signature:
+    """``sig`` (an :func:`_input_signature`), or :data:`_UNSETTLED` when the file
+    changed too shortly before ``since_ns`` (when the build that read it began)
+    for a later change to be sure to move one of its times (git's "racily
+    clean" files).
+
+    Only the ctime counts: every change moves it to the clock's time (no one
+    can set it), where an mtime may be put anywhere, even in the future. A ctime
+    in whole milliseconds is taken for a filesystem of coarse times.
+
+    >>> old = (10, 0, 7, 1_000_000_123)
+    >>> _settled(old, 5 * 10 ** 9) == old
+    True
+    >>> _settled((10, 0, 7, 4_990_000_123), 5 * 10 ** 9)   # changed 10 ms before
+    (-1,)
+    >>> _settled((10, 0, 7, 3 * 10 ** 9), 5 * 10 ** 9)     # whole seconds, 2 s before
+    (-1,)
+    """
+    ctime = sig[3]
+    window = _SETTLING_NS["fine" if ctime % 1_000_000 else "coarse"]
+    return sig if ctime < since_ns - window else _UNSETTLED
+
+
 def _sha256(path: str) -> str | None:
     try:
         with open(path, "rb") as fh:

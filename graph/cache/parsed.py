@@ -38,6 +38,7 @@ import contextlib
 import os
 import pickle
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
@@ -45,7 +46,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 from ..reader import ParsedFile
 from . import fingerprints  # code_fingerprint through the module: what a test replaces there counts
 from .background import BackgroundWrites
-from .fingerprints import FORMAT, _digest_now, _Signature, _sha256, _signature, _signature_now, _unchanged
+from .fingerprints import FORMAT, _digest_now, _settled, _Signature, _sha256, _signature, _signature_now, _unchanged
 from .packs import _StoredPacks, encode_pack, pack
 
 __all__ = ["CACHE_FILE", "PATCH_FILE", "CacheStats", "FileCache", "cached_reader"]
@@ -450,6 +451,7 @@ class FileCache:
         ``os.stat`` of files, taken before (by :func:`graph.reader.scan`).
         """
         stats = stats or {}
+        since = time.time_ns()  # before any file is read: see _settled
         self._open_packs()  # before anything is read: a damaged file means parsing every file
         results: list[ParsedFile | None] = [None] * len(files)
         fresh: dict[str, tuple[_Signature, str, bool]] = {}  # the index after this read
@@ -471,7 +473,7 @@ class FileCache:
                 todo.append(i)
                 signatures[i], digests[i] = sig, digest
                 continue
-            fresh[path] = (sig, digest, explicit)
+            fresh[path] = (_settled(sig, since), digest, explicit)
         self.stats.reused = len(files) - len(todo)
         self.stats.parsed = len(todo)
         total = len(files)
@@ -500,13 +502,13 @@ class FileCache:
                     # The digest of the bytes parsed: right even when the file
                     # changed after it was stat'ed (the next build hashes it then).
                     if sig is not None:
-                        fresh[path] = (sig, parsed.sha256, explicit)
+                        fresh[path] = (_settled(sig, since), parsed.sha256, explicit)
                         parsed_now[path] = parsed
                 else:  # a reader that does not hash: hash the file again
                     digest = digests.get(i) or (_sha256(path) if sig is not None else None)
                     if sig is not None and digest is not None and _unchanged(path, sig):
                         # Kept only if the file did not change again while being read.
-                        fresh[path] = (sig, digest, explicit)
+                        fresh[path] = (_settled(sig, since), digest, explicit)
                         parsed_now[path] = parsed
                 done += 1
                 if progress and (done % 50 == 0 or done == total):

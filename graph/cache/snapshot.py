@@ -9,11 +9,12 @@ import mmap
 import os
 import pickle
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from .fingerprints import FORMAT, _digest_now, _graph_code_fingerprint, _Signature, _signature_now
+from .fingerprints import FORMAT, _digest_now, _graph_code_fingerprint, _settled, _Signature, _signature_now
 from .parsed import FileCache, _remove_patch
 
 if TYPE_CHECKING:
@@ -100,13 +101,14 @@ class GraphSnapshot:
         """``None`` unless every file is as ``index`` says (the same signature, or else the
         same content); then the entries of those whose signature changed, with it as it is now."""
         changed = {}
+        since = time.time_ns()  # before any file is hashed: see _settled
         for path, _ in self.files:
             entry = index.get(path)
             sig = _signature_now(path, self.stats.get(path))
             if entry is None or sig is None or _digest_now(path, sig, entry) != entry[1]:
                 return None
             if sig != entry[0]:
-                changed[path] = (sig, entry[1], entry[2])
+                changed[path] = (_settled(sig, since), entry[1], entry[2])
         return changed
 
     def load(self, index: dict[str, tuple[_Signature, str, bool]] | None = None) -> object | None:
