@@ -481,6 +481,30 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(seeds_kg, tmp
     assert done.stderr == f"Error: cannot write the output: {reason}\n"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_names_the_export_it_could_not_write(corpus_dir, tmp_path, jobs):
+    """A write failing with no file named (a full disk's ENOSPC; here the same failure,
+    EFBIG, from a limit on file sizes) named only the exports' folder, and with several
+    formats written at once, closing the others' files failed again and took its place."""
+    import resource
+    import signal
+
+    def small_files_only() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "graph", "build", str(corpus_dir), "-o", str(out), "-q",
+                           "--no-cache", "-j", jobs], capture_output=True, text=True, cwd=ROOT,
+                          preexec_fn=small_files_only)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    exports = {str(out / name) for name in ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "graph.json")}
+    named = done.stderr.removeprefix("Error: cannot write ").removesuffix(": File too large\n")
+    assert named in exports, done.stderr
+    assert not os.path.exists(named)  # nothing half-written in its place
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_a_build_with_its_output_closed_still_builds(tmp_path):
     done = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path / "out"),
                            "-f", "report"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -76,15 +76,29 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             fh = os.fdopen(fd, mode)
         else:
             fh = os.fdopen(fd, mode, encoding=encoding, newline="\n")
-        with fh:
-            yield _PacedWriter(fh)
-            fh.flush()
+        writer = _PacedWriter(fh, os.fspath(target))
+        try:
+            yield writer
+        except BaseException:
+            # Closing flushes what the buffer holds: on a full disk that failed
+            # again, and its error, naming no file, replaced the first one.
+            with contextlib.suppress(OSError):
+                fh.close()
+            raise
+        try:
+            writer.flush()
             if reused:  # written over an older version: cut what is left of it
                 os.ftruncate(fd, written_size(fh))
             elif spare is not None and not _unshared(fd):
                 spare = None  # no leases here: a spare kept could never be written over
             if durable:
                 os.fsync(fh.fileno())
+            fh.close()
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                fh.close()
+            _name_file(err, writer.target)
+            raise
         os.chmod(tmp, 0o644)
         try:
             _replace(tmp, target, spare)
@@ -260,22 +274,42 @@ class _PacedWriter:
     their rendering). Started early, the writing goes on beside the work.
     """
 
-    __slots__ = ("_file", "_unsent")
+    __slots__ = ("_file", "_unsent", "target")
 
-    def __init__(self, file: IO) -> None:
+    def __init__(self, file: IO, target: str) -> None:
         self._file = file
         self._unsent = 0
+        #: The file this one will replace (the one a failed write names).
+        self.target = target
 
     def write(self, data: Any) -> int:
-        count = self._file.write(data)
+        try:
+            count = self._file.write(data)
+        except OSError as err:
+            _name_file(err, self.target)
+            raise
         self._unsent += count
         if self._unsent >= _WRITEBACK_EVERY:
             self._unsent = 0
             start_writeback(self._file.fileno())
         return count
 
+    def flush(self) -> None:
+        try:
+            self._file.flush()
+        except OSError as err:
+            _name_file(err, self.target)
+            raise
+
     def __getattr__(self, name: str) -> Any:  # the rest is the file's
         return getattr(self._file, name)
+
+
+def _name_file(err: OSError, name: str) -> None:
+    """Name ``name`` in ``err`` when it names no file: a full disk fails a write
+    (``ENOSPC``) without one, and the error named only the exports' folder."""
+    if err.filename is None:
+        err.filename = name
 
 
 #: Bytes written between two starts of the write-back (see :class:`_PacedWriter`).
