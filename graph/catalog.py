@@ -147,9 +147,10 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
         return kind, provider_id(key), {"name": name, "images": images, "catalog": path}
     if kind == "topic":
         label = name or (_said_text(data.get("_id"), "_id", path, warnings) if data.get("_id") else None)
-        if not label:
+        key = topic_key(label) if label else ""
+        if not key:  # no letter, digit or symbol: it could enrich no topic
             return None
-        return kind, topic_id(topic_key(label)), {
+        return kind, topic_id(key), {
             "name": label,
             "keywords": _strings(data.get("keywords"), "keywords", path, warnings),
             "hashtags": _strings(data.get("hashtags"), "hashtags", path, warnings),

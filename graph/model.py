@@ -257,7 +257,7 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
     datetime.date(2021, 6, 18)
     """
     if isinstance(value, dt.datetime):
-        return _whole_minutes(value) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return _writable_offset(value) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -265,19 +265,29 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
         parsed = dt.datetime.fromisoformat(text)
-        return _whole_minutes(parsed) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        return _writable_offset(parsed) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
     raise ValueError(f"not a date: {_describe(value)}")
 
 
-def _whole_minutes(value: dt.datetime) -> dt.datetime:
-    """``value``, in UTC when its offset is not whole minutes (``+05:30:15``:
-    ``xsd:dateTime`` and ISO 8601 offsets have hours and minutes only).
+#: The largest offset from UTC ``xsd:dateTime`` allows (Python's go to 23:59).
+_XSD_MAX_OFFSET = dt.timedelta(hours=14)
 
-    >>> _whole_minutes(dt.datetime.fromisoformat("2021-06-18T11:00:00+05:30:15")).isoformat()
+
+def _writable_offset(value: dt.datetime) -> dt.datetime:
+    """``value``, in UTC when ``xsd:dateTime`` cannot write its offset: one that is
+    not whole minutes (``+05:30:15``: it and ISO 8601 have hours and minutes only),
+    or one beyond ±14:00 (``+15:00``, which SPARQL engines then fail to read). The
+    instant stays the same.
+
+    >>> _writable_offset(dt.datetime.fromisoformat("2021-06-18T11:00:00+05:30:15")).isoformat()
     '2021-06-18T05:29:45+00:00'
+    >>> _writable_offset(dt.datetime.fromisoformat("2021-06-18T11:00:00+15:00")).isoformat()
+    '2021-06-17T20:00:00+00:00'
+    >>> _writable_offset(dt.datetime.fromisoformat("2021-06-18T11:00:00-14:00")).isoformat()
+    '2021-06-18T11:00:00-14:00'
     """
     offset = value.utcoffset()
-    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+    if offset is not None and (offset.seconds % 60 or offset.microseconds or abs(offset) > _XSD_MAX_OFFSET):
         try:
             return value.astimezone(dt.timezone.utc)
         except OverflowError as err:  # within seconds of year 1 or 9999
@@ -328,6 +338,22 @@ def is_image_address(url: str) -> bool:
         return True
     name = scheme.group(1).lower()
     return name in ("http", "https") or (name == "data" and _PICTURE_DATA.match(seen) is not None)
+
+
+#: What a text field takes besides text: YAML's numbers, booleans and dates, as written.
+_TEXT_LIKE = (str, bool, int, float, dt.date)
+
+
+def _as_text(value: str | bool | int | float | dt.date) -> str:
+    """A text field's value (one of :data:`_TEXT_LIKE`) as text: YAML's ``true`` as
+    YAML writes it, not as Python does (``True``).
+
+    >>> _as_text(True), _as_text(7), _as_text(dt.date(2021, 6, 18))
+    ('true', '7', '2021-06-18')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
 
 
 def _digits_over_limit(value: Any) -> int | None:
@@ -383,8 +409,8 @@ class _Coercer:
             return None
         if isinstance(value, str):
             return value
-        if isinstance(value, (bool, int, float, dt.date)) and _digits_over_limit(value) is None:
-            return str(value)
+        if isinstance(value, _TEXT_LIKE) and _digits_over_limit(value) is None:
+            return _as_text(value)
         self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
         return None
 
@@ -505,7 +531,7 @@ class _Coercer:
                 if topic_key(item):
                     out.append(item.strip())
                 else:  # "---" or "_": no topic can be keyed by it (the resolver dropped it unsaid)
-                    self.warn(f"topics has an entry with no letters or digits ({item!r}); skipped", top)
+                    self.warn(f"topics has an entry with no letters, digits or symbols ({item!r}); skipped", top)
             else:
                 self.warn(f"topics has an entry that is not a name ({_describe(item)}); skipped", top)
         return tuple(out)
@@ -587,7 +613,8 @@ def records_from_front_matter(
     title = data.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise FrontMatterError(path, "missing title", line_of("title"))
-    if isinstance(title, (list, dict)) or _digits_over_limit(title) is not None:
+    if not isinstance(title, _TEXT_LIKE) or _digits_over_limit(title) is not None:
+        # a list, a mapping, or a tagged value (!!binary, !!set) that no title can be made of
         raise FrontMatterError(path, f"title should be text, found {_describe(title)}", line_of("title"))
     record = c.record(data, is_stub=False, where="", top=None)
     if record is None:

@@ -590,7 +590,8 @@ def split_front_matter(text: str, path: str) -> FrontMatter | None:
         # follows, so every file python-frontmatter splits is split as it does.
         second = YAML_DOCUMENT_END.search(text, first.end())
     if second is None:
-        raise FrontMatterError(path, "front matter opened at line 1 is never closed (with a line that is just ---)", 1)
+        raise FrontMatterError(path, f"front matter opened at line 1 is never closed (with a line that is just "
+                                     f"{FENCES[kind][1]})", 1)
     start = first.end()
     if text[start:start + 1] == "\n":
         start += 1

@@ -343,6 +343,7 @@ def provider_id(key: str) -> str:
 
 
 _FOLD = re.compile(r"[\s_\-]+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a few hundred topic names, met in every file and by the resolver
@@ -354,13 +355,25 @@ def topic_key(name: str) -> str:
     (``é`` as one, or as ``e`` and a combining accent; ``ＡＩ`` in full-width
     letters); each made a topic of its own, shown twice under one name.
 
+    Invisible characters (controls; format characters such as the zero-width
+    space, which made ``A\u200bI`` a second topic shown as ``AI``) are left out,
+    and a name with no letter, digit or symbol (``---``, ``?!``) has no key
+    (``""``): no topic can be named by it.
+
     >>> topic_key("  Machine-Learning ")
     'machine learning'
     >>> topic_key("Cafe\u0301") == topic_key("Caf\u00e9") == "caf\u00e9"
     True
+    >>> topic_key("A\u200bI"), topic_key("?!"), topic_key("\u0007"), topic_key("C++"), topic_key("\U0001f916")
+    ('ai', '', '', 'c++', '\U0001f916')
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
-    return _FOLD.sub(" ", folded).strip()
+    if not folded.isprintable():  # rare: a control or format character, or a space other than " "
+        folded = "".join(ch for ch in folded if unicodedata.category(ch) not in ("Cc", "Cf"))
+    key = _FOLD.sub(" ", folded).strip()
+    if _LETTER_OR_DIGIT.search(key) is None and not any(unicodedata.category(ch)[0] == "S" for ch in key):
+        return ""
+    return key
 
 
 def topic_id(key: str) -> str:

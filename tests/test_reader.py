@@ -621,7 +621,7 @@ def test_nesting_is_kept_to_256_levels_by_either_loader_with_the_line(tmp_path, 
 
 def test_rejections_and_warnings_say_why_and_where(tmp_path):
     """A JSON error's line is the line its message names (it was 1); a rejected
-    URL says what is wrong with it; a topic of no letters or digits is warned
+    URL says what is wrong with it; a topic of no letters, digits or symbols is warned
     about (the resolver dropped it without a word)."""
     files = {
         "json.md": '{\n"title": "a",\n"webUrl": "https://e.org/x",\n"bad": tru\n}\n',
@@ -641,8 +641,58 @@ def test_rejections_and_warnings_say_why_and_where(tmp_path):
     kg = graph.build([tmp_path / "topics.md"])
     assert [t.label for t in kg.topics.values()] == ["ok"]
     assert [(w.message, w.line) for w in kg.report.warnings] == [
-        ("topics has an entry with no letters or digits (' _ '); skipped", 4),  # sorted, as the report is
-        ("topics has an entry with no letters or digits ('---'); skipped", 4)]
+        ("topics has an entry with no letters, digits or symbols (' _ '); skipped", 4),  # sorted, as the report is
+        ("topics has an entry with no letters, digits or symbols ('---'); skipped", 4)]
+
+
+def test_a_title_that_is_no_text_is_rejected_and_one_that_is_a_boolean_is_its_word(tmp_path):
+    """A tagged title (``!!binary``, ``!!set``) made an article without a title, which
+    ``newsgraph validate`` then refused in the build's own output."""
+    files = {"binary.md": "!!binary aGVsbG8=", "set.md": "!!set {a, b}", "yes.md": "true", "off.md": "False"}
+    for name, title in files.items():
+        (tmp_path / name).write_text(f"---\ntitle: {title}\nwebUrl: https://e.org/{name}\n---\n")
+    kg = graph.build([tmp_path])
+    got = {Path(r["path"]).name: (r["reason"], r["line"]) for r in kg.report.rejected}
+    assert got == {"binary.md": ("title should be text, found bytes b'hello'", 2),
+                   "set.md": ("title should be text, found a set", 2)}
+    assert sorted(a.title for a in kg.articles.values()) == ["false", "true"]
+
+
+def test_invisible_and_punctuation_only_topic_names(tmp_path):
+    """``A\u200bI`` (a zero-width space inside) was a topic of its own drawn as "AI";
+    ``!!!``, ``?`` and a control character alone were topics, said nowhere."""
+    (tmp_path / "a.md").write_text('---\ntitle: t\nwebUrl: https://e.org/t\n'
+                                   'topics: ["AI", "A\\u200bI", "!!!", "?", "\\a", "\\u200b", "C++", "\\U0001F916"]'
+                                   '\n---\n')
+    kg = graph.build([tmp_path])
+    assert sorted(t.key for t in kg.topics.values()) == ["ai", "c++", "\U0001f916"]
+    assert sorted(d for _, d, kind in kg.edges() if kind == "about") == sorted(kg.topics)  # one edge each
+    skipped = sorted(w.message for w in kg.report.warnings)
+    assert skipped == sorted(f"topics has an entry with no letters, digits or symbols ({name!r}); skipped"
+                             for name in ("!!!", "?", "\a", "\u200b"))
+
+
+def test_a_date_time_offset_beyond_fourteen_hours_is_kept_as_its_instant_in_utc(tmp_path):
+    """``+15:00`` was written as it came, which ``xsd:dateTime`` does not allow (pyoxigraph's
+    ``YEAR()`` of it was empty); the same instant in UTC is."""
+    import datetime as dt
+
+    for offset in ("+15:00", "-23:59", "+14:00"):
+        (tmp_path / f"{offset}.md").write_text(
+            f"---\ntitle: t\nwebUrl: https://e.org/{offset}\npublishedDateTime: 2021-06-18T11:00:00{offset}\n---\n")
+    kg = graph.build([tmp_path])
+    got = {a.url.rsplit("/", 1)[1]: a.published for a in kg.articles.values()}
+    # by hand: 11:00 at +15:00 is 20:00 UTC the day before; at -23:59, 10:59 UTC the next day
+    assert got["+15:00"] == dt.datetime(2021, 6, 17, 20, 0, tzinfo=dt.timezone.utc)
+    assert got["-23:59"] == dt.datetime(2021, 6, 19, 10, 59, tzinfo=dt.timezone.utc)
+    assert got["+14:00"].utcoffset() == dt.timedelta(hours=14)  # the largest XSD allows: as written
+    assert all(abs(d.utcoffset()) <= dt.timedelta(hours=14) for d in got.values())
+
+
+def test_an_unclosed_toml_block_names_its_own_fence(tmp_path):
+    (tmp_path / "a.md").write_text('+++\ntitle = "a"\nwebUrl = "https://e.org/a"\n')
+    [rejected] = graph.build([tmp_path]).report.rejected
+    assert rejected["reason"] == "front matter opened at line 1 is never closed (with a line that is just +++)"
 
 
 def test_exports_are_the_same_bytes_under_a_latin_1_locale(tmp_path):
