@@ -199,14 +199,17 @@ _HOST_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.?")
 #: A character reference with its closing ``;`` (``&#8217;``, ``&#x2019;``,
 #: ``&rsquo;``). Without the ``;`` it is left alone: ``&not=1`` in a query
 #: string or ``AT&T`` are text, though HTML would decode the first.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: What a page does not show of a text: the bidirectional overrides and isolates,
+#: and the control characters but tab and line ends (an ego page's <title> held
+#: a title's raw NUL, BEL and ESC; the canvas already drew labels without them).
+_UNSHOWN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def shown_text(text: str | None) -> str | None:
     """``text`` as a reader should see it: HTML character references decoded, and
     bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
-    removed, wherever they came from.
+    and control characters (but tab and line ends) removed, wherever they came from.
 
     Feeds escape text they send as plain text (112 excerpts of the real corpus
     hold ``&#8217;``, ``&nbsp;`` or ``&amp;``), which a page would show as
@@ -220,6 +223,8 @@ def shown_text(text: str | None) -> str | None:
     'AT&T, R&D; ?a=1&not=2; &bogus; \ufffd &notit; &copyright;'
     >>> shown_text("Results \u202eSRETUER &#x202E;x")
     'Results SRETUER x'
+    >>> shown_text("Bell\x07 and escape\x1b[31m &#27;")
+    'Bell and escape[31m '
     """
     if not text:
         return text
@@ -227,7 +232,7 @@ def shown_text(text: str | None) -> str | None:
         text = _CHARACTER_REFERENCE.sub(_character, text)
     # An override (U+202E) in a title reversed the page's own text around it, in the
     # details ("(1 article)") and the tooltip; the canvas already drew labels without them.
-    return _BIDI_CONTROLS.sub("", text) if _BIDI_CONTROLS.search(text) else text
+    return _UNSHOWN.sub("", text) if _UNSHOWN.search(text) else text
 
 
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")

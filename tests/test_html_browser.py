@@ -600,6 +600,30 @@ def test_related_counts_articles_not_links_and_text_is_shown_as_read(tmp_path, o
         "AT&T \u2018one\u2019"]
 
 
+def test_text_of_a_hundred_thousand_characters_is_shown_cut_with_its_length(tmp_path, opened):
+    """A topic of 100,000 letters with no space (a broken feed's) froze the page for 25 s
+    when its article was selected, while Chromium wrapped it in the details panel: shown
+    cut after 2,000 characters, saying how long it is; control characters not shown."""
+    long_topic, long_title = "T" * 100_000, "x" + "\U0001f916" * 2_500  # 5,001 UTF-16 units
+    _crafted(tmp_path / "in", {"a": {"title": "An article\x07 with\x1b[31m a long topic", "topics": [long_topic]},
+                               "b": {"title": long_title, "excerpt": "x" * 5_000}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    by_url = {a.url.rsplit("/", 1)[1]: a.id for a in kg.articles.values()}
+    o.js("id => newsgraph.select(id)", by_url["a"])
+    assert _field(o, "Topics") == "T" * 2_000 + "\u2026 (100,000 characters)"
+    assert o.js("document.getElementById('ng-d-title').textContent") == "An article with[31m a long topic"
+    o.js("id => newsgraph.select(id)", next(t.id for t in kg.topics.values()))
+    assert o.js("document.getElementById('ng-d-title').textContent") == "T" * 2_000 + "\u2026 (100,000 characters)"
+    o.js("id => newsgraph.select(id)", by_url["b"])
+    # characters, not UTF-16 units (an emoji is two): never half of one
+    assert o.js("document.getElementById('ng-d-title').textContent") == \
+        "x" + "\U0001f916" * 1_999 + "\u2026 (2,501 characters)"
+    assert o.js("document.getElementById('ng-d-excerpt').textContent") == "x" * 2_000 + "\u2026 (5,000 characters)"
+
+
 def test_a_centred_page_counts_its_own_articles_and_hides_what_it_lacks(tmp_path, opened):
     """Provider P has three articles, two about T. On T's page at depth 2 (T,
     its two articles, P) P's count is 2 on the page and 3 in all; on P's page

@@ -25,6 +25,16 @@
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (x) { return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ','); };
   var articles = function (x) { return fmt(x) + (x === 1 ? ' article' : ' articles'); };
+  // Text put in the page's panels, cut after SHOWN_MAX characters (saying how long it was):
+  // a topic of 100,000 letters without a space (a broken feed's) froze the page for 25 s
+  // while Chromium wrapped it in the details panel, its time growing as the square of the length.
+  var SHOWN_MAX = 2000;
+  var shown = function (text) {
+    text = String(text);
+    if (text.length <= SHOWN_MAX) return text;
+    var chars = Array.from(text);   // characters, not UTF-16 units: never half of an emoji
+    return chars.length <= SHOWN_MAX ? text : chars.slice(0, SHOWN_MAX).join('') + '… (' + fmt(chars.length) + ' characters)';
+  };
 
   // adjacency: structural edges (drawn) and related edges (drawn on demand)
   var nbrs = new Array(n);
@@ -130,7 +140,7 @@
   }
   timing.network = performance.now();
 
-  $('ng-title').textContent = meta.title;
+  $('ng-title').textContent = shown(meta.title);
 
   // ---- visibility (filters) ----
   var visible = new Uint8Array(n).fill(1);
@@ -353,7 +363,7 @@
   function field(dl, name, value) {
     if (value === null || value === undefined || value === '') return;
     var dt = document.createElement('dt'), dd = document.createElement('dd');
-    dt.textContent = name; dd.textContent = String(value);
+    dt.textContent = name; dd.textContent = shown(value);
     dl.appendChild(dt); dl.appendChild(dd);
   }
   function safeHref(url) {
@@ -368,7 +378,7 @@
     var d = info[i];
     var what = d.v ? 'video' : 'article';   // a video item (type: video): the page plays nothing, it links to it
     $('ng-d-kind').textContent = d.k === 'article' ? (d.s ? what + ' (stub: known only from related lists)' : what) : d.k;
-    $('ng-d-title').textContent = d.l;
+    $('ng-d-title').textContent = shown(d.l);
     var dl = $('ng-d-fields');
     dl.textContent = '';
     if (d.k === 'article') {
@@ -389,7 +399,7 @@
       field(dl, d.k === 'provider' ? 'Domain' : 'Key', d.x);
       field(dl, 'Articles', articleCount(i, true));
     }
-    $('ng-d-excerpt').textContent = d.e || '';
+    $('ng-d-excerpt').textContent = shown(d.e || '');
     var linkBox = $('ng-d-link');
     linkBox.textContent = '';
     var href = safeHref(d.u);
@@ -644,12 +654,12 @@
       var d = info[i];
       kind.className = 'ng-kind'; kind.textContent = d.s ? 'stub' : d.v ? 'video' : d.k;
       li.appendChild(kind);
-      li.appendChild(document.createTextNode(d.l));
+      li.appendChild(document.createTextNode(shown(d.l)));
       // where and when: articles of the same title (syndicated, updated) told apart
       var where = d.k === 'article' ? [d.pn, d.d].filter(Boolean).join(', ') : d.x;
       if (where) {
         var span = document.createElement('span');
-        span.className = 'ng-where'; span.textContent = where;
+        span.className = 'ng-where'; span.textContent = shown(where);
         li.appendChild(span);
       }
       li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(k); });
@@ -725,7 +735,7 @@
   function addOptions(select, ids, text) {
     ids.forEach(function (i) {
       var o = document.createElement('option');
-      o.value = visNodes[i].id; o.textContent = text(i);
+      o.value = visNodes[i].id; o.textContent = shown(text(i));
       select.appendChild(o);
     });
   }
@@ -821,7 +831,7 @@
   var tip = $('ng-tip');
   network.on('hoverNode', function (p) {
     var d = info[indexOf.get(p.node)];
-    tip.textContent = d.l + (d.k === 'article' && d.pn ? ' — ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : '');
+    tip.textContent = shown(d.l + (d.k === 'article' && d.pn ? ' — ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : ''));
     var r = container.getBoundingClientRect();
     tip.style.left = (r.left + p.pointer.DOM.x + 12) + 'px';
     tip.style.top = (r.top + p.pointer.DOM.y + 12) + 'px';
