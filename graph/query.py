@@ -517,7 +517,7 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     With ``path`` the store lives on disk and is reused by later calls as long
     as the data file is unchanged (same path, size, modification and change
     times, inode; not a file changed too shortly before the store was made:
-    see :func:`graph.cache.fingerprints._settled`);
+    see :func:`graph.cache.fingerprints._is_settled`);
     otherwise it is cleared and reloaded.
     """
     import pyoxigraph as ox
@@ -544,14 +544,14 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: 
     stamp = None
     if path is not None:
         if not is_kg:
-            from .cache.fingerprints import _UNSETTLED, _input_signature, _settled
+            from .cache.fingerprints import _input_signature, _is_settled
 
             since = time.time_ns()  # before the file is read
             sig = _input_signature(os.stat(source))
             stamp = ox.Literal(f"{os.path.abspath(source)}|{'|'.join(map(str, sig))}")
             if any(q.object == stamp for q in store.quads_for_pattern(meta, meta, None, meta)):
                 return store
-            if _settled(sig, since) == _UNSETTLED:
+            if not _is_settled(sig, since):
                 stamp = None  # changed just now: it may change again with the same times (loaded afresh next time)
         # A graph in memory has no stamp: it is loaded afresh, never on top of what the store held.
         store.clear()

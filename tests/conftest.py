@@ -44,16 +44,14 @@ def as_a_terminal_job() -> None:
 
 def wait_until_settled(*paths: os.PathLike) -> None:
     """Sleep until every file of ``paths`` changed long enough ago for the caches to
-    vouch for it by its signature (:func:`graph.cache.fingerprints._settled`): a test
+    vouch for it by its signature (:func:`graph.cache.fingerprints._is_settled`): a test
     of what a cache keeps must not meet a file it just wrote, which is hashed again."""
     import time
 
     from graph.cache import fingerprints
 
     for path in paths:
-        ctime = os.stat(path).st_ctime_ns
-        window = fingerprints._SETTLING_NS["fine" if ctime % 1_000_000 else "coarse"]
-        wait = ctime + window - time.time_ns()
+        wait = fingerprints._settles_at(os.stat(path).st_ctime_ns) - time.time_ns()
         if wait > 0:
             time.sleep(wait / 1e9 + 0.001)
 

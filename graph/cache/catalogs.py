@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fingerprints import _UNSETTLED, FORMAT, _graph_code_fingerprint, _settled, _signature_now
+from .fingerprints import FORMAT, _graph_code_fingerprint, _is_settled, _signature_now
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -26,7 +26,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     ``cache_dir``/:data:`CATALOG_FILE` and reused while none of their files
     changed (the same signatures: size, modification and change times, inode),
     and not written when one changed too shortly before the build for its
-    signature to vouch for it (:func:`~graph.cache.fingerprints._settled`).
+    signature to vouch for it (:func:`~graph.cache.fingerprints._is_settled`).
 
     Why: reading the real corpus's 167 catalogue files took 0.015 s, and
     needed PyYAML and python-frontmatter imported (0.03 s more), in every
@@ -48,7 +48,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     except Exception:  # noqa: BLE001 - missing or damaged: read the files
         pass
     catalog = load_catalogs(folders)
-    if any(sig is not None and _settled(sig, since) == _UNSETTLED for _, sig in listing):
+    if not all(sig is None or _is_settled(sig, since) for _, sig in listing):
         return catalog  # a file changed just now could change again unseen: not kept
     from ..export.files import atomic_writer
 

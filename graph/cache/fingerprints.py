@@ -110,27 +110,39 @@ _SETTLING_NS = {"fine": 50_000_000, "coarse": 3_000_000_000}
 _UNSETTLED: _Signature = (-1,)
 
 
-def _settled(sig: _Signature, since_ns: int) -> _Signature:
-    """``sig`` (an :func:`_input_signature`), or :data:`_UNSETTLED` when the file
-    changed too shortly before ``since_ns`` (when the build that read it began)
-    for a later change to be sure to move one of its times (git's "racily
-    clean" files).
+def _settles_at(ctime_ns: int) -> int:
+    """When a file last changed at ``ctime_ns`` can be vouched for by its signature
+    (see :func:`_settled`): a ctime in whole milliseconds is taken for a
+    filesystem of coarse times.
+
+    >>> _settles_at(1_000_000_123), _settles_at(3 * 10 ** 9)
+    (1050000123, 6000000000)
+    """
+    return ctime_ns + _SETTLING_NS["fine" if ctime_ns % 1_000_000 else "coarse"]
+
+
+def _is_settled(sig: _Signature, since_ns: int) -> bool:
+    """Whether the file of ``sig`` (an :func:`_input_signature`) changed long enough
+    before ``since_ns`` (when the build that read it began) for a later change to
+    be sure to move one of its times (else git's "racily clean" files).
 
     Only the ctime counts: every change moves it to the clock's time (no one
-    can set it), where an mtime may be put anywhere, even in the future. A ctime
-    in whole milliseconds is taken for a filesystem of coarse times.
+    can set it), where an mtime may be put anywhere, even in the future.
 
-    >>> old = (10, 0, 7, 1_000_000_123)
-    >>> _settled(old, 5 * 10 ** 9) == old
+    >>> _is_settled((10, 0, 7, 1_000_000_123), 5 * 10 ** 9)
     True
-    >>> _settled((10, 0, 7, 4_990_000_123), 5 * 10 ** 9)   # changed 10 ms before
-    (-1,)
-    >>> _settled((10, 0, 7, 3 * 10 ** 9), 5 * 10 ** 9)     # whole seconds, 2 s before
-    (-1,)
+    >>> _is_settled((10, 0, 7, 4_990_000_123), 5 * 10 ** 9)   # changed 10 ms before
+    False
+    >>> _is_settled((10, 0, 7, 3 * 10 ** 9), 5 * 10 ** 9)     # whole seconds, 2 s before
+    False
     """
-    ctime = sig[3]
-    window = _SETTLING_NS["fine" if ctime % 1_000_000 else "coarse"]
-    return sig if ctime < since_ns - window else _UNSETTLED
+    return _settles_at(sig[3]) < since_ns
+
+
+def _settled(sig: _Signature, since_ns: int) -> _Signature:
+    """``sig``, or :data:`_UNSETTLED` when :func:`_is_settled` says it cannot vouch
+    for the content read since ``since_ns`` (the next build then hashes the file)."""
+    return sig if _is_settled(sig, since_ns) else _UNSETTLED
 
 
 def _sha256(path: str) -> str | None:
