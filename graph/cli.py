@@ -465,8 +465,11 @@ def _rdf_file(path: str) -> str:
 @click.option("--store", type=click.Path(file_okay=False), default=None,
               help="With --engine oxigraph: keep the store on disk in this folder (reused while the data "
                    "file is unchanged).")
+@click.option("--allow-service", is_flag=True,
+              help="Run a federated query: SERVICE sends the query's bindings over the network to the "
+                   "endpoint it names. Refused without this flag.")
 @click.option("-l", "--list", "list_examples", is_flag=True, help="List the named example queries and exit.")
-def query_command(query_or_file, data, fmt, engine, store, list_examples):
+def query_command(query_or_file, data, fmt, engine, store, allow_service, list_examples):
     """Run a SPARQL query over an exported graph and print the result.
 
     QUERY_OR_FILE is SPARQL text, a .rq file, or the name of an example
@@ -490,7 +493,7 @@ def query_command(query_or_file, data, fmt, engine, store, list_examples):
         data = _rdf_file(data)
     try:
         with _status(True, f"querying {data} ({engine})"):
-            result = sparql(data, query_or_file, engine=engine, store=store)
+            result = sparql(data, query_or_file, engine=engine, store=store, allow_service=allow_service)
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
             raise _StatusTwo(str(err)) from err

@@ -596,12 +596,13 @@ def _parse_rdflib(text: str) -> tuple[Any, Any]:
     """rdflib's parse tree and prepared query of ``text``; a :class:`QueryError`
     with line and column for a syntax error or an undeclared prefix."""
     import pyparsing
-    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
+
+    from .rdflib_sparql import translate_query
 
     try:
         tree = parseQuery(text)
-        return tree, translateQuery(tree, None, _query_prefixes())
+        return tree, translate_query(tree, _query_prefixes())
     except pyparsing.ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
                          err.lineno, err.col) from err
@@ -635,8 +636,14 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
 _SELECT_STAR = re.compile(r"(?i)\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*")
 
 
-#: A comment, or an IRI or string (group 1) where a ``#`` is not one.
-_COMMENT_OR_TERM = re.compile(r"""(<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|#[^\n]*""")
+#: A comment, or an IRI or string, long or short (group 1): text in which a ``#`` starts no
+#: comment and a word is no keyword.
+_COMMENT_OR_TERM = re.compile(r"(<[^<>\"{}|^`\\\x00-\x20]*>"
+                              r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+                              r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                              r'|"(?:[^"\\\n]|\\.)*"'
+                              r"|'(?:[^'\\\n]|\\.)*')"
+                              r"|#[^\n]*")
 
 
 def _without_comments(text: str) -> str:
@@ -646,6 +653,48 @@ def _without_comments(text: str) -> str:
     'SELECT * \nWHERE { ?s <https://x.example/#a> "#b" }'
     """
     return _COMMENT_OR_TERM.sub(lambda m: m.group(1) or "", text)
+
+
+def _keywords_only(text: str) -> str:
+    """``text`` with each IRI, string and comment blanked (line ends kept, so places are
+    the same): a word left is a keyword, or part of a variable or a prefixed name.
+
+    >>> text = 'SELECT * { ?s <http://e/SERVICE> "SERVICE" } # SERVICE'
+    >>> _keywords_only(text).split(), len(_keywords_only(text)) == len(text)
+    (['SELECT', '*', '{', '?s', '}'], True)
+    """
+    return _COMMENT_OR_TERM.sub(lambda m: _NOT_A_LINE_END.sub(" ", m.group(0)), text)
+
+
+_NOT_A_LINE_END = re.compile(r"[^\n]")
+
+
+#: The SERVICE keyword: not a variable (``?service``), not part of a prefixed name (``ex:service``).
+_SERVICE = re.compile(r"(?i)(?<![\w?$:\-])SERVICE(?![\w:\-])")
+
+
+def _refuse_service(text: str) -> None:
+    """A :class:`QueryError` if ``text`` asks for a ``SERVICE``, which both engines would
+    answer by sending the query's bindings over the network to the endpoint it names.
+
+    >>> _refuse_service("SELECT ?service WHERE { ?service ex:SERVICE 'SERVICE' }")
+    >>> _refuse_service("SELECT * WHERE {\\n  SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: SERVICE at line 2, column 3 would send the query over the network to another endpoint, which newsgraph does not do unless asked: pass --allow-service (allow_service=True)
+    """
+    found = _SERVICE.search(_keywords_only(text))
+    if found:
+        line, column = _line_column(text, found.start())
+        # not a syntax error: no line and column attributes, so the CLI exits with status 1
+        raise QueryError(f"SERVICE at line {line}, column {column} would send the query over the network to "
+                         "another endpoint, which newsgraph does not do unless asked: pass --allow-service "
+                         "(allow_service=True)")
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _first_use(text: str, name: str) -> int:
@@ -668,8 +717,7 @@ def _unknown_prefix(text: str, err: Exception) -> QueryError | None:
     used = m and re.search(r"(?<![\w:<.-])" + re.escape(m.group(1)) + ":", text)
     if not used:
         return None
-    line = text.count("\n", 0, used.start()) + 1
-    column = used.start() - (text.rfind("\n", 0, used.start()) + 1) + 1
+    line, column = _line_column(text, used.start())
     return QueryError(f"SPARQL syntax error at line {line}, column {column}: unknown prefix "
                       f"{m.group(1) + ':'!r} (declare it with PREFIX)", line, column)
 
@@ -880,7 +928,7 @@ def _from_ox(t: Any) -> Term | None:
 
 
 def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.PathLike | None = None,
-           base_iri: str | None = None) -> QueryResult:
+           base_iri: str | None = None, allow_service: bool = False) -> QueryResult:
     """Run a SPARQL query over ``source``.
 
     Parameters
@@ -896,6 +944,11 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
         the data file is unchanged).
     base_iri : str, optional
         Base IRI used when ``source`` is a KnowledgeGraph.
+    allow_service : bool
+        Run a query with ``SERVICE`` (a federated query), which sends the
+        query's bindings over the network to the endpoint it names; refused
+        unless set, so that a query file from elsewhere cannot send the data
+        anywhere.
 
     Returns
     -------
@@ -914,6 +967,8 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "
                          "it reads the exports; to change a graph, serve it with `newsgraph serve "
                          "--allow-update` and send the update to its /update endpoint")
+    if not allow_service:
+        _refuse_service(text)
     if engine == "rdflib":
         return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
     if engine == "oxigraph":

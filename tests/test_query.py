@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import http.server
 import io
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -548,6 +550,110 @@ def test_an_update_is_refused_as_such(hostile_ttl, update):
     # the words in a comment, or as a variable's name, are not an update
     query = "# insert with care\nSELECT ?insert WHERE { ?insert ?p ?o } LIMIT 1"
     assert len(sparql(hostile_ttl, query).rows) == 1
+
+
+class _Endpoint(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint on the loopback that records each request and answers one row, ?x = "from afar"."""
+
+    seen: list[str] = []
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.seen.append(self.command)
+        body = json.dumps({"head": {"vars": ["x"]},
+                           "results": {"bindings": [{"x": {"type": "literal", "value": "from afar"}}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint():
+    _Endpoint.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_federated_query_is_refused_unless_allowed_and_nothing_is_sent(hostile_ttl, endpoint):
+    """SERVICE made both engines send the query to the endpoint it names: a query file from
+    elsewhere could send the data anywhere. Refused before evaluation: the endpoint hears nothing."""
+    query = f"SELECT ?x WHERE {{\n  # from afar\n  SERVICE <{endpoint}> {{ ?x ?p ?o }} }}"
+    for engine in ("rdflib", "oxigraph"):
+        with pytest.raises(QueryError, match=r"^SERVICE at line 3, column 3 would send the query over the network"):
+            sparql(hostile_ttl, query, engine=engine)
+        result = CliRunner().invoke(cli, ["query", query, "-d", str(hostile_ttl), "-e", engine])
+        assert result.exit_code == 1 and "pass --allow-service" in result.output, result.output
+        assert _Endpoint.seen == []
+        # allowed, the endpoint is asked and its row is the answer: the refusal was the only obstacle
+        allowed = CliRunner().invoke(cli, ["query", query, "-d", str(hostile_ttl), "-e", engine,
+                                           "--allow-service", "-f", "csv"])
+        assert allowed.exit_code == 0, allowed.output
+        assert allowed.output.split() == ["x", "from", "afar"] and len(_Endpoint.seen) == 1
+        _Endpoint.seen.clear()
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1",  # a variable
+    "PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?s ex:SERVICE ?x } } LIMIT 1",  # a name
+    "SELECT ?s WHERE { ?s ?p ?o FILTER(?o != 'SERVICE <http://e/> {') } LIMIT 1",  # a string
+    'SELECT ?s WHERE { ?s ?p ?o FILTER(?o != """a \' SERVICE <http://e/> {""") } LIMIT 1',  # a long one
+    "SELECT ?s WHERE { ?s ?p ?o FILTER(?p != <http://e/SERVICE>) } LIMIT 1",  # an IRI
+    "# SERVICE <http://e/> { }\nSELECT ?s WHERE { ?s ?p ?o } LIMIT 1",  # a comment
+])
+def test_the_word_service_elsewhere_is_not_a_federated_query(hostile_ttl, query):
+    for engine in ("rdflib", "oxigraph"):
+        assert len(sparql(hostile_ttl, query, engine=engine).rows) == 1
+
+
+# The effective boolean value of each constant, by SPARQL 1.1 section 17.2.2: false, zero, the
+# empty string are false; an IRI is an error, which a filter takes as false; the rest is true.
+@pytest.mark.parametrize("constant, kept", [
+    ("false", False), ("0", False), ("0.0", False), ('""', False), ('""@en', False), ("<http://e/x>", False),
+    ('"abc"^^xsd:integer', False),  # ill-typed: an error
+    ("true", True), ("1", True), ('"x"', True), ('"false"', True),  # a string's value is its length
+])
+def test_a_filter_of_a_constant_is_applied_on_both_engines(seeds_loaded, constant, kept):
+    """rdflib 7.6 dropped FILTER(false), FILTER(0) and FILTER(""), letting every row through
+    (rdflib issue 3381), where oxigraph applied them."""
+    g, store = seeds_loaded
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER({constant}) }}"
+    in_optional = f"SELECT ?two WHERE {{ BIND(1 AS ?one) OPTIONAL {{ BIND(2 AS ?two) FILTER({constant}) }} }}"
+    for data, engine in ((g, "rdflib"), (store, "oxigraph")):
+        assert sparql(data, query, engine=engine).to_python() == [(len(g) if kept else 0,)], engine
+        assert sparql(data, in_optional, engine=engine).to_python() == [(2 if kept else None,)], engine
+        assert sparql(data, f"ASK {{ FILTER({constant}) }}", engine=engine).boolean is kept, engine
+
+
+def test_group_by_over_nothing_gives_no_row_on_both_engines(tmp_path):
+    """SPARQL 1.1: GROUP BY over no solutions makes no group, so no row; an aggregate without
+    GROUP BY has one group, so one row. rdflib 7.6 gave a row of nothing for the first (rdflib
+    issue 3382): five of the example queries did, on an empty file."""
+    empty = tmp_path / "empty.nt"
+    empty.write_text("", encoding="utf-8")
+    grouped = {name for name, example in example_queries().items() if "GROUP BY" in example.text}
+    assert len(grouped) >= 5
+    for engine in ("rdflib", "oxigraph"):
+        for name in sorted(grouped):
+            assert sparql(empty, name, engine=engine).rows == [], (engine, name)
+        counted = sparql(empty, "SELECT (COUNT(*) AS ?n) (SAMPLE(?o) AS ?any) WHERE { ?s ?p ?o }", engine=engine)
+        assert counted.to_python() == [(0, None)], engine
+        # a group whose key is unbound is still a group: one row with nothing bound
+        unbound = sparql(empty, "SELECT ?x WHERE { OPTIONAL { ?s ?p ?x } } GROUP BY ?x", engine=engine)
+        assert unbound.rows == [(None,)], engine
 
 
 def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path):
