@@ -669,27 +669,40 @@ def _keywords_only(text: str) -> str:
 _NOT_A_LINE_END = re.compile(r"[^\n]")
 
 
-#: The SERVICE keyword: not a variable (``?service``), not part of a prefixed name (``ex:service``).
-_SERVICE = re.compile(r"(?i)(?<![\w?$:\-])SERVICE(?![\w:\-])")
+def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
+    """The line and column of ``word`` where ``text`` first uses it as a keyword: not as a
+    variable (``?service``), not in a prefixed name (``ex:service``), not in an IRI, a
+    string or a comment; ``None`` if it does not.
 
+    >>> _keyword_at("SELECT ?service WHERE { ?service ex:SERVICE 'SERVICE' } # SERVICE", "SERVICE")
+    >>> _keyword_at("SELECT * WHERE {\\n  SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }", "SERVICE")
+    (2, 3)
+    """
+    found = re.search(r"(?i)(?<![\w?$:\-])" + word + r"(?![\w:\-])", _keywords_only(text))
+    return _line_column(text, found.start()) if found else None
+
+
+# Neither is a syntax error: no line and column attributes, so the CLI exits with status 1.
 
 def _refuse_service(text: str) -> None:
-    """A :class:`QueryError` if ``text`` asks for a ``SERVICE``, which both engines would
-    answer by sending the query's bindings over the network to the endpoint it names.
-
-    >>> _refuse_service("SELECT ?service WHERE { ?service ex:SERVICE 'SERVICE' }")
-    >>> _refuse_service("SELECT * WHERE {\\n  SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
-    Traceback (most recent call last):
-    ...
-    graph.errors.QueryError: SERVICE at line 2, column 3 would send the query over the network to another endpoint, which newsgraph does not do unless asked: pass --allow-service (allow_service=True)
-    """
-    found = _SERVICE.search(_keywords_only(text))
-    if found:
-        line, column = _line_column(text, found.start())
-        # not a syntax error: no line and column attributes, so the CLI exits with status 1
-        raise QueryError(f"SERVICE at line {line}, column {column} would send the query over the network to "
-                         "another endpoint, which newsgraph does not do unless asked: pass --allow-service "
+    """A :class:`QueryError` if ``text`` asks for a ``SERVICE``, which both engines answer by
+    sending the query's bindings over the network to the endpoint it names."""
+    place = _keyword_at(text, "SERVICE")
+    if place:
+        raise QueryError(f"SERVICE at line {place[0]}, column {place[1]} would send the query over the network "
+                         "to another endpoint, which newsgraph does not do unless asked: pass --allow-service "
                          "(allow_service=True)")
+
+
+def _refuse_dataset_clause(text: str) -> None:
+    """A :class:`QueryError` if ``text`` has ``FROM`` or ``FROM NAMED``, where the data is one
+    graph: rdflib loads the IRI, from the network, as the data (and ignored it for a plain
+    graph), where oxigraph finds no such graph and so no row."""
+    place = _keyword_at(text, "FROM")
+    if place:
+        raise QueryError(f"FROM at line {place[0]}, column {place[1]} chooses graphs of a dataset, and the data "
+                         "here is one graph, all the triples given (rdflib would load the IRI from the network): "
+                         "remove FROM (and FROM NAMED) and the query runs over all of them")
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -957,7 +970,9 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
     Raises
     ------
     QueryError
-        Syntax errors (with ``line`` and ``column``), unreadable data, failures.
+        Syntax errors (with ``line`` and ``column``), unreadable data, failures;
+        an update, ``SERVICE`` (unless allowed), and ``FROM`` but over a
+        ``pyoxigraph.Store`` of one's own, before anything runs.
     """
     if not isinstance(query, (str, os.PathLike)):
         raise QueryError(f"the query must be SPARQL text, an example's name or a .rq file, not {query!r}")
@@ -969,11 +984,19 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
                          "--allow-update` and send the update to its /update endpoint")
     if not allow_service:
         _refuse_service(text)
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    if engine == "rdflib" or not _is_oxigraph_store(source):
+        _refuse_dataset_clause(text)  # a store of one's own may hold named graphs; what newsgraph loads does not
     if engine == "rdflib":
         return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
-    if engine == "oxigraph":
-        return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)
-    raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)
+
+
+def _is_oxigraph_store(source: Any) -> bool:
+    import pyoxigraph
+
+    return isinstance(source, pyoxigraph.Store)
 
 
 #: An update's first keyword, after any PREFIX, BASE and comments.

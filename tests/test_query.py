@@ -606,6 +606,29 @@ def test_a_federated_query_is_refused_unless_allowed_and_nothing_is_sent(hostile
         _Endpoint.seen.clear()
 
 
+@pytest.mark.parametrize("clause", ["FROM <{}>", "FROM NAMED <{}>"])
+def test_a_dataset_clause_is_refused_on_both_engines_and_nothing_is_fetched(hostile_ttl, endpoint, clause):
+    """FROM gave two answers: rdflib ignored it (all rows), oxigraph found no such graph (no
+    row); and rdflib given a Dataset fetched the IRI. newsgraph queries one graph: refused."""
+    query = f"SELECT ?s\n{clause.format(endpoint)} WHERE {{ ?s ?p ?o }}"
+    for data, engine in ((hostile_ttl, "rdflib"), (hostile_ttl, "oxigraph"), (rdflib.Dataset(), "rdflib")):
+        with pytest.raises(QueryError, match=r"^FROM at line 2, column 1 chooses graphs of a dataset"):
+            sparql(data, query, engine=engine)
+    result = CliRunner().invoke(cli, ["query", query, "-d", str(hostile_ttl)])
+    assert result.exit_code == 1 and "remove FROM (and FROM NAMED)" in result.output, result.output
+    assert _Endpoint.seen == []
+    # ?from, a variable, is no clause (the provider-links example names one)
+    assert len(sparql(hostile_ttl, "SELECT ?from WHERE { ?from ?p ?o } LIMIT 1").rows) == 1
+    # a store of one's own may hold named graphs: FROM picks them, as SPARQL says
+    import pyoxigraph as ox
+
+    own = ox.Store()
+    own.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("in g"), ox.NamedNode("http://e/g")))
+    own.add(ox.Quad(ox.NamedNode("http://e/b"), ox.NamedNode("http://e/p"), ox.Literal("default")))
+    picked = sparql(own, "SELECT ?o FROM <http://e/g> WHERE { ?s ?p ?o }", engine="oxigraph")
+    assert picked.to_python() == [("in g",)]
+
+
 @pytest.mark.parametrize("query", [
     "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1",  # a variable
     "PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?s ex:SERVICE ?x } } LIMIT 1",  # a name
