@@ -304,7 +304,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
               help="Port to listen on; 0 picks a free one.")
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update and Graph Store writes (read-only otherwise).")
 @click.option("--reload", is_flag=True, help="Load the RDF file into the store again even if unchanged.")
-@click.option("--cors", is_flag=True, help="Allow cross-origin requests (for browser tools such as YASGUI).")
+@click.option("--cors", is_flag=True, help="Allow requests from pages on other web sites (browser tools such as "
+              "YASGUI); refused without it, so that no page open in a browser can query or change the store.")
 def serve_command(source, store, host, port, allow_update, reload, cors):
     """Serve a build as a SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C.
 
@@ -466,8 +467,8 @@ def _rdf_file(path: str) -> str:
               help="With --engine oxigraph: keep the store on disk in this folder (reused while the data "
                    "file is unchanged).")
 @click.option("--allow-service", is_flag=True,
-              help="Run a federated query: SERVICE sends the query's bindings over the network to the "
-                   "endpoint it names. Refused without this flag.")
+              help="Run a federated query: SERVICE sends part of the query over the network to the "
+                   "endpoint it names and takes its rows into the answer. Refused without this flag.")
 @click.option("-l", "--list", "list_examples", is_flag=True, help="List the named example queries and exit.")
 def query_command(query_or_file, data, fmt, engine, store, allow_service, list_examples):
     """Run a SPARQL query over an exported graph and print the result.

@@ -686,7 +686,7 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
 
 def _refuse_service(text: str) -> None:
     """A :class:`QueryError` if ``text`` asks for a ``SERVICE``, which both engines answer by
-    sending the query's bindings over the network to the endpoint it names."""
+    sending part of the query over the network to the endpoint it names."""
     place = _keyword_at(text, "SERVICE")
     if place:
         raise QueryError(f"SERVICE at line {place[0]}, column {place[1]} would send the query over the network "
@@ -958,10 +958,10 @@ def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.P
     base_iri : str, optional
         Base IRI used when ``source`` is a KnowledgeGraph.
     allow_service : bool
-        Run a query with ``SERVICE`` (a federated query), which sends the
-        query's bindings over the network to the endpoint it names; refused
-        unless set, so that a query file from elsewhere cannot send the data
-        anywhere.
+        Run a query with ``SERVICE`` (a federated query), which sends part of
+        the query over the network to the endpoint it names and takes its rows
+        into the answer; refused unless set, so that a query file from
+        elsewhere makes no requests from this machine.
 
     Returns
     -------

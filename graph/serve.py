@@ -4,7 +4,9 @@
 into an Oxigraph store on disk (by default ``<exports>/sparql-store/``) and
 starts the ``oxigraph`` command from the PyPI package ``oxigraph`` on it:
 ``serve-read-only`` by default, ``serve`` (which accepts SPARQL Update and
-Graph Store writes) with ``allow_update=True``.
+Graph Store writes) with ``allow_update=True``. Oxigraph listens on a
+loopback port of its own, behind a front (:mod:`graph.origin_guard`) that
+listens where asked and refuses the requests pages on other web sites make.
 
 A TriG or N-Quads file keeps its named graphs (TriG's one per source file)
 and is served with Oxigraph's union default graph, so a query without
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ServeError
+from .origin_guard import OriginGuard
 
 __all__ = [
     "ServeError",
@@ -68,6 +71,8 @@ RDF_FILES: tuple[str, ...] = ("graph.nt", "graph.ttl")
 STORE_DIRNAME = "sparql-store"
 _MARKER = "newsgraph-store.json"
 _COUNT_QUERY = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
+#: Where the oxigraph process listens, behind the front.
+_BEHIND_HOST = "127.0.0.1"
 
 
 def find_oxigraph(command: str | None = None) -> str:
@@ -301,7 +306,8 @@ class SparqlServer:
         Accept SPARQL Update and Graph Store writes (``oxigraph serve``);
         otherwise the server is read-only (``oxigraph serve-read-only``).
     cors : bool
-        Allow cross-origin requests (browser tools such as YASGUI on another site).
+        Allow requests from pages on other web sites (browser tools such as
+        YASGUI); refused otherwise (see :mod:`graph.origin_guard`).
     oxigraph : str, optional
         The ``oxigraph`` command to use.
     startup_timeout : float
@@ -319,6 +325,7 @@ class SparqlServer:
         self.command = oxigraph
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
+        self._front: OriginGuard | None = None
         self._stderr: Any = None
 
     @property
@@ -357,9 +364,12 @@ class SparqlServer:
             self.port = free_port(self.host)
         _check_port_free(self.host, self.port)
         mode = "serve" if self.allow_update else "serve-read-only"
+        # Oxigraph listens on a loopback port of its own, behind the front (graph.origin_guard),
+        # which listens where asked and refuses the requests other web sites make.
+        behind = (_BEHIND_HOST, free_port(_BEHIND_HOST))
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self.process = subprocess.Popen(
-            [command, mode, "--location", str(self.store), "--bind", bind_address(self.host, self.port)]
+            [command, mode, "--location", str(self.store), "--bind", bind_address(*behind)]
             + (["--cors"] if self.cors else [])
             + (["--union-default-graph"] if is_dataset_store(self.store) else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
@@ -368,18 +378,21 @@ class SparqlServer:
             if self.process.poll() is not None:
                 message = self._read_stderr()
                 self.stop()
-                if "already in use" in message:
-                    message = (f"port {self.port} on {self.host} is already in use (another server?); "
-                               "choose another with --port")
                 raise ServeError(f"the oxigraph server on {self.store} stopped at once: {message}")
             with contextlib.suppress(OSError):
-                with socket.create_connection((self.host, self.port), timeout=1):
-                    return self
+                with socket.create_connection(behind, timeout=1):
+                    break
             if time.monotonic() > deadline:
                 self.stop()
                 raise ServeError(f"the oxigraph server did not listen on {self.base_url} "
                                  f"within {self.startup_timeout:g} s")
             time.sleep(0.05)
+        try:
+            self._front = OriginGuard(self.host, self.port, behind, cors=self.cors).start()
+        except OSError as err:  # taken between the check and now
+            self.stop()
+            raise ServeError(f"cannot listen on {self.host}:{self.port}: {err.strerror or err}") from err
+        return self
 
     def _read_stderr(self) -> str:
         if self._stderr is None:
@@ -403,6 +416,9 @@ class SparqlServer:
         ``&`` or ``nohup``): the server inherited that, and would only have
         been waited for in vain.
         """
+        front, self._front = self._front, None
+        if front is not None:
+            front.stop()
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN

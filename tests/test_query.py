@@ -589,8 +589,8 @@ def endpoint():
 
 
 def test_a_federated_query_is_refused_unless_allowed_and_nothing_is_sent(hostile_ttl, endpoint):
-    """SERVICE made both engines send the query to the endpoint it names: a query file from
-    elsewhere could send the data anywhere. Refused before evaluation: the endpoint hears nothing."""
+    """SERVICE made both engines send part of the query to the endpoint it names: a query file
+    from elsewhere made requests from this machine. Refused before evaluation: the endpoint hears nothing."""
     query = f"SELECT ?x WHERE {{\n  # from afar\n  SERVICE <{endpoint}> {{ ?x ?p ?o }} }}"
     for engine in ("rdflib", "oxigraph"):
         with pytest.raises(QueryError, match=r"^SERVICE at line 3, column 3 would send the query over the network"):

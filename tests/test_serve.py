@@ -177,15 +177,55 @@ def test_allow_update_accepts_updates(seeds_nt, tmp_path):
 
 
 @pytest.mark.parametrize("cors", [False, True])
-def test_cors_only_when_asked(seeds_nt, cors):
+def test_other_sites_only_when_asked(seeds_nt, cors):
+    """A page on another site (YASGUI's, say) reaches the endpoint only with cors: then its
+    answer carries Access-Control-Allow-Origin; else the request is refused, saying why."""
     with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0, cors=cors) as server:
         query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
         request = urllib.request.Request(f"{server.query_url}?{query}", headers={
             "Origin": "https://yasgui.example", "Accept": "application/sparql-results+json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                assert json.load(response)["boolean"] is True
+                allowed = response.headers.get("Access-Control-Allow-Origin")
+        except urllib.error.HTTPError as err:
+            assert not cors and err.code == 403
+            assert err.read().decode() == ("a request from another web site (https://yasgui.example) is refused; "
+                                           "start the server with --cors to allow that\n")
+        else:
+            assert cors and allowed is not None
+
+
+def _form_post(url: str, fields: dict[str, str], headers: dict[str, str]) -> int:
+    """A POST as an HTML form sends it: a request browsers make to any address without asking."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", **headers})
+    try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            assert json.load(response)["boolean"] is True
-            allowed = response.headers.get("Access-Control-Allow-Origin")
-    assert (allowed is not None) == cors
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_a_page_on_another_site_cannot_change_the_store(seeds_nt, tmp_path):
+    """With --allow-update, a form on any page open in the browser emptied the store: a
+    CLEAR ALL with a foreign Origin was taken (oxigraph does not look). The front refuses
+    what a browser marks as another site's; programs, which send no such header, and the
+    server's own page pass."""
+    store = prepare_store(seeds_nt, tmp_path / "rw-store")
+    expected = len(nt_lines(seeds_nt / "graph.nt"))
+    with SparqlServer(store, host=LOOPBACK, port=0, allow_update=True) as server:
+        for foreign in ({"Origin": "https://evil.example"}, {"Origin": "null"},  # a sandboxed or file: page
+                        {"Sec-Fetch-Site": "cross-site"},  # no Origin: as an <img> or a link sends
+                        {"Origin": f"http://localhost:{server.port + 1}", "Sec-Fetch-Site": "same-site"}):
+            assert _form_post(server.update_url, {"update": "CLEAR ALL"}, foreign) == 403, foreign
+            assert http_count(server.query_url) == expected, foreign
+        own = {"Origin": f"http://localhost:{server.port}", "Sec-Fetch-Site": "same-origin"}  # oxigraph's page at /
+        insert = "INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }"
+        assert _form_post(server.update_url, {"update": insert}, own) in (200, 204)
+        assert http_count(server.query_url) == expected + 1
+        assert _form_post(server.update_url, {"update": "CLEAR ALL"}, {}) in (200, 204)  # curl's request
+        assert http_count(server.query_url) == 0
 
 
 def test_store_is_reused_until_the_file_changes(seeds_nt, tmp_path):
