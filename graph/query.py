@@ -2,9 +2,10 @@
 
 * :func:`sparql` runs a query over RDF data (an exported file, a
   :class:`~graph.KnowledgeGraph`, an ``rdflib.Graph`` or a
-  ``pyoxigraph.Store``) with ``engine="rdflib"`` (default) or
-  ``engine="oxigraph"`` (pyoxigraph: much faster on large graphs; in memory,
-  or on disk with ``store=``) and returns a :class:`QueryResult`.
+  ``pyoxigraph.Store``) with ``engine="oxigraph"`` (default; pyoxigraph, in
+  memory or on disk with ``store=``) or ``engine="rdflib"`` (many times
+  slower, and departing from SPARQL 1.1 more often: the README lists how)
+  and returns a :class:`QueryResult`.
 * :func:`sparql_dataframe` returns a pandas DataFrame with typed columns
   (integers, floats, booleans, timezone-aware datetimes, dates as datetimes).
 * :func:`example_queries` lists the named queries shipped in
@@ -940,7 +941,7 @@ def _from_ox(t: Any) -> Term | None:
     return Term("literal", t.value, t.datatype.value)
 
 
-def sparql(source: Any, query: str, *, engine: str = "rdflib", store: str | os.PathLike | None = None,
+def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os.PathLike | None = None,
            base_iri: str | None = None, allow_service: bool = False) -> QueryResult:
     """Run a SPARQL query over ``source``.
 

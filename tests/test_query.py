@@ -339,10 +339,11 @@ def test_select_star_lists_variables_as_the_query_first_uses_them(tmp_path):
     query = "SELECT * WHERE { ?s ?p ?o . OPTIONAL { ?o ?q ?z } } LIMIT 1"
     headers = set()
     for seed in ("1", "2", "3", "4", "5"):  # rdflib's own order follows the string hash seed
-        out = subprocess.run([sys.executable, "-m", "graph", "query", query, "-d", str(tmp_path / "graph.nt"),
-                              "-f", "csv"], capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout
-        headers.add(out.splitlines()[0])
+        for engine in ("rdflib", "oxigraph"):
+            out = subprocess.run([sys.executable, "-m", "graph", "query", query, "-d", str(tmp_path / "graph.nt"),
+                                  "-f", "csv", "-e", engine], capture_output=True, text=True, check=True,
+                                 env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            headers.add(out.splitlines()[0])
     assert headers == {"s,p,o,q,z"}
     explicit = sparql(kg, "SELECT ?o ?s WHERE { { SELECT * WHERE { ?s ?p ?o } } } LIMIT 1")
     assert explicit.variables == ["o", "s"]  # an explicit projection keeps its order
@@ -378,7 +379,7 @@ def test_the_stores_stamp_is_not_a_graph_of_the_data(hostile_ttl, tmp_path):
 
 
 def test_cli_store_without_oxigraph_is_a_usage_error(hostile_ttl, tmp_path):
-    result = CliRunner().invoke(cli, ["query", "stubs-only", "--data", str(hostile_ttl),
+    result = CliRunner().invoke(cli, ["query", "stubs-only", "--data", str(hostile_ttl), "-e", "rdflib",
                                       "--store", str(tmp_path / "s")])
     assert result.exit_code == 2 and "--engine oxigraph" in result.output
     assert not (tmp_path / "s").exists()
@@ -659,6 +660,18 @@ def test_a_filter_of_a_constant_is_applied_on_both_engines(seeds_loaded, constan
         assert sparql(data, query, engine=engine).to_python() == [(len(g) if kept else 0,)], engine
         assert sparql(data, in_optional, engine=engine).to_python() == [(2 if kept else None,)], engine
         assert sparql(data, f"ASK {{ FILTER({constant}) }}", engine=engine).boolean is kept, engine
+
+
+def test_the_default_engine_answers_as_sparql_says_where_rdflib_does_not(seeds_kg, tmp_path):
+    """oxigraph is the default: IN compares values (SPARQL 1.1 section 17.4.1.9), where
+    rdflib compared terms and so found no 54 among (54.0, 17.0): no row, said nowhere."""
+    expected = sum(1 for a in seeds_kg.articles.values() if a.quality in (54, 17))
+    assert expected > 0
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ng:quality ?q FILTER(?q IN (54.0, 17.0)) }"
+    assert sparql(seeds_kg, query).to_python() == [(expected,)]
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    result = CliRunner().invoke(cli, ["query", query, "-d", str(tmp_path / "graph.nt"), "-f", "csv"])
+    assert result.exit_code == 0 and result.output.split() == ["n", str(expected)], result.output
 
 
 def test_group_by_over_nothing_gives_no_row_on_both_engines(tmp_path):
