@@ -410,7 +410,12 @@ class _Coercer:
         if isinstance(value, str):
             return value
         if isinstance(value, _TEXT_LIKE) and _digits_over_limit(value) is None:
-            return _as_text(value)
+            # YAML read it as a number, a boolean or a date: its text as written (1.10, 0x1F,
+            # False) is gone, so say so rather than keep another text without a word
+            text = _as_text(value)
+            self.warn(f"{where}{key} was read by YAML as {_describe(value)} and kept as the text {text!r}; "
+                      "quote the value to keep it as written", top or key)
+            return text
         self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
         return None
 

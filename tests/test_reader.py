@@ -873,3 +873,20 @@ def test_one_file_not_read_is_said_in_the_singular(tmp_path):
     assert "; 1 other file not read (not .md, .markdown or .txt)" in summary
     (tmp_path / "more.pdf").write_bytes(b"%PDF")
     assert "; 2 other files not read" in graph.build([tmp_path]).report.summary()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
+def test_a_text_field_yaml_read_as_another_type_is_kept_as_text_with_a_warning(tmp_path, fast):
+    """``title: 1.10`` became the title "1.1", ``.nan`` "nan", ``False`` "false": the text as
+    written was lost, said nowhere. Kept as the value's text, with a warning naming the field,
+    file and line, and the way to keep it as written."""
+    written = {"float.md": ("1.10", "float 1.1", "1.1"), "nan.md": (".nan", "float nan", "nan"),
+               "bool.md": ("False", "bool False", "false"), "int.md": ("0x1F", "int 31", "31")}
+    for name, (title, _, _) in written.items():
+        (tmp_path / name).write_text(f"---\nwebUrl: https://e.org/{name}\ntitle: {title}\n"
+                                     f"excerpt: plain text\n---\n", encoding="utf-8")
+    kg = graph.build([tmp_path], fast_yaml=fast)
+    assert sorted(a.title for a in kg.articles.values()) == sorted(t for _, _, t in written.values())
+    got = sorted((Path(w.path).name, w.message, w.line) for w in kg.report.warnings)
+    assert got == sorted((name, f"title was read by YAML as {kind} and kept as the text {text!r}; quote "
+                                "the value to keep it as written", 3) for name, (_, kind, text) in written.items())
