@@ -305,7 +305,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update and Graph Store writes (read-only otherwise).")
 @click.option("--reload", is_flag=True, help="Load the RDF file into the store again even if unchanged.")
 @click.option("--cors", is_flag=True, help="Allow requests from pages on other web sites (browser tools such as "
-              "YASGUI); refused without it, so that no page open in a browser can query or change the store.")
+              "YASGUI) and under host names other than localhost; refused without it.")
 def serve_command(source, store, host, port, allow_update, reload, cors):
     """Serve a build as a SPARQL 1.1 endpoint (the Oxigraph server) until Ctrl-C.
 

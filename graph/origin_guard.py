@@ -10,31 +10,42 @@ user asked for and passes each request to the Oxigraph server behind it (on
 a loopback port of its own), except one a browser made for another site:
 
 * its ``Sec-Fetch-Site`` header is ``cross-site`` or ``same-site`` (another
-  port of ``localhost`` is another site's page too), or
-* it has an ``Origin`` that is not this server's own.
+  port of ``localhost`` is another site's page too),
+* it has an ``Origin`` other than the address it was sent to, or
+* it was sent to a host name other than ``localhost`` (an IP address is
+  fine): a page whose own name was pointed at this machine (DNS rebinding)
+  would otherwise count as the server's own page.
 
 Such a request gets HTTP 403, unless the server was started with ``cors``,
 which opens it to other sites on purpose (YASGUI on its own site, say).
-Programs (curl, SPARQLWrapper, ``newsgraph push``) send neither header and
+Programs (curl, SPARQLWrapper, ``newsgraph push``) send no such header and
 pass, as do pages the server itself serves (Oxigraph's query page at ``/``).
+
+What the front cannot guard: Oxigraph's own port, which listens on
+``127.0.0.1`` too. A page that tried every port of this machine could reach
+it; with ``--allow-update``, keep no page you do not trust open meanwhile.
 
 Examples
 --------
->>> refusal({"Origin": "https://evil.example"}, {"http://127.0.0.1:7878"})
+>>> refusal({"Host": "127.0.0.1:7878", "Origin": "https://evil.example"})
 'a request from another web site (https://evil.example) is refused; start the server with --cors to allow that'
->>> refusal({"Origin": "http://127.0.0.1:7878", "Sec-Fetch-Site": "same-origin"}, {"http://127.0.0.1:7878"})
->>> refusal({}, {"http://127.0.0.1:7878"}) is None  # curl
+>>> refusal({"Host": "localhost:7878", "Origin": "http://localhost:7878", "Sec-Fetch-Site": "same-origin"})
+>>> refusal({"Host": "127.0.0.1:7878"}) is None  # curl
 True
+>>> refusal({"Host": "rebound.example:7878"})
+"a request for the host name rebound.example is refused: ask for localhost or an IP address (a web page's own name pointed at this machine would pass for this server's page); start the server with --cors to allow that"
 """
 
 from __future__ import annotations
 
 import http.client
 import http.server
+import ipaddress
+import socket
 import threading
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-__all__ = ["OriginGuard", "own_origins", "refusal"]
+__all__ = ["OriginGuard", "address_family", "refusal"]
 
 #: Headers that describe one connection, not the request or answer passed on.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -42,46 +53,67 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriz
 _BLOCK = 64 * 1024
 
 
-def refusal(headers: Mapping[str, str], own_origins: Iterable[str]) -> str | None:
-    """Why a request with ``headers`` is refused as another site's, or ``None`` if it passes.
-
-    ``own_origins`` are the server's own ``scheme://host:port`` forms.
-    """
+def refusal(headers: Mapping[str, str]) -> str | None:
+    """Why a request with ``headers`` is refused as another site's, or ``None`` if it passes."""
+    host = headers.get("Host")
+    name = _host_name(host) if host else None
+    if name is not None and name != "localhost" and not _is_ip_address(name):
+        return (f"a request for the host name {name} is refused: ask for localhost or an IP address (a web "
+                "page's own name pointed at this machine would pass for this server's page); start the "
+                "server with --cors to allow that")
     site = (headers.get("Sec-Fetch-Site") or "").lower()
     origin = headers.get("Origin")
-    if site in ("cross-site", "same-site") or (origin is not None and origin not in own_origins
+    if site in ("cross-site", "same-site") or (origin is not None and origin != f"http://{host}"
                                                  and site != "same-origin"):
         return (f"a request from another web site ({origin or 'Sec-Fetch-Site: ' + site}) is refused; "
                 "start the server with --cors to allow that")
     return None
 
 
-def own_origins(host: str, port: int) -> set[str]:
-    """The origins a page served by this server has: the host as given, and the loopback names.
+def _host_name(host: str) -> str:
+    """The name in a Host header, without its port or an IPv6 address's brackets."""
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0].lower()
 
-    >>> sorted(own_origins("127.0.0.1", 7878))
-    ['http://127.0.0.1:7878', 'http://[::1]:7878', 'http://localhost:7878']
-    """
-    shown = f"[{host}]" if ":" in host else host
-    return {f"http://{name}:{port}" for name in (shown, "127.0.0.1", "localhost", "[::1]")}
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class _Front(http.server.BaseHTTPRequestHandler):
     """Passes one request on to the server behind, or refuses it."""
 
     server: "_FrontServer"
+    # HTTP/1.1, so that a client's "Expect: 100-continue" is answered at once (curl waited 1 s
+    # for it with each large POST); each answer still closes its connection.
+    protocol_version = "HTTP/1.1"
 
     def _pass_on(self) -> None:
-        reason = None if self.server.cors else refusal(self.headers, self.server.own)
-        body = self._body()
+        reason = None if self.server.cors else refusal(self.headers)
+        try:
+            body = self._body()
+        except ValueError as err:
+            self._answer(400, str(err))
+            return
         if reason is not None:
-            self._refuse(reason)
+            self._answer(403, reason)
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        if body is not None:
+            headers["Content-Length"] = str(len(body))
         behind = http.client.HTTPConnection(*self.server.behind)
         try:
-            behind.request(self.command, self.path, body=body, headers=headers)
-            answer = behind.getresponse()
+            try:
+                behind.request(self.command, self.path, body=body, headers=headers)
+                answer = behind.getresponse()
+            except OSError as err:
+                self._answer(502, f"the oxigraph server behind this one did not answer: {err}")
+                return
             self.send_response_only(answer.status, answer.reason)
             for name, value in answer.getheaders():
                 if name.lower() not in _HOP_BY_HOP:
@@ -100,9 +132,12 @@ class _Front(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
     def _body(self) -> bytes | None:
-        length = self.headers.get("Content-Length")
-        if length is not None:
-            return self.rfile.read(int(length))
+        """The request's body (``ValueError`` for a length that is not one whole number)."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if lengths:
+            if len(set(lengths)) > 1 or not lengths[0].strip().isdigit():
+                raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
+            return self.rfile.read(int(lengths[0]))
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks = []
             while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
@@ -113,9 +148,9 @@ class _Front(http.server.BaseHTTPRequestHandler):
             return b"".join(chunks)
         return None
 
-    def _refuse(self, reason: str) -> None:
+    def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
-        self.send_response(403)
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(text)))
         self.send_header("Connection", "close")
@@ -131,7 +166,6 @@ class _Front(http.server.BaseHTTPRequestHandler):
 class _FrontServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     cors: bool
-    own: set[str]
     behind: tuple[str, int]
 
 
@@ -149,9 +183,9 @@ class OriginGuard:
     """
 
     def __init__(self, host: str, port: int, behind: tuple[str, int], *, cors: bool = False) -> None:
-        family_server = type("_Server", (_FrontServer,), {"address_family": _family(host)})
+        family_server = type("_Server", (_FrontServer,), {"address_family": address_family(host)})
         self._server = family_server((host, port), _Front)
-        self._server.cors, self._server.own, self._server.behind = cors, own_origins(host, port), behind
+        self._server.cors, self._server.behind = cors, behind
         self._thread = threading.Thread(target=self._server.serve_forever, name="newsgraph-front", daemon=True)
 
     def start(self) -> "OriginGuard":
@@ -165,7 +199,6 @@ class OriginGuard:
         self._server.server_close()
 
 
-def _family(host: str) -> int:
-    import socket
-
+def address_family(host: str) -> int:
+    """The socket family of an address to listen on: IPv6 for ``::1``, IPv4 for ``127.0.0.1``."""
     return socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -642,9 +642,11 @@ _SELECT_STAR = re.compile(r"(?i)\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*")
 _COMMENT_OR_TERM = re.compile(r"(<[^<>\"{}|^`\\\x00-\x20]*>"
                               r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
                               r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-                              r'|"(?:[^"\\\n]|\\.)*"'
-                              r"|'(?:[^'\\\n]|\\.)*')"
-                              r"|#[^\n]*")
+                              r'|"(?:[^"\\\n\r]|\\.)*"'
+                              r"|'(?:[^'\\\n\r]|\\.)*'"
+                              # an escape in a prefixed name (ex:it\'s), which opens no string
+                              r"|\\[_~.\-!$&'()*+,;=/?#@%])"
+                              r"|#[^\n\r]*")  # SPARQL ends a comment at either line end
 
 
 def _without_comments(text: str) -> str:
@@ -683,27 +685,68 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
     return _line_column(text, found.start()) if found else None
 
 
-# Neither is a syntax error: no line and column attributes, so the CLI exits with status 1.
+def _reaches_out(text: str) -> dict[str, str]:
+    """Which of ``SERVICE`` and ``FROM`` ``text`` uses, each with where (``" at line L,
+    column C"``, or ``""`` where the text cannot say).
 
-def _refuse_service(text: str) -> None:
-    """A :class:`QueryError` if ``text`` asks for a ``SERVICE``, which both engines answer by
-    sending part of the query over the network to the endpoint it names."""
-    place = _keyword_at(text, "SERVICE")
-    if place:
-        raise QueryError(f"SERVICE at line {place[0]}, column {place[1]} would send the query over the network "
-                         "to another endpoint, which newsgraph does not do unless asked: pass --allow-service "
-                         "(allow_service=True)")
+    As rdflib's parser reads the query, with ``\\u`` escapes decoded (rdflib decodes them
+    everywhere) and a comment ended at a carriage return as at a line feed (as oxigraph ends
+    it). (A look at the words
+    alone missed a SERVICE after a name holding ``\\'``, or spelt ``\\u0053ERVICE``.)
+    Where rdflib cannot parse the query (oxigraph may still run it): FROM by the words
+    (:func:`_keyword_at`), and SERVICE, which reaches the network, by the word anywhere.
+
+    >>> _reaches_out("SELECT * WHERE { ?s ex:it\\\\'s ?o . SERVICE <http://e/> { ?s ?p ?o } FILTER(?o != 'q') }")
+    {'SERVICE': ' at line 1, column 35'}
+    >>> _reaches_out("SELECT ?from WHERE { ?from <http://e/SERVICE> 'FROM' }  # SERVICE")
+    {}
+    """
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: dict[str, str] = {}
+
+    def place(word: str) -> str:
+        at = _keyword_at(text, word)
+        return f" at line {at[0]}, column {at[1]}" if at else ""
+
+    try:
+        tree = parseQuery(text.replace("\r", "\n"))
+    except Exception:
+        # oxigraph may still run it: by the words, and SERVICE, which reaches the network,
+        # by the word anywhere (in a string too), escapes decoded
+        if re.search(r"(?i)service", expandUnicodeEscapes(text)):
+            found["SERVICE"] = place("SERVICE")
+        if _keyword_at(text, "FROM"):
+            found["FROM"] = place("FROM")
+        return found
+    if "datasetClause" in tree[1]:  # (CompValue.get's default is the key itself)
+        found["FROM"] = place("FROM")
+
+    def visit(node: Any) -> None:
+        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+            found.setdefault("SERVICE", place("SERVICE"))
+
+    traverse(tree[1], visitPost=visit)
+    return found
 
 
-def _refuse_dataset_clause(text: str) -> None:
-    """A :class:`QueryError` if ``text`` has ``FROM`` or ``FROM NAMED``, where the data is one
-    graph: rdflib loads the IRI, from the network, as the data (and ignored it for a plain
-    graph), where oxigraph finds no such graph and so no row."""
-    place = _keyword_at(text, "FROM")
-    if place:
-        raise QueryError(f"FROM at line {place[0]}, column {place[1]} chooses graphs of a dataset, and the data "
-                         "here is one graph, all the triples given (rdflib would load the IRI from the network): "
-                         "remove FROM (and FROM NAMED) and the query runs over all of them")
+# Neither refusal is a syntax error: no line and column attributes, so the CLI exits with status 1.
+
+def _service_refused(where: str) -> QueryError:
+    """``SERVICE``: both engines would send part of the query over the network to the endpoint it names."""
+    return QueryError(f"SERVICE{where} would send the query over the network to another endpoint, which "
+                      "newsgraph does not do unless asked: pass --allow-service (allow_service=True)")
+
+
+def _dataset_clause_refused(where: str) -> QueryError:
+    """``FROM`` or ``FROM NAMED`` where the data is one graph: rdflib loads the IRI, from the
+    network, as the data (and ignored it over a plain graph), where oxigraph finds no such
+    graph and so no row."""
+    return QueryError(f"FROM{where} chooses graphs of a dataset, and the data here is one graph, all the "
+                      "triples given (rdflib would load the IRI from the network): remove FROM (and FROM "
+                      "NAMED) and the query runs over all of them")
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -983,12 +1026,14 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "
                          "it reads the exports; to change a graph, serve it with `newsgraph serve "
                          "--allow-update` and send the update to its /update endpoint")
-    if not allow_service:
-        _refuse_service(text)
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    if engine == "rdflib" or not _is_oxigraph_store(source):
-        _refuse_dataset_clause(text)  # a store of one's own may hold named graphs; what newsgraph loads does not
+    reaches = _reaches_out(text)
+    if "SERVICE" in reaches and not allow_service:
+        raise _service_refused(reaches["SERVICE"])
+    # a store of one's own may hold named graphs; what newsgraph loads does not
+    if "FROM" in reaches and (engine == "rdflib" or not _is_oxigraph_store(source)):
+        raise _dataset_clause_refused(reaches["FROM"])
     if engine == "rdflib":
         return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
     return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)

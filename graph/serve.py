@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ServeError
-from .origin_guard import OriginGuard
+from .origin_guard import OriginGuard, address_family
 
 __all__ = [
     "ServeError",
@@ -230,7 +230,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     >>> 0 < free_port() < 65536
     True
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    family = address_family(host)
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, 0))
@@ -240,7 +240,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    family = address_family(host)
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         # As the server itself does: connections of a previous server in TIME_WAIT do not
         # block the port, a listening socket does.

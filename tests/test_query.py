@@ -607,6 +607,25 @@ def test_a_federated_query_is_refused_unless_allowed_and_nothing_is_sent(hostile
         _Endpoint.seen.clear()
 
 
+@pytest.mark.parametrize("spelling, runs_on", [
+    ("BIND(ex:it\\'s AS ?k) SERVICE <{}> {{ ?x ?p ?o }} FILTER(?x != 'q')", "oxigraph"),  # a name's escaped quote
+    ("\\u0053ERVICE <{}> {{ ?x ?p ?o }}", "rdflib"),  # an escape, which rdflib decodes before reading
+    ("BIND((1<2)AS?c)SERVICE#>\n<{}> {{ ?x ?p ?o }}", "oxigraph"),  # a less-than, not an IRI's start
+    ("# a comment\rSERVICE <{}> {{ ?x ?p ?o }}", "oxigraph"),  # a carriage return ends a comment
+])
+def test_a_federated_query_spelt_to_hide_it_is_refused_too(hostile_ttl, endpoint, spelling, runs_on):
+    """Each of these hid SERVICE from a look at the words alone, and reached the listener
+    (found by a review)."""
+    query = "PREFIX ex: <http://e/> SELECT ?x WHERE { " + spelling.format(endpoint) + " }"
+    for engine in ("rdflib", "oxigraph"):
+        with pytest.raises(QueryError, match=r"^SERVICE.* would send the query over the network"):
+            sparql(hostile_ttl, query, engine=engine)
+    assert _Endpoint.seen == []
+    # allowed, the engine that reads it as SERVICE asks the endpoint: the test is not vacuous
+    sparql(hostile_ttl, query, engine=runs_on, allow_service=True)
+    assert _Endpoint.seen, "the spelling was no SERVICE: the test proves nothing"
+
+
 @pytest.mark.parametrize("clause", ["FROM <{}>", "FROM NAMED <{}>"])
 def test_a_dataset_clause_is_refused_on_both_engines_and_nothing_is_fetched(hostile_ttl, endpoint, clause):
     """FROM gave two answers: rdflib ignored it (all rows), oxigraph found no such graph (no
@@ -615,6 +634,8 @@ def test_a_dataset_clause_is_refused_on_both_engines_and_nothing_is_fetched(host
     for data, engine in ((hostile_ttl, "rdflib"), (hostile_ttl, "oxigraph"), (rdflib.Dataset(), "rdflib")):
         with pytest.raises(QueryError, match=r"^FROM at line 2, column 1 chooses graphs of a dataset"):
             sparql(data, query, engine=engine)
+    with pytest.raises(QueryError, match=r"^FROM chooses graphs"):  # spelt with an escape: found, not placed
+        sparql(rdflib.Dataset(), query.replace("FROM", "\\u0046ROM"), engine="rdflib")
     result = CliRunner().invoke(cli, ["query", query, "-d", str(hostile_ttl)])
     assert result.exit_code == 1 and "remove FROM (and FROM NAMED)" in result.output, result.output
     assert _Endpoint.seen == []

@@ -228,6 +228,56 @@ def test_a_page_on_another_site_cannot_change_the_store(seeds_nt, tmp_path):
         assert http_count(server.query_url) == 0
 
 
+def _raw_exchange(port: int, head: str, body: bytes = b"", *, wait_for_continue: bool = False) -> bytes:
+    """Send a request as written (headers a library would not send) and read the whole answer."""
+    with socket.create_connection((LOOPBACK, port), timeout=30) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        if wait_for_continue:  # as curl does: the body only after the server's go-ahead
+            first = sock.recv(4096)
+            assert first.startswith(b"HTTP/1.1 100 Continue"), first
+        sock.sendall(body)
+        answer = b""
+        while block := sock.recv(65536):
+            answer += block
+    return answer
+
+
+def test_a_page_under_a_name_pointed_at_this_machine_is_refused(seeds_nt):
+    """DNS rebinding: a page at http://rebound.example:PORT, its name then pointed at
+    127.0.0.1, sends no Origin for its own GETs and got the data. A host name other than
+    localhost is refused; an IP address is not (no page can rebind one), nor the server's own
+    page off the loopback (--host 0.0.0.0, opened at the machine's address)."""
+    query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
+        port = server.port
+        rebound = _raw_exchange(port, f"GET /query?{query} HTTP/1.1\nHost: rebound.example:{port}\n"
+                                      "Accept: application/sparql-results+json\nConnection: close\n")
+        assert rebound.startswith(b"HTTP/1.1 403") and b"the host name rebound.example is refused" in rebound
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"192.0.2.7:{port}"):
+            own = _raw_exchange(port, f"POST /query HTTP/1.1\nHost: {host}\nOrigin: http://{host}\n"
+                                      "Content-Type: application/x-www-form-urlencoded\n"
+                                      f"Accept: application/sparql-results+json\nContent-Length: {len(query)}\n"
+                                      "Connection: close\n", query.encode())
+            assert own.startswith(b"HTTP/1.1 200") and b'"boolean":true' in own.replace(b" ", b""), (host, own)
+
+
+def test_the_front_answers_expect_continue_and_refuses_a_length_that_is_not_one(seeds_nt):
+    """curl sends a large POST with "Expect: 100-continue" and waited a second for an answer
+    the front never gave; two Content-Length headers made the front read one length and pass
+    the other on, and the server behind waited for bytes that never came."""
+    query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
+        head = (f"POST /query HTTP/1.1\nHost: {LOOPBACK}:{server.port}\n"
+                "Content-Type: application/x-www-form-urlencoded\nAccept: application/sparql-results+json\n")
+        answer = _raw_exchange(server.port, head + f"Content-Length: {len(query)}\nExpect: 100-continue\n",
+                               query, wait_for_continue=True)
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"boolean":true}'), answer
+        for lengths in ((str(len(query)), "500"), ("-1",), ("abc",)):
+            bad = _raw_exchange(server.port, head + "".join(f"Content-Length: {n}\n" for n in lengths), query)
+            assert bad.startswith(b"HTTP/1.1 400") and b"is not one length" in bad, (lengths, bad)
+        assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))  # still serving
+
+
 def test_store_is_reused_until_the_file_changes(seeds_nt, tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()
