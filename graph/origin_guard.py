@@ -92,6 +92,9 @@ class _Front(http.server.BaseHTTPRequestHandler):
     # HTTP/1.1, so that a client's "Expect: 100-continue" is answered at once (curl waited 1 s
     # for it with each large POST); each answer still closes its connection.
     protocol_version = "HTTP/1.1"
+    # A client that stops sending halfway holds its thread this long at most (each wait for
+    # bytes, not the whole request); an answer being computed behind is not cut short.
+    timeout = 120
 
     def _pass_on(self) -> None:
         reason = None if self.server.cors else refusal(self.headers)

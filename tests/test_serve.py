@@ -278,6 +278,18 @@ def test_the_front_answers_expect_continue_and_refuses_a_length_that_is_not_one(
         assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))  # still serving
 
 
+def test_a_server_behind_that_stopped_is_a_502_saying_so(seeds_nt):
+    """The front answered nothing when Oxigraph had gone (push then reported "maybe applied")."""
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
+        server.process.kill()
+        server.process.wait(30)
+        request = urllib.request.Request(f"{server.query_url}?query=ASK%7B%7D")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=30)
+        assert info.value.code == 502
+        assert info.value.read().decode().startswith("the oxigraph server behind this one did not answer")
+
+
 def test_store_is_reused_until_the_file_changes(seeds_nt, tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()
