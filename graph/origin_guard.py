@@ -168,8 +168,11 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
 class _FrontServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
-    cors: bool
-    behind: tuple[str, int]
+
+    def __init__(self, host: str, port: int, behind: tuple[str, int], cors: bool) -> None:
+        self.address_family = address_family(host)  # read by the socket's creation, below
+        self.behind, self.cors = behind, cors
+        super().__init__((host, port), _Front)
 
 
 class OriginGuard:
@@ -186,9 +189,7 @@ class OriginGuard:
     """
 
     def __init__(self, host: str, port: int, behind: tuple[str, int], *, cors: bool = False) -> None:
-        family_server = type("_Server", (_FrontServer,), {"address_family": address_family(host)})
-        self._server = family_server((host, port), _Front)
-        self._server.cors, self._server.behind = cors, behind
+        self._server = _FrontServer(host, port, behind, cors)
         self._thread = threading.Thread(target=self._server.serve_forever, name="newsgraph-front", daemon=True)
 
     def start(self) -> "OriginGuard":
