@@ -4,9 +4,10 @@
 into an Oxigraph store on disk (by default ``<exports>/sparql-store/``) and
 starts the ``oxigraph`` command from the PyPI package ``oxigraph`` on it:
 ``serve-read-only`` by default, ``serve`` (which accepts SPARQL Update and
-Graph Store writes) with ``allow_update=True``. Oxigraph listens on a
-loopback port of its own, behind a front (:mod:`graph.origin_guard`) that
-listens where asked and refuses the requests pages on other web sites make.
+Graph Store writes) with ``allow_update=True``. Oxigraph listens on a random
+loopback address and port of its own (:func:`behind_address`), behind a front
+(:mod:`graph.origin_guard`) that listens where asked and refuses the requests
+pages on other web sites make.
 
 A TriG or N-Quads file keeps its named graphs (TriG's one per source file)
 and is served with Oxigraph's union default graph, so a query without
@@ -34,6 +35,7 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -54,6 +56,7 @@ __all__ = [
     "SparqlServer",
     "RDF_FILES",
     "STORE_DIRNAME",
+    "behind_address",
     "bind_address",
     "curl_example",
     "find_oxigraph",
@@ -71,7 +74,7 @@ RDF_FILES: tuple[str, ...] = ("graph.nt", "graph.ttl")
 STORE_DIRNAME = "sparql-store"
 _MARKER = "newsgraph-store.json"
 _COUNT_QUERY = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
-#: Where the oxigraph process listens, behind the front.
+#: Where the oxigraph process listens, behind the front, where no other loopback address can be had.
 _BEHIND_HOST = "127.0.0.1"
 
 
@@ -239,6 +242,30 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def behind_address() -> tuple[str, int]:
+    """A free port on a random address of the loopback network (``127.0.0.0/8``), where
+    the Oxigraph server listens behind the front.
+
+    The front cannot guard Oxigraph's own port, and a web page can send a form POST
+    to any address it names: on ``127.0.0.1`` a page trying every port could find
+    it, among 2**40 pairs of address and port it would not. Where only
+    ``127.0.0.1`` is configured (macOS), that address.
+
+    >>> host, port = behind_address()
+    >>> host.startswith("127.") and 0 < port < 65536
+    True
+    """
+    # Neither the network's first address nor its last (its broadcast address), nor 127.0.0.1
+    number = 0x7F000002 + secrets.randbelow(0xFFFFFF - 2)
+    host = socket.inet_ntoa(number.to_bytes(4, "big"))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, 0))
+        except OSError:  # not configured here (EADDRNOTAVAIL)
+            return _BEHIND_HOST, free_port(_BEHIND_HOST)
+        return host, sock.getsockname()[1]
+
+
 def _check_port_free(host: str, port: int) -> None:
     family = address_family(host)
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -326,6 +353,8 @@ class SparqlServer:
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
         self._front: OriginGuard | None = None
+        #: Where the Oxigraph process listens, behind the front (:func:`behind_address`).
+        self.behind: tuple[str, int] | None = None
         self._stderr: Any = None
 
     @property
@@ -364,9 +393,10 @@ class SparqlServer:
             self.port = free_port(self.host)
         _check_port_free(self.host, self.port)
         mode = "serve" if self.allow_update else "serve-read-only"
-        # Oxigraph listens on a loopback port of its own, behind the front (graph.origin_guard),
-        # which listens where asked and refuses the requests other web sites make.
-        behind = (_BEHIND_HOST, free_port(_BEHIND_HOST))
+        # Oxigraph listens on a loopback address and port of its own, behind the front
+        # (graph.origin_guard), which listens where asked and refuses the requests other
+        # web sites make.
+        self.behind = behind = behind_address()
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self.process = subprocess.Popen(
             [command, mode, "--location", str(self.store), "--bind", bind_address(*behind)]

@@ -290,6 +290,36 @@ def test_a_server_behind_that_stopped_is_a_502_saying_so(seeds_nt):
         assert info.value.read().decode().startswith("the oxigraph server behind this one did not answer")
 
 
+def test_oxigraph_listens_behind_the_front_on_a_random_loopback_address(seeds_nt):
+    """Behind the front, Oxigraph's own port is not guarded: on 127.0.0.1 a page trying every
+    port with blind form POSTs could find it. Each server now gets an address of its own in
+    127.0.0.0/8 (2**40 pairs of address and port), and the front reaches it there."""
+    store = prepare_store(seeds_nt)
+    addresses = []
+    for _ in range(2):
+        with SparqlServer(store, host=LOOPBACK, port=0) as server:
+            host, port = server.behind
+            numbers = [int(part) for part in host.split(".")]
+            assert numbers[0] == 127 and host != LOOPBACK and numbers[1:] not in ([0, 0, 0], [255, 255, 255])
+            # Oxigraph itself is there (asked directly, as the front asks it), and the front passes requests on
+            with urllib.request.urlopen(f"http://{host}:{port}/query?query=ASK%7B%7D", timeout=30) as answer:
+                assert b"true" in answer.read()
+            assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))
+            addresses.append(host)
+    assert addresses[0] != addresses[1]  # drawn anew: the same one twice in 16 million
+
+
+def test_oxigraph_listens_on_127_0_0_1_where_no_other_loopback_address_is_configured(seeds_nt, monkeypatch):
+    """macOS configures 127.0.0.1 alone: an address the system refuses falls back to it."""
+    import graph.serve
+
+    monkeypatch.setattr(graph.serve.socket, "inet_ntoa", lambda packed: "192.0.2.1")  # TEST-NET-1: not this machine's
+    with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
+        assert server.behind[0] == LOOPBACK
+        monkeypatch.undo()
+        assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))
+
+
 def test_store_is_reused_until_the_file_changes(seeds_nt, tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()
