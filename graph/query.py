@@ -43,10 +43,15 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from .errors import QueryError
 from .namespaces import PREFIXES, XSD
+
+if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
+    import pandas
+    import pyoxigraph
+    import rdflib
 
 __all__ = [
     "ENGINES",
@@ -447,7 +452,7 @@ def _check_file(path: str | os.PathLike) -> None:
         raise QueryError(f"{path}: is a folder, expected an RDF file")
 
 
-def load_rdflib(source: Any, *, base_iri: str | None = None):
+def load_rdflib(source: Any, *, base_iri: str | None = None) -> rdflib.Graph:
     """An ``rdflib.Graph`` of ``source``: a file path, a KnowledgeGraph or an ``rdflib.Graph``.
 
     Files are parsed with pyoxigraph's parser (several times faster than
@@ -512,7 +517,8 @@ def load_rdflib(source: Any, *, base_iri: str | None = None):
 _META_GRAPH = "urn:newsgraph:store"
 
 
-def open_store(source: Any, *, path: str | os.PathLike | None = None, base_iri: str | None = None):
+def open_store(source: Any, *, path: str | os.PathLike | None = None,
+               base_iri: str | None = None) -> pyoxigraph.Store:
     """A ``pyoxigraph.Store`` holding ``source`` (file, KnowledgeGraph or Store).
 
     With ``path`` the store lives on disk and is reused by later calls as long
@@ -1056,6 +1062,6 @@ _UPDATE = re.compile(r"(?:\s+|#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]
                      r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
 
 
-def sparql_dataframe(source: Any, query: str, **options: Any):
+def sparql_dataframe(source: Any, query: str, **options: Any) -> pandas.DataFrame:
     """:func:`sparql` as a pandas DataFrame with typed columns (see :meth:`QueryResult.to_dataframe`)."""
     return sparql(source, query, **options).to_dataframe()

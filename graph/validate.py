@@ -18,10 +18,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NewsgraphError
 from .namespaces import PREFIXES, SH
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["Violation", "ValidationReport", "shapes_graph", "validate"]
 
@@ -110,7 +113,7 @@ def _short(iri: str | None) -> str:
     return iri if not iri.startswith(("http://", "https://", "urn:")) else f"<{iri}>"
 
 
-def shapes_graph():
+def shapes_graph() -> rdflib.Graph:
     """The shipped SHACL shapes (``graph/data/shapes.ttl``) as an ``rdflib.Graph``."""
     import rdflib
 

@@ -43,6 +43,9 @@ from .errors import ViewError, check_count
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
 
+    from .builder import KnowledgeGraph
+    from .model import Article
+
 __all__ = ["View", "ViewError", "EdgeList", "EdgeTable", "MAX_ARTICLES", "full_view", "overview_view", "ego_view",
            "safe_link", "site_link", "shown_text", "shown_name", "shown_domain", "VIEW_NAMES", "edge_table", "article_node"]
 
@@ -366,7 +369,7 @@ def _date(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
-def article_node(kg, a, degree: int) -> dict[str, Any]:
+def article_node(kg: KnowledgeGraph, a: Article, degree: int) -> dict[str, Any]:
     """The node of article ``a`` in a view, ``degree`` its weight."""
     provider = kg.providers.get(a.provider_id) if a.provider_id else None
     return {
@@ -434,7 +437,7 @@ def _edge_list(groups: list[tuple[str, str, tuple[str, ...]]], nodes: dict[str, 
 MAX_ARTICLES = 20_000
 
 
-def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | None = None) -> View:
+def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | None = None) -> View:
     """Every node and every edge of ``kg``; node weight is its degree.
 
     With more than ``max_articles`` articles (``None``: no limit), only the
@@ -476,7 +479,7 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | 
     return View("full", title, nodes, edges)
 
 
-def overview_view(kg) -> View:
+def overview_view(kg: KnowledgeGraph) -> View:
     """Providers and topics; a provider -> topic edge weighted by their shared articles."""
     full = full_view(kg, max_articles=0)  # its providers and topics
     count: Counter = Counter()
@@ -535,7 +538,7 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
     return found.id
 
 
-def ego_view(kg, *, topic: str | None = None, provider: str | None = None, article: str | None = None,
+def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | None = None, article: str | None = None,
              depth: int = 1) -> View:
     """Everything within ``depth`` steps of one topic, provider or article.
 

@@ -107,3 +107,45 @@ def test_every_error_class_is_declared_in_errors_py_under_newsgraph_error():
     for cls in declared:
         assert issubclass(cls, graph.NewsgraphError), cls
         assert cls.__name__ in graph.errors.__all__ and getattr(graph, cls.__name__) is cls, cls
+
+
+def _checked_only_names(tree: ast.Module, module: object) -> dict:
+    """What the module's ``if TYPE_CHECKING:`` blocks import (for its annotations alone)."""
+    names: dict = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            block = ast.Module(body=node.body, type_ignores=[])
+            exec(compile(block, module.__file__, "exec"), {"__name__": module.__name__,  # type: ignore[attr-defined]
+                                                           "__package__": module.__package__}, names)
+    return names
+
+
+def test_every_public_function_has_type_hints_that_name_what_exists():
+    """The package ships py.typed: a function of a module's __all__ without hints is Any to a
+    user's type checker, and a hint naming what is not imported (under TYPE_CHECKING too)
+    fails it."""
+    import inspect
+    import typing
+
+    missing, unresolved = [], []
+    for path in sorted((ROOT / "graph").rglob("*.py")):
+        if path.name == "__main__.py":  # runs the command when imported
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        module = importlib.import_module(name)
+        namespace = {**vars(module), **_checked_only_names(ast.parse(path.read_text(encoding="utf-8")), module)}
+        for public in getattr(module, "__all__", ()):
+            function = getattr(module, public)
+            if not inspect.isfunction(function) or function.__module__ != name:
+                continue  # classes, constants, and what another module defines (checked there)
+            signature = inspect.signature(function)
+            unhinted = [p for p, parameter in signature.parameters.items()
+                        if parameter.annotation is inspect.Parameter.empty]
+            if unhinted or signature.return_annotation is inspect.Signature.empty:
+                missing.append(f"{name}.{public}: {unhinted or 'return'}")
+                continue
+            try:
+                typing.get_type_hints(function, globalns=namespace)
+            except Exception as err:  # noqa: BLE001 - any failure is the finding
+                unresolved.append(f"{name}.{public}: {err}")
+    assert not missing and not unresolved, (missing, unresolved)

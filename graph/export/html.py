@@ -52,7 +52,7 @@ import os
 import re
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -62,6 +62,11 @@ from ..layout import compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
 from .files import atomic_writer
+
+if TYPE_CHECKING:
+    from IPython.display import HTML
+
+    from ..builder import KnowledgeGraph
 
 __all__ = ["write_html", "render_html", "make_view", "notebook_html", "json_for_script", "PALETTE"]
 
@@ -101,7 +106,7 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-def make_view(kg, view: str = "full", *, topic: str | None = None, provider: str | None = None,
+def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = None, provider: str | None = None,
               article: str | None = None, depth: int = 1) -> View:
     """The :class:`~graph.views.View` that the options name.
 
@@ -384,7 +389,7 @@ def _write_page(view: View, seed: int, write: Callable[[str], Any]) -> None:
             write(piece)
 
 
-def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
+def render_html(source: KnowledgeGraph | View, *, seed: int = 0, **view_options: Any) -> str:
     """The page for ``source`` (a :class:`~graph.builder.KnowledgeGraph` or a :class:`~graph.views.View`).
 
     Parameters
@@ -402,7 +407,7 @@ def render_html(source, *, seed: int = 0, **view_options: Any) -> str:
     return "".join(pieces)
 
 
-def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | None = None,
+def write_html(kg: KnowledgeGraph, path: str | os.PathLike, *, view: str = "full", topic: str | None = None,
                provider: str | None = None, article: str | None = None, depth: int = 1, seed: int = 0,
                **_other: Any) -> None:
     """Write the page for ``kg`` to ``path`` atomically (other exporters' options are ignored).
@@ -421,7 +426,7 @@ def write_html(kg, path: str | os.PathLike, *, view: str = "full", topic: str | 
         raise ExportError(f"cannot write {os.fspath(path)}: {err.strerror or err}") from err
 
 
-def notebook_html(source, *, height: float = 700, **options: Any):
+def notebook_html(source: KnowledgeGraph | View, *, height: float = 700, **options: Any) -> HTML:
     """The page as an ``IPython.display.HTML`` for inline display in Jupyter,
     ``height`` pixels high (a number, 0 or more; ``500.0`` is 500).
 
