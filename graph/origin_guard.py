@@ -7,7 +7,8 @@ where a request comes from, so with ``--allow-update`` any page open in the
 browser could change or clear the store: a form-encoded ``CLEAR ALL`` sent
 with a foreign ``Origin`` emptied it. This front listens on the address the
 user asked for and passes each request to the Oxigraph server behind it (on
-a loopback port of its own), except one a browser made for another site:
+a random loopback address and port of its own), except one a browser made
+for another site:
 
 * its ``Sec-Fetch-Site`` header is ``cross-site`` or ``same-site`` (another
   port of ``localhost`` is another site's page too),
@@ -21,9 +22,12 @@ which opens it to other sites on purpose (YASGUI on its own site, say).
 Programs (curl, SPARQLWrapper, ``newsgraph push``) send no such header and
 pass, as do pages the server itself serves (Oxigraph's query page at ``/``).
 
-What the front cannot guard: Oxigraph's own port, which listens on
-``127.0.0.1`` too. A page that tried every port of this machine could reach
-it; with ``--allow-update``, keep no page you do not trust open meanwhile.
+What the front cannot guard: Oxigraph's own port. It listens on a random
+address of ``127.0.0.0/8`` (:func:`graph.serve.behind_address`), among about
+2**40 pairs of address and port a page would have to try; where only
+``127.0.0.1`` is configured (macOS) it listens there, and a page that tried
+every port of this machine could reach it: with ``--allow-update``, keep no
+page you do not trust open meanwhile.
 
 Examples
 --------

@@ -258,12 +258,10 @@ def behind_address() -> tuple[str, int]:
     # Neither the network's first address nor its last (its broadcast address), nor 127.0.0.1
     number = 0x7F000002 + secrets.randbelow(0xFFFFFF - 2)
     host = socket.inet_ntoa(number.to_bytes(4, "big"))
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, 0))
-        except OSError:  # not configured here (EADDRNOTAVAIL)
-            return _BEHIND_HOST, free_port(_BEHIND_HOST)
-        return host, sock.getsockname()[1]
+    try:
+        return host, free_port(host)
+    except ServeError:  # not configured here (EADDRNOTAVAIL)
+        return _BEHIND_HOST, free_port(_BEHIND_HOST)
 
 
 def _check_port_free(host: str, port: int) -> None:
