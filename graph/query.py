@@ -1058,7 +1058,7 @@ def _is_oxigraph_store(source: Any) -> bool:
 
 
 #: An update's first keyword, after any PREFIX, BASE and comments.
-_UPDATE = re.compile(r"(?:\s+|#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
+_UPDATE = re.compile(r"(?:\s+|#[^\n\r]*[\n\r]|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
                      r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
 
 

@@ -541,9 +541,11 @@ def test_query_files_with_a_byte_order_mark_or_spaces_in_their_path(hostile_ttl,
 
 @pytest.mark.parametrize("update", ["INSERT DATA { <http://e/a> <http://e/b> 1 }",
                                     "PREFIX e: <http://e/>\n# remove them all\ndelete where { ?s e:b ?o }",
-                                    "CLEAR ALL"])
+                                    "CLEAR ALL",
+                                    # a comment ends at a carriage return too (as Mac OS 9 saved text)
+                                    "# add one\rINSERT DATA { <http://e/a> <http://e/b> 2 }"])
 def test_an_update_is_refused_as_such(hostile_ttl, update):
-    keyword = update.split("\n")[-1].split()[0].upper()
+    keyword = re.split(r"[\r\n]", update)[-1].split()[0].upper()
     for engine in ("rdflib", "oxigraph"):
         result = CliRunner().invoke(cli, ["query", update, "-d", str(hostile_ttl), "-e", engine])
         assert result.exit_code == 1, result.output
