@@ -35,6 +35,7 @@ from .namespaces import NOT_IN_IRI, percent_encoded
 __all__ = [
     "TRACKING_PARAMETERS",
     "host_form",
+    "ipv4_address",
     "canonical_url",
     "article_id",
     "provider_key",
@@ -117,7 +118,7 @@ def host_form(host: str) -> str:
     """
     mapped = host.lower()
     if mapped.isascii() and "xn--" not in mapped:
-        return mapped  # nearly every host: nothing to map
+        return _as_ipv4(mapped)  # nearly every host: nothing (else) to map
     import idna  # only for the rare host that needs it
 
     try:
@@ -132,7 +133,63 @@ def host_form(host: str) -> str:
             except idna.IDNAError:
                 pass  # not a valid IDNA label: kept as written
         labels.append(label)
-    return ".".join(labels)
+    return _as_ipv4(".".join(labels))
+
+
+def _ipv4_number(part: str) -> int | None:
+    """WHATWG's IPv4 number parser: ``0x``/``0X`` hexadecimal, a leading ``0`` octal,
+    else decimal; ``None`` for a failure."""
+    digits, base = part, 10
+    if part[:2] in ("0x", "0X"):
+        digits, base = part[2:], 16
+    elif len(part) > 1 and part[0] == "0":
+        digits, base = part[1:], 8
+    if not digits:
+        return 0 if part else None  # "0x" is 0; an empty part is no number
+    if not digits.isascii() or not digits.isalnum():  # int() would take "1_0", " 1", "+1"
+        return None
+    try:
+        return int(digits, base)
+    except ValueError:
+        return None
+
+
+def ipv4_address(host: str) -> str | None:
+    """The dotted-decimal IPv4 address that ``host`` spells, as a browser reads it
+    (WHATWG's URL standard): ``None`` when the host does not end in a number (a
+    name); ``ValueError`` when it does but is no IPv4 address (``999.1.1.1``).
+
+    Besides ``127.0.0.1``, ``127.1``, ``0x7f.1``, ``0177.0.0.1`` and ``2130706433``
+    are that address; they are one host, so one article's URL.
+
+    >>> ipv4_address("0x7F.1"), ipv4_address("2130706433"), ipv4_address("news.example")
+    ('127.0.0.1', '127.0.0.1', None)
+    """
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()
+    last = labels[-1]
+    if not (last.isascii() and last.isdigit()) and _ipv4_number(last) is None:
+        return None  # does not end in a number: a domain name
+    numbers = [_ipv4_number(label) for label in labels]
+    if len(labels) > 4 or None in numbers:
+        raise ValueError(f"not an IPv4 address: {host!r}")
+    value = numbers.pop()
+    if any(n > 255 for n in numbers) or value >= 256 ** (4 - len(numbers)):  # type: ignore[operator]
+        raise ValueError(f"not an IPv4 address: {host!r}")
+    for i, n in enumerate(numbers):
+        value += n << (8 * (3 - i))  # type: ignore[operator]
+    return ".".join(str(value >> shift & 255) for shift in (24, 16, 8, 0))
+
+
+def _as_ipv4(host: str) -> str:
+    """``host`` as a dotted-decimal IPv4 address when it spells one, else as it is."""
+    if not host or not host[-1].isascii() or not (host[-1].isalnum() or host[-1] == "."):
+        return host  # cannot end in a number: most names end in a letter, which may
+    try:
+        return ipv4_address(host) or host
+    except ValueError:
+        return host  # ends in a number, yet no address: canonical_url refuses it
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -186,6 +243,11 @@ def canonical_url(url: str) -> str:
         # in brackets, an IPv6 address without a zone (as WHATWG's parser and RFC 3987 allow)
         unusable = not _is_ipv6(host)
     else:
+        try:
+            ipv4_address(host)  # ending in a number, a host must be an IPv4 address (as browsers read it)
+        except ValueError:
+            raise InvalidURLError(f"not a valid host name in URL: {text[:200]!r} "
+                                  "(it ends in a number but is no IPv4 address)") from None
         # White space (U+00A0 too), separators, controls, U+FFFD (bytes that were not UTF-8):
         # a host cannot hold them, nor an IRI's; nor what ends it or splits it, which the
         # mapping can make of a symbol (U+FE47 is "[", U+FF0F "/": another host, or none).

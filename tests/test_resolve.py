@@ -720,6 +720,85 @@ def test_a_host_a_browser_refuses_is_refused(url):
         canonical_url(url)
 
 
+def _spelt(number: int, rng: random.Random) -> str:
+    """``number`` in decimal, octal (a leading 0) or hexadecimal (0x, either case)."""
+    form = rng.randrange(3)
+    if form == 0:
+        return str(number)
+    if form == 1:
+        return "0" + format(number, "o")
+    return rng.choice(["0x", "0X"]) + format(number, rng.choice(["x", "X"]))
+
+
+def test_a_host_spelling_an_ipv4_address_is_that_address():
+    """1 to 4 parts, each decimal, octal or hex, the last filling the bytes left:
+    the address is the one glibc's ``inet_aton`` reads (the BSD parser whose rules
+    WHATWG's IPv4 parser took), and spellings it refuses (a part out of range,
+    an octal 8 or 9, five parts) are refused as URLs, as browsers refuse them.
+    (Every spelling here ends in a number; a last label such as ``08x1`` is a
+    name to a browser, which ``inet_aton`` refuses too.)"""
+    import socket
+
+    rng = random.Random(5)
+    accepted = refused = 0
+    for _ in range(3000):
+        count = rng.randint(1, 5)
+        parts = [rng.choice([rng.randrange(256), rng.randrange(1 << 8 * rng.randint(1, 4)), 8, 9, 10])
+                 for _ in range(count)]
+        spelt = [_spelt(n, rng) for n in parts]
+        if rng.random() < 0.2:  # an octal part with a digit octal lacks: digits still, so no name
+            spelt[rng.randrange(count)] = "0" + format(rng.randrange(256), "o") + rng.choice("89")
+        host = ".".join(spelt)
+        try:
+            expected = socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            expected = None
+        url = f"http://{host}/a"
+        if expected is None:
+            with pytest.raises(InvalidURLError, match="ends in a number but is no IPv4 address"):
+                canonical_url(url)
+            refused += 1
+        else:
+            assert canonical_url(url) == f"https://{expected}/a", host
+            accepted += 1
+    assert accepted > 1000 and refused > 500  # both kinds were tried
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1./x", "https://127.0.0.1/x"),  # a trailing dot, as after a name
+    ("http://0x/", "https://0.0.0.0/"),  # "0x" alone is the number 0 (WHATWG)
+    ("http://\uff11\uff12\uff17.\uff11/", "https://127.0.0.1/"),  # full-width digits mapped first (UTS 46)
+    ("http://0xg.example/", "https://0xg.example/"),  # names: the last label is no number
+    ("http://1.example/", "https://1.example/"),
+    ("http://example.0xg/", "https://example.0xg/"),
+])
+def test_what_ends_in_a_number_is_read_as_an_address(url, expected):
+    """Worked out by hand from WHATWG's "ends in a number" and IPv4 parsers."""
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://example.0x/", "http://a.b.09/", "http://1..2/", "http://1.2.3.4.5/",
+                                 "http://999.1.1.1/", "http://1.256.1/", "http://4294967296/"])
+def test_a_host_ending_in_a_number_that_is_no_address_is_refused(url, tmp_path):
+    """Browsers refuse these URLs (WHATWG: a host ending in a number must parse
+    as IPv4); the file is rejected with its reason, not built under a name."""
+    with pytest.raises(InvalidURLError, match="ends in a number but is no IPv4 address"):
+        canonical_url(url)
+    (tmp_path / "a.md").write_text(f"---\ntitle: t\nwebUrl: '{url}'\n---\n")
+    kg = graph.build([tmp_path])
+    assert not kg.articles
+    assert [Path(r["path"]).name for r in kg.report.rejected] == ["a.md"]
+
+
+def test_spellings_of_one_address_are_one_article(tmp_path):
+    """Three files, one address spelt three ways: one article from three sources."""
+    for i, host in enumerate(["127.0.0.1", "0x7f.1", "2130706433"]):
+        (tmp_path / f"{i}.md").write_text(f"---\ntitle: t{i}\nwebUrl: 'http://{host}/story'\n---\n")
+    kg = graph.build([tmp_path])
+    [article] = kg.articles.values()
+    assert article.url == "https://127.0.0.1/story" and len(article.sources) == 3
+
+
 def test_a_providers_domain_is_mapped_as_its_articles_hosts_are():
     """A domain given in capitals is the host of the provider's URLs (worked out
     by hand as above): it was lower-cased by ``str.lower``, final sigma and all."""
