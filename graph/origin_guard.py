@@ -42,12 +42,13 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import ipaddress
 import socket
 import threading
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 __all__ = ["OriginGuard", "address_family", "refusal"]
 
@@ -103,21 +104,31 @@ class _Front(http.server.BaseHTTPRequestHandler):
     def _pass_on(self) -> None:
         reason = None if self.server.cors else refusal(self.headers)
         try:
-            body = self._body()
+            body, length = self._body()
         except ValueError as err:
             self._answer(400, str(err))
             return
         if reason is not None:
+            # The body read and dropped first: closing with it unread would reset the
+            # connection, and the client could lose the answer saying why.
+            with contextlib.suppress(OSError):
+                for _ in body or ():
+                    pass
             self._answer(403, reason)
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-        if body is not None:
-            headers["Content-Length"] = str(len(body))
-        behind = http.client.HTTPConnection(*self.server.behind)
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        behind = http.client.HTTPConnection(*self.server.behind, blocksize=_BLOCK)
         try:
             try:
+                # The body goes on as it comes (a store upload can be gigabytes); a chunked
+                # one is sent on chunked (http.client adds the header for an iterable body).
                 behind.request(self.command, self.path, body=body, headers=headers)
                 answer = behind.getresponse()
+            except _BadBody as err:
+                self._answer(400, str(err))
+                return
             except OSError as err:
                 self._answer(502, f"the oxigraph server behind this one did not answer: {err}")
                 return
@@ -138,22 +149,18 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
-    def _body(self) -> bytes | None:
-        """The request's body (``ValueError`` for a length that is not one whole number)."""
+    def _body(self) -> tuple[Any, int | None]:
+        """The request's body to pass on, read as it is sent, and its length when known:
+        ``(None, None)`` without one (``ValueError`` for a length that is not one whole number)."""
         lengths = self.headers.get_all("Content-Length") or []
         if lengths:
             if len(set(lengths)) > 1 or not lengths[0].strip().isdigit():
                 raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
-            return self.rfile.read(int(lengths[0]))
+            length = int(lengths[0])
+            return _exactly(self.rfile, length), length
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
-                pass
-            return b"".join(chunks)
-        return None
+            return _chunks(self.rfile), None
+        return None, None
 
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
@@ -168,6 +175,40 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows the server's own lines, not one per request
+
+
+class _BadBody(OSError):
+    """The client's body ended early or its chunks were malformed: nothing is answered
+    from behind (the request passed on is cut short, and its connection closed)."""
+
+
+def _exactly(stream: Any, length: int) -> Iterator[bytes]:
+    """``length`` bytes of ``stream``, a block at a time (:class:`_BadBody` if it ends first)."""
+    while length > 0:
+        block = stream.read(min(length, _BLOCK))
+        if not block:
+            raise _BadBody(f"the request's body ended {length} bytes before its Content-Length")
+        length -= len(block)
+        yield block
+
+
+def _chunks(stream: Any) -> Iterator[bytes]:
+    """The data of a chunked body, chunk by chunk (:class:`_BadBody` if malformed or cut short)."""
+    while True:
+        line = stream.readline(_BLOCK)
+        size_text = line.split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise _BadBody(f"a chunk size that is not a hexadecimal number: {size_text[:40]!r}") from None
+        if size < 0 or (not line.endswith(b"\n")):
+            raise _BadBody("a chunked body cut short or malformed")
+        if size == 0:
+            break
+        yield from _exactly(stream, size)
+        stream.readline(_BLOCK)  # the chunk's line end
+    while stream.readline(_BLOCK) not in (b"\r\n", b"\n", b""):  # trailers
+        pass
 
 
 class _FrontServer(http.server.ThreadingHTTPServer):
@@ -195,6 +236,11 @@ class OriginGuard:
     def __init__(self, host: str, port: int, behind: tuple[str, int], *, cors: bool = False) -> None:
         self._server = _FrontServer(host, port, behind, cors)
         self._thread = threading.Thread(target=self._server.serve_forever, name="newsgraph-front", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one the system chose, when asked for port 0)."""
+        return self._server.server_address[1]
 
     def start(self) -> "OriginGuard":
         self._thread.start()

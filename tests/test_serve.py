@@ -278,6 +278,109 @@ def test_the_front_answers_expect_continue_and_refuses_a_length_that_is_not_one(
         assert http_count(server.query_url) == len(nt_lines(seeds_nt / "graph.nt"))  # still serving
 
 
+class _RecordingBehind:
+    """A server behind the front that counts the body bytes it has received so far (read
+    as they come) and answers with the count once ``Content-Length`` of them have come."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.listener = socket.create_server((LOOPBACK, 0))
+        self.received = 0
+        self.closed_early = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+            self.received = len(body)
+            while self.received < length:
+                block = conn.recv(65536)
+                if not block:
+                    self.closed_early.set()
+                    return
+                self.received += len(block)
+            text = str(self.received).encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(text), text))
+
+
+def test_the_front_passes_a_body_on_as_it_comes():
+    """The front read each request body whole before passing it on: a store upload of
+    gigabytes was held in memory. Now the server behind has the first part of a body
+    while the client still holds back the rest; the whole arrives, and the answer."""
+    from graph.origin_guard import OriginGuard
+
+    behind = _RecordingBehind()
+    front = OriginGuard(LOOPBACK, 0, behind.listener.getsockname()).start()
+    try:
+        size, first = 4 << 20, 1 << 20
+        with socket.create_connection((LOOPBACK, front.port), timeout=30) as sock:
+            sock.sendall(f"PUT /store?default HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                         f"Content-Type: application/n-triples\r\nContent-Length: {size}\r\n\r\n".encode())
+            sock.sendall(b"x" * first)
+            deadline = time.monotonic() + 20
+            while behind.received < first // 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert behind.received >= first // 2, behind.received  # passed on before the rest was sent
+            sock.sendall(b"x" * (size - first))
+            answer = b""
+            while block := sock.recv(65536):
+                answer += block
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\n" + str(size).encode()), answer[-200:]
+    finally:
+        front.stop()
+
+
+def test_a_body_cut_short_is_a_400_and_the_request_behind_ends():
+    """A client that promised more bytes than it sent, then stopped sending: the front says
+    so (400) and ends the request it passed on, which waited for the rest for ever."""
+    from graph.origin_guard import OriginGuard
+
+    behind = _RecordingBehind()
+    front = OriginGuard(LOOPBACK, 0, behind.listener.getsockname()).start()
+    try:
+        with socket.create_connection((LOOPBACK, front.port), timeout=30) as sock:
+            sock.sendall(f"POST /update HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                         "Content-Type: application/sparql-update\r\nContent-Length: 1000\r\n\r\nCLEAR".encode())
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            while block := sock.recv(65536):
+                answer += block
+        assert answer.startswith(b"HTTP/1.1 400") and b"ended 995 bytes before its Content-Length" in answer, answer
+        assert behind.closed_early.wait(20)
+    finally:
+        front.stop()
+
+
+def test_a_chunked_upload_goes_through_the_front(seeds_nt, tmp_path):
+    """A body sent in chunks (curl -T - sends one so) reaches Oxigraph whole: the graph it
+    replaces holds every triple of the file; malformed chunks are a 400, and nothing changes."""
+    triples = (seeds_nt / "graph.nt").read_bytes()
+    store = prepare_store(seeds_nt, tmp_path / "rw-store")
+    with SparqlServer(store, host=LOOPBACK, port=0, allow_update=True) as server:
+        graph_iri = "http://example.org/uploaded"
+        head = (f"PUT /store?graph={urllib.parse.quote(graph_iri, safe='')} HTTP/1.1\n"
+                f"Host: {LOOPBACK}:{server.port}\nContent-Type: application/n-triples\n"
+                "Transfer-Encoding: chunked\nConnection: close\n")
+        pieces = [triples[i:i + 70_001] for i in range(0, len(triples), 70_001)]
+        body = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\nX-Trailer: 1\r\n\r\n"
+        answer = _raw_exchange(server.port, head, body)
+        assert re.match(rb"HTTP/1.1 20[014]", answer), answer[:300]
+        assert http_count(server.query_url, graph_iri) == len(rdflib.Graph().parse(data=triples, format="nt"))
+        other = "http://example.org/not-uploaded"
+        bad = _raw_exchange(server.port, head.replace(urllib.parse.quote(graph_iri, safe=""),
+                                                      urllib.parse.quote(other, safe="")),
+                            b"zz\r\n<a> <b> <c> .\r\n0\r\n\r\n")
+        assert bad.startswith(b"HTTP/1.1 400") and b"not a hexadecimal number" in bad, bad
+        assert http_count(server.query_url, other) == 0
+
+
 def test_a_server_behind_that_stopped_is_a_502_saying_so(seeds_nt):
     """The front answered nothing when Oxigraph had gone (push then reported "maybe applied")."""
     with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
