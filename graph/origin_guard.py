@@ -149,7 +149,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
-    def _body(self) -> tuple[Any, int | None]:
+    def _body(self) -> tuple[Iterator[bytes] | None, int | None]:
         """The request's body to pass on, read as it is sent, and its length when known:
         ``(None, None)`` without one (``ValueError`` for a length that is not one whole number)."""
         lengths = self.headers.get_all("Content-Length") or []
@@ -196,13 +196,15 @@ def _chunks(stream: Any) -> Iterator[bytes]:
     """The data of a chunked body, chunk by chunk (:class:`_BadBody` if malformed or cut short)."""
     while True:
         line = stream.readline(_BLOCK)
+        if not line.endswith(b"\n"):
+            raise _BadBody("a chunked body cut short, or a chunk size line too long")
         size_text = line.split(b";")[0].strip()
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise _BadBody(f"a chunk size that is not a hexadecimal number: {size_text[:40]!r}") from None
-        if size < 0 or (not line.endswith(b"\n")):
-            raise _BadBody("a chunked body cut short or malformed")
+            size = -1
+        if size < 0:
+            raise _BadBody(f"a chunk size that is not a hexadecimal number: {size_text[:40]!r}")
         if size == 0:
             break
         yield from _exactly(stream, size)

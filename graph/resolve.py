@@ -146,12 +146,12 @@ def _ipv4_number(part: str) -> int | None:
         digits, base = part[1:], 8
     if not digits:
         return 0 if part else None  # "0x" is 0; an empty part is no number
-    if not digits.isascii() or not digits.isalnum():  # int() would take "1_0", " 1", "+1"
+    if not _RADIX_DIGITS[base].issuperset(digits):  # int() would take "1_0", " 1", "+1", "0x1"
         return None
-    try:
-        return int(digits, base)
-    except ValueError:
-        return None
+    return int(digits, base)
+
+
+_RADIX_DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
 
 
 def ipv4_address(host: str) -> str | None:
@@ -171,21 +171,22 @@ def ipv4_address(host: str) -> str | None:
     last = labels[-1]
     if not (last.isascii() and last.isdigit()) and _ipv4_number(last) is None:
         return None  # does not end in a number: a domain name
-    numbers = [_ipv4_number(label) for label in labels]
-    if len(labels) > 4 or None in numbers:
-        raise ValueError(f"not an IPv4 address: {host!r}")
+    numbers: list[int] = []
+    for label in labels:
+        number = _ipv4_number(label)
+        if number is None:
+            raise ValueError(f"not an IPv4 address: {host!r}")
+        numbers.append(number)
     value = numbers.pop()
-    if any(n > 255 for n in numbers) or value >= 256 ** (4 - len(numbers)):  # type: ignore[operator]
+    if len(numbers) > 3 or any(n > 255 for n in numbers) or value >= 256 ** (4 - len(numbers)):
         raise ValueError(f"not an IPv4 address: {host!r}")
     for i, n in enumerate(numbers):
-        value += n << (8 * (3 - i))  # type: ignore[operator]
+        value += n << (8 * (3 - i))
     return ".".join(str(value >> shift & 255) for shift in (24, 16, 8, 0))
 
 
 def _as_ipv4(host: str) -> str:
     """``host`` as a dotted-decimal IPv4 address when it spells one, else as it is."""
-    if not host or not host[-1].isascii() or not (host[-1].isalnum() or host[-1] == "."):
-        return host  # cannot end in a number: most names end in a letter, which may
     try:
         return ipv4_address(host) or host
     except ValueError:

@@ -771,6 +771,7 @@ def test_a_host_spelling_an_ipv4_address_is_that_address():
     ("http://0xg.example/", "https://0xg.example/"),  # names: the last label is no number
     ("http://1.example/", "https://1.example/"),
     ("http://example.0xg/", "https://example.0xg/"),
+    ("http://0x0x1/", "https://0x0x1/"),  # after its 0x, "0x1" holds an x: no number, a name
 ])
 def test_what_ends_in_a_number_is_read_as_an_address(url, expected):
     """Worked out by hand from WHATWG's "ends in a number" and IPv4 parsers."""
