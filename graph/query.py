@@ -1033,7 +1033,7 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
     if not isinstance(query, (str, os.PathLike)):
         raise QueryError(f"the query must be SPARQL text, an example's name or a .rq file, not {query!r}")
     text = resolve_query(os.fspath(query))
-    update = _UPDATE.match(text)
+    update = _UPDATE.match(_without_comments(text))
     if update:
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "
                          "it reads the exports; to change a graph, serve it with `newsgraph serve "
@@ -1057,8 +1057,8 @@ def _is_oxigraph_store(source: Any) -> bool:
     return isinstance(source, pyoxigraph.Store)
 
 
-#: An update's first keyword, after any PREFIX, BASE and comments.
-_UPDATE = re.compile(r"(?:\s+|#[^\n\r]*[\n\r]|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
+#: An update's first keyword, after any PREFIX and BASE (in text without comments).
+_UPDATE = re.compile(r"(?:\s+|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
                      r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
 
 

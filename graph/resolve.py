@@ -136,6 +136,10 @@ def host_form(host: str) -> str:
     return _as_ipv4(".".join(labels))
 
 
+#: The digits of each base an IPv4 number may be written in.
+_RADIX_DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
+
+
 def _ipv4_number(part: str) -> int | None:
     """WHATWG's IPv4 number parser: ``0x``/``0X`` hexadecimal, a leading ``0`` octal,
     else decimal; ``None`` for a failure."""
@@ -149,9 +153,6 @@ def _ipv4_number(part: str) -> int | None:
     if not _RADIX_DIGITS[base].issuperset(digits):  # int() would take "1_0", " 1", "+1", "0x1"
         return None
     return int(digits, base)
-
-
-_RADIX_DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
 
 
 def ipv4_address(host: str) -> str | None:
