@@ -523,14 +523,14 @@ class _StubCopies(NamedTuple):
     #: per file: its first copy; then the number of copies
     offsets: np.ndarray
 
-    def seen_order(self, n_files: int) -> list[int]:
+    def seen_order(self) -> list[int]:
         """Record numbers (the files, then the stubs) in the order first seen:
         each file followed by the stubs it is the first to list."""
         import numpy as np
 
         # File f sits just before its copies and each copy just after the files
         # before it: the copy positions, shifted by the files seen before.
-        at_file = self.offsets[:-1] + np.arange(n_files)
+        at_file = self.offsets[:-1] + np.arange(len(self.offsets) - 1)
         at_stub = self.first + self.file[self.first] + 1
         return np.argsort(np.concatenate([at_file, at_stub]), kind="stable").tolist()
 
@@ -636,7 +636,7 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     # followed by the stubs it lists first): provider images keep that order.
     groups: dict[str, list[int]] = defaultdict(list)
     root_of: dict[str, str] = {}  # url -> its group's root, found once per URL
-    for k in copies.seen_order(n_files):
+    for k in copies.seen_order():
         url = numbered[k].url
         root = root_of.get(url)
         if root is None:
@@ -660,9 +660,11 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     # Articles numbered in the order of their ids, so that sorted numbers are sorted ids.
     article_ids = sorted(set(id_of_root.values()))
     number_of_id = {aid: i for i, aid in enumerate(article_ids)}
+    number_of_root = {root: number_of_id[aid] for root, aid in id_of_root.items()}
+    del number_of_id, id_of_root
     article_of_record = [0] * len(numbered)
     for root, ks in groups.items():
-        number = number_of_id[id_of_root[root]]
+        number = number_of_root[root]
         for k in ks:
             article_of_record[k] = number
     article_of = np.array(article_of_record, dtype=np.int32)
@@ -690,8 +692,8 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     merged: list[dict] = []
     for root, ks in groups.items():
         url = url_of_root[root]
-        aid = id_of_root[root]
-        number = number_of_id[aid]
+        number = number_of_root[root]
+        aid = article_ids[number]
         if len(ks) > 1:
             # Ranked as if each copy were a record: a shared stub ranks by the
             # first file listing it (its other copies, being equal, add nothing).
