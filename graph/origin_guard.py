@@ -46,11 +46,12 @@ import contextlib
 import http.client
 import http.server
 import ipaddress
+import re
 import socket
 import threading
 from typing import Any, Iterator, Mapping
 
-__all__ = ["OriginGuard", "address_family", "refusal"]
+__all__ = ["OriginGuard", "address_family", "refusal", "request_body"]
 
 #: Headers that describe one connection, not the request or answer passed on.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -106,7 +107,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
         try:
             body, length = self._body()
         except ValueError as err:
-            self._answer(400, str(err))
+            self._answer(501 if isinstance(err, _UnsupportedCoding) else 400, str(err))
             return
         if reason is not None:
             # The body read and dropped first: closing with it unread would reset the
@@ -150,17 +151,8 @@ class _Front(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
     def _body(self) -> tuple[Iterator[bytes] | None, int | None]:
-        """The request's body to pass on, read as it is sent, and its length when known:
-        ``(None, None)`` without one (``ValueError`` for a length that is not one whole number)."""
-        lengths = self.headers.get_all("Content-Length") or []
-        if lengths:
-            if len(set(lengths)) > 1 or not lengths[0].strip().isdigit():
-                raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
-            length = int(lengths[0])
-            return _exactly(self.rfile, length), length
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return _chunks(self.rfile), None
-        return None, None
+        """The request's body to pass on, read as it is sent, and its length when known."""
+        return request_body(self.headers, self.rfile)
 
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
@@ -175,6 +167,10 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows the server's own lines, not one per request
+
+
+class _UnsupportedCoding(ValueError):
+    """A transfer coding the front does not decode (RFC 9112 answers it with 501)."""
 
 
 class _BadBody(OSError):
@@ -192,23 +188,84 @@ def _exactly(stream: Any, length: int) -> Iterator[bytes]:
         yield block
 
 
+def request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int | None]:
+    """The body of a request with ``headers`` (an ``email.message.Message``, as
+    :mod:`http.server` reads them), read from ``stream`` as it is sent, and its
+    length when known: ``(None, None)`` without one.
+
+    The framing is read as RFC 9112 (section 6) has it, strictly: the front
+    passes the body on with framing of its own, so whatever it reads loosely
+    reaches Oxigraph as something the client did not send. A chunk size was
+    read by Python's ``int(text, 16)``, which also takes ``0x1a``, ``+1a`` and
+    ``1_a``; the bytes between a chunk's data and the next size line were
+    skipped unread, so a chunk longer than its size lost its end silently.
+
+    Raises
+    ------
+    ValueError
+        A ``Content-Length`` that is not one whole number, both a
+        ``Content-Length`` and a ``Transfer-Encoding`` (which one frames the
+        body is what request smuggling plays on), or a transfer coding other
+        than ``chunked`` (:class:`_UnsupportedCoding`, answered with 501).
+        The body's own faults (a bad chunk size, a chunk longer or shorter
+        than its size, a body cut short) are raised as it is read
+        (:class:`_BadBody`).
+
+    Examples
+    --------
+    >>> from email.message import Message
+    >>> from io import BytesIO
+    >>> headers = Message()
+    >>> headers["Transfer-Encoding"] = "chunked"
+    >>> body, length = request_body(headers, BytesIO(b"5;name=value\\r\\nhello\\r\\n0\\r\\n\\r\\n"))
+    >>> b"".join(body), length
+    (b'hello', None)
+    >>> b"".join(request_body(headers, BytesIO(b"0x5\\r\\nhello\\r\\n0\\r\\n\\r\\n"))[0])
+    Traceback (most recent call last):
+    ...
+    graph.origin_guard._BadBody: a chunk size that is not a hexadecimal number: b'0x5'
+    """
+    lengths = headers.get_all("Content-Length") or []
+    codings = [c.strip().lower() for v in headers.get_all("Transfer-Encoding") or [] for c in v.split(",")]
+    if lengths and codings:
+        raise ValueError("a request with both a Content-Length and a Transfer-Encoding is refused: "
+                         "send one or the other")
+    if lengths:
+        if len(set(lengths)) > 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
+        length = int(lengths[0])
+        return _exactly(stream, length), length
+    if codings:
+        if codings != ["chunked"]:
+            given = ", ".join(headers.get_all("Transfer-Encoding"))
+            raise _UnsupportedCoding(f"Transfer-Encoding {given} is not supported: "
+                                     "send the body chunked, or with a Content-Length")
+        return _chunks(stream), None
+    return None, None
+
+
+_DIGITS = re.compile(r"[0-9]+")  # str.isdigit also takes other scripts' digits ("٣"), which int reads
+_HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
+_LINE_END = (b"\r\n", b"\n")  # a bare LF is taken for CRLF, as RFC 9112 allows (section 2.2)
+
+
 def _chunks(stream: Any) -> Iterator[bytes]:
     """The data of a chunked body, chunk by chunk (:class:`_BadBody` if malformed or cut short)."""
     while True:
         line = stream.readline(_BLOCK)
         if not line.endswith(b"\n"):
             raise _BadBody("a chunked body cut short, or a chunk size line too long")
-        size_text = line.split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            size = -1
-        if size < 0:
+        # chunk-size [ BWS ";" chunk-ext ] CRLF
+        size_text = line.split(b";")[0].rstrip(b" \t\r\n")
+        if not _HEX_DIGITS.fullmatch(size_text):
             raise _BadBody(f"a chunk size that is not a hexadecimal number: {size_text[:40]!r}")
+        size = int(size_text, 16)
         if size == 0:
             break
         yield from _exactly(stream, size)
-        stream.readline(_BLOCK)  # the chunk's line end
+        end = stream.readline(len(b"\r\n"))
+        if end not in _LINE_END:
+            raise _BadBody(f"a chunk longer than its size ({size} bytes), or cut short")
     while stream.readline(_BLOCK) not in (b"\r\n", b"\n", b""):  # trailers
         pass
 
