@@ -51,7 +51,7 @@ import socket
 import threading
 from typing import Any, Iterator, Mapping
 
-__all__ = ["OriginGuard", "address_family", "refusal", "request_body"]
+__all__ = ["OriginGuard", "address_family", "refusal"]
 
 #: Headers that describe one connection, not the request or answer passed on.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -105,7 +105,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
     def _pass_on(self) -> None:
         reason = None if self.server.cors else refusal(self.headers)
         try:
-            body, length = self._body()
+            body, length = _request_body(self.headers, self.rfile)
         except ValueError as err:
             self._answer(501 if isinstance(err, _UnsupportedCoding) else 400, str(err))
             return
@@ -150,10 +150,6 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
-    def _body(self) -> tuple[Iterator[bytes] | None, int | None]:
-        """The request's body to pass on, read as it is sent, and its length when known."""
-        return request_body(self.headers, self.rfile)
-
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
         self.send_response(status)
@@ -188,7 +184,7 @@ def _exactly(stream: Any, length: int) -> Iterator[bytes]:
         yield block
 
 
-def request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int | None]:
+def _request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int | None]:
     """The body of a request with ``headers`` (an ``email.message.Message``, as
     :mod:`http.server` reads them), read from ``stream`` as it is sent, and its
     length when known: ``(None, None)`` without one.
@@ -217,10 +213,10 @@ def request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int
     >>> from io import BytesIO
     >>> headers = Message()
     >>> headers["Transfer-Encoding"] = "chunked"
-    >>> body, length = request_body(headers, BytesIO(b"5;name=value\\r\\nhello\\r\\n0\\r\\n\\r\\n"))
+    >>> body, length = _request_body(headers, BytesIO(b"5;name=value\\r\\nhello\\r\\n0\\r\\n\\r\\n"))
     >>> b"".join(body), length
     (b'hello', None)
-    >>> b"".join(request_body(headers, BytesIO(b"0x5\\r\\nhello\\r\\n0\\r\\n\\r\\n"))[0])
+    >>> b"".join(_request_body(headers, BytesIO(b"0x5\\r\\nhello\\r\\n0\\r\\n\\r\\n"))[0])
     Traceback (most recent call last):
     ...
     graph.origin_guard._BadBody: a chunk size that is not a hexadecimal number: b'0x5'

@@ -382,16 +382,16 @@ def test_a_chunked_upload_goes_through_the_front(seeds_nt, tmp_path):
 
 
 def _framed(headers: dict[str, str], wire: bytes) -> bytes:
-    """The body request_body reads from ``wire`` for a request with ``headers``."""
+    """The body _request_body reads from ``wire`` for a request with ``headers``."""
     from email.message import Message
     from io import BytesIO
 
-    from graph.origin_guard import request_body
+    from graph.origin_guard import _request_body
 
     message = Message()
     for name, value in headers.items():
         message[name] = value
-    body, _ = request_body(message, BytesIO(wire))
+    body, _ = _request_body(message, BytesIO(wire))
     return b"".join(body or ())
 
 
