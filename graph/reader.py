@@ -215,11 +215,53 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         else:
             result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
     result.files.sort()
+    _reject_shown_alike(result)
     # As the report says them: a name that is not valid UTF-8 shows \xff escapes.
     for rejected in result.rejected:
         rejected["path"] = shown_path(rejected["path"])
     result.warnings = [replace(w, path=shown_path(w.path)) for w in result.warnings]
     return result
+
+
+def _reject_shown_alike(result: ScanResult) -> None:
+    """Reject each file of ``result`` whose name is not valid UTF-8 and shows as
+    another file's path does (:func:`shown_path`): ``caf\\xe9.md``, its byte
+    0xE9 escaped, and a file named ``caf\\xe9.md`` with a real backslash.
+
+    Why: the graph and the report name a file by its shown path (its source
+    node, its named graph in TriG), so the two files became one source, each
+    article saying it came from both. The file with the undecodable name
+    gives way, with a reason naming the other. Only names that are not valid
+    UTF-8 are escaped, so without one this costs a check of the non-ASCII names.
+    """
+    escaped = [path for path, _ in result.files if not path.isascii() and not _utf8_name(path)]
+    if not escaped:
+        return
+    undecodable = set(escaped)
+    taken = {shown_path(path): path for path, _ in result.files if path not in undecodable}
+    refused = set()
+    for path in escaped:  # in path order, so which of two undecodable names gives way is fixed
+        shown = shown_path(path)
+        if shown in taken:
+            refused.add(path)
+            result.rejected.append({"path": path, "line": None, "reason": (
+                f"its name is not valid UTF-8 and shows as {shown!r}, the name of another file "
+                f"({shown_path(taken[shown])!r}); files are named by what they show: rename one of them")})
+        else:
+            taken[shown] = path
+    if refused:
+        result.files = [entry for entry in result.files if entry[0] not in refused]
+        for path in refused:
+            del result.stats[path]
+
+
+def _utf8_name(path: str) -> bool:
+    """Whether the bytes of ``path`` are valid UTF-8 (Python holds those that are not with surrogate escapes)."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 #: Linux's folders of the running system, not of files: /proc/self/root leads back to /,

@@ -804,6 +804,43 @@ def test_file_names_that_are_not_utf8_are_read_and_shown_escaped(tmp_path):
         assert len(parsed) > 0
 
 
+def _write_named(folder: bytes, name: bytes, text: str) -> None:
+    with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def test_a_name_that_is_not_utf8_and_shows_as_another_files_name_is_rejected(tmp_path):
+    """b"caf\xe9.md" shows as caf\\xe9.md, which is also the name of a file named with a
+    real backslash: the two became one source, each article listing both files. The
+    undecodable one is rejected, with a reason naming the other; the other is read."""
+    folder = os.fsencode(tmp_path)
+    _write_named(folder, b"caf\xe9.md", _article("https://example.org/undecodable"))
+    _write_named(folder, b"caf\\xe9.md", _article("https://example.org/backslash"))  # a real backslash
+    _write_named(folder, b"other\xff.md", _article("https://example.org/other"))  # undecodable, alone
+    kg = graph.build([os.fsdecode(folder)])
+    shown = str(tmp_path) + "/"
+    both = shown + "caf\\xe9.md"  # what each name shows, by hand
+    assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [(
+        both, f"its name is not valid UTF-8 and shows as {both!r}, the name of another file ({both!r}); "
+              "files are named by what they show: rename one of them")]
+    files = {a.url: list(a.files) for a in kg.articles.values()}
+    assert files == {"https://example.org/backslash": [shown + "caf\\xe9.md"],
+                     "https://example.org/other": [shown + "other\\xff.md"]}
+    assert kg.report.files_read == 2
+
+
+def test_of_two_undecodable_names_that_show_alike_the_first_by_path_is_read(tmp_path):
+    r"""b"\\xe9\xff.md" (a real backslash, then a byte that is not UTF-8) and b"\xe9\\xff.md"
+    both show as \xe9\xff.md; Python holds them as "\\xe9\udcff.md" and "\udce9\\xff.md",
+    and the backslash (0x5C) sorts before the surrogate (0xDCE9): the first is read."""
+    folder = os.fsencode(tmp_path)
+    _write_named(folder, b"\\xe9\xff.md", _article("https://example.org/first"))
+    _write_named(folder, b"\xe9\\xff.md", _article("https://example.org/second"))
+    kg = graph.build([os.fsdecode(folder)])
+    assert [a.url for a in kg.articles.values()] == ["https://example.org/first"]
+    assert [r["path"] for r in kg.report.rejected] == [str(tmp_path) + "/\\xe9\\xff.md"]
+
+
 def test_a_file_reached_by_two_paths_is_read_once_under_its_own_with_a_warning(tmp_path):
     (tmp_path / "sub").mkdir()
     real = tmp_path / "sub" / "deep.md"
