@@ -102,12 +102,26 @@ class _Front(http.server.BaseHTTPRequestHandler):
     # bytes, not the whole request); an answer being computed behind is not cut short.
     timeout = 120
 
+    def handle_expect_100(self) -> bool:
+        """A framing the front refuses is refused at once, instead of a "100 Continue"
+        that has the client send a body no one reads (curl sends ``Expect`` with
+        large uploads; it then reported a failed send, not the reason)."""
+        try:
+            _framing(self.headers)
+        except ValueError as err:
+            self._refuse_framing(err)
+            return False
+        return super().handle_expect_100()
+
+    def _refuse_framing(self, err: ValueError) -> None:
+        self._answer(501 if isinstance(err, _UnsupportedCoding) else 400, str(err))
+
     def _pass_on(self) -> None:
         reason = None if self.server.cors else refusal(self.headers)
         try:
             body, length = _request_body(self.headers, self.rfile)
         except ValueError as err:
-            self._answer(501 if isinstance(err, _UnsupportedCoding) else 400, str(err))
+            self._refuse_framing(err)
             return
         if reason is not None:
             # The body read and dropped first: closing with it unread would reset the
@@ -117,7 +131,8 @@ class _Front(http.server.BaseHTTPRequestHandler):
                     pass
             self._answer(403, reason)
             return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        # Framed anew: the client's own Content-Length (in whatever case) is not copied beside it.
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
         if length is not None:
             headers["Content-Length"] = str(length)
         behind = http.client.HTTPConnection(*self.server.behind, blocksize=_BLOCK)
@@ -174,38 +189,74 @@ class _BadBody(OSError):
     from behind (the request passed on is cut short, and its connection closed)."""
 
 
-def _exactly(stream: Any, length: int) -> Iterator[bytes]:
+def _exactly(stream: Any, length: int, framing: str = "its Content-Length") -> Iterator[bytes]:
     """``length`` bytes of ``stream``, a block at a time (:class:`_BadBody` if it ends first)."""
     while length > 0:
         block = stream.read(min(length, _BLOCK))
         if not block:
-            raise _BadBody(f"the request's body ended {length} bytes before its Content-Length")
+            raise _BadBody(f"the request's body ended {length} bytes before {framing} said")
         length -= len(block)
         yield block
 
 
-def _request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int | None]:
-    """The body of a request with ``headers`` (an ``email.message.Message``, as
-    :mod:`http.server` reads them), read from ``stream`` as it is sent, and its
-    length when known: ``(None, None)`` without one.
+def _framing(headers: Any) -> int | str | None:
+    """How the body of a request with ``headers`` (an ``email.message.Message``, as
+    :mod:`http.server` reads them) is framed: its length, ``"chunked"``, or ``None``
+    (no body), as RFC 9112 (section 6) reads the headers.
 
-    The framing is read as RFC 9112 (section 6) has it, strictly: the front
-    passes the body on with framing of its own, so whatever it reads loosely
-    reaches Oxigraph as something the client did not send. A chunk size was
-    read by Python's ``int(text, 16)``, which also takes ``0x1a``, ``+1a`` and
-    ``1_a``; the bytes between a chunk's data and the next size line were
-    skipped unread, so a chunk longer than its size lost its end silently.
+    The front passes the body on framed by itself, so whatever it reads loosely
+    reaches Oxigraph as something the client did not send.
 
     Raises
     ------
     ValueError
-        A ``Content-Length`` that is not one whole number, both a
+        A ``Content-Length`` that is not one whole number; both a
         ``Content-Length`` and a ``Transfer-Encoding`` (which one frames the
-        body is what request smuggling plays on), or a transfer coding other
-        than ``chunked`` (:class:`_UnsupportedCoding`, answered with 501).
-        The body's own faults (a bad chunk size, a chunk longer or shorter
-        than its size, a body cut short) are raised as it is read
-        (:class:`_BadBody`).
+        body is what request smuggling plays on); codings whose last is not
+        ``chunked`` (the length cannot be known), or ``chunked`` twice. A
+        coding the front does not decode before ``chunked`` (``gzip,
+        chunked``) is :class:`_UnsupportedCoding`, answered with 501.
+
+    Examples
+    --------
+    >>> from email.message import Message
+    >>> headers = Message()
+    >>> headers["Transfer-Encoding"] = "Chunked, "  # an empty list element is ignored
+    >>> _framing(headers)
+    'chunked'
+    """
+    lengths = headers.get_all("Content-Length") or []
+    # RFC 9110 (5.6.1): empty list elements are ignored; coding names are case-insensitive
+    codings = [c.strip(" \t").lower() for v in headers.get_all("Transfer-Encoding") or [] for c in v.split(",")]
+    codings = [c for c in codings if c]
+    if lengths and codings:
+        raise ValueError("a request with both a Content-Length and a Transfer-Encoding is refused: "
+                         "send one or the other")
+    if lengths:
+        if len(set(lengths)) > 1 or not _DIGITS.fullmatch(lengths[0].strip(" \t")):
+            raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
+        return int(lengths[0])
+    if not codings:
+        return None
+    given = ", ".join(headers.get_all("Transfer-Encoding"))
+    if codings[-1] != "chunked" or codings.count("chunked") > 1:
+        raise ValueError(f"Transfer-Encoding {given}: the last coding must be chunked, and only it")
+    if len(codings) > 1:
+        raise _UnsupportedCoding(f"Transfer-Encoding {given} is not supported: "
+                                 "send the body chunked alone, or with a Content-Length")
+    return "chunked"
+
+
+def _request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, int | None]:
+    """The body of a request with ``headers``, read from ``stream`` as it is sent,
+    and its length when known: ``(None, None)`` without one.
+
+    Raises what :func:`_framing` raises; the body's own faults (a bad chunk
+    size, a chunk longer or shorter than its size, a body or its trailers cut
+    short) are raised as it is read (:class:`_BadBody`). A chunk size was read
+    by Python's ``int(text, 16)``, which also takes ``0x1a``, ``+1a`` and
+    ``1_a``; the bytes between a chunk's data and the next size line were
+    skipped unread, so a chunk longer than its size lost its end silently.
 
     Examples
     --------
@@ -221,48 +272,43 @@ def _request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, in
     ...
     graph.origin_guard._BadBody: a chunk size that is not a hexadecimal number: b'0x5'
     """
-    lengths = headers.get_all("Content-Length") or []
-    codings = [c.strip().lower() for v in headers.get_all("Transfer-Encoding") or [] for c in v.split(",")]
-    if lengths and codings:
-        raise ValueError("a request with both a Content-Length and a Transfer-Encoding is refused: "
-                         "send one or the other")
-    if lengths:
-        if len(set(lengths)) > 1 or not _DIGITS.fullmatch(lengths[0].strip()):
-            raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
-        length = int(lengths[0])
-        return _exactly(stream, length), length
-    if codings:
-        if codings != ["chunked"]:
-            given = ", ".join(headers.get_all("Transfer-Encoding"))
-            raise _UnsupportedCoding(f"Transfer-Encoding {given} is not supported: "
-                                     "send the body chunked, or with a Content-Length")
+    framing = _framing(headers)
+    if framing is None:
+        return None, None
+    if framing == "chunked":
         return _chunks(stream), None
-    return None, None
+    return _exactly(stream, framing), framing  # type: ignore[arg-type]
 
 
 _DIGITS = re.compile(r"[0-9]+")  # str.isdigit also takes other scripts' digits ("٣"), which int reads
 _HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
-_LINE_END = (b"\r\n", b"\n")  # a bare LF is taken for CRLF, as RFC 9112 allows (section 2.2)
+# A bare LF is taken for CRLF on every line of a chunked body, as most servers do (RFC 9112,
+# section 2.2, allows it for the start line and fields): the front frames what it passes on itself.
+_LINE_END = (b"\r\n", b"\n")
+
+
+def _line(stream: Any, what: str) -> bytes:
+    """The next line of ``stream`` (:class:`_BadBody` if it is cut short or too long)."""
+    line = stream.readline(_BLOCK)
+    if not line.endswith(b"\n"):
+        raise _BadBody(f"a chunked body cut short, or {what} too long")
+    return line
 
 
 def _chunks(stream: Any) -> Iterator[bytes]:
     """The data of a chunked body, chunk by chunk (:class:`_BadBody` if malformed or cut short)."""
     while True:
-        line = stream.readline(_BLOCK)
-        if not line.endswith(b"\n"):
-            raise _BadBody("a chunked body cut short, or a chunk size line too long")
         # chunk-size [ BWS ";" chunk-ext ] CRLF
-        size_text = line.split(b";")[0].rstrip(b" \t\r\n")
+        size_text = _line(stream, "a chunk size line").split(b";")[0].rstrip(b" \t\r\n")
         if not _HEX_DIGITS.fullmatch(size_text):
             raise _BadBody(f"a chunk size that is not a hexadecimal number: {size_text[:40]!r}")
         size = int(size_text, 16)
         if size == 0:
             break
-        yield from _exactly(stream, size)
-        end = stream.readline(len(b"\r\n"))
-        if end not in _LINE_END:
+        yield from _exactly(stream, size, "its chunk's size")
+        if stream.readline(len(b"\r\n")) not in _LINE_END:
             raise _BadBody(f"a chunk longer than its size ({size} bytes), or cut short")
-    while stream.readline(_BLOCK) not in (b"\r\n", b"\n", b""):  # trailers
+    while _line(stream, "a trailer line") not in _LINE_END:  # trailers, up to the empty line
         pass
 
 

@@ -126,7 +126,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                 result.stats[path] = st
                 seen_files[ident] = ((is_link, path), at)
                 path, kept_path = kept_path, path
-            result.warnings.append(Warning_(path, f"the same file as {kept_path}; read once, as that"))
+            result.warnings.append(Warning_(path, f"the same file as {shown_path(kept_path)}; read once, as that"))
             return
         seen_files[ident] = ((is_link, path), len(result.files))
         result.files.append((path, explicit))
@@ -231,24 +231,27 @@ def _reject_shown_alike(result: ScanResult) -> None:
     Why: the graph and the report name a file by its shown path (its source
     node, its named graph in TriG), so the two files became one source, each
     article saying it came from both. The file with the undecodable name
-    gives way, with a reason naming the other. Only names that are not valid
-    UTF-8 are escaped, so without one this costs a check of the non-ASCII names.
+    gives way, with a reason saying why (the report shows its path as the
+    other's). Only names that are not valid UTF-8 are escaped, so without one
+    this costs a check of the non-ASCII names. (A file also reached through a
+    link under another name was read under its own, which is then refused:
+    the link's warning and the rejection both say so.)
     """
     escaped = [path for path, _ in result.files if not path.isascii() and not _utf8_name(path)]
     if not escaped:
         return
     undecodable = set(escaped)
-    taken = {shown_path(path): path for path, _ in result.files if path not in undecodable}
+    taken = {shown_path(path) for path, _ in result.files if path not in undecodable}
     refused = set()
     for path in escaped:  # in path order, so which of two undecodable names gives way is fixed
         shown = shown_path(path)
         if shown in taken:
             refused.add(path)
             result.rejected.append({"path": path, "line": None, "reason": (
-                f"its name is not valid UTF-8 and shows as {shown!r}, the name of another file "
-                f"({shown_path(taken[shown])!r}); files are named by what they show: rename one of them")})
+                "its name is not valid UTF-8, and with its bytes shown as \\xNN escapes it reads as the "
+                "name of another file read: files are named by what they show; rename one of them")})
         else:
-            taken[shown] = path
+            taken.add(shown)
     if refused:
         result.files = [entry for entry in result.files if entry[0] not in refused]
         for path in refused:

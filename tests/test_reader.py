@@ -812,7 +812,7 @@ def _write_named(folder: bytes, name: bytes, text: str) -> None:
 def test_a_name_that_is_not_utf8_and_shows_as_another_files_name_is_rejected(tmp_path):
     """b"caf\xe9.md" shows as caf\\xe9.md, which is also the name of a file named with a
     real backslash: the two became one source, each article listing both files. The
-    undecodable one is rejected, with a reason naming the other; the other is read."""
+    undecodable one is rejected, with a reason saying why; the other is read."""
     folder = os.fsencode(tmp_path)
     _write_named(folder, b"caf\xe9.md", _article("https://example.org/undecodable"))
     _write_named(folder, b"caf\\xe9.md", _article("https://example.org/backslash"))  # a real backslash
@@ -821,8 +821,8 @@ def test_a_name_that_is_not_utf8_and_shows_as_another_files_name_is_rejected(tmp
     shown = str(tmp_path) + "/"
     both = shown + "caf\\xe9.md"  # what each name shows, by hand
     assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [(
-        both, f"its name is not valid UTF-8 and shows as {both!r}, the name of another file ({both!r}); "
-              "files are named by what they show: rename one of them")]
+        both, "its name is not valid UTF-8, and with its bytes shown as \\xNN escapes it reads as the name of "
+              "another file read: files are named by what they show; rename one of them")]
     files = {a.url: list(a.files) for a in kg.articles.values()}
     assert files == {"https://example.org/backslash": [shown + "caf\\xe9.md"],
                      "https://example.org/other": [shown + "other\\xff.md"]}
