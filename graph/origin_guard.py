@@ -56,6 +56,9 @@ __all__ = ["OriginGuard", "address_family", "refusal"]
 #: Headers that describe one connection, not the request or answer passed on.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "proxy-connection"}
+#: Not passed on from the client: the body is framed anew (a client's own content-length,
+#: in whatever case, was copied beside the front's Content-Length).
+_NOT_PASSED_ON = _HOP_BY_HOP | {"content-length"}
 _BLOCK = 64 * 1024
 
 
@@ -131,8 +134,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
                     pass
             self._answer(403, reason)
             return
-        # Framed anew: the client's own Content-Length (in whatever case) is not copied beside it.
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_PASSED_ON}
         if length is not None:
             headers["Content-Length"] = str(length)
         behind = http.client.HTTPConnection(*self.server.behind, blocksize=_BLOCK)
@@ -240,7 +242,7 @@ def _framing(headers: Any) -> int | str | None:
         return None
     given = ", ".join(headers.get_all("Transfer-Encoding"))
     if codings[-1] != "chunked" or codings.count("chunked") > 1:
-        raise ValueError(f"Transfer-Encoding {given}: the last coding must be chunked, and only it")
+        raise ValueError(f"Transfer-Encoding {given}: the last coding must be chunked, applied once")
     if len(codings) > 1:
         raise _UnsupportedCoding(f"Transfer-Encoding {given} is not supported: "
                                  "send the body chunked alone, or with a Content-Length")
