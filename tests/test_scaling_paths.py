@@ -19,7 +19,7 @@ import pytest
 from graph.builder import KnowledgeGraph, _images
 from graph.export.nodelink import write_nodelink
 from graph.model import Article, ArticleRecord, Image, Provider
-from graph.reader import read_file, scan
+from graph.reader import iter_read, scan
 from graph.resolve import resolve, topic_key
 
 
@@ -78,7 +78,7 @@ def test_nodelink_quoted_ids_and_dangling_targets(tmp_path):
 
 
 def _records_read_again(corpus_dir) -> list[ArticleRecord]:
-    return [p.record for p in map(lambda f: read_file(*f), scan([str(corpus_dir)]).files) if p.record is not None]
+    return [p.record for p in iter_read(scan([str(corpus_dir)]).files) if p.record is not None]
 
 
 def _article_of(res) -> dict[str, str]:
