@@ -106,21 +106,29 @@ class _Front(http.server.BaseHTTPRequestHandler):
     timeout = 120
 
     def handle_expect_100(self) -> bool:
-        """A framing the front refuses is refused at once, instead of a "100 Continue"
-        that has the client send a body no one reads (curl sends ``Expect`` with
-        large uploads; it then reported a failed send, not the reason)."""
+        """A request the front refuses (its framing, or another site's) is refused at
+        once, instead of a "100 Continue" that has the client send a body no one reads
+        (curl sends ``Expect`` with large uploads; it then reported a failed send, not
+        the reason)."""
         try:
             _framing(self.headers)
         except ValueError as err:
             self._refuse_framing(err)
+            return False
+        reason = self._refusal()
+        if reason is not None:
+            self._answer(403, reason)  # the client sends no body after a final answer
             return False
         return super().handle_expect_100()
 
     def _refuse_framing(self, err: ValueError) -> None:
         self._answer(501 if isinstance(err, _UnsupportedCoding) else 400, str(err))
 
+    def _refusal(self) -> str | None:
+        return None if self.server.cors else refusal(self.headers)
+
     def _pass_on(self) -> None:
-        reason = None if self.server.cors else refusal(self.headers)
+        reason = self._refusal()
         try:
             body, length = _request_body(self.headers, self.rfile)
         except ValueError as err:

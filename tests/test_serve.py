@@ -492,6 +492,36 @@ def test_a_framing_the_front_cannot_pass_on_is_refused_and_nothing_goes_behind(h
             front.stop()
 
 
+@pytest.mark.parametrize("foreign", ["Origin: https://evil.example\n", "Sec-Fetch-Site: cross-site\n",
+                                     None])  # None: the same request from curl, which passes
+def test_another_sites_request_that_asks_to_continue_is_refused_before_its_body(foreign):
+    """A page's upload with "Expect: 100-continue" got "100 Continue" and then its 403:
+    the client sent a body the front read only to drop. The 403 now comes first, and
+    nothing reaches the server behind; a request that passes still gets its go-ahead."""
+    from graph.origin_guard import OriginGuard
+
+    with socket.create_server((LOOPBACK, 0)) as behind:
+        front = OriginGuard(LOOPBACK, 0, behind.getsockname()).start()
+        try:
+            with socket.create_connection((LOOPBACK, front.port), timeout=30) as sock:
+                sock.sendall((f"POST /update HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                              "Content-Type: application/sparql-update\r\nContent-Length: 9\r\n"
+                              + (foreign or "").replace("\n", "\r\n")
+                              + "Expect: 100-continue\r\n\r\n").encode())
+                first = sock.recv(65536)  # the headers alone: no body sent yet
+                if foreign is None:
+                    assert first.startswith(b"HTTP/1.1 100 Continue"), first
+                    return
+                while block := sock.recv(65536):  # the answer, up to the front's close
+                    first += block
+            assert first.startswith(b"HTTP/1.1 403") and b"another web site" in first, first
+            behind.settimeout(0.5)
+            with pytest.raises(socket.timeout):  # the front never connected to it
+                behind.accept()
+        finally:
+            front.stop()
+
+
 def test_a_server_behind_that_stopped_is_a_502_saying_so(seeds_nt):
     """The front answered nothing when Oxigraph had gone (push then reported "maybe applied")."""
     with SparqlServer(prepare_store(seeds_nt), host=LOOPBACK, port=0) as server:
