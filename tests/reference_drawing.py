@@ -33,7 +33,7 @@ from graph import __version__
 from graph.errors import ExportError
 from graph.export.html import (_ARTICLE_LABEL_MAX, _COLORS, _DATA, PALETTE, _asset, _csp_hash, _darker,
                                _inline_script, json_for_script)
-from graph.layout import (ARTICLE_SPACING, Layout, _fit_disc, _fr, _hub_radius, _nearest_distances, _pair_weights,
+from graph.layout import (ARTICLE_SPACING, FR_GRID, Layout, _fit_disc, _fr, _hub_radius, _nearest_distances, _pair_weights,
                           _separate, _sunflower, label_size, node_size)
 from graph.views import View, ViewError, _date, _find_centre
 
@@ -310,8 +310,7 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
         radius = spacing * math.sqrt(len(g) + 0.5)
         pairs = inner[bounds[gi]:bounds[gi + 1], 1:].tolist()
         if len(g) >= 3 and pairs:
-            # igraph's grid variant for big groups: exact repulsion is O(n^2) per round
-            grid = "grid" if len(g) > 500 else "nogrid"
+            grid = "grid" if len(g) > FR_GRID else "nogrid"  # igraph's grid variant for big groups
             xy = _fit_disc(_fr(len(g), pairs, [], seed + gi, niter=150, grid=grid), radius)
         else:
             xy = _sunflower(len(g), spacing)
@@ -340,7 +339,8 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
             mw[tuple(sorted((mindex[("h", s)], mindex[("h", d)])))] += math.log1p(w)
     pairs = sorted(mw)
     # 150 rounds: the picture settles by then (500 cost 1 s more on the corpus and looked the same)
-    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=150)
+    xy = _fr(len(meta), pairs, [mw[p] for p in pairs], seed, niter=150,
+             grid="grid" if len(meta) > FR_GRID else "nogrid")
     radii = np.array(radius_of_group + [_hub_radius(nodes[h]) for h in hubs])
     # Weakly tied groups drift far out in a force layout and stretch the picture:
     # pull every position in along its radius (r -> sqrt(r)), keeping the median radius.
