@@ -234,6 +234,39 @@ def test_neo4j_excerpts_with_line_breaks_survive(corpus_kg, exported):
     assert len(arts) == len(corpus_kg.articles)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a carriage return in a file name")
+def test_neo4j_rows_with_a_carriage_return_stay_whole(tmp_path):
+    """A lone CR (in a title, an excerpt, a provider's and a topic's name, a file name) went
+    out unquoted: csv readers end a row there, and articles.csv read back as rows of 25, 3,
+    4, 2 and 19 cells. Read back here with Python's csv reader, every row has the header's
+    cells and every value is as the graph holds it."""
+    news = tmp_path / "in"
+    news.mkdir()
+    (news / "a\rb.md").write_text('---\ntitle: "before\\rafter"\nexcerpt: "x\\ry"\nwebUrl: https://cr.example/a\n'
+                                  'provider:\n  name: "P\\rQ"\n  domain: cr.example\ntopics:\n  - "T\\rU"\n---\n')
+    (news / "plain.md").write_text('---\ntitle: Plain\nwebUrl: https://cr.example/p\n---\n')
+    kg = graph.build([news])
+    write_exports(kg, tmp_path / "out", ["neo4j"])
+    folder = tmp_path / "out" / "neo4j"
+    rows = {}
+    for name in [*neo4j_module.NODE_FILES.values(), *neo4j_module.EDGE_FILES.values()]:
+        with open(folder / name, encoding="utf-8", newline="") as fh:
+            table = list(csv.reader(fh))
+        assert all(len(row) == len(table[0]) for row in table), (name, [len(row) for row in table])
+        rows[name] = [dict(zip(table[0], row)) for row in table[1:]]
+    article = next(r for r in rows["articles.csv"] if r["id:ID"] == next(
+        a.id for a in kg.articles.values() if a.title.startswith("before")))
+    assert (article["title"], article["excerpt"]) == ("before\rafter", "x\ry")
+    assert article["files:string[]"] == str(news / "a\rb.md")
+    assert [r["name"] for r in rows["providers.csv"]] == ["P\rQ"]
+    assert [r["label"] for r in rows["topics.csv"]] == ["T\rU"]
+    assert len(rows["articles.csv"]) == 2 and len(rows["about.csv"]) == 1
+    # A row without one is written as before: only the cells that need quotes have them.
+    plain = (folder / "articles.csv").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith(next(a.id for a in kg.articles.values() if a.title == "Plain") + ",")
+               for line in plain)
+
+
 def test_neo4j_column_types_do_not_depend_on_the_items(tmp_path):
     """A `;` in an alias and in a file name, a date without a time."""
     news = tmp_path / "in"

@@ -348,6 +348,67 @@ def test_deep_nesting_is_rejected_not_a_crash(tmp_path, fast):
     assert report["articles_full"] == 1
 
 
+def _block_nesting(lines: int, per_line: int) -> str:
+    """Block sequences nested ``per_line`` levels a line (``- - - k0:``), each line inside
+    the last one's mapping, indented past it: ``lines * (per_line + 1)`` levels."""
+    out, column = [], 0
+    for k in range(lines):
+        out.append(" " * column + "- " * per_line + f"k{k}:")
+        column += 2 * per_line + 2
+    return "\n".join(out) + " v"
+
+
+@pytest.mark.parametrize("fast", [[], ["--no-fast-yaml"]], ids=["fast", "pyyaml"])
+def test_deep_block_nesting_is_rejected_not_a_crash(tmp_path, fast):
+    # Block indicators nest without brackets: 20,000 levels of "- " on one line crashed
+    # yaml_rs (a segmentation fault, the default loader), 50,000 PyYAML's C loader; and
+    # indentation carries nesting from line to line (100 lines of 200 levels: 20,100).
+    import subprocess
+    import sys
+
+    head = "---\ntitle: deep\nwebUrl: https://ex.org/{}\nx:\n"
+    files = {
+        "dashes.md": (head.format("d") + "- " * 50_000 + "v\n---\n", 5,
+                      f"nesting deeper than {graph.reader.MAX_NESTING} levels of block indicators"),
+        "keys.md": (head.format("k") + "? - " * 10_000 + "v\n---\n", 5,
+                    f"nesting deeper than {graph.reader.MAX_NESTING} levels of block indicators"),
+        "indented.md": (head.format("i") + _block_nesting(100, 200) + "\n---\n",
+                        # the first line indented past MAX_INDENT, counted by hand: line k starts at column 402 k
+                        5 + next(k for k in range(100) if 402 * k > graph.reader.MAX_INDENT),
+                        f"a line indented over {graph.reader.MAX_INDENT:,} columns"),
+    }
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, (text, _, _) in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "good.md").write_text(_article("https://example.org/good"), encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "graph", "build", str(folder), "-o", str(out), "-q", "-j", "1",
+                           *fast], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rejected = {Path(r["path"]).name: r for r in report["rejected"]}
+    assert set(rejected) == set(files)
+    for name, (_, line, reason) in files.items():
+        assert reason in rejected[name]["reason"] and rejected[name]["line"] == line, (name, rejected[name])
+    assert report["articles_full"] == 1
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+def test_block_nesting_within_the_bounds_reads_the_same_either_way(fast):
+    """Up to the bounds, nesting is the parsers' to read: 256 levels of "- " on one line,
+    and a line indented past what goes to yaml_rs (read by PyYAML), give the same data."""
+    from graph.reader import MAX_NESTING, load_yaml
+
+    data, _, _ = load_yaml("x:\n" + "- " * MAX_NESTING + "v\n", fast=fast)
+    value, depth = data["x"], 0
+    while isinstance(value, list):
+        value, depth = value[0], depth + 1
+    assert (value, depth) == ("v", MAX_NESTING)
+    wide = "x:\n" + " " * 2000 + "a: b\n"  # one mapping, indented 2,000 columns
+    assert load_yaml(wide, fast=fast)[0] == {"x": {"a": "b"}}
+
+
 def test_duplicate_keys_warn_with_line():
     parsed = read("duplicate_keys.md")
     assert parsed.record.title == "Second title"  # YAML's rule: the last one wins

@@ -16,7 +16,8 @@ are ``string[]`` joined by U+001F (:data:`~graph.export.flatten.ARRAY_DELIMITER`
 which no article text uses, where ``;`` is common in URLs: an item holding a
 ``;`` once turned its whole column into JSON text); lists of images are JSON text; dates ISO 8601
 (``datetime``; a date alone is its midnight UTC, as in the DataFrames); missing
-values empty cells. Excerpts may hold line breaks inside quoted cells, so
+values empty cells. Excerpts may hold line breaks inside quoted cells (a row
+with a carriage return anywhere has every cell quoted), so
 import with ``--multiline-fields=true`` and the delimiter::
 
     neo4j-admin database import full --multiline-fields=true --array-delimiter=U+001F \\
@@ -108,8 +109,13 @@ def _cell(value: Any, column_type: str) -> Any:
 def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
+        # Python's writer quotes a cell holding its line end ("\n") but not a lone "\r",
+        # which CSV readers (Python's, neo4j-admin's) take as a line end too: the row came
+        # apart. A row holding one is written with every cell quoted.
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(header)
-        writer.writerows(rows)
+        for row in rows:
+            (quoted if any(type(c) is str and "\r" in c for c in row) else writer).writerow(row)
 
 
 def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
