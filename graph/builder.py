@@ -446,6 +446,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     chunks = chunked(files, jobs)
     jobs = min(jobs, len(chunks))  # and never more than there are chunks to read
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
+    from concurrent.futures.process import BrokenProcessPool
 
     from .cache.packs import SharedStubs, decode_pack, unpack
 
@@ -472,6 +473,23 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
             done += len(parsed)
             if progress:
                 progress(done, total)
+    except BrokenProcessPool:
+        # A worker died: a parser crashed on a file (a segmentation fault), or the system
+        # killed it. The build stopped there with a traceback; now the files not yet
+        # read are read again, each in a process of its own, so that the one that kills
+        # its reader is rejected, saying so, and every other is read. The pool's other
+        # workers are killed first: they ignore the SIGTERM a broken pool sends them (a
+        # Ctrl-C or SIGTERM is the parent's to handle), and its shutdown waited for them
+        # for ever, one core busy.
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+            worker.kill()
+        pool.shutdown(cancel_futures=True)
+        for item in files[done:]:
+            yield _read_alone(item, fast)
+            done += 1
+            if progress and (done % 50 == 0 or done == total):
+                progress(done, total)
+        return
     except BaseException:  # Ctrl-C, an error, or the reader stopped early
         # The chunks being read end; no other starts. (Not terminated: a worker
         # stopped while sending its result would leave the pool's manager thread
@@ -479,6 +497,45 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
         pool.shutdown(cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def _read_alone(item: tuple[str, bool], fast: bool) -> ParsedFile:
+    """Read one file in a forked process of its own (after a reading worker died): a
+    file whose reading ends that process is rejected with how it ended."""
+    import pickle
+
+    parent = os.getpid()
+    source, sink = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child, measured by what the parent receives
+        status = 1
+        try:
+            os.close(source)
+            die_with_parent(parent)
+            parsed = next(iter_read([item], fast=fast))
+            with open(sink, "wb") as out:
+                out.write(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(sink)
+    with open(source, "rb") as received:
+        data = received.read()
+    _, status = os.waitpid(child, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
+        return pickle.loads(data)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            how = f"killed by {signal.Signals(number).name}"
+        except ValueError:
+            how = f"killed by signal {number}"
+    else:
+        how = f"exit status {os.WEXITSTATUS(status)}"
+    reason = (f"reading it ended the process that read it ({how}): a crash of the YAML parser, or "
+              "the system stopping it (out of memory); the other files were read")
+    return ParsedFile(path=item[0], rejected={"path": shown_path(item[0]), "reason": reason, "line": None},
+                      transient=True)
 
 
 def _leave_interrupts_to_the_parent(parent: int) -> None:

@@ -747,6 +747,9 @@ class ParsedFile:
     rejected: dict | None = None
     warnings: list[Warning_] = field(default_factory=list)
     sha256: str | None = None
+    #: Rejected for how its reading ended rather than for what it holds (the process
+    #: reading it died): not kept by the incremental cache, so the next build reads it again.
+    transient: bool = False
 
 
 def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:

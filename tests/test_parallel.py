@@ -269,6 +269,49 @@ def pool_sized_corpus(corpus_dir, tmp_path_factory):
     return folder
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_reading_worker_that_dies_costs_only_its_file(pool_sized_corpus, tmp_path, monkeypatch, cached):
+    """A parser crashing on a file (a segmentation fault) killed its reading worker, and
+    the build stopped with BrokenProcessPool's traceback, naming no file. Now the files
+    not yet read are read again one per process: the file whose reading kills its
+    process is rejected, saying how it ended, and the graph is the one the other files
+    make without it (built here in one process). A cache keeps no entry for it."""
+    import shutil
+    import signal
+
+    import graph.reader
+
+    folder = tmp_path / "in"
+    shutil.copytree(pool_sized_corpus, folder)
+    files = sorted(folder.glob("*.md"))
+    victim = files[len(files) // 2]  # a chunk in the middle: some chunks are read before it dies
+    test_process, real_read = os.getpid(), graph.reader.read_file
+
+    def read_file(path, *args, **kwargs):
+        if Path(path).name == victim.name and os.getpid() != test_process:
+            os.kill(os.getpid(), signal.SIGKILL)  # as a crash ends it: no Python exit
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(graph.reader, "read_file", read_file)  # the forked workers inherit it
+    cache = tmp_path / "cache" if cached else None
+    kg = graph.build([folder], jobs=2, cache_dir=cache)
+    (rejected,) = kg.report.rejected
+    assert rejected["path"] == str(victim) and "killed by SIGKILL" in rejected["reason"], rejected
+    monkeypatch.undo()
+    without = tmp_path / "without"
+    shutil.copytree(folder, without)
+    (without / victim.name).unlink()
+    alone = graph.build([without], jobs=1)
+    renamed = {str(without / f.name): str(folder / f.name) for f in files}
+    assert {a.id for a in kg.articles.values()} == {a.id for a in alone.articles.values()}
+    assert {a.id: sorted(a.files) for a in kg.articles.values()} == {
+        a.id: sorted(renamed[f] for f in a.files) for a in alone.articles.values()}
+    assert kg.report.files_read == len(files)
+    if cached:  # read again: the file was not kept as rejected
+        again = graph.build([folder], jobs=2, cache_dir=cache)
+        assert not again.report.rejected and len(again.articles) >= len(kg.articles)
+
+
 @pytest.mark.parametrize("delay_ms", [0, 1, 2, 3, 4, 5])
 def test_ctrl_c_as_the_reading_workers_start_aborts_and_leaves_no_process(pool_sized_corpus, tmp_path, delay_ms):
     # Sent as the pool forks its workers, Ctrl-C hung the build for good (a worker killed

@@ -498,7 +498,9 @@ class FileCache:
                     else:
                         changes.append((self.parsed_file(path), parsed))
                 sig = signatures[i]
-                if parsed.sha256 is not None:
+                if parsed.transient:  # read again next time: how its reading ended may not recur
+                    pass
+                elif parsed.sha256 is not None:
                     # The digest of the bytes parsed: right even when the file
                     # changed after it was stat'ed (the next build hashes it then).
                     if sig is not None:
