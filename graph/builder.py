@@ -430,11 +430,13 @@ MAX_JOBS_PER_CORE = 4
 
 def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
               progress: ProgressCallback | None,
-              on_pack: Callable[[bytes, list[ParsedFile]], None] | None = None) -> Iterator[ParsedFile]:
-    """The files read in order, by a process pool when it pays; ``on_pack(blob,
-    parsed)`` is given each pickled pack the pool sends, with its files."""
+              on_pack: Callable[[bytes, list[ParsedFile]], None] | None = None, *,
+              pool_from: int = _PARALLEL_MIN_FILES) -> Iterator[ParsedFile]:
+    """The files read in order, by a process pool when it pays (``pool_from`` files
+    or more); ``on_pack(blob, parsed)`` is given each pickled pack the pool sends,
+    with its files."""
     total = len(files)
-    if jobs <= 1 or total < _PARALLEL_MIN_FILES:
+    if jobs <= 1 or total < pool_from:
         for i, parsed in enumerate(iter_read(files, fast=fast), 1):
             yield parsed
             if progress and (i % 50 == 0 or i == total):
@@ -450,7 +452,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
 
     from .cache.packs import SharedStubs, decode_pack, unpack
 
-    done = 0
+    done = taken = 0  # files yielded, chunks taken in
     shared = SharedStubs()  # equal stubs from different chunks become one object
     import multiprocessing
 
@@ -471,26 +473,35 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
                 on_pack(blob, parsed)
             yield from parsed
             done += len(parsed)
+            taken += 1
             if progress:
                 progress(done, total)
     except BrokenProcessPool:
         # A worker died: a parser crashed on a file (a segmentation fault), or the system
-        # killed it. The build stopped there with a traceback; now the files not yet
-        # read are read again, each in a process of its own, so that the one that kills
-        # its reader is rejected, saying so, and every other is read. The pool's other
-        # workers are killed first: they ignore the SIGTERM a broken pool sends them (a
-        # Ctrl-C or SIGTERM is the parent's to handle), and its shutdown waited for them
-        # for ever, one core busy.
-        for worker in list((getattr(pool, "_processes", None) or {}).values()):
-            worker.kill()
+        # killed it. The build stopped there with a traceback. Now the chunks a worker may
+        # have been reading (one per worker from the first not taken in: later ones may
+        # be done, waiting to be taken in order) are read again one file per process, so
+        # that a file whose reading kills its process is rejected, saying so, and the
+        # files after them by a new pool (which, should it break too, does the same).
+        _kill_workers(pool)
         pool.shutdown(cancel_futures=True)
-        for item in files[done:]:
+        suspects = [item for chunk in chunks[taken:taken + jobs] for item in chunk]
+        for item in suspects:
             yield _read_alone(item, fast)
             done += 1
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
+        before = done
+
+        def progress_after(n: int, _: int) -> None:
+            progress(before + n, total)  # type: ignore[misc]
+
+        # A pool however few files are left: read in this process, a crash ends the build.
+        yield from _read_all(files[done:], jobs, fast, progress_after if progress else None, pool_from=1)
         return
     except BaseException:  # Ctrl-C, an error, or the reader stopped early
+        if getattr(pool, "_broken", False):
+            _kill_workers(pool)  # as above: the shutdown would wait for them for ever
         # The chunks being read end; no other starts. (Not terminated: a worker
         # stopped while sending its result would leave the pool's manager thread
         # reading half a message for ever.)
@@ -499,31 +510,57 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
     pool.shutdown()
 
 
+def _kill_workers(pool: Any) -> None:
+    """Kill a broken pool's workers: they ignore the SIGTERM it sends them (a Ctrl-C or
+    SIGTERM is the parent's to handle, see :func:`_leave_interrupts_to_the_parent`), and
+    its shutdown waited for them for ever, one core busy."""
+    for worker in list((getattr(pool, "_processes", None) or {}).values()):
+        worker.kill()
+
+
 def _read_alone(item: tuple[str, bool], fast: bool) -> ParsedFile:
     """Read one file in a forked process of its own (after a reading worker died): a
-    file whose reading ends that process is rejected with how it ended."""
+    file whose reading ends that process is rejected with how it ended. An error
+    raised while reading it is raised here, as the pool would have."""
     import pickle
+    import traceback
 
     parent = os.getpid()
     source, sink = os.pipe()
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(source)
+        os.close(sink)
+        raise
     if child == 0:  # pragma: no cover - the child, measured by what the parent receives
         status = 1
         try:
             os.close(source)
             die_with_parent(parent)
-            parsed = next(iter_read([item], fast=fast))
+            try:
+                sent: tuple[str, Any] = ("read", next(iter_read([item], fast=fast)))
+            except Exception:  # noqa: BLE001 - a bug, not a crash: the parent raises it
+                sent = ("error", traceback.format_exc())
             with open(sink, "wb") as out:
-                out.write(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+                out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
             status = 0
         finally:
             os._exit(status)
     os.close(sink)
-    with open(source, "rb") as received:
-        data = received.read()
+    try:
+        with open(source, "rb") as received:
+            data = received.read()
+    except BaseException:  # Ctrl-C: the child goes too, and is waited for (no zombie)
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        raise
     _, status = os.waitpid(child, 0)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
-        return pickle.loads(data)
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise RuntimeError(f"reading {shown_path(item[0])} failed:\n{value}")
+        return value
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         try:

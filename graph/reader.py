@@ -377,7 +377,11 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
 #: ``? - ? x``), which crashed yaml_rs at 20,000 levels and PyYAML at 50,000.
 MAX_NESTING = 256
 _BRACKET = re.compile(r"[\[\]{}]")
-_COMPACT_RUN = re.compile(r"(?:[-?][ \t]+){%d}" % (MAX_NESTING + 1))
+#: A run of block indicators, counted whole: a search for 257 in a row retried from
+#: every indicator of each shorter run (2 µs a character on lines of 256).
+_INDICATOR_RUN = re.compile(r"(?:[-?][ \t]+)+")
+_FIRST_LEVELS = re.compile(r"(?:[-?][ \t]+){%d}" % MAX_NESTING)
+_SPACES = re.compile(" *")
 #: Block nesting also grows with indentation, a level per column at most (a block
 #: sequence may share its mapping's column: two levels): a line indented this far is
 #: refused, which keeps any nesting PyYAML is given under 40,000 levels.
@@ -411,7 +415,7 @@ def _check_nesting(text: str) -> None:
     Traceback (most recent call last):
     ...
     yaml.error.MarkedYAMLError: nesting deeper than 256 levels of block indicators (- and ?) on one line
-      in "<front matter>", line 3, column 1
+      in "<front matter>", line 3, column 513
     """
     if text.count("[") + text.count("{") > MAX_NESTING:
         depth = 0
@@ -423,9 +427,12 @@ def _check_nesting(text: str) -> None:
             elif depth:
                 depth -= 1
     # The search only where enough indicators are found at all (it reads 30 ns a character).
-    if _indicators(text) > MAX_NESTING and (run := _COMPACT_RUN.search(text)):
-        _nesting_error(text, run.start(), f"nesting deeper than {MAX_NESTING:,} levels of block indicators "
-                                          "(- and ?) on one line")
+    if _indicators(text) > MAX_NESTING:
+        for run in _INDICATOR_RUN.finditer(text):
+            if run.end() - run.start() > 2 * MAX_NESTING and _indicators(run.group()) > MAX_NESTING:
+                at = _FIRST_LEVELS.match(text, run.start()).end()  # the indicator opening one level more
+                _nesting_error(text, at, f"nesting deeper than {MAX_NESTING:,} levels of block indicators "
+                                         "(- and ?) on one line")
     at = _indented_line(text, MAX_INDENT)
     if at != -1:
         _nesting_error(text, at, f"a line indented over {MAX_INDENT:,} columns: block nesting that deep is "
@@ -436,13 +443,30 @@ def _indicators(text: str) -> int:
     return text.count("- ") + text.count("-\t") + text.count("? ") + text.count("?\t")
 
 
+#: What PyYAML also takes as a line break (YAML 1.1); ``decode`` has made every other one "\n".
+_OTHER_BREAKS = str.maketrans("\x85\u2028\u2029", "\n\n\n")
+
+
 def _indented_line(text: str, columns: int) -> int:
-    """Where the first line indented more than ``columns`` spaces starts, or -1."""
+    """Where the first line indented more than ``columns`` spaces, with something after
+    them, starts, or -1. Lines end at NEL, U+2028 and U+2029 too: PyYAML nested
+    through them."""
+    if not text.isascii() and ("\x85" in text or "\u2028" in text or "\u2029" in text):
+        text = text.translate(_OTHER_BREAKS)  # the same length: the offsets hold
     spaces = " " * (columns + 1)
-    if text.startswith(spaces):
-        return 0
-    at = text.find("\n" + spaces)
-    return at if at == -1 else at + 1
+    at = 0 if text.startswith(spaces) else _line_starting(text, spaces, 0)
+    while at != -1:
+        end = _SPACES.match(text, at).end()
+        if end < len(text) and text[end] != "\n":
+            return at
+        at = _line_starting(text, spaces, end)  # a line of spaces only nests nothing
+    return -1
+
+
+def _line_starting(text: str, prefix: str, start: int) -> int:
+    """Where the first line from ``start`` on that starts with ``prefix`` starts, or -1."""
+    found = text.find("\n" + prefix, start)
+    return found if found == -1 else found + 1
 
 
 def _nesting_error(text: str, at: int, problem: str) -> NoReturn:

@@ -272,10 +272,12 @@ def pool_sized_corpus(corpus_dir, tmp_path_factory):
 @pytest.mark.parametrize("cached", [False, True])
 def test_a_reading_worker_that_dies_costs_only_its_file(pool_sized_corpus, tmp_path, monkeypatch, cached):
     """A parser crashing on a file (a segmentation fault) killed its reading worker, and
-    the build stopped with BrokenProcessPool's traceback, naming no file. Now the files
-    not yet read are read again one per process: the file whose reading kills its
-    process is rejected, saying how it ended, and the graph is the one the other files
-    make without it (built here in one process). A cache keeps no entry for it."""
+    the build stopped with BrokenProcessPool's traceback, naming no file (or hung). Now
+    the chunks being read are read again one file per process and the rest by a new
+    pool: each file whose reading kills its process is rejected, saying how it ended,
+    and the graph is the one the other files make without them (built here in one
+    process). Two such files, the second near the end: the new pool breaks too. A
+    cache keeps no entry for them."""
     import shutil
     import signal
 
@@ -284,23 +286,24 @@ def test_a_reading_worker_that_dies_costs_only_its_file(pool_sized_corpus, tmp_p
     folder = tmp_path / "in"
     shutil.copytree(pool_sized_corpus, folder)
     files = sorted(folder.glob("*.md"))
-    victim = files[len(files) // 2]  # a chunk in the middle: some chunks are read before it dies
+    victims = {files[len(files) // 2].name, files[-20].name}  # some chunks are read before each
     test_process, real_read = os.getpid(), graph.reader.read_file
 
     def read_file(path, *args, **kwargs):
-        if Path(path).name == victim.name and os.getpid() != test_process:
+        if Path(path).name in victims and os.getpid() != test_process:
             os.kill(os.getpid(), signal.SIGKILL)  # as a crash ends it: no Python exit
         return real_read(path, *args, **kwargs)
 
     monkeypatch.setattr(graph.reader, "read_file", read_file)  # the forked workers inherit it
     cache = tmp_path / "cache" if cached else None
     kg = graph.build([folder], jobs=2, cache_dir=cache)
-    (rejected,) = kg.report.rejected
-    assert rejected["path"] == str(victim) and "killed by SIGKILL" in rejected["reason"], rejected
+    assert sorted(r["path"] for r in kg.report.rejected) == sorted(str(folder / name) for name in victims)
+    assert all("killed by SIGKILL" in r["reason"] for r in kg.report.rejected), kg.report.rejected
     monkeypatch.undo()
     without = tmp_path / "without"
     shutil.copytree(folder, without)
-    (without / victim.name).unlink()
+    for name in victims:
+        (without / name).unlink()
     alone = graph.build([without], jobs=1)
     renamed = {str(without / f.name): str(folder / f.name) for f in files}
     assert {a.id for a in kg.articles.values()} == {a.id for a in alone.articles.values()}
@@ -310,6 +313,25 @@ def test_a_reading_worker_that_dies_costs_only_its_file(pool_sized_corpus, tmp_p
     if cached:  # read again: the file was not kept as rejected
         again = graph.build([folder], jobs=2, cache_dir=cache)
         assert not again.report.rejected and len(again.articles) >= len(kg.articles)
+
+
+def test_an_error_reading_a_file_alone_is_raised_not_taken_for_a_crash(tmp_path, monkeypatch):
+    """A Python error in the process reading one file after a worker died (a bug, not a
+    crash) was taken as the process ending: the file rejected, the error lost. It is
+    raised in the build, with the child's traceback, as the pool would have."""
+    import graph.reader
+    from graph.builder import _read_alone
+
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\nwebUrl: https://ex.org/a\n---\n", encoding="utf-8")
+    assert _read_alone((str(path), True), True).record.title == "A"  # read as in one process
+
+    def read_file(*args, **kwargs):
+        raise ValueError("a bug in reading")
+
+    monkeypatch.setattr(graph.reader, "read_file", read_file)
+    with pytest.raises(RuntimeError, match="(?s)reading .*a.md failed.*ValueError: a bug in reading"):
+        _read_alone((str(path), True), True)
 
 
 @pytest.mark.parametrize("delay_ms", [0, 1, 2, 3, 4, 5])

@@ -396,17 +396,32 @@ def test_deep_block_nesting_is_rejected_not_a_crash(tmp_path, fast):
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
 def test_block_nesting_within_the_bounds_reads_the_same_either_way(fast):
-    """Up to the bounds, nesting is the parsers' to read: 256 levels of "- " on one line,
-    and a line indented past what goes to yaml_rs (read by PyYAML), give the same data."""
-    from graph.reader import MAX_NESTING, load_yaml
+    """Up to the bounds, nesting is the parsers' to read: 256 levels of "- " on one line
+    (yaml_rs reads it on the fast path), and a line indented past what goes to yaml_rs
+    (PyYAML reads it on both). Each text is long enough to be checked on the fast path."""
+    from graph.reader import _FAST_UNCHECKED, MAX_NESTING, load_yaml
 
-    data, _, _ = load_yaml("x:\n" + "- " * MAX_NESTING + "v\n", fast=fast)
+    pad = "pad: " + "x" * _FAST_UNCHECKED + "\n"
+    data, _, by_yaml_rs = load_yaml(pad + "x:\n" + "- " * MAX_NESTING + "v\n", fast=fast)
     value, depth = data["x"], 0
     while isinstance(value, list):
         value, depth = value[0], depth + 1
-    assert (value, depth) == ("v", MAX_NESTING)
-    wide = "x:\n" + " " * 2000 + "a: b\n"  # one mapping, indented 2,000 columns
-    assert load_yaml(wide, fast=fast)[0] == {"x": {"a": "b"}}
+    assert (value, depth, by_yaml_rs) == ("v", MAX_NESTING, fast)
+    wide = pad + "x:\n" + " " * 2000 + "a: b\n"  # one mapping, indented 2,000 columns
+    data, _, by_yaml_rs = load_yaml(wide, fast=fast)
+    assert data["x"] == {"a": "b"} and not by_yaml_rs
+
+
+@pytest.mark.parametrize("separator", ["\n", "\x85", "\u2028", "\u2029"])
+def test_a_line_indented_too_far_is_found_after_any_line_break_pyyaml_knows(separator):
+    """PyYAML (YAML 1.1) also ends lines at NEL, U+2028 and U+2029: nesting carried through
+    them got past the check, and PyYAML crashed on it. A line of spaces alone nests nothing."""
+    from graph.reader import MAX_INDENT, _check_nesting
+
+    deep = "x:" + separator + " " * (MAX_INDENT + 1) + "- v"
+    with pytest.raises(graph.reader._formats().yaml.error.MarkedYAMLError, match="indented over"):
+        _check_nesting(deep)
+    _check_nesting("x: |" + separator + " " * (MAX_INDENT + 1) + separator + "  text")  # blank: no error
 
 
 def test_duplicate_keys_warn_with_line():

@@ -16,8 +16,8 @@ are ``string[]`` joined by U+001F (:data:`~graph.export.flatten.ARRAY_DELIMITER`
 which no article text uses, where ``;`` is common in URLs: an item holding a
 ``;`` once turned its whole column into JSON text); lists of images are JSON text; dates ISO 8601
 (``datetime``; a date alone is its midnight UTC, as in the DataFrames); missing
-values empty cells. Excerpts may hold line breaks inside quoted cells (a row
-with a carriage return anywhere has every cell quoted), so
+values empty cells. Excerpts may hold line breaks inside quoted cells (a cell
+with a lone carriage return is quoted too), so
 import with ``--multiline-fields=true`` and the delimiter::
 
     neo4j-admin database import full --multiline-fields=true --array-delimiter=U+001F \\
@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import os
 import shutil
 import tempfile
@@ -106,16 +107,39 @@ def _cell(value: Any, column_type: str) -> Any:
     return str(flat).lower() if isinstance(flat, bool) else flat
 
 
-def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> None:
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]], *, text: bool = True) -> None:
+    """``text``: the rows may hold free text (node files; an edge file holds ids only)."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        # Python's writer quotes a cell holding its line end ("\n") but not a lone "\r",
-        # which CSV readers (Python's, neo4j-admin's) take as a line end too: the row came
-        # apart. A row holding one is written with every cell quoted.
-        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(header)
+        if not text:
+            writer.writerows(rows)
+            return
         for row in rows:
-            (quoted if any(type(c) is str and "\r" in c for c in row) else writer).writerow(row)
+            # Python's writer quotes a cell holding its line end ("\n") but not a lone "\r",
+            # which CSV readers (Python's, neo4j-admin's) take as a line end too: the row
+            # came apart. Such a cell is quoted by hand; an empty cell stays bare, as the
+            # writer leaves it (neo4j-admin imports a quoted "" as an empty string, not as
+            # a missing value).
+            if any(type(c) is str and "\r" in c for c in row):
+                fh.write(",".join(_quoted(c) if type(c) is str and "\r" in c else _cell_text(c) for c in row)
+                         + "\n")
+            else:
+                writer.writerow(row)
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _cell_text(cell: Any) -> str:
+    """``cell`` as the csv writer writes it in a row (quoted only where it must be; alone,
+    an empty cell is written quoted, as a row of one empty cell must be)."""
+    if cell == "":
+        return ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([cell])
+    return out.getvalue()[:-1]
 
 
 def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
@@ -141,7 +165,7 @@ def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
             _write_csv(tmp / NODE_FILES[kind], *_node_rows(nodes, kind))
         for kind in EDGE_KINDS:
             _write_csv(tmp / EDGE_FILES[kind], [":START_ID", ":END_ID", ":TYPE"],
-                       ([s, t, kind.upper()] for s, t, k in kg.edges() if k == kind))
+                       ([s, t, kind.upper()] for s, t, k in kg.edges() if k == kind), text=False)
         os.chmod(tmp, 0o755)
         if target.is_dir() and not target.is_symlink() and exchange(tmp, target):
             shutil.rmtree(tmp, ignore_errors=True)  # the old folder, now under the temporary name
