@@ -397,10 +397,10 @@ _FAST_MAX_INDENT = 1_024
 _FAST_UNCHECKED = 4_000
 
 
-def _check_nesting(text: str) -> None:
+def _check_nesting(text: str, max_indent: int = MAX_INDENT) -> None:
     r"""Raise a YAML error where the text nests deeper than either parser can take:
     at the bracket that opens level ``MAX_NESTING + 1``, at the block indicator that
-    does on one line, or at a line indented more than ``MAX_INDENT`` columns.
+    does on one line, or at a line indented more than ``max_indent`` columns.
 
     Brackets inside quotes count too: a text needs 257 of them open at once
     to be refused (as a scalar needs 257 ``- `` in a row).
@@ -433,9 +433,9 @@ def _check_nesting(text: str) -> None:
                 at = _FIRST_LEVELS.match(text, run.start()).end()  # the indicator opening one level more
                 _nesting_error(text, at, f"nesting deeper than {MAX_NESTING:,} levels of block indicators "
                                          "(- and ?) on one line")
-    at = _indented_line(text, MAX_INDENT)
+    at = _indented_line(text, max_indent)
     if at != -1:
-        _nesting_error(text, at, f"a line indented over {MAX_INDENT:,} columns: block nesting that deep is "
+        _nesting_error(text, at, f"a line indented over {max_indent:,} columns: block nesting that deep is "
                                  "more than the YAML parsers can take")
 
 
@@ -483,10 +483,8 @@ def _fast_can_read(text: str) -> bool:
     nesting PyYAML refuses (over 256 levels of ``- `` on one line)."""
     if len(text) < _FAST_UNCHECKED:
         return True
-    if _indented_line(text, _FAST_MAX_INDENT) != -1:
-        return False
     try:
-        _check_nesting(text)
+        _check_nesting(text, _FAST_MAX_INDENT)  # the tighter bound on indentation: one search
     except _formats().yaml.error.MarkedYAMLError:
         return False
     return True

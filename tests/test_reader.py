@@ -319,18 +319,29 @@ def test_a_file_with_lone_surrogates_gets_every_export_written(tmp_path):
 @pytest.mark.parametrize("fast", [[], ["--no-fast-yaml"]], ids=["fast", "pyyaml"])
 def test_deep_nesting_is_rejected_not_a_crash(tmp_path, fast):
     # PyYAML's C loader recursed without limit: a segmentation fault killed every build
-    # holding such a file (a subprocess here, so that no crash takes pytest with it).
-    import subprocess
-    import sys
-
+    # holding such a file.
     n = 50_000
-    folder = tmp_path / "in"
-    folder.mkdir()
     files = {
         "flow.md": "---\ntitle: deep\nwebUrl: https://ex.org/d\nextra: " + "[" * n + "]" * n + "\n---\n",
         "mapping.md": "---\ntitle: deep\nwebUrl: https://ex.org/m\nextra: " + "{a: " * n + "}" * n + "\n---\n",
         "related.md": "---\ntitle: deep\nwebUrl: https://ex.org/r\nrelated:\n  - title: " + "[" * n + "\n---\n",
     }
+    rejected = _rejected_beside_a_good_file(tmp_path, files, fast)
+    for name, r in rejected.items():
+        assert f"nesting deeper than {graph.reader.MAX_NESTING} levels" in r["reason"], r
+        line = files[name].count("\n", 0, files[name].index("[" if name != "mapping.md" else "{")) + 1
+        assert r["line"] == line, (name, r)  # the line of the brackets, counted in the text
+
+
+def _rejected_beside_a_good_file(tmp_path, files: dict[str, str], fast: list[str]) -> dict[str, dict]:
+    """Build ``files`` (name: text) beside one good article in a subprocess (so that no
+    crash takes pytest with it): it must end well, rejecting exactly ``files``, whose
+    report entries come back by name."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "good.md").write_text(_article("https://example.org/good"), encoding="utf-8")
@@ -340,12 +351,8 @@ def test_deep_nesting_is_rejected_not_a_crash(tmp_path, fast):
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     rejected = {Path(r["path"]).name: r for r in report["rejected"]}
-    assert set(rejected) == set(files)
-    for name, r in rejected.items():
-        assert f"nesting deeper than {graph.reader.MAX_NESTING} levels" in r["reason"], r
-        line = files[name].count("\n", 0, files[name].index("[" if name != "mapping.md" else "{")) + 1
-        assert r["line"] == line, (name, r)  # the line of the brackets, counted in the text
-    assert report["articles_full"] == 1
+    assert set(rejected) == set(files) and report["articles_full"] == 1
+    return rejected
 
 
 def _block_nesting(lines: int, per_line: int) -> str:
@@ -363,9 +370,6 @@ def test_deep_block_nesting_is_rejected_not_a_crash(tmp_path, fast):
     # Block indicators nest without brackets: 20,000 levels of "- " on one line crashed
     # yaml_rs (a segmentation fault, the default loader), 50,000 PyYAML's C loader; and
     # indentation carries nesting from line to line (100 lines of 200 levels: 20,100).
-    import subprocess
-    import sys
-
     head = "---\ntitle: deep\nwebUrl: https://ex.org/{}\nx:\n"
     files = {
         "dashes.md": (head.format("d") + "- " * 50_000 + "v\n---\n", 5,
@@ -377,21 +381,9 @@ def test_deep_block_nesting_is_rejected_not_a_crash(tmp_path, fast):
                         5 + next(k for k in range(100) if 402 * k > graph.reader.MAX_INDENT),
                         f"a line indented over {graph.reader.MAX_INDENT:,} columns"),
     }
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, (text, _, _) in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    (folder / "good.md").write_text(_article("https://example.org/good"), encoding="utf-8")
-    out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "graph", "build", str(folder), "-o", str(out), "-q", "-j", "1",
-                           *fast], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    rejected = {Path(r["path"]).name: r for r in report["rejected"]}
-    assert set(rejected) == set(files)
+    rejected = _rejected_beside_a_good_file(tmp_path, {name: text for name, (text, _, _) in files.items()}, fast)
     for name, (_, line, reason) in files.items():
         assert reason in rejected[name]["reason"] and rejected[name]["line"] == line, (name, rejected[name])
-    assert report["articles_full"] == 1
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
