@@ -431,10 +431,18 @@ def _head(path: str | os.PathLike) -> bytes:
 
 
 def _is_nodelink(head: bytes) -> bool:
-    """Whether a file opening with ``head`` is newsgraph's ``graph.json`` (its format is named in the first line)."""
+    """Whether a file opening with ``head`` is newsgraph's ``graph.json`` (its format is named in the first line).
+
+    >>> _is_nodelink(b'{"directed":true,"graph":{"format":"newsgraph-nodelink/1"')
+    True
+    >>> _is_nodelink(b'{"directed": true, "graph": {"format": "newsgraph-nodelink/1"')  # as written before 2026-12-03
+    True
+    """
+    import re
+
     from .export.nodelink import NODELINK_FORMAT
 
-    return f'"format": "{NODELINK_FORMAT}"'.encode() in head[:4096]
+    return re.search(rb'"format"\s*:\s*"' + re.escape(NODELINK_FORMAT.encode()) + rb'"', head[:4096]) is not None
 
 
 def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:

@@ -70,6 +70,33 @@ def test_nodelink_reads_back_with_networkx(corpus_kg, exported):
         assert back.nodes[n] == want
 
 
+def test_json_text_is_what_the_standard_library_writes_compact(corpus_kg):
+    """graph.json and the page's data are written by orjson: the same text as
+    json.dumps with compact separators, for every character and for the real
+    corpus's nodes (dates made ISO 8601 first, as the writer's default does)."""
+    from graph.export.flatten import iso_date, to_json
+    from graph.export.page_text import json_for_script
+
+    def stdlib(value, **kw):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, **kw)
+
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = ["".join(characters[i:i + 4096]) for i in range(0, len(characters), 4096)]
+    assert to_json(texts) == stdlib(texts)
+    marked = stdlib(texts)
+    for raw, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                        ("\u2029", "\\u2029")):
+        marked = marked.replace(raw, escape)
+    assert json_for_script(texts) == marked
+    g = corpus_kg.nx
+    nodes = [{"id": n, **g.nodes[n]} for n in g]
+    assert all(not isinstance(v, float) for node in nodes for v in node.values())  # no float spellings differ
+    plain = [{k: iso_date(v) if isinstance(v, (dt.date, dt.datetime)) else v for k, v in node.items()}
+             for node in nodes]
+    assert to_json(nodes) == stdlib(plain, sort_keys=True)
+    assert to_json({"b": {"y", "x"}, "a": None}) == '{"a":null,"b":["x","y"]}'
+
+
 # --------------------------------------------------------------------------- GraphML
 
 def test_graphml_reads_back_with_networkx(corpus_kg, exported):

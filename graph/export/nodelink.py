@@ -69,7 +69,7 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
     where = options.get(OFFSETS_OPTION)
     offsets: dict[str, int] = {}
     with atomic_writer(path) as fh:
-        head = [to_json(header)[:-1], ',\n"nodes": [']  # the object reopened to append the two lists
+        head = [to_json(header)[:-1], ',\n"nodes":[']  # the object reopened to append the two lists
         sep = "\n"
         for group in nodes:
             for node, attrs in group:
@@ -96,7 +96,7 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
             sep = ",\n"
         fh.write("".join(buf))
         buf.clear()
-        fh.write('\n],\n"edges": [')
+        fh.write('\n],\n"edges":[')
         write_edges = _write_edges_plain if plain else _write_edges_quoted
         write_edges(kg, fh)
         fh.write("\n]}\n")
@@ -133,7 +133,7 @@ def _write_edges_plain(kg: Any, fh: IO[str]) -> None:
     buf: list[str] = []
     sep = "\n"
     for source, kind, targets in kg.edge_groups():
-        head = f'{{"key": "{kind}", "kind": "{kind}", "source": "{source}", "target": "'
+        head = f'{{"key":"{kind}","kind":"{kind}","source":"{source}","target":"'
         buf.append(sep + head + ('"},\n' + head).join(targets) + '"}')
         sep = ",\n"
         if len(buf) >= 4500:
@@ -156,7 +156,7 @@ def _write_edges_quoted(kg: Any, fh: IO[str]) -> None:
     sep = "\n"
     for s, d, kind in kg.edges():
         k = q(kind)
-        buf.append(f'{sep}{{"key": {k}, "kind": {k}, "source": {q(s)}, "target": {q(d)}}}')
+        buf.append(f'{sep}{{"key":{k},"kind":{k},"source":{q(s)},"target":{q(d)}}}')
         sep = ",\n"
         if len(buf) >= 5000:
             fh.write("".join(buf))
