@@ -314,12 +314,13 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
     """
     import signal
 
-    from .serve import SparqlServer, curl_example, prepare_store
+    from .serve import SparqlServer, check_host, curl_example, prepare_store
 
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt
 
     with _library_errors():
+        check_host(host)  # before the store is loaded, which may take minutes
         store_dir = prepare_store(source, store, reload=reload)
         server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
@@ -435,6 +436,9 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     elif not output:
         raise click.BadParameter("an empty path", param_hint="'-o' / '--output'")
+    elif output == "-":  # it wrote a file named "-" into the current folder
+        raise click.BadParameter("'-': the page is written to a file (atomically), not to standard output; "
+                                 "give its path", param_hint="'-o' / '--output'")
     with _library_errors(), _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
         kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
                         waiting=None if quiet else _say, view=view, topic=topic,

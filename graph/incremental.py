@@ -41,6 +41,7 @@ wrote from the old graph (:func:`graph.cache.write_exports_cached` checks this).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import mmap
@@ -573,7 +574,11 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
             started()
     finally:  # every thread started is waited for, whatever happened here
         for thread in threads:
-            thread.join()
+            # A Ctrl-C (or SIGTERM) landing in a thread's start() leaves it not
+            # started, and join() says so with a RuntimeError, which replaced the
+            # interruption; one that started after all is waited for at exit.
+            with contextlib.suppress(RuntimeError):
+                thread.join()
     for result in results:
         if isinstance(result, BaseException):
             raise result

@@ -446,6 +446,10 @@ def _is_nodelink(head: bytes) -> bool:
 
 
 def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
+    if isinstance(err, MemoryError):
+        # oxigraph's parsers hold one term at most 16 MB long ("Reached the buffer maximal size")
+        return QueryError(f"{path}: cannot be read: a term (an IRI or a text) is longer than the RDF parser "
+                          f"can hold ({err})")
     return QueryError(f"{path}: not valid RDF: {err}")
 
 
@@ -515,7 +519,7 @@ def load_rdflib(source: Any, *, base_iri: str | None = None) -> rdflib.Graph:
     g = rdflib.Graph()
     try:
         g.addN((convert(q.subject), convert(q.predicate), convert(q.object), g) for q in quads)
-    except SyntaxError as err:
+    except (SyntaxError, MemoryError) as err:
         raise _parse_error(where, err) from err
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True, replace=True)
@@ -553,7 +557,7 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None,
                          "(newsgraph serve), or give --store another folder")
     try:
         store = ox.Store(os.fspath(path)) if path is not None else ox.Store()
-    except OSError as err:
+    except (OSError, RuntimeError) as err:  # RuntimeError: a damaged store ("Corruption: ...")
         raise QueryError(f"cannot open the oxigraph store at {path}: {err}") from err
     meta = ox.NamedNode(_META_GRAPH)
     stamp = None
@@ -583,8 +587,10 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None,
                                   for q in ox.parse(path=os.fspath(source), format=fmt))
             else:
                 store.bulk_load(path=os.fspath(source), format=fmt)
-    except SyntaxError as err:
+    except (SyntaxError, MemoryError) as err:
         raise _parse_error(source, err) from err
+    except RuntimeError as err:  # the store's own failure: a damaged store, or a full disk
+        raise QueryError(f"cannot load {source} into the oxigraph store at {path}: {err}") from err
     if stamp is not None:
         store.add(ox.Quad(meta, meta, stamp, meta))
         store.flush()
@@ -697,6 +703,39 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
     """
     found = re.search(r"(?i)(?<![\w?$:\-])" + word + r"(?![\w:\-])", _keywords_only(text))
     return _line_column(text, found.start()) if found else None
+
+
+#: Deepest nesting of ``{``, ``(`` and ``[`` a query may have (see :func:`_check_nesting`).
+MAX_QUERY_NESTING = 256
+_OPENING, _CLOSING = "{([", "})]"
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse ``text`` if its groups, brackets or parentheses nest deeper than
+    :data:`MAX_QUERY_NESTING` (IRIs, strings and comments aside).
+
+    Why: oxigraph's parser recurses once per level and overflowed its stack at
+    2,500 levels of ``{``, ending the process (a segmentation fault, and for
+    ``newsgraph serve`` the server); rdflib's parser gave up sooner. Real
+    queries nest a few levels.
+
+    >>> _check_nesting("SELECT * { { ?s ?p '{{{{' } }")
+    >>> _check_nesting("ASK " + "{" * 300 + "}" * 300)
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: the query nests deeper than 256 levels of {, ( and [ at line 1, column 261
+    """
+    depth = 0
+    code = _keywords_only(text)
+    for at, char in enumerate(code):
+        if char in _OPENING:
+            depth += 1
+            if depth > MAX_QUERY_NESTING:
+                line, column = _line_column(text, at)
+                raise QueryError(f"the query nests deeper than {MAX_QUERY_NESTING} levels of {{, ( and [ "
+                                 f"at line {line}, column {column}", line, column)
+        elif char in _CLOSING:
+            depth -= 1
 
 
 _EITHER_WORD = re.compile(r"(?i)service|from")
@@ -1048,6 +1087,7 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
                          "--allow-update` and send the update to its /update endpoint")
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    _check_nesting(text)
     reaches = _reaches_out(text)
     if "SERVICE" in reaches and not allow_service:
         raise _service_refused(reaches["SERVICE"])

@@ -314,6 +314,20 @@ def select(query_url: str, query: str, *, timeout: float = 60) -> list[dict[str,
     return [{name: cell["value"] for name, cell in row.items()} for row in results["results"]["bindings"]]
 
 
+def check_host(host: str) -> None:
+    """Refuse an empty ``host``: Python's servers take ``""`` for every address,
+    so a server meant for this machine listened to the whole network.
+
+    >>> check_host("")
+    Traceback (most recent call last):
+    ...
+    graph.errors.ServeError: an empty host: give the address to listen on (127.0.0.1: this machine only; 0.0.0.0 or :: for every network)
+    """
+    if not host.strip():
+        raise ServeError("an empty host: give the address to listen on (127.0.0.1: this machine only; "
+                         "0.0.0.0 or :: for every network)")
+
+
 class SparqlServer:
     """An ``oxigraph`` server process on a store: start, wait until it listens, stop.
 
@@ -342,6 +356,7 @@ class SparqlServer:
     def __init__(self, store: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 7878,
                  allow_update: bool = False, cors: bool = False, oxigraph: str | None = None,
                  startup_timeout: float = 60) -> None:
+        check_host(host)
         self.store = Path(store)
         self.host = host
         self.port = port

@@ -169,6 +169,10 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
                                                 advanced=False, allow_warnings=True)
     except Exception as err:  # pySHACL reports bad shapes with assorted exceptions
         raise NewsgraphError(f"SHACL validation failed: {err}") from err
+    if not isinstance(results, rdflib.Graph):
+        # a pyshacl.errors.ValidationFailure, returned: a SPARQL constraint with SERVICE, MINUS...
+        where = "" if shapes is None else f" (shapes: {os.fspath(shapes)})"
+        raise NewsgraphError(f"SHACL validation failed{where}: {results}")
     return ValidationReport(bool(conforms), _violations(results, rdflib), len(graph),
                             None if shapes is None else os.fspath(shapes))
 

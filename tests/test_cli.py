@@ -94,6 +94,15 @@ def test_an_empty_output_or_a_folder_that_is_no_catalogue_is_a_usage_error(tmp_p
         assert os.listdir(here) == []
 
 
+def test_html_to_a_dash_is_a_usage_error_not_a_file_named_dash(tmp_path):
+    """`-o -` reads as standard output, but wrote a file named "-" into the current folder."""
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as here:
+        result = runner.invoke(cli, ["html", str(SEEDS_DIR), "-o", "-"])
+        assert result.exit_code == 2 and "not to standard output" in result.output, result.output
+        assert os.listdir(here) == []
+
+
 def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
     runner = CliRunner()
     verbose = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "report", "-vv"])

@@ -24,6 +24,7 @@ import pickle
 import random
 import re
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -356,6 +357,28 @@ def test_catalogues_are_read_again_only_when_one_of_their_files_changed(work, tm
     kg = graph.build([work], cache_dir=cache)
     assert len(reads) == 1
     _assert_same_as_clean(work, kg, tmp_path, "catalogue-damaged")
+
+
+def test_a_catalogue_cache_damaged_but_still_a_pickle_is_read_again(work, tmp_path, monkeypatch):
+    """One byte changed inside the cached catalogue, where it still unpickles
+    (a topic's key "topic/azure" made "topic/azurd"), was served to every
+    later build while the catalogue's files kept their signatures; its
+    checksum now sends the build back to the files."""
+    cache = tmp_path / "cache"
+    graph.build([work], cache_dir=cache)
+    file = cache / cache_mod.CATALOG_FILE
+    with open(file, "rb") as fh:
+        pickle.load(fh)  # the key, which names the catalogue files: the damage is past it
+        past_key = fh.tell()
+    data = bytearray(file.read_bytes())
+    at = data.find(b"topic/azure", past_key)
+    assert at > 0
+    data[at + 10] ^= 0x01
+    file.write_bytes(bytes(data))
+    reads = _count_catalog_reads(monkeypatch)
+    kg = graph.build([work], cache_dir=cache)
+    assert len(reads) == 1
+    _assert_same_as_clean(work, kg, tmp_path, "catalogue-cache-damaged")
 
 
 def test_a_catalogue_edited_twice_in_one_second_is_read_again(work, tmp_path, monkeypatch):
@@ -1173,6 +1196,65 @@ def test_each_file_is_patched_as_soon_as_its_edits_are_made_largest_first(work, 
     for thread in {t for t, what, _ in events if what == "save"}:
         mine = [what for t, what, _ in events if t == thread]
         assert mine.index("save") < mine.index("sync"), mine
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
+def test_a_ctrl_c_as_a_files_thread_starts_ends_the_rebuild_as_a_ctrl_c(work, tmp_path, monkeypatch):
+    """An interruption landing in a patch thread's start() (Ctrl-C, or SIGTERM,
+    which the command turns into one) ends the rebuild as an interruption: it
+    was a RuntimeError ("cannot join thread before it is started", raised by
+    the wait for the threads) that replaced it, and the command printed its
+    traceback. The threads already started are waited for, and the next build
+    gives a clean build's bytes."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    (victim,) = _single_file_articles(work, 1)
+    _edit(victim, 'title: "', 'title: "Interrupted ')
+    real_start = threading.Thread.start
+    started: list[threading.Thread] = []
+
+    def start(self):
+        patching = sys._getframe(1).f_globals.get("__name__") == "graph.incremental"
+        if patching and len(started) == 2:
+            raise KeyboardInterrupt  # the third file's thread: two are running
+        real_start(self)
+        if patching:
+            started.append(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), "-q"])
+    monkeypatch.undo()
+    assert isinstance(result.exception, KeyboardInterrupt) or "Aborted" in result.output, result.output
+    assert "RuntimeError" not in repr(result.exception) and "Traceback" not in result.output
+    assert len(started) == 2 and not any(t.is_alive() for t in started)
+    _build_cli(work, out)
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
+def test_an_exports_record_damaged_but_still_json_is_not_trusted(work, tmp_path, monkeypatch):
+    """The record of the last exports says how many first bytes each spare
+    shares with its file; one changed (still valid JSON) made the next patch
+    skip bytes that differed, and an export then differed from a clean
+    build's. Its checksum now makes the build write every export."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    first, second = _single_file_articles(work, 2)
+    _edit(first, 'title: "', 'title: "Longer ')
+    _build_cli(work, out)
+    _edit(first, 'title: "', 'title: "Longer ')
+    _build_cli(work, out)  # now each spare is known to share its first bytes with its file
+    record_file = out / ".cache" / cache_mod.EXPORTS_FILE
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    assert record["spares"]
+    for known in record["spares"].values():
+        known[-1] = known[-1] * 2 + 4096  # more bytes "equal" than are
+    record_file.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    _edit(second, 'title: "', 'title: "Other ')
+    paths = _Paths(monkeypatch)
+    _build_cli(work, out)
+    assert (paths.full, paths.patched) == (1, [])
     _build_cli(work, clean, "--no-cache")
     assert _tree(out) == _tree(clean)
 

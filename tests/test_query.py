@@ -882,3 +882,47 @@ def test_a_triple_term_in_a_result_is_a_clear_error(seeds_kg):
     'pyoxigraph.Triple' object has no attribute 'language''."""
     with pytest.raises(QueryError, match="RDF 1.2 triple term .*SUBJECT"):
         sparql(seeds_kg, "SELECT ?x WHERE { BIND(<<( <a:b> <a:c> <a:d> )>> AS ?x) }", engine="oxigraph")
+
+
+def _query_in_a_process(data: Path, query: str, *extra: str) -> subprocess.CompletedProcess:
+    # in a process of its own: what is tested is that the process does not crash
+    return subprocess.run([sys.executable, "-m", "graph", "query", "--data", str(data), query, *extra],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+
+
+def test_a_query_nested_too_deeply_is_refused_before_a_parser_crashes(hostile_ttl):
+    """2,500 levels of { overflowed oxigraph's parser's stack: a segmentation
+    fault (and, sent to newsgraph serve, the end of its server). Refused past
+    256 levels, with the place; 256 levels still run, and give the rows the
+    same query without the extra braces gives."""
+    def nested(levels: int) -> str:
+        return "SELECT ?s WHERE " + "{" * levels + " ?s <https://schema.org/url> ?u " + "}" * levels
+
+    crashed = _query_in_a_process(hostile_ttl, nested(2500))
+    assert crashed.returncode == 2, (crashed.returncode, crashed.stderr[-300:])  # as a syntax error
+    assert crashed.stderr.strip() == (
+        "Error: the query nests deeper than 256 levels of {, ( and [ at line 1, column 273")
+    assert sparql(hostile_ttl, nested(256)).to_python() == sparql(hostile_ttl, nested(1)).to_python() != []
+    # braces inside a string or an IRI are no nesting
+    assert sparql(hostile_ttl, 'ASK { ?s ?p "' + "{" * 300 + '" }').boolean is False
+
+
+def test_a_damaged_store_is_a_clear_error(hostile_ttl, tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "CURRENT").write_text("no line end", encoding="utf-8")  # RocksDB's pointer to its manifest
+    result = _query_in_a_process(hostile_ttl, "ASK {}", "--store", str(store))
+    assert result.returncode == 1 and result.stderr.startswith(f"Error: cannot open the oxigraph store at {store}: "
+                                                               "Corruption"), result.stderr[-500:]
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_a_term_longer_than_the_parser_holds_is_a_clear_error(tmp_path, engine):
+    """oxigraph's parsers hold a term of 16 MB at most; a longer excerpt, which
+    an export may hold, gave a MemoryError's traceback."""
+    data = tmp_path / "graph.nt"
+    data.write_text('<http://x.example/a> <http://x.example/b> "' + "x" * (17 << 20) + '" .\n', encoding="utf-8")
+    result = _query_in_a_process(data, "ASK {}", "--engine", engine)
+    assert result.returncode == 1, result.stderr[-500:]
+    assert result.stderr.startswith(f"Error: {data}: cannot be read: a term (an IRI or a text) is longer than "
+                                    "the RDF parser can hold"), result.stderr[-500:]

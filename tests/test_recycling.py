@@ -226,3 +226,36 @@ def test_a_link_left_by_a_crash_is_dropped(tmp_path):
         write(out / "f", b"three")
     assert os.listdir(spares) == ["f"] and (spares / "f").read_bytes() == b"two"
     assert (out / "f").read_bytes() == b"three"
+
+
+def test_a_build_that_fails_half_way_says_which_files_are_new_and_which_old(tmp_path, seeds_kg):
+    """Each file is replaced whole, but a write failing at one file left the
+    files before it new and the others old, and said only which file it could
+    not write: query and serve then read the last build's RDF beside this
+    build's page. The files named as new and old are those whose inode
+    changed, and did not."""
+    import shutil
+
+    out = tmp_path / "out"
+    formats = list(graph.export.DEFAULT_FORMATS)
+    graph.export.write_exports(seeds_kg, out, formats, jobs=1)
+    files = sorted(p for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    before = {p.name: os.stat(p).st_ino for p in files}
+    # the cheapest format's file: written last (the costliest first, with one worker)
+    last = min(formats, key=lambda name: graph.export.EXPORTERS[name].cost)
+    blocked = out / graph.export.EXPORTERS[last].filename
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(blocked)]).returncode:
+        pytest.fail("chattr +i is needed here (e2fsprogs)")
+    try:
+        with pytest.raises(ExportError) as err:
+            graph.export.write_exports(seeds_kg, out, formats, jobs=1)
+    finally:
+        subprocess.run(["chattr", "-i", str(blocked)], check=True)
+    new = [name for name, ino in before.items() if os.stat(out / name).st_ino != ino]
+    old = [name for name, ino in before.items() if os.stat(out / name).st_ino == ino]
+    assert new and blocked.name in old
+    message = str(err.value)
+    assert message.startswith(f"cannot write {blocked}: Operation not permitted; {out} now holds this build's ")
+    said_new, said_old = message.split("this build's ")[1].split(" beside the last build's ")
+    said_old = said_old.removesuffix(": build again before using them")
+    assert sorted(said_new.split(", ")) == sorted(new) and sorted(said_old.split(", ")) == sorted(old)

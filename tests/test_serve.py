@@ -775,3 +775,15 @@ def test_waiting_for_a_server_not_started_is_a_serve_error(tmp_path):
     """Not an ``assert``, which ``python -O`` removes."""
     with pytest.raises(ServeError, match="not started"):
         SparqlServer(tmp_path / "store").wait()
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_an_empty_host_is_refused_before_the_store_is_loaded(seeds_nt, tmp_path, host):
+    """Python's servers take "" for every address: `--host ""` listened on
+    0.0.0.0, to the whole network, and said http://:PORT/query."""
+    store = tmp_path / "store"
+    result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--store", str(store), "--host", host, "--port", "0"])
+    assert result.exit_code == 1 and result.output.startswith("Error: an empty host: give the address"), result.output
+    assert not store.exists()
+    with pytest.raises(ServeError, match="an empty host"):
+        SparqlServer(tmp_path, host=host)

@@ -165,3 +165,20 @@ def test_other_shapes_are_named_and_a_file_without_shapes_is_refused(tmp_path):
         empty.write_text(content, encoding="utf-8")
         refused = runner.invoke(cli, ["validate", str(tmp_path / "named.ttl"), "--shapes", str(empty)])
         assert refused.exit_code == 2 and "holds no SHACL shapes" in refused.output, refused.output
+
+
+@pytest.mark.parametrize("clause", ["SERVICE <http://127.0.0.1:9/sparql> { ?a ?b ?c }", "MINUS { $this ?p 1 }"])
+def test_a_sparql_constraint_pyshacl_cannot_run_is_an_error_naming_the_shapes(tmp_path, clause):
+    """pySHACL returns (not raises) a ValidationFailure for a SPARQL constraint
+    it refuses (SERVICE, MINUS, VALUES): validate read it as a results graph and
+    ended in an AttributeError's traceback."""
+    shapes = tmp_path / "sparql-shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix schema: <https://schema.org/> .\n"
+                      "<https://a.example/shapes#s> a sh:NodeShape ; sh:targetClass schema:Organization ;\n"
+                      f'  sh:sparql [ sh:select """SELECT $this WHERE {{ $this ?p ?o . {clause} }}""" ] .\n',
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(DATA / "broken.ttl"), "--shapes", str(shapes)])
+    assert result.exit_code == 2, result.output
+    assert not isinstance(result.exception, AttributeError) and "Traceback" not in result.output
+    assert result.output.startswith(f"Error: SHACL validation failed (shapes: {shapes}): A SPARQL Constraint "
+                                    "must not contain"), result.output

@@ -6,6 +6,7 @@ import contextlib
 import os
 import pickle
 import time
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,11 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     try:
         with open(file, "rb") as fh:
             if pickle.load(fh) == key:
-                return pickle.load(fh)
+                # Checked, as the file cache's packs and the snapshot are: a damaged
+                # byte that still unpickles changed every build's exports.
+                crc, pickled = pickle.load(fh)
+                if zlib.crc32(pickled) == crc:
+                    return pickle.loads(pickled)
     except Exception:  # noqa: BLE001 - missing or damaged: read the files
         pass
     catalog = load_catalogs(folders)
@@ -54,6 +59,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
 
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
         with atomic_writer(file, "wb", encoding=None, owned=True) as fh:
+            pickled = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(catalog, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((zlib.crc32(pickled), pickled), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return catalog

@@ -79,7 +79,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     if snapshot is not None:
         key = key_of(snapshot)
         try:
-            last = json.loads(read_regular(record, _RECORD_LIMIT).decode("utf-8"))
+            last = _checked(json.loads(read_regular(record, _RECORD_LIMIT).decode("utf-8")))
             if last.get("files") and all(list(_input_signature(os.stat(p))) == sig for p, sig in last["files"].items()):
                 last_key = last.get("key")  # the files are still those it wrote
                 if last.get("boot") == boot is not None:  # see _boot_id
@@ -119,12 +119,34 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     if key is not None:
         files = {str(p): list(_input_signature(os.stat(p))) for w in written.values() for p in _files_under(Path(w))}
         try:
+            body = {"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares}, "boot": boot}
             with atomic_writer(record, owned=True) as fh:
-                json.dump({"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares},
-                           "boot": boot}, fh, indent=1, sort_keys=True)
+                json.dump({**body, "check": _digest(body)}, fh, indent=1, sort_keys=True)
         except OSError:
             pass
     return written
+
+
+def _digest(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _checked(record: object) -> dict:
+    """The exports' record read, without its ``check``; empty unless that is its digest.
+
+    Why: a record damaged but still valid JSON (a digit of the bytes a spare is
+    known to share with its file) made the next patch skip bytes that differ,
+    and an export then differed from a clean build's.
+
+    >>> _checked({"key": "k", "check": _digest({"key": "k"})})
+    {'key': 'k'}
+    >>> _checked({"key": "K", "check": _digest({"key": "k"})})
+    {}
+    """
+    if not isinstance(record, dict):
+        return {}
+    body = {k: v for k, v in record.items() if k != "check"}
+    return body if record.get("check") == _digest(body) else {}
 
 
 def _boot_id() -> str | None:

@@ -250,18 +250,49 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
             tasks.append((exp.joint, joint_task[exp.joint]))
     from ..gc_pause import gc_paused
 
+    targets = [path for task in tasks for path in task[1].values()]
+    before = {path: _identity(path) for path in targets}
     try:
         with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
             _write_tasks(kg, tasks, folder, options, jobs, beside)
-    except BaseException:
+    except BaseException as err:
         # Every writer has ended (the forked one is waited for): what an interruption
         # left between a temporary file's making and its writer's cleanup goes too.
         remove_leftovers(folder, EXPORT_FILES, ours_too=True)
+        mixed = _mixed_folder(folder, before) if isinstance(err, ExportError) else None
+        if mixed is not None:
+            raise ExportError(f"{err}; {mixed}") from err
         raise
     written: dict[str, Path] = {}
     for task in tasks:
         written.update(task[1])
     return written
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The inode and modification time of ``path``; ``None`` if missing (a file replaced has new ones)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _mixed_folder(folder: Path, before: dict[Path, tuple[int, int] | None]) -> str | None:
+    """What to say of ``folder`` when a write that failed replaced some of the
+    files in ``before`` and left others as the last build wrote them; ``None``
+    if it did not.
+
+    Why: each file is replaced whole, but a build that failed half way left
+    one build's RDF beside another's page and node-link file, and said only
+    which file it could not write; ``query`` and ``serve`` read the old RDF.
+    """
+    new = [p.name for p, was in before.items() if _identity(p) not in (was, None)]
+    old = [p.name for p, was in before.items() if was is not None and _identity(p) == was]
+    if not new or not old:
+        return None
+    return (f"{folder} now holds this build's {', '.join(new)} beside the last build's {', '.join(old)}: "
+            "build again before using them")
 
 
 def stale_exports(folder: str | os.PathLike, written: Mapping[str, Path]) -> list[Path]:
