@@ -28,7 +28,7 @@ from .load import load
 # so `newsgraph build` does not pay for them. So are the modules the README
 # calls through the package (``graph.validate.validate(...)``).
 _LAZY = ("pipeline", "analysis", "frames", "projections", "views", "layout", "export", "query", "validate", "push", "serve",
-         "cache", "incremental", "distributed", "cli")
+         "cache", "incremental", "distributed", "cli", "origin_guard", "children")
 
 
 def __getattr__(name: str):  # PEP 562

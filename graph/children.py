@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from typing import Iterable, Iterator
 
-__all__ = ["die_with_parent", "signals_held", "let_through"]
+__all__ = ["die_with_parent", "signals_held", "signals_deferred", "let_through"]
 
 #: ``prctl`` option: the signal a process gets when the thread that forked it ends.
 _PR_SET_PDEATHSIG = 1
@@ -60,6 +61,41 @@ def signals_held(signums: Iterable[int]) -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextlib.contextmanager
+def signals_deferred(signums: Iterable[int]) -> Iterator[None]:
+    """In the main thread, ``signums`` that come inside the block are handled at
+    its end, by the handlers they had; elsewhere (where Python raises nothing
+    for a signal) nothing changes.
+
+    Why: a ``KeyboardInterrupt`` raised while orjson's module set itself up
+    crashed the process (a segmentation fault). Blocking the signals in this
+    thread (:func:`signals_held`) is not enough: the kernel hands a signal to
+    any thread that does not block it (a progress bar's), and Python then
+    runs its handler in the main thread all the same.
+
+    >>> import os
+    >>> with contextlib.suppress(KeyboardInterrupt), signals_deferred({signal.SIGINT}):
+    ...     os.kill(os.getpid(), signal.SIGINT)
+    ...     print("not interrupted here")
+    not interrupted here
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    previous = {}
+    for signum in signums:
+        if signal.getsignal(signum) is not None:  # None: a handler not set from Python, kept
+            previous[signum] = signal.signal(signum, lambda received, frame: came.append(received))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(came):
+            signal.raise_signal(signum)
 
 
 def let_through(signums: Iterable[int]) -> None:

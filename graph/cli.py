@@ -13,7 +13,7 @@ import errno
 import io
 import os
 import sys
-from typing import Iterator, NoReturn
+from typing import Callable, Iterator, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -24,6 +24,8 @@ from .errors import InvalidArgumentError, NewsgraphError
 from .export import EXPORTERS, DEFAULT_FORMATS, check_exports
 from .pipeline import build_exports, build_page
 from .report import for_terminal
+
+T = TypeVar("T")
 
 __all__ = ["cli", "main", "exit_without_teardown"]
 
@@ -174,6 +176,34 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _interruptible(work: Callable[[], T]) -> T:
+    """``work()``, run in a thread of its own and waited for here, where a Ctrl-C
+    (or SIGTERM, with :func:`_sigterm_as_ctrl_c`) ends the wait; the command
+    then ends, and the thread with it.
+
+    Why: oxigraph evaluates a query without coming back to Python, so Python
+    ran the signal's handler only when it was done: a query of minutes (a
+    path over every node, a thousand patterns) ignored Ctrl-C.
+    """
+    import threading
+
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as err:  # noqa: BLE001 - raised below, in the waiting thread
+            outcome.append((False, err))
+
+    thread = threading.Thread(target=run, name="newsgraph-query", daemon=True)
+    thread.start()
+    thread.join()  # a lock's wait, which a signal's handler interrupts
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return value
 
 
 @contextlib.contextmanager
@@ -367,8 +397,11 @@ MAX_RETRIES = 20
 @click.option("--retries", type=click.IntRange(min=0, max=MAX_RETRIES), default=5, show_default=True,
               help=f"Retries per request on connection errors and 5xx answers (with exponential backoff "
                    f"up to 30 s; at most {MAX_RETRIES}).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300, show_default=True,
+              metavar="SECONDS", help="How long each request waits for the store's answer (a store may take "
+                                      "minutes to load a chunk).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries, quiet):
+def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries, timeout, quiet):
     """Upload a build into a SPARQL 1.1 store, replacing one graph.
 
     SOURCE is an exports folder holding graph.nt (or graph.ttl) or an RDF
@@ -391,7 +424,7 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
         click.echo(for_terminal(f"retrying in {delay:g} s: {reason}"), err=True)
 
     with _library_errors():
-        result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries,
+        result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries, timeout=timeout,
                       progress=None if quiet else report, retrying=None if quiet else retrying)
     if not quiet:
         where = "the default graph" if target is None else f"graph <{target}>"
@@ -498,8 +531,9 @@ def query_command(query_or_file, data, fmt, engine, store, allow_service, list_e
     with _library_errors():
         data = _rdf_file(data)
     try:
-        with _status(True, f"querying {data} ({engine})"):
-            result = sparql(data, query_or_file, engine=engine, store=store, allow_service=allow_service)
+        with _status(True, f"querying {data} ({engine})"), _sigterm_as_ctrl_c():
+            result = _interruptible(lambda: sparql(data, query_or_file, engine=engine, store=store,
+                                                   allow_service=allow_service))
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
             raise _StatusTwo(str(err)) from err

@@ -54,16 +54,35 @@ def _import_distributed():
     return distributed
 
 
-def _check_listening(scheduler: str, host: str, port: int, timeout: float) -> None:
+def _check_listening(scheduler: str, host: str, port: int, timeout: float, handshake: float) -> None:
     """Raise :class:`DistributedError` at once when nothing can listen at
-    ``host:port`` (a refused connection, an unknown host name). Why: Dask's
-    client tries again and again until its timeout, so a mistyped port took
-    30 s to be reported. A connection that is slow to answer is left to the
-    client and its timeout."""
+    ``host:port`` (a refused connection, an unknown host name), and after
+    ``handshake`` seconds when what listens there sends no Dask handshake.
+
+    Why: Dask's client tries again and again until its timeout, so a
+    mistyped port took 30 s to be reported; and given another service (a web
+    server, say), which waits for its client to speak first, the client
+    waited for ever, past its timeout, and even Ctrl-C left the process
+    hanging a minute more. A Dask scheduler speaks first: it sends its
+    handshake as soon as a connection is made. A connection that is slow to
+    be made is left to the client and its timeout.
+    """
     import socket
 
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(handshake)
+            try:
+                first = sock.recv(1)
+            except socket.timeout:
+                raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: what listens at "
+                                       f"{host}:{port} sent no Dask handshake in {handshake:g} s (another "
+                                       "service?)") from None
+            except OSError:
+                first = b"?"  # reset, say: left to the client, which says so
+            if not first:
+                raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: what listens at "
+                                       f"{host}:{port} closed the connection without a Dask handshake")
     except ConnectionRefusedError as err:
         raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: nothing listens at "
                                f"{host}:{port} (connection refused)") from err
@@ -121,7 +140,7 @@ def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
                 raise DistributedError(f"not a Dask scheduler address: {scheduler!r} ({err}); "
                                        "e.g. tcp://10.0.0.5:8786") from err
             if distributed.comm.parse_address(scheduler)[0] in ("tcp", "tls"):
-                _check_listening(scheduler, host, port, min(timeout, 5))
+                _check_listening(scheduler, host, port, min(timeout, 5), timeout)
         try:
             client = stack.enter_context(distributed.Client(address, timeout=timeout,
                                                             set_as_default=False))

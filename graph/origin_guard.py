@@ -142,6 +142,11 @@ class _Front(http.server.BaseHTTPRequestHandler):
                     pass
             self._answer(403, reason)
             return
+        try:
+            body, length = self._query_checked(body, length)
+        except _Refused as refused:
+            self._answer(refused.status, str(refused))
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_PASSED_ON}
         if length is not None:
             headers["Content-Length"] = str(length)
@@ -175,6 +180,50 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
 
+    def _query_checked(self, body: Iterator[bytes] | None, length: int | None
+                       ) -> tuple[Iterator[bytes] | bytes | None, int | None]:
+        """The body to pass on, once the queries a request to ``/query`` carries
+        (in its URL, or its body: ``application/sparql-query`` or a form) are
+        checked as ``newsgraph query`` checks them before parsing
+        (:func:`graph.query.check_nesting`); a body sent to ``/query`` is read
+        whole first (at most :data:`QUERY_BODY_MAX` bytes).
+
+        Why: one query nesting 2,500 levels of ``{`` overflowed the Oxigraph
+        server's parser's stack, and its process ended: every client lost the
+        endpoint.
+        """
+        import urllib.parse
+
+        from .errors import QueryError
+        from .query import check_nesting
+
+        path, _, params = self.path.partition("?")
+        if path.rstrip("/") != "/query":
+            return body, length
+        texts = urllib.parse.parse_qs(params, keep_blank_values=True).get("query", [])
+        if body is not None:
+            read = bytearray()
+            try:
+                for block in body:
+                    read += block
+                    if len(read) > QUERY_BODY_MAX:
+                        raise _Refused(413, f"a query of more than {QUERY_BODY_MAX >> 20} MB is not taken")
+            except _BadBody as err:
+                raise _Refused(400, str(err)) from err
+            body, length = bytes(read), len(read)  # type: ignore[assignment]
+            kind = self.headers.get_content_type()
+            text = read.decode("utf-8", "replace")
+            if kind == "application/sparql-query":
+                texts.append(text)
+            elif kind == "application/x-www-form-urlencoded":
+                texts += urllib.parse.parse_qs(text, keep_blank_values=True).get("query", [])
+        for text in texts:
+            try:
+                check_nesting(text)
+            except QueryError as err:
+                raise _Refused(400, str(err)) from err
+        return body, length
+
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
         self.send_response(status)
@@ -188,6 +237,18 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows the server's own lines, not one per request
+
+
+#: The largest body of a request to ``/query`` the front reads to check it (:meth:`_Front._query_checked`).
+QUERY_BODY_MAX = 16 << 20
+
+
+class _Refused(Exception):
+    """A request the front answers itself, with ``status``."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class _UnsupportedCoding(ValueError):

@@ -66,6 +66,8 @@ __all__ = [
     "open_store",
     "sparql",
     "sparql_dataframe",
+    "check_nesting",
+    "MAX_QUERY_NESTING",
 ]
 
 #: Query engines by name.
@@ -705,22 +707,23 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
     return _line_column(text, found.start()) if found else None
 
 
-#: Deepest nesting of ``{``, ``(`` and ``[`` a query may have (see :func:`_check_nesting`).
+#: Deepest nesting of ``{``, ``(`` and ``[`` a query may have (see :func:`check_nesting`).
 MAX_QUERY_NESTING = 256
 _OPENING, _CLOSING = "{([", "})]"
 
 
-def _check_nesting(text: str) -> None:
+def check_nesting(text: str) -> None:
     """Refuse ``text`` if its groups, brackets or parentheses nest deeper than
-    :data:`MAX_QUERY_NESTING` (IRIs, strings and comments aside).
+    :data:`MAX_QUERY_NESTING` (IRIs, strings and comments aside): the check
+    ``newsgraph query`` and ``newsgraph serve``'s front make before parsing.
 
     Why: oxigraph's parser recurses once per level and overflowed its stack at
     2,500 levels of ``{``, ending the process (a segmentation fault, and for
     ``newsgraph serve`` the server); rdflib's parser gave up sooner. Real
     queries nest a few levels.
 
-    >>> _check_nesting("SELECT * { { ?s ?p '{{{{' } }")
-    >>> _check_nesting("ASK " + "{" * 300 + "}" * 300)
+    >>> check_nesting("SELECT * { { ?s ?p '{{{{' } }")
+    >>> check_nesting("ASK " + "{" * 300 + "}" * 300)
     Traceback (most recent call last):
     ...
     graph.errors.QueryError: the query nests deeper than 256 levels of {, ( and [ at line 1, column 261
@@ -1087,7 +1090,7 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
                          "--allow-update` and send the update to its /update endpoint")
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    _check_nesting(text)
+    check_nesting(text)
     reaches = _reaches_out(text)
     if "SERVICE" in reaches and not allow_service:
         raise _service_refused(reaches["SERVICE"])

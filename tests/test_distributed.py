@@ -116,6 +116,36 @@ def test_a_scheduler_nobody_can_reach_is_said_at_once_not_after_the_timeout(tmp_
     assert f"cannot reach the Dask scheduler at {address}: {said}" in run.stderr
 
 
+_SILENT_SERVICE = r"""
+import socket, sys
+from graph.distributed import dask_reader
+from graph.errors import DistributedError
+
+listening = socket.create_server(("127.0.0.1", 0))  # takes connections, never speaks (as a web server)
+address = f"tcp://127.0.0.1:{listening.getsockname()[1]}"
+try:
+    with dask_reader(scheduler=address, timeout=2):
+        pass
+except DistributedError as err:
+    print(err)
+    sys.exit(3)
+"""
+
+
+def test_a_service_that_is_no_scheduler_is_said_after_the_timeout_not_waited_for_ever():
+    """Given a service that takes the connection and waits for its client to
+    speak (a web server), Dask's client waited for ever, past its timeout. A
+    scheduler speaks first (its handshake): none within the timeout is an
+    error. In a process of its own, limited to 60 s."""
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-c", _SILENT_SERVICE], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT)
+    assert run.returncode == 3, (run.returncode, run.stderr[-500:])
+    assert run.stdout.startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:")
+    assert run.stdout.strip().endswith("sent no Dask handshake in 2 s (another service?)"), run.stdout
+
+
 def test_a_scheduler_address_without_a_port_is_refused_and_the_command_ends(tmp_path):
     import subprocess
 

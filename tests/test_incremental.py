@@ -381,6 +381,31 @@ def test_a_catalogue_cache_damaged_but_still_a_pickle_is_read_again(work, tmp_pa
     _assert_same_as_clean(work, kg, tmp_path, "catalogue-cache-damaged")
 
 
+def test_a_snapshot_whose_report_is_damaged_but_still_a_pickle_is_not_used(work, tmp_path):
+    """The snapshot's CRC-32 covered its entities, not the build's report
+    before them: one changed byte in a catalogue file's path there ("amazon"
+    made "amazoo") was written into report.json by every build that wrote
+    the exports from the kept graph."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _build_cli(work, out)
+    file = out / ".cache" / GraphSnapshot.FILE
+    with open(file, "rb") as fh:
+        pickle.load(fh)  # the key
+        start = fh.tell()
+        pickle.load(fh)  # the report (checked)
+        end = fh.tell()
+    data = bytearray(file.read_bytes())
+    name = next(p.name for p in (work / "azure" / "data" / "organizations").iterdir()).encode()
+    at = data.find(name, start, end)
+    assert at > 0
+    data[at] ^= 0x01
+    file.write_bytes(bytes(data))
+    (out / "graph.nt").unlink()  # a reason to write the exports again
+    _build_cli(work, out)
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 def test_a_catalogue_edited_twice_in_one_second_is_read_again(work, tmp_path, monkeypatch):
     # where times are kept in whole seconds (see the test of a news file edited so)
     monkeypatch.setattr(fingerprints_mod, "_input_signature", whole_second_signature)

@@ -292,3 +292,24 @@ def test_retries_are_bounded_on_the_command_line(seeds_nt):
     result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
                                       "--retries", "99999999999999999999"])
     assert result.exit_code == 2 and "is not in the range 0<=x<=20" in result.output
+
+
+def test_a_store_that_never_answers_is_given_up_after_the_timeout_asked(seeds_nt):
+    """A store that takes the connection and never answers held each attempt
+    300 s, six attempts: half an hour with no way to ask for less. --timeout
+    is how long each request waits for its answer."""
+    import socket
+    import time
+
+    with socket.create_server((LOOPBACK, 0)) as silent:  # takes connections (the backlog), never answers
+        url = f"http://{LOOPBACK}:{silent.getsockname()[1]}/store"
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url, "--retries", "1",
+                                          "--timeout", "0.5"])
+        took = time.monotonic() - started
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"Error: {url}: upload failed after 2 attempt(s) at chunk 1 of 1" in result.output
+    assert "timed out" in result.output
+    assert took < 20  # two attempts of 0.5 s and a wait of 0.5 s between them, with room to spare
+    refused = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url, "--timeout", "0"])
+    assert refused.exit_code == 2 and "--timeout" in refused.output

@@ -787,3 +787,29 @@ def test_an_empty_host_is_refused_before_the_store_is_loaded(seeds_nt, tmp_path,
     assert not store.exists()
     with pytest.raises(ServeError, match="an empty host"):
         SparqlServer(tmp_path, host=host)
+
+
+def test_a_query_nested_too_deeply_is_refused_by_the_front_and_the_server_stays_up(seeds_nt, seeds_server):
+    """One query nesting 2,500 levels of { overflowed the Oxigraph server's
+    parser's stack: its process ended, and every client lost the endpoint.
+    The front refuses it (400, with the place) however it is sent: in the
+    URL, as the body, or in a form; a query of ordinary depth still runs."""
+    deep = "SELECT * WHERE {" + "{" * 2500 + "?s ?p ?o" + "}" * 2500 + "}"
+    url = seeds_server.query_url
+    sent = [
+        urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": deep})),
+        urllib.request.Request(url, data=deep.encode(), headers={"Content-Type": "application/sparql-query"}),
+        urllib.request.Request(url, data=urllib.parse.urlencode({"query": deep}).encode(),
+                               headers={"Content-Type": "application/x-www-form-urlencoded"}),
+    ]
+    for request in sent:
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=60)
+        assert answer.value.code == 400
+        assert answer.value.read().decode() == ("the query nests deeper than 256 levels of {, ( and [ at line 1, "
+                                                "column 272\n")
+    assert seeds_server.process.poll() is None
+    assert http_count(url) == len(nt_lines(seeds_nt / "graph.nt"))
+    # 200 levels are no trouble for the server: passed on
+    nested = "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 200 + "?s ?p ?o" + "}" * 200
+    assert int(http_select(url, nested)[0]["n"]) == len(nt_lines(seeds_nt / "graph.nt"))

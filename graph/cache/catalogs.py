@@ -6,11 +6,11 @@ import contextlib
 import os
 import pickle
 import time
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fingerprints import FORMAT, _graph_code_fingerprint, _is_settled, _signature_now
+from .packs import dump_checked, load_checked
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -45,11 +45,7 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     try:
         with open(file, "rb") as fh:
             if pickle.load(fh) == key:
-                # Checked, as the file cache's packs and the snapshot are: a damaged
-                # byte that still unpickles changed every build's exports.
-                crc, pickled = pickle.load(fh)
-                if zlib.crc32(pickled) == crc:
-                    return pickle.loads(pickled)
+                return load_checked(fh)  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - missing or damaged: read the files
         pass
     catalog = load_catalogs(folders)
@@ -59,7 +55,6 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
 
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
         with atomic_writer(file, "wb", encoding=None, owned=True) as fh:
-            pickled = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump((zlib.crc32(pickled), pickled), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            dump_checked(catalog, fh)
     return catalog

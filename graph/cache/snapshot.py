@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from .fingerprints import FORMAT, _digest_now, _graph_code_fingerprint, _settled, _Signature, _signature_now
+from .packs import dump_checked, load_checked
 from .parsed import FileCache, _remove_patch
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ class GraphSnapshot:
         with contextlib.suppress(FileNotFoundError):
             with open(self.folder / self.PATCH_FILE, "rb") as fh:
                 if pickle.load(fh) == wanted:
-                    report, base = pickle.load(fh), pickle.load(fh)
+                    report, base = load_checked(fh), pickle.load(fh)
                     tail = fh.read()
                     tail, crc = tail[:-_CRC.size], _CRC.unpack(tail[-_CRC.size:])[0]
                     if zlib.crc32(tail) == crc:
@@ -167,7 +168,7 @@ class GraphSnapshot:
             stored = pickle.load(fh)
             if patch is None and stored != wanted:
                 return None
-            report = pickle.load(fh)
+            report = load_checked(fh)  # the entities' CRC-32 covers only what follows it
             # Mapped, not read: the bytes are only checked here, and then mostly
             # never read (a patched rebuild unpickles one chunk of them); reading
             # them into memory took 3-17 ms of such a rebuild on the real corpus.
@@ -232,13 +233,14 @@ class GraphSnapshot:
                 changed, index_at, changed_at, whole = patched
                 tail = pickle.dumps(changed, protocol=pickle.HIGHEST_PROTOCOL) + _TRAILER.pack(index_at, changed_at)
                 with atomic_writer(self.folder / self.PATCH_FILE, "wb", encoding=None, owned=True) as fh:
-                    for part in (key, kg.report, whole):  # type: ignore[attr-defined]
-                        pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    dump_checked(kg.report, fh)  # type: ignore[attr-defined]
+                    pickle.dump(whole, fh, protocol=pickle.HIGHEST_PROTOCOL)
                     fh.write(tail + _CRC.pack(zlib.crc32(tail)))
                 return True
             with atomic_writer(self.folder / self.FILE, "wb", encoding=None, owned=True) as fh:
                 pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(kg.report, fh, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[attr-defined]
+                dump_checked(kg.report, fh)  # type: ignore[attr-defined]
                 summed = _Checksummed(fh)
                 _dump_entities(kg, summed)  # type: ignore[arg-type]
                 fh.write(_CRC.pack(summed.crc))  # the entities' checksum, last

@@ -24,9 +24,17 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from typing import Any, Literal, Mapping
 
-import orjson
+from ..children import signals_deferred
+
+# A Ctrl-C (or SIGTERM, which the command makes one) raised while orjson's module
+# sets itself up crashed the process (a segmentation fault; orjson 3.8 to 3.13, 279
+# of 300 interrupted imports): handled once it is imported. graph.export.page_text
+# takes it from here.
+with signals_deferred({signal.SIGINT, signal.SIGTERM}):
+    import orjson
 
 __all__ = ["iso_date", "to_json", "flatten_value", "flatten_attributes", "ARRAY_DELIMITER"]
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from ..views import article_node
+from .flatten import orjson  # imported there with Ctrl-C deferred (a crash otherwise)
 
 __all__ = ["json_for_script", "article_description", "article_details_head"]
 
