@@ -452,6 +452,10 @@ def _parse_error(path: str | os.PathLike, err: Exception) -> QueryError:
         # oxigraph's parsers hold one term at most 16 MB long ("Reached the buffer maximal size")
         return QueryError(f"{path}: cannot be read: a term (an IRI or a text) is longer than the RDF parser "
                           f"can hold ({err})")
+    if isinstance(path, (str, os.PathLike)) and _head(path).startswith(b"\xef\xbb\xbf"):
+        # The parser names the mark itself, an invisible character ("\ufeff is not a valid subject").
+        return QueryError(f"{path}: not valid RDF: it starts with a byte order mark (U+FEFF, as some Windows "
+                          "editors save files), which the RDF parser does not take: save it as UTF-8 without it")
     return QueryError(f"{path}: not valid RDF: {err}")
 
 

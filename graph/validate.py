@@ -149,6 +149,9 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
     from .query import load_rdflib
 
     graph = load_rdflib(data, base_iri=base_iri)
+    if len(graph) == 0:  # an empty file, or JSON-LD of null: "valid: 0 triples conform" told a script all was well
+        where = os.fspath(data) if isinstance(data, (str, os.PathLike)) else "the graph"
+        raise NewsgraphError(f"{where} holds no triples: nothing to check")
     if shapes is None:
         shacl = shapes_graph()
     else:

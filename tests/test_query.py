@@ -952,3 +952,16 @@ def test_ctrl_c_stops_a_long_oxigraph_query(hostile_ttl, signum, tmp_path):
         process.kill()
     assert time.monotonic() - sent < 10
     assert process.returncode == 1 and err.strip().endswith("Aborted!") and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_an_rdf_file_starting_with_a_byte_order_mark_is_said_so(tmp_path, engine):
+    """The parser named the mark itself, an invisible character: "\\ufeff is not a
+    valid subject"."""
+    data = tmp_path / "graph.nt"
+    data.write_bytes(b'\xef\xbb\xbf<http://x.example/a> <http://x.example/b> "c" .\n')
+    with pytest.raises(QueryError) as info:
+        sparql(data, "ASK {}", engine=engine)
+    assert str(info.value).startswith(f"{data}: not valid RDF: it starts with a byte order mark (U+FEFF")
+    data.write_bytes(data.read_bytes()[3:])  # the same without it: read
+    assert sparql(data, "ASK { ?s ?p 'c' }", engine=engine).boolean is True

@@ -182,3 +182,15 @@ def test_a_sparql_constraint_pyshacl_cannot_run_is_an_error_naming_the_shapes(tm
     assert not isinstance(result.exception, AttributeError) and "Traceback" not in result.output
     assert result.output.startswith(f"Error: SHACL validation failed (shapes: {shapes}): A SPARQL Constraint "
                                     "must not contain"), result.output
+
+
+@pytest.mark.parametrize("name, content", [("empty.nt", ""), ("null.jsonld", "null"), ("list.jsonld", "[1, 2, 3]")])
+def test_a_file_holding_no_triples_could_not_be_checked(tmp_path, name, content):
+    """An empty file (or JSON-LD of null) was "valid: 0 triples conform", status 0:
+    a script took a truncated or mistaken export for a good one. Like a shapes
+    file holding no shapes, it is status 2: nothing to check."""
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(data)])
+    assert result.exit_code == 2, result.output
+    assert result.output == f"Error: {data} holds no triples: nothing to check\n"
