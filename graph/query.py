@@ -637,8 +637,17 @@ def _parse_rdflib(text: str) -> tuple[Any, Any]:
         raise _unknown_prefix(text, err) or QueryError(f"invalid SPARQL: {err}") from err
 
 
+_CONSTRUCT_WHERE = re.compile(r"(?i)(?<![\w?$:\-])CONSTRUCT\s+WHERE(?![\w:\-])")
+
+
 def _run_rdflib(data: Any, text: str) -> QueryResult:
     tree, prepared = _parse_rdflib(text)
+    short = _CONSTRUCT_WHERE.search(_keywords_only(text))
+    if short:
+        # rdflib parses the short form but its evaluation fails ("'NoneType' object is not iterable")
+        line, column = _line_column(text, short.start())
+        raise QueryError(f"CONSTRUCT WHERE (the short form, at line {line}, column {column}) is not run by the "
+                         "rdflib engine: write CONSTRUCT { pattern } WHERE { pattern }, or use --engine oxigraph")
     try:
         # rdflib evaluates lazily: errors come while the rows are read, so reading is inside
         res = data.query(prepared)

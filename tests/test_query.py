@@ -965,3 +965,16 @@ def test_an_rdf_file_starting_with_a_byte_order_mark_is_said_so(tmp_path, engine
     assert str(info.value).startswith(f"{data}: not valid RDF: it starts with a byte order mark (U+FEFF")
     data.write_bytes(data.read_bytes()[3:])  # the same without it: read
     assert sparql(data, "ASK { ?s ?p 'c' }", engine=engine).boolean is True
+
+
+def test_construct_where_on_rdflib_says_what_to_write_instead(hostile_ttl):
+    """rdflib parses CONSTRUCT's short form but fails running it: "query failed:
+    'NoneType' object is not iterable". Oxigraph runs it; the long form runs on both."""
+    short = "# a comment: CONSTRUCT WHERE\nCONSTRUCT WHERE { ?a schema:url ?u }"
+    with pytest.raises(QueryError) as info:
+        sparql(hostile_ttl, short, engine="rdflib")
+    assert str(info.value).startswith("CONSTRUCT WHERE (the short form, at line 2, column 1) is not run by the "
+                                      "rdflib engine: write CONSTRUCT { pattern } WHERE { pattern }")
+    long = "CONSTRUCT { ?a schema:url ?u } WHERE { ?a schema:url ?u }"
+    expected = sorted(sparql(hostile_ttl, short, engine="oxigraph").rows, key=repr)
+    assert sorted(sparql(hostile_ttl, long, engine="rdflib").rows, key=repr) == expected != []
