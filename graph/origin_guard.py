@@ -64,6 +64,11 @@ _BLOCK = 64 * 1024
 
 def refusal(headers: Mapping[str, str]) -> str | None:
     """Why a request with ``headers`` is refused as another site's, or ``None`` if it passes."""
+    hosts = headers.get_all("Host") if hasattr(headers, "get_all") else None
+    if hosts is not None and len(hosts) > 1:
+        # Only the first was checked, and the server behind may read another
+        # (RFC 9112 section 3.2: such a request is answered 400).
+        return "a request with more than one Host header is refused"
     host = headers.get("Host")
     name = _host_name(host) if host else None
     if name is not None and name != "localhost" and not _is_ip_address(name):

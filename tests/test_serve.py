@@ -261,6 +261,21 @@ def test_a_page_under_a_name_pointed_at_this_machine_is_refused(seeds_nt):
             assert own.startswith(b"HTTP/1.1 200") and b'"boolean":true' in own.replace(b" ", b""), (host, own)
 
 
+def test_a_request_with_two_host_headers_is_refused(seeds_nt, seeds_server):
+    """Only the first Host header was checked: a second one, a rebound name,
+    passed, and what the server behind makes of two is its own affair."""
+    port = seeds_server.port
+    query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    for hosts in ([f"127.0.0.1:{port}", f"rebound.example:{port}"], [f"127.0.0.1:{port}", f"127.0.0.1:{port}"]):
+        head = f"GET /query?{query} HTTP/1.1\n" + "".join(f"Host: {h}\n" for h in hosts) + \
+            "Accept: application/sparql-results+json\nConnection: close\n"
+        answer = _raw_exchange(port, head)
+        assert answer.startswith(b"HTTP/1.1 403") and b"more than one Host header" in answer, answer
+    one = _raw_exchange(port, f"GET /query?{query} HTTP/1.1\nHost: 127.0.0.1:{port}\n"
+                              "Accept: application/sparql-results+json\nConnection: close\n")
+    assert one.startswith(b"HTTP/1.1 200") and b'"boolean":true' in one.replace(b" ", b"")
+
+
 def test_the_front_answers_expect_continue_and_refuses_a_length_that_is_not_one(seeds_nt):
     """curl sends a large POST with "Expect: 100-continue" and waited a second for an answer
     the front never gave; two Content-Length headers made the front read one length and pass
