@@ -344,7 +344,7 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
     """
     import signal
 
-    from .serve import SparqlServer, check_host, curl_example, prepare_store
+    from .serve import SparqlServer, check_host, curl_example, may_hold_updates, prepare_store
 
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt
@@ -352,6 +352,7 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
     with _library_errors():
         check_host(host)  # before the store is loaded, which may take minutes
         store_dir = prepare_store(source, store, reload=reload)
+        updated_before = may_hold_updates(store_dir)  # before this server marks it so
         server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
@@ -365,6 +366,9 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
             click.echo(f"SPARQL Update: {server.update_url}")
         click.echo(f"Graph Store: {server.store_url}")
         click.echo(f"store: {store_dir}")
+        if updated_before:
+            click.echo("note: this store was served with --allow-update since its RDF file was loaded: it may "
+                       "hold changes the file does not (--reload loads the file again)", err=True)
         click.echo("try:\n" + curl_example(server.query_url))
         click.echo("Press Ctrl-C to stop.")
         status = server.wait()

@@ -64,6 +64,7 @@ __all__ = [
     "free_port",
     "is_dataset_store",
     "is_serve_store",
+    "may_hold_updates",
     "prepare_store",
     "select",
 ]
@@ -133,6 +134,28 @@ def _read_marker(store: Path) -> dict[str, Any] | None:
         return json.loads((store / _MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def may_hold_updates(store: str | os.PathLike) -> bool:
+    """Whether the store made by :func:`prepare_store` was served with
+    ``allow_update`` since it was loaded: it may hold changes its RDF file
+    does not (kept until the next load)."""
+    marker = _read_marker(Path(store))
+    return bool(marker and marker.get("opened_for_updates"))
+
+
+def _mark_opened_for_updates(store: Path) -> None:
+    """Record in the store's marker that it is served with updates allowed (see :func:`may_hold_updates`)."""
+    marker = _read_marker(store)
+    if marker is None or marker.get("opened_for_updates"):
+        return
+    from .export.files import atomic_writer
+
+    try:
+        with atomic_writer(store / _MARKER) as fh:
+            fh.write(json.dumps({**marker, "opened_for_updates": True}, indent=2) + "\n")
+    except OSError as err:
+        raise ServeError(f"cannot write the store {store}: {err.strerror or err}") from err
 
 
 def is_serve_store(folder: str | os.PathLike) -> bool:
@@ -406,6 +429,8 @@ class SparqlServer:
             self.port = free_port(self.host)
         _check_port_free(self.host, self.port)
         mode = "serve" if self.allow_update else "serve-read-only"
+        if self.allow_update:
+            _mark_opened_for_updates(self.store)
         # Oxigraph listens on a loopback address and port of its own, behind the front
         # (graph.origin_guard), which listens where asked and refuses the requests other
         # web sites make.

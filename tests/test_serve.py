@@ -30,7 +30,7 @@ from graph.cli import cli
 from graph.export import write_exports
 from graph.namespaces import PREFIXES as NAMESPACES
 from graph.query import example_queries
-from graph.serve import ServeError, SparqlServer, prepare_store
+from graph.serve import ServeError, SparqlServer, may_hold_updates, prepare_store
 
 from conftest import as_a_terminal_job
 
@@ -828,3 +828,35 @@ def test_a_query_nested_too_deeply_is_refused_by_the_front_and_the_server_stays_
     # 200 levels are no trouble for the server: passed on
     nested = "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 200 + "?s ?p ?o" + "}" * 200
     assert int(http_select(url, nested)[0]["n"]) == len(nt_lines(seeds_nt / "graph.nt"))
+
+
+def test_a_store_served_with_updates_is_said_to_be_so_when_served_again(seeds_nt, tmp_path):
+    """Changes made with --allow-update stay in the store while its file is
+    unchanged (as documented), and the next `serve` gave no word that the
+    store no longer held the file: it says so; --reload starts from the file."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "graph.nt").write_bytes((seeds_nt / "graph.nt").read_bytes())
+    expected = len(nt_lines(exports / "graph.nt"))
+    store = prepare_store(exports)
+    assert not may_hold_updates(store)
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:  # read-only: no mark
+        assert http_count(server.query_url) == expected
+    assert not may_hold_updates(store)
+    with SparqlServer(store, host=LOOPBACK, port=0, allow_update=True) as server:
+        update = b"INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }"
+        assert http_status(server.update_url, update, "application/sparql-update") in (200, 204)
+    assert prepare_store(exports) == store and may_hold_updates(store)  # the file unchanged: reused
+    with open(tmp_path / "stderr.txt", "w+", encoding="utf-8") as stderr:
+        process, query_url, lines = _start_cli_server(exports, stderr)
+        try:
+            assert http_count(query_url) == expected + 1  # the update's triple is still there
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+        stderr.seek(0)
+        assert ("note: this store was served with --allow-update since its RDF file was loaded: it may hold "
+                "changes the file does not (--reload loads the file again)") in stderr.read()
+    assert prepare_store(exports, reload=True) == store and not may_hold_updates(store)
+    with SparqlServer(store, host=LOOPBACK, port=0) as server:
+        assert http_count(server.query_url) == expected
