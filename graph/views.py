@@ -529,10 +529,12 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
         raise ViewError(f"no provider {provider!r} in the graph (give its domain or name)")
     if article in kg.articles:  # its id, as the DataFrames are indexed
         return article
+    if article.startswith("article/"):  # it was read as a URL: "not an absolute http(s) URL"
+        raise ViewError(f"no article with id {article!r} in the graph")
     try:
         found = kg.article_by_url(article)
     except ValueError as err:  # InvalidURLError is a ValueError
-        raise ViewError(f"not an article URL: {article!r}: {err}") from err
+        raise ViewError(f"not an article id (article/...) or URL: {err}") from err
     if found is None:
         raise ViewError(f"no article with URL {article!r} in the graph")
     return found.id

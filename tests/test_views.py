@@ -98,3 +98,22 @@ def test_look_alike_domains_are_shown_as_the_reference_drawing_shows_them(corpus
     assert [shown_domain(d) for d in domains] == [_shown_domain(d) for d in domains]
     changed = {d for d in domains if shown_domain(d) != d}
     assert changed == set(crafted[:6])  # the look-alikes only: no real provider's domain is rewritten
+
+
+def test_an_unknown_article_id_is_said_to_be_an_id_not_a_bad_url(seeds_kg):
+    """An article id that is in no graph was read as a URL: "not an article URL:
+    'article/0000000000000000': not an absolute http(s) URL: 'article/0000000000000000'"."""
+    import pytest
+
+    from graph.views import ViewError, ego_view
+
+    missing = "article/0000000000000000"
+    assert missing not in seeds_kg.articles
+    with pytest.raises(ViewError) as info:
+        ego_view(seeds_kg, article=missing)
+    assert str(info.value) == f"no article with id '{missing}' in the graph"
+    with pytest.raises(ViewError) as info:
+        ego_view(seeds_kg, article="no-scheme.example/a")
+    assert str(info.value).startswith("not an article id (article/...) or URL: ")
+    with pytest.raises(ViewError, match="no article with URL 'https://example.com/nope' in the graph"):
+        ego_view(seeds_kg, article="https://example.com/nope")
