@@ -79,7 +79,7 @@ def _check_listening(scheduler: str, host: str, port: int, timeout: float, hands
                                        f"{host}:{port} sent no Dask handshake in {handshake:g} s (another "
                                        "service?)") from None
             except OSError:
-                first = b"?"  # reset, say: left to the client, which says so
+                return  # reset, say: left to the client, which says so
             if not first:
                 raise DistributedError(f"cannot reach the Dask scheduler at {scheduler}: what listens at "
                                        f"{host}:{port} closed the connection without a Dask handshake")

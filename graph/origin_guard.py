@@ -197,14 +197,14 @@ class _Front(http.server.BaseHTTPRequestHandler):
         server's parser's stack, and its process ended: every client lost the
         endpoint.
         """
+        path, _, params = self.path.partition("?")
+        if path.rstrip("/") != "/query":
+            return body, length
         import urllib.parse
 
         from .errors import QueryError
         from .query import check_nesting
 
-        path, _, params = self.path.partition("?")
-        if path.rstrip("/") != "/query":
-            return body, length
         texts = urllib.parse.parse_qs(params, keep_blank_values=True).get("query", [])
         if body is not None:
             read = bytearray()

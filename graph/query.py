@@ -722,7 +722,7 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
 
 #: Deepest nesting of ``{``, ``(`` and ``[`` a query may have (see :func:`check_nesting`).
 MAX_QUERY_NESTING = 256
-_OPENING, _CLOSING = "{([", "})]"
+_BRACKET = re.compile(r"[{(\[\])}]")
 
 
 def check_nesting(text: str) -> None:
@@ -742,15 +742,14 @@ def check_nesting(text: str) -> None:
     graph.errors.QueryError: the query nests deeper than 256 levels of {, ( and [ at line 1, column 261
     """
     depth = 0
-    code = _keywords_only(text)
-    for at, char in enumerate(code):
-        if char in _OPENING:
+    for bracket in _BRACKET.finditer(_keywords_only(text)):
+        if bracket.group() in "{([":
             depth += 1
             if depth > MAX_QUERY_NESTING:
-                line, column = _line_column(text, at)
+                line, column = _line_column(text, bracket.start())
                 raise QueryError(f"the query nests deeper than {MAX_QUERY_NESTING} levels of {{, ( and [ "
                                  f"at line {line}, column {column}", line, column)
-        elif char in _CLOSING:
+        else:
             depth -= 1
 
 

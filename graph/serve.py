@@ -149,13 +149,18 @@ def _mark_opened_for_updates(store: Path) -> None:
     marker = _read_marker(store)
     if marker is None or marker.get("opened_for_updates"):
         return
-    from .export.files import atomic_writer
-
     try:
-        with atomic_writer(store / _MARKER) as fh:
-            fh.write(json.dumps({**marker, "opened_for_updates": True}, indent=2) + "\n")
+        _write_marker(store, {**marker, "opened_for_updates": True})
     except OSError as err:
         raise ServeError(f"cannot write the store {store}: {err.strerror or err}") from err
+
+
+def _write_marker(store: Path, marker: dict[str, Any]) -> None:
+    """Write the store's marker (:func:`_read_marker` reads it), whole or not at all."""
+    from .export.files import atomic_writer
+
+    with atomic_writer(store / _MARKER) as fh:
+        fh.write(json.dumps(marker, indent=2) + "\n")
 
 
 def is_serve_store(folder: str | os.PathLike) -> bool:
@@ -234,8 +239,7 @@ def prepare_store(source: str | os.PathLike, store: str | os.PathLike | None = N
         if done.returncode != 0:
             raise ServeError(f"{rdf}: oxigraph could not load it: {_oxigraph_error(done.stderr)}")
         # Written last: a store without it is an unfinished load.
-        (loading / _MARKER).write_text(json.dumps({"source": str(rdf.resolve()), "sha256": digest,
-                                                   "dataset": dataset}, indent=2) + "\n", encoding="utf-8")
+        _write_marker(loading, {"source": str(rdf.resolve()), "sha256": digest, "dataset": dataset})
         old = None
         if store.exists():
             old = store.with_name(f".{store.name}.old-{os.getpid()}")

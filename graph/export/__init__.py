@@ -287,8 +287,9 @@ def _mixed_folder(folder: Path, before: dict[Path, tuple[int, int] | None]) -> s
     one build's RDF beside another's page and node-link file, and said only
     which file it could not write; ``query`` and ``serve`` read the old RDF.
     """
-    new = [p.name for p, was in before.items() if _identity(p) not in (was, None)]
-    old = [p.name for p, was in before.items() if was is not None and _identity(p) == was]
+    now = {p: _identity(p) for p in before}
+    new = [p.name for p, was in before.items() if now[p] not in (was, None)]
+    old = [p.name for p, was in before.items() if was is not None and now[p] == was]
     if not new or not old:
         return None
     return (f"{folder} now holds this build's {', '.join(new)} beside the last build's {', '.join(old)}: "
