@@ -13,7 +13,7 @@ import errno
 import io
 import os
 import sys
-from typing import Callable, Iterator, NoReturn, TypeVar
+from typing import Any, Callable, Iterator, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -25,7 +25,6 @@ from .export import EXPORTERS, DEFAULT_FORMATS, check_exports
 from .pipeline import build_exports, build_page
 from .report import for_terminal
 
-T = TypeVar("T")
 
 __all__ = ["cli", "main", "exit_without_teardown"]
 
@@ -178,32 +177,75 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interruptible(work: Callable[[], T]) -> T:
-    """``work()``, run in a thread of its own and waited for here, where a Ctrl-C
-    (or SIGTERM, with :func:`_sigterm_as_ctrl_c`) ends the wait; the command
-    then ends, and the thread with it.
+class _QueryThread:
+    """A query run, then its result written, in a thread of its own, while the
+    main thread waits where a Ctrl-C (or SIGTERM, with :func:`_sigterm_as_ctrl_c`)
+    ends the wait; the command then ends, and the thread with it.
 
-    Why: oxigraph evaluates a query without coming back to Python, so Python
-    ran the signal's handler only when it was done: a query of minutes (a
-    path over every node, a thousand patterns) ignored Ctrl-C.
+    Why a thread: oxigraph evaluates a query without coming back to Python, so
+    Python ran the signal's handler only when it was done: a query of minutes (a
+    path over every node, a thousand patterns) ignored Ctrl-C. Why one thread for
+    both: the rows are streamed (computed as they are written), and oxigraph's
+    solutions can be read only in the thread that asked for them.
     """
-    import threading
 
-    outcome: list = []
+    def __init__(self, run_query: Callable[[], Any]) -> None:
+        import threading
 
-    def run() -> None:
+        self._run_query = run_query
+        self._asked = threading.Event()  # the query has its first row, or failed
+        self._write = threading.Event()  # the main thread's go-ahead to write
+        self._stopped = threading.Event()
+        self._error: BaseException | None = None
+        self._out: Callable[[Any], None] | None = None
+        self._thread = threading.Thread(target=self._run, name="newsgraph-query", daemon=True)
+
+    def _run(self) -> None:
         try:
-            outcome.append((True, work()))
-        except BaseException as err:  # noqa: BLE001 - raised below, in the waiting thread
-            outcome.append((False, err))
+            result = self._run_query()
+        except BaseException as err:  # noqa: BLE001 - raised in the waiting thread
+            self._error = err
+            return
+        finally:
+            self._asked.set()
+        self._write.wait()
+        if self._out is None:
+            return
+        try:
+            result.rows = self._until_stopped(result.rows)
+            self._out(result)
+        except BaseException as err:  # noqa: BLE001 - raised in the waiting thread
+            self._error = err
 
-    thread = threading.Thread(target=run, name="newsgraph-query", daemon=True)
-    thread.start()
-    thread.join()  # a lock's wait, which a signal's handler interrupts
-    done, value = outcome[0]
-    if not done:
-        raise value
-    return value
+    def _until_stopped(self, rows: Any) -> Any:
+        # a row at a time, so that after a Ctrl-C the thread stops between two writes:
+        # one holding stdout's lock as the process ends would be a fatal error
+        for row in rows:
+            if self._stopped.is_set():
+                raise KeyboardInterrupt
+            yield row
+
+    def _wait(self, done: Callable[[], Any]) -> None:
+        try:
+            done()  # a lock's wait, which a signal's handler interrupts
+        except KeyboardInterrupt:
+            self._stopped.set()
+            self._write.set()
+            self._thread.join(2)
+            raise
+        if self._error is not None:
+            raise self._error
+
+    def ask(self) -> None:
+        """Run the query until its first row (or its error, raised here)."""
+        self._thread.start()
+        self._wait(self._asked.wait)
+
+    def write(self, out: Callable[[Any], None]) -> None:
+        """``out(result)`` in the query's thread, and wait for its end."""
+        self._out = out
+        self._write.set()
+        self._wait(self._thread.join)
 
 
 @contextlib.contextmanager
@@ -534,16 +576,19 @@ def query_command(query_or_file, data, fmt, engine, store, allow_service, list_e
         raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
     with _library_errors():
         data = _rdf_file(data)
+    # streamed: a SELECT's rows are written as oxigraph finds them, not all held first
+    query = _QueryThread(lambda: sparql(data, query_or_file, engine=engine, store=store,
+                                        allow_service=allow_service, stream=True))
     try:
         with _status(True, f"querying {data} ({engine})"), _sigterm_as_ctrl_c():
-            result = _interruptible(lambda: sparql(data, query_or_file, engine=engine, store=store,
-                                                   allow_service=allow_service))
+            query.ask()
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
             raise _StatusTwo(str(err)) from err
         raise click.ClickException(str(err)) from err
-    with _library_errors(), _ended_quietly_by_a_closed_pipe():
-        result.write(fmt, click.get_text_stream("stdout"))
+    stdout = click.get_text_stream("stdout")
+    with _library_errors(), _sigterm_as_ctrl_c(), _ended_quietly_by_a_closed_pipe():
+        query.write(lambda result: result.write(fmt, stdout))
 
 
 @cli.command("validate")

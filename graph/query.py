@@ -36,6 +36,7 @@ import datetime as dt
 import decimal
 import difflib
 import functools
+import itertools
 import json
 import os
 import re
@@ -43,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import QueryError
 from .namespaces import PREFIXES, XSD
@@ -149,10 +150,15 @@ class QueryResult:
     ``subject``, ``predicate``, ``object`` and sets ``triples``: its rows are
     a graph's triples, in N-Triples order (an engine has none of its own;
     rdflib's changed with the process's hash seed).
+
+    A result of ``sparql(..., stream=True)`` may hold its rows as an iterator
+    instead, computed as they are read: :meth:`write` then writes them one by
+    one, in constant memory, and every other use (``len``, :meth:`to_python`,
+    :meth:`to_dataframe`, ``rows`` after them) first reads them all into a list.
     """
 
     variables: list[str]
-    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] | Iterator[tuple[Term | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     triples: bool = False
 
@@ -168,12 +174,18 @@ class QueryResult:
         rows = sorted(_canonical_blank_nodes(list(triples)), key=_line_key)
         return cls(["subject", "predicate", "object"], rows, triples=True)
 
+    def _all_rows(self) -> list[tuple[Term | None, ...]]:
+        """``rows`` as a list, read into one first when they are a stream."""
+        if not isinstance(self.rows, list):
+            self.rows = list(self.rows)
+        return self.rows
+
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._all_rows())
 
     def to_python(self) -> list[tuple[Any, ...]]:
         """Rows of Python values (see :meth:`Term.to_python`)."""
-        return [tuple(None if t is None else t.to_python() for t in row) for row in self.rows]
+        return [tuple(None if t is None else t.to_python() for t in row) for row in self._all_rows()]
 
     def to_dataframe(self):
         """A pandas DataFrame with one typed column per variable.
@@ -191,8 +203,9 @@ class QueryResult:
         if self.boolean is not None:
             return pd.DataFrame({"boolean": [self.boolean]})
         data = {}
+        rows = self._all_rows()
         for i, name in enumerate(self.variables):
-            column = [row[i] for row in self.rows]
+            column = [row[i] for row in rows]
             data[name] = _typed_column(column, pd)
         return pd.DataFrame(data, columns=self.variables)
 
@@ -206,8 +219,7 @@ class QueryResult:
             for s, p, o in self.rows:
                 out.write(f"{s.ntriples()} {p.ntriples()} {o.ntriples()} .\n")
         elif fmt == "json":
-            json.dump(self._json(), out, ensure_ascii=False, indent=1)
-            out.write("\n")
+            self._write_json(out)
         elif fmt == "csv":
             w = csv.writer(out, lineterminator="\r\n")
             if self.boolean is not None:
@@ -229,23 +241,34 @@ class QueryResult:
         else:
             raise QueryError(f"unknown output format {fmt!r}; choose from {', '.join(OUTPUT_FORMATS)}")
 
-    def _json(self) -> dict[str, Any]:
+    def _write_json(self, out: IO[str]) -> None:
+        """SPARQL 1.1 JSON results, as ``json.dump(..., indent=1)`` writes them, a binding
+        at a time (a stream's rows are never all in memory)."""
         if self.boolean is not None:
-            return {"head": {}, "boolean": self.boolean}
-        bindings = []
+            json.dump({"head": {}, "boolean": self.boolean}, out, ensure_ascii=False, indent=1)
+            out.write("\n")
+            return
+        head = json.dumps({"vars": self.variables}, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        out.write(f'{{\n "head": {head},\n "results": {{\n  "bindings": [')
+        first = True
         for row in self.rows:
-            b = {}
-            for name, t in zip(self.variables, row):
-                if t is None:
-                    continue
-                cell: dict[str, str] = {"type": t.kind, "value": t.value}
-                if t.language:
-                    cell["xml:lang"] = t.language
-                elif t.kind == "literal" and t.datatype and t.datatype != _XSD_STRING:
-                    cell["datatype"] = t.datatype
-                b[name] = cell
-            bindings.append(b)
-        return {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
+            out.write("\n   " if first else ",\n   ")
+            first = False
+            out.write(json.dumps(self._binding(row), ensure_ascii=False, indent=1).replace("\n", "\n   "))
+        out.write("\n  ]\n }\n}\n" if not first else "]\n }\n}\n")
+
+    def _binding(self, row: tuple[Term | None, ...]) -> dict[str, dict[str, str]]:
+        b = {}
+        for name, t in zip(self.variables, row):
+            if t is None:
+                continue
+            cell: dict[str, str] = {"type": t.kind, "value": t.value}
+            if t.language:
+                cell["xml:lang"] = t.language
+            elif t.kind == "literal" and t.datatype and t.datatype != _XSD_STRING:
+                cell["datatype"] = t.datatype
+            b[name] = cell
+        return b
 
     def _table(self, out: IO[str]) -> None:
         if not out.isatty():
@@ -259,10 +282,11 @@ class QueryResult:
             console.print("true" if self.boolean else "false")
             return
         table = Table(*self.variables, show_lines=False)
-        for row in self.rows:
+        rows = self._all_rows()
+        for row in rows:
             table.add_row(*("" if t is None else _short(t) for t in row))
         console.print(table)
-        console.print(f"{len(self.rows):,} row(s)")
+        console.print(f"{len(rows):,} row(s)")
 
     def _plain_table(self, out: IO[str]) -> None:
         """The table for a file or a pipe: every value whole (a terminal's table cuts long
@@ -274,12 +298,32 @@ class QueryResult:
         if self.boolean is not None:
             out.write(("true" if self.boolean else "false") + "\n")
             return
-        cells = [[for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\")) for t in row]
-                 for row in self.rows]
-        widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(self.variables)]
-        for row in [self.variables, ["-" * w for w in widths], *cells]:
-            out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
-        out.write(f"{len(self.rows):,} row(s)\n")
+
+        def cells(row: tuple[Term | None, ...]) -> list[str]:
+            return [for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\")) for t in row]
+
+        # in blocks, as psql does with FETCH_COUNT: a result of any size in bounded memory;
+        # a column widens where a block holds a longer value (in most results, never)
+        widths = [len(v) for v in self.variables]
+        lines = [self.variables]  # the header (and its rule), written with the first block
+        count = 0
+        rows = iter(self.rows)
+        while True:
+            block = [cells(row) for row in itertools.islice(rows, _TABLE_BLOCK)]
+            widths = [max([w] + [len(row[i]) for row in block]) for i, w in enumerate(widths)]
+            if not count:
+                lines.append(["-" * w for w in widths])
+            for row in lines + block:
+                out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+            lines = []
+            count += len(block)
+            if len(block) < _TABLE_BLOCK:
+                break
+        out.write(f"{count:,} row(s)\n")
+
+
+#: Rows a table written to a file or a pipe lays out at a time (QueryResult._plain_table).
+_TABLE_BLOCK = 10_000
 
 
 def _short(t: Term) -> str:
@@ -993,7 +1037,7 @@ def _from_rdflib(t: Any) -> Term | None:
     return Term("literal", str(t), str(t.datatype) if t.datatype else _XSD_STRING)
 
 
-def _run_oxigraph(store: Any, text: str) -> QueryResult:
+def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
     import pyoxigraph as ox
 
     meta = ox.NamedNode(_META_GRAPH)
@@ -1034,7 +1078,23 @@ def _run_oxigraph(store: Any, text: str) -> QueryResult:
             # SELECT *: oxigraph lists the variables in an order of its own (?o ?p ?s): as
             # _run_rdflib does, by first use, so both engines give the same columns
             order.sort(key=lambda i: (_first_use(code, names[i]), names[i]))
-        return QueryResult([names[i] for i in order], [tuple(_from_ox(sol[i]) for i in order) for sol in res])
+        rows = (tuple(_from_ox(sol[i]) for i in order) for sol in res)
+        if not stream:
+            return QueryResult([names[i] for i in order], list(rows))
+        # the first row read here, where an error found at once (as most are) is raised by
+        # sparql() itself, before the caller writes anything
+        first = list(itertools.islice(rows, 1))
+        return QueryResult([names[i] for i in order], _query_errors(itertools.chain(first, rows)))
+    except QueryError:
+        raise
+    except Exception as err:
+        raise QueryError(f"query failed: {err}") from err
+
+
+def _query_errors(rows: Iterator[tuple[Term | None, ...]]) -> Iterator[tuple[Term | None, ...]]:
+    """``rows``, with an error met while reading them raised as a :class:`QueryError`."""
+    try:
+        yield from rows
     except QueryError:
         raise
     except Exception as err:
@@ -1059,7 +1119,7 @@ def _from_ox(t: Any) -> Term | None:
 
 
 def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os.PathLike | None = None,
-           base_iri: str | None = None, allow_service: bool = False) -> QueryResult:
+           base_iri: str | None = None, allow_service: bool = False, stream: bool = False) -> QueryResult:
     """Run a SPARQL query over ``source``.
 
     Parameters
@@ -1080,6 +1140,13 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
         the query over the network to the endpoint it names and takes its rows
         into the answer; refused unless set, so that a query file from
         elsewhere makes no requests from this machine.
+    stream : bool
+        With ``engine="oxigraph"``, a ``SELECT``'s rows are an iterator,
+        computed as they are read (see :class:`QueryResult`): a result of
+        any size is written by :meth:`QueryResult.write` in constant memory.
+        Errors found after the first row are raised while reading them. A
+        ``CONSTRUCT``/``DESCRIBE`` is whole all the same (its triples are
+        sorted), and so is everything the rdflib engine gives.
 
     Returns
     -------
@@ -1111,7 +1178,7 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
         raise _dataset_clause_refused(reaches["FROM"])
     if engine == "rdflib":
         return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
-    return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text)
+    return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text, stream)
 
 
 def _is_oxigraph_store(source: Any) -> bool:

@@ -978,3 +978,135 @@ def test_construct_where_on_rdflib_says_what_to_write_instead(hostile_ttl):
     long = "CONSTRUCT { ?a schema:url ?u } WHERE { ?a schema:url ?u }"
     expected = sorted(sparql(hostile_ttl, short, engine="oxigraph").rows, key=repr)
     assert sorted(sparql(hostile_ttl, long, engine="rdflib").rows, key=repr) == expected != []
+
+
+# --------------------------------------------------------------------------
+# Streamed results: a SELECT's rows written as they are computed
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])
+def test_a_result_larger_than_memory_is_written_as_it_is_computed(seeds_kg, tmp_path, fmt):
+    """``SELECT *`` over three unrelated patterns has the cube of the triples'
+    count as rows: 25 trillion on the seeds. Every row was collected before the
+    first was written, so the process grew until the machine ran out of memory.
+    Now the first rows come at once; here the process may use 1.5 GB at most,
+    and is ended by the closed pipe (SIGPIPE, as ``| head`` does) after three lines."""
+    import resource
+
+    data = tmp_path / "graph.nt"
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    triples = sum(1 for _ in data.open(encoding="utf-8"))
+    assert triples ** 3 > 10 ** 12  # more rows than 1.5 GB holds
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+    process = subprocess.Popen([sys.executable, "-m", "graph", "query", "--data", str(data),
+                                "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "-f", fmt],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limited,
+                               cwd=Path(__file__).parent.parent)
+    head: list[bytes] = []
+    reader = threading.Thread(target=lambda: head.extend(process.stdout.readline() for _ in range(3)), daemon=True)
+    reader.start()
+    reader.join(120)  # the old code, out of memory, hung without writing a line
+    try:
+        assert not reader.is_alive(), f"no three lines in 120 s: {head}"
+        process.stdout.close()
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == -signal.SIGPIPE, (process.returncode, err[-500:])
+    first_row = {"csv": b"https://", "tsv": b"<https://", "json": b' "head"', "table": b"-"}[fmt]
+    assert head[1].startswith(first_row) and all(line.endswith(b"\n") for line in head), head
+
+
+@pytest.mark.parametrize("query", ["top-providers", "topic-months", "SELECT * WHERE { ?s ?p ?o } LIMIT 300",
+                                   "SELECT ?a ?h WHERE { ?a a schema:NewsArticle OPTIONAL { ?a schema:headline ?h "
+                                   "FILTER(LANG(?h) != '') } } LIMIT 50",
+                                   "SELECT ?x WHERE { ?x a schema:NoSuchClass }"])
+def test_a_streamed_result_has_the_rows_of_a_whole_one(seeds_loaded, query):
+    _, store = seeds_loaded
+    whole = sparql(store, query)
+    streamed = sparql(store, query, stream=True)
+    assert isinstance(whole.rows, list) and not isinstance(streamed.rows, list)
+    assert streamed.variables == whole.variables
+    assert len(streamed) == len(whole) and streamed.rows == whole.rows  # read into a list once, then kept
+    again = sparql(store, query, stream=True)
+    assert again.to_python() == whole.to_python()
+    pd.testing.assert_frame_equal(sparql(store, query, stream=True).to_dataframe(), whole.to_dataframe())
+
+
+@pytest.mark.parametrize("query", ["top-providers", "SELECT ?a ?h WHERE { ?a a schema:NewsArticle OPTIONAL { "
+                                   "?a schema:headline ?h FILTER(LANG(?h) != '') } } LIMIT 5",
+                                   "SELECT ?x WHERE { ?x a schema:NoSuchClass }", "ASK { ?s ?p ?o }",
+                                   "SELECT * WHERE { ?s ?p ?o } LIMIT 3"])
+def test_streamed_json_is_what_json_dump_writes_of_the_whole_result(seeds_loaded, query):
+    """The JSON is written a binding at a time; the bytes are those ``json.dump``
+    (indent 1) writes of the SPARQL 1.1 JSON results, built here from the rows."""
+    _, store = seeds_loaded
+    result = sparql(store, query)
+    if result.boolean is not None:
+        expected = {"head": {}, "boolean": result.boolean}
+    else:
+        bindings = []
+        for row in result.rows:
+            binding = {}
+            for name, t in zip(result.variables, row):
+                if t is not None:
+                    binding[name] = {"type": t.kind, "value": t.value,
+                                     **({"xml:lang": t.language} if t.language else
+                                        {"datatype": t.datatype} if t.kind == "literal" and t.datatype
+                                        != "http://www.w3.org/2001/XMLSchema#string" else {})}
+            bindings.append(binding)
+        expected = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    out = io.StringIO()
+    sparql(store, query, stream=True).write("json", out)
+    assert out.getvalue() == json.dumps(expected, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_a_long_table_to_a_pipe_is_laid_out_a_block_at_a_time(seeds_loaded, monkeypatch):
+    """Written to a file or a pipe, a table is laid out in blocks of rows (psql's
+    FETCH_COUNT), so that its rows need not all be held: each block is padded to
+    the widest value seen so far, and every value is whole."""
+    import graph.query
+
+    _, store = seeds_loaded
+    query = "SELECT ?u WHERE { ?a schema:url ?u } ORDER BY STRLEN(?u) ?u LIMIT 7"
+    urls = [row[0].value for row in sparql(store, query).rows]
+    assert len(set(map(len, urls))) > 1
+    monkeypatch.setattr(graph.query, "_TABLE_BLOCK", 3)
+    out = io.StringIO()
+    sparql(store, query, stream=True).write("table", out)
+    lines = out.getvalue().split("\n")
+    assert lines[0].rstrip() == "u" and lines[-2:] == ["7 row(s)", ""]
+    body = lines[2:-2]
+    assert [line.rstrip() for line in body] == urls
+    widest = [max(map(len, urls[:k])) for k in (3, 6, 7)]  # the widest value of the blocks so far
+    assert set(lines[1]) == {"-"} and len(lines[1]) == widest[0]
+    # the rule and the rows of each block share one width (rstrip: a value may fill it)
+    assert all(len(line) == widest[i // 3] or line == urls[i] for i, line in enumerate(body))
+
+
+@pytest.mark.parametrize("keep_reading", [True, False])
+def test_ctrl_c_stops_a_query_while_its_rows_are_written(seeds_kg, tmp_path, keep_reading):
+    """The rows are computed as they are written, in the query's thread: a Ctrl-C
+    stops the writing too, whether what reads the output goes on reading or has
+    stopped (the thread then blocked in a write, holding stdout)."""
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    process = subprocess.Popen([sys.executable, "-m", "graph", "query", "--data", str(tmp_path / "graph.nt"),
+                                "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "-f", "csv"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    try:
+        assert len(process.stdout.read(1 << 20)) == 1 << 20  # a megabyte of rows, and more to come
+        time.sleep(1)  # the pipe fills up
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        if keep_reading:
+            while process.poll() is None and time.monotonic() - sent < 30:
+                process.stdout.read1(1 << 16)
+        process.wait(30)
+        err = process.stderr.read().decode()
+    finally:
+        process.kill()
+    assert time.monotonic() - sent < 10
+    assert process.returncode == 1 and err.strip().endswith("Aborted!") and "Fatal" not in err, err[-500:]
