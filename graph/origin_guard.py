@@ -124,6 +124,11 @@ class _Front(http.server.BaseHTTPRequestHandler):
         if reason is not None:
             self._answer(403, reason)  # the client sends no body after a final answer
             return False
+        try:
+            self._query_length_checked()
+        except _Refused as refused:
+            self._answer(refused.status, str(refused))
+            return False
         return super().handle_expect_100()
 
     def _refuse_framing(self, err: ValueError) -> None:
@@ -197,22 +202,22 @@ class _Front(http.server.BaseHTTPRequestHandler):
         server's parser's stack, and its process ended: every client lost the
         endpoint.
         """
-        path, _, params = self.path.partition("?")
-        if path.rstrip("/") != "/query":
+        if not self._to_query():
             return body, length
+        self._query_length_checked()
         import urllib.parse
 
         from .errors import QueryError
         from .query import check_nesting
 
-        texts = urllib.parse.parse_qs(params, keep_blank_values=True).get("query", [])
+        texts = urllib.parse.parse_qs(self.path.partition("?")[2], keep_blank_values=True).get("query", [])
         if body is not None:
             read = bytearray()
             try:
                 for block in body:
                     read += block
                     if len(read) > QUERY_BODY_MAX:
-                        raise _Refused(413, f"a query of more than {QUERY_BODY_MAX >> 20} MB is not taken")
+                        raise _Refused(413, _TOO_LONG)
             except _BadBody as err:
                 raise _Refused(400, str(err)) from err
             body, length = bytes(read), len(read)  # type: ignore[assignment]
@@ -228,6 +233,18 @@ class _Front(http.server.BaseHTTPRequestHandler):
             except QueryError as err:
                 raise _Refused(400, str(err)) from err
         return body, length
+
+    def _to_query(self) -> bool:
+        return self.path.partition("?")[0].rstrip("/") == "/query"
+
+    def _query_length_checked(self) -> None:
+        """A body to ``/query`` whose Content-Length is over :data:`QUERY_BODY_MAX` is
+        refused before it is read (before "100 Continue", when the client waits for it)."""
+        if not self._to_query():
+            return
+        length = _framing(self.headers)
+        if isinstance(length, int) and length > QUERY_BODY_MAX:
+            raise _Refused(413, _TOO_LONG)
 
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
@@ -246,6 +263,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
 #: The largest body of a request to ``/query`` the front reads to check it (:meth:`_Front._query_checked`).
 QUERY_BODY_MAX = 16 << 20
+_TOO_LONG = f"a query of more than {QUERY_BODY_MAX >> 20} MB is not taken"
 
 
 class _Refused(Exception):
@@ -311,7 +329,13 @@ def _framing(headers: Any) -> int | str | None:
     if lengths:
         if len(set(lengths)) > 1 or not _DIGITS.fullmatch(lengths[0].strip(" \t")):
             raise ValueError(f"Content-Length {', '.join(lengths)} is not one length")
-        return int(lengths[0])
+        digits = lengths[0].strip(" \t").lstrip("0") or "0"
+        # no body is that long: taken, it held the thread until the timeout (and int() of
+        # over 4,300 digits raised Python's own "Exceeds the limit" ValueError)
+        if len(digits) > 19 or int(digits) > _LENGTH_MAX:
+            shown = digits if len(digits) <= 40 else f"of {len(digits):,} digits"
+            raise ValueError(f"Content-Length {shown} is beyond any body (at most {_LENGTH_MAX:,} bytes)")
+        return int(digits)
     if not codings:
         return None
     given = ", ".join(headers.get_all("Transfer-Encoding"))
@@ -356,6 +380,9 @@ def _request_body(headers: Any, stream: Any) -> tuple[Iterator[bytes] | None, in
     return _exactly(stream, framing), framing  # type: ignore[arg-type]
 
 
+#: The longest body a Content-Length may announce: the largest length the server behind
+#: (a 64-bit signed count) reads.
+_LENGTH_MAX = (1 << 63) - 1
 _DIGITS = re.compile(r"[0-9]+")  # str.isdigit also takes other scripts' digits ("٣"), which int reads
 _HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
 # A bare LF is taken for CRLF on every line of a chunked body, as most servers do (RFC 9112,

@@ -482,6 +482,10 @@ def test_a_content_length_other_than_ascii_digits_is_refused(length):
     ({"Transfer-Encoding": "chunked, gzip"}, 400),
     ({"Transfer-Encoding": "chunked, chunked"}, 400),  # chunked applied twice
     ({"Content-Length": "+5"}, 400),
+    # beyond any body: taken, the front waited for the bytes until its timeout (120 s)
+    ({"Content-Length": "9" * 23}, 400),
+    ({"Content-Length": str(1 << 63)}, 400),
+    ({"Content-Length": "9" * 5000}, 400),  # past int()'s 4,300 digits
 ])
 @pytest.mark.parametrize("expect", [False, True])
 def test_a_framing_the_front_cannot_pass_on_is_refused_and_nothing_goes_behind(headers, status, expect):
@@ -860,3 +864,38 @@ def test_a_store_served_with_updates_is_said_to_be_so_when_served_again(seeds_nt
     assert prepare_store(exports, reload=True) == store and not may_hold_updates(store)
     with SparqlServer(store, host=LOOPBACK, port=0) as server:
         assert http_count(server.query_url) == expected
+
+
+@pytest.mark.parametrize("expect", [False, True])
+def test_a_query_body_announced_over_the_limit_is_refused_before_it_is_read(expect):
+    """A body sent to /query is read whole to be checked, up to 16 MB: one announced
+    longer was read up to the limit before its 413 (and with "Expect: 100-continue",
+    the client was told to send it). The 413 now comes from the headers alone; at the
+    limit, the body is awaited (and the wait ended here by closing the connection)."""
+    from graph.origin_guard import QUERY_BODY_MAX, OriginGuard, _framing
+
+    with socket.create_server((LOOPBACK, 0)) as behind:
+        front = OriginGuard(LOOPBACK, 0, behind.getsockname()).start()
+        try:
+            for length, refused in [(QUERY_BODY_MAX + 1, True), (QUERY_BODY_MAX, False)]:
+                head = (f"POST /query HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                        f"Content-Type: application/sparql-query\r\nContent-Length: {length}\r\n"
+                        + ("Expect: 100-continue\r\n" if expect else "") + "\r\n")
+                with socket.create_connection((LOOPBACK, front.port), timeout=5) as sock:
+                    sock.sendall(head.encode())  # and not one byte of the body
+                    try:
+                        answer = sock.recv(65536)
+                    except socket.timeout:
+                        answer = b""
+                if refused:
+                    assert answer.startswith(b"HTTP/1.1 413") and b"more than 16 MB" in answer, answer
+                else:
+                    assert answer == (b"HTTP/1.1 100 Continue\r\n\r\n" if expect else b""), answer
+            behind.settimeout(0.5)
+            with pytest.raises(socket.timeout):  # the front never connected to it
+                behind.accept()
+        finally:
+            front.stop()
+    message = __import__("email.message").message.Message()
+    message["Content-Length"] = "0" * 30 + "5"  # leading zeros are still a length
+    assert _framing(message) == 5
