@@ -69,6 +69,7 @@ __all__ = [
     "sparql_dataframe",
     "check_nesting",
     "MAX_QUERY_NESTING",
+    "TERMINAL_ROWS",
 ]
 
 #: Query engines by name.
@@ -210,8 +211,12 @@ class QueryResult:
         return pd.DataFrame(data, columns=self.variables)
 
     def write(self, fmt: str, out: IO[str]) -> None:
-        """Write the result as ``table`` (terminal), ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 formats),
-        or, for a ``CONSTRUCT`` or ``DESCRIBE``, ``nt`` (N-Triples)."""
+        """Write the result as ``table``, ``csv``, ``tsv`` or ``json`` (SPARQL 1.1 formats),
+        or, for a ``CONSTRUCT`` or ``DESCRIBE``, ``nt`` (N-Triples).
+
+        A ``table`` written to a terminal cuts long values to fit, and shows the
+        first :data:`TERMINAL_ROWS` rows and the count of all; written to a file
+        or a pipe, it holds every row and every value whole."""
         if fmt == "nt":
             if not self.triples:
                 raise QueryError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result is "
@@ -282,11 +287,16 @@ class QueryResult:
             console.print("true" if self.boolean else "false")
             return
         table = Table(*self.variables, show_lines=False)
-        rows = self._all_rows()
-        for row in rows:
+        # the first rows only: no one reads a million in a terminal, and rich lays out all
+        # it is given (minutes, and every row held); the others are counted as they come
+        rows = iter(self.rows)
+        for row in itertools.islice(rows, TERMINAL_ROWS):
             table.add_row(*("" if t is None else _short(t) for t in row))
         console.print(table)
-        console.print(f"{len(rows):,} row(s)")
+        more = sum(1 for _ in rows)
+        shown = table.row_count
+        console.print(f"{shown + more:,} row(s)" + (f", the first {shown:,} shown (-f csv or a pipe gives all)"
+                                                     if more else ""), soft_wrap=True)
 
     def _plain_table(self, out: IO[str]) -> None:
         """The table for a file or a pipe: every value whole (a terminal's table cuts long
@@ -322,6 +332,8 @@ class QueryResult:
         out.write(f"{count:,} row(s)\n")
 
 
+#: Rows a table shown in a terminal holds (QueryResult._table); it counts the others.
+TERMINAL_ROWS = 1_000
 #: Rows a table written to a file or a pipe lays out at a time (QueryResult._plain_table).
 _TABLE_BLOCK = 10_000
 

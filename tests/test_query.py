@@ -1110,3 +1110,32 @@ def test_ctrl_c_stops_a_query_while_its_rows_are_written(seeds_kg, tmp_path, kee
         process.kill()
     assert time.monotonic() - sent < 10
     assert process.returncode == 1 and err.strip().endswith("Aborted!") and "Fatal" not in err, err[-500:]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("limit", [5, 2500])
+def test_a_terminal_shows_the_first_rows_and_counts_them_all(seeds_loaded, limit):
+    """In a terminal the table showed every row: rich laid out a million rows (minutes,
+    each one held) where no one reads past a screenful. It shows the first
+    TERMINAL_ROWS and the count of all, and says how to get the others."""
+    from graph.query import TERMINAL_ROWS
+
+    _, store = seeds_loaded
+    query = f"SELECT ?n WHERE {{ ?s ?p ?o BIND(STRLEN(STR(?o)) AS ?n) }} ORDER BY ?s ?p ?o LIMIT {limit}"
+    lengths = [row[0].value for row in sparql(store, query).rows]
+    assert len(lengths) == limit
+    out = _Terminal()
+    sparql(store, query, stream=True).write("table", out)
+    text = re.sub("\x1b\\[[0-9;]*m", "", out.getvalue())  # the heading's bold
+    assert [line.strip("┃ ") for line in text.splitlines() if line.startswith("┃")] == ["n"]  # the heading
+    cells = [line.strip("│ ") for line in text.splitlines() if line.startswith("│")]
+    assert cells == lengths[:TERMINAL_ROWS]
+    last = text.rstrip("\n").splitlines()[-1]
+    if limit <= TERMINAL_ROWS:
+        assert last == f"{limit:,} row(s)"
+    else:
+        assert last == f"{limit:,} row(s), the first {TERMINAL_ROWS:,} shown (-f csv or a pipe gives all)"
