@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites, CacheStats
 
-from .catalog import NO_ENTRY, enrich, find_catalogs, load_catalogs
+from .catalog import enrich, find_catalogs, load_catalogs
 from .children import die_with_parent, let_through, signals_held
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
@@ -766,10 +766,11 @@ def build(
                 report.skipped.append({"path": shown_path(parsed.path), "reason": parsed.skipped})
             elif parsed.catalog is not None:
                 shown = shown_path(parsed.path)
-                if shown in catalog_paths or catalog.add(parsed.catalog, shown):
+                reason = None if shown in catalog_paths else catalog.add(parsed.catalog, shown)
+                if reason is None:
                     catalog_paths.add(shown)
                 else:  # in one place only: skipped, not catalogue as well
-                    report.skipped.append({"path": shown, "reason": NO_ENTRY})
+                    report.skipped.append({"path": shown, "reason": reason})
             elif parsed.record is not None:
                 records.append(parsed.record)
         clear_stub_memo()  # every file is read; the records keep what they need

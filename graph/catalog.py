@@ -19,13 +19,11 @@ from .errors import FrontMatterError
 from .model import Provider, Topic, Warning_, _describe, _digits_over_limit, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
-__all__ = ["NO_ENTRY", "TOPIC_FILES", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
+__all__ = ["TOPIC_FILES", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
 
 _NAMES = ("_data", "data")
 #: The catalogue's topic files inside its ``topics/`` folder (organisations are ``*.md``, inputs too).
 TOPIC_FILES = "*.y*ml"
-#: Why a catalogue document is skipped.
-NO_ENTRY = "catalogue entry without name or domain"
 #: The kind of a catalogue entry without ``taxonomy``, by the folder it is in.
 _KIND_OF_FOLDER = {"organizations": "organization", "topics": "topic"}
 
@@ -43,11 +41,12 @@ class Catalog:
     rejected: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
 
-    def add(self, data: Any, path: str) -> bool:
-        """Add one entry; ``False`` when it is not a usable catalogue entry."""
-        entry = catalog_entry(data, path, self.warnings)
-        if entry is None:
-            return False
+    def add(self, data: Any, path: str) -> str | None:
+        """Add one entry: ``None`` when added, else why it is no catalogue entry
+        (the reason the build report gives for skipping its file)."""
+        entry = _entry(data, path, self.warnings)
+        if isinstance(entry, str):
+            return entry
         kind, node_id, values = entry
         target = self.providers if kind == "organization" else self.topics
         # Deterministic: the first file by path wins a field; lists are unions.
@@ -58,10 +57,14 @@ class Catalog:
             for k, v in values.items():
                 if isinstance(v, tuple):
                     old[k] = tuple(dict.fromkeys(old.get(k, ()) + v))
-                else:
-                    old.setdefault(k, v)
+                elif old.get(k) is None:
+                    old[k] = v
+                elif v is not None and v != old[k] and k != "catalog":  # a value left out: said
+                    self.warnings.append(Warning_(
+                        path, f"{k} {_shown(v)} left out: {old['catalog']} describes the same "
+                              f"{'provider' if kind == 'organization' else kind} as {_shown(old[k])}, and comes first"))
         self.files.append(path)
-        return True
+        return None
 
 
 def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
@@ -130,8 +133,24 @@ def _strings(value: Any, key: str, path: str, warnings: list[Warning_] | None = 
 def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) -> tuple[str, str, dict] | None:
     """``(kind, node id, fields)`` for one catalogue document, or ``None``;
     what was left out of its images is added to ``warnings``."""
+    entry = _entry(data, path, warnings)
+    return None if isinstance(entry, str) else entry
+
+
+def _entry(data: Any, path: str, warnings: list[Warning_] | None) -> tuple[str, str, dict] | str:
+    """:func:`catalog_entry`, or why ``data`` is none (a reason for the build report).
+
+    >>> [_entry(d, "data/organizations/x.md", None) for d in ([], {"name": "X"}, {"domain": 5}, {"domain": " "})]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['catalogue file holding no fields (a list)', 'catalogue organization without a domain',
+     'catalogue organization whose domain is not a text (5)', "catalogue organization whose domain ' ' names no host"]
+    >>> [_entry(d, "data/topics/x.yaml", None) for d in ({"keywords": ["a"]}, {"name": "--"}, {"taxonomy": "person"})]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['catalogue topic without a name or _id', "catalogue topic whose name '--' has no letter, digit or symbol",
+     "catalogue entry of taxonomy 'person': neither organization nor topic"]
+    """
     if not isinstance(data, dict):
-        return None
+        return f"catalogue file holding no fields ({'nothing' if data is None else _kind_of(data)})"
     images, left_out = coerce_images(data.get("images"), path)
     if warnings is not None:
         warnings.extend(left_out)
@@ -141,15 +160,22 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
             "organization" if "domain" in data else "topic")
     name = (_said_text(data.get("name"), "name", path, warnings) or "").strip() or None
     if kind == "organization":
-        key = provider_key(data.get("domain") if isinstance(data.get("domain"), str) else None)
+        domain = data.get("domain")
+        if domain is None:
+            return "catalogue organization without a domain"
+        if not isinstance(domain, str):
+            return f"catalogue organization whose domain is not a text ({_shown(domain)})"
+        key = provider_key(domain)
         if not key:
-            return None
+            return f"catalogue organization whose domain {_shown(domain)} names no host"
         return kind, provider_id(key), {"name": name, "images": images, "catalog": path}
     if kind == "topic":
         label = name or (_said_text(data.get("_id"), "_id", path, warnings) if data.get("_id") else None)
-        key = topic_key(label) if label else ""
+        if not label:
+            return "catalogue topic without a name or _id"
+        key = topic_key(label)
         if not key:  # no letter, digit or symbol: it could enrich no topic
-            return None
+            return f"catalogue topic whose name {_shown(label)} has no letter, digit or symbol"
         return kind, topic_id(key), {
             "name": label,
             "keywords": _strings(data.get("keywords"), "keywords", path, warnings),
@@ -157,7 +183,18 @@ def catalog_entry(data: Any, path: str, warnings: list[Warning_] | None = None) 
             "images": images,
             "catalog": path,
         }
-    return None
+    return f"catalogue entry of taxonomy {_shown(kind)}: neither organization nor topic"
+
+
+def _kind_of(value: Any) -> str:
+    return {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true or false"}.get(
+        type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    """A value in a reason, cut to 60 characters (the report is read in a terminal too)."""
+    text = repr(value) if isinstance(value, str) else _said_text(value, "", "", None) or _kind_of(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def catalog_files(folder: str | os.PathLike) -> list[Path]:
@@ -188,8 +225,9 @@ def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> C
         except FrontMatterError as err:  # a fence never closed, or front matter that does not load
             catalog.rejected.append({"path": path, "reason": err.reason, "line": err.line})
             continue
-        if not catalog.add(data, path):
-            catalog.skipped.append({"path": path, "reason": NO_ENTRY})
+        reason = catalog.add(data, path)
+        if reason is not None:
+            catalog.skipped.append({"path": path, "reason": reason})
     return catalog
 
 

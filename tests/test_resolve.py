@@ -340,7 +340,7 @@ def test_catalogue_numbers_too_long_to_write_out_are_left_out_not_the_build(tmp_
     assert (topic.label, topic.keywords, topic.hashtags) == ("AI", ("ml",), ())
     assert provider.name == "foo.com"  # the catalogue's name could not be written: the domain, as without one
     assert [(Path(s["path"]).name, s["reason"]) for s in kg.report.skipped] == [
-        ("number.yaml", "catalogue entry without name or domain")]
+        ("number.yaml", "catalogue topic without a name or _id")]
     assert sorted((Path(w.path).name, w.message) for w in kg.report.warnings) == [
         ("ai.yaml", "hashtags has a whole number of 5,001 digits; left out"),
         ("ai.yaml", "keywords has a whole number of 5,001 digits; left out"),
@@ -360,7 +360,7 @@ def test_an_organisation_file_without_taxonomy_or_domain_is_no_topic(tmp_path):
     [topic] = kg.topics.values()
     assert Path(topic.catalog).name == "t.yaml" and topic.keywords == ("x",)
     assert [(Path(s["path"]).name, s["reason"]) for s in kg.report.skipped] == [
-        ("o.md", "catalogue entry without name or domain")]
+        ("o.md", "catalogue organization without a domain")]
     assert [Path(p).name for p in kg.report.catalog_files] == ["t.yaml"]
 
 
@@ -377,7 +377,7 @@ def test_catalogue_files_that_cannot_be_read_are_rejected_with_their_line(tmp_pa
     rejected = {Path(r["path"]).name: (r["reason"].split(":")[0], r["line"]) for r in report.rejected}
     assert rejected == {"ai.yaml": ("invalid YAML", 3), "foo.md": ("invalid YAML", 5)}
     assert [(Path(s["path"]).name, s["reason"]) for s in report.skipped] == [
-        ("nameless.yaml", "catalogue entry without name or domain")]
+        ("nameless.yaml", "catalogue topic without a name or _id")]
     # Read as an input too, the broken organisation file is listed once, not twice.
     both = graph.build([tmp_path]).report
     assert sorted(Path(r["path"]).name for r in both.rejected) == ["ai.yaml", "foo.md"]
@@ -403,7 +403,7 @@ def test_a_catalogue_folders_files_are_the_catalogues_whatever_they_hold(tmp_pat
     assert [p.name for p in kg.providers.values()] == ["Wired"]
     assert report.rejected == []
     assert [(Path(s["path"]).name, s["reason"]) for s in report.skipped] == [
-        ("misplaced.md", "catalogue entry without name or domain")]
+        ("misplaced.md", "catalogue organization without a domain")]
     assert [Path(p).name for p in report.catalog_files] == ["wired.md"]
     on_disk = sum(1 for p in tmp_path.rglob("*.md"))
     assert report.article_files + len(report.catalog_files) + len(report.skipped) + len(report.rejected) == on_disk
@@ -821,3 +821,48 @@ def test_a_joiner_is_kept_in_a_host_where_idna_allows_it():
     for joiner in "\u200c\u200d":
         with pytest.raises(InvalidURLError, match="not a valid host name"):
             canonical_url(f"https://a{joiner}b.example/")
+
+
+def test_a_skipped_catalogue_file_is_told_why_and_a_value_left_out_is_said(tmp_path):
+    """Every skipped catalogue file had one reason, "without name or domain", also
+    for a domain written as a number; and of two files describing one node, the
+    second's differing name was dropped without a word (and its name was dropped
+    too when the first had none)."""
+    news, data = _catalogue_tree(tmp_path)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://www.foo.com/a\ntopics: [AI, ML]\n"
+                               "provider: {domain: foo.com}\n---\n")
+    orgs, topics = data / "organizations", data / "topics"
+    (orgs / "five.md").write_text("---\nname: Five\ndomain: 5\n---\n")
+    (orgs / "list.md").write_text("---\n- a\n- b\n---\n")
+    (orgs / "space.md").write_text("---\ndomain: ' '\n---\n")
+    (topics / "dashes.yaml").write_text("name: '--'\n")
+    (topics / "person.yaml").write_text("taxonomy: person\nname: Ada\n")
+    (orgs / "foo-1.md").write_text("---\nname: Foo Inc\ndomain: foo.com\n---\n")
+    (orgs / "foo-2.md").write_text("---\nname: Foo Corp\ndomain: www.foo.com\n---\n")
+    (news / "b.md").write_text("---\ntitle: B\nwebUrl: https://bar.com/b\n---\n")
+    (orgs / "bar-1.md").write_text("---\ndomain: bar.com\n---\n")
+    (orgs / "bar-2.md").write_text("---\nname: Bar\ndomain: bar.com\n---\n")
+    (topics / "ai-1.yaml").write_text("name: AI\nkeywords: [a]\n")
+    (topics / "ai-2.yaml").write_text("name: ai\nkeywords: [b]\n")  # the same topic, folded
+    (topics / "ml-1.yaml").write_text("_id: ML\n")
+    (topics / "ml-2.yaml").write_text("name: ML\nhashtags: [ml]\n")
+    kg = graph.build([news])
+    assert sorted((Path(s["path"]).name, s["reason"]) for s in kg.report.skipped) == [
+        ("dashes.yaml", "catalogue topic whose name '--' has no letter, digit or symbol"),
+        ("five.md", "catalogue organization whose domain is not a text (5)"),
+        ("list.md", "catalogue file holding no fields (a list)"),
+        ("person.yaml", "catalogue entry of taxonomy 'person': neither organization nor topic"),
+        ("space.md", "catalogue organization whose domain ' ' names no host")]
+    names = {p.domain: p.name for p in kg.providers.values()}
+    assert names == {"foo.com": "Foo Inc", "bar.com": "Bar"}  # the first file by path wins; a name missing is none
+    topics_by_label = {t.label: t for t in kg.topics.values()}
+    assert topics_by_label["AI"].keywords == ("a", "b")
+    said = sorted((Path(w.path).name, w.message) for w in kg.report.warnings)
+    first = {name: str(orgs / name) if name.startswith("foo") else str(topics / name)
+             for name in ("foo-1.md", "ai-1.yaml")}
+    assert said == [
+        ("ai-2.yaml", f"name 'ai' left out: {first['ai-1.yaml']} describes the same topic as 'AI', and comes first"),
+        ("foo-2.md", f"name 'Foo Corp' left out: {first['foo-1.md']} describes the same provider as 'Foo Inc', "
+                     "and comes first")]
+    # ML: the same name both ways (no warning), and the second file's hashtag merged in
+    assert topics_by_label["ML"].hashtags == ("ml",)
