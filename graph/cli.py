@@ -276,15 +276,18 @@ def _say(message: str) -> None:
 def _check_output_folder(output: str) -> None:
     """A usage error for an output folder under a file (``-o afile/sub``): the
     first file written would be the cache's, and its error would name that."""
-    from .export.files import not_a_folder
+    from pathlib import Path
+
+    from .export.files import not_a_folder, what_is
 
     if not output:  # an unset $OUT in a script: it wrote into the current folder
         raise click.BadParameter("an empty path (it would write into the current folder)",
                                  param_hint="'-o' / '--output'")
     blocking = not_a_folder(os.path.join(output, "x"))  # output itself: click checks it is no file
     if blocking is not None:
-        raise click.BadParameter(f"{output!r} is under {str(blocking)!r}, which is not a folder",
-                                 param_hint="'-o' / '--output'")
+        # output itself (a broken link, which click's check let by), or a folder it is in
+        where = f"{output!r} is" if blocking == Path(output) else f"{output!r} is under {str(blocking)!r}, which is"
+        raise click.BadParameter(f"{where} {what_is(blocking)}, not a folder", param_hint="'-o' / '--output'")
 
 
 @cli.command("build")

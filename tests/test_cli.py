@@ -160,15 +160,22 @@ def test_html_says_what_it_read_and_rejected_as_build_does(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["html", "--depth", "3"], "--depth is the size of an ego view"),
-    (["build", "-o", "{file}/sub"], "is under"),
+    (["build", "-o", "{file}/sub"], "'{file}/sub' is under '{file}', which is a file, not a folder"),
+    # a broken link: click's check (no file there) let it by, and the message named it twice
+    (["build", "-o", "{link}"], "'{link}' is a link to 'nowhere', which does not exist, not a folder"),
+    (["build", "-o", "{link}/sub"], "'{link}/sub' is under '{link}', which is a link to 'nowhere', which does "
+                                    "not exist, not a folder"),
 ])
 def test_options_that_cannot_work_are_usage_errors(tmp_path, args, message):
     afile = tmp_path / "afile"
     afile.write_text("mine")
-    args = [a.replace("{file}", str(afile)) for a in args]
+    (tmp_path / "link").symlink_to("nowhere")
+    args = [a.replace("{file}", str(afile)).replace("{link}", str(tmp_path / "link")) for a in args]
+    message = message.replace("{file}", str(afile)).replace("{link}", str(tmp_path / "link"))
     result = CliRunner().invoke(cli, [*args, str(SEEDS_DIR)] + (["-o", str(tmp_path / "x.html")] if args[0] == "html" else []))
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"] and afile.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "link"] and afile.read_text() == "mine"
+    assert os.readlink(tmp_path / "link") == "nowhere"
 
 
 def test_file_names_reach_the_terminal_without_their_control_characters(tmp_path):

@@ -30,7 +30,7 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 
 from ..errors import ExportError
 
-__all__ = ["atomic_writer", "check_replaceable", "folder_in_place", "exports_lock", "LOCK_NAME", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
+__all__ = ["atomic_writer", "check_replaceable", "folder_in_place", "exports_lock", "LOCK_NAME", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "what_is", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
            "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
 
 
@@ -335,6 +335,26 @@ def not_a_folder(path: str | os.PathLike) -> Path | None:
     return None
 
 
+def what_is(path: str | os.PathLike) -> str:
+    """What is at ``path``, in words, for a message saying it is in the way.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.symlink("gone", os.path.join(tmp, "link"))
+    ...     what_is(os.path.join(tmp, "link")), what_is(tmp), what_is("/dev/null")
+    ("a link to 'gone', which does not exist", 'a folder', 'a device')
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return "nothing"
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(path)
+        return f"a link to {target!r}" + (", which does not exist" if not os.path.exists(path) else "")
+    return ("a folder" if stat.S_ISDIR(st.st_mode) else "a file" if stat.S_ISREG(st.st_mode)
+            else "a pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device")
+
+
 #: The name of the cache's folder in an exports folder: what :func:`clear_owned_place` may clear.
 CACHE_FOLDER = ".cache"
 
@@ -393,7 +413,7 @@ def check_replaceable(target: Path, folder: bool = False) -> None:
     """
     blocking = not_a_folder(target)
     if blocking is not None:
-        raise ExportError(f"cannot write {target}: {blocking} is not a folder")
+        raise ExportError(f"cannot write {target}: {blocking} is {what_is(blocking)}, not a folder")
     try:
         st = os.lstat(target)
     except OSError:
