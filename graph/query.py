@@ -776,6 +776,32 @@ def _keyword_at(text: str, word: str) -> tuple[int, int] | None:
     return _line_column(text, found.start()) if found else None
 
 
+_LIMIT_OR_OFFSET = re.compile(r"(?i)(?<![\w?$:\-])(LIMIT|OFFSET)\s+0*([0-9]{19,})")  # 19 digits and more
+# rdflib's islice takes an OFFSET and a LIMIT whose sum is at most 2^63 - 1; oxigraph called a
+# count past 2^64 "not a non negative integer"
+_COUNT_MAX = (1 << 62) - 1
+
+
+def _check_counts(text: str) -> None:
+    r"""Refuse a ``LIMIT`` or ``OFFSET`` beyond what the engines count to, with its place;
+    each engine said so in its own odd words ("query failed: Stop argument for islice()
+    must be...", "expected one of The query limit should be...").
+
+    >>> _check_counts("SELECT * { ?s ?p ?o } OFFSET 4611686018427387903 LIMIT 4611686018427387903")
+    >>> _check_counts("SELECT * { ?s ?p ?o }\nOFFSET 99999999999999999999")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: OFFSET 99999999999999999999 is more than the engines count to (4,611,686,018,427,387,903) at line 2, column 1
+    """
+    for found in _LIMIT_OR_OFFSET.finditer(_keywords_only(text)):
+        digits = found.group(2)
+        if len(digits) > 19 or int(digits) > _COUNT_MAX:
+            line, column = _line_column(text, found.start())
+            shown = digits if len(digits) <= 40 else f"of {len(digits):,} digits"
+            raise QueryError(f"{found.group(1).upper()} {shown} is more than the engines count to ({_COUNT_MAX:,}) "
+                             f"at line {line}, column {column}", line, column)
+
+
 #: Deepest nesting of ``{``, ``(`` and ``[`` a query may have (see :func:`check_nesting`).
 MAX_QUERY_NESTING = 256
 _BRACKET = re.compile(r"[{(\[\])}]")
@@ -1182,6 +1208,7 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     check_nesting(text)
+    _check_counts(text)
     reaches = _reaches_out(text)
     if "SERVICE" in reaches and not allow_service:
         raise _service_refused(reaches["SERVICE"])

@@ -1139,3 +1139,26 @@ def test_a_terminal_shows_the_first_rows_and_counts_them_all(seeds_loaded, limit
         assert last == f"{limit:,} row(s)"
     else:
         assert last == f"{limit:,} row(s), the first {TERMINAL_ROWS:,} shown (-f csv or a pipe gives all)"
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_a_limit_or_offset_beyond_what_the_engines_count_to_is_refused_with_its_place(hostile_ttl, engine):
+    """Each engine said it in its own odd words: oxigraph "expected one of The query
+    limit should be a non negative integer, ['0'..='9']", rdflib "query failed: Stop
+    argument for islice() must be...". The largest taken still runs, added up too."""
+    largest = (1 << 62) - 1
+    huge = "9" * 25
+    for query in [f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {huge}",
+                  f"SELECT * WHERE {{\n  {{ SELECT ?s WHERE {{ ?s ?p ?o }} offset 0{largest + 1} }}\n}}"]:
+        result = CliRunner().invoke(cli, ["query", "--data", str(hostile_ttl), "--engine", engine, query])
+        at = query.index("LIMIT") if "LIMIT" in query else query.index("offset")
+        word, number = query[at:].split()[:2]
+        line = query[:at].count("\n") + 1
+        column = at - (query[:at].rfind("\n") + 1) + 1
+        assert result.exit_code == 2, result.output
+        assert result.output == (f"Error: {word.upper()} {number.lstrip('0')} is more than the engines count to "
+                                 f"({largest:,}) at line {line}, column {column}\n")
+    # in a string, no keyword; the largest count, as OFFSET and LIMIT together, runs
+    text = f'SELECT ?s WHERE {{ ?s ?p ?o FILTER(?o != "LIMIT {huge}") }} OFFSET {largest} LIMIT {largest}'
+    assert sparql(hostile_ttl, text, engine=engine).rows == []
+    assert len(sparql(hostile_ttl, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {largest}", engine=engine)) > 0
