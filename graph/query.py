@@ -82,6 +82,18 @@ _INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "byte", "
                                     "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 _FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _XSD_STRING = XSD + "string"
+# XSD's lexical forms (ASCII digits only), with the spaces around a value its
+# whiteSpace "collapse" facet allows
+_XSD_SPACE = " \t\n\r"
+_XSD_INTEGER = re.compile(r"[ \t\n\r]*[+-]?[0-9]+[ \t\n\r]*")
+_XSD_DECIMAL = re.compile(r"[ \t\n\r]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\n\r]*")
+_XSD_DOUBLE = re.compile(r"[ \t\n\r]*(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                         r"|[+-]?INF|NaN)[ \t\n\r]*")
+_XSD_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+_TIME_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+_XSD_DATETIME_FORM = re.compile(r"[ \t\n\r]*[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+                                + _TIME_ZONE + r"[ \t\n\r]*")
+_XSD_DATE_FORM = re.compile(r"[ \t\n\r]*([0-9]{4}-[0-9]{2}-[0-9]{2})" + _TIME_ZONE + r"[ \t\n\r]*")
 _XSD_DATETIME = XSD + "dateTime"
 
 
@@ -110,18 +122,26 @@ class Term:
         if self.kind != "literal" or self.datatype is None:
             return self.value
         d, v = self.datatype, self.value
+        # Only what XSD's lexical forms allow: Python's int(), float() and fromisoformat()
+        # also read "1_000", "١٢", "inf" and "2021-06-18 11:00", and a boolean was True
+        # for "true" or "1" and False for anything else ("yes" too).
         try:
             if d in _INTEGER_TYPES:
-                return int(v)
+                return int(v) if _XSD_INTEGER.fullmatch(v) else v
+            if d == XSD + "decimal":
+                return float(decimal.Decimal(v)) if _XSD_DECIMAL.fullmatch(v) else v
             if d in _FLOAT_TYPES:
-                return float(decimal.Decimal(v)) if d == XSD + "decimal" else float(v)
+                return float(v.replace("INF", "inf")) if _XSD_DOUBLE.fullmatch(v) else v
             if d == XSD + "boolean":
-                return v.strip() in ("true", "1")
+                return _XSD_BOOLEAN.get(v.strip(_XSD_SPACE), v)
             if d == XSD + "dateTime":
-                return dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+                if not _XSD_DATETIME_FORM.fullmatch(v):
+                    return v
+                return dt.datetime.fromisoformat(v.strip(_XSD_SPACE).replace("Z", "+00:00"))
             if d == XSD + "date":
-                return dt.date.fromisoformat(v[:10])
-        except (ValueError, decimal.InvalidOperation):
+                found = _XSD_DATE_FORM.fullmatch(v)
+                return dt.date.fromisoformat(found.group(1)) if found else v
+        except (ValueError, decimal.InvalidOperation):  # a year past 9999, a 30th of February
             return v  # an ill-typed literal stays as written
         return v
 
@@ -197,7 +217,8 @@ class QueryResult:
         ``xsd:dateTime`` and ``xsd:date`` values (alone or mixed) UTC
         datetimes (``datetime64[us, UTC]``, as in :mod:`graph.frames`; a date
         is its midnight UTC), everything else strings, and so is a column
-        holding a value that is not of its type (``"12a"^^xsd:integer``).
+        holding a value that is not of its type (``"12a"^^xsd:integer``: not in
+        XSD's lexical form), and one with no value at all (an empty result).
         """
         import pandas as pd
 

@@ -263,6 +263,40 @@ def test_dataframe_keeps_a_column_with_an_ill_typed_value_as_text():
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+@pytest.mark.parametrize("datatype, text", [
+    ("boolean", "yes"),  # was False: any text but "true" and "1"
+    ("integer", "1_000"), ("integer", "\u0661\u0662"), ("long", "12.0"),  # Python's int() read the first two
+    ("double", "1_0.5"), ("decimal", "1e3"),  # (oxigraph reads "inf"^^xsd:double itself, as INF)
+    ("date", "2021-06-18junk"), ("date", "2021-6-18"),  # the first ten characters were read
+    ("dateTime", "2021-06-18 11:00"), ("dateTime", "20210618T110000Z"),  # fromisoformat's other forms
+])
+def test_a_value_not_in_its_datatypes_lexical_form_is_kept_as_written(datatype, text, engine):
+    """Python's readers are laxer than XSD: "yes" was read as False, "1_000" as 1000,
+    Arabic-Indic digits as 12, "2021-06-18junk" as a date. Such a value is ill-typed,
+    so it and its column stay text; the forms XSD allows (spaces around, +INF,
+    1 and 0 for booleans, fractions of seconds) are read."""
+    kg = graph.build([DATA / "hostile"])
+    df = sparql_dataframe(kg, f'SELECT ?x WHERE {{ VALUES ?x {{ "{text}"^^xsd:{datatype} }} }}', engine=engine)
+    assert str(df["x"].dtype) == "string" and df["x"].tolist() == [text]
+
+
+@pytest.mark.parametrize("datatype, text, value", [
+    ("boolean", " true ", True), ("boolean", "0", False), ("integer", " +12 ", 12), ("int", "-0", 0),
+    ("double", "+INF", float("inf")), ("double", "-1.5E2", -150.0), ("decimal", ".5", 0.5),
+    ("date", "2021-06-18Z", dt.date(2021, 6, 18)),
+    ("dateTime", "2021-06-18T11:00:00.25+02:00",
+     dt.datetime(2021, 6, 18, 9, 0, 0, 250000, tzinfo=dt.timezone.utc)),
+])
+def test_the_lexical_forms_xsd_allows_are_read(datatype, text, value):
+    from graph.query import Term
+
+    read = Term("literal", text, "http://www.w3.org/2001/XMLSchema#" + datatype).to_python()
+    assert read == value and type(read) is type(value)
+    for other in ("inf", "Infinity", "nan", "1_0"):  # Python's float() reads these; XSD does not
+        assert Term("literal", other, "http://www.w3.org/2001/XMLSchema#double").to_python() == other
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_syntax_error_has_line_and_column(engine, tmp_path):
     kg = graph.build([DATA / "hostile"])
     with pytest.raises(QueryError) as info:
