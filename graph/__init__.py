@@ -18,9 +18,9 @@ True
 """
 
 from .builder import KnowledgeGraph, build
-from .errors import (DistributedError, ExportError, FrontMatterError, InputError, InvalidArgumentError,
-                     InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError, QueryError,
-                     ServeError, ViewError)
+from .errors import (ArgumentTypeError, DistributedError, ExportError, FrontMatterError, InputError,
+                     InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError,
+                     QueryError, ServeError, UnknownIdError, ViewError)
 from .report import BuildReport
 from .load import load
 
@@ -55,6 +55,8 @@ __all__ = [
     "QueryError",
     "MissingInputError",
     "InvalidArgumentError",
+    "ArgumentTypeError",
+    "UnknownIdError",
     "ViewError",
     "ServeError",
     "PushError",

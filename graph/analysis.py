@@ -43,7 +43,7 @@ from .projections import provider_graph, related_graph
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["top_articles", "top_providers", "communities", "topic_timeline", "provider_topic_matrix",
+__all__ = ["top_articles", "top_providers", "communities", "topic_timeline", "MAX_TIMELINE_CELLS", "provider_topic_matrix",
            "missing_stubs"]
 
 Measure = Literal["pagerank", "degree"]
@@ -153,8 +153,9 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
     Parameters
     ----------
     graph_or_kg : KnowledgeGraph or networkx graph
-    seed : int
-        Louvain's random seed: the same seed gives the same communities.
+    seed : int or None
+        Louvain's random seed: the same seed gives the same communities
+        (``None``: a random one, as in networkx).
     resolution : float
         Louvain's resolution, above 0 (above 1: smaller communities).
     min_size : int
@@ -175,6 +176,10 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
 
     check_count("min_size", min_size)
     check_count("top", top)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        # networkx's own ValueError came from deep inside; None is its fresh, unrepeatable seed
+        raise InvalidArgumentError(f"seed must be a whole number (or None, for a random one), not {seed!r}")
+    seed = None if seed is None else int(seed)  # networkx refuses numpy's integers
     if isinstance(resolution, bool) or not isinstance(resolution, numbers.Real) or not resolution > 0:
         # 0 or less put every article in one community or none: Louvain's modularity needs it above 0
         raise InvalidArgumentError(f"resolution must be a number above 0, not {resolution!r}")
@@ -209,6 +214,10 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
     return df.set_index("community")
 
 
+#: The most counts (periods x topics) :func:`topic_timeline` makes: 400 MB of int64.
+MAX_TIMELINE_CELLS = 50_000_000
+
+
 def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     """Articles per topic per month (or other pandas period ``freq``).
 
@@ -226,7 +235,9 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     Raises
     ------
     InvalidArgumentError
-        When ``freq`` is not a pandas period frequency.
+        When ``freq`` is not a pandas period frequency, or would make a table
+        of more than :data:`MAX_TIMELINE_CELLS` counts (hours over a corpus
+        whose dates run from year 1 to 9999, as a messy one's may).
 
     Examples
     --------
@@ -247,6 +258,8 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     articles = list(dict.fromkeys(s for s, _ in about))
     utc = dict(zip(articles, utc_dates(g.nodes[s].get("published") for s in articles)))
     try:
+        if freq is None:  # pandas would read None as "guess from the date": days
+            raise TypeError("no frequency")
         span = pd.Period("2000-01-01", freq).freq
     except (ValueError, TypeError) as err:
         raise InvalidArgumentError(f"freq must be a pandas period frequency ('M', 'W', 'Q', '2M'...), "
@@ -258,14 +271,21 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     dated = [(pd.Period(utc[s].replace(tzinfo=None), base).ordinal, label.get(t, t))
              for s, t in about if utc[s] is not None]
     if not dated:
-        return pd.DataFrame(index=pd.PeriodIndex([], freq=span, name="period"), dtype="int64")
+        return pd.DataFrame(index=pd.PeriodIndex([], freq=span, name="period"),
+                            columns=pd.Index([], dtype=str, name="topic"), dtype="int64")
     first = min(ordinal for ordinal, _ in dated)
     rows = [(first + (ordinal - first) // span.n * span.n, topic) for ordinal, topic in dated]
     df = pd.DataFrame(rows, columns=["period", "topic"])
-    table = pd.crosstab(df["period"], df["topic"])
-    steps = range(first, int(table.index.max()) + 1, span.n)
-    table = table.reindex(steps, fill_value=0)
-    table.index = pd.PeriodIndex([pd.Period(ordinal=o, freq=span) for o in steps], name="period")
+    steps = range(first, max(period for period, _ in rows) + 1, span.n)
+    topics = df["topic"].nunique()
+    if len(steps) * topics > MAX_TIMELINE_CELLS:
+        raise InvalidArgumentError(
+            f"freq {freq!r} makes {len(steps):,} periods x {topics:,} topics, over {MAX_TIMELINE_CELLS:,} counts: "
+            f"the dates run from {pd.Period(ordinal=first, freq=span)} to {pd.Period(ordinal=steps[-1], freq=span)}; "
+            "give a longer period, or the articles of the dates wanted (KnowledgeGraph.subgraph)")
+    table = pd.crosstab(df["period"], df["topic"]).reindex(steps, fill_value=0)
+    # one index for all periods at once: a Period object each took 10 s for 2.4 million minutes
+    table.index = pd.period_range(pd.Period(ordinal=first, freq=span), periods=len(steps), freq=span, name="period")
     order = sorted(table.columns, key=lambda c: (-int(table[c].sum()), c))
     table = table[order].astype("int64")
     table.columns.name = "topic"
@@ -286,9 +306,9 @@ def provider_topic_matrix(graph_or_kg: Any) -> "pd.DataFrame":
     provider = {n: p for n, p in g.nodes(data="provider") if g.nodes[n].get("kind") == "article"}
     rows = [(domain.get(provider.get(s)) or provider.get(s), label.get(t, t))
             for s, t, k in g.edges(data="kind") if k == "about" and provider.get(s)]
-    if not rows:
-        return pd.DataFrame(index=pd.Index([], name="provider", dtype="object"),
-                            columns=pd.Index([], name="topic", dtype="object"), dtype="int64")
+    if not rows:  # indexes of the type crosstab gives a full one (str)
+        return pd.DataFrame(index=pd.Index([], name="provider", dtype=str),
+                            columns=pd.Index([], name="topic", dtype=str), dtype="int64")
     df = pd.DataFrame(rows, columns=["provider", "topic"])
     table = pd.crosstab(df["provider"], df["topic"])
     rows_order = sorted(table.index, key=lambda r: (-int(table.loc[r].sum()), r))

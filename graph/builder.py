@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     from .cache import BackgroundWrites, CacheStats
 
 from .catalog import enrich, find_catalogs, load_catalogs
+from .errors import ArgumentTypeError, UnknownIdError
 from .children import die_with_parent, let_through, signals_held
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
@@ -160,8 +161,10 @@ class KnowledgeGraph:
 
         Raises
         ------
-        KeyError
-            Naming the first id that is not an article of the graph.
+        UnknownIdError
+            Naming the first id that is not an article of the graph (a ``KeyError`` too).
+        ArgumentTypeError
+            When ``article_ids`` is not an id or an iterable of ids.
 
         Examples
         --------
@@ -175,11 +178,15 @@ class KnowledgeGraph:
         """
         import dataclasses
 
-        keep = {article_ids} if isinstance(article_ids, str) else set(article_ids)  # one id, not its letters
-        missing = sorted(keep - self.articles.keys())
+        try:
+            keep = {article_ids} if isinstance(article_ids, str) else set(article_ids)  # one id, not its letters
+        except TypeError as err:  # None, a number: "'NoneType' object is not iterable"
+            raise ArgumentTypeError(f"article_ids must be an article id or an iterable of them, not "
+                                    f"{article_ids!r}") from err
+        missing = sorted(keep - self.articles.keys(), key=str)
         if missing:
-            raise KeyError(f"not an article of this graph: {missing[0]!r}"
-                           + (f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""))
+            raise UnknownIdError(f"not an article of this graph: {missing[0]!r}"
+                                 + (f" (and {len(missing) - 1:,} more)" if len(missing) > 1 else ""))
         articles = {}
         for i in sorted(keep):
             a = self.articles[i]
@@ -591,6 +598,21 @@ def _leave_interrupts_to_the_parent(parent: int) -> None:
     let_through({signal.SIGINT, signal.SIGTERM})
 
 
+def _path_list(given: Any, name: str) -> list[str]:
+    """``given`` (a path, or an iterable of paths) as a list of :func:`given_form` paths."""
+    if isinstance(given, (str, os.PathLike)):  # one folder, not its name's letters
+        given = [given]
+    try:
+        paths = list(given)
+    except TypeError:
+        paths = [given]  # None, a number: named below
+    bad = next((p for p in paths if not isinstance(p, (str, os.PathLike))), paths)
+    if bad is not paths:  # os.fspath's TypeError came from deep inside, naming neither argument nor value
+        raise ArgumentTypeError(f"{name} must be a path or a list of paths, not {given!r}"
+                                + (f" (it holds {bad!r})" if bad is not given else ""))
+    return [given_form(p) for p in paths]
+
+
 def given_form(path: str | os.PathLike) -> str:
     """A path as the graph and the report record it: ``./in``, ``in/`` and ``in``
     are one spelling (``in``), so they give the same bytes. A path through
@@ -666,12 +688,8 @@ def build(
     >>> sorted({d["kind"] for _, d in kg.nx.nodes(data=True)})
     ['article', 'provider', 'topic']
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = [given_form(p) for p in paths]
-    if isinstance(catalogs, (str, os.PathLike)):  # one folder, not its name's letters
-        catalogs = [catalogs]
-    catalogs = [given_form(c) for c in catalogs or ()]
+    paths = _path_list(paths, "paths")
+    catalogs = _path_list(catalogs or (), "catalogs")
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
     report = BuildReport(inputs=[shown_path(p) for p in paths])
     found = scan(paths)

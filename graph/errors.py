@@ -21,6 +21,8 @@ __all__ = [
     "LoadError",
     "QueryError",
     "InvalidArgumentError",
+    "ArgumentTypeError",
+    "UnknownIdError",
     "ViewError",
     "ServeError",
     "PushError",
@@ -100,6 +102,21 @@ class InvalidArgumentError(NewsgraphError, ValueError):
     """An argument of the library's API that it cannot take (a negative count,
     an unknown ranking or format). A ``ValueError`` too, as Python's own
     functions raise for such arguments."""
+
+
+class ArgumentTypeError(NewsgraphError, TypeError):
+    """An argument of the library's API of a kind it does not take (a folder's
+    path where a graph is expected, ``None`` for a list). A ``TypeError`` too,
+    as Python's own functions raise for such arguments."""
+
+
+class UnknownIdError(NewsgraphError, KeyError):
+    """An id that names nothing in the graph (:meth:`~graph.KnowledgeGraph.subgraph`).
+    A ``KeyError`` too, as a mapping raises; shown as written (``KeyError``
+    quotes its message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ViewError(NewsgraphError):

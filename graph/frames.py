@@ -22,13 +22,14 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
 
-from .errors import InvalidArgumentError
+from .errors import ArgumentTypeError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pandas is imported on first use: `import graph` stays fast
     import pandas as pd
@@ -42,8 +43,8 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
 
     Raises
     ------
-    TypeError
-        For anything else.
+    ArgumentTypeError
+        For anything else (a ``TypeError`` too).
     InvalidArgumentError
         For a graph with nodes but no ``kind`` on any of them, such as a
         projection (:mod:`graph.projections`): every frame and analysis
@@ -54,7 +55,9 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     else:
         g = getattr(graph_or_kg, "nx", None)
         if not isinstance(g, nx.Graph):
-            raise TypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}")
+            raise ArgumentTypeError(f"expected a KnowledgeGraph or a networkx graph, got {type(graph_or_kg).__name__}"
+                                    + (" (a path: graph.build() or graph.load() it first)"
+                                       if isinstance(graph_or_kg, (str, os.PathLike)) else ""))
     if g.number_of_nodes() and not any(kind is not None for _, kind in g.nodes(data="kind")):
         raise InvalidArgumentError("this graph's nodes have no 'kind' (article, provider, topic): give the KnowledgeGraph "
                          "or its .nx, not a projection of it")

@@ -38,7 +38,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-from .errors import ViewError, check_count
+from .errors import ArgumentTypeError, ViewError, check_count
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
@@ -437,6 +437,15 @@ def _edge_list(groups: list[tuple[str, str, tuple[str, ...]]], nodes: dict[str, 
 MAX_ARTICLES = 20_000
 
 
+def _check_graph(kg: Any) -> None:
+    """A view is drawn from the KnowledgeGraph: its networkx graph (``kg.nx``), which
+    the frames and analyses take, failed with an AttributeError from deep inside."""
+    if not hasattr(kg, "edge_groups"):  # a KnowledgeGraph, or what stands for one in the page's process
+        raise ArgumentTypeError(f"a view is drawn from a KnowledgeGraph (graph.build(), graph.load()), not "
+                                f"{type(kg).__module__}.{type(kg).__name__}"
+                                + (": give the KnowledgeGraph whose .nx this is" if hasattr(kg, "nodes") else ""))
+
+
 def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, among: set[str] | None = None) -> View:
     """Every node and every edge of ``kg``; node weight is its degree.
 
@@ -452,6 +461,7 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
     (10, True)
     """
     check_count("max_articles", max_articles, none=True, error=ViewError)
+    _check_graph(kg)
     groups = list(kg.edge_groups())
     deg = _degrees(groups)
     nodes: dict[str, dict[str, Any]] = {}
@@ -556,6 +566,7 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
     import numpy as np
 
     check_count("depth", depth, error=ViewError)
+    _check_graph(kg)
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)
     related: dict[str, set[str]] = defaultdict(set)

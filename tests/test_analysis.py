@@ -302,11 +302,98 @@ def test_row_counts_are_checked_alike_and_numpy_counts_are_counts(seeds_kg):
      "InvalidArgumentError", "height must be a number of pixels, 0 or more, not -1.5"),
     (lambda kg: __import__("graph.export.html").export.html.notebook_html(kg, height=float("nan")),
      "InvalidArgumentError", "height must be a number of pixels, 0 or more, not nan"),
+    # networkx's ValueError from deep inside; pandas read None as days
+    (lambda kg: communities(kg, seed="x"), "InvalidArgumentError", "seed must be a whole number (or None"),
+    (lambda kg: communities(kg, seed=1.5), "InvalidArgumentError", "seed must be a whole number (or None"),
+    (lambda kg: topic_timeline(kg, None), "InvalidArgumentError", "freq must be a pandas period frequency"),
+    # AttributeError ('MultiDiGraph' object has no attribute 'edge_groups' / 'topics')
+    (lambda kg: __import__("graph.views").views.full_view(kg.nx), "ArgumentTypeError",
+     "a view is drawn from a KnowledgeGraph (graph.build(), graph.load()), not networkx.classes.multidigraph."
+     "MultiDiGraph: give the KnowledgeGraph whose .nx this is"),
+    (lambda kg: __import__("graph.views").views.overview_view(kg.nx), "ArgumentTypeError",
+     "a view is drawn from a KnowledgeGraph"),
+    (lambda kg: __import__("graph.views").views.ego_view(kg.nx, topic="AI"), "ArgumentTypeError",
+     "a view is drawn from a KnowledgeGraph"),
+    # TypeErrors, KeyErrors and "'NoneType' object is not iterable"
+    (lambda kg: __import__("graph.frames").frames.articles_frame("seeds/"), "ArgumentTypeError",
+     "expected a KnowledgeGraph or a networkx graph, got str (a path: graph.build() or graph.load() it first)"),
+    (lambda kg: kg.subgraph(None), "ArgumentTypeError", "article_ids must be an article id or an iterable of them"),
+    (lambda kg: kg.subgraph(["article/x", "article/y"]), "UnknownIdError",
+     "not an article of this graph: 'article/x' (and 1 more)"),
+    (lambda kg: __import__("graph").build(None), "ArgumentTypeError", "paths must be a path or a list of paths, not None"),
+    (lambda kg: __import__("graph").build(["seeds", 5]), "ArgumentTypeError",
+     "paths must be a path or a list of paths, not ['seeds', 5] (it holds 5)"),
+    (lambda kg: __import__("graph").build("seeds", catalogs=[None]), "ArgumentTypeError",
+     "catalogs must be a path or a list of paths, not [None] (it holds None)"),
 ])
 def test_arguments_the_api_cannot_take_raise_the_librarys_error_saying_why(seeds_kg, call, error, message):
     """They raised AttributeError ('int' object has no attribute 'strip'), TypeError or
     int()'s ValueError, or (a resolution of 0 or less) ran without a word."""
     import graph
 
-    with pytest.raises(getattr(graph, error), match=re.escape(message)):
+    with pytest.raises(getattr(graph, error), match=re.escape(message)) as raised:
         call(seeds_kg)
+    # still the Python error such a call raises elsewhere
+    python_error = {"ArgumentTypeError": TypeError, "UnknownIdError": KeyError}.get(error, Exception)
+    assert isinstance(raised.value, python_error) and str(raised.value).startswith(message)
+
+
+def test_a_numpy_seed_is_a_seed():
+    kg = __import__("graph").build(["seeds"])
+    assert communities(kg, seed=np.int64(3)).equals(communities(kg, seed=3))
+
+
+def _dated(*days: str) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_node("t", kind="topic", label="AI")
+    for day in days:
+        g.add_node(day, kind="article", published=day)
+        g.add_edge(day, "t", kind="about")
+    return g
+
+
+def test_a_timeline_over_every_year_a_corpus_may_hold_is_made_at_once_or_refused():
+    """A messy corpus has dates in year 1 and 9999. Each period was made as an
+    object of its own: days over that span took 9.5 s, hours did not end in two
+    minutes, seconds would need 35 GB. Days (3.65 million) are made at once;
+    what would pass MAX_TIMELINE_CELLS counts is refused, saying why."""
+    import datetime as dt
+
+    from graph.analysis import MAX_TIMELINE_CELLS
+    from graph.errors import InvalidArgumentError
+
+    g = _dated("0001-01-01", "2021-06-18", "9999-12-31")
+    days = (dt.date(9999, 12, 31) - dt.date(1, 1, 1)).days + 1
+    table = topic_timeline(g, "D")
+    assert len(table) == days and table["AI"].sum() == 3 and table.index.is_monotonic_increasing
+    assert (str(table.index[0]), str(table.index[-1])) == ("0001-01-01", "9999-12-31")
+    assert table.loc[pd.Period("2021-06-18", "D"), "AI"] == 1 and table.index.freqstr == "D"
+    hours = (days - 1) * 24 + 1  # from the first article's hour to the last's (midnight)
+    assert hours > MAX_TIMELINE_CELLS
+    with pytest.raises(InvalidArgumentError, match=re.escape(
+            f"freq 'h' makes {hours:,} periods x 1 topics, over {MAX_TIMELINE_CELLS:,} counts: the dates run from "
+            "0001-01-01 00:00 to 9999-12-31 00:00")):
+        topic_timeline(g, "h")
+
+
+@pytest.mark.parametrize("freq", ["M", "2M", "3D", "W", "Q", "Y", "min", "2h"])
+def test_the_timeline_has_every_period_from_the_first_to_the_last(freq):
+    """Checked against pandas' own periods of each date, one by one."""
+    days = ["2021-06-18T11:37:00", "2021-06-18T13:05:00", "2021-07-02T00:00:00", "2021-08-30T23:59:00"]
+    table = topic_timeline(_dated(*days), freq)
+    span = pd.Period("2000-01-01", freq).freq
+    ordinals = [pd.Period(d, span.base).ordinal for d in days]
+    first = min(ordinals)
+    expected_index = [pd.Period(ordinal=o, freq=span) for o in range(first, max(ordinals) + 1, span.n)]
+    assert list(table.index) == expected_index and table.index.freq == span
+    assert table["AI"].sum() == len(days)
+
+
+def test_empty_results_have_the_index_types_full_ones_have(seeds_kg):
+    empty = nx.MultiDiGraph()
+    full, none = provider_topic_matrix(seeds_kg), provider_topic_matrix(empty)
+    assert (none.index.dtype, none.columns.dtype) == (full.index.dtype, full.columns.dtype)
+    assert (none.index.name, none.columns.name) == (full.index.name, full.columns.name) == ("provider", "topic")
+    timeline, no_timeline = topic_timeline(seeds_kg), topic_timeline(empty)
+    assert no_timeline.columns.name == timeline.columns.name == "topic"
+    assert no_timeline.columns.dtype == timeline.columns.dtype
