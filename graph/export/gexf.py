@@ -55,5 +55,8 @@ def write_gexf(kg: Any, path: str | os.PathLike, **options: Any) -> None:
     meta.attrib.pop("lastmodifieddate", None)  # today's date would make the bytes differ daily
     meta.find("creator").text = f"newsgraph {__version__}"
     writer.add_graph(g)
+    # networkx writes name="", which GEXF 1.2draft's schema (the one the file declares)
+    # has no attribute for: a validating reader refused the file
+    writer.graph_element.attrib.pop("name", None)
     with atomic_writer(path, "wb") as fh:
         writer.write(fh)

@@ -11,7 +11,7 @@ with its header on the first line (neo4j-admin's header conventions)::
     neo4j/related.csv      :START_ID,:END_ID,:TYPE      (type RELATED)
 
 Labels are ``Article`` (plus ``Stub`` for articles known only from ``related``
-lists), ``Provider`` and ``Topic``; ids are the graph's node ids. Lists of text
+lists: two labels, joined by the array delimiter as neo4j-admin reads them), ``Provider`` and ``Topic``; ids are the graph's node ids. Lists of text
 are ``string[]`` joined by U+001F (:data:`~graph.export.flatten.ARRAY_DELIMITER`,
 which no article text uses, where ``;`` is common in URLs: an item holding a
 ``;`` once turned its whole column into JSON text); lists of images are JSON text; dates ISO 8601
@@ -52,7 +52,7 @@ from typing import Any, Iterable
 
 from ..model import EDGE_KINDS, NODE_KINDS
 from .files import exchange, temporary_prefix
-from .flatten import flatten_value
+from .flatten import ARRAY_DELIMITER, flatten_value
 
 __all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
 
@@ -91,7 +91,9 @@ def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], lis
     header = ["id:ID", ":LABEL"] + [name if types[name] == "string" else f"{name}:{types[name]}" for name in names]
     rows = []
     for node, d in nodes:
-        label = kind.capitalize() + (";Stub" if d.get("stub") else "")
+        # two labels are an array too: joined as the import is told (--array-delimiter), so
+        # that a stub is :Article:Stub, not one label named "Article;Stub"
+        label = kind.capitalize() + (ARRAY_DELIMITER + "Stub" if d.get("stub") else "")
         rows.append([node, label] + [_cell(d.get(name), types[name]) for name in names])
     return header, rows
 
