@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -85,15 +86,20 @@ _XSD_STRING = XSD + "string"
 # XSD's lexical forms (ASCII digits only), with the spaces around a value its
 # whiteSpace "collapse" facet allows
 _XSD_SPACE = " \t\n\r"
-_XSD_INTEGER = re.compile(r"[ \t\n\r]*[+-]?[0-9]+[ \t\n\r]*")
-_XSD_DECIMAL = re.compile(r"[ \t\n\r]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\n\r]*")
-_XSD_DOUBLE = re.compile(r"[ \t\n\r]*(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-                         r"|[+-]?INF|NaN)[ \t\n\r]*")
-_XSD_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _xsd_form(core: str) -> re.Pattern[str]:
+    return re.compile(rf"[{_XSD_SPACE}]*(?:{core})[{_XSD_SPACE}]*")
+
+
+_DECIMAL_FORM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _TIME_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
-_XSD_DATETIME_FORM = re.compile(r"[ \t\n\r]*[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-                                + _TIME_ZONE + r"[ \t\n\r]*")
-_XSD_DATE_FORM = re.compile(r"[ \t\n\r]*([0-9]{4}-[0-9]{2}-[0-9]{2})" + _TIME_ZONE + r"[ \t\n\r]*")
+_XSD_INTEGER = _xsd_form(r"[+-]?[0-9]+")
+_XSD_DECIMAL = _xsd_form(_DECIMAL_FORM)
+_XSD_DOUBLE = _xsd_form(_DECIMAL_FORM + r"(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN")
+_XSD_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+_XSD_DATETIME_FORM = _xsd_form(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?" + _TIME_ZONE)
+_XSD_DATE_FORM = _xsd_form(r"([0-9]{4}-[0-9]{2}-[0-9]{2})" + _TIME_ZONE)
 _XSD_DATETIME = XSD + "dateTime"
 
 
@@ -725,7 +731,7 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
         line, column = _line_column(text, short.start())
         raise QueryError(f"CONSTRUCT WHERE (the short form, at line {line}, column {column}) is not run by the "
                          "rdflib engine: write CONSTRUCT { pattern } WHERE { pattern }, or use --engine oxigraph")
-    try:
+    with _failures_as_query_errors():
         # rdflib evaluates lazily: errors come while the rows are read, so reading is inside
         res = data.query(prepared)
         if res.type == "ASK":
@@ -741,8 +747,6 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
         # variables are all unbound (an OPTIONAL that found nothing), which oxigraph keeps.
         rows = [tuple(_from_rdflib(binding.get(v)) for v in variables) for binding in res.bindings]
         return QueryResult([str(v) for v in variables], rows)
-    except Exception as err:
-        raise QueryError(f"query failed: {err}") from err
 
 
 #: The outermost projection is ``*`` (the first SELECT of the text is the outermost one).
@@ -1124,7 +1128,7 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
         raise QueryError(f"SPARQL syntax error: {message}") from err
     except OSError as err:
         raise QueryError(f"query failed: {err}") from err
-    try:  # solutions are computed as they are read: so are their errors
+    with _failures_as_query_errors():  # solutions are computed as they are read: so are their errors
         if isinstance(res, ox.QueryBoolean):
             return QueryResult([], boolean=bool(res))
         if isinstance(res, ox.QueryTriples):
@@ -1144,6 +1148,13 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
         # sparql() itself, before the caller writes anything
         first = list(itertools.islice(rows, 1))
         return QueryResult([names[i] for i in order], _query_errors(itertools.chain(first, rows)))
+
+
+@contextlib.contextmanager
+def _failures_as_query_errors() -> Iterator[None]:
+    """An engine's failure inside the block raised as a :class:`QueryError` ("query failed: ...")."""
+    try:
+        yield
     except QueryError:
         raise
     except Exception as err:
@@ -1152,12 +1163,8 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
 
 def _query_errors(rows: Iterator[tuple[Term | None, ...]]) -> Iterator[tuple[Term | None, ...]]:
     """``rows``, with an error met while reading them raised as a :class:`QueryError`."""
-    try:
+    with _failures_as_query_errors():
         yield from rows
-    except QueryError:
-        raise
-    except Exception as err:
-        raise QueryError(f"query failed: {err}") from err
 
 
 def _from_ox(t: Any) -> Term | None:
