@@ -116,7 +116,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
         (curl sends ``Expect`` with large uploads; it then reported a failed send, not
         the reason)."""
         try:
-            _framing(self.headers)
+            framing = _framing(self.headers)
         except ValueError as err:
             self._refuse_framing(err)
             return False
@@ -125,7 +125,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
             self._answer(403, reason)  # the client sends no body after a final answer
             return False
         try:
-            self._query_length_checked()
+            self._query_length_checked(framing)
         except _Refused as refused:
             self._answer(refused.status, str(refused))
             return False
@@ -204,7 +204,7 @@ class _Front(http.server.BaseHTTPRequestHandler):
         """
         if not self._to_query():
             return body, length
-        self._query_length_checked()
+        self._query_length_checked(length)
         import urllib.parse
 
         from .errors import QueryError
@@ -237,13 +237,11 @@ class _Front(http.server.BaseHTTPRequestHandler):
     def _to_query(self) -> bool:
         return self.path.partition("?")[0].rstrip("/") == "/query"
 
-    def _query_length_checked(self) -> None:
-        """A body to ``/query`` whose Content-Length is over :data:`QUERY_BODY_MAX` is
-        refused before it is read (before "100 Continue", when the client waits for it)."""
-        if not self._to_query():
-            return
-        length = _framing(self.headers)
-        if isinstance(length, int) and length > QUERY_BODY_MAX:
+    def _query_length_checked(self, framing: int | str | None) -> None:
+        """A body to ``/query`` whose Content-Length (``framing``, as :func:`_framing` reads
+        it) is over :data:`QUERY_BODY_MAX` is refused before it is read (before
+        "100 Continue", when the client waits for it)."""
+        if isinstance(framing, int) and framing > QUERY_BODY_MAX and self._to_query():
             raise _Refused(413, _TOO_LONG)
 
     def _answer(self, status: int, reason: str) -> None:
