@@ -44,10 +44,14 @@ import numpy as np
 
 from .views import edge_table
 
-__all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING"]
+__all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING", "LABEL_MAX"]
 
 #: Distance unit between neighbouring articles of a group (canvas units).
 ARTICLE_SPACING = 9.0
+#: Characters of a label drawn on the canvas; a longer one is cut with an ellipsis (the
+#: details panel and the tooltip show it whole). Hubs' too: a topic of 2,000 characters
+#: (a broken feed's) drawn whole needed room that shrank the first frame to dots.
+LABEL_MAX = 48
 _GOLDEN = math.pi * (3 - math.sqrt(5))
 
 
@@ -103,7 +107,8 @@ def _hub_radius(node: dict) -> float:
     """Room a topic or provider needs: its shape, or its label when that is readable at first sight."""
     size = node_size(node["kind"], node["weight"]) * 1.6
     font = label_size(node["kind"], node["weight"])
-    return max(size, 0.3 * font * len(node["label"] or "")) if font >= 30 else size
+    drawn = min(len(node["label"] or ""), LABEL_MAX)
+    return max(size, 0.3 * font * drawn) if font >= 30 else size
 
 
 def _sunflower(n: int, spacing: float) -> np.ndarray:

@@ -490,18 +490,24 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
 
 
 def overview_view(kg: KnowledgeGraph) -> View:
-    """Providers and topics; a provider -> topic edge weighted by their shared articles."""
+    """Providers and topics; a provider -> topic edge weighted by their shared articles.
+
+    A node's ``weight`` is its articles, ``stubs`` how many of them are stubs (the
+    page draws no article to count them from).
+    """
     full = full_view(kg, max_articles=0)  # its providers and topics
     count: Counter = Counter()
     articles_of: Counter = Counter()
+    stubs_of: Counter = Counter()
     for a in kg.articles.values():
+        hubs = [a.provider_id, *a.topic_ids] if a.provider_id else a.topic_ids
+        articles_of.update(hubs)
+        if a.is_stub:
+            stubs_of.update(hubs)
         if a.provider_id:
-            articles_of[a.provider_id] += 1
-        for t in a.topic_ids:
-            articles_of[t] += 1
-            if a.provider_id:
-                count[(a.provider_id, t)] += 1
-    nodes = {i: dict(n, weight=articles_of[i]) for i, n in full.nodes.items() if n["kind"] != "article"}
+            count.update((a.provider_id, t) for t in a.topic_ids)
+    nodes = {i: dict(n, weight=articles_of[i], stubs=stubs_of[i]) for i, n in full.nodes.items()
+             if n["kind"] != "article"}
     edges = [(p, t, "articles", w) for (p, t), w in sorted(count.items())]
     return View("overview", f"Overview: {len(kg.providers):,} providers and {len(kg.topics):,} topics",
                 nodes, edges)

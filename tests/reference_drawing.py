@@ -31,9 +31,9 @@ import numpy as np
 
 from graph import __version__
 from graph.errors import ExportError
-from graph.export.html import (_ARTICLE_LABEL_MAX, _COLORS, _DATA, PALETTE, _asset, _csp_hash, _darker,
+from graph.export.html import (_COLORS, _DATA, PALETTE, _asset, _csp_hash, _darker,
                                _inline_script, json_for_script)
-from graph.layout import (ARTICLE_SPACING, FR_GRID, Layout, _fit_disc, _fr, _hub_radius, _nearest_distances, _pair_weights,
+from graph.layout import (ARTICLE_SPACING, FR_GRID, LABEL_MAX, Layout, _fit_disc, _fr, _hub_radius, _nearest_distances, _pair_weights,
                           _separate, _sunflower, label_size, node_size)
 from graph.views import View, ViewError, _date, _find_centre
 
@@ -195,14 +195,18 @@ def overview_view(kg) -> View:
     full = full_view(kg, max_articles=0)  # its providers and topics
     count: Counter = Counter()
     articles_of: Counter = Counter()
+    stubs_of: Counter = Counter()
     for a in kg.articles.values():
         if a.provider_id:
             articles_of[a.provider_id] += 1
+            stubs_of[a.provider_id] += a.is_stub
         for t in a.topic_ids:
             articles_of[t] += 1
+            stubs_of[t] += a.is_stub
             if a.provider_id:
                 count[(a.provider_id, t)] += 1
-    nodes = {i: dict(n, weight=articles_of[i]) for i, n in full.nodes.items() if n["kind"] != "article"}
+    nodes = {i: dict(n, weight=articles_of[i], stubs=stubs_of[i]) for i, n in full.nodes.items()
+             if n["kind"] != "article"}
     edges = [(p, t, "articles", w) for (p, t), w in sorted(count.items())]
     return View("overview", f"Overview: {len(kg.providers):,} providers and {len(kg.topics):,} topics",
                 nodes, edges)
@@ -440,7 +444,8 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             colour = _COLORS[kind]
             node["c"] = style("square" if kind == "provider" else "star", colour, colour, 1)
             node["f"] = label_size(kind, weight)
-            info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
+            info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight,
+                        "ws": d.get("stubs") or None}  # the overview's: stubs among its articles
         details.append({k: v for k, v in info.items() if v is not None})
         vis_nodes.append(node)
 
@@ -476,7 +481,7 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
     meta = {"title": view.title, "view": view.name, "details": details,
             "related": _related_block(np.column_stack([sources[is_related], targets[is_related]]), len(ids)),
             "styles": styles,
-            "labelMax": _ARTICLE_LABEL_MAX,
+            "labelMax": LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
     if view.centre is not None:  # an ego view's centre: selected when the page opens

@@ -318,7 +318,7 @@ def test_search_lists_a_match_at_a_word_start_before_one_inside_a_word(tmp_path,
 
 
 def test_labels_results_and_hub_order_on_a_crafted_page(tmp_path, opened):
-    from graph.export.html import _ARTICLE_LABEL_MAX as cut
+    from graph.layout import LABEL_MAX as cut
 
     emoji = "x" * (cut - 2) + "\U0001f600 tail"  # the emoji straddles the cut: its first half would be kept
     folder = tmp_path / "in"
@@ -340,7 +340,7 @@ def test_labels_results_and_hub_order_on_a_crafted_page(tmp_path, opened):
     o.page.fill("#ng-search", "alpha story")
     assert o.page.locator("#ng-results li[role=option]").count() == 12
     assert o.page.inner_text("#ng-results li.ng-more") == "3 more: add a word to narrow the search"
-    o.js("document.activeElement.blur()")  # the list closes (Escape would also empty a search box)
+    o.js("document.activeElement.blur()")  # the list closes (as Escape would)
     assert o.page.is_hidden("#ng-results")
     o.page.click("#ng-search")  # back in the box: its results again
     assert o.page.locator("#ng-results li[role=option]").count() == 12
@@ -683,6 +683,7 @@ def test_keys_escape_and_slash_and_accent_free_search(tmp_path, opened):
     assert o.page.inner_text("#ng-results li .ng-where") == "P, 2021-03-04"
     o.page.keyboard.press("Escape")  # first the results close, the selection (none) stays
     assert o.page.is_hidden("#ng-results")
+    assert o.page.input_value("#ng-search") == "Pok\u00e9mon"  # the words stay (a search box's Escape empties it)
     o.page.fill("#ng-search", "pokemon")
     o.page.keyboard.press("Enter")
     assert o.js("newsgraph.selected()") == a1.id and o.page.is_visible("#ng-details")
@@ -769,6 +770,11 @@ def test_a_hub_says_how_many_of_its_articles_are_stubs(tmp_path, opened):
     assert sorted(a.is_stub for a in kg.articles.values()) == [False, True, True]
     path = tmp_path / "page.html"
     write_html(kg, path)
+    o = opened(path)
+    o.js("newsgraph.select('provider/p.example')")
+    assert _field(o, "Articles") == "3 (2 of them stubs)"
+    # the overview draws no article to count from: the same, from the graph
+    write_html(kg, path, view="overview")
     o = opened(path)
     o.js("newsgraph.select('provider/p.example')")
     assert _field(o, "Articles") == "3 (2 of them stubs)"
@@ -980,3 +986,58 @@ def test_a_node_searched_for_is_not_under_the_details_whatever_the_width(corpus_
         assert under, f"the node at {at} is under the details at {width} px"
     finally:
         page.close()
+
+
+def test_a_topic_named_by_thousands_of_characters_leaves_the_first_frame_as_it_was(tmp_path, opened):
+    """A topic of 2,000 characters (a broken feed's) was given room for its whole label:
+    the first frame zoomed out to fit it, 0.27 to 0.024, every node a dot. Drawn cut to
+    LABEL_MAX characters, it needs no more room than a label of LABEL_MAX."""
+    from graph.layout import LABEL_MAX
+
+    long_label = " ".join(["word"] * 400)[:2_000]
+    scales = {}
+    for name, label in (("short", "w" * LABEL_MAX), ("long", long_label)):
+        _crafted(tmp_path / name, {f"a{k}": {"title": f"Story {k}", "topics": [label if k % 3 == 0 else "Other"]}
+                                   for k in range(300)})
+        kg = graph.build([tmp_path / name])
+        path = tmp_path / f"{name}.html"
+        write_html(kg, path)
+        o = opened(path)
+        scales[name] = o.js("newsgraph.network.getScale()")
+        [topic] = [t for t in kg.topics.values() if t.label == label]
+        drawn = o.js("id => newsgraph.label(id)", topic.id)
+        assert drawn == (label if name == "short" else label[:LABEL_MAX - 1] + "\u2026")
+        o.js("id => newsgraph.select(id)", topic.id)
+        assert o.js("document.getElementById('ng-d-title').textContent") == label  # the details: whole
+    assert scales["short"] < 1 and scales["long"] == pytest.approx(scales["short"], rel=0.01), scales
+
+
+def _hover(o: Opened, node: str, nudge: float = 0) -> None:
+    at = o.js("id => newsgraph.domPosition(id)", node)
+    box = o.page.locator("#ng-canvas").bounding_box()
+    o.page.mouse.move(box["x"] + at["x"] + nudge, box["y"] + at["y"])
+    wait_for(o.page, "!document.getElementById('ng-tip').hidden")
+
+
+def test_the_tooltip_goes_when_the_view_moves_under_a_still_pointer(seeds_kg, tmp_path, opened):
+    """vis-network sends no blurNode when the view, not the pointer, moves: the tooltip
+    stayed, naming a node no longer under the pointer."""
+    path = tmp_path / "page.html"
+    write_html(seeds_kg, path)
+    o = opened(path)
+    first, other = sorted(seeds_kg.topics)[:2]
+    tip_hidden = "document.getElementById('ng-tip').hidden"
+    _hover(o, first)
+    assert o.page.inner_text("#ng-tip").startswith(seeds_kg.topics[first].label)
+    o.js("new Promise(r => { newsgraph.network.redraw(); requestAnimationFrame(() => r()); })")
+    assert not o.js(tip_hidden)  # a redraw of the same view keeps it
+    scale = o.js("newsgraph.network.getScale()")
+    o.page.mouse.wheel(0, -300)  # the wheel zooms in about the pointer
+    wait_for(o.page, tip_hidden)
+    assert o.js("newsgraph.network.getScale()") > scale
+    # the pointer moved a pixel, still on the node: vis-network, counting it hovered all
+    # along, sends no hoverNode, yet the tip comes back
+    _hover(o, first, nudge=1)
+    assert o.page.inner_text("#ng-tip").startswith(seeds_kg.topics[first].label)
+    o.js("id => newsgraph.select(id, true)", other)  # a search's focus moves the view
+    wait_for(o.page, tip_hidden)

@@ -58,7 +58,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ExportError, InvalidArgumentError
-from ..layout import compute_layout, label_size, node_size
+from ..layout import LABEL_MAX, compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
 from .files import atomic_writer
@@ -77,7 +77,6 @@ PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#9c755f", "#a
            "#8cd17d", "#b6992d", "#499894", "#ffbe7d", "#86bcb6")
 _COLORS = {"provider": "#343a40", "topic": "#e03131", "edge": "rgba(73,80,87,0.07)",
            "related": "#ae3ec9", "highlight": "#1f2328"}
-_ARTICLE_LABEL_MAX = 48
 
 def _asset(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
@@ -271,7 +270,8 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
                 others = [label for t, label in zip(topics, d.get("topic_labels", [])) if t not in index]
                 info["tx"] = others or None
             else:
-                info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight}
+                info = {"k": kind, "l": d["label"], "x": d.get("detail"), "u": d.get("link"), "w": weight,
+                        "ws": d.get("stubs") or None}  # the overview's: stubs among its articles
             yield {k: v for k, v in info.items() if v is not None}
 
     table = edge_table(view, index)
@@ -314,7 +314,7 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
             "related": _related_block(np.column_stack([table.sources[is_related], table.targets[is_related]]),
                                       len(ids)),
             "styles": styles,
-            "labelMax": _ARTICLE_LABEL_MAX,
+            "labelMax": LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
             "colors": dict(_COLORS, palette=list(PALETTE))}
     if view.centre is not None:  # an ego view's centre: selected when the page opens

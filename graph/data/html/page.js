@@ -93,6 +93,8 @@
   var pageHasArticles = articleKinds.article || articleKinds.stub;
   function articleCount(i, stubs) {   // stubs: say how many of the page's are stubs (the details)
     var w = info[i].w, s = stubs && stubsOnPage[i] ? ' (' + fmt(stubsOnPage[i]) + ' of them stubs)' : '';
+    // the overview draws no article: its hubs bring their stubs' count (ws)
+    if (!pageHasArticles && stubs && info[i].ws) s = ' (' + fmt(info[i].ws) + ' of them stubs)';
     if (!pageHasArticles || onPage[i] === w) return fmt(w) + s;
     return fmt(onPage[i]) + ' on this page' + s + ', ' + fmt(w) + ' in all';
   }
@@ -311,7 +313,7 @@
       if (!visible[j] || cssPx < 6 || px[j] < view.x0 - 2000 || px[j] > view.x1 + 2000 ||
           py[j] < view.y0 - 200 || py[j] > view.y1 + 200) return;
       ctx.fillStyle = styles[styleOf[j]].fill;
-      text(j, labelText(j), cssPx);
+      text(j, shortLabel(j), cssPx);
     });
     ctx.restore();
   }
@@ -438,6 +440,7 @@
     if (t === undefined) t = shownLabels[j] = info[j].l.replace(LINE_BREAKS, ' ').replace(UNSHOWN, '');
     return t;
   }
+  // a label as drawn on the canvas: cut to labelMax (the details and the tooltip show it whole)
   function shortLabel(j) {
     var t = labelText(j), cut = meta.labelMax - 1;
     if (t.length <= meta.labelMax) return t;
@@ -445,8 +448,6 @@
     if (c >= 0xD800 && c <= 0xDBFF) cut--;   // never half of a surrogate pair (an emoji drawn as U+FFFD)
     return t.slice(0, cut) + '\u2026';
   }
-  // a hub's label in full, an article's cut to labelMax
-  function drawnLabel(j) { return visNodes[j].f ? labelText(j) : shortLabel(j); }
   function nodeLabel(ctx, j, text) {
     var y = py[j] + visNodes[j].r + 4;
     ctx.strokeText(text, px[j], y);
@@ -492,11 +493,11 @@
         articleLabel(ctx, j);
         return;
       }
-      // the selection and hubs: a hub at its own size and in full (over its label in the
-      // scene, not a smaller copy), an article at least 12 px on screen
+      // the selection and hubs: a hub at its own size (over its label in the scene, not a
+      // smaller copy), an article at least 12 px on screen
       var size = Math.max(visNodes[j].f ? hubLabelSize(j, scale) : 0, 12 / scale);
       ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
-      nodeLabel(ctx, j, drawnLabel(j));
+      nodeLabel(ctx, j, shortLabel(j));
     });
     ctx.restore();
   });
@@ -700,8 +701,12 @@
       if (!results.length) searchBox();
       choose(active); ev.preventDefault();
     }
-    else if (ev.key === 'Escape' && !list.hidden) {   // the list, even one of notes only
-      results = []; active = -1; hiddenHits = 0; nothingFound = false; renderResults(); ev.stopPropagation();
+    else if (ev.key === 'Escape') {
+      // a search box's own Escape would empty it: the words stay, to come back to
+      ev.preventDefault();
+      if (!list.hidden) {   // the list, even one of notes only
+        results = []; active = -1; hiddenHits = 0; nothingFound = false; renderResults(); ev.stopPropagation();
+      }
     }
   });
   box.addEventListener('blur', function () { list.hidden = true; });
@@ -828,17 +833,35 @@
   if (relTotal) legendRow('line', 'none', c.related, 'related (shown for the selected article)');
 
   // ---- hover tooltip (text only) ----
-  var tip = $('ng-tip');
-  network.on('hoverNode', function (p) {
-    var d = info[indexOf.get(p.node)];
-    tip.textContent = shown(d.l + (d.k === 'article' && d.pn ? ' — ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : ''));
-    var r = container.getBoundingClientRect();
-    tip.style.left = (r.left + p.pointer.DOM.x + 12) + 'px';
-    tip.style.top = (r.top + p.pointer.DOM.y + 12) + 'px';
+  // Hidden when the view moves under a still pointer (search, Fit, the wheel): vis-network
+  // sends no blurNode then, and the tip stayed, naming a node no longer under it.
+  var tip = $('ng-tip'), tipView = null, hovered = -1, tipDragging = false;
+  function viewKey() { var at = network.getViewPosition(); return [network.getScale(), at.x, at.y].join(' '); }
+  function showTip(j, x, y) {
+    var d = info[j], r = container.getBoundingClientRect();
+    tip.textContent = shown(d.l + (d.k === 'article' && d.pn ? ' \u2014 ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : ''));
+    tip.style.left = (r.left + x + 12) + 'px';
+    tip.style.top = (r.top + y + 12) + 'px';
     tip.hidden = false;
+    tipView = viewKey();
+  }
+  network.on('beforeDrawing', function () { if (!tip.hidden && viewKey() !== tipView) tip.hidden = true; });
+  network.on('hoverNode', function (p) {
+    hovered = indexOf.get(p.node);
+    showTip(hovered, p.pointer.DOM.x, p.pointer.DOM.y);
   });
-  network.on('blurNode', function () { tip.hidden = true; });
-  network.on('dragStart', function () { tip.hidden = true; });
+  network.on('blurNode', function () { hovered = -1; tip.hidden = true; });
+  network.on('dragStart', function () { tipDragging = true; tip.hidden = true; });
+  network.on('dragEnd', function () { tipDragging = false; });
+  // After the view moved, vis-network still counts the node hovered and sends no hoverNode
+  // while the pointer stays on it: the tip comes back when the pointer moves on that node.
+  container.addEventListener('pointermove', function (ev) {
+    if (hovered < 0 || !tip.hidden || tipDragging) return;
+    var box = container.getBoundingClientRect(), x = ev.clientX - box.left, y = ev.clientY - box.top;
+    var at = network.DOMtoCanvas({ x: x, y: y }), b = bodyNodes && bodyNodes[visNodes[hovered].id];
+    var nx = b ? b.x : visNodes[hovered].x, ny = b ? b.y : visNodes[hovered].y;
+    if (Math.hypot(at.x - nx, at.y - ny) <= visNodes[hovered].r) showTip(hovered, x, y);
+  });
 
   // ---- progressive loading: the nodes reach vis-network in slices after the first frame ----
   // Input is answered between slices. A click or hover on a node that has not arrived yet
@@ -886,7 +909,7 @@
     select: function (id, focus) { select(id === null ? -1 : indexOf.get(id), focus); },
     selected: function () { return selected >= 0 ? visNodes[selected].id : null; },
     highlighted: function () { return highlighted.map(function (j) { return visNodes[j].id; }); },
-    label: function (id) { return drawnLabel(indexOf.get(id)); },
+    label: function (id) { return shortLabel(indexOf.get(id)); },
     hubLabelOrder: function () { return hubs.map(function (j) { return visNodes[j].id; }); },
     visibleIds: function () { return visNodes.filter(function (v, i) { return visible[i]; }).map(function (v) { return v.id; }); },
     drawnEdges: function () {
