@@ -23,12 +23,12 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     from .cache import BackgroundWrites, CacheStats
 
 from .catalog import enrich, find_catalogs, load_catalogs
-from .errors import ArgumentTypeError, UnknownIdError
+from .errors import ArgumentTypeError, UnknownIdError, check_count, check_flag
 from .children import die_with_parent, let_through, signals_held
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, chunked, iter_read, scan, shown_path
-from .report import BuildReport
+from .report import BuildReport, counted
 from .resolve import resolve
 
 __all__ = ["KnowledgeGraph", "build", "to_networkx", "report_of", "MissingInputWarning", "ProgressCallback"]
@@ -122,8 +122,8 @@ class KnowledgeGraph:
 
     def __repr__(self) -> str:
         r = self.report
-        return (f"<KnowledgeGraph: {len(self.articles):,} articles ({r.articles_stub:,} stubs), "
-                f"{len(self.providers):,} providers, {len(self.topics):,} topics>")
+        return (f"<KnowledgeGraph: {counted(len(self.articles), 'article')} ({counted(r.articles_stub, 'stub')}), "
+                f"{counted(len(self.providers), 'provider')}, {counted(len(self.topics), 'topic')}>")
 
     @classmethod
     def deferred(cls, report: BuildReport,
@@ -602,6 +602,8 @@ def _path_list(given: Any, name: str) -> list[str]:
     """``given`` (a path, or an iterable of paths) as a list of :func:`given_form` paths."""
     if isinstance(given, (str, os.PathLike)):  # one folder, not its name's letters
         given = [given]
+    elif isinstance(given, (bytes, bytearray)):  # not its bytes, as numbers
+        raise ArgumentTypeError(f"{name} must be a path (str or os.PathLike) or a list of paths, not {given!r}")
     try:
         paths = list(given)
     except TypeError:
@@ -690,6 +692,9 @@ def build(
     """
     paths = _path_list(paths, "paths")
     catalogs = _path_list(catalogs or (), "catalogs")
+    check_flag("detect_catalogs", detect_catalogs)
+    check_flag("fast_yaml", fast_yaml)
+    check_count("jobs", jobs, none=True)
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
     report = BuildReport(inputs=[shown_path(p) for p in paths])
     found = scan(paths)

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "check_count",
+    "check_flag",
     "NewsgraphError",
     "InputError",
     "MissingInputError",
@@ -152,3 +153,18 @@ def check_count(name: str, value: Any, *, none: bool = False,
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise error(f"{name} must be a whole number, 0 or more{', or None' if none else ''}, not {value!r}")
+
+
+def check_flag(name: str, value: Any) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``value`` is ``True`` or ``False``
+    (numpy's too): the string ``"False"`` is true, and was taken as such.
+
+    >>> check_flag("directed", False)
+    >>> check_flag("directed", "False")
+    Traceback (most recent call last):
+    ...
+    graph.errors.ArgumentTypeError: directed must be True or False, not 'False'
+    """
+    numpy_bool = getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", 1) == 0
+    if not isinstance(value, bool) and not numpy_bool:
+        raise ArgumentTypeError(f"{name} must be True or False, not {value!r}")

@@ -145,6 +145,11 @@ def _edge_counts(g: nx.Graph, kind: str) -> tuple[Counter, Counter]:
 def _frame(columns: dict[str, list], dtypes: dict[str, str], index: list[str]) -> "pd.DataFrame":
     import pandas as pd
 
+    # Nullable integers made as such: a column of ints and Nones would pass through
+    # float64 first, where a number above 2**53 loses its last digits (or, near 2**63,
+    # cannot be cast back at all).
+    columns = {name: pd.array(values, dtype="Int64") if dtypes.get(name) == "Int64" else values
+               for name, values in columns.items()}
     df = pd.DataFrame(columns, index=pd.Index(index, name="id", dtype="string"))
     return df.astype(dtypes)
 

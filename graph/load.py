@@ -20,13 +20,15 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any
 
 from .builder import NODE_ATTRIBUTES, REQUIRED_NODE_ATTRIBUTES, KnowledgeGraph, report_of
-from .errors import LoadError
+from .errors import ArgumentTypeError, LoadError
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, coerce_datetime
 from .report import BuildReport
 
@@ -57,6 +59,12 @@ def _read_json(path: Path) -> Any:
         raise LoadError(f"{path}: not readable JSON ({err}); the file is corrupt") from err
 
 
+def _path(value: Any, what: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)):  # Path(None) fails inside pathlib, naming neither
+        raise ArgumentTypeError(f"path must be {what} (a str or os.PathLike), not {value!r}")
+    return Path(value)
+
+
 def load_report(path: str | os.PathLike) -> BuildReport:
     """Read a ``report.json`` back into a :class:`BuildReport`.
 
@@ -64,8 +72,10 @@ def load_report(path: str | os.PathLike) -> BuildReport:
     ------
     LoadError
         When the file is missing, not JSON, or not a build report.
+    ArgumentTypeError
+        When ``path`` is not a path.
     """
-    path = Path(path)
+    path = _path(path, "a report.json")
     data = _read_json(path)
     if not isinstance(data, dict) or "articles" not in data:
         raise LoadError(f"{path}: not a newsgraph build report (expected a JSON object with 'articles')")
@@ -84,16 +94,45 @@ def _date(value: Any):
 
 
 _ENTITY_CLASSES = {"article": Article, "provider": Provider, "topic": Topic}
+_JSON_NAMES = {str: "string", int: "integer", bool: "boolean", list: "list", dict: "object"}
 #: How each way a field is held (graph.builder.NODE_ATTRIBUTES) is read back; a missing list is empty.
 _READ_BACK = {"value": lambda v: v, "list": lambda v: tuple(v or ()), "images": _images, "date": _date}
 
 
+@functools.cache
+def _value_types(kind: str) -> dict[str, tuple[tuple[type, ...], type | None]]:
+    """Attribute -> the exact types its JSON value may have, from the entity's
+    annotations (``int | None``: an int or null, not a bool), and for a list the
+    type of its items (a list may also be null: empty)."""
+    hints = typing.get_type_hints(_ENTITY_CLASSES[kind])
+    item_of = {"list": str, "images": dict}
+    types: dict[str, tuple[tuple[type, ...], type | None]] = {}
+    for name, field, held in NODE_ATTRIBUTES[kind]:
+        if held == "value":
+            hint = hints[field]
+            types[name] = (tuple(t for t in typing.get_args(hint) or (hint,) if isinstance(t, type)), None)
+        elif held in item_of:
+            types[name] = ((list, type(None)), item_of[held])
+    return types
+
+
 def _fields(kind: str, node: dict) -> dict[str, Any]:
     """The entity fields that the attributes of ``node``, of ``kind``, hold (KeyError
-    for a required one missing: see graph.builder.REQUIRED_NODE_ATTRIBUTES)."""
+    for a required one missing: see graph.builder.REQUIRED_NODE_ATTRIBUTES; TypeError
+    for a value of a kind its field does not hold)."""
     missing = [name for name in REQUIRED_NODE_ATTRIBUTES[kind] if name not in node]
     if missing:
         raise KeyError(missing[0])
+    # checked, not coerced: a string where a list belongs was read as its letters
+    # (topics 't', 'o', 'p'...), and "no" as a flag broke the counts
+    for name, (types, item) in _value_types(kind).items():
+        value = node.get(name)
+        if type(value) not in types:
+            raise TypeError(f"node {node['id']!r}: {name} is {value!r}, not "
+                            + " or ".join("null" if t is type(None) else _JSON_NAMES.get(t, t.__name__) for t in types))
+        if item is not None and value and any(type(v) is not item for v in value):
+            bad = next(v for v in value if type(v) is not item)
+            raise TypeError(f"node {node['id']!r}: {name} holds {bad!r}, not only {_JSON_NAMES[item]}s")
     return {field: _READ_BACK[held](node.get(name)) for name, field, held in NODE_ATTRIBUTES[kind]}
 
 
@@ -146,10 +185,13 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     ------
     LoadError
         When ``graph.json`` is missing, is not JSON, or is not a newsgraph
-        node-link graph, or ``report.json`` exists but is corrupt; the message
-        names the file.
+        node-link graph (a node without the attributes of its kind, or with a
+        value of a kind its field does not hold), or ``report.json`` exists but
+        is corrupt; the message names the file.
+    ArgumentTypeError
+        When ``path`` is not a path.
     """
-    path = Path(path)
+    path = _path(path, "an exports folder or its graph.json")
     if path.is_file() and path.suffix != ".json":
         raise LoadError(f"{path}: expected an exports folder or its {GRAPH_FILE}, not a {path.suffix or 'plain'} "
                         "file (RDF exports are queried with graph.query.sparql or `newsgraph query`)")
@@ -181,4 +223,18 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
             raise LoadError(f"{report_file}: does not describe {graph_file} (a different build: "
                             f"{kg.report.articles} vs {counts.articles} articles); write both with "
                             "`newsgraph build --format json,report`")
+        # a graph.json from before the digest was written: the counts only
+        digest = data["graph"].get("report")
+        if digest is not None and _file_digest(report_file) != digest:
+            raise LoadError(f"{report_file}: does not describe {graph_file} (a different build: the counts "
+                            "agree, the report does not); write both with `newsgraph build --format json,report`")
     return kg
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from err

@@ -30,6 +30,7 @@ from typing import Any
 
 import networkx as nx
 
+from .errors import check_flag
 from .frames import as_nx
 
 __all__ = ["related_graph", "provider_graph", "topic_graph"]
@@ -56,6 +57,7 @@ def related_graph(graph_or_kg: Any, directed: bool = True) -> nx.DiGraph | nx.Gr
     networkx.DiGraph or networkx.Graph
         Nodes carry ``label``, ``provider``, ``stub`` and ``published``.
     """
+    check_flag("directed", directed)
     g = as_nx(graph_or_kg)
     out = nx.DiGraph() if directed else nx.Graph()
     _add_nodes(out, g, "article", "provider", "stub", "published")

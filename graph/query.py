@@ -318,7 +318,7 @@ class QueryResult:
         # it is given (minutes, and every row held); the others are counted as they come
         rows = iter(self.rows)
         for row in itertools.islice(rows, TERMINAL_ROWS):
-            table.add_row(*("" if t is None else _short(t) for t in row))
+            table.add_row(*map(_table_cell, row))
         console.print(table)
         more = sum(1 for _ in rows)
         shown = table.row_count
@@ -330,14 +330,12 @@ class QueryResult:
         ones to fit), columns padded with spaces, one line per row: control characters
         and line breaks as ``\\xNN`` (:func:`graph.report.for_terminal`), as they would be
         obeyed where the table is shown; a backslash doubled so the two are told apart."""
-        from .report import for_terminal
-
         if self.boolean is not None:
             out.write(("true" if self.boolean else "false") + "\n")
             return
 
         def cells(row: tuple[Term | None, ...]) -> list[str]:
-            return [for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\")) for t in row]
+            return list(map(_table_cell, row))
 
         # in blocks, as psql does with FETCH_COUNT: a result of any size in bounded memory;
         # a column widens where a block holds a longer value (in most results, never)
@@ -363,6 +361,15 @@ class QueryResult:
 TERMINAL_ROWS = 1_000
 #: Rows a table written to a file or a pipe lays out at a time (QueryResult._plain_table).
 _TABLE_BLOCK = 10_000
+
+
+def _table_cell(t: Term | None) -> str:
+    """A value as a table shows it, in a terminal or not: the data's control characters
+    as ``\\xNN`` (:func:`graph.report.for_terminal`: a terminal would obey an escape
+    sequence from a headline), a backslash doubled so the two are told apart."""
+    from .report import for_terminal
+
+    return for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\"))
 
 
 def _short(t: Term) -> str:

@@ -15,7 +15,12 @@ both; oxigraph follows the standard in these cases, rdflib does not:
   hook, and only the nodes this module renamed: other users of rdflib in the
   process are not affected.
 
-Both repairs stay right once rdflib is fixed.
+* ``SELECT *`` projects every variable of the pattern, also those a
+  ``FILTER NOT EXISTS`` or the right side of a ``MINUS`` uses, which are not in
+  scope (SPARQL 1.1, 18.2.1): columns that are always empty, which oxigraph
+  does not give. The repair projects the variables in scope.
+
+The repairs stay right once rdflib is fixed.
 
 Examples
 --------
@@ -31,6 +36,9 @@ Examples
 0
 >>> rows("SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:nothing> ?o }")  # no GROUP BY: one group, one row
 1
+>>> q = "SELECT * WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s <urn:q> ?x } MINUS { ?s <urn:r> ?y } }"
+>>> sorted(map(str, g.query(translate_query(parseQuery(q), {})).vars))
+['o', 'p', 's']
 """
 
 from __future__ import annotations
@@ -64,6 +72,8 @@ def translate_query(tree: Any, prefixes: Mapping[str, str]) -> Any:
     tree[1] = traverse(tree[1], visitPost=_filter_kept)
     prepared = translateQuery(tree, None, dict(prefixes))
     traverse(prepared.algebra, visitPost=_grouped_renamed)
+    if prepared.algebra.name == "SelectQuery" and "projection" not in tree[1]:  # SELECT *
+        _project_in_scope(prepared.algebra)
     CUSTOM_EVALS.setdefault(_GROUPED_AGGREGATE, _evaluate_grouped)
     return prepared
 
@@ -81,6 +91,49 @@ def _filter_kept(node: Any) -> None:
             term = term.expr
         if not isinstance(term, CompValue) or term.name == "literal":  # falsy once translated
             node["expr"] = and_(node.expr, node.expr)
+
+
+def _project_in_scope(query: Any) -> None:
+    """The outer projection of a ``SELECT *`` narrowed to the variables in scope."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    project = query.p
+    while isinstance(project, CompValue) and project.name != "Project":  # under Distinct, Slice...
+        project = project.get("p")
+    scope = _in_scope(project.p) if isinstance(project, CompValue) else None
+    if scope is not None:
+        query["PV"] = project["PV"] = [v for v in query.PV if v in scope]
+
+
+def _in_scope(node: Any) -> set | None:
+    """The variables in scope of a pattern (SPARQL 1.1, 18.2.1); ``None`` where this
+    does not know the node (the projection is then left as rdflib made it)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    if not isinstance(node, CompValue):
+        return None
+    name = node.name
+    if name == "BGP":
+        return {t for triple in node.triples for t in triple if isinstance(t, Variable)}
+    if name in ("Join", "LeftJoin", "Union"):
+        left, right = _in_scope(node.p1), _in_scope(node.p2)
+        return None if left is None or right is None else left | right
+    if name == "Minus":  # its right side only removes solutions
+        return _in_scope(node.p1)
+    if name in ("Filter", "ToMultiSet", "Distinct", "Reduced", "Slice", "OrderBy"):  # a filter's own variables: not
+        return _in_scope(node.p)
+    if name == "Extend":
+        inner = _in_scope(node.p)
+        return None if inner is None else inner | {node.var}
+    if name == "Graph":
+        inner = _in_scope(node.p)
+        return None if inner is None else inner | ({node.term} if isinstance(node.term, Variable) else set())
+    if name == "Project":
+        return set(node.PV)
+    if name == "values":
+        return {v for row in node.res for v in row}
+    return None
 
 
 def _grouped_renamed(node: Any) -> None:

@@ -14,27 +14,31 @@ from typing import Any
 
 from .model import Warning_
 
-__all__ = ["BuildReport", "for_terminal"]
+__all__ = ["BuildReport", "for_terminal", "counted"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Control characters, line separators and the bidirectional controls (which reorder
+#: what follows: "txt.md" shown for "\u202edm.txt"), as the HTML page leaves them out.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 
 
 def for_terminal(text: str) -> str:
-    r"""``text`` with its control characters as ``\xNN`` escapes: a file name may
-    hold a line break (printing a fake line) or an escape sequence, which a
-    terminal would obey.
+    r"""``text`` with its control characters as ``\xNN`` escapes: a file name or a
+    value may hold a line break (printing a fake line), an escape sequence, which a
+    terminal would obey, or a bidirectional control, which reorders what is shown.
 
     >>> print(for_terminal("evil\x1b]0;PWNED\x07.md"), for_terminal("two\nlines.md"), for_terminal("a\u2028b"))
     evil\x1b]0;PWNED\x07.md two\x0alines.md a\u2028b
+    >>> print(for_terminal("\u202edm.txt"))
+    \u202edm.txt
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100" else f"\\u{ord(m.group()):04x}",
                         text)
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
     """``n`` of ``noun``, in the plural but for one.
 
-    >>> _count(1, "stub"), _count(1_083, "stub")
+    >>> counted(1, "stub"), counted(1_083, "stub")
     ('1 stub', '1,083 stubs')
     """
     return f"{n:,} {noun}{'s' * (n != 1)}"
@@ -82,7 +86,16 @@ class BuildReport:
         return d
 
     def to_json(self) -> str:
+        """The text of ``report.json``."""
         return json.dumps(self.as_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of ``report.json``'s bytes as a build writes them:
+        ``graph.json`` carries it, so that :func:`graph.load` pairs only the two
+        files of one build (or of builds whose reports are the same)."""
+        import hashlib
+
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BuildReport":
@@ -96,17 +109,17 @@ class BuildReport:
         edges = ", ".join(f"{n:,} {k.replace('_', '-')}" for k, n in self.edges.items())
         # The four places a file ends in (module docstring), so the parts add up.
         parts = (self.article_files, len(self.catalog_files), len(self.skipped), len(self.rejected))
-        files = (f"files: {sum(parts):,} ({_count(parts[0], 'article')}, {parts[1]:,} catalogue, "
+        files = (f"files: {sum(parts):,} ({counted(parts[0], 'article')}, {parts[1]:,} catalogue, "
                  f"{parts[2]:,} skipped, {parts[3]:,} rejected)")
         if self.ignored_files:
             files += (f"; {self.ignored_files:,} other file{'s' if self.ignored_files != 1 else ''} not read "
                       "(not .md, .markdown or .txt)")
         if self.graph_only:
-            files = (f"files: {_count(self.article_files, 'article file')} (a graph without its build's report: "
+            files = (f"files: {counted(self.article_files, 'article file')} (a graph without its build's report: "
                      "the catalogue, skipped and rejected files and the warnings are not known here)")
         lines = [
             files,
-            f"articles: {self.articles:,} ({self.articles_full:,} full, {_count(self.articles_stub, 'stub')}); "
+            f"articles: {self.articles:,} ({self.articles_full:,} full, {counted(self.articles_stub, 'stub')}); "
             f"providers: {self.providers:,}; topics: {self.topics:,}",
             f"edges: {edges}",
             f"duplicates merged: {len(self.duplicates_merged):,}"

@@ -37,7 +37,8 @@ class Violation:
     (``MinCountConstraintComponent``, ``DatatypeConstraintComponent``, …).
     ``value`` is the offending value: an IRI as it is, a literal as written
     in N-Triples (``"no"^^xsd:boolean``, ``"https://x.example/"``), so the
-    two are told apart.
+    two are told apart; ``focus`` too (a shape that targets the objects of a
+    property checks a literal written where an IRI belongs).
     """
 
     focus: str
@@ -198,7 +199,7 @@ def _violations(results: Any, rdflib: Any) -> list[Violation]:
         else:
             path_text = None if path is None else "(path)"
         out.append(Violation(
-            focus=one(sh.focusNode) or "",
+            focus=_value_text(results.value(r, sh.focusNode), rdflib) or "",
             path=path_text,
             component=component.removeprefix(SH),
             message=one(sh.resultMessage) or "",

@@ -38,7 +38,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
-from .errors import ArgumentTypeError, ViewError, check_count
+from .errors import ArgumentTypeError, InvalidArgumentError, ViewError, check_count
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
@@ -460,7 +460,7 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
     >>> sum(n["kind"] == "article" for n in v.nodes.values()), v.title.startswith("News graph: 10 of ")
     (10, True)
     """
-    check_count("max_articles", max_articles, none=True, error=ViewError)
+    check_count("max_articles", max_articles, none=True)
     _check_graph(kg)
     groups = list(kg.edge_groups())
     deg = _degrees(groups)
@@ -517,10 +517,10 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
     from .resolve import provider_key, topic_key
 
     if sum(x is not None for x in (topic, provider, article)) != 1:
-        raise ViewError("give exactly one of topic, provider or article for an ego view")
+        raise InvalidArgumentError("give exactly one of topic, provider or article for an ego view")
     for name, value in (("topic", topic), ("provider", provider), ("article", article)):
         if value is not None and not isinstance(value, str):
-            raise ViewError(f"{name} must be text (a label, name, domain, id or URL), not {value!r}")
+            raise ArgumentTypeError(f"{name} must be text (a label, name, domain, id or URL), not {value!r}")
     if topic is not None:
         key = topic_key(topic)
         for t in kg.topics.values():
@@ -561,7 +561,10 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
     """Everything within ``depth`` steps of one topic, provider or article.
 
     Steps follow edges of every kind in both directions. Raises
-    :class:`ViewError` when the centre is not in the graph.
+    :class:`ViewError` when the centre is not in the graph,
+    :class:`~graph.errors.InvalidArgumentError` for a negative ``depth`` or not
+    exactly one centre given, :class:`~graph.errors.ArgumentTypeError` for a
+    centre that is not text.
 
     >>> import graph
     >>> kg = graph.build(["seeds/"])
@@ -571,7 +574,7 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
     """
     import numpy as np
 
-    check_count("depth", depth, error=ViewError)
+    check_count("depth", depth)
     _check_graph(kg)
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)

@@ -290,8 +290,25 @@ def test_row_counts_are_checked_alike_and_numpy_counts_are_counts(seeds_kg):
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda kg: __import__("graph.views").views.ego_view(kg, provider=5), "ViewError", "provider must be text"),
-    (lambda kg: __import__("graph.views").views.ego_view(kg, topic=5), "ViewError", "topic must be text"),
+    (lambda kg: __import__("graph.views").views.ego_view(kg, provider=5), "ArgumentTypeError", "provider must be text"),
+    (lambda kg: __import__("graph.views").views.ego_view(kg, topic=5), "ArgumentTypeError", "topic must be text"),
+    # ViewErrors, neither ValueErrors nor TypeErrors
+    (lambda kg: __import__("graph.views").views.ego_view(kg, topic="AI", depth=-1), "InvalidArgumentError",
+     "depth must be a whole number, 0 or more, not -1"),
+    (lambda kg: __import__("graph.views").views.full_view(kg, -1), "InvalidArgumentError",
+     "max_articles must be a whole number, 0 or more, or None, not -1"),
+    # the string "False" is true: a directed graph
+    (lambda kg: __import__("graph.projections").projections.related_graph(kg, directed="False"), "ArgumentTypeError",
+     "directed must be True or False, not 'False'"),
+    (lambda kg: __import__("graph").build("seeds", fast_yaml=None), "ArgumentTypeError",
+     "fast_yaml must be True or False, not None"),
+    (lambda kg: __import__("graph").build("seeds", detect_catalogs="no"), "ArgumentTypeError",
+     "detect_catalogs must be True or False, not 'no'"),
+    (lambda kg: __import__("graph").build("seeds", jobs="2"), "InvalidArgumentError",
+     "jobs must be a whole number, 0 or more, or None, not '2'"),
+    # its bytes were read as numbers: "(it holds 47)"
+    (lambda kg: __import__("graph").build(b"seeds"), "ArgumentTypeError",
+     "paths must be a path (str or os.PathLike) or a list of paths, not b'seeds'"),
     (lambda kg: __import__("graph.query").query.sparql(kg, None), "QueryError", "the query must be SPARQL text"),
     (lambda kg: communities(kg, resolution=-1), "InvalidArgumentError", "resolution must be a number above 0"),
     (lambda kg: communities(kg, resolution=0), "InvalidArgumentError", "resolution must be a number above 0"),
@@ -334,7 +351,8 @@ def test_arguments_the_api_cannot_take_raise_the_librarys_error_saying_why(seeds
     with pytest.raises(getattr(graph, error), match=re.escape(message)) as raised:
         call(seeds_kg)
     # still the Python error such a call raises elsewhere
-    python_error = {"ArgumentTypeError": TypeError, "UnknownIdError": KeyError}.get(error, Exception)
+    python_error = {"ArgumentTypeError": TypeError, "UnknownIdError": KeyError,
+                    "InvalidArgumentError": ValueError}.get(error, Exception)
     assert isinstance(raised.value, python_error) and str(raised.value).startswith(message)
 
 
@@ -397,3 +415,11 @@ def test_empty_results_have_the_index_types_full_ones_have(seeds_kg):
     timeline, no_timeline = topic_timeline(seeds_kg), topic_timeline(empty)
     assert no_timeline.columns.name == timeline.columns.name == "topic"
     assert no_timeline.columns.dtype == timeline.columns.dtype
+
+
+def test_a_graph_shows_its_counts_as_a_person_writes_them(seeds_kg):
+    """'1 articles (1 stubs), 1 providers, 0 topics' for a part of one article."""
+    stub = next(a for a in seeds_kg.articles.values() if a.is_stub and a.provider_id)
+    assert repr(seeds_kg.subgraph([stub.id])) == "<KnowledgeGraph: 1 article (1 stub), 1 provider, 0 topics>"
+    n = len(seeds_kg.articles)
+    assert repr(seeds_kg).startswith(f"<KnowledgeGraph: {n:,} articles (")

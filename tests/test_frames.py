@@ -184,6 +184,26 @@ def test_a_date_time_outside_years_1_to_9999_in_utc_is_left_empty_with_a_warning
         assert f'"{date}"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in written
 
 
+def test_whole_numbers_of_64_bits_are_kept_exactly_beside_missing_ones(tmp_path):
+    """quality and heat take any signed 64-bit whole number; a column holding one
+    above 2**53 and a missing value went through float64: 2**60 + 1 came out as
+    2**60, and 2**63 - 1 could not be cast back at all (pandas' TypeError)."""
+    values = {"big": (2**60 + 1, 2**53 + 1), "max": (2**63 - 1, -(2**63)), "none": (None, None)}
+    for name, (quality, heat) in values.items():
+        fields = "" if quality is None else f"quality: {quality}\nheat: {heat}\n"
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://e.example/{name}\n{fields}---\n", encoding="utf-8")
+    kg = graph.build([tmp_path])
+    df = articles_frame(kg).set_index("title")
+    for name, (quality, heat) in values.items():
+        got = df.loc[name, ["quality", "heat"]].tolist()
+        if quality is None:
+            assert got[0] is pd.NA and got[1] is pd.NA
+        else:
+            assert got == [quality, heat], name
+    assert analysis.top_articles(kg, n=1).index.size == 1  # the analyses read the frame too
+
+
 def test_a_graph_without_kinds_is_refused_not_read_as_empty(seeds_kg):
     from graph import analysis
 

@@ -7,6 +7,7 @@ the crafted files under tests/data/load/.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -95,6 +96,35 @@ def test_a_node_without_a_required_attribute_is_refused_naming_it(seeds_kg, tmp_
     assert getattr(entity, field) == ()
 
 
+@pytest.mark.parametrize("kind, name, value", [
+    ("article", "stub", "no"),  # a string where a flag belongs: true, and the counts broke
+    ("article", "topics", "topic/ai"),  # read as its letters: topics 't', 'o', 'p'...
+    ("article", "quality", True), ("article", "quality", "5"), ("article", "title", 5),
+    ("article", "files", [1]), ("article", "images", ["https://e.example/a.jpg"]),
+    ("provider", "alt_names", "PR Newswire"), ("topic", "keywords", [None]), ("topic", "label", ["x"]),
+])
+def test_a_value_of_a_kind_its_field_does_not_hold_is_refused_naming_node_and_field(seeds_kg, tmp_path, kind, name,
+                                                                                     value):
+    import json
+
+    write_exports(seeds_kg, tmp_path, ["json"])
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    node = next(n for n in data["nodes"] if n["kind"] == kind)
+    node[name] = value
+    (tmp_path / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    message = _error(tmp_path)
+    assert message.startswith(f"{tmp_path / 'graph.json'}: node {node['id']!r}: {name} ") and \
+        message.endswith("; the file is corrupt"), message
+
+
+@pytest.mark.parametrize("path", [None, 5, b"exports"])
+def test_a_path_of_another_kind_is_an_argument_type_error(path):
+    with pytest.raises(graph.ArgumentTypeError, match="^path must be an exports folder or its graph.json"):
+        load(path)
+    with pytest.raises(TypeError, match="^path must be a report.json"):
+        load_report(path)
+
+
 def test_round_trip_keeps_the_report(corpus_kg, reloaded):
     assert reloaded.report.as_dict() == corpus_kg.report.as_dict()
     assert reloaded.report.summary() == corpus_kg.report.summary()
@@ -179,6 +209,30 @@ def test_report_from_another_build(seeds_kg, tmp_path):
     write_exports(small, tmp_path, ["json"])  # graph.json replaced, report.json stale
     message = _error(tmp_path)
     assert "report.json" in message and "different build" in message
+
+
+def test_a_report_from_another_build_with_the_same_counts_is_refused(tmp_path):
+    """A build writing graph.json only, after a file was added that it rejects: the
+    counts of the graph are the same, the report left beside it is not this build's."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\ntitle: A\nwebUrl: https://e.example/a\n---\n", encoding="utf-8")
+    out = tmp_path / "out"
+    write_exports(graph.build([corpus]), out, ["json", "report"])
+    assert load(out).report.rejected == []
+    (corpus / "bad.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    again = graph.build([corpus])
+    assert [r["path"] for r in again.report.rejected] == [str(corpus / "bad.md")]
+    write_exports(again, out, ["json"])
+    message = _error(out)
+    assert message.startswith(f"{out / 'report.json'}: does not describe {out / 'graph.json'} (a different build")
+    write_exports(again, out, ["report"])  # the two files of one build again
+    assert load(out).report == again.report
+    # a graph.json of an older version, without the digest: the counts only, as before
+    data = json.loads((out / "graph.json").read_text(encoding="utf-8"))
+    del data["graph"]["report"]
+    (out / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load(out).report == again.report
 
 
 def test_load_report_rejects_other_json(tmp_path):

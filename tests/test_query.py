@@ -172,6 +172,13 @@ def test_example_same_rows_on_both_engines_seeds(name, seeds_kg, seeds_loaded):
     ("# SELECT ?o ?p\nSELECT DISTINCT * WHERE { ?x ?p ?o . FILTER(?o != '#?z') } ORDER BY ?x ?p ?o LIMIT 5",
      ["x", "p", "o"]),  # a comment or a string names no variable
     ("SELECT ?o ?s WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 5", ["o", "s"]),  # as projected
+    # only the variables in scope (SPARQL 1.1, 18.2.1): not a FILTER's, nor MINUS's right side's,
+    # nor those a subquery does not project; rdflib listed ?hidden and ?m, always empty
+    ("SELECT * WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s <urn:none> ?hidden } MINUS { ?s <urn:none> ?m } } "
+     "ORDER BY ?s ?p ?o LIMIT 5", ["s", "p", "o"]),
+    ("SELECT * WHERE { ?s ?p ?o BIND(1 AS ?b) VALUES ?v { 7 } } ORDER BY ?s ?p ?o LIMIT 5", ["s", "p", "o", "b", "v"]),
+    ("SELECT DISTINCT * WHERE { { SELECT ?s WHERE { ?s a ?t } ORDER BY ?s LIMIT 3 } ?s ?q ?z "
+     "FILTER EXISTS { ?s a ?w } } ORDER BY ?s ?q ?z LIMIT 5", ["s", "q", "z"]),
 ])
 def test_select_star_gives_the_same_columns_on_both_engines(seeds_loaded, query, columns):
     """SELECT *: oxigraph listed ?o ?p ?s where rdflib listed ?s ?p ?o; both now list the
@@ -1173,6 +1180,22 @@ def test_a_terminal_shows_the_first_rows_and_counts_them_all(seeds_loaded, limit
         assert last == f"{limit:,} row(s)"
     else:
         assert last == f"{limit:,} row(s), the first {TERMINAL_ROWS:,} shown (-f csv or a pipe gives all)"
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_value_s_control_characters_reach_no_terminal(seeds_loaded, terminal):
+    """A headline is text from a corpus file: in a terminal the table wrote its escape
+    sequences raw (the text turned red, the window's title changed). As in a pipe, they
+    are shown as escapes, and so are bidirectional controls, which reorder what follows."""
+    _, store = seeds_loaded
+    query = r'SELECT ?v WHERE { VALUES ?v { "red\u001B[31mRED\u001B]0;T\u0007 \u009B31m \u202Ebidi \\x1b" } }'
+    out = _Terminal() if terminal else io.StringIO()
+    sparql(store, query, stream=True).write("table", out)
+    text = out.getvalue()
+    shown = r"red\x1b[31mRED\x1b]0;T\x07 \x9b31m \u202ebidi \\x1b"  # by hand; a backslash doubled
+    assert shown in text
+    raw = set(re.sub("\x1b\\[1m|\x1b\\[0m", "", text)) & {"\x1b", "\x07", "\x9b", "\u202e"}  # but rich's bold
+    assert raw == set(), raw
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])

@@ -130,6 +130,26 @@ def test_a_violation_shows_a_value_as_written_and_a_literal_apart_from_an_iri(tm
     assert '(value: "https://x.example/a")' in report.format()
 
 
+def test_a_literal_focus_node_is_shown_quoted_not_as_the_iri_it_spells(tmp_path):
+    """A related edge written to a string, not an IRI: the shape for related targets
+    checks the string, which was shown as <https://...>, blaming the real article
+    of that IRI (typed, with a URL) for a missing type and URL."""
+    nt = tmp_path / "graph.nt"
+    a, b, sch = "https://example.org/broken/a", "https://example.org/broken/b", "https://schema.org/"
+    nt.write_text("\n".join([
+        *(f"<{x}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{sch}NewsArticle> .\n"
+          f'<{x}> <{sch}url> <https://x.example/{x[-1]}> .\n'
+          f'<{x}> <{NG}isStub> "false"^^<http://www.w3.org/2001/XMLSchema#boolean> .' for x in (a, b)),
+        f'<{a}> <{NG}related> "{b}" .',
+    ]) + "\n", encoding="utf-8")
+    report = validate(nt)
+    assert not report.conforms
+    on_target = [v for v in report.violations if v.message.startswith("a related edge points at an article")]
+    assert len(on_target) == 2 and {v.focus for v in on_target} == {f'"{b}"'}  # not the article <b>
+    lines = [line for line in report.format().splitlines() if "a related edge points at an article" in line]
+    assert len(lines) == 2 and all(line.startswith(f'violation: "{b}"') for line in lines)
+
+
 def test_a_value_with_control_characters_is_escaped_in_the_output(tmp_path):
     nt = tmp_path / "graph.nt"
     a = "<https://example.org/broken/a>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import graph
 from graph.views import MAX_ARTICLES, full_view
 
 
@@ -75,12 +76,22 @@ def test_an_ego_view_takes_an_article_id_as_the_frames_give_it(seeds_kg):
     assert by_id.centre == by_url.centre == article_id
     assert set(by_id.nodes) == set(by_url.nodes) == {article_id, *seeds_kg.nx.successors(article_id),
                                                      *seeds_kg.nx.predecessors(article_id)}
+    # arguments it cannot take: ValueErrors and TypeErrors, as the rest of the API raises
+    # (ViewError, neither, is for a centre the graph does not have)
     for depth in (1.5, -1, True, "2"):
-        with pytest.raises(ViewError, match="depth must be a whole number"):
+        with pytest.raises(ValueError, match="depth must be a whole number") as info:
             ego_view(seeds_kg, article=article_id, depth=depth)
+        assert isinstance(info.value, graph.InvalidArgumentError)
     for limit in (-1, 2.5):
-        with pytest.raises(ViewError, match="max_articles must be a whole number"):
+        with pytest.raises(graph.InvalidArgumentError, match="max_articles must be a whole number"):
             full_view(seeds_kg, max_articles=limit)
+    with pytest.raises(graph.InvalidArgumentError, match="give exactly one of topic, provider or article"):
+        ego_view(seeds_kg, article=article_id, topic="x")
+    with pytest.raises(TypeError, match="topic must be text") as info:
+        ego_view(seeds_kg, topic=5)
+    assert isinstance(info.value, graph.ArgumentTypeError)
+    with pytest.raises(ViewError, match="no topic 'nothing like it' in the graph"):
+        ego_view(seeds_kg, topic="nothing like it")
 
 
 def test_look_alike_domains_are_shown_as_the_reference_drawing_shows_them(corpus_kg):

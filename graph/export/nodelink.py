@@ -48,8 +48,10 @@ def write_nodelink(kg: Any, path: str | os.PathLike, **options: Any) -> None:
     from .. import __version__
     from ..builder import provider_attributes, topic_attributes
 
+    # the report's digest: graph.load refuses a report.json another build left beside it
     header = {"directed": True, "multigraph": True,
-              "graph": {"format": NODELINK_FORMAT, "generator": f"newsgraph {__version__}"}}
+              "graph": {"format": NODELINK_FORMAT, "generator": f"newsgraph {__version__}",
+                        "report": kg.report.digest()}}
     # The nodes and edges of kg.nx, in its order, written straight from the
     # entities: building the networkx graph first would double time and memory.
     nodes = ([(p.id, provider_attributes(p)) for p in kg.providers.values()],
