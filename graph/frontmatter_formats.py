@@ -27,7 +27,7 @@ from .reader import FENCES, yaml_rs
 
 __all__ = ["TOMLHandler", "FastYAMLHandler", "JSONHandler", "YAMLHandler", "StrictSafeLoader", "HANDLERS",
            "HANDLER_OF", "KIND_OF", "PARSE_ERRORS", "YAMLError", "TOMLDecodeError", "UnsafeTagError",
-           "detect_format"]
+           "detect_format", "mark_line"]
 
 #: What loading a front matter raises for bad text (besides ``ValueError``).
 PARSE_ERRORS: tuple[type[Exception], ...] = (yaml.YAMLError, tomllib.TOMLDecodeError)
@@ -79,6 +79,7 @@ class StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yam
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
+        self.loaded_text = stream if isinstance(stream, str) else None  # libyaml's marks do not hold it
         self.duplicates: list[tuple[str, int]] = []
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
@@ -110,9 +111,27 @@ class StrictSafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yam
             if isinstance(key_node, yaml.ScalarNode):
                 key = key_node.value
                 if key in seen:
-                    self.duplicates.append((key, key_node.start_mark.line))
+                    self.duplicates.append((key, mark_line(key_node.start_mark, self.loaded_text)))
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def mark_line(mark: Any, text: str | None = None) -> int:
+    r"""The line (from 0) of a PyYAML mark as an editor counts lines: YAML 1.1, and so
+    PyYAML, also breaks lines at U+0085, U+2028 and U+2029, which editors show
+    inside a line (a line named after one of them was too far down). ``text``: what
+    was loaded, for a mark of libyaml's, which does not hold it.
+
+    >>> mark = yaml.Mark("t", 9, 2, 0, None, None)
+    >>> mark.line, mark_line(mark, "a: \"x\u2028y\"\nb: [")
+    (2, 1)
+    """
+    text = mark.buffer if isinstance(getattr(mark, "buffer", None), str) else text
+    index = getattr(mark, "index", None)
+    if not isinstance(text, str) or not isinstance(index, int):
+        return mark.line
+    before = text[:index]
+    return before.count("\n") + before.count("\r") - before.count("\r\n")
 
 
 StrictSafeLoader.add_constructor("tag:yaml.org,2002:map", StrictSafeLoader.construct_yaml_map)

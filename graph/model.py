@@ -410,14 +410,18 @@ class _Coercer:
         if isinstance(value, str):
             return value
         if isinstance(value, _TEXT_LIKE) and _digits_over_limit(value) is None:
-            # YAML read it as a number, a boolean or a date: its text as written (1.10, 0x1F,
-            # False) is gone, so say so rather than keep another text without a word
-            text = _as_text(value)
-            self.warn(f"{where}{key} was read by YAML as {_describe(value)} and kept as the text {text!r}; "
-                      "quote the value to keep it as written", top or key)
-            return text
+            return self.read_as_text(value, f"{where}{key}", top or key)
         self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
         return None
+
+    def read_as_text(self, value: bool | int | float | dt.date, what: str, top: str) -> str:
+        """A value YAML read as a number, a boolean or a date, where text belongs: its
+        text as written (1.10, 0x1F, False) is gone, so say so rather than keep another
+        text without a word."""
+        text = _as_text(value)
+        self.warn(f"{what} was read by YAML as {_describe(value)} and kept as the text {text!r}; "
+                  "quote the value to keep it as written", top)
+        return text
 
     def integer(self, data: Mapping, key: str, where: str, top: str) -> int | None:
         value = data.get(key)
@@ -530,8 +534,9 @@ class _Coercer:
 
         out = []
         for item in value:
-            if isinstance(item, (int, float)) and not isinstance(item, bool) and _digits_over_limit(item) is None:
-                item = str(item)
+            # a topic 1.10 became '1.1' unsaid, and another topic than "1.10" quoted
+            if not isinstance(item, str) and isinstance(item, _TEXT_LIKE) and _digits_over_limit(item) is None:
+                item = self.read_as_text(item, "a topics entry", top)
             if isinstance(item, str) and item.strip():
                 if topic_key(item):
                     out.append(item.strip())

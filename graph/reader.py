@@ -24,7 +24,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator, NoReturn
+from typing import Any, Callable, Iterable, Iterator, NoReturn
 
 from .catalog import TOPIC_FILES
 from .errors import FrontMatterError, InputError, InvalidURLError
@@ -362,11 +362,58 @@ def load_yaml(text: str, *, fast: bool = True) -> tuple[Any, list[tuple[str, int
         except Exception:  # noqa: BLE001 - any refusal: let PyYAML say why
             pass
     _check_nesting(text)
+    text, restore = _yaml12_characters(text)
     loader = _formats().StrictSafeLoader(text)
     try:
-        return loader.get_single_data(), loader.duplicates, False
+        data = loader.get_single_data()
+        return (data if restore is None else restore(data)), loader.duplicates, False
     finally:
         loader.dispose()
+
+
+#: Stand-ins for NEL, U+2028 and U+2029 on PyYAML's path: the Control Pictures
+#: (printable to YAML 1.1), the first three a text holds in no form.
+_STAND_INS = [chr(c) for c in range(0x2400, 0x2427)]
+_YAML11_BREAKS = "\x85\u2028\u2029"
+
+
+def _yaml12_characters(text: str) -> tuple[str, Callable[[Any], Any] | None]:
+    r"""``text`` for PyYAML with NEL, U+2028 and U+2029 read as YAML 1.2 (and
+    yaml_rs) reads them, as characters, and the function that puts them back in
+    the data; ``(text, None)`` when it holds none. YAML 1.1 breaks lines there,
+    so a duplicate key or a tag elsewhere in a file, which sends it to PyYAML,
+    changed what another field said (``"a   b"`` read ``a b``).
+
+    >>> text, restore = _yaml12_characters('e: "a   b"')
+    >>> import yaml; restore(yaml.safe_load(text))
+    {'e': 'a   b'}
+    """
+    if text.isascii() or not any(c in text for c in _YAML11_BREAKS):
+        return text, None
+    folded = text.casefold()
+    free = [c for c in _STAND_INS if c not in text and f"{ord(c):04x}" not in folded]  # nor as an escape
+    if len(free) < 3:
+        return text, None  # a text that holds them all: read as YAML 1.1
+    stand_in = dict(zip(_YAML11_BREAKS, free))
+    back = {ord(c): b for b, c in stand_in.items()}
+    done: dict[int, Any] = {}  # each container once: aliases share them (and may nest one in itself)
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.translate(back)
+        if not isinstance(value, (list, dict)):
+            return value
+        if id(value) in done:
+            return done[id(value)]
+        out: Any = [] if isinstance(value, list) else {}
+        done[id(value)] = out
+        if isinstance(value, list):
+            out.extend(map(restore, value))
+        else:
+            out.update((restore(k), restore(v)) for k, v in value.items())
+        return out
+
+    return text.translate({ord(b): c for b, c in stand_in.items()}), restore
 
 
 #: Deepest flow nesting (``[`` and ``{``) handed to PyYAML: its C loader recurses
@@ -822,15 +869,16 @@ def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatte
     """The :class:`FrontMatterError` for ``err``, raised loading ``fm`` of file
     ``path``: what is wrong, in words, at its line in the file."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line = fm.first_line + mark.line if mark is not None else fm.first_line
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     formats = _formats()
+    line = fm.first_line + formats.mark_line(mark, fm.text) if mark is not None else fm.first_line
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     if isinstance(err, formats.UnsafeTagError) and "python/" in str(err):
         problem = "unsafe YAML tag (e.g. !!python/...) refused; nothing was executed"
     elif isinstance(err, formats.TOMLDecodeError):
         m = re.search(r"line (\d+)", str(err))
         line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
-        problem = f"invalid TOML: {err}"
+        # tomllib counts from the front matter's first line: the file's line, as said before it
+        problem = f"invalid TOML: {str(err)[:m.start()] + f'line {line}' + str(err)[m.end():] if m else err}"
     elif isinstance(err, ValueError) and "integer string conversion" in str(err):
         # tomllib reads every number with int(), which refuses more digits than
         # sys.get_int_max_str_digits(); Python's advice was for programmers.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import time
 import tracemalloc
 from pathlib import Path
@@ -978,6 +979,65 @@ def test_one_file_not_read_is_said_in_the_singular(tmp_path):
     assert "; 1 other file not read (not .md, .markdown or .txt)" in summary
     (tmp_path / "more.pdf").write_bytes(b"%PDF")
     assert "; 2 other files not read" in graph.build([tmp_path]).report.summary()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"], ids=["NEL", "LS", "PS"])
+@pytest.mark.parametrize("rest", ["category: news\n", "category: news\ncategory: news\n", "category: !!str news\n"],
+                         ids=["plain", "duplicate-key", "tag"])
+def test_nel_ls_and_ps_are_characters_whatever_else_the_file_holds(tmp_path, fast, char, rest):
+    """YAML 1.2 (yaml_rs) reads NEL, U+2028 and U+2029 as characters, YAML 1.1 (PyYAML)
+    as line breaks, folding the spaces after them away: a duplicate key or a tag
+    elsewhere in a file, which sends it to PyYAML, changed its excerpt ("a\u2028b" for
+    "a\u2028  b"). Every path reads them as written."""
+    (tmp_path / "a.md").write_text(f'---\ntitle: "x"\nexcerpt: "a{char}  b"\nwebUrl: "https://l.example/a"\n'
+                                   f"{rest}---\n", encoding="utf-8")
+    [a] = graph.build([tmp_path], fast_yaml=fast).articles.values()
+    assert (a.excerpt, a.category) == (f"a{char}  b", "news")
+
+
+def test_a_toml_error_says_one_line_the_file_s(tmp_path):
+    """tomllib counts lines from the front matter's first: the message said "at line 4"
+    of an error the report put, rightly, on line 5 of the file (by hand: the fence is 1)."""
+    bad = tmp_path / "t.md"
+    bad.write_text('+++\ntitle = "x"\nexcerpt = "y"\ntopics = [ "a", \nwebUrl = "https://l.example/t"\n+++\n',
+                   encoding="utf-8")
+    rejected = read_file(str(bad)).rejected
+    assert rejected["line"] == 5 and rejected["reason"].startswith("invalid TOML: ")
+    assert re.findall(r"line (\d+)", rejected["reason"]) == ["5"], rejected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029", ""], ids=["NEL", "LS", "PS", "none"])
+def test_lines_are_counted_as_an_editor_counts_them_past_a_nel_ls_or_ps(tmp_path, fast, char):
+    """PyYAML (YAML 1.1) also breaks lines at U+0085, U+2028 and U+2029, which editors
+    show inside a line: an error or a duplicate key below one was said a line too far
+    down (at the closing fence). The error is on line 5, the second key on line 6 (by hand)."""
+    bad = tmp_path / "bad.md"
+    bad.write_text(f'---\ntitle: "x"\nexcerpt: "a{char}b"\ntopics: [a, b\nwebUrl: "https://l.example/a"\n---\n',
+                   encoding="utf-8")
+    assert read_file(str(bad), fast=fast).rejected["line"] == 5
+    twice = tmp_path / "twice.md"
+    twice.write_text(f'---\ntitle: "x"\nexcerpt: "a{char}b"\nwebUrl: "https://l.example/b"\ncategory: news\n'
+                     f'category: news\n---\n', encoding="utf-8")
+    said = [(w.line, w.message) for w in read_file(str(twice), fast=fast).warnings if "category" in w.message]
+    assert [line for line, _ in said] == [6], said
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
+def test_a_topic_yaml_read_as_a_number_is_kept_as_its_text_with_a_warning(tmp_path, fast):
+    """``topics: [1.10, "1.10"]`` made two topics, '1.1' and '1.10', without a word (and
+    .nan a topic 'nan'): as a title, each is kept as the value's text with a warning."""
+    (tmp_path / "a.md").write_text('---\nwebUrl: https://e.org/a\ntitle: A\n'
+                                   'topics: [1.10, 1e3, .nan, 0x1F, "1.10", Plain]\n---\n', encoding="utf-8")
+    kg = graph.build([tmp_path], fast_yaml=fast)
+    [a] = kg.articles.values()
+    assert [kg.topics[t].label for t in a.topic_ids] == ["1.1", "1000.0", "nan", "31", "1.10", "Plain"]
+    said = [(w.line, w.message) for w in kg.report.warnings]
+    assert said == [(4, f"a topics entry was read by YAML as {kind} and kept as the text {text!r}; quote the value "
+                        "to keep it as written")
+                    for kind, text in (("float 1.1", "1.1"), ("float 1000.0", "1000.0"), ("float nan", "nan"),
+                                       ("int 31", "31"))]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
