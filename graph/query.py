@@ -454,14 +454,19 @@ def resolve_query(query_or_file: str) -> str:
     >>> resolve_query("SELECT * WHERE { ?s ?p ?o }")
     'SELECT * WHERE { ?s ?p ?o }'
     """
+    return _query_and_file(query_or_file)[0]
+
+
+def _query_and_file(query_or_file: str) -> tuple[str, str | None]:
+    """:func:`resolve_query`'s text, and the file it was read from (``None`` for text or an example)."""
     examples = example_queries()
     if query_or_file in examples:
-        return examples[query_or_file].text
+        return examples[query_or_file].text, None
     looks_like_path = "\n" not in query_or_file and "{" not in query_or_file and len(query_or_file) < 4096
     if looks_like_path and os.path.isfile(query_or_file):
         try:
             # utf-8-sig: editors on Windows save a byte order mark, which SPARQL parsers refuse
-            return Path(query_or_file).read_text(encoding="utf-8-sig")
+            return Path(query_or_file).read_text(encoding="utf-8-sig"), query_or_file
         except (OSError, UnicodeDecodeError) as err:
             raise QueryError(f"cannot read query file {query_or_file}: {err}") from err
     if looks_like_path and os.path.isdir(query_or_file):
@@ -475,7 +480,7 @@ def resolve_query(query_or_file: str) -> str:
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise QueryError(f"{query_or_file!r} is neither an example query, nor a file, nor SPARQL; "
                          f"{hint}examples: {', '.join(examples)}")
-    return query_or_file
+    return query_or_file, None
 
 
 # --------------------------------------------------------------------------
@@ -1234,7 +1239,18 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
     """
     if not isinstance(query, (str, os.PathLike)):
         raise QueryError(f"the query must be SPARQL text, an example's name or a .rq file, not {query!r}")
-    text = resolve_query(os.fspath(query))
+    text, file = _query_and_file(os.fspath(query))
+    try:
+        return _checked_and_run(source, text, engine, base_iri, store, allow_service, stream)
+    except QueryError as err:
+        if file is None or err.line is None:
+            raise
+        # an error at a place in a .rq file: the file named, as an editor or a compiler names it
+        raise QueryError(f"{file}:{err.line}: {err}", err.line, err.column) from err
+
+
+def _checked_and_run(source: Any, text: str, engine: str, base_iri: str | None, store: Any,
+                     allow_service: bool, stream: bool) -> QueryResult:
     update = _UPDATE.match(_without_comments(text))
     if update:
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "

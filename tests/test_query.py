@@ -489,6 +489,23 @@ def test_cli_syntax_error_exits_2_without_traceback(hostile_ttl):
         assert "line 2, column" in result.output and "Traceback" not in result.output
 
 
+def test_a_syntax_error_in_a_query_file_names_the_file_and_line(hostile_ttl, tmp_path):
+    """The error gave a line and column, but not of which file (a script runs several)."""
+    rq = tmp_path / "bad.rq"
+    rq.write_text("SELECT ?s\nWHERE {\n  ?s nope:p ?o }\n", encoding="utf-8")  # by hand: line 3, column 6
+    for engine in ("rdflib", "oxigraph"):
+        result = CliRunner().invoke(cli, ["query", str(rq), "--data", str(hostile_ttl), "--engine", engine])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"Error: {rq}:3: SPARQL syntax error at line 3, column 6: unknown prefix "
+                                         "'nope:'"), result.output
+        with pytest.raises(graph.QueryError) as err:
+            sparql(hostile_ttl, str(rq), engine=engine)
+        assert (err.value.line, err.value.column) == (3, 6)
+    # the same text given as text: no file to name
+    text = CliRunner().invoke(cli, ["query", rq.read_text(encoding="utf-8"), "--data", str(hostile_ttl)])
+    assert text.output.startswith("Error: SPARQL syntax error at line 3, column 6")
+
+
 def test_cli_errors_are_clear(tmp_path, hostile_ttl):
     runner = CliRunner()
     missing = runner.invoke(cli, ["query", "top-providers", "--data", str(tmp_path / "none.ttl")])
