@@ -394,8 +394,11 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt
 
-    with _library_errors():
+    try:
         check_host(host)  # before the store is loaded, which may take minutes
+    except NewsgraphError as err:  # an option's bad value: a usage error (status 2), as build -o "" is
+        raise click.BadParameter(str(err), param_hint="'--host'") from err
+    with _library_errors():
         store_dir = prepare_store(source, store, reload=reload)
         updated_before = may_hold_updates(store_dir)  # before this server marks it so
         server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()

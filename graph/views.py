@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from .errors import ArgumentTypeError, InvalidArgumentError, ViewError, check_count
+from .report import counted
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
     import numpy as np
@@ -480,6 +481,10 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
         articles = [a for a in articles if a.id in keep]
     for a in articles:
         nodes[a.id] = article_node(kg, a, deg[a.id])
+    if among is None and len(articles) != total:
+        # the page draws some of an article's related articles: it says how many there are in all
+        for aid, count in _related_counts(groups, nodes.keys() & kg.articles.keys()).items():
+            nodes[aid]["related_total"] = count
     edges = _edge_list(groups, nodes)
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
@@ -487,6 +492,23 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
     if len(articles) != total:
         title += " (the most connected; draw any part with newsgraph html --topic, --provider or --article)"
     return View("full", title, nodes, edges)
+
+
+def _related_counts(groups: list[tuple[str, str, tuple[str, ...]]], of: set[str]) -> dict[str, int]:
+    """Articles related to each article of ``of``, either way (two that list each other: one).
+
+    >>> _related_counts([("a", "related", ("b", "c")), ("b", "related", ("a",)), ("c", "about", ("t",))], {"a", "c"})
+    {'a': 2, 'c': 1}
+    """
+    partners: dict[str, set[str]] = {i: set() for i in of}
+    for source, kind, targets in groups:
+        if kind != "related":
+            continue
+        if source in partners:
+            partners[source].update(targets)
+        for target in of.intersection(targets):  # in C: the few drawn among them
+            partners[target].add(source)
+    return {i: len(partners[i]) for i in sorted(partners)}
 
 
 def overview_view(kg: KnowledgeGraph) -> View:
@@ -509,8 +531,8 @@ def overview_view(kg: KnowledgeGraph) -> View:
     nodes = {i: dict(n, weight=articles_of[i], stubs=stubs_of[i]) for i, n in full.nodes.items()
              if n["kind"] != "article"}
     edges = [(p, t, "articles", w) for (p, t), w in sorted(count.items())]
-    return View("overview", f"Overview: {len(kg.providers):,} providers and {len(kg.topics):,} topics",
-                nodes, edges)
+    return View("overview", f"Overview: {counted(len(kg.providers), 'provider')} and "
+                            f"{counted(len(kg.topics), 'topic')}", nodes, edges)
 
 
 def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | None) -> str:
@@ -606,6 +628,14 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
     for i, node in nodes.items():  # the page says how many of them it draws, and how many there are
         if node["kind"] == "article":
             node["related_total"] = len(related[i])
+    # and how many of a hub's articles are stubs (at depth 0 it draws none to count them from)
+    stubs: Counter = Counter()
+    for a in kg.articles.values():
+        if a.is_stub:
+            stubs.update(h for h in (a.provider_id, *a.topic_ids) if h in nodes)
+    for i, node in nodes.items():
+        if node["kind"] != "article":
+            node["stubs"] = stubs[i]
     label = full.nodes[centre]["label"]
     return View("ego", f"{label} and what lies within {depth} step{'s' if depth != 1 else ''}", nodes, edges,
                 centre=centre)

@@ -176,6 +176,10 @@ def full_view(kg, max_articles: int | None = MAX_ARTICLES) -> View:
         articles = [a for a in articles if a.id in keep]
     for a in articles:
         nodes[a.id] = _article_node(kg, a, deg[a.id])
+    if len(articles) != total:  # related articles in the whole graph, each once
+        for a in articles:
+            nodes[a.id]["related_total"] = len({d if s == a.id else s for s, d, k in kg.edges()
+                                                if k == "related" and a.id in (s, d)})
     is_node = nodes.__contains__
     if all(map(is_node, map(itemgetter(0), all_edges))) and all(map(is_node, map(itemgetter(1), all_edges))):
         edges = [e + (1,) for e in all_edges]  # every end drawn (checked in C above): no test per edge
@@ -208,7 +212,8 @@ def overview_view(kg) -> View:
     nodes = {i: dict(n, weight=articles_of[i], stubs=stubs_of[i]) for i, n in full.nodes.items()
              if n["kind"] != "article"}
     edges = [(p, t, "articles", w) for (p, t), w in sorted(count.items())]
-    return View("overview", f"Overview: {len(kg.providers):,} providers and {len(kg.topics):,} topics",
+    return View("overview", f"Overview: {len(kg.providers):,} provider{'s' * (len(kg.providers) != 1)} and "
+                            f"{len(kg.topics):,} topic{'s' * (len(kg.topics) != 1)}",
                 nodes, edges)
 
 
@@ -238,6 +243,8 @@ def ego_view(kg, *, topic: str | None = None, provider: str | None = None, artic
     for i, node in nodes.items():  # related articles in the whole graph, each once
         if node["kind"] == "article":
             node["related_total"] = len({d if s == i else s for s, d, k in kg.edges() if k == "related" and i in (s, d)})
+        else:  # a hub: how many of its articles in the whole graph are stubs
+            node["stubs"] = sum(a.is_stub and i in (a.provider_id, *a.topic_ids) for a in kg.articles.values())
     label = full.nodes[centre]["label"]
     return View("ego", f"{label} and what lies within {depth} step{'s' if depth != 1 else ''}", nodes, edges,
                 centre=centre)

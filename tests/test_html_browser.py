@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import networkx as nx
 import pytest
 import yaml
 
@@ -773,11 +774,28 @@ def test_a_hub_says_how_many_of_its_articles_are_stubs(tmp_path, opened):
     o = opened(path)
     o.js("newsgraph.select('provider/p.example')")
     assert _field(o, "Articles") == "3 (2 of them stubs)"
-    # the overview draws no article to count from: the same, from the graph
+    # the overview, and the provider's page at depth 0, draw no article to count from: the same, from the graph
+    for options in ({"view": "overview"}, {"provider": "p.example", "depth": 0}):
+        write_html(kg, path, **options)
+        o = opened(path)
+        o.js("newsgraph.select('provider/p.example')")
+        assert _field(o, "Articles") == "3 (2 of them stubs)", options
+
+
+def test_counts_of_one_are_said_in_the_singular(tmp_path, opened):
+    _crafted(tmp_path / "in", {"a": {"title": "Only story", "topics": ["T"]}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "overview.html"
     write_html(kg, path, view="overview")
     o = opened(path)
-    o.js("newsgraph.select('provider/p.example')")
-    assert _field(o, "Articles") == "3 (2 of them stubs)"
+    assert o.page.inner_text("#ng-title") == "Overview: 1 provider and 1 topic"
+    assert o.page.inner_text("#ng-stats").startswith("2 of 2 nodes · 1 edge drawn")
+    # a page of nothing says no more than that nothing matched (not "this page draws providers and topics")
+    (tmp_path / "none").mkdir()
+    write_html(graph.build([tmp_path / "none"]), path)
+    o = opened(path)
+    o.page.fill("#ng-search", "anything")
+    assert o.page.locator("#ng-results li").all_inner_texts() == ["no matches"]
 
 
 def test_an_item_its_site_does_not_show_says_so(tmp_path, opened):
@@ -1041,3 +1059,90 @@ def test_the_tooltip_goes_when_the_view_moves_under_a_still_pointer(seeds_kg, tm
     assert o.page.inner_text("#ng-tip").startswith(seeds_kg.topics[first].label)
     o.js("id => newsgraph.select(id, true)", other)  # a search's focus moves the view
     wait_for(o.page, tip_hidden)
+
+
+def test_a_small_page_is_fitted_to_the_canvas_and_fit_returns_to_it(tmp_path, opened):
+    """vis-network's fit stops at a zoom of 1: two articles filled 155 x 105 pixels of a
+    1,390-pixel canvas, their titles unshown (they show from LABEL_SCALE). The page fits
+    the graph up to the zoom where titles show, and Fit to screen comes back to it."""
+    _crafted(tmp_path / "in", {"a": {"title": "First story", "topics": ["T"]},
+                               "b": {"title": "Second story", "topics": ["T"]}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    label_scale = 7 / 3  # the page's: vis-network's drawThreshold (7) over the article font (3)
+    first = o.js("newsgraph.network.getScale()")
+    assert 1 < first <= label_scale * 1.25 + 1e-9
+    box = o.page.locator("#ng-canvas").bounding_box()
+    for node in kg.nx.nodes:  # all of it in view
+        at = o.js("id => newsgraph.domPosition(id)", node)
+        assert 0 <= at["x"] <= box["width"] and 0 <= at["y"] <= box["height"], node
+    o.js("newsgraph.network.moveTo({scale: 0.3, animation: false})")
+    o.page.click("#ng-fit")
+    assert o.js("newsgraph.network.getScale()") == pytest.approx(first)
+
+
+def test_an_article_page_in_a_narrow_window_opens_with_its_centre_beside_the_details(corpus_kg, tmp_path, browser):
+    """Below about 960 pixels the details cover the middle of the canvas, where the centre
+    of an --article page is drawn: it opened hidden under its own details."""
+    few = sorted(a.id for a in corpus_kg.articles.values() if not a.is_stub and len(a.related_ids) == 3)[:3]
+    for article in few:
+        path = tmp_path / "ego.html"
+        write_html(corpus_kg, path, article=article, depth=1)
+        page = browser.new_page(viewport={"width": 800, "height": 600})
+        try:
+            page.goto(path.as_uri())
+            wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+            assert page.evaluate("newsgraph.selected()") == article and page.is_visible("#ng-details")
+            at = page.evaluate("id => newsgraph.domPosition(id)", article)
+            canvas = page.locator("#ng-canvas").bounding_box()
+            panel = page.locator("#ng-details").bounding_box()
+            assert canvas["x"] + at["x"] < panel["x"], (article, at, panel)
+        finally:
+            page.close()
+
+
+def test_a_capped_page_says_how_many_related_articles_it_draws_of_all(corpus_kg, tmp_path, opened):
+    """A page drawing some of the corpus's articles (the full view past its cap) said
+    "Related 226 articles" of an article with 273: the drawn ones only, as if all."""
+    from graph.export.html import render_html
+    from graph.views import full_view
+
+    view = full_view(corpus_kg, max_articles=700)
+    drawn = {i for i, d in view.nodes.items() if d["kind"] == "article"}
+    und = nx.Graph((s, d) for s, d, k in corpus_kg.nx.edges(keys=True) if k == "related")
+    article = max(sorted(drawn & set(und)), key=lambda a: len(set(und[a]) - drawn))
+    on_page, in_all = len(set(und[article]) & drawn), len(und[article])
+    assert on_page < in_all
+    path = tmp_path / "capped.html"
+    path.write_text(render_html(view), encoding="utf-8")
+    o = opened(path)
+    o.js("id => newsgraph.select(id)", article)
+    assert _field(o, "Related") == f"{on_page:,} on this page, {in_all:,} in all"
+
+
+def test_a_selected_topic_on_the_overview_labels_no_hub_too_small_to_read(corpus_kg, tmp_path, opened):
+    """Selecting a topic on the overview labelled each of its ~300 providers at 12 px or
+    more, those too small to be labelled before too: a block of text over the topic. A
+    neighbour is labelled as in the scene (from 6 px on screen), the selection at 12 px."""
+    from graph.layout import label_size
+
+    path = tmp_path / "overview.html"
+    write_html(corpus_kg, path, view="overview")
+    o = opened(path)
+    topic = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
+    o.js("""() => { window.__texts = []; const fill = CanvasRenderingContext2D.prototype.fillText;
+        CanvasRenderingContext2D.prototype.fillText = function (t, ...rest) { window.__texts.push(t); return fill.call(this, t, ...rest); }; }""")
+    o.js("id => newsgraph.select(id)", topic)
+    o.js("new Promise(r => { window.__texts = []; newsgraph.network.redraw(); requestAnimationFrame(() => r()); })")
+    drawn = Counter(o.js("window.__texts"))
+    scale = o.js("newsgraph.network.getScale()")
+    weight = Counter(a.provider_id for a in corpus_kg.articles.values() if topic in a.topic_ids)
+    label = {p.id: o.js("id => newsgraph.label(id)", p.id) for p in corpus_kg.providers.values() if p.id in weight}
+    articles_of = Counter(a.provider_id for a in corpus_kg.articles.values())
+    small = {pid for pid in label if min(label_size("provider", articles_of[pid]), 28 / scale) * scale < 6}
+    assert small  # the overview's first frame has some
+    other_labels = Counter(label[pid] for pid in label if pid not in small)
+    assert not [pid for pid in small if drawn[label[pid]] > other_labels[label[pid]]]
+    assert drawn[o.js("id => newsgraph.label(id)", topic)] >= 1  # the selection is

@@ -802,7 +802,9 @@ def test_an_empty_host_is_refused_before_the_store_is_loaded(seeds_nt, tmp_path,
     0.0.0.0, to the whole network, and said http://:PORT/query."""
     store = tmp_path / "store"
     result = CliRunner().invoke(cli, ["serve", str(seeds_nt), "--store", str(store), "--host", host, "--port", "0"])
-    assert result.exit_code == 1 and result.output.startswith("Error: an empty host: give the address"), result.output
+    # a usage error (status 2, the usage shown), as every other option's bad value is
+    assert result.exit_code == 2, result.output
+    assert "Error: Invalid value for '--host': an empty host: give the address" in result.output
     assert not store.exists()
     with pytest.raises(ServeError, match="an empty host"):
         SparqlServer(tmp_path, host=host)

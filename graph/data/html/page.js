@@ -24,7 +24,8 @@
   for (var i = 0; i < n; i++) indexOf.set(visNodes[i].id, i);
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (x) { return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ','); };
-  var articles = function (x) { return fmt(x) + (x === 1 ? ' article' : ' articles'); };
+  var counted = function (x, noun) { return fmt(x) + ' ' + noun + (x === 1 ? '' : 's'); };
+  var articles = function (x) { return counted(x, 'article'); };
   // Text put in the page's panels, cut after SHOWN_MAX characters (saying how long it was):
   // a topic of 100,000 letters without a space (a broken feed's) froze the page for 25 s
   // while Chromium wrapped it in the details panel, its time growing as the square of the length.
@@ -121,6 +122,14 @@
   timing.dataset = performance.now();
   var container = $('ng-canvas');
   var network = new vis.Network(container, { nodes: nodes, edges: new vis.DataSet([]) }, options);
+  // The whole graph in view (its four outermost nodes: the others may not have arrived), zoomed
+  // in up to where article titles show: vis-network's own fit stops at 1, which left a page of
+  // a few articles a speck in the corner of the canvas, its titles unshown.
+  var outerIds = n ? Array.from(new Set(outer)).map(function (j) { return visNodes[j].id; }) : [];
+  function fitAll() {
+    if (n) network.fit({ nodes: outerIds, animation: false, maxZoomLevel: LABEL_SCALE * 1.25 });
+  }
+  fitAll();
   // The renderer above draws nothing, yet vis-network's per-node wrapper around it (style
   // values copied into a new object, save/restore) costs ~5 us a node on every frame: 60-160 ms
   // a click on the 10,000-article page. Every node here is such a node, so their shared draw
@@ -494,8 +503,12 @@
         return;
       }
       // the selection and hubs: a hub at its own size (over its label in the scene, not a
-      // smaller copy), an article at least 12 px on screen
-      var size = Math.max(visNodes[j].f ? hubLabelSize(j, scale) : 0, 12 / scale);
+      // smaller copy), the selection at least 12 px on screen; a neighbouring hub too small
+      // to be labelled in the scene stays unlabelled (on the overview, a topic's 300
+      // providers at 12 px each were a block of text over the topic itself)
+      var own = visNodes[j].f ? hubLabelSize(j, scale) : 0;
+      if (j !== selected && own * scale < 6) return;
+      var size = j === selected ? Math.max(own, 12 / scale) : own;
       ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
       nodeLabel(ctx, j, shortLabel(j));
     });
@@ -571,9 +584,9 @@
     var shownNodes = 0, drawn = 0;
     for (var i = 0; i < n; i++) shownNodes += visible[i];
     for (i = 0; i < edgeCount; i++) drawn += visible[eFrom[i]] & visible[eTo[i]];
-    var text = fmt(shownNodes) + ' of ' + fmt(n) + ' nodes · ' + fmt(drawn + shownRelated.length) + ' edges drawn';
+    var text = fmt(shownNodes) + ' of ' + counted(n, 'node') + ' · ' + counted(drawn + shownRelated.length, 'edge') + ' drawn';
     if (relTotal) {
-      text += ' · ' + fmt(relTotal - shownRelated.length) + ' related edges hidden';
+      text += ' · ' + counted(relTotal - shownRelated.length, 'related edge') + ' hidden';
       text += selected >= 0 && isArticle(selected)
         ? ' (' + fmt(shownRelated.length) + ' of the selected article shown)'
         : ' (select an article to show its own)';
@@ -669,7 +682,7 @@
     var notes = [];   // lines saying there are more, not options
     if (results.length && found > results.length) notes.push(fmt(found - results.length) + ' more: add a word to narrow the search');
     if (hiddenHits) notes.push(fmt(hiddenHits) + (hiddenHits === 1 ? ' match is' : ' matches are') + ' hidden by the filters');
-    if (nothingFound) notes.push(pageHasArticles ? 'no matches' : 'no matches: this page draws providers and topics only');
+    if (nothingFound) notes.push(pageHasArticles || !n ? 'no matches' : 'no matches: this page draws providers and topics only');
     notes.forEach(function (note) {
       var more = document.createElement('li');
       more.className = 'ng-more'; more.setAttribute('role', 'presentation');
@@ -801,7 +814,7 @@
     requestRedraw();
     network.setOptions({ physics: { enabled: $('ng-physics').checked, solver: 'forceAtlas2Based', stabilization: false } });
   });
-  $('ng-fit').addEventListener('click', function () { network.fit({ animation: false }); });
+  $('ng-fit').addEventListener('click', fitAll);
 
   // ---- legend (shapes drawn as SVG from fixed values, no input strings) ----
   var SVG = 'http://www.w3.org/2000/svg';
@@ -930,7 +943,14 @@
   };
   updateStats();
   // a centred page (newsgraph html --topic ...) opens on its centre: what the page is about
-  if (meta.centre !== undefined) select(meta.centre);
+  if (meta.centre !== undefined) {
+    select(meta.centre);
+    // in a narrow window the details cover the middle of the canvas, where the centre is:
+    // moved into the part left uncovered, at the same zoom
+    var room = uncovered();
+    if (room.x) network.moveTo({ position: { x: visNodes[meta.centre].x, y: visNodes[meta.centre].y },
+                                 offset: { x: room.x, y: 0 }, scale: network.getScale(), animation: false });
+  }
   network.once('afterDrawing', function () {
     setTimeout(ensureRelated, 0);
     if (pending) setTimeout(addSlice, 0);
