@@ -1132,8 +1132,12 @@ def test_a_selected_topic_on_the_overview_labels_no_hub_too_small_to_read(corpus
     write_html(corpus_kg, path, view="overview")
     o = opened(path)
     topic = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    # the texts drawn over the picture (the selection's), not those of the cached picture's layers
     o.js("""() => { window.__texts = []; const fill = CanvasRenderingContext2D.prototype.fillText;
-        CanvasRenderingContext2D.prototype.fillText = function (t, ...rest) { window.__texts.push(t); return fill.call(this, t, ...rest); }; }""")
+        const shown = document.querySelector('#ng-canvas canvas');
+        CanvasRenderingContext2D.prototype.fillText = function (t, ...rest) {
+            if (this.canvas === shown) window.__texts.push(t); return fill.call(this, t, ...rest); }; }""")
     o.js("id => newsgraph.select(id)", topic)
     o.js("new Promise(r => { window.__texts = []; newsgraph.network.redraw(); requestAnimationFrame(() => r()); })")
     drawn = Counter(o.js("window.__texts"))
@@ -1146,3 +1150,22 @@ def test_a_selected_topic_on_the_overview_labels_no_hub_too_small_to_read(corpus
     other_labels = Counter(label[pid] for pid in label if pid not in small)
     assert not [pid for pid in small if drawn[label[pid]] > other_labels[label[pid]]]
     assert drawn[o.js("id => newsgraph.label(id)", topic)] >= 1  # the selection is
+
+
+def test_date_fields_that_could_only_empty_the_page_are_not_shown(tmp_path, opened):
+    """A page where no article has a date offered date fields that could only empty it."""
+    _crafted(tmp_path / "in", {"a1": {"title": "One", "topics": ["T"]}, "a2": {"title": "Two", "topics": ["T"]}})
+    kg = graph.build([tmp_path / "in"])
+    assert all(a.published is None for a in kg.articles.values())
+    path = tmp_path / "page.html"
+    write_html(kg, path, topic="T", depth=1)
+    o = opened(path)
+    for control in ("#ng-from", "#ng-to", "label[for=ng-from]"):
+        assert o.page.is_hidden(control), control
+    # with dates, they are there
+    _crafted(tmp_path / "in2", {"a1": {"title": "One", "topics": ["T"], "publishedDateTime": "2021-01-02T00:00:00Z"},
+                                "a2": {"title": "Two", "topics": ["U"]}})
+    write_html(graph.build([tmp_path / "in2"]), path)
+    o = opened(path)
+    for control in ("#ng-topic", "#ng-from", "#ng-to"):
+        assert o.page.is_visible(control), control

@@ -791,6 +791,7 @@
   function hideControl(id) { var c = $(id); c.hidden = true; c.labels.forEach(function (l) { l.hidden = true; }); }
   if (!topicIdx.length) hideControl('ng-topic');
   if (!providerIdx.length) hideControl('ng-provider');
+  if (!dates.length) { hideControl('ng-from'); hideControl('ng-to'); }   // no article has a date: they could only empty the page
   var hasKind = { article: articleKinds.article, stub: articleKinds.stub, provider: !!providerIdx.length,
                   topic: !!topicIdx.length };
   Object.keys(hasKind).forEach(function (k) { if (!hasKind[k]) $('ng-kind-' + k).closest('label').hidden = true; });
