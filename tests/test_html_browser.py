@@ -1169,3 +1169,27 @@ def test_date_fields_that_could_only_empty_the_page_are_not_shown(tmp_path, open
     o = opened(path)
     for control in ("#ng-topic", "#ng-from", "#ng-to"):
         assert o.page.is_visible(control), control
+
+
+def test_hub_labels_of_the_overview_do_not_cover_one_another(corpus_kg, tmp_path, opened):
+    """On the overview's first frame 189 of its 244 hub labels overlapped (small providers
+    around the large topics): a pile no one could read. A label that would cover one of a
+    larger hub is left out; the largest hub's is drawn."""
+    path = tmp_path / "overview.html"
+    write_html(corpus_kg, path, view="overview")
+    o = opened(path)
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    # every label drawn into the picture's layers, with its box as the canvas measures it
+    o.js("""() => { window.__boxes = []; const fill = CanvasRenderingContext2D.prototype.fillText;
+        CanvasRenderingContext2D.prototype.fillText = function (t, x, y, ...rest) {
+            const m = this.measureText(t), h = m.actualBoundingBoxAscent + m.actualBoundingBoxDescent;
+            window.__boxes.push([t, x - m.width / 2, x + m.width / 2, y, y + h]); return fill.call(this, t, x, y, ...rest); }; }""")
+    o.js("new Promise(r => { newsgraph.network.moveTo({scale: newsgraph.network.getScale() * 1.0001, animation: false});"
+         " requestAnimationFrame(() => requestAnimationFrame(() => r())); })")  # a new view: the layers drawn again
+    boxes = o.js("window.__boxes")
+    assert len(boxes) > 10
+    overlapping = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+    assert overlapping == []
+    biggest = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
+    assert o.js("id => newsgraph.label(id)", biggest) in [b[0] for b in boxes]

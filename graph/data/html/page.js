@@ -312,18 +312,37 @@
       ctx.strokeText(t, sx, sy);
       ctx.fillText(t, sx, sy);
     }
+    // where a label would lie (device pixels), to leave out one that would cover a larger one
+    function labelBox(j, t, cssPx) {
+      var sx = m.a * px[j] + m.e, sy = m.d * (py[j] + visNodes[j].r + 4) + m.f, size = LABEL_SIZES[0];
+      for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
+      ctx.font = size * pr + 'px system-ui, sans-serif';
+      var half = ctx.measureText(t).width / 2;
+      return { x0: sx - half, x1: sx + half, y0: sy, y1: sy + size * pr * 1.2 };
+    }
     if (scale >= LABEL_SCALE) {
       ctx.fillStyle = meta.colors.highlight;
       for (j = 0; j < n; j++) if (inView[j] && info[j].k === 'article') text(j, shortLabel(j), ARTICLE_FONT * scale);
     }
-    hubs.forEach(function (j) {
+    // Hub labels, the largest placed first: one that would overlap a label placed already is
+    // left out (it shows when zoomed in, and in the tooltip). On the overview's first frame,
+    // 189 of its 244 labels overlapped, a pile no one could read.
+    var placed = [], kept = [];
+    for (var h = hubs.length - 1; h >= 0; h--) {
+      j = hubs[h];
       // vis-network's rule: not drawn below 6 px on screen; at most 28 px on screen
       var cssPx = hubLabelSize(j, scale) * scale;
       if (!visible[j] || cssPx < 6 || px[j] < view.x0 - 2000 || px[j] > view.x1 + 2000 ||
-          py[j] < view.y0 - 200 || py[j] > view.y1 + 200) return;
-      ctx.fillStyle = styles[styleOf[j]].fill;
-      text(j, shortLabel(j), cssPx);
-    });
+          py[j] < view.y0 - 200 || py[j] > view.y1 + 200) continue;
+      var box = labelBox(j, shortLabel(j), cssPx);
+      if (placed.some(function (b) { return b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1; })) continue;
+      placed.push(box);
+      kept.push([j, cssPx]);
+    }
+    for (h = kept.length - 1; h >= 0; h--) {   // drawn smallest first: a large label on top of a halo
+      ctx.fillStyle = styles[styleOf[kept[h][0]]].fill;
+      text(kept[h][0], shortLabel(kept[h][0]), kept[h][1]);
+    }
     ctx.restore();
   }
   function edgeSlice() {
