@@ -875,10 +875,14 @@ def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatte
     if isinstance(err, formats.UnsafeTagError) and "python/" in str(err):
         problem = "unsafe YAML tag (e.g. !!python/...) refused; nothing was executed"
     elif isinstance(err, formats.TOMLDecodeError):
-        m = re.search(r"line (\d+)", str(err))
-        line = fm.first_line + int(m.group(1)) - 1 if m else fm.first_line
-        # tomllib counts from the front matter's first line: the file's line, as said before it
-        problem = f"invalid TOML: {str(err)[:m.start()] + f'line {line}' + str(err)[m.end():] if m else err}"
+        message = str(err)
+        m = re.search(r"line (\d+)", message)
+        if m:  # tomllib counts from the front matter's first line: the file's line, as said before it
+            line = fm.first_line + int(m.group(1)) - 1
+            message = message[:m.start()] + f"line {line}" + message[m.end():]
+        else:
+            line = fm.first_line
+        problem = f"invalid TOML: {message}"
     elif isinstance(err, ValueError) and "integer string conversion" in str(err):
         # tomllib reads every number with int(), which refuses more digits than
         # sys.get_int_max_str_digits(); Python's advice was for programmers.

@@ -481,8 +481,9 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
         articles = [a for a in articles if a.id in keep]
     for a in articles:
         nodes[a.id] = article_node(kg, a, deg[a.id])
-    if among is None and len(articles) != total:
-        # the page draws some of an article's related articles: it says how many there are in all
+    if among is not None or len(articles) != total:
+        # a part drawn (an ego view's, or past the cap) draws some of an article's related
+        # articles: the page says how many there are in all
         for aid, count in _related_counts(groups, nodes.keys() & kg.articles.keys()).items():
             nodes[aid]["related_total"] = count
     edges = _edge_list(groups, nodes)
@@ -511,6 +512,16 @@ def _related_counts(groups: list[tuple[str, str, tuple[str, ...]]], of: set[str]
     return {i: len(partners[i]) for i in sorted(partners)}
 
 
+def _hubs(a: Article) -> list[str]:
+    """The provider and topics article ``a`` is linked to."""
+    return [a.provider_id, *a.topic_ids] if a.provider_id else list(a.topic_ids)
+
+
+def _stubs_of(kg: KnowledgeGraph) -> Counter:
+    """Provider or topic id -> how many of its articles are stubs."""
+    return Counter(h for a in kg.articles.values() if a.is_stub for h in _hubs(a))
+
+
 def overview_view(kg: KnowledgeGraph) -> View:
     """Providers and topics; a provider -> topic edge weighted by their shared articles.
 
@@ -520,14 +531,11 @@ def overview_view(kg: KnowledgeGraph) -> View:
     full = full_view(kg, max_articles=0)  # its providers and topics
     count: Counter = Counter()
     articles_of: Counter = Counter()
-    stubs_of: Counter = Counter()
     for a in kg.articles.values():
-        hubs = [a.provider_id, *a.topic_ids] if a.provider_id else a.topic_ids
-        articles_of.update(hubs)
-        if a.is_stub:
-            stubs_of.update(hubs)
+        articles_of.update(_hubs(a))
         if a.provider_id:
             count.update((a.provider_id, t) for t in a.topic_ids)
+    stubs_of = _stubs_of(kg)
     nodes = {i: dict(n, weight=articles_of[i], stubs=stubs_of[i]) for i, n in full.nodes.items()
              if n["kind"] != "article"}
     edges = [(p, t, "articles", w) for (p, t), w in sorted(count.items())]
@@ -600,13 +608,9 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
     _check_graph(kg)
     centre = _find_centre(kg, topic=topic, provider=provider, article=article)
     adj: dict[str, set[str]] = defaultdict(set)
-    related: dict[str, set[str]] = defaultdict(set)
-    for s, d, kind in kg.edges():
+    for s, d, _ in kg.edges():
         adj[s].add(d)
         adj[d].add(s)
-        if kind == "related":
-            related[s].add(d)
-            related[d].add(s)
     seen = {centre: 0}
     queue = deque([centre])
     while queue:
@@ -625,14 +629,7 @@ def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | No
         edges = edges.select(inside[edges.sources] & inside[edges.targets])
     else:
         edges = [e for e in edges if e[0] in seen and e[1] in seen]
-    for i, node in nodes.items():  # the page says how many of them it draws, and how many there are
-        if node["kind"] == "article":
-            node["related_total"] = len(related[i])
-    # and how many of a hub's articles are stubs (at depth 0 it draws none to count them from)
-    stubs: Counter = Counter()
-    for a in kg.articles.values():
-        if a.is_stub:
-            stubs.update(h for h in (a.provider_id, *a.topic_ids) if h in nodes)
+    stubs = _stubs_of(kg)  # a hub's, in the graph: at depth 0 the page draws none to count them from
     for i, node in nodes.items():
         if node["kind"] != "article":
             node["stubs"] = stubs[i]

@@ -305,20 +305,23 @@
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.textAlign = 'center'; ctx.textBaseline = 'hanging'; ctx.strokeStyle = '#ffffff'; ctx.lineWidth = 3 * pr;
-    function text(j, t, cssPx) {
-      var sx = m.a * px[j] + m.e, sy = m.d * (py[j] + visNodes[j].r + 4) + m.f, size = LABEL_SIZES[0];
+    // where a label of cssPx goes (device pixels, its font set): under its node, at the
+    // nearest of the fixed sizes
+    function placeLabel(j, cssPx) {
+      var size = LABEL_SIZES[0];
       for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
       ctx.font = size * pr + 'px system-ui, sans-serif';
-      ctx.strokeText(t, sx, sy);
-      ctx.fillText(t, sx, sy);
+      return { x: m.a * px[j] + m.e, y: m.d * (py[j] + visNodes[j].r + 4) + m.f, height: size * pr * 1.2 };
     }
-    // where a label would lie (device pixels), to leave out one that would cover a larger one
+    function text(j, t, cssPx) {
+      var at = placeLabel(j, cssPx);
+      ctx.strokeText(t, at.x, at.y);
+      ctx.fillText(t, at.x, at.y);
+    }
+    // where a label would lie, to leave out one that would cover a larger one
     function labelBox(j, t, cssPx) {
-      var sx = m.a * px[j] + m.e, sy = m.d * (py[j] + visNodes[j].r + 4) + m.f, size = LABEL_SIZES[0];
-      for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
-      ctx.font = size * pr + 'px system-ui, sans-serif';
-      var half = ctx.measureText(t).width / 2;
-      return { x0: sx - half, x1: sx + half, y0: sy, y1: sy + size * pr * 1.2 };
+      var at = placeLabel(j, cssPx), half = ctx.measureText(t).width / 2;
+      return { x0: at.x - half, x1: at.x + half, y0: at.y, y1: at.y + at.height };
     }
     if (scale >= LABEL_SCALE) {
       ctx.fillStyle = meta.colors.highlight;
