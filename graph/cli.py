@@ -543,7 +543,7 @@ def _rdf_file(path: str) -> str:
 
 
 @cli.command("query")
-@click.argument("query_or_file", required=False)
+@click.argument("arguments", nargs=-1, metavar="[DATA] QUERY_OR_FILE")
 @click.option("-d", "--data", default="exports", show_default=True, type=click.Path(),
               help="RDF file to query (.ttl, .nt, .jsonld, .trig), or an exports folder: its graph.nt, "
                    "else graph.ttl (as serve and push take).")
@@ -560,15 +560,18 @@ def _rdf_file(path: str) -> str:
               help="Run a federated query: SERVICE sends part of the query over the network to the "
                    "endpoint it names and takes its rows into the answer. Refused without this flag.")
 @click.option("-l", "--list", "list_examples", is_flag=True, help="List the named example queries and exit.")
-def query_command(query_or_file, data, fmt, engine, store, allow_service, list_examples):
+def query_command(arguments, data, fmt, engine, store, allow_service, list_examples):
     """Run a SPARQL query over an exported graph and print the result.
 
     QUERY_OR_FILE is SPARQL text, a .rq file, or the name of an example
     query (see --list). The schema:, ng:, skos:, dct:, prov:, rdf:, rdfs:
     and xsd: prefixes are predeclared, and so are article:, provider:,
-    topic:, img: and src: for the default base IRI.
+    topic:, img: and src: for the default base IRI. DATA, when given before
+    it, is what --data takes: `newsgraph query exports top-providers`.
     """
     from .query import example_queries, sparql
+
+    query_or_file, data = _query_arguments(arguments, data)
 
     _quiet_literal_warnings()  # here and in validate, which read RDF with rdflib (logging: 5 ms a build spares)
     if list_examples:
@@ -595,6 +598,30 @@ def query_command(query_or_file, data, fmt, engine, store, allow_service, list_e
     stdout = click.get_text_stream("stdout")
     with _library_errors(), _sigterm_as_ctrl_c(), _ended_quietly_by_a_closed_pipe():
         query.write(lambda result: result.write(fmt, stdout))
+
+
+def _query_arguments(arguments: tuple[str, ...], data: str) -> tuple[str | None, str]:
+    """The query and the data of ``newsgraph query [DATA] QUERY_OR_FILE``.
+
+    Why DATA may come first: serve, push and validate take the exports as
+    their argument, and ``newsgraph query exports 'SELECT ...'`` was refused
+    with click's "Got unexpected extra argument".
+    """
+    if len(arguments) > 2:
+        raise click.UsageError(f"{len(arguments)} arguments where at most two are taken, [DATA] QUERY_OR_FILE: "
+                               "put the query in quotes ('SELECT ...')")
+    if len(arguments) < 2:
+        return (arguments[0] if arguments else None), data
+    first, second = arguments
+    source = click.get_current_context().get_parameter_source("data")
+    if source is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(f"the data is given twice, as {first!r} and with --data {data!r}: give one")
+    if not os.path.exists(first) and (os.path.isdir(second) or second.lower().endswith(_RDF_SUFFIXES)):
+        raise click.UsageError(f"the data comes before the query: newsgraph query {second} {first}")
+    return second, first
+
+
+_RDF_SUFFIXES = (".ttl", ".nt", ".jsonld", ".trig")
 
 
 @cli.command("validate")

@@ -535,6 +535,34 @@ def test_cli_query_takes_an_exports_folder_as_serve_does(seeds_kg, tmp_path):
     assert empty.exit_code == 1 and "no graph.nt or graph.ttl in this folder" in empty.output
 
 
+def test_cli_query_takes_the_data_first_as_serve_and_push_do(seeds_kg, tmp_path):
+    """``newsgraph query DATA QUERY`` is ``newsgraph query QUERY --data DATA``;
+    what cannot be meant is refused with what to type instead (status 2)."""
+    write_exports(seeds_kg, tmp_path / "out", ["nt"])
+    data, rq = str(tmp_path / "out"), tmp_path / "q.rq"
+    rq.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", encoding="utf-8")
+    runner = CliRunner()
+    for query in ("top-providers", str(rq)):
+        with_option = runner.invoke(cli, ["query", query, "-f", "csv", "--data", data])
+        assert with_option.exit_code == 0 and with_option.output.count("\n") > 1
+        first = runner.invoke(cli, ["query", data, query, "-f", "csv"])
+        assert (first.exit_code, first.output) == (0, with_option.output)
+    # the count the query file asks for, against the triples in the file (one per line)
+    n_triples = sum(1 for line in (tmp_path / "out" / "graph.nt").read_text(encoding="utf-8").splitlines() if line)
+    counted = runner.invoke(cli, ["query", data, str(rq), "-f", "csv"])
+    assert counted.output.split() == ["n", str(n_triples)]
+    unquoted = runner.invoke(cli, ["query", data, "SELECT", "?s", "WHERE"])
+    assert unquoted.exit_code == 2 and "put the query in quotes" in unquoted.output
+    twice = runner.invoke(cli, ["query", data, "top-providers", "--data", data])
+    assert twice.exit_code == 2 and "the data is given twice" in twice.output
+    for where in (data, str(tmp_path / "out" / "graph.nt")):
+        swapped = runner.invoke(cli, ["query", "top-providers", where])
+        assert swapped.exit_code == 2 and f"the data comes before the query: newsgraph query {where} top-providers" \
+            in swapped.output
+    nowhere = runner.invoke(cli, ["query", str(tmp_path / "nowhere"), "top-providers"])
+    assert nowhere.exit_code == 1 and "no such file" in nowhere.output
+
+
 def test_cli_query_has_help():
     result = CliRunner().invoke(cli, ["query", "--help"])
     assert result.exit_code == 0 and "SPARQL" in result.output and "--engine" in result.output
