@@ -203,6 +203,18 @@ def test_unknown_format_is_a_clear_error(tmp_path):
     assert "unknown format(s): nope" in result.output and "Traceback" not in result.output
 
 
+def test_an_unknown_format_suggests_the_one_meant(tmp_path):
+    """Turtle's and N-Triples' usual names, another case, a typo: each is named
+    with the format it most likely means; a name like none of them, with none.
+    Nothing is written."""
+    result = CliRunner().invoke(cli, ["build", str(SEEDS_DIR), "-o", str(tmp_path / "out"),
+                                      "-f", "TTL,turtle,N-Triples,json-ld,grapml,xlsx,nt"])
+    assert result.exit_code == 2
+    assert ("unknown format(s): TTL (did you mean ttl?), turtle (did you mean ttl?), N-Triples (did you mean nt?), "
+            "json-ld (did you mean jsonld?), grapml (did you mean graphml?), xlsx; known: ") in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()

@@ -181,12 +181,37 @@ def check_exports(formats: tuple[str, ...] | list[str] | None = None, **options:
     chosen = list(dict.fromkeys(formats or DEFAULT_FORMATS))
     unknown = [f for f in chosen if f not in EXPORTERS]
     if unknown:
-        raise ExportError(f"unknown format(s): {', '.join(unknown)}; known: {', '.join(sorted(EXPORTERS))}")
+        named = ", ".join(f"{f} (did you mean {_known_as(f)}?)" if _known_as(f) else f for f in unknown)
+        raise ExportError(f"unknown format(s): {named}; known: {', '.join(sorted(EXPORTERS))}")
     if options.get("base_iri") is not None:
         from ..namespaces import check_base_iri
 
         check_base_iri(options["base_iri"])
     return chosen
+
+
+#: Other names of formats, which an unknown format's message suggests.
+_OTHER_NAMES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "nodelink": "json",
+                "node-link": "json", "networkx": "json", "page": "html"}
+
+
+def _known_as(name: object) -> str | None:
+    """The format ``name`` most likely means (``None`` if none).
+
+    >>> _known_as("TTL"), _known_as("N-Triples"), _known_as("grapml"), _known_as("xlsx")
+    ('ttl', 'nt', 'graphml', None)
+    """
+    if not isinstance(name, str):
+        return None
+    import difflib
+
+    key = name.strip().lower()
+    if key in EXPORTERS:
+        return key
+    if key in _OTHER_NAMES:
+        return _OTHER_NAMES[key]
+    close = difflib.get_close_matches(key, sorted(EXPORTERS), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] | list[str] | None = None,
