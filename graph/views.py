@@ -556,7 +556,7 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
         for t in kg.topics.values():
             if t.key == key or t.id == topic or key in (topic_key(x) for x in t.alt_labels):
                 return t.id
-        raise ViewError(f"no topic {topic!r} in the graph")
+        raise ViewError(f"no topic {topic!r} in the graph{_did_you_mean(topic, (t.label for t in kg.topics.values()))}")
     if provider is not None:
         key = provider_key(provider)
         for p in kg.providers.values():
@@ -572,7 +572,9 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
             listed = ", ".join(f"{p.domain} ({count[p.id]:,} article{'s' * (count[p.id] != 1)})"
                                for p in sorted(named, key=lambda p: (-count[p.id], p.domain)))
             raise ViewError(f"{len(named)} providers are named {provider!r}: {listed}; give the domain")
-        raise ViewError(f"no provider {provider!r} in the graph (give its domain or name)")
+        known = chain.from_iterable((p.domain, p.name) for p in kg.providers.values())
+        raise ViewError(f"no provider {provider!r} in the graph (give its domain or name)"
+                        f"{_did_you_mean(provider, known)}")
     if article in kg.articles:  # its id, as the DataFrames are indexed
         return article
     if article.startswith("article/"):  # it was read as a URL: "not an absolute http(s) URL"
@@ -584,6 +586,28 @@ def _find_centre(kg, *, topic: str | None, provider: str | None, article: str | 
     if found is None:
         raise ViewError(f"no article with URL {article!r} in the graph")
     return found.id
+
+
+def _did_you_mean(given: str, known: Iterator[str]) -> str:
+    """``"; did you mean 'A' or 'B'?"``: the (at most three) names in ``known``
+    closest to ``given``, case aside, or ``""`` when none is close.
+
+    >>> _did_you_mean("azure ml", iter(["Azure", "Azure AI", "Power BI"]))
+    "; did you mean 'Azure' or 'Azure AI'?"
+    >>> _did_you_mean("xyz", iter(["Azure"]))
+    ''
+    """
+    by_key: dict[str, str] = {}
+    for name in known:
+        if name:
+            by_key.setdefault(name.casefold(), name)
+    import difflib
+
+    close = [by_key[k] for k in difflib.get_close_matches(given.strip().casefold(), sorted(by_key), n=3, cutoff=0.7)]
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close]
+    return "; did you mean " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"
 
 
 def ego_view(kg: KnowledgeGraph, *, topic: str | None = None, provider: str | None = None, article: str | None = None,

@@ -94,6 +94,44 @@ def test_an_ego_view_takes_an_article_id_as_the_frames_give_it(seeds_kg):
         ego_view(seeds_kg, topic="nothing like it")
 
 
+def test_a_centre_not_found_suggests_names_close_to_it(seeds_kg):
+    """A misspelt topic or provider is answered with the graph's closest names,
+    found here by a second method: every label, name and domain scored with
+    SequenceMatcher, case aside, those scoring 0.7 or more, best first."""
+    from difflib import SequenceMatcher
+
+    import pytest
+
+    from graph.views import ViewError, ego_view
+
+    def closest(given, names):
+        # best first; a tie, the later name in code point order first (as difflib.get_close_matches)
+        scored = sorted(((SequenceMatcher(None, given.casefold(), n.casefold()).ratio(), n.casefold(), n)
+                         for n in {n.casefold(): n for n in reversed(names)}.values()), reverse=True)
+        return [n for score, _, n in scored if score >= 0.7][:3]
+
+    topic = max((t.label for t in seeds_kg.topics.values()), key=len)
+    misspelt = topic[:-1]  # its last letter lost
+    expected = closest(misspelt, [t.label for t in seeds_kg.topics.values()])
+    assert topic in expected
+    with pytest.raises(ViewError) as info:
+        ego_view(seeds_kg, topic=misspelt)
+    said = str(info.value)
+    assert said.startswith(f"no topic {misspelt!r} in the graph; did you mean ")
+    assert [part.strip(" '?") for part in said.split("did you mean ")[1].replace(" or ", ", ").split(", ")] == expected
+    provider = max(seeds_kg.providers.values(), key=lambda p: len(p.domain))
+    typo = provider.domain[1:]  # its first letter lost
+    names = [x for p in seeds_kg.providers.values() for x in (p.domain, p.name)]
+    with pytest.raises(ViewError) as info:
+        ego_view(seeds_kg, provider=typo)
+    said = str(info.value)
+    assert [part.strip(" '?") for part in said.split("did you mean ")[1].replace(" or ", ", ").split(", ")] \
+        == closest(typo, names)
+    with pytest.raises(ViewError) as info:
+        ego_view(seeds_kg, topic="qqqqqqqqqq")
+    assert "did you mean" not in str(info.value)
+
+
 def test_look_alike_domains_are_shown_as_the_reference_drawing_shows_them(corpus_kg):
     """graph.views.shown_domain against the reference drawing's own version (Unicode
     blocks by code point, the standard library's punycode codec), over every domain of
