@@ -162,6 +162,29 @@ def _entities(nodes: list, edges: list) -> tuple[dict, dict, dict]:
     return articles, providers, topics
 
 
+def _holds_articles(folder: Path) -> bool:
+    """Whether ``folder`` holds article files (``.md``, ``.txt``) itself or in
+    a subfolder one level down: what a mistaken ``graph.load("seeds")`` gives
+    (looking no deeper: a folder of millions of files is not walked for a message)."""
+    from .reader import INPUT_SUFFIXES
+
+    try:
+        with os.scandir(folder) as entries:
+            subfolders = []
+            for entry in entries:
+                if entry.name.lower().endswith(INPUT_SUFFIXES) and entry.is_file():
+                    return True
+                if entry.is_dir() and len(subfolders) < 64:
+                    subfolders.append(entry.path)
+        for sub in subfolders:
+            with os.scandir(sub) as entries:
+                if any(e.name.lower().endswith(INPUT_SUFFIXES) and e.is_file() for e in entries):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
 def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     """Reload the graph (and, if present, the report) written by a previous build.
 
@@ -196,6 +219,9 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
         raise LoadError(f"{path}: expected an exports folder or its {GRAPH_FILE}, not a {path.suffix or 'plain'} "
                         "file (RDF exports are queried with graph.query.sparql or `newsgraph query`)")
     graph_file = path if path.suffix == ".json" and not path.is_dir() else path / GRAPH_FILE
+    if path.is_dir() and not graph_file.exists() and _holds_articles(path):
+        raise LoadError(f"{path}: no {GRAPH_FILE} here but article files (.md, .txt): graph.build({str(path)!r}) "
+                        f"reads articles; graph.load reads the exports that `newsgraph build {path}` writes")
     data = _read_json(graph_file)
     from .export.nodelink import NODELINK_FORMAT
 

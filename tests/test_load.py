@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS_DIR
 
 import graph
 from graph.errors import LoadError, NewsgraphError
@@ -321,3 +322,26 @@ def test_json_too_deep_or_with_too_long_a_number_is_a_load_error_naming_the_file
     (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(LoadError, match=re.escape(str(tmp_path / name))):
         load(tmp_path)
+
+
+def test_loading_a_folder_of_articles_says_to_build_it(tmp_path):
+    """graph.load("seeds") said only "seeds/graph.json: no such file": a folder
+    holding article files (here, or one folder down) is told apart from one
+    holding nothing, and the message says what reads articles."""
+    seed = next(SEEDS_DIR.glob("*.txt"))
+    articles = tmp_path / "articles" / "2021"
+    articles.mkdir(parents=True)
+    shutil.copy(seed, articles / "a.txt")
+    for folder in (tmp_path / "articles", articles):
+        with pytest.raises(LoadError) as info:
+            graph.load(folder)
+        assert str(info.value) == (f"{folder}: no graph.json here but article files (.md, .txt): "
+                                   f"graph.build({str(folder)!r}) reads articles; graph.load reads the exports "
+                                   f"that `newsgraph build {folder}` writes")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LoadError, match="graph.json: no such file"):
+        graph.load(tmp_path / "empty")
+    (tmp_path / "deep" / "a" / "b").mkdir(parents=True)  # two folders down: not looked for
+    shutil.copy(seed, tmp_path / "deep" / "a" / "b" / "a.md")
+    with pytest.raises(LoadError, match="graph.json: no such file"):
+        graph.load(tmp_path / "deep")
