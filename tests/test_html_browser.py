@@ -1133,14 +1133,17 @@ def test_a_selected_topic_on_the_overview_labels_no_hub_too_small_to_read(corpus
     o = opened(path)
     topic = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
     wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
-    # the texts drawn over the picture (the selection's), not those of the cached picture's layers
-    o.js("""() => { window.__texts = []; const fill = CanvasRenderingContext2D.prototype.fillText;
+    # the texts drawn over the picture (the selection's), not those of the cached picture's
+    # layers, one frame's: a redraw queued by the selection could land in the same
+    # animation frame as ours, and every label then counted twice
+    o.js("""() => { let frame = []; const fill = CanvasRenderingContext2D.prototype.fillText;
         const shown = document.querySelector('#ng-canvas canvas');
         CanvasRenderingContext2D.prototype.fillText = function (t, ...rest) {
-            if (this.canvas === shown) window.__texts.push(t); return fill.call(this, t, ...rest); }; }""")
+            if (this.canvas === shown) frame.push(t); return fill.call(this, t, ...rest); };
+        newsgraph.network.on('afterDrawing', () => { window.__frame = frame; frame = []; }); }""")
     o.js("id => newsgraph.select(id)", topic)
-    o.js("new Promise(r => { window.__texts = []; newsgraph.network.redraw(); requestAnimationFrame(() => r()); })")
-    drawn = Counter(o.js("window.__texts"))
+    drawn = Counter(o.js("new Promise(r => { newsgraph.network.once('afterDrawing', () => r(window.__frame));"
+                         " newsgraph.network.redraw(); })"))
     scale = o.js("newsgraph.network.getScale()")
     weight = Counter(a.provider_id for a in corpus_kg.articles.values() if topic in a.topic_ids)
     label = {p.id: o.js("id => newsgraph.label(id)", p.id) for p in corpus_kg.providers.values() if p.id in weight}
