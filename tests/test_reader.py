@@ -116,14 +116,18 @@ def test_python_tag_executes_nothing(tmp_path):
 
 
 def test_alias_bomb_is_fast_and_bounded():
+    """9 ** 10 strings once the aliases are expanded: walking them would take hours
+    and tens of GB. The limits sit orders of magnitude from that and from the
+    ~0.3 s read here, so a busy machine does not fail it (CPU time, not wall time:
+    CI once took 1.8 s of wall time under load against a 1 s limit)."""
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.process_time()
     parsed = read("alias_bomb.md")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert parsed.rejected
-    assert elapsed < 1.0
+    assert elapsed < 10.0
     assert peak < 50 * 2**20
 
 
