@@ -11,6 +11,7 @@ import contextlib
 import os
 import pickle
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -164,11 +165,9 @@ def test_a_failed_export_in_either_process_is_an_error_naming_the_file(seeds_kg,
     tasks = [(None, {"json": tmp_path}), ("rdf", {"ttl": tmp_path, "nt": tmp_path}),
              (None, {"html": tmp_path}), (None, {"report": tmp_path})]
     assert [list(t[1]) for t in _costliest_first(tasks)] == [["html"], ["ttl", "nt"], ["json"], ["report"]]
-    # Every other file was still written, by whichever process.
-    rdf = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig")  # one writer: blocked together
-    unwritten = rdf if blocked in rdf else (blocked,)
-    assert all((tmp_path / name).is_file() for name in ("graph.html", *rdf, "graph.json", "report.json")
-               if name not in unwritten)
+    # The files written are moved in together or not at all: none of this build's
+    # is in the folder (it was empty), nor any temporary file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -193,6 +192,57 @@ def test_an_interrupted_export_leaves_no_temporary_file_even_one_its_writer_coul
     with pytest.raises((KeyboardInterrupt, ExportError)):  # in the forked process, its failure is reported
         write_exports(seeds_kg, tmp_path, ["json", "nt", "report"], jobs=jobs)
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_export_stopped_part_way_leaves_the_last_exports_whole_not_a_mix(seeds_kg, tmp_path, monkeypatch, jobs):
+    """A build stopped while writing (Ctrl-C, SIGTERM) left the new page and graph.json
+    beside the last build's RDF files: the page's process had moved its files into
+    place while the other was still writing the RDF. Here the RDF writer is stopped
+    once every other file is written (in two processes, once the other process has
+    written them all): every export is still the last build's, byte for byte, and no
+    temporary file is left. Then the same build, not stopped, replaces them all."""
+    import graph.export.rdf as rdf
+    import graph.export.report as report
+    from graph.export import write_exports
+
+    ids = sorted(seeds_kg.articles)
+    last = seeds_kg.subgraph(ids[: len(ids) // 2])  # another graph: every export differs
+    write_exports(last, tmp_path, jobs=1)
+    old = _files(tmp_path)
+    new_dir = tmp_path / "new"
+    write_exports(seeds_kg, new_dir, jobs=1)
+    new = _files(new_dir)
+    assert all(old[name] != new[name] for name in old)
+
+    parent, others_done = os.getpid(), tmp_path / "others-done"
+    real_rdf, real_report = rdf.write_rdf, report.write_report
+
+    def report_then_say_so(kg, path, **options):  # the last task the other process takes
+        real_report(kg, path, **options)
+        others_done.touch()
+
+    def stopped_rdf(kg, paths, **options):
+        if os.getpid() != parent:
+            return real_rdf(kg, paths, **options)
+        deadline = time.monotonic() + 60
+        while jobs > 1 and not others_done.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rdf, "write_rdf", stopped_rdf)
+    monkeypatch.setattr(report, "write_report", report_then_say_so)
+    with pytest.raises(KeyboardInterrupt):
+        write_exports(seeds_kg, tmp_path, jobs=jobs)
+    assert others_done.exists() == (jobs > 1)  # the other process had written its files
+    others_done.unlink(missing_ok=True)
+    assert {name: data for name, data in _files(tmp_path).items()} == old
+    assert [p.name for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+
+    monkeypatch.setattr(rdf, "write_rdf", real_rdf)
+    write_exports(seeds_kg, tmp_path, jobs=jobs)
+    others_done.unlink(missing_ok=True)
+    assert _files(tmp_path) == new
 
 
 def test_the_two_exporting_processes_take_every_task_once(tmp_path):
@@ -490,7 +540,7 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(corpus_dir, seeds_kg, tmp_path, ph
                 for p in folder.iterdir() if p.name.endswith((".tmp", ".old"))] == []
         now = {name: data for name, data in _files(out).items() if name != ".newsgraph.lock"}
         assert set(now) == set(old)
-        assert all(now[name] in (old[name], new[name]) for name in now)
+        assert now in (old, new)  # the last build's exports, or all the new ones: never a mix
         if phase == "reading":
             assert now == old  # nothing was written yet
     finally:

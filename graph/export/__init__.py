@@ -20,8 +20,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import views
 from ..errors import ExportError
-from .files import (SPARE_MAX_BYTES, atomic_writer, check_replaceable, copy_range, libc_function, mapping_address,
-                    open_spare_of, recycling, remove_leftovers, start_writeback, sync_folder, write_all, written_size)
+from .files import (SPARE_MAX_BYTES, Move, atomic_writer, check_replaceable, copy_range, discard_moves, libc_function,
+                    make_moves, mapping_address, moves_deferred, open_spare_of, recycling, remove_leftovers,
+                    start_writeback, sync_folder, write_all, written_size)
 
 __all__ = ["Exporter", "EXPORTERS", "DEFAULT_FORMATS", "atomic_writer", "recycling", "SPARE_MAX_BYTES",
            "copy_range", "write_all", "write_exports", "check_exports", "stale_exports", "exporter", "open_spare_of",
@@ -128,14 +129,17 @@ def _run_in_child(kg: Any, work: list, taken: Any, folder: Path, options: dict[s
     from ..children import die_with_parent, let_through
 
     die_with_parent(parent)
+    moves: list[Move] = []
     try:
         let_through({signal.SIGTERM})  # held while it was forked (graph.children.signals_held)
-        for item in _take(work, 0, taken):
-            _do(kg, item, folder, options)
-        conn.send(None)
+        with moves_deferred() as moves:  # its own list: the parent moves these files with its own
+            for item in _take(work, 0, taken):
+                _do(kg, item, folder, options)
+        conn.send(moves)
     except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
         import traceback
 
+        discard_moves(moves)
         known = isinstance(err, ExportError)
         conn.send(str(err) if known else "".join(traceback.format_exception(err)).rstrip())
         raise SystemExit(1)
@@ -278,8 +282,15 @@ def write_exports(kg: Any, folder: str | os.PathLike, formats: tuple[str, ...] |
     targets = [path for task in tasks for path in task[1].values()]
     before = {path: _identity(path) for path in targets}
     try:
-        with gc_paused():  # millions of long-lived objects, no cycles: see graph.gc_pause
-            _write_tasks(kg, tasks, folder, options, jobs, beside)
+        # Every file is written in full before the first is moved into place: stopped
+        # part way, a build leaves the last build's exports, never a mix (moves_deferred).
+        with gc_paused(), moves_deferred() as moves:  # gc: millions of long-lived objects, no cycles
+            try:
+                _write_tasks(kg, tasks, folder, options, jobs, beside, moves)
+            except BaseException:
+                discard_moves(moves)
+                raise
+        make_moves(moves)
     except BaseException as err:
         # Every writer has ended (the forked one is waited for): what an interruption
         # left between a temporary file's making and its writer's cleanup goes too.
@@ -338,7 +349,9 @@ def stale_exports(folder: str | os.PathLike, written: Mapping[str, Path]) -> lis
 
 
 def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None,
-                 beside: Sequence[Callable[[], object]] = ()) -> None:
+                 beside: Sequence[Callable[[], object]] = (), moves: list[Move] | None = None) -> None:
+    """Do ``tasks`` then ``beside``, in this process and a forked one where it pays;
+    the moves the forked one deferred (:func:`moves_deferred`) are added to ``moves``."""
     workers = (os.cpu_count() or 1) if jobs is None else jobs
     # Handed out while the writing goes on rather than split beforehand: at
     # 100,000 synthetic articles a split by the costs measured on the real
@@ -377,6 +390,12 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
             done.append(item)
     finally:
         failure = conn.recv() if conn.poll(None) else None
+        if isinstance(failure, list):  # done: the moves it left for the end
+            if moves is not None:
+                moves += failure
+            else:
+                make_moves(failure)
+            failure = None
         child.join()
         conn.close()
     if failure is not None or child.exitcode != 0:

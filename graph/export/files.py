@@ -18,10 +18,11 @@ import errno
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 try:
     import fcntl
@@ -31,7 +32,8 @@ except ImportError:  # not a POSIX system: no spares (see recycling)
 from ..errors import ExportError
 
 __all__ = ["atomic_writer", "check_replaceable", "folder_in_place", "exports_lock", "LOCK_NAME", "exchange", "remove_leftovers", "temporary_prefix", "not_a_folder", "what_is", "written_size", "recycling", "SPARE_MAX_BYTES", "open_spare_of", "sync_folder",
-           "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all"]
+           "start_writeback", "mapping_address", "libc_function", "copy_range", "write_all",
+           "Move", "moves_deferred", "move_into_place", "make_moves", "discard_moves"]
 
 
 @contextlib.contextmanager
@@ -100,12 +102,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
             _name_file(err, writer.target)
             raise
         os.chmod(tmp, 0o644)
-        try:
-            _replace(tmp, target, spare)
-        except IsADirectoryError as err:
-            # Found only now, not before writing: the formats written in the same
-            # pass (the RDF files) are still all written but this one.
-            raise ExportError(folder_in_place(target)) from err
+        move_into_place(Move(tmp, os.fspath(target), None if spare is None else os.fspath(spare), reused))
     except BaseException as err:
         if not reused:  # a spare written half way is still a spare
             with contextlib.suppress(OSError):
@@ -113,6 +110,106 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         if isinstance(err, OSError) and err.filename == tmp:
             err.filename = os.fspath(target)
         raise
+
+
+class Move(NamedTuple):
+    """A file (or folder) written in full beside its target, to be moved over it."""
+
+    written: str
+    target: str
+    #: Where the version replaced is kept (:func:`recycling`), if it is.
+    spare: str | None = None
+    #: Whether ``written`` is that spare, written over: never removed.
+    reused: bool = False
+    folder: bool = False
+
+    def make(self) -> None:
+        """Move ``written`` over ``target`` (raises :class:`ExportError` for a folder in the way)."""
+        if self.folder:
+            _replace_folder(Path(self.written), Path(self.target))
+            return
+        try:
+            _replace(self.written, Path(self.target), None if self.spare is None else Path(self.spare))
+        except IsADirectoryError as err:
+            # Found only now, not before writing: the formats written in the same
+            # pass (the RDF files) are still all written but this one.
+            raise ExportError(folder_in_place(self.target)) from err
+
+    def discard(self) -> None:
+        """Remove ``written`` (a spare stays: one written half way is still a spare)."""
+        if self.reused:
+            return
+        with contextlib.suppress(OSError):
+            if self.folder:
+                shutil.rmtree(self.written)
+            else:
+                os.unlink(self.written)
+
+
+#: Inside :func:`moves_deferred`: the process that entered it and the moves it listed.
+_DEFERRED: contextvars.ContextVar[tuple[int, list[Move]] | None] = contextvars.ContextVar("deferred_moves",
+                                                                                         default=None)
+
+
+@contextlib.contextmanager
+def moves_deferred() -> Iterator[list[Move]]:
+    """Within it, every file :func:`atomic_writer` writes is complete and synced
+    but left beside its target: the moves are listed (the list yielded) for
+    :func:`make_moves`, which makes them together at the end.
+
+    Why: a build's exports are one set. Moved one by one as each was done,
+    a build stopped part way (Ctrl-C, SIGTERM, an error) left the new page
+    and ``graph.json`` beside the last build's RDF files: the page's process
+    had moved its files while the other was still writing. Only this process
+    defers; one it forks inside (a cache writer) moves its own files, and the
+    exports' second process enters its own block and sends its list back.
+    """
+    moves: list[Move] = []
+    token = _DEFERRED.set((os.getpid(), moves))
+    try:
+        yield moves
+    finally:
+        _DEFERRED.reset(token)
+
+
+def move_into_place(move: Move) -> None:
+    """Make ``move`` now, or list it for later inside :func:`moves_deferred` (in the process that entered it)."""
+    deferred = _DEFERRED.get()
+    if deferred is not None and deferred[0] == os.getpid():
+        deferred[1].append(move)
+    else:
+        move.make()
+
+
+def make_moves(moves: Iterable[Move]) -> None:
+    """Make ``moves`` in order, Ctrl-C and SIGTERM held until the last is made.
+
+    Each is a rename, so they take a moment together. One that fails (a folder
+    put where a file was since the check before writing, an immutable file)
+    has its file removed and the others are still made; the first failure is
+    raised at the end, as an :class:`ExportError` naming the target.
+    """
+    from ..children import signals_deferred
+
+    first: ExportError | None = None
+    with signals_deferred({signal.SIGINT, signal.SIGTERM}):
+        for move in moves:
+            try:
+                move.make()
+            except (OSError, ExportError) as err:
+                move.discard()
+                if first is None:  # said of the user's file, not of the hidden one written first
+                    first = err if isinstance(err, ExportError) else ExportError(
+                        f"cannot write {move.target}: {err.strerror or err}")
+                    first.__cause__ = err if first is not err else None
+    if first is not None:
+        raise first
+
+
+def discard_moves(moves: Iterable[Move]) -> None:
+    """Remove what ``moves`` would have moved into place (the targets stay as they were)."""
+    for move in moves:
+        move.discard()
 
 
 #: The file in an exports folder that one build at a time holds (:func:`exports_lock`).
@@ -630,6 +727,23 @@ def _replace(written: str, target: Path, spare: Path | None) -> None:
     if kept is not None:
         with contextlib.suppress(OSError):
             os.replace(kept, spare)  # type: ignore[arg-type]
+
+
+def _replace_folder(written: Path, target: Path) -> None:
+    """Move the folder ``written`` over the folder ``target`` (made if missing)."""
+    if target.is_dir() and not target.is_symlink() and exchange(written, target):
+        shutil.rmtree(written, ignore_errors=True)  # the old folder, now under the temporary name
+        return
+    # Without an exchange, a folder cannot replace a non-empty folder in one step: the old
+    # one moves aside, the new one in, then the old one goes (a crash between the two
+    # moves left no folder at all: the exchange above has no such moment).
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".old", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(written, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def copy_range(src: int, dst: int, offset: int, count: int, *, at: int | None = None, held: int = 0) -> None:

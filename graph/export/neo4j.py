@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import EDGE_KINDS, NODE_KINDS
-from .files import exchange, temporary_prefix
+from .files import Move, move_into_place, temporary_prefix
 from .flatten import ARRAY_DELIMITER, flatten_value
 
 __all__ = ["write_neo4j", "NODE_FILES", "EDGE_FILES"]
@@ -169,19 +169,7 @@ def write_neo4j(kg: Any, path: str | os.PathLike, **options: Any) -> None:
             _write_csv(tmp / EDGE_FILES[kind], [":START_ID", ":END_ID", ":TYPE"],
                        ([s, t, kind.upper()] for s, t, k in kg.edges() if k == kind), text=False)
         os.chmod(tmp, 0o755)
-        if target.is_dir() and not target.is_symlink() and exchange(tmp, target):
-            shutil.rmtree(tmp, ignore_errors=True)  # the old folder, now under the temporary name
-            return
-        # Without an exchange, a folder cannot replace a non-empty folder in one step: the old
-        # one moves aside, the new one in, then the old one goes (a crash between the two
-        # moves left no neo4j/ at all: the exchange above has no such moment).
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".old", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        move_into_place(Move(os.fspath(tmp), os.fspath(target), folder=True))
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
