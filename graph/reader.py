@@ -95,10 +95,14 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
 
     Symbolic links are followed, but a folder already visited (a loop, or two
     links to one place) is reported once as a warning and not entered again.
+    Folders reached through a link are entered after every other, so a folder
+    that is also reached without one is read under its own path, whatever the
+    link is called (as a file is, by :func:`scan`'s ``add_file``).
     """
     result = ScanResult()
     seen_files: dict[tuple[int, int], tuple[tuple[bool, str], int]] = {}  # (is a link, path), place in files
-    seen_dirs: set[tuple[int, int]] = set()
+    seen_dirs: dict[tuple[int, int], str] = {}  # the path each folder was read under
+    linked: list[str] = []  # folder links met, entered once the walks without them are done
 
     def add_file(path: str, explicit: bool, entry: os.DirEntry | None = None) -> None:
         try:
@@ -143,10 +147,11 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             return None
         ident = (st.st_dev, st.st_ino)
         if ident in seen_dirs:
-            result.warnings.append(Warning_(folder, "folder already visited (symbolic link loop or "
-                                                    "second link to it); not read again"))
+            result.warnings.append(Warning_(folder, f"the same folder as {shown_path(seen_dirs[ident])}, read "
+                                                    "there (a symbolic link loop or a second link to it); "
+                                                    "not read again"))
             return None
-        seen_dirs.add(ident)
+        seen_dirs[ident] = folder
         if os.path.basename(folder) in ("_data", "data") and (
             os.path.isdir(os.path.join(folder, "organizations")) or os.path.isdir(os.path.join(folder, "topics"))
         ):
@@ -187,7 +192,9 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     refused = _folder_link_refused(path)
                     if refused:
                         result.warnings.append(Warning_(path, refused))
-                        continue
+                    else:
+                        linked.append(path)
+                    continue
                 if _is_input(entry.name):
                     result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
                 opened = enter(path)
@@ -214,6 +221,10 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
             add_file(path, True)
         else:
             result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
+    for path in linked:  # grows as links are met inside linked folders
+        if _is_input(os.path.basename(path)):
+            result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
+        walk(path)
     result.files.sort()
     _reject_shown_alike(result)
     # As the report says them: a name that is not valid UTF-8 shows \xff escapes.

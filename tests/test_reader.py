@@ -541,12 +541,41 @@ def test_symlink_loop_and_broken_link_terminate(tmp_path):
     assert sorted(Path(p).name for p, _ in found.files) == ["one.md", "two.md"]
     assert any("broken symbolic link" in r["reason"] for r in found.rejected)
     said = {(Path(w.path).relative_to(tmp_path).as_posix(), w.message) for w in found.warnings}
-    assert ("b/again", "folder already visited (symbolic link loop or second link to it); not read again") in said
+    assert ("b/again", f"the same folder as {tmp_path / 'a'}, read there (a symbolic link loop or a second link "
+                       "to it); not read again") in said
     assert ("a/loop", f"a symbolic link to a folder that holds it ({os.path.realpath(tmp_path / 'a')}); "
                       "not followed") in said
     assert any("folder named like an input file" in w.message for w in found.warnings)
     kg = graph.build([tmp_path])
     assert kg.report.articles_full == 2
+
+
+@pytest.mark.parametrize("link", ["aaa", "zzz"])
+def test_a_folder_reached_with_and_without_a_link_is_read_under_its_own_path(tmp_path, link):
+    """A folder beside a link to it was read under whichever of the two names
+    sorted first: with the link named aaa/, its article's path (its IRI's
+    source, its TriG graph) was corpus/aaa/r.md, and the warning called the
+    real folder the second link. Its own path is kept, whatever the link's name,
+    as for a file reached through a link; the link is the one said not read."""
+    corpus = tmp_path / "corpus"
+    (corpus / "real" / "deeper").mkdir(parents=True)
+    (corpus / "real" / "r.md").write_text('---\ntitle: "R"\nwebUrl: "https://example.org/r"\n---\n')
+    (corpus / "real" / "deeper" / "d.md").write_text('---\ntitle: "D"\nwebUrl: "https://example.org/d"\n---\n')
+    os.symlink("real", corpus / link)
+    os.symlink("../real/deeper", corpus / "real" / f"{link}-deeper")  # a link inside, to a folder inside
+    found = scan([corpus])
+    assert [Path(p).relative_to(corpus).as_posix() for p, _ in found.files] == ["real/deeper/d.md", "real/r.md"]
+    said = sorted((Path(w.path).relative_to(corpus).as_posix(), w.message) for w in found.warnings)
+    assert said == sorted([
+        (link, f"the same folder as {corpus / 'real'}, read there (a symbolic link loop or a second link to it); "
+               "not read again"),
+        (f"real/{link}-deeper", f"the same folder as {corpus / 'real' / 'deeper'}, read there (a symbolic link "
+                                "loop or a second link to it); not read again")])
+    # A folder reached only through a link is still read, under the link's path.
+    os.symlink(tmp_path / "elsewhere", corpus / "more")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "e.md").write_text('---\ntitle: "E"\nwebUrl: "https://example.org/e"\n---\n')
+    assert "more/e.md" in [Path(p).relative_to(corpus).as_posix() for p, _ in scan([corpus]).files]
 
 
 def test_a_folder_link_to_an_ancestor_or_into_proc_is_not_followed(tmp_path):
