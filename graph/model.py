@@ -38,6 +38,8 @@ __all__ = [
     "EDGE_KINDS",
     "DESCRIPTIVE_FIELDS",
     "records_from_front_matter",
+    "decode_references",
+    "shows_nothing",
     "is_image_address",
     "StubText",
     "coerce_datetime",
@@ -388,6 +390,55 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
+#: A character reference with its closing ``;`` (``&#8217;``, ``&#x2019;``,
+#: ``&rsquo;``). Without the ``;`` it is left alone: ``&not=1`` in a query
+#: string or ``AT&T`` are text, though HTML would decode the first.
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_references(text: str) -> str:
+    """``text`` with its HTML character references decoded, as a reader sees it
+    (feeds escape plain text: ``&#8217;``, ``&nbsp;``, ``&amp;``). A name HTML
+    does not define is kept as written, and so is one without its ``;``.
+
+    >>> decode_references("&#8216;a&#8217;&nbsp;&amp; AT&T &notit; &bogus;")
+    '‘a’\xa0& AT&T &notit; &bogus;'
+    """
+    if "&" not in text:
+        return text
+    import html
+    import html.entities
+
+    def character(reference: re.Match) -> str:
+        ref = reference.group(0)
+        # html.unescape alone would read &notit; as ¬it;, HTML's rule without ";"
+        return html.unescape(ref) if ref[1] == "#" else html.entities.html5.get(ref[1:], ref)
+
+    return _CHARACTER_REFERENCE.sub(character, text)
+
+
+#: Letters and symbols that fonts draw as nothing: the braille blank and the Hangul fillers.
+_BLANK_CHARACTERS = frozenset("\u2800\u115f\u1160\u3164\uffa0")
+#: Categories of characters that show nothing: white space and separators, controls,
+#: format characters (zero-width space, soft hyphen, direction marks, byte-order mark).
+_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text``, its character references decoded, holds nothing a reader
+    can see: only white space, controls, format characters and blanks.
+
+    >>> shows_nothing(" \u200b\u202e&nbsp;\u2800"), shows_nothing("?"), shows_nothing("a\u200b")
+    (True, False, False)
+    """
+    if text.isascii() and "&" not in text:
+        return not any(" " < ch < "\x7f" for ch in text)
+    import unicodedata
+
+    return all(ch in _BLANK_CHARACTERS or unicodedata.category(ch) in _BLANK_CATEGORIES
+               for ch in decode_references(text))
+
+
 class _Coercer:
     """Field-by-field coercion for one file, collecting warnings.
 
@@ -623,6 +674,9 @@ def records_from_front_matter(
     title = data.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise FrontMatterError(path, "missing title", line_of("title"))
+    if isinstance(title, str) and shows_nothing(title):  # "\u200b", "&nbsp;": a node without a label
+        raise FrontMatterError(path, f"missing title: {ascii(title)[1:-1][:80]} shows nothing (only invisible "
+                                     "characters)", line_of("title"))
     if not isinstance(title, _TEXT_LIKE) or _digits_over_limit(title) is not None:
         # a list, a mapping, or a tagged value (!!binary, !!set) that no title can be made of
         raise FrontMatterError(path, f"title should be text, found {_describe(title)}", line_of("title"))

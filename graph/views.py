@@ -28,8 +28,6 @@ the page.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import html.entities
 import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from .errors import ArgumentTypeError, InvalidArgumentError, ViewError, check_count
+from .model import decode_references
 from .report import counted
 
 if TYPE_CHECKING:  # numpy is imported where edges are tabulated: describing an article needs none
@@ -200,14 +199,10 @@ def site_link(domain: str | None) -> str | None:
 _HOST_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.?")
 
 
-#: A character reference with its closing ``;`` (``&#8217;``, ``&#x2019;``,
-#: ``&rsquo;``). Without the ``;`` it is left alone: ``&not=1`` in a query
-#: string or ``AT&T`` are text, though HTML would decode the first.
 #: What a page does not show of a text: the bidirectional overrides and isolates,
 #: and the control characters but tab and line ends (an ego page's <title> held
 #: a title's raw NUL, BEL and ESC; the canvas already drew labels without them).
 _UNSHOWN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def shown_text(text: str | None) -> str | None:
@@ -232,8 +227,7 @@ def shown_text(text: str | None) -> str | None:
     """
     if not text:
         return text
-    if "&" in text:
-        text = _CHARACTER_REFERENCE.sub(_character, text)
+    text = decode_references(text)
     # An override (U+202E) in a title reversed the page's own text around it, in the
     # details ("(1 article)") and the tooltip; the canvas already drew labels without them.
     return _UNSHOWN.sub("", text) if _UNSHOWN.search(text) else text
@@ -304,15 +298,6 @@ def shown_domain(domain: str | None) -> str | None:
 
 
 _UNSHOWN_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _character(reference: re.Match) -> str:
-    """What a ``&...;`` reference stands for; a name HTML does not define is kept as written
-    (``html.unescape`` alone would read ``&notit;`` as ``¬it;``, HTML's rule without ``;``)."""
-    text = reference.group(0)
-    if text[1] == "#":
-        return html.unescape(text)
-    return html.entities.html5.get(text[1:], text)
 
 
 class EdgeTable(NamedTuple):

@@ -86,6 +86,30 @@ def test_rejected_with_reason_and_line(name, reason, line):
     assert parsed.rejected["path"].endswith(name)
 
 
+@pytest.mark.parametrize("title, shown", [
+    ("\u200b", "\\u200b"), ("\u0001", "\\x01"), ("\u202e", "\\u202e"), ("\ufeff", "\\ufeff"),
+    ("\u00ad", "\\xad"), ("\u2800", "\\u2800"), ("\u3164", "\\u3164"), ("&nbsp;", "&nbsp;"),
+    (" \u200b\u200d ", " \\u200b\\u200d "), ("&#8203;&#x200B;", "&#8203;&#x200B;"),
+])
+def test_a_title_that_shows_nothing_is_a_missing_title(tmp_path, title, shown):
+    """A title of invisible characters only (a zero-width space, a control, a
+    direction override, a soft hyphen, a braille blank, ``&nbsp;``, which the page
+    decodes) was kept without a word, and drawn as a node without a label, where
+    "\u00a0" alone was rejected as a missing title. The expected reasons are
+    written by hand; titles with anything visible in them are kept."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "blank.md").write_text(f'---\nwebUrl: https://example.org/a\ntitle: "{title}"\n---\n', encoding="utf-8")
+    for n, visible in enumerate(["?", "a\u200b", "&amp;", "\u00a0x", "\U0001f600", "&bogus;", "&#65;"]):
+        (folder / f"ok{n}.md").write_text(f'---\ntitle: "{visible}"\nwebUrl: https://example.org/{n}\n---\n',
+                                          encoding="utf-8")
+    kg = graph.build([folder])
+    assert kg.report.articles_full == 7
+    (rejected,) = kg.report.rejected
+    assert rejected == {"path": str(folder / "blank.md"), "line": 3,
+                        "reason": f"missing title: {shown} shows nothing (only invisible characters)"}
+
+
 @pytest.mark.parametrize("value, tag", [
     ("!!bool x", "!!bool"),                 # PyYAML: KeyError
     ('!!bool ""', "!!bool"),
