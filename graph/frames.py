@@ -48,7 +48,13 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     InvalidArgumentError
         For a graph with nodes but no ``kind`` on any of them, such as a
         projection (:mod:`graph.projections`): every frame and analysis
-        would find nothing in it.
+        would find nothing in it; or for an undirected graph
+        (``kg.nx.to_undirected()``), whose edges no longer say which article
+        cites which or which provider published which article.
+
+    A graph read back from the GraphML or GEXF export (``nx.read_graphml``,
+    ``nx.read_gexf``), whose lists are JSON text, is given as a copy with its
+    lists as lists (and GEXF's ``topic_key`` as ``key``), as ``kg.nx`` has them.
     """
     if isinstance(graph_or_kg, nx.Graph):
         g = graph_or_kg
@@ -61,6 +67,44 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
     if g.number_of_nodes() and not any(kind is not None for _, kind in g.nodes(data="kind")):
         raise InvalidArgumentError("this graph's nodes have no 'kind' (article, provider, topic): give the KnowledgeGraph "
                          "or its .nx, not a projection of it")
+    if not g.is_directed():
+        # Counted as they were, the edges' ends in either order gave 0 articles per provider
+        # and empty timelines, without a word: refused, as a projection is.
+        raise InvalidArgumentError("an undirected graph: its edges no longer say which article cites which, nor which "
+                                   "provider published an article; give the KnowledgeGraph or its .nx (directed), "
+                                   "and make it undirected only for what needs it")
+    return _with_lists(g)
+
+
+#: Node attributes that are lists in ``kg.nx``, and JSON text in a graph read back
+#: from GraphML or GEXF (:mod:`graph.export.flatten`; an empty list is left out).
+LIST_ATTRIBUTES = ("aliases", "files", "sources", "topics", "images", "alt_names", "alt_labels", "hashtags",
+                   "keywords")
+
+
+def _with_lists(g: nx.Graph) -> nx.Graph:
+    """``g``, or, when its lists are JSON text (GraphML, GEXF), a copy with them as lists."""
+    import json
+
+    flattened = False
+    for _, attrs in g.nodes(data=True):  # the first node holding a list says how they all are
+        value = next((attrs[name] for name in LIST_ATTRIBUTES if name in attrs), None)
+        if value is not None or "topic_key" in attrs:
+            flattened = isinstance(value, str) or "topic_key" in attrs
+            break
+    if not flattened:
+        return g
+    g = g.copy()  # a new dict per node: the caller's graph is left as it is
+    for _, attrs in g.nodes(data=True):
+        for name in LIST_ATTRIBUTES:
+            text = attrs.get(name)
+            if isinstance(text, str) and text.startswith("["):
+                try:
+                    attrs[name] = json.loads(text)
+                except ValueError:
+                    pass  # not what the export wrote: kept as it is
+        if "topic_key" in attrs and "key" not in attrs:  # networkx's GEXF writer reserves "key"
+            attrs["key"] = attrs.pop("topic_key")
     return g
 
 

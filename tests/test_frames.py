@@ -111,6 +111,42 @@ def test_frames_and_analytics_accept_graph_json_read_by_networkx(tmp_path):
     pd.testing.assert_frame_equal(analysis.top_articles(read), analysis.top_articles(kg))
 
 
+@pytest.mark.parametrize("fmt, read", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_frames_and_analytics_read_the_graphml_and_gexf_exports_read_by_networkx(seeds_kg, tmp_path, fmt, read):
+    """Their lists are JSON text (graph.export.flatten): a graph read back gave each
+    article's topics as its characters ('[', '"', 't'...), its files as the length of
+    that text, and from GEXF no topic keys (written as topic_key). The frames of the
+    graph read back equal those of the graph built, column by column."""
+    from graph import analysis
+    from graph.export import write_exports
+
+    write_exports(seeds_kg, tmp_path, [fmt])
+    back = read(tmp_path / f"graph.{fmt}")
+    assert any(isinstance(d.get("topics"), str) for _, d in back.nodes(data=True))
+    columns = {"articles": ["title", "topics", "files", "provider", "stub"], "topics": ["key", "label", "articles"],
+               "providers": ["name", "domain", "articles"]}
+    for name, frame in (("articles", articles_frame), ("topics", topics_frame), ("providers", providers_frame)):
+        got, want = frame(back), frame(seeds_kg)
+        for column in columns[name]:
+            assert got[column].tolist() == want[column].tolist(), (name, column)
+    assert [sorted(t) for t in analysis.communities(back)["topics"]] == \
+        [sorted(t) for t in analysis.communities(seeds_kg)["topics"]]
+    assert all(isinstance(d.get("topics"), str) for _, d in back.nodes(data=True) if "topics" in d)  # left as read
+
+
+def test_an_undirected_graph_is_refused_not_counted_wrong(seeds_kg):
+    """``kg.nx.to_undirected()`` (the usual step before components) gave 0 articles per
+    provider and empty timelines: its edges no longer say which end is the article."""
+    from graph import analysis
+
+    assert int(providers_frame(seeds_kg)["articles"].sum()) > 0
+    for undirected in (seeds_kg.nx.to_undirected(), nx.Graph(seeds_kg.nx)):
+        for call in (articles_frame, providers_frame, topics_frame, edges_frame, analysis.topic_timeline,
+                     analysis.provider_topic_matrix, analysis.top_articles, topic_graph):
+            with pytest.raises(ValueError, match="an undirected graph"):
+                call(undirected)
+
+
 def test_empty_graph_gives_empty_typed_frames():
     empty = nx.MultiDiGraph()
     arts = articles_frame(empty)
