@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
     from .cache import BackgroundWrites, CacheStats
 
-from .catalog import enrich, find_catalogs, load_catalogs
+from .catalog import enrich, find_catalogs, is_catalog_folder, load_catalogs
 from .errors import ArgumentTypeError, UnknownIdError, check_count, check_flag
 from .children import die_with_parent, let_through, signals_held
 from .gc_pause import gc_paused
@@ -704,17 +704,24 @@ def build(
     # A mistyped path in a notebook gave an empty graph, its reason only in the report:
     # said at once too (the command line refuses it before building).
     missing = [r["path"] for r in found.rejected if r["reason"] == "no such file or folder"]
+    not_catalogs: list[str] = []
     for folder in catalogs:
         if not os.path.isdir(folder):
             exists = os.path.exists(folder)
             reason = "a catalogue must be a folder" if exists else "no such catalogue folder"
             report.rejected.append({"path": folder, "reason": reason, "line": None})
             missing += [] if exists else [folder]
-    if missing:
+        elif not is_catalog_folder(folder):  # read as an empty catalogue, without a word (the CLI refuses it)
+            report.rejected.append({"path": folder, "line": None, "reason": "not a catalogue folder (it holds no "
+                                                                           "organizations/ or topics/ folder)"})
+            not_catalogs.append(folder)
+    if missing or not_catalogs:
         import warnings
 
-        warnings.warn(f"no such file or folder: {', '.join(missing)} (in the graph's report.rejected)",
-                      MissingInputWarning, stacklevel=2)
+        said = ([f"no such file or folder: {', '.join(missing)}"] if missing else []) + (
+            [f"not a catalogue folder (no organizations/ or topics/ in it): {', '.join(not_catalogs)}"]
+            if not_catalogs else [])
+        warnings.warn(f"{'; '.join(said)} (in the graph's report.rejected)", MissingInputWarning, stacklevel=2)
 
     folders = list(catalogs) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])
     # Sorted, so which catalogue wins a field never depends on the input order.

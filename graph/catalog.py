@@ -19,7 +19,7 @@ from .errors import FrontMatterError
 from .model import Provider, Topic, Warning_, _describe, _digits_over_limit, coerce_images
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
-__all__ = ["TOPIC_FILES", "Catalog", "find_catalogs", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
+__all__ = ["TOPIC_FILES", "Catalog", "find_catalogs", "is_catalog_folder", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
 
 _NAMES = ("_data", "data")
 #: The catalogue's topic files inside its ``topics/`` folder (organisations are ``*.md``, inputs too).
@@ -67,6 +67,11 @@ class Catalog:
         return None
 
 
+def is_catalog_folder(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds an ``organizations`` or a ``topics`` folder (what a catalogue is)."""
+    return os.path.isdir(os.path.join(folder, "organizations")) or os.path.isdir(os.path.join(folder, "topics"))
+
+
 def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
     """Catalogue folders beside the given inputs.
 
@@ -81,7 +86,7 @@ def find_catalogs(inputs: Iterable[str | os.PathLike]) -> list[str]:
         for base in (p, p.parent):
             for name in _NAMES:
                 cand = base / name
-                if (cand / "organizations").is_dir() or (cand / "topics").is_dir():
+                if is_catalog_folder(cand):
                     s = str(cand)
                     if s not in found:
                         found.append(s)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .builder import KnowledgeGraph, ProgressCallback, build
+from .catalog import is_catalog_folder
 from .errors import InvalidArgumentError, MissingInputError
 from .report import BuildReport
 
@@ -78,7 +79,7 @@ def _existing(paths: Paths, catalogs: Paths) -> tuple[list[str], list[str]]:
     if missing:
         raise MissingInputError(missing)
     # A catalogue folder holding neither list was read as an empty catalogue, without a word
-    empty = [f for f in folders if not any(os.path.isdir(os.path.join(f, sub)) for sub in ("organizations", "topics"))]
+    empty = [f for f in folders if not is_catalog_folder(f)]
     if empty:
         raise InvalidArgumentError(f"not a catalogue folder (it holds no organizations/ or topics/ folder): "
                                    f"{', '.join(empty)} (nothing was written)")

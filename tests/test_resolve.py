@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import random
 import shutil
 import sys
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import graph
+from graph.builder import MissingInputWarning
 from graph.errors import InvalidURLError
 from graph.resolve import article_id, canonical_url, provider_key, topic_id, topic_key
 
@@ -577,6 +580,22 @@ def test_catalogs_take_one_folder_as_paths_do_and_name_a_missing_one(corpus_dir,
     kg = graph.build([seed], catalogs=[missing, a_file], detect_catalogs=False)
     assert [(r["path"], r["reason"]) for r in kg.report.rejected] == [
         (str(missing), "no such catalogue folder"), (str(a_file), "a catalogue must be a folder")]
+
+
+def test_a_folder_that_is_no_catalogue_is_rejected_and_said_as_the_command_line_refuses_it(corpus_dir, tmp_path):
+    """graph.build(catalogs=["/tmp"]) read an empty catalogue without a word, where
+    `newsgraph build --catalog /tmp` says "not a catalogue folder": in a notebook a
+    mistyped catalogue had no effect and nothing said so."""
+    seed = corpus_dir / "seed"
+    (tmp_path / "notes").mkdir()
+    with pytest.warns(MissingInputWarning, match=f"not a catalogue folder .*: {tmp_path / 'notes'}"):
+        kg = graph.build([seed], catalogs=[tmp_path / "notes"], detect_catalogs=False)
+    assert kg.report.rejected == [{"path": str(tmp_path / "notes"), "line": None,
+                                   "reason": "not a catalogue folder (it holds no organizations/ or topics/ folder)"}]
+    (tmp_path / "notes" / "topics").mkdir()  # now it is one (an empty one): nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert graph.build([seed], catalogs=[tmp_path / "notes"], detect_catalogs=False).report.rejected == []
 
 
 @pytest.mark.parametrize("invisible", ["\u00ad", "\u200b"])
