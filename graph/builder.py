@@ -108,9 +108,19 @@ class KnowledgeGraph:
         return counts
 
     def article_by_url(self, url: str) -> Article | None:
-        """The article whose canonical URL or alias is ``url`` (any spelling)."""
+        """The article whose canonical URL or alias is ``url`` (any spelling).
+
+        Raises
+        ------
+        ArgumentTypeError
+            ``url`` is not text (a ``TypeError`` too).
+        InvalidURLError
+            ``url`` is no absolute http(s) URL (a ``ValueError`` too).
+        """
         from .resolve import article_id, canonical_url
 
+        if not isinstance(url, str):
+            raise ArgumentTypeError(f"expected a URL (text), got {type(url).__name__}")
         key = canonical_url(url)
         found = self.articles.get(article_id(key))
         if found is not None:

@@ -131,11 +131,24 @@ def to_utc(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
 
     >>> to_utc("9999-12-31T23:00:00-05:00") is None
     True
+
+    Raises
+    ------
+    InvalidArgumentError
+        Text that is no ISO 8601 date or date-time (a ``ValueError`` too).
+    ArgumentTypeError
+        A value that is neither a date nor text (a number, numpy's ``datetime64``).
     """
     if value is None:
         return None
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        try:  # a date is 10 characters or fewer (2021-06-18, 20210618); a date-time more, "T" or " " between
+            value = dt.datetime.fromisoformat(value) if len(value) > 10 else dt.date.fromisoformat(value)
+        except ValueError as err:
+            raise InvalidArgumentError(f"not an ISO 8601 date or date-time: {value[:100]!r}") from err
+    elif not isinstance(value, dt.date):  # a pandas Timestamp is a datetime
+        raise ArgumentTypeError(f"expected a date, a date-time or ISO 8601 text, got {type(value).__name__}: "
+                                f"{value!r:.100}")
     if not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
     if not value.tzinfo:

@@ -155,6 +155,35 @@ def test_empty_graph_gives_empty_typed_frames():
     assert related_graph(empty).number_of_nodes() == 0 and topic_graph(empty).number_of_edges() == 0
 
 
+def test_to_utc_says_what_it_cannot_read():
+    """Text that is no date raised datetime's own ValueError, a number or numpy's
+    datetime64 an AttributeError (no .year): a hand-made graph's dates crashed the
+    frames so. A date-time with a space for its "T" is read, as Python reads it."""
+    import numpy as np
+
+    from graph.errors import ArgumentTypeError, InvalidArgumentError
+
+    assert to_utc("2021-06-18 11:00:00") == dt.datetime(2021, 6, 18, 11, tzinfo=dt.timezone.utc)
+    assert to_utc("20210618") == dt.datetime(2021, 6, 18, tzinfo=dt.timezone.utc)
+    for text in ("18/06/2021", "yesterday", "2021-13-01", ""):
+        with pytest.raises(InvalidArgumentError, match="not an ISO 8601 date or date-time"):
+            to_utc(text)
+    for value in (1623999600, np.datetime64("2021-06-18T11:00"), 2021.5):
+        with pytest.raises(ArgumentTypeError, match="expected a date, a date-time or ISO 8601 text"):
+            to_utc(value)
+
+
+def test_article_by_url_of_no_text_is_a_type_error(seeds_kg):
+    from graph.errors import ArgumentTypeError, InvalidURLError
+
+    for value in (None, 123, b"https://example.org/a"):
+        with pytest.raises(ArgumentTypeError, match="expected a URL"):
+            seeds_kg.article_by_url(value)
+    with pytest.raises(InvalidURLError):
+        seeds_kg.article_by_url("not a url")
+    assert seeds_kg.article_by_url("https://nowhere.example/x") is None
+
+
 def test_to_utc_turns_offsets_into_utc():
     plus_two = dt.datetime(2021, 6, 18, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert to_utc(plus_two) == dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc)
