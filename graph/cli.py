@@ -391,44 +391,43 @@ def serve_command(source, store, host, port, allow_update, reload, cors):
 
     from .serve import SparqlServer, check_host, curl_example, may_hold_updates, prepare_store
 
-    def stop_on_sigterm(signum, frame):
-        raise KeyboardInterrupt
-
     try:
         check_host(host)  # before the store is loaded, which may take minutes
     except NewsgraphError as err:  # an option's bad value: a usage error (status 2), as build -o "" is
         raise click.BadParameter(str(err), param_hint="'--host'") from err
-    with _library_errors():
-        store_dir = prepare_store(source, store, reload=reload)
-        updated_before = may_hold_updates(store_dir)  # before this server marks it so
-        server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
-    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
-    try:
+    # From the start, not once the server is up: a SIGTERM while the store loaded or the
+    # server started ended this process at once and left the oxigraph process running,
+    # holding the store and the port (the load's and the server's are stopped with it).
+    with _sigterm_as_ctrl_c():
+        with _library_errors():
+            store_dir = prepare_store(source, store, reload=reload)
+            updated_before = may_hold_updates(store_dir)  # before this server marks it so
+            server = SparqlServer(store_dir, host=host, port=port, allow_update=allow_update, cors=cors).start()
         try:
-            triples = f"{server.triple_count():,} triples"
-        except NewsgraphError:
-            triples = "triple count unavailable"
-        click.echo(f"SPARQL endpoint: {server.query_url} "
-                   f"({'read-write' if allow_update else 'read-only'}; {triples})")
-        if allow_update:
-            click.echo(f"SPARQL Update: {server.update_url}")
-        click.echo(f"Graph Store: {server.store_url}")
-        click.echo(f"store: {store_dir}")
-        if updated_before:
-            click.echo("note: this store was served with --allow-update since its RDF file was loaded: it may "
-                       "hold changes the file does not (--reload loads the file again)", err=True)
-        click.echo("try:\n" + curl_example(server.query_url))
-        click.echo("Press Ctrl-C to stop.")
-        status = server.wait()
-        if status != -signal.SIGINT:  # -SIGINT: Ctrl-C reached the server first
-            raise click.ClickException(f"the oxigraph server stopped by itself (exit status {status})")
-        raise KeyboardInterrupt
-    except KeyboardInterrupt:
-        server.stop()  # before saying so
-        click.echo(f"stopped; the store {store_dir} is kept for the next `newsgraph serve`", err=True)
-    finally:
-        server.stop()
-        signal.signal(signal.SIGTERM, previous)
+            try:
+                triples = f"{server.triple_count():,} triples"
+            except NewsgraphError:
+                triples = "triple count unavailable"
+            click.echo(f"SPARQL endpoint: {server.query_url} "
+                       f"({'read-write' if allow_update else 'read-only'}; {triples})")
+            if allow_update:
+                click.echo(f"SPARQL Update: {server.update_url}")
+            click.echo(f"Graph Store: {server.store_url}")
+            click.echo(f"store: {store_dir}")
+            if updated_before:
+                click.echo("note: this store was served with --allow-update since its RDF file was loaded: it may "
+                           "hold changes the file does not (--reload loads the file again)", err=True)
+            click.echo("try:\n" + curl_example(server.query_url))
+            click.echo("Press Ctrl-C to stop.")
+            status = server.wait()
+            if status != -signal.SIGINT:  # -SIGINT: Ctrl-C reached the server first
+                raise click.ClickException(f"the oxigraph server stopped by itself (exit status {status})")
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            server.stop()  # before saying so
+            click.echo(f"stopped; the store {store_dir} is kept for the next `newsgraph serve`", err=True)
+        finally:
+            server.stop()
 
 
 #: The most --retries: 20 wait about 8 minutes (the backoff stops growing at 30 s); a

@@ -445,26 +445,32 @@ class SparqlServer:
             + (["--cors"] if self.cors else [])
             + (["--union-default-graph"] if is_dataset_store(self.store) else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        try:
+            self._wait_until_listening(behind)
+            try:
+                self._front = OriginGuard(self.host, self.port, behind, cors=self.cors).start()
+            except OSError as err:  # taken between the check and now
+                raise ServeError(f"cannot listen on {self.host}:{self.port}: {err.strerror or err}") from err
+        except BaseException:
+            # Whatever stopped the start (an error, or Ctrl-C while a store opened: 5 to 19 s
+            # for one written through --allow-update), the server goes too: it was left
+            # running, holding the store and the port, with no parent.
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_listening(self, address: tuple[str, int]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            if self.process.poll() is not None:
-                message = self._read_stderr()
-                self.stop()
-                raise ServeError(f"the oxigraph server on {self.store} stopped at once: {message}")
+            if self.process.poll() is not None:  # type: ignore[union-attr]
+                raise ServeError(f"the oxigraph server on {self.store} stopped at once: {self._read_stderr()}")
             with contextlib.suppress(OSError):
-                with socket.create_connection(behind, timeout=1):
-                    break
+                with socket.create_connection(address, timeout=1):
+                    return
             if time.monotonic() > deadline:
-                self.stop()
                 raise ServeError(f"the oxigraph server did not listen on {self.base_url} "
                                  f"within {self.startup_timeout:g} s")
             time.sleep(0.05)
-        try:
-            self._front = OriginGuard(self.host, self.port, behind, cors=self.cors).start()
-        except OSError as err:  # taken between the check and now
-            self.stop()
-            raise ServeError(f"cannot listen on {self.host}:{self.port}: {err.strerror or err}") from err
-        return self
 
     def _read_stderr(self) -> str:
         if self._stderr is None:

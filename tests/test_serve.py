@@ -712,6 +712,54 @@ def test_cli_serves_until_stopped_and_keeps_the_store(seeds_nt, tmp_path, stop):
             marker_stamp = (exports / "sparql-store" / "newsgraph-store.json").stat().st_mtime_ns
 
 
+@pytest.mark.parametrize("phase", ["load", "serve-read-only"])
+def test_a_serve_stopped_while_the_store_loads_or_the_server_starts_leaves_no_oxigraph_running(seeds_nt, tmp_path,
+                                                                                            phase):
+    """SIGTERM while the store loaded or the server started (a store written through
+    --allow-update took 5 to 19 s to open) ended the command at once, silently, and
+    left the oxigraph process running with no parent, holding the store and the port.
+    Here an oxigraph stand-in on PATH hangs in that phase (the other is the real one)
+    and says its pid; the command, sent SIGTERM, ends as Ctrl-C does and the stand-in
+    is gone."""
+    import shutil
+
+    real = shutil.which("oxigraph")
+    assert real is not None
+    exports, bin_dir, pid_file = tmp_path / "exports", tmp_path / "bin", tmp_path / "hung.pid"
+    exports.mkdir()
+    bin_dir.mkdir()
+    (exports / "graph.nt").write_bytes((seeds_nt / "graph.nt").read_bytes())
+    stand_in = bin_dir / "oxigraph"
+    stand_in.write_text(f'#!/bin/sh\nif [ "$1" = "{phase}" ]; then echo $$ > "{pid_file}"; exec sleep 300; fi\n'
+                        f'exec "{real}" "$@"\n')
+    stand_in.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    process = subprocess.Popen([sys.executable, "-m", "graph", "serve", str(exports), "--host", LOOPBACK,
+                                "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    hung = None
+    try:
+        deadline = time.monotonic() + 120
+        while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        hung = psutil.Process(int(pid_file.read_text()))
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 1 and err.strip().endswith("Aborted!") and "Traceback" not in err, err
+        deadline = time.monotonic() + 20
+        while hung.is_running() and hung.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not hung.is_running() or hung.status() == psutil.STATUS_ZOMBIE
+        assert [p.name for p in exports.iterdir() if p.name.startswith(".sparql-store.loading")] == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if hung is not None and hung.is_running():
+            hung.kill()
+
+
 class _Server:
     """A stand-in for the oxigraph process: which signals it got, and which one stops it."""
 
