@@ -735,7 +735,7 @@ def _parse_rdflib(text: str) -> tuple[Any, Any]:
 _CONSTRUCT_WHERE = re.compile(r"(?i)(?<![\w?$:\-])CONSTRUCT\s+WHERE(?![\w:\-])")
 
 
-def _run_rdflib(data: Any, text: str) -> QueryResult:
+def _run_rdflib(data: Any, text: str, stream: bool = False) -> QueryResult:
     tree, prepared = _parse_rdflib(text)
     short = _CONSTRUCT_WHERE.search(_keywords_only(text))
     if short:
@@ -757,8 +757,17 @@ def _run_rdflib(data: Any, text: str) -> QueryResult:
             variables.sort(key=lambda v: (_first_use(code, str(v)), str(v)))
         # From the bindings, not by iterating res: rdflib's iterator skips a row whose
         # variables are all unbound (an OPTIONAL that found nothing), which oxigraph keeps.
-        rows = [tuple(_from_rdflib(binding.get(v)) for v in variables) for binding in res.bindings]
-        return QueryResult([str(v) for v in variables], rows)
+        # Streamed, from the generator behind them: both of rdflib's ways to them keep every
+        # row (Result.bindings makes a list; its iterator appends each to one), and a large
+        # result filled the machine's memory before `| head` saw its first row.
+        bindings = getattr(res, "_genbindings", None) if stream else None
+        names = [str(v) for v in variables]
+        rows = (tuple(_from_rdflib(binding.get(v)) for v in variables)
+                for binding in (bindings if bindings is not None else res.bindings))
+        if not stream:
+            return QueryResult(names, list(rows))
+        first = list(itertools.islice(rows, 1))  # an error found at once is raised here, as oxigraph's are
+        return QueryResult(names, _query_errors(itertools.chain(first, rows)))
 
 
 #: The outermost projection is ``*`` (the first SELECT of the text is the outermost one).
@@ -1204,7 +1213,9 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
     ----------
     source : path, KnowledgeGraph, rdflib.Graph or pyoxigraph.Store
         The data: an RDF file (``.ttl``, ``.nt``, ``.jsonld``, ``.trig``, …),
-        a built graph, or an already loaded graph or store.
+        an exports folder (its ``graph.nt``, else ``graph.ttl``, as
+        ``newsgraph query`` takes it), a built graph, or an already loaded
+        graph or store.
     query : str
         SPARQL text, the name of an example query, or a ``.rq`` file.
     engine : {"rdflib", "oxigraph"}
@@ -1219,12 +1230,12 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
         into the answer; refused unless set, so that a query file from
         elsewhere makes no requests from this machine.
     stream : bool
-        With ``engine="oxigraph"``, a ``SELECT``'s rows are an iterator,
-        computed as they are read (see :class:`QueryResult`): a result of
-        any size is written by :meth:`QueryResult.write` in constant memory.
+        A ``SELECT``'s rows are an iterator, computed as they are read (see
+        :class:`QueryResult`): a result of any size is written by
+        :meth:`QueryResult.write` in constant memory, with either engine.
         Errors found after the first row are raised while reading them. A
         ``CONSTRUCT``/``DESCRIBE`` is whole all the same (its triples are
-        sorted), and so is everything the rdflib engine gives.
+        sorted).
 
     Returns
     -------
@@ -1240,6 +1251,14 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
     if not isinstance(query, (str, os.PathLike)):
         raise QueryError(f"the query must be SPARQL text, an example's name or a .rq file, not {query!r}")
     text, file = _query_and_file(os.fspath(query))
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):  # refused, where the CLI took it
+        from .errors import ServeError
+        from .serve import find_rdf_source
+
+        try:
+            source = find_rdf_source(source)
+        except ServeError as err:
+            raise QueryError(str(err)) from err
     try:
         return _checked_and_run(source, text, engine, base_iri, store, allow_service, stream)
     except QueryError as err:
@@ -1267,7 +1286,7 @@ def _checked_and_run(source: Any, text: str, engine: str, base_iri: str | None, 
     if "FROM" in reaches and (engine == "rdflib" or not _is_oxigraph_store(source)):
         raise _dataset_clause_refused(reaches["FROM"])
     if engine == "rdflib":
-        return _run_rdflib(load_rdflib(source, base_iri=base_iri), text)
+        return _run_rdflib(load_rdflib(source, base_iri=base_iri), text, stream)
     return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text, stream)
 
 
