@@ -122,16 +122,22 @@ def _strings(value: Any, key: str, path: str, warnings: list[Warning_] | None = 
     >>> said = []
     >>> _strings({"a": 1}, "k", "t.yaml"), _strings([10 ** 5000, "x"], "hashtags", "t.yaml", said), said[0].message
     ((), ('x',), 'hashtags has a whole number of 5,001 digits; left out')
+
+    Each text once, where it first comes (a catalogue of the real corpus lists
+    ``model-driven apps`` twice: graph.json had it twice, the RDF once):
+
+    >>> _strings(["a", "b", "a", 1, "1"], "keywords", "t.yaml")
+    ('a', 'b', '1')
     """
     if not isinstance(value, list):
         value = [value]
-    out = []
+    out: dict[str, None] = {}
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             continue
         text = _said_text(v, key, path, warnings)
         if text is not None and text.strip():
-            out.append(text)
+            out[text] = None
     return tuple(out)
 
 

@@ -582,6 +582,30 @@ def test_catalogs_take_one_folder_as_paths_do_and_name_a_missing_one(corpus_dir,
         (str(missing), "no such catalogue folder"), (str(a_file), "a catalogue must be a folder")]
 
 
+def test_a_catalogue_keyword_or_hashtag_listed_twice_is_kept_once_in_its_order(corpus_kg, corpus_dir):
+    """The real corpus's 02-model-driven-apps.yaml lists "model-driven apps" twice: graph.json
+    held it twice, the RDF (a set of triples) once. Expected: each catalogue topic file's
+    lists, read with PyYAML, each text once where it first comes (by hand, with a loop)."""
+    import yaml
+
+    checked = 0
+    for path in sorted(corpus_dir.glob("*/data/topics/*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        topic = next((t for t in corpus_kg.topics.values() if t.catalog == str(path)), None)
+        if topic is None or not isinstance(data, dict):
+            continue
+        for field in ("keywords", "hashtags"):
+            once: list[str] = []
+            for value in data.get(field) or []:
+                if isinstance(value, str) and value.strip() and value not in once:
+                    once.append(value)
+            assert list(getattr(topic, field)) == once, (path, field)
+        checked += 1
+    assert checked > 10
+    (twice,) = [t for t in corpus_kg.topics.values() if t.catalog and t.catalog.endswith("02-model-driven-apps.yaml")]
+    assert twice.keywords.count("model-driven apps") == 1
+
+
 def test_a_folder_that_is_no_catalogue_is_rejected_and_said_as_the_command_line_refuses_it(corpus_dir, tmp_path):
     """graph.build(catalogs=["/tmp"]) read an empty catalogue without a word, where
     `newsgraph build --catalog /tmp` says "not a catalogue folder": in a notebook a
