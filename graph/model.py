@@ -445,10 +445,12 @@ class _Coercer:
     ``line_of`` maps a top-level key to its 1-based line in the file.
     """
 
-    def __init__(self, path: str, line_of: Callable[[str], int | None], canonical: Callable[[str], str]):
+    def __init__(self, path: str, line_of: Callable[[str], int | None], canonical: Callable[[str], str],
+                 syntax: str = "YAML"):
         self.path = path
         self.line_of = line_of
         self.canonical = canonical
+        self.syntax = syntax  # what read the values, for messages
         self.warnings: list[Warning_] = []
 
     def warn(self, message: str, key: str | None = None) -> None:
@@ -470,7 +472,7 @@ class _Coercer:
         text as written (1.10, 0x1F, False) is gone, so say so rather than keep another
         text without a word."""
         text = _as_text(value)
-        self.warn(f"{what} was read by YAML as {_describe(value)} and kept as the text {text!r}; "
+        self.warn(f"{what} was read by {self.syntax} as {_describe(value)} and kept as the text {text!r}; "
                   "quote the value to keep it as written", top)
         return text
 
@@ -641,6 +643,7 @@ def records_from_front_matter(
     line_of: Callable[[str], int | None],
     canonical: Callable[[str], str],
     parse_stub: Callable[[str], Any] | None = None,
+    syntax: str = "YAML",
 ) -> tuple[ArticleRecord, list[Warning_]]:
     """Turn one file's front matter into an :class:`ArticleRecord` with its stubs.
 
@@ -657,6 +660,8 @@ def records_from_front_matter(
     parse_stub : callable, optional
         Loads the text of a ``related`` item given as :class:`StubText`
         (needed only when the mapping holds some).
+    syntax : str
+        What read ``data`` (``"YAML"``, ``"TOML"``, ``"JSON"``), for messages.
 
     Returns
     -------
@@ -670,7 +675,7 @@ def records_from_front_matter(
     """
     if not isinstance(data, dict):
         raise FrontMatterError(path, f"front matter is {_describe(data)}, expected a mapping of fields", 1)
-    c = _Coercer(path, line_of, canonical)
+    c = _Coercer(path, line_of, canonical, syntax)
     title = data.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise FrontMatterError(path, "missing title", line_of("title"))

@@ -1070,7 +1070,8 @@ def _interpret(result: ParsedFile, fm: FrontMatter, path: str, fast: bool, cut: 
     if _looks_like_catalog(data):
         result.catalog = data
     else:
-        record, warnings = records_from_front_matter(data, path, _KeyLines(fm), canonical_url, _load_stub_text)
+        record, warnings = records_from_front_matter(data, path, _KeyLines(fm), canonical_url, _load_stub_text,
+                                                     fm.kind.upper())
         result.record = record
         result.warnings.extend(warnings)
 

@@ -1097,6 +1097,19 @@ def test_a_topic_yaml_read_as_a_number_is_kept_as_its_text_with_a_warning(tmp_pa
                                        ("int 31", "31"))]
 
 
+def test_a_text_field_read_as_a_number_names_what_read_it_toml_or_json(tmp_path):
+    """In a TOML or JSON file the warning said "read by YAML", which did not read it."""
+    (tmp_path / "t.md").write_text('+++\ntitle = "T"\nwebUrl = "https://e.org/t"\ntopics = [2, "x"]\n+++\n',
+                                   encoding="utf-8")
+    (tmp_path / "j.md").write_text('{\n"title": 5,\n"webUrl": "https://e.org/j"\n}\n', encoding="utf-8")
+    kg = graph.build([tmp_path])
+    said = sorted((Path(w.path).name, w.line, w.message) for w in kg.report.warnings)
+    assert said == [("j.md", 2, "title was read by JSON as int 5 and kept as the text '5'; quote the value to keep "
+                                "it as written"),
+                    ("t.md", 4, "a topics entry was read by TOML as int 2 and kept as the text '2'; quote the value "
+                                "to keep it as written")]
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
 def test_a_text_field_yaml_read_as_another_type_is_kept_as_text_with_a_warning(tmp_path, fast):
     """``title: 1.10`` became the title "1.1", ``.nan`` "nan", ``False`` "false": the text as
