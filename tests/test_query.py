@@ -1124,6 +1124,23 @@ def test_a_streamed_result_has_the_rows_of_a_whole_one(seeds_loaded, query, engi
                                   whole.to_dataframe())
 
 
+@pytest.mark.parametrize("text", ["", "   ", "# only a comment", "\n# one\n  # two\n"])
+def test_an_empty_query_is_said_to_be_empty(seeds_loaded, text, tmp_path):
+    """A query of white space or comments only was oxigraph's "expected [_]"."""
+    _, store = seeds_loaded
+    for engine, source in (("oxigraph", store), ("rdflib", seeds_loaded[0])):
+        with pytest.raises(QueryError, match=r"^the query is empty \(white space and comments only\)"):
+            sparql(source, text, engine=engine)
+    rq = tmp_path / "empty.rq"
+    rq.write_text(text, encoding="utf-8")
+    with pytest.raises(QueryError, match=f"^{rq}:1: the query is empty"):
+        sparql(store, str(rq))
+    nt = tmp_path / "graph.nt"
+    write_exports(graph.build([]), tmp_path, ["nt"])
+    result = CliRunner().invoke(cli, ["query", str(nt), text or " "])
+    assert result.exit_code == 2 and "the query is empty" in result.output, result.output
+
+
 def test_the_library_queries_an_exports_folder_as_the_command_line_does(seeds_kg, tmp_path):
     """sparql_dataframe("out", ...) raised "out: is a folder, expected an RDF file" where
     `newsgraph query out ...` reads out/graph.nt: the folder's graph.nt, else graph.ttl."""
