@@ -20,7 +20,7 @@ True
 from .builder import KnowledgeGraph, build
 from .errors import (ArgumentTypeError, DistributedError, ExportError, FrontMatterError, InputError,
                      InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError,
-                     QueryError, ServeError, UnknownIdError, ViewError)
+                     QueryError, ServeError, UnknownFormatError, UnknownIdError, ViewError)
 from .report import BuildReport
 from .load import load
 
@@ -55,6 +55,7 @@ __all__ = [
     "QueryError",
     "MissingInputError",
     "InvalidArgumentError",
+    "UnknownFormatError",
     "ArgumentTypeError",
     "UnknownIdError",
     "ViewError",

@@ -22,6 +22,7 @@ __all__ = [
     "LoadError",
     "QueryError",
     "InvalidArgumentError",
+    "UnknownFormatError",
     "ArgumentTypeError",
     "UnknownIdError",
     "ViewError",
@@ -103,6 +104,13 @@ class InvalidArgumentError(NewsgraphError, ValueError):
     """An argument of the library's API that it cannot take (a negative count,
     an unknown ranking or format). A ``ValueError`` too, as Python's own
     functions raise for such arguments."""
+
+
+class UnknownFormatError(ExportError, InvalidArgumentError):
+    """A format or view the exports do not know (``write_exports(kg, "x", ["rdfxml"])``,
+    ``view="foo"``): an :class:`ExportError`, as before, and an
+    :class:`InvalidArgumentError` (so a ``ValueError``), as for any argument the
+    API cannot take; ``except ValueError`` in a notebook missed it."""
 
 
 class ArgumentTypeError(NewsgraphError, TypeError):

@@ -215,6 +215,25 @@ def test_an_unknown_format_suggests_the_one_meant(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_unknown_format_or_view_is_a_value_error_in_python_as_every_bad_argument_is(seeds_kg, tmp_path):
+    """write_exports(kg, "x", ["rdfxml"]) and notebook_html(kg, view="foo") raised an
+    ExportError only: `except ValueError` in a notebook, the README's rule for an
+    argument the API cannot take, missed them. Still ExportErrors, and nothing written."""
+    from graph.errors import ExportError, InvalidArgumentError, UnknownFormatError
+    from graph.export import write_exports
+    from graph.export.html import notebook_html, render_html
+
+    calls = [lambda: write_exports(seeds_kg, tmp_path / "x", ["rdfxml"]),
+             lambda: notebook_html(seeds_kg, view="foo"), lambda: render_html(seeds_kg, view="foo")]
+    for call in calls:
+        with pytest.raises(ValueError) as err:
+            call()
+        assert isinstance(err.value, ExportError) and isinstance(err.value, InvalidArgumentError)
+        assert type(err.value) is UnknownFormatError
+        assert str(err.value).startswith(("unknown format(s): rdfxml", "unknown view 'foo'"))
+    assert not (tmp_path / "x").exists()
+
+
 def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()

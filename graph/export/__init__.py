@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import views
-from ..errors import ExportError
+from ..errors import ExportError, UnknownFormatError
 from .files import (SPARE_MAX_BYTES, Move, atomic_writer, check_replaceable, copy_range, discard_moves, libc_function,
                     make_moves, mapping_address, moves_deferred, open_spare_of, recycling, remove_leftovers,
                     start_writeback, sync_folder, write_all, written_size)
@@ -177,8 +177,8 @@ def check_exports(formats: tuple[str, ...] | list[str] | None = None, **options:
 
     Raises
     ------
-    ExportError
-        For an unknown format.
+    UnknownFormatError
+        For an unknown format (an :class:`ExportError` and a ``ValueError``).
     NewsgraphError
         For a ``base_iri`` that is not a usable base IRI.
     """
@@ -186,7 +186,7 @@ def check_exports(formats: tuple[str, ...] | list[str] | None = None, **options:
     unknown = [f for f in chosen if f not in EXPORTERS]
     if unknown:
         named = ", ".join(f"{f} (did you mean {_known_as(f)}?)" if _known_as(f) else f for f in unknown)
-        raise ExportError(f"unknown format(s): {named}; known: {', '.join(sorted(EXPORTERS))}")
+        raise UnknownFormatError(f"unknown format(s): {named}; known: {', '.join(sorted(EXPORTERS))}")
     if options.get("base_iri") is not None:
         from ..namespaces import check_base_iri
 

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 import numpy as np
 
 from .. import __version__
-from ..errors import ExportError, InvalidArgumentError
+from ..errors import ExportError, InvalidArgumentError, UnknownFormatError
 from ..layout import LABEL_MAX, compute_layout, label_size, node_size
 from ..views import View, edge_table, ego_view, full_view, overview_view
 from .page_text import article_description, json_for_script
@@ -117,7 +117,7 @@ def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = Non
         return full_view(kg)
     if view == "overview":
         return overview_view(kg)
-    raise ExportError(f"unknown view {view!r}; known: full, overview")
+    raise UnknownFormatError(f"unknown view {view!r}; known: full, overview")
 
 
 @functools.lru_cache(maxsize=None)
