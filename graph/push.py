@@ -210,11 +210,16 @@ def _send(url: str, method: str, chunk: _Chunk, headers: dict[str, str], timeout
                 404: " (is this a Graph Store endpoint? Oxigraph: /store, Fuseki: /DATASET/data, "
                      "GraphDB: /repositories/ID/rdf-graphs/service)",
                 405: " (is this a Graph Store endpoint?)"}.get(err.code, "")
-        raise PushError(f"{url}: the store refused the upload: HTTP {err.code} {body}{hint}".rstrip()) from err
+        said = f"HTTP {err.code} {body}" if body else f"HTTP {err.code}"  # no double space before a hint
+        raise PushError(f"{url}: the store refused the upload: {said}{hint}") from err
     except urllib.error.URLError as err:
         reason = err.reason
+        if isinstance(reason, TimeoutError):
+            raise _Retry(f"timed out (no answer within {timeout:g} s)", maybe_applied=True) from err
         raise _Retry(f"{reason.strerror if isinstance(reason, OSError) and reason.strerror else reason}",
                      maybe_applied=not _never_connected(reason)) from err
+    except TimeoutError as err:  # the answer did not come in time: said as the README says it
+        raise _Retry(f"timed out (no answer within {timeout:g} s)", maybe_applied=True) from err
     except (http.client.HTTPException, OSError) as err:
         raise _Retry(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
                      maybe_applied=not _never_connected(err)) from err
