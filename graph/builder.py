@@ -725,12 +725,14 @@ def build(
             report.rejected.append({"path": folder, "line": None, "reason": "not a catalogue folder (it holds no "
                                                                            "organizations/ or topics/ folder)"})
             not_catalogs.append(folder)
-    if missing or not_catalogs:
+    said = []
+    if missing:
+        said.append(f"no such file or folder: {', '.join(missing)}")
+    if not_catalogs:
+        said.append(f"not a catalogue folder (no organizations/ or topics/ in it): {', '.join(not_catalogs)}")
+    if said:
         import warnings
 
-        said = ([f"no such file or folder: {', '.join(missing)}"] if missing else []) + (
-            [f"not a catalogue folder (no organizations/ or topics/ in it): {', '.join(not_catalogs)}"]
-            if not_catalogs else [])
         warnings.warn(f"{'; '.join(said)} (in the graph's report.rejected)", MissingInputWarning, stacklevel=2)
 
     folders = list(catalogs) + (find_catalogs(paths) + found.catalog_dirs if detect_catalogs else [])

@@ -214,15 +214,20 @@ def _send(url: str, method: str, chunk: _Chunk, headers: dict[str, str], timeout
         raise PushError(f"{url}: the store refused the upload: {said}{hint}") from err
     except urllib.error.URLError as err:
         reason = err.reason
-        if isinstance(reason, TimeoutError):
-            raise _Retry(f"timed out (no answer within {timeout:g} s)", maybe_applied=True) from err
+        if isinstance(reason, TimeoutError):  # while sending: urllib wraps it
+            raise _timed_out(timeout) from err
         raise _Retry(f"{reason.strerror if isinstance(reason, OSError) and reason.strerror else reason}",
                      maybe_applied=not _never_connected(reason)) from err
-    except TimeoutError as err:  # the answer did not come in time: said as the README says it
-        raise _Retry(f"timed out (no answer within {timeout:g} s)", maybe_applied=True) from err
+    except TimeoutError as err:  # while waiting for the answer: raised as it is
+        raise _timed_out(timeout) from err
     except (http.client.HTTPException, OSError) as err:
         raise _Retry(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__,
                      maybe_applied=not _never_connected(err)) from err
+
+
+def _timed_out(timeout: float) -> _Retry:
+    """A request that got no answer in time, said one way wherever the wait was cut short."""
+    return _Retry(f"timed out (no answer within {timeout:g} s)", maybe_applied=True)
 
 
 def _never_connected(reason: object) -> bool:

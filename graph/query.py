@@ -1276,10 +1276,11 @@ def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os
 
 def _checked_and_run(source: Any, text: str, engine: str, base_iri: str | None, store: Any,
                      allow_service: bool, stream: bool) -> QueryResult:
-    if not _without_comments(text).strip():  # oxigraph said "expected [_]"
+    code = _without_comments(text)
+    if not code.strip():  # oxigraph said "expected [_]"
         raise QueryError("the query is empty (white space and comments only): give SPARQL text, an example "
                          "query's name or a .rq file", 1, 1)
-    update = _UPDATE.match(_without_comments(text))
+    update = _UPDATE.match(code)
     if update:
         raise QueryError(f"{update.group(1).upper()} is SPARQL Update, which newsgraph query does not run: "
                          "it reads the exports; to change a graph, serve it with `newsgraph serve "

@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, NoReturn
 
-from .catalog import TOPIC_FILES
+from .catalog import TOPIC_FILES, is_catalog_folder
 from .errors import FrontMatterError, InputError, InvalidURLError
 from .model import ArticleRecord, StubText, Warning_, pickled_by_fields, records_from_front_matter
 from .resolve import canonical_url
@@ -152,9 +152,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                                                     "not read again"))
             return None
         seen_dirs[ident] = folder
-        if os.path.basename(folder) in ("_data", "data") and (
-            os.path.isdir(os.path.join(folder, "organizations")) or os.path.isdir(os.path.join(folder, "topics"))
-        ):
+        if os.path.basename(folder) in ("_data", "data") and is_catalog_folder(folder):
             result.catalog_dirs.append(folder)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -188,15 +186,16 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                         result.warnings.append(Warning_(path, "hidden folder (its name starts with a dot); "
                                                               "not read, name it to read it"))
                     continue
-                if entry.is_symlink():
-                    refused = _folder_link_refused(path)
-                    if refused:
-                        result.warnings.append(Warning_(path, refused))
-                    else:
-                        linked.append(path)
+                link = entry.is_symlink()
+                refused = _folder_link_refused(path) if link else None
+                if refused:
+                    result.warnings.append(Warning_(path, refused))
                     continue
                 if _is_input(entry.name):
                     result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
+                if link:
+                    linked.append(path)
+                    continue
                 opened = enter(path)
                 if opened:
                     stack.append(opened)
@@ -222,8 +221,6 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         else:
             result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
     for path in linked:  # grows as links are met inside linked folders
-        if _is_input(os.path.basename(path)):
-            result.warnings.append(Warning_(path, "a folder named like an input file; read as a folder"))
         walk(path)
     result.files.sort()
     _reject_shown_alike(result)

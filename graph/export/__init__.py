@@ -349,7 +349,7 @@ def stale_exports(folder: str | os.PathLike, written: Mapping[str, Path]) -> lis
 
 
 def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, Any], jobs: int | None,
-                 beside: Sequence[Callable[[], object]] = (), moves: list[Move] | None = None) -> None:
+                 beside: Sequence[Callable[[], object]], moves: list[Move]) -> None:
     """Do ``tasks`` then ``beside``, in this process and a forked one where it pays;
     the moves the forked one deferred (:func:`moves_deferred`) are added to ``moves``."""
     workers = (os.cpu_count() or 1) if jobs is None else jobs
@@ -391,10 +391,7 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
     finally:
         failure = conn.recv() if conn.poll(None) else None
         if isinstance(failure, list):  # done: the moves it left for the end
-            if moves is not None:
-                moves += failure
-            else:
-                make_moves(failure)
+            moves += failure
             failure = None
         child.join()
         conn.close()

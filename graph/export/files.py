@@ -191,19 +191,20 @@ def make_moves(moves: Iterable[Move]) -> None:
     """
     from ..children import signals_deferred
 
-    first: ExportError | None = None
+    failed: tuple[Move, OSError | ExportError] | None = None
     with signals_deferred({signal.SIGINT, signal.SIGTERM}):
         for move in moves:
             try:
                 move.make()
             except (OSError, ExportError) as err:
                 move.discard()
-                if first is None:  # said of the user's file, not of the hidden one written first
-                    first = err if isinstance(err, ExportError) else ExportError(
-                        f"cannot write {move.target}: {err.strerror or err}")
-                    first.__cause__ = err if first is not err else None
-    if first is not None:
-        raise first
+                failed = failed or (move, err)
+    if failed is not None:
+        move, err = failed
+        if isinstance(err, ExportError):
+            raise err
+        # said of the user's file, not of the hidden one written first
+        raise ExportError(f"cannot write {move.target}: {err.strerror or err}") from err
 
 
 def discard_moves(moves: Iterable[Move]) -> None:
