@@ -475,6 +475,8 @@ def full_view(kg: KnowledgeGraph, max_articles: int | None = MAX_ARTICLES, *, am
     n_files = kg.report.article_files
     shown = f"{total:,}" if len(articles) == total else f"{len(articles):,} of {total:,}"
     title = f"News graph: {shown} article{'s' * (total != 1)} from {n_files:,} file{'s' * (n_files != 1)}"
+    if not total and kg.report.rejected:  # every file read was refused: the page says so
+        title += f" ({counted(len(kg.report.rejected), 'file')} rejected: see the build report)"
     if len(articles) != total:
         title += " (the most connected; draw any part with newsgraph html --topic, --provider or --article)"
     return View("full", title, nodes, edges)

@@ -300,6 +300,9 @@ def test_search_lists_a_match_at_a_word_start_before_one_inside_a_word(tmp_path,
         "chips": {"title": "AI chips", "topics": ["T"]},
         "said": {"title": "It was said again", "topics": ["T"]},
         "plain": {"title": "Other news", "topics": ["T"], "excerpt": "an ai excerpt"},
+        "airhop": {"title": "AirHop Communications wins", "topics": ["T"], "related": stubs},
+        "aim": {"title": "The aim of it", "topics": ["T"], "related": stubs},
+        "tail": {"title": "Who made it? AI.", "topics": ["T"]},
     })
     kg = graph.build([tmp_path / "in"])
     path = tmp_path / "page.html"
@@ -310,11 +313,15 @@ def test_search_lists_a_match_at_a_word_start_before_one_inside_a_word(tmp_path,
 
     def tier(title: str) -> int:
         low = title.lower()
-        # after no letter or digit, as the page counts a word's start ("_" is not in a word there)
-        return 0 if low == "ai" else 1 if low.startswith("ai") else 2 if re.search(r"(?<![^\W_])ai", low) else 3
+        # a word is letters and digits, as the page counts them ("_" is not in a word there)
+        start, end = r"(?<![^\W_])", r"(?![^\W_])"
+        return (0 if low == "ai" else 1 if re.match(f"ai{end}", low) else 2 if re.search(f"{start}ai{end}", low)
+                else 3 if low.startswith("ai") else 4 if re.search(f"{start}ai", low) else 5)
     titles = [a.title for a in kg.articles.values() if a.title and "ai" in a.title.lower()]
     assert [tier(t) for t in found[:len(titles)]] == sorted(tier(t) for t in titles)
-    assert found[:2] == ["AI chips", "New AI model"]
+    # the whole word first ("AirHop" and "aim", linked more, came before "New AI model")
+    assert found[:3] == ["AI chips", "New AI model", "Who made it? AI."]
+    assert found[3:6] == ["AirHop Communications wins", "The aim of it", "Chairman says yes"]
     assert found[-1] == "Other news"  # the excerpt's match comes last
 
 
@@ -1196,3 +1203,167 @@ def test_hub_labels_of_the_overview_do_not_cover_one_another(corpus_kg, tmp_path
     assert overlapping == []
     biggest = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
     assert o.js("id => newsgraph.label(id)", biggest) in [b[0] for b in boxes]
+
+
+def _all_in_view(page, nodes, right_of_panel: bool = False) -> list[str]:
+    """The nodes of ``nodes`` whose centre is outside the canvas (or under the details)."""
+    box = page.locator("#ng-canvas").bounding_box()
+    limit = box["width"]
+    if right_of_panel and page.is_visible("#ng-details"):
+        limit = page.locator("#ng-details").bounding_box()["x"] - box["x"]
+    out = []
+    for node in nodes:
+        at = page.evaluate("id => newsgraph.domPosition(id)", node)
+        if not (0 <= at["x"] <= limit and 0 <= at["y"] <= box["height"]):
+            out.append(node)
+    return out
+
+
+def test_fit_to_screen_fits_the_nodes_where_they_are_now(tmp_path, opened):
+    """Fit to screen fitted the layout's four outermost nodes: once physics or a drag had
+    moved nodes, the graph's edges were off the canvas (1,808 of 5,062 nodes after ten
+    seconds of physics on the real corpus)."""
+    _crafted(tmp_path / "in", {f"a{i}": {"title": f"Story {i}", "topics": ["T" if i % 2 else "U"]}
+                               for i in range(8)})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    wait_for(o.page, "newsgraph.complete")
+    assert _all_in_view(o.page, kg.nx.nodes) == []
+    # as physics does: two nodes far from where the layout put them, one beyond each corner
+    far = sorted(kg.articles)[:2]
+    o.js("""ids => { const n = newsgraph.network, p = n.getPositions(ids);
+        n.moveNode(ids[0], p[ids[0]].x + 5000, p[ids[0]].y + 3000);
+        n.moveNode(ids[1], p[ids[1]].x - 4000, p[ids[1]].y - 2500); }""", far)
+    assert set(_all_in_view(o.page, kg.nx.nodes)) >= set(far)  # moved out of view
+    o.page.click("#ng-fit")
+    assert _all_in_view(o.page, kg.nx.nodes) == []
+
+
+def test_the_tooltip_stays_inside_the_window(corpus_kg, corpus_page, opened):
+    """The tooltip was placed right of and below the pointer whatever the room: at the
+    window's bottom-right corner it was squeezed into a column 87 pixels wide, off screen."""
+    o = opened(corpus_page)
+    wait_for(o.page, "newsgraph.complete")
+    article = min(a.id for a in corpus_kg.articles.values() if not a.is_stub and len(a.title) > 60)
+    width, height = o.js("[innerWidth, innerHeight]")
+    for corner in ((1, 1), (1, 0), (0, 1)):  # the node near the right and/or bottom edge
+        o.page.mouse.move(5, 5)  # off the node, so that the next hover is one
+        box = o.page.locator("#ng-canvas").bounding_box()
+        target = {"x": box["x"] + (box["width"] - 25 if corner[0] else box["width"] / 2),
+                  "y": box["y"] + (box["height"] - 25 if corner[1] else box["height"] / 2)}
+        o.js("""([id, t, box]) => newsgraph.network.focus(id, {scale: 1.5, animation: false,
+                 offset: {x: t.x - box.x - box.width / 2, y: t.y - box.y - box.height / 2}})""",
+             [article, target, box])
+        _hover(o, article)
+        tip = o.page.locator("#ng-tip").bounding_box()
+        assert tip["x"] >= 0 and tip["y"] >= 0, (corner, tip)
+        assert tip["x"] + tip["width"] <= width and tip["y"] + tip["height"] <= height, (corner, tip)
+        assert tip["width"] > 150, (corner, tip)  # at its natural width, not squeezed
+        assert o.page.inner_text("#ng-tip").startswith(corpus_kg.articles[article].title[:40])
+
+
+def test_a_centred_page_in_a_narrow_window_opens_with_all_of_it_beside_the_details(corpus_kg, tmp_path, browser):
+    """In an 800-pixel window a topic's page opened at the zoom that fits a wide canvas,
+    moved aside: 8 of the 62 nodes of Security's page (22 at depth 2) lay under the details."""
+    topic = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
+    for depth in (1, 2):
+        path = tmp_path / f"ego{depth}.html"
+        write_html(corpus_kg, path, topic=corpus_kg.topics[topic].label, depth=depth)
+        page = browser.new_page(viewport={"width": 800, "height": 900})
+        try:
+            page.goto(path.as_uri())
+            wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+            assert page.is_visible("#ng-details")
+            drawn = page.evaluate("newsgraph.visibleIds()")
+            assert len(drawn) > 20
+            assert _all_in_view(page, drawn, right_of_panel=True) == [], depth
+        finally:
+            page.close()
+
+
+def test_a_page_with_nothing_to_draw_says_so(tmp_path, opened):
+    """A corpus whose every file was rejected gave a white canvas and the heading
+    "0 articles from 0 files", with no word of the three files refused."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):  # no title: each is rejected
+        (folder / f"{name}.md").write_text(f"---\nwebUrl: https://p.example/{name}\n---\n", encoding="utf-8")
+    kg = graph.build([folder])
+    assert len(kg.report.rejected) == 3 and not kg.articles
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    assert o.page.is_visible("#ng-empty")
+    assert "report.json" in o.page.inner_text("#ng-empty")
+    assert o.page.inner_text("#ng-title").endswith("(3 files rejected: see the build report)")
+    _crafted(tmp_path / "one", {"a": {"title": "One"}})
+    path = tmp_path / "one.html"
+    write_html(graph.build([tmp_path / "one"]), path)
+    assert not opened(path).page.is_visible("#ng-empty")
+
+
+_RECORD_LABELS = """onScreen => { window.__boxes = []; const fill = CanvasRenderingContext2D.prototype.fillText;
+    if (onScreen) newsgraph.network.on('beforeDrawing', () => { window.__boxes = []; });  // the last frame's
+    CanvasRenderingContext2D.prototype.fillText = function (t, x, y, ...rest) {
+        if (!onScreen || this.canvas.isConnected) {  // the page's canvas, or the scene's layers too
+            // the glyphs' box (textBaseline: hanging), measured 100 times larger: at a few
+            // pixels the browser gives it in whole pixels
+            const font = this.font, size = parseFloat(font.match(/([0-9.]+)px/)[1]);
+            this.font = font.replace(/[0-9.]+px/, size * 100 + 'px');
+            const m = this.measureText(t), k = 0.01;
+            this.font = font;
+            window.__boxes.push([t, x - k * m.width / 2, x + k * m.width / 2, y - k * m.actualBoundingBoxAscent,
+                                 y + k * m.actualBoundingBoxDescent]); }
+        return fill.call(this, t, x, y, ...rest); }; }"""
+_REDRAWN = ("new Promise(r => { newsgraph.network.moveTo({scale: newsgraph.network.getScale() * 1.0001, animation: false});"
+            " requestAnimationFrame(() => requestAnimationFrame(() => r())); })")
+
+
+def _overlapping(boxes: list) -> list[tuple[str, str]]:
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+
+
+def test_article_titles_do_not_cover_one_another(corpus_kg, corpus_page, opened):
+    """Zoomed in to where titles show, every article's title was drawn, over its
+    neighbours' and the hubs' labels. A label that would cover one drawn is left out, the
+    most connected articles' drawn first."""
+    o = opened(corpus_page)
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    # the densest place: around the most connected full article, at the zoom where titles show
+    heaviest = max((a for a in corpus_kg.articles.values() if not a.is_stub),
+                   key=lambda a: (corpus_kg.nx.degree(a.id), a.id)).id
+    o.js("id => newsgraph.network.focus(id, {scale: 7 / 3 * 1.1, animation: false})", heaviest)
+    o.js(_RECORD_LABELS, False)
+    o.js(_REDRAWN)
+    boxes = o.js("window.__boxes")
+    titles = {o.js("id => newsgraph.label(id)", a) for a in corpus_kg.articles}
+    assert sum(b[0] in titles for b in boxes) > 10, boxes  # titles are drawn
+    assert _overlapping(boxes) == []
+    assert o.js("id => newsgraph.label(id)", heaviest) in [b[0] for b in boxes]
+
+
+def test_the_titles_of_a_selected_articles_neighbours_do_not_cover_one_another(tmp_path, opened):
+    """Selecting an article with 400 related articles drew 400 titles over one another; the
+    selection's own label is drawn whatever it covers, the others where they cover nothing."""
+    related = [{"webUrl": f"https://q{k % 40}.example/s{k}", "title": f"Related story number {k} with a long title",
+                "provider": {"name": f"Q{k % 40}", "domain": f"q{k % 40}.example"}} for k in range(400)]
+    _crafted(tmp_path / "in", {"big": {"title": "The article with many related", "topics": ["T"], "related": related},
+                               **{f"s{k}": {"title": f"Small {k}", "topics": ["T"]} for k in range(5)}})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path)
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    big = kg.article_by_url("https://p.example/big").id
+    o.js("id => newsgraph.select(id, true)", big)
+    o.js("newsgraph.network.moveTo({scale: 7 / 3 * 1.2, animation: false})")
+    o.js(_RECORD_LABELS, True)
+    o.js(_REDRAWN)
+    boxes = o.js("window.__boxes")
+    drawn = [b[0] for b in boxes]
+    assert "The article with many related" in drawn
+    assert sum(t.startswith("Related story") for t in drawn) > 5, drawn
+    assert _overlapping([b for b in boxes if b[0] != "The article with many related"]) == []

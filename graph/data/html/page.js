@@ -105,8 +105,9 @@
   // nothing. It still places, picks and hovers them (from x, y and size), but every pixel
   // is drawn by this script into a cached layer (see 'the scene' below).
   // Creating a vis-network node costs ~50 us whatever its options, so the network starts
-  // with the four outermost nodes (its fit to the page is then the fit of the whole graph)
-  // and gets the rest in slices after the first frame (see 'progressive loading').
+  // with the four outermost nodes of the layout (the view is fitted by fitNodes, from the
+  // page's own positions) and gets the rest in slices after the first frame (see
+  // 'progressive loading').
   var noDraw = function () { return {}; };
   var bare = new Array(n), inNetwork = new Uint8Array(n), outer = [0, 0, 0, 0];
   for (i = 0; i < n; i++) {
@@ -122,14 +123,6 @@
   timing.dataset = performance.now();
   var container = $('ng-canvas');
   var network = new vis.Network(container, { nodes: nodes, edges: new vis.DataSet([]) }, options);
-  // The whole graph in view (its four outermost nodes: the others may not have arrived), zoomed
-  // in up to where article titles show: vis-network's own fit stops at 1, which left a page of
-  // a few articles a speck in the corner of the canvas, its titles unshown.
-  var outerIds = n ? Array.from(new Set(outer)).map(function (j) { return visNodes[j].id; }) : [];
-  function fitAll() {
-    if (n) network.fit({ nodes: outerIds, animation: false, maxZoomLevel: LABEL_SCALE * 1.25 });
-  }
-  fitAll();
   // The renderer above draws nothing, yet vis-network's per-node wrapper around it (style
   // values copied into a new object, save/restore) costs ~5 us a node on every frame: 60-160 ms
   // a click on the 10,000-article page. Every node here is such a node, so their shared draw
@@ -152,6 +145,7 @@
   timing.network = performance.now();
 
   $('ng-title').textContent = shown(meta.title);
+  $('ng-empty').hidden = n > 0;   // a blank canvas said nothing of why
 
   // ---- visibility (filters) ----
   var visible = new Uint8Array(n).fill(1);
@@ -224,6 +218,28 @@
       px[i] = b ? b.x : visNodes[i].x; py[i] = b ? b.y : visNodes[i].y;
     }
   }
+  // The view that shows the nodes `list` (indices; null: all of them) whole, where they are
+  // now, in the part of the canvas the details leave uncovered, zoomed in at most to `most`.
+  // Shared by Fit to screen, the opening view and the focus on a provider or topic.
+  function fitNodes(list, most) {
+    positions();
+    var room = uncovered(), x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    function take(j) {
+      var r = visNodes[j].r;
+      x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
+      y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
+    }
+    if (list) list.forEach(take); else for (var j = 0; j < n; j++) take(j);
+    if (x0 > x1) return;
+    var fit = 0.9 * Math.min(room.width / Math.max(x1 - x0, 1), container.clientHeight / Math.max(y1 - y0, 1));
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: room.x, y: 0 },
+                     scale: Math.min(fit, most), animation: false });
+  }
+  // The whole graph in view, where physics or dragging left its nodes (the outermost nodes of
+  // the layout were fitted: 1,808 of 5,062 nodes were off the canvas after physics), zoomed in
+  // up to where article titles show: vis-network's own fit stops at 1, which left a page of a
+  // few articles a speck in the corner of the canvas, its titles unshown.
+  function fitAll() { fitNodes(null, LABEL_SCALE * 1.25); }
   function strokeEdges(ctx, list, colour, width) {
     ctx.strokeStyle = colour; ctx.lineWidth = width;
     ctx.beginPath();
@@ -311,36 +327,40 @@
       var size = LABEL_SIZES[0];
       for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
       ctx.font = size * pr + 'px system-ui, sans-serif';
-      return { x: m.a * px[j] + m.e, y: m.d * (py[j] + visNodes[j].r + 4) + m.f, height: size * pr * 1.2 };
+      return { x: m.a * px[j] + m.e, y: m.d * (py[j] + visNodes[j].r + 4) + m.f };
     }
     function text(j, t, cssPx) {
       var at = placeLabel(j, cssPx);
       ctx.strokeText(t, at.x, at.y);
       ctx.fillText(t, at.x, at.y);
     }
-    // where a label would lie, to leave out one that would cover a larger one
+    // where a label would lie, to leave out one that would cover another
     function labelBox(j, t, cssPx) {
-      var at = placeLabel(j, cssPx), half = ctx.measureText(t).width / 2;
-      return { x0: at.x - half, x1: at.x + half, y0: at.y, y1: at.y + at.height };
+      var at = placeLabel(j, cssPx);
+      return textBox(ctx, t, at.x, at.y);
     }
-    if (scale >= LABEL_SCALE) {
-      ctx.fillStyle = meta.colors.highlight;
-      for (j = 0; j < n; j++) if (inView[j] && info[j].k === 'article') text(j, shortLabel(j), ARTICLE_FONT * scale);
-    }
-    // Hub labels, the largest placed first: one that would overlap a label placed already is
-    // left out (it shows when zoomed in, and in the tooltip). On the overview's first frame,
-    // 189 of its 244 labels overlapped, a pile no one could read.
-    var placed = [], kept = [];
+    // A label that would cover one placed already is left out (it shows when zoomed in, and
+    // in the tooltip): hubs first, the largest first, then articles, the most connected
+    // first. On the overview's first frame 189 of its 244 hub labels overlapped, a pile no
+    // one could read; zoomed in to titles, articles' did as much.
+    var space = labelSpace(64 * pr), kept = [];
     for (var h = hubs.length - 1; h >= 0; h--) {
       j = hubs[h];
       // vis-network's rule: not drawn below 6 px on screen; at most 28 px on screen
       var cssPx = hubLabelSize(j, scale) * scale;
       if (!visible[j] || cssPx < 6 || px[j] < view.x0 - 2000 || px[j] > view.x1 + 2000 ||
           py[j] < view.y0 - 200 || py[j] > view.y1 + 200) continue;
-      var box = labelBox(j, shortLabel(j), cssPx);
-      if (placed.some(function (b) { return b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1; })) continue;
-      placed.push(box);
-      kept.push([j, cssPx]);
+      if (space.take(labelBox(j, shortLabel(j), cssPx))) kept.push([j, cssPx]);
+    }
+    if (scale >= LABEL_SCALE) {
+      ctx.fillStyle = meta.colors.highlight;
+      var order = articlesHeaviestFirst();
+      for (h = 0; h < order.length; h++) {
+        j = order[h];
+        if (!inView[j]) continue;
+        var t = shortLabel(j);
+        if (space.take(labelBox(j, t, ARTICLE_FONT * scale))) text(j, t, ARTICLE_FONT * scale);
+      }
     }
     for (h = kept.length - 1; h >= 0; h--) {   // drawn smallest first: a large label on top of a halo
       ctx.fillStyle = styles[styleOf[kept[h][0]]].fill;
@@ -484,7 +504,45 @@
     ctx.strokeText(text, px[j], y);
     ctx.fillText(text, px[j], y);
   }
-  function articleLabel(ctx, j) { nodeLabel(ctx, j, shortLabel(j)); }
+  // The box of text `t` drawn centred on x and hanging from y, in ctx's units, its font set:
+  // the font's line (what any text of it may fill), else the text's own glyphs.
+  function textBox(ctx, t, x, y) {
+    var m = ctx.measureText(t), half = m.width / 2, line = m.fontBoundingBoxAscent !== undefined;
+    var up = line ? m.fontBoundingBoxAscent : m.actualBoundingBoxAscent;
+    var down = line ? m.fontBoundingBoxDescent : m.actualBoundingBoxDescent;
+    return { x0: x - half, x1: x + half, y0: y - up, y1: y + down };
+  }
+  // Where labels lie, to leave out one that would cover another: boxes ({x0, x1, y0, y1})
+  // filed in a grid of square cells, so that a check looks at the few boxes near it.
+  function labelSpace(cell) {
+    var grid = new Map();
+    function cells(box, each) {
+      for (var x = Math.floor(box.x0 / cell); x <= Math.floor(box.x1 / cell); x++) {
+        for (var y = Math.floor(box.y0 / cell); y <= Math.floor(box.y1 / cell); y++) if (each(x + ',' + y)) return true;
+      }
+      return false;
+    }
+    return {
+      // whether `box` covers no box taken; if so it is taken (`always`: taken whatever it covers)
+      take: function (box, always) {
+        var covers = cells(box, function (key) {
+          var list = grid.get(key);
+          return list !== undefined && list.some(function (b) { return b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1; });
+        });
+        if (covers && !always) return false;
+        cells(box, function (key) { var list = grid.get(key); if (list) list.push(box); else grid.set(key, [box]); });
+        return true;
+      }
+    };
+  }
+  var heaviestFirst = null;
+  function articlesHeaviestFirst() {   // the articles, the most connected first (sorted once)
+    if (heaviestFirst) return heaviestFirst;
+    heaviestFirst = [];
+    for (var j = 0; j < n; j++) if (info[j].k === 'article') heaviestFirst.push(j);
+    heaviestFirst.sort(function (a, b) { return info[b].w - info[a].w || a - b; });
+    return heaviestFirst;
+  }
   // hub labels: large enough to read at the first frame, at most 28 px on screen when zoomed in
   var hubs = [];
   for (i = 0; i < n; i++) if (visNodes[i].f) hubs.push(i);
@@ -517,23 +575,37 @@
       ctx.stroke();
     });
     ctx.fillStyle = meta.colors.highlight; ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
+    // Labels: the selection's (at least 12 px on screen, drawn last, on top) and its hubs',
+    // whatever they cover; then its articles', the most connected first, each that covers
+    // no label (400 related titles were a block of text).
+    var space = labelSpace(64 / scale), hubLabels = [], articles = [];
+    function labelled(j, size, bold) {   // the label of j at size (canvas units), and its box
+      var font = ctx.font = (bold ? 'bold ' : '') + size + 'px system-ui, sans-serif';
+      var t = shortLabel(j), box = textBox(ctx, t, px[j], py[j] + visNodes[j].r + 4);
+      box.j = j; box.t = t; box.font = font;
+      return box;
+    }
+    function draw(label) { ctx.font = label.font; nodeLabel(ctx, label.j, label.t); }
+    // a hub at its own size (over its label in the scene, not a smaller copy); one too small
+    // to be labelled in the scene stays unlabelled (on the overview, a topic's 300 providers
+    // at 12 px each were a block of text over the topic itself)
+    var ownSize = function (j) { return visNodes[j].f ? hubLabelSize(j, scale) : 0; };
+    var top = labelled(selected, Math.max(ownSize(selected), 12 / scale), true);
+    space.take(top, true);
     highlighted.forEach(function (j) {
-      if (info[j].k === 'article' && j !== selected) {
-        if (scale < LABEL_SCALE) return;
-        ctx.font = ARTICLE_FONT + 'px system-ui, sans-serif';
-        articleLabel(ctx, j);
-        return;
-      }
-      // the selection and hubs: a hub at its own size (over its label in the scene, not a
-      // smaller copy), the selection at least 12 px on screen; a neighbouring hub too small
-      // to be labelled in the scene stays unlabelled (on the overview, a topic's 300
-      // providers at 12 px each were a block of text over the topic itself)
-      var own = visNodes[j].f ? hubLabelSize(j, scale) : 0;
-      if (j !== selected && own * scale < 6) return;
-      var size = j === selected ? Math.max(own, 12 / scale) : own;
-      ctx.font = (j === selected ? 'bold ' : '') + size + 'px system-ui, sans-serif';
-      nodeLabel(ctx, j, shortLabel(j));
+      if (j === selected) return;
+      if (info[j].k === 'article') { if (scale >= LABEL_SCALE) articles.push(j); return; }
+      if (ownSize(j) * scale < 6) return;
+      var label = labelled(j, ownSize(j));
+      space.take(label, true);
+      hubLabels.push(label);
     });
+    hubLabels.forEach(draw);
+    articles.sort(function (a, b) { return info[b].w - info[a].w || a - b; }).forEach(function (j) {
+      var label = labelled(j, ARTICLE_FONT);
+      if (space.take(label)) draw(label);
+    });
+    draw(top);
     ctx.restore();
   });
 
@@ -576,16 +648,7 @@
     var offset = focus ? uncovered() : null;
     if (focus && info[i].k !== 'article' && highlighted.length > 1) {
       // a provider or topic: its articles in view (zoomed to the hub alone, they were off screen)
-      positions();
-      var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-      highlighted.forEach(function (j) {
-        var r = visNodes[j].r;
-        x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
-        y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
-      });
-      var fit = 0.9 * Math.min(offset.width / (x1 - x0), container.clientHeight / (y1 - y0));
-      network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: offset.x, y: 0 },
-                       scale: Math.min(fit, LABEL_SCALE * 4), animation: false });
+      fitNodes(highlighted, LABEL_SCALE * 4);
     } else if (focus) {
       network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25),
                                       offset: { x: offset.x, y: 0 }, animation: false });
@@ -649,11 +712,18 @@
   var WORD_CHAR;
   try { WORD_CHAR = new RegExp('[\\p{L}\\p{M}\\p{N}]', 'u'); }   // a letter, its mark (Devanagari vowel signs), a digit
   catch (e) { WORD_CHAR = /[0-9A-Za-z\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/; }   // a browser without \p{}
-  function atWordStart(text, q) {
-    for (var k = text.indexOf(q); k >= 0; k = text.indexOf(q, k + 1)) {
-      if (k === 0 || !WORD_CHAR.test(text.charAt(k - 1))) return true;
+  // How `q` sits in the label `text` (it does): 1 a whole word opening it, 2 a whole word
+  // later, 3 the start of its first word, 4 the start of a later word, 5 inside a word.
+  // 'ai' finds "AI chips", "New AI model", "Aiming high", "The aim", "Chairman" in that order
+  // (a word's start alone put "AirHop" before every title about AI).
+  function placeIn(text, q) {
+    var best = 5;
+    for (var k = text.indexOf(q); k >= 0 && best > 1; k = text.indexOf(q, k + 1)) {
+      if (k > 0 && WORD_CHAR.test(text.charAt(k - 1))) continue;
+      var end = k + q.length, whole = end === text.length || !WORD_CHAR.test(text.charAt(end));
+      best = Math.min(best, (whole ? 1 : 3) + (k > 0 ? 1 : 0));
     }
-    return false;
+    return best;
   }
   function search(query, limit) {
     var q = fold(query);
@@ -665,11 +735,11 @@
     for (var i = 0; i < n; i++) {
       var text = haystack[i], label = labels[i], rank;
       if (text.indexOf(q) >= 0) {   // the words as typed, together
-        rank = label === q ? 0 : label.indexOf(q) === 0 ? 1 : atWordStart(label, q) ? 2 : label.indexOf(q) > 0 ? 3 : 4;
+        rank = label === q ? 0 : label.indexOf(q) >= 0 ? placeIn(label, q) : 6;
       } else if (words.length > 1 && hasAll(text)) {
-        rank = 5;   // every word, in any order and place
+        rank = 7;   // every word, in any order and place
       } else if (excerpts[i] && (excerpts[i].indexOf(q) >= 0 || hasAll(text + ' ' + excerpts[i]))) {
-        rank = 6;   // in the excerpt: after every match of titles and names
+        rank = 8;   // in the excerpt: after every match of titles and names
       } else continue;
       if (!visible[i]) { hiddenHits++; continue; }   // said, not listed: the filters hide it
       hits.push([rank, kindRank[info[i].k], -info[i].w, i]);
@@ -876,9 +946,15 @@
   function showTip(j, x, y) {
     var d = info[j], r = container.getBoundingClientRect();
     tip.textContent = shown(d.l + (d.k === 'article' && d.pn ? ' \u2014 ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : ''));
-    tip.style.left = (r.left + x + 12) + 'px';
-    tip.style.top = (r.top + y + 12) + 'px';
+    // below and right of the pointer; past the window's right or bottom edge, on the other
+    // side (it was squeezed into a column there, mostly off screen), never past the left or top
+    tip.style.left = '0px'; tip.style.top = '0px';   // measured at its natural size
     tip.hidden = false;
+    var w = tip.offsetWidth, h = tip.offsetHeight, left = r.left + x + 12, top = r.top + y + 12;
+    if (left + w > window.innerWidth - 4) left = r.left + x - 12 - w;
+    if (top + h > window.innerHeight - 4) top = r.top + y - 12 - h;
+    tip.style.left = Math.max(4, left) + 'px';
+    tip.style.top = Math.max(4, top) + 'px';
     tipView = viewKey();
   }
   network.on('beforeDrawing', function () { if (!tip.hidden && viewKey() !== tipView) tip.hidden = true; });
@@ -966,14 +1042,10 @@
   };
   updateStats();
   // a centred page (newsgraph html --topic ...) opens on its centre: what the page is about
-  if (meta.centre !== undefined) {
-    select(meta.centre);
-    // in a narrow window the details cover the middle of the canvas, where the centre is:
-    // moved into the part left uncovered, at the same zoom
-    var room = uncovered();
-    if (room.x) network.moveTo({ position: { x: visNodes[meta.centre].x, y: visNodes[meta.centre].y },
-                                 offset: { x: room.x, y: 0 }, scale: network.getScale(), animation: false });
-  }
+  if (meta.centre !== undefined) select(meta.centre);
+  // in a narrow window the centre's details cover the middle of the canvas: the page is fitted
+  // into the part they leave uncovered (moving the centre there left some of its neighbours under them)
+  fitAll();
   network.once('afterDrawing', function () {
     setTimeout(ensureRelated, 0);
     if (pending) setTimeout(addSlice, 0);
