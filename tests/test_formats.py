@@ -267,6 +267,37 @@ def test_neo4j_excerpts_with_line_breaks_survive(corpus_kg, exported):
     assert len(arts) == len(corpus_kg.articles)
 
 
+def test_neo4j_headers_do_not_depend_on_which_fields_a_corpus_has(exported, tmp_path):
+    """A corpus whose articles all lacked a field wrote its column untyped (``removed``,
+    ``quality``) where the real corpus writes ``removed:boolean``, ``quality:long``: the
+    same column imported as text from one corpus, as booleans and numbers from another."""
+    news = tmp_path / "in"
+    news.mkdir()
+    (news / "x.md").write_text('---\ntitle: "T0"\nwebUrl: "https://ex.net/0"\n---\n', encoding="utf-8")
+    kg = graph.build([news])
+    write_exports(kg, tmp_path / "out", ["neo4j"])
+    for name in neo4j_module.NODE_FILES.values():
+        ours = list(_read_csv(tmp_path / "out" / "neo4j" / name).columns)
+        corpus = list(_read_csv(exported / "neo4j" / name).columns)
+        assert ours == corpus, name
+        if name == "articles.csv":
+            assert {"removed:boolean", "quality:long", "published:datetime"} <= set(ours)
+
+
+def test_neo4j_cells_hold_no_nul(tmp_path):
+    """A NUL written as an escape (``"\\0"`` in YAML) reached articles.csv as a raw NUL
+    byte, which many CSV readers refuse; it becomes U+FFFD, as in the XML formats."""
+    news = tmp_path / "in"
+    news.mkdir()
+    (news / "x.md").write_text('---\ntitle: "a\\0b"\nwebUrl: "https://ex.net/0"\n---\n', encoding="utf-8")
+    kg = graph.build([news])
+    assert [a.title for a in kg.articles.values()] == ["a\x00b"]
+    write_exports(kg, tmp_path / "out", ["neo4j"])
+    raw = (tmp_path / "out" / "neo4j" / "articles.csv").read_bytes()
+    assert b"\x00" not in raw
+    assert _read_csv(tmp_path / "out" / "neo4j" / "articles.csv")["title"].tolist() == ["a\ufffdb"]
+
+
 @pytest.mark.skipif(os.name == "nt", reason="a carriage return in a file name")
 def test_neo4j_rows_with_a_carriage_return_stay_whole(tmp_path):
     """A lone CR (in a title, an excerpt, a provider's and a topic's name, a file name) went
@@ -432,7 +463,7 @@ def test_awkward_text_survives_every_format(tmp_path):
     assert gexf["excerpt"] == article.excerpt.replace("\0", "\ufffd")
     assert graphml["excerpt"] == gexf["excerpt"]
     arts = _read_csv(tmp_path / "neo4j" / "articles.csv").set_index("id:ID")
-    assert arts.at[article.id, "excerpt"] == article.excerpt
+    assert arts.at[article.id, "excerpt"] == article.excerpt.replace("\0", "\ufffd")  # a NUL, as in XML
     assert arts.at[article.id, "topics:string[]"].split("\x1f") == list(article.topic_ids)
     # A list item holding a `;` (neo4j-admin's default delimiter) stays a list item.
     topics = _read_csv(tmp_path / "neo4j" / "topics.csv").set_index("id:ID")

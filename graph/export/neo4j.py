@@ -16,7 +16,8 @@ are ``string[]`` joined by U+001F (:data:`~graph.export.flatten.ARRAY_DELIMITER`
 which no article text uses, where ``;`` is common in URLs: an item holding a
 ``;`` once turned its whole column into JSON text); lists of images are JSON text; dates ISO 8601
 (``datetime``; a date alone is its midnight UTC, as in the DataFrames); missing
-values empty cells. Excerpts may hold line breaks inside quoted cells (a cell
+values empty cells; a NUL character (which many CSV readers refuse) U+FFFD, as in
+the XML formats. Excerpts may hold line breaks inside quoted cells (a cell
 with a lone carriage return is quoted too), so
 import with ``--multiline-fields=true`` and the delimiter::
 
@@ -50,6 +51,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..builder import NODE_ATTRIBUTES
 from ..model import EDGE_KINDS, NODE_KINDS
 from .files import Move, move_into_place, temporary_prefix
 from .flatten import ARRAY_DELIMITER, flatten_value
@@ -68,11 +70,37 @@ _SKIP = {"kind"}
 _JSON_LISTS = {"images"}
 
 
-def _column_type(name: str, values: Iterable[Any]) -> str:
-    """neo4j-admin type of the column ``name`` from its (non-None) values."""
+def _declared_types() -> dict[str, dict[str, str]]:
+    """The neo4j-admin type of each attribute of :data:`graph.builder.NODE_ATTRIBUTES`
+    whose values are not text, by node kind, from the entity classes' field types."""
+    import typing
+
+    from .. import model
+
+    classes = {"article": model.Article, "provider": model.Provider, "topic": model.Topic}
+    out: dict[str, dict[str, str]] = {}
+    for kind, schema in NODE_ATTRIBUTES.items():
+        hints = typing.get_type_hints(classes[kind])
+        types = out[kind] = {}
+        for name, field_name, held in schema:
+            if held == "list":
+                types[name] = "string[]"
+                continue
+            given = set(typing.get_args(hints[field_name]) or (hints[field_name],)) - {type(None)}
+            for py, neo in _TYPES:
+                if given and all(issubclass(t, py) for t in given):
+                    types[name] = neo
+                    break
+    return out
+
+
+def _column_type(name: str, values: Iterable[Any], declared: str | None = None) -> str:
+    """neo4j-admin type of the column ``name`` from its (non-None) values; with none,
+    the type ``declared`` for it (the header of a corpus whose articles all lack a field
+    was ``removed``, another's ``removed:boolean``: the same column, two types)."""
     seen = {type(v) for v in values if v is not None}
     if not seen:
-        return "string"
+        return declared or "string"
     if seen <= {list, tuple}:
         # Lists of texts (topics, aliases), even when all are empty: the header
         # is the same for every corpus; images (mappings) are JSON text.
@@ -86,8 +114,12 @@ def _column_type(name: str, values: Iterable[Any]) -> str:
 
 
 def _node_rows(nodes: list[tuple[str, dict]], kind: str) -> tuple[list[str], list[list[Any]]]:
-    names: list[str] = list(dict.fromkeys(k for _, d in nodes for k in d if k not in _SKIP))
-    types = {name: _column_type(name, [d.get(name) for _, d in nodes]) for name in names}
+    # The schema's columns first, in its order, whether or not any node has them: the
+    # header is the same for every corpus (one without topics wrote topics.csv as two columns)
+    schema = ["label", *(name for name, _, _ in NODE_ATTRIBUTES.get(kind, ()))]
+    names: list[str] = list(dict.fromkeys([*schema, *(k for _, d in nodes for k in d if k not in _SKIP)]))
+    declared = _declared_types().get(kind, {})
+    types = {name: _column_type(name, [d.get(name) for _, d in nodes], declared.get(name)) for name in names}
     header = ["id:ID", ":LABEL"] + [name if types[name] == "string" else f"{name}:{types[name]}" for name in names]
     rows = []
     for node, d in nodes:
@@ -106,6 +138,8 @@ def _cell(value: Any, column_type: str) -> Any:
     flat = flatten_value(value, "joined" if column_type == "string[]" else "json")
     if flat is None:
         return ""
+    if type(flat) is str and "\x00" in flat:  # a NUL, which many CSV readers refuse: as the XML formats do
+        return flat.replace("\x00", "\ufffd")
     return str(flat).lower() if isinstance(flat, bool) else flat
 
 
