@@ -355,8 +355,11 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                 click.echo(for_terminal(f"skipped: {s['path']}: {s['reason']}"), err=True)
         if run.cache is not None:
             click.echo(run.cache.summary(), err=True)
-        click.echo(for_terminal(("unchanged: " if run.kept else "wrote: ") + ", ".join(str(p) for p in written.values())),
-                   err=True)
+        unchanged = run.unchanged
+        changed = [path for path in written.values() if path not in unchanged]
+        for verb, paths in (("patched" if run.patched else "wrote", changed), ("unchanged", unchanged)):
+            if paths:  # a patched report was said to be written, though the patch leaves it alone
+                click.echo(for_terminal(f"{verb}: " + ", ".join(str(p) for p in paths)), err=True)
         if run.stale:
             click.echo(for_terminal(f"left from an earlier build (not in --format, so they may not match): "
                                     f"{', '.join(str(p) for p in run.stale)}"), err=True)

@@ -172,6 +172,9 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
 
 #: Exports :func:`patch_exports` can patch, by format name.
 PATCHABLE_FORMATS = ("report", "ttl", "nt", "jsonld", "trig", "json", "html")
+#: The exports a patch leaves as they are: the report's counts do not change, since
+#: :func:`patch_graph` keeps the graph's shape.
+UNCHANGED_BY_A_PATCH = ("report",)
 
 Edits = list[tuple[bytes, bytes]]  # (old text, new text) of one file
 
@@ -547,8 +550,8 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     try:
         for name in sorted(formats, key=_largest_first):
             path = folder / filenames[name]
-            if name == "report":
-                continue  # the report is the same: patch_graph keeps the graph's shape
+            if name in UNCHANGED_BY_A_PATCH:
+                continue
             edit_ids, save_to = ids, recorded_to
             if name == "html":  # its positions are found in the page as read, not recorded
                 edits, edit_ids, recorded = _html_edits(kg, patch, path)

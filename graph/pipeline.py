@@ -55,6 +55,23 @@ class ExportRun:
     def kept(self) -> bool:
         return self.cache is not None and self.cache.exports == "kept"
 
+    @property
+    def patched(self) -> bool:
+        """Whether the exports were patched (:mod:`graph.incremental`), not written whole."""
+        return self.cache is not None and self.cache.exports == "patched"
+
+    @property
+    def unchanged(self) -> list[Path]:
+        """The files of :attr:`written` this run left as they were: all of them when
+        the exports were kept, those a patch leaves alone when they were patched."""
+        if self.kept:
+            return list(self.written.values())
+        if self.patched:
+            from .incremental import UNCHANGED_BY_A_PATCH  # imported already: it patched them
+
+            return [path for name, path in self.written.items() if name in UNCHANGED_BY_A_PATCH]
+        return []
+
 
 Paths = Iterable[str | os.PathLike] | str | os.PathLike
 

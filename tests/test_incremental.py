@@ -2468,12 +2468,21 @@ def test_the_builds_summary_says_what_the_caches_did(work, tmp_path):
         result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), *extra])
         assert result.exit_code == 0, result.output
         lines = [line for line in result.output.splitlines() if line.startswith("cache:")]
-        # The files' line: exports kept are not said to be written.
-        said = [line.split(":")[0] for line in result.output.splitlines() if line.startswith(("wrote:", "unchanged:"))]
+        # The files' lines: exports kept are not said to be written, nor a report a patch left alone.
+        said = {line.split(": ")[0]: line.split(": ", 1)[1].split(", ")
+                for line in result.output.splitlines() if line.startswith(("wrote:", "patched:", "unchanged:"))}
         if "-q" in extra:
-            assert said == [], result.output
+            assert said == {}, result.output
+        elif lines and "exports kept" in lines[0]:
+            assert list(said) == ["unchanged"], result.output
+        elif lines and "exports patched" in lines[0]:
+            assert said["unchanged"] == [str(out / "report.json")], result.output
+            assert list(said) == ["patched", "unchanged"] and str(out / "graph.nt") in said["patched"], result.output
         else:
-            assert said == ["unchanged" if lines and "exports kept" in lines[0] else "wrote"], result.output
+            assert list(said) == ["wrote"], result.output
+        # each file said once, whatever it is said to be
+        assert sorted(p for paths in said.values() for p in paths) == sorted(
+            str(p) for p in out.iterdir() if not p.name.startswith(".")) or "-q" in extra, result.output
         return lines
 
     assert cache_line() == [f"cache: {inputs:,} files parsed (no cache yet); graph built, exports written"]
