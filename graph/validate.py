@@ -77,7 +77,8 @@ class ValidationReport:
             against = "the newsgraph shapes" if self.shapes is None else f"the shapes in {self.shapes}"
             lines.append(f"valid: {self.triples:,} triples conform to {against}")
         else:
-            lines.append(f"invalid: {len(self.violations):,} violation(s) in {self.triples:,} triples")
+            against = "" if self.shapes is None else f" against the shapes in {self.shapes}"
+            lines.append(f"invalid: {len(self.violations):,} violation(s) in {self.triples:,} triples{against}")
         return "\n".join(lines)
 
 

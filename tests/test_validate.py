@@ -175,7 +175,11 @@ def test_other_shapes_are_named_and_a_file_without_shapes_is_refused(tmp_path):
                     "  sh:property [ sh:path schema:name ; sh:minCount 1 ] .\n", encoding="utf-8")
     ok = runner.invoke(cli, ["validate", str(DATA / "broken.ttl"), "--shapes", str(mine)])
     # broken.ttl's one nameless provider (p2) is all that these shapes see
-    assert ok.exit_code == 1 and ok.output.strip().splitlines()[-1].startswith("invalid: 1 violation(s)"), ok.output
+    assert ok.exit_code == 1, ok.output
+    # the summary names the shapes whatever the outcome (it did only when the data was valid)
+    triples = len(rdflib.Graph().parse(DATA / "broken.ttl"))  # counted by rdflib
+    assert ok.output.strip().splitlines()[-1] == \
+        f"invalid: 1 violation(s) in {triples} triples against the shapes in {mine}"
     (tmp_path / "named.ttl").write_text("<https://a.example/o> a <https://schema.org/Organization> ;\n"
                                         "  <https://schema.org/name> \"O\" .\n", encoding="utf-8")
     valid = runner.invoke(cli, ["validate", str(tmp_path / "named.ttl"), "--shapes", str(mine)])
