@@ -86,9 +86,15 @@ def _declared_types() -> dict[str, dict[str, str]]:
             if held == "list":
                 types[name] = "string[]"
                 continue
+            if held == "date":
+                types[name] = "datetime"
+                continue
+            if held != "value":  # images: JSON text
+                continue
+            # a field's type, or its union's members but None (all classes: a value is no container)
             given = set(typing.get_args(hints[field_name]) or (hints[field_name],)) - {type(None)}
             for py, neo in _TYPES:
-                if given and all(issubclass(t, py) for t in given):
+                if given and all(isinstance(t, type) and issubclass(t, py) for t in given):
                     types[name] = neo
                     break
     return out
