@@ -188,6 +188,9 @@ class KnowledgeGraph:
         """
         import dataclasses
 
+        if isinstance(article_ids, (bytes, bytearray)):  # its numbers were taken for ids
+            raise ArgumentTypeError(f"article_ids must be an article id (text) or an iterable of them, not "
+                                    f"{type(article_ids).__name__}")
         try:
             keep = {article_ids} if isinstance(article_ids, str) else set(article_ids)  # one id, not its letters
         except TypeError as err:  # None, a number: "'NoneType' object is not iterable"
@@ -234,19 +237,37 @@ class KnowledgeGraph:
     def replace_articles(self, articles: Iterable[Article]) -> None:
         """Put each of ``articles`` in place of the article with its id (in
         its place in :attr:`articles`), now or, in a graph whose entities are
-        not loaded yet, when they are (:mod:`graph.incremental`)."""
+        not loaded yet, when they are (:mod:`graph.incremental`, whose changes
+        keep the graph's shape). The report's counts follow the articles (its
+        edges too: exports written after a change of related articles were
+        refused by :func:`graph.load`, their report counting the old edges).
+
+        Raises
+        ------
+        ArgumentTypeError
+            One of ``articles`` is not an :class:`~graph.model.Article`.
+        UnknownIdError
+            One's id is no article of this graph (checked when the articles
+            are loaded, in a graph whose entities are not).
+        """
+        if isinstance(articles, (str, bytes, Article)) or not isinstance(articles, Iterable):
+            raise ArgumentTypeError(f"replace_articles takes articles (a list of them), not {type(articles).__name__}")
         articles = list(articles)
+        wrong = next((a for a in articles if not isinstance(a, Article)), None)
+        if wrong is not None:
+            raise ArgumentTypeError(f"replace_articles takes articles, not {type(wrong).__name__}: {wrong!r:.80}")
         self._nx = None  # built again from the articles as they now are, when asked for
         load = self.__dict__.get("_load_entities")
         if load is None:
-            for a in articles:
-                self.articles[a.id] = a
+            _put_in_place(self.articles, articles)
+            counts = report_of(self, counts_only=True)
+            for name in ("articles", "articles_full", "articles_stub", "providers", "topics", "edges"):
+                setattr(self.report, name, getattr(counts, name))
             return
 
         def load_replaced() -> tuple[dict[str, Article], dict[str, Provider], dict[str, Topic]]:
             loaded, providers, topics = load()
-            for a in articles:
-                loaded[a.id] = a
+            _put_in_place(loaded, articles)
             return loaded, providers, topics
 
         self.__dict__["_load_entities"] = load_replaced
@@ -385,6 +406,16 @@ def topic_attributes(t: Topic) -> dict[str, Any]:
 
 class MissingInputWarning(UserWarning):
     """An input or catalogue path given to :func:`build` does not exist."""
+
+
+def _put_in_place(held: dict[str, Article], articles: list[Article]) -> None:
+    unknown = [a.id for a in articles if a.id not in held]
+    if unknown:
+        more = f" (and {len(unknown) - 1:,} more)" if len(unknown) > 1 else ""
+        raise UnknownIdError(f"not an article of this graph: {unknown[0]}{more}; replace_articles replaces articles, "
+                             "it does not add them")
+    for a in articles:
+        held[a.id] = a
 
 
 def report_of(kg: KnowledgeGraph, *, counts_only: bool = False) -> BuildReport:
@@ -705,6 +736,9 @@ def build(
     check_flag("detect_catalogs", detect_catalogs)
     check_flag("fast_yaml", fast_yaml)
     check_count("jobs", jobs, none=True)
+    for name, given in (("progress", progress), ("reader", reader)):
+        if given is not None and not callable(given):  # called deep inside the read: "'int' object is not callable"
+            raise ArgumentTypeError(f"{name} must be a function or None, not {given!r:.80}")
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
     report = BuildReport(inputs=[shown_path(p) for p in paths])
     found = scan(paths)

@@ -83,8 +83,12 @@ LIST_ATTRIBUTES = ("aliases", "files", "sources", "topics", "images", "alt_names
 
 
 def _with_lists(g: nx.Graph) -> nx.Graph:
-    """``g``, or, when its lists are JSON text (GraphML, GEXF), a copy with them as lists."""
+    """``g``, or, when its lists are JSON text (GraphML, GEXF), a copy with them as
+    lists and its dates as dates (as ``kg.nx`` holds them: the projections kept
+    ``published`` as text)."""
     import json
+
+    from .model import coerce_datetime
 
     flattened = False
     for _, attrs in g.nodes(data=True):  # the first node holding a list says how they all are
@@ -103,6 +107,11 @@ def _with_lists(g: nx.Graph) -> nx.Graph:
                     attrs[name] = json.loads(text)
                 except ValueError:
                     pass  # not what the export wrote: kept as it is
+        if isinstance(attrs.get("published"), str):
+            try:
+                attrs["published"] = coerce_datetime(attrs["published"])
+            except (ValueError, TypeError):
+                pass  # not what the export wrote: kept as it is
         if "topic_key" in attrs and "key" not in attrs:  # networkx's GEXF writer reserves "key"
             attrs["key"] = attrs.pop("topic_key")
     return g

@@ -34,6 +34,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .errors import InvalidArgumentError
 from .views import edge_table
 
 __all__ = ["Layout", "compute_layout", "node_size", "label_size", "ARTICLE_SPACING", "LABEL_MAX"]
@@ -501,7 +503,16 @@ def compute_layout(view: Any, seed: int = 0) -> Layout:
     Returns
     -------
     Layout
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``seed`` is not a whole number of at most 64 bits (the page writes it
+        as a JSON number; text was taken until a graph had groups to seed).
     """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not -2**63 <= seed < 2**63 - 2**20:
+        raise InvalidArgumentError(f"seed must be a whole number of at most 64 bits, not {seed!r:.80}")
+    seed = int(seed)  # numpy's integers too
     nodes = view.nodes
     articles = [i for i, n in nodes.items() if n["kind"] == "article"]
     hubs = [i for i, n in nodes.items() if n["kind"] != "article"]

@@ -244,10 +244,15 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     kg.report = counts = report_of(kg, counts_only=report_file.exists())  # the lists only without the file
     if report_file.exists():
         kg.report = load_report(report_file)
-        seen = (kg.report.articles, kg.report.providers, kg.report.topics, kg.report.edges)
-        if seen != (counts.articles, counts.providers, counts.topics, counts.edges):
-            raise LoadError(f"{report_file}: does not describe {graph_file} (a different build: "
-                            f"{kg.report.articles} vs {counts.articles} articles); write both with "
+        said = {"articles": kg.report.articles, "providers": kg.report.providers, "topics": kg.report.topics,
+                **{f"{kind} edges": n for kind, n in kg.report.edges.items()}}
+        found = {"articles": counts.articles, "providers": counts.providers, "topics": counts.topics,
+                 **{f"{kind} edges": n for kind, n in counts.edges.items()}}
+        if said != found:  # named: "1465 vs 1465 articles" was said of a difference in edges
+            differ = [f"{said.get(name, 0):,} vs {found.get(name, 0):,} {name}" for name in dict.fromkeys([*said, *found])
+                      if said.get(name, 0) != found.get(name, 0)]
+            raise LoadError(f"{report_file}: does not describe {graph_file} (a different build: the report "
+                            f"counts {', '.join(differ)} in the graph); write both with "
                             "`newsgraph build --format json,report`")
         # a graph.json from before the digest was written: the counts only
         digest = data["graph"].get("report")

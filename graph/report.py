@@ -67,7 +67,8 @@ class BuildReport:
     warnings: list[Warning_] = field(default_factory=list)
     #: Made from a graph alone (:func:`graph.builder.report_of`: :func:`graph.load`
     #: without ``report.json``, a part taken with ``subgraph``): what was skipped,
-    #: rejected or warned about is unknown. Not in ``report.json``.
+    #: rejected or warned about is unknown. In ``report.json`` only when true (a
+    #: part's report, written and read back, stated zeros of what it did not know).
     graph_only: bool = field(default=False, compare=False)
 
     def __repr__(self) -> str:
@@ -79,7 +80,8 @@ class BuildReport:
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        del d["graph_only"]
+        if not self.graph_only:  # a build's report says all; its file as it always was
+            del d["graph_only"]
         d["warnings"] = [w.as_dict() for w in self.warnings]
         d["rejected"] = sorted(self.rejected, key=lambda r: (r["path"], r.get("line") or 0))
         d["skipped"] = sorted(self.skipped, key=lambda r: r["path"])

@@ -132,6 +132,13 @@ def test_frames_and_analytics_read_the_graphml_and_gexf_exports_read_by_networkx
     assert [sorted(t) for t in analysis.communities(back)["topics"]] == \
         [sorted(t) for t in analysis.communities(seeds_kg)["topics"]]
     assert all(isinstance(d.get("topics"), str) for _, d in back.nodes(data=True) if "topics" in d)  # left as read
+    # the projections too: their nodes' dates were the text the file holds
+    from graph import projections
+
+    for project in (projections.related_graph, projections.provider_graph):
+        got, want = project(back), project(seeds_kg)
+        assert dict(got.nodes(data=True)) == dict(want.nodes(data=True)), project.__name__
+    assert any(isinstance(d["published"], dt.datetime) for _, d in projections.related_graph(back).nodes(data=True))
 
 
 def test_an_undirected_graph_is_refused_not_counted_wrong(seeds_kg):

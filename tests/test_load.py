@@ -254,7 +254,10 @@ def test_empty_build_round_trips_and_analyses_to_empty_results(tmp_path):
                    analysis.topic_timeline(again), analysis.provider_topic_matrix(again),
                    analysis.missing_stubs(again)):
         assert result.empty
-    assert (tmp_path / "out" / "neo4j" / "articles.csv").read_text() == "id:ID,:LABEL\n"
+    # no rows, and the header any corpus has (the columns of the data model, typed)
+    write_exports(graph.build(["seeds/"]), tmp_path / "seeds", ["neo4j"])
+    seeds_header = (tmp_path / "seeds" / "neo4j" / "articles.csv").read_text().splitlines()[0]
+    assert (tmp_path / "out" / "neo4j" / "articles.csv").read_text() == seeds_header + "\n"
 
 
 def test_without_report_json_the_report_has_what_the_graph_tells_and_says_so(corpus_kg, tmp_path):
@@ -345,3 +348,54 @@ def test_loading_a_folder_of_articles_says_to_build_it(tmp_path):
     shutil.copy(seed, tmp_path / "deep" / "a" / "b" / "a.md")
     with pytest.raises(LoadError, match="graph.json: no such file"):
         graph.load(tmp_path / "deep")
+
+
+def test_a_report_that_counts_other_edges_names_them(seeds_kg, tmp_path):
+    """A graph.json whose related edges are not those its report counts was refused with
+    "(a different build: 1465 vs 1465 articles)": the counts that differ are named."""
+    write_exports(seeds_kg, tmp_path, ["json", "report"])
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    related = [e for e in data["edges"] if e["kind"] == "related"]
+    data["edges"] = [e for e in data["edges"] if e is not related[0]]  # one related edge fewer
+    (tmp_path / "graph.json").write_text(json.dumps(data), encoding="utf-8")
+    n = seeds_kg.report.edges["related"]
+    message = _error(tmp_path)
+    assert f"the report counts {n:,} vs {n - 1:,} related edges in the graph" in message, message
+    assert "articles" not in message.split("(a different build")[1].split(")")[0], message
+
+
+def test_replaced_articles_export_and_load_back(tmp_path):
+    """replace_articles left the report's counts as they were: exports written after a
+    change of related articles were refused by graph.load (the report counted the old
+    edges). Arguments that are not articles of the graph are refused."""
+    import dataclasses
+
+    from graph.errors import ArgumentTypeError, UnknownIdError
+
+    kg = graph.build(["seeds/"])
+    a = next(a for a in sorted(kg.articles.values(), key=lambda a: a.id) if len(a.related_ids) > 2)
+    kg.replace_articles([dataclasses.replace(a, related_ids=a.related_ids[:1])])
+    related = sum(1 for _, _, kind in kg.nx.edges(keys=True) if kind == "related")  # counted by networkx
+    assert kg.report.edges["related"] == related
+    write_exports(kg, tmp_path, ["json", "report"])
+    back = load(tmp_path)
+    assert back.articles == kg.articles and back.report.edges == kg.report.edges
+    for wrong in ([1], None, "article/x", a):
+        with pytest.raises(ArgumentTypeError):
+            kg.replace_articles(wrong)
+    with pytest.raises(UnknownIdError, match="article/nope"):
+        kg.replace_articles([dataclasses.replace(a, id="article/nope")])
+    assert "article/nope" not in kg.articles
+
+
+def test_a_parts_report_says_what_it_does_not_know_after_a_round_trip(seeds_kg, tmp_path):
+    """A part's report (kg.subgraph) says the skipped and rejected files and the warnings
+    are not known; written and read back, it stated zeros of them as facts."""
+    part = seeds_kg.subgraph(sorted(seeds_kg.articles)[:50])
+    assert part.report.graph_only
+    write_exports(part, tmp_path / "part", ["json", "report"])
+    back = load(tmp_path / "part")
+    assert back.report.graph_only and back.report.summary() == part.report.summary()
+    assert "not known here" in back.report.summary()
+    write_exports(seeds_kg, tmp_path / "all", ["report"])  # a build's report: as it always was
+    assert "graph_only" not in json.loads((tmp_path / "all" / "report.json").read_text(encoding="utf-8"))

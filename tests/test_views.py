@@ -166,3 +166,24 @@ def test_an_unknown_article_id_is_said_to_be_an_id_not_a_bad_url(seeds_kg):
     assert str(info.value).startswith("not an article id (article/...) or URL: ")
     with pytest.raises(ViewError, match="no article with URL 'https://example.com/nope' in the graph"):
         ego_view(seeds_kg, article="https://example.com/nope")
+
+
+def test_arguments_checked_before_the_work_that_would_trip_on_them(seeds_kg, tmp_path):
+    """Each raised a bare error from deep inside: a seed too large for the page's JSON
+    (orjson's TypeError) or given as text (layout's "can only concatenate str"), a
+    progress that is no function ("'int' object is not callable"), ids given as bytes
+    (their numbers taken for ids: "not an article of this graph: 101")."""
+    import pytest
+
+    from graph.export.html import render_html
+
+    for seed in (2**70, "x", True, 1.5):
+        with pytest.raises(graph.InvalidArgumentError, match="seed must be a whole number"):
+            render_html(seeds_kg, seed=seed)
+    assert render_html(graph.build(["seeds/000_661d67e696f09288.txt"]), seed=-3).startswith("<!DOCTYPE html>")
+    with pytest.raises(graph.ArgumentTypeError, match="progress must be a function or None, not 5"):
+        graph.build(["seeds/000_661d67e696f09288.txt"], progress=5)
+    article = sorted(seeds_kg.articles)[0]
+    with pytest.raises(graph.ArgumentTypeError, match="not bytes"):
+        seeds_kg.subgraph(article.encode())
+    assert list(seeds_kg.subgraph(article).articles) == [article]
