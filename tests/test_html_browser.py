@@ -1367,3 +1367,128 @@ def test_the_titles_of_a_selected_articles_neighbours_do_not_cover_one_another(t
     assert "The article with many related" in drawn
     assert sum(t.startswith("Related story") for t in drawn) > 5, drawn
     assert _overlapping([b for b in boxes if b[0] != "The article with many related"]) == []
+
+
+def _phone(browser, path: Path):
+    page = browser.new_page(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    page.goto(path.as_uri())
+    wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+    return page
+
+
+def _covered_by_details(page, node: str) -> bool:
+    """Whether the details are what shows at the node's centre (or it is off the canvas)."""
+    at = page.evaluate("id => newsgraph.domPosition(id)", node)
+    box = page.locator("#ng-canvas").bounding_box()
+    if not (0 <= at["x"] <= box["width"] and 0 <= at["y"] <= box["height"]):
+        return True
+    return page.evaluate("([x, y]) => !!document.elementFromPoint(x, y).closest('#ng-details')",
+                         [box["x"] + at["x"], box["y"] + at["y"]])
+
+
+def test_on_a_phone_the_chosen_node_and_a_centred_page_are_beside_the_details(corpus_kg, corpus_page, tmp_path,
+                                                                            browser):
+    """At 375 x 667 the side bar took 170 px and the details 185 of the 205 px left: the
+    article chosen in the search lay under them, as did every node of an --article page."""
+    page = _phone(browser, corpus_page)
+    try:
+        article = max((a for a in corpus_kg.articles.values() if not a.is_stub and a.title),
+                      key=lambda a: (len(a.related_ids), a.id))
+        page.fill("#ng-search", article.title)
+        page.keyboard.press("Enter")
+        assert page.evaluate("newsgraph.selected()") == article.id and page.is_visible("#ng-details")
+        assert not _covered_by_details(page, article.id)
+    finally:
+        page.close()
+    few = min((a for a in corpus_kg.articles.values() if not a.is_stub and len(a.related_ids) == 3), key=lambda a: a.id)
+    path = tmp_path / "ego.html"
+    write_html(corpus_kg, path, article=few.id, depth=1)
+    page = _phone(browser, path)
+    try:
+        drawn = page.evaluate("newsgraph.visibleIds()")
+        assert page.is_visible("#ng-details") and len(drawn) >= 4
+        assert [node for node in drawn if _covered_by_details(page, node)] == []
+    finally:
+        page.close()
+
+
+def test_a_tap_leaves_the_keyboard_where_it_was(seeds_kg, tmp_path, browser):
+    """Closing the details by touch put the focus in the search box, which on a phone opens
+    the on-screen keyboard over half the page; a mouse click still puts it there."""
+    path = tmp_path / "page.html"
+    write_html(seeds_kg, path)
+    page = _phone(browser, path)
+    try:
+        topic = max(seeds_kg.topics, key=lambda t: seeds_kg.nx.in_degree(t))
+        page.evaluate("id => newsgraph.select(id, true)", topic)
+        page.tap("#ng-close")
+        assert page.is_hidden("#ng-details")
+        assert page.evaluate("document.activeElement.id") != "ng-search"
+    finally:
+        page.close()
+    o = Opened(browser, path)
+    try:
+        o.js("id => newsgraph.select(id, true)", topic)
+        o.page.click("#ng-close")
+        assert o.js("document.activeElement.id") == "ng-search"
+    finally:
+        o.close()
+
+
+def test_the_search_says_what_it_found_to_a_screen_reader(seeds_kg, tmp_path, opened):
+    """The results and "no matches" were shown but never announced, the box said its list
+    was closed while it showed "no matches", and after Tab it still said a list was open,
+    an option active. Each option is named whole: kind, title, where."""
+    path = tmp_path / "page.html"
+    write_html(seeds_kg, path)
+    o = opened(path)
+    announced = "document.getElementById('ng-announce').textContent"
+    o.page.fill("#ng-search", "zzqqx")
+    assert o.js(announced) == "no matches" and o.page.get_attribute("#ng-search", "aria-expanded") == "true"
+    o.page.fill("#ng-search", "azure")
+    # every match counted (not the twelve listed), the note of more after it
+    labelled = sum(1 for _, label in seeds_kg.nx.nodes(data="label") if "azure" in str(label).lower())
+    count, rest = o.js(announced).split(" ", 1)
+    assert labelled > 12 and int(count.replace(",", "")) >= labelled, o.js(announced)
+    assert rest.startswith("results; ") and "more: add a word" in rest
+    first = o.page.locator("#ng-results li[role=option]").first
+    kind, title = first.locator(".ng-kind").inner_text().lower(), first.evaluate("li => li.childNodes[1].textContent")
+    assert first.get_attribute("aria-label").startswith(f"{kind}: {title}")
+    o.page.keyboard.press("ArrowDown")
+    assert o.page.get_attribute("#ng-search", "aria-activedescendant") == "ng-r0"
+    o.page.keyboard.press("Escape")  # the list closed, the words kept: an arrow opens it again
+    assert o.page.is_hidden("#ng-results")
+    o.page.keyboard.press("ArrowDown")
+    assert o.page.is_visible("#ng-results") and o.page.get_attribute("#ng-search", "aria-activedescendant") == "ng-r0"
+    o.page.keyboard.press("Tab")
+    assert o.page.get_attribute("#ng-search", "aria-expanded") == "false"
+    assert o.page.get_attribute("#ng-search", "aria-activedescendant") is None
+    # a selection is said in one line; the details are no live region (filters re-read them)
+    o.js("id => newsgraph.select(id)", sorted(seeds_kg.topics)[0])
+    assert o.js(announced).startswith("selected: topic, ")
+    assert o.page.get_attribute("#ng-details", "aria-live") is None
+
+
+def test_the_graph_moves_and_zooms_from_the_keyboard_and_the_details_come_next_after_the_search(
+        seeds_kg, tmp_path, opened):
+    """vis-network's keyboard was off: no key zoomed in to the titles. And the details came
+    after every filter in the Tab order (19 presses from the search box to their x)."""
+    path = tmp_path / "page.html"
+    write_html(seeds_kg, path)
+    o = opened(path)
+    o.page.focus(".vis-network")
+    scale, at = o.js("newsgraph.network.getScale()"), o.js("newsgraph.network.getViewPosition()")
+    o.page.keyboard.down("+")
+    o.page.wait_for_timeout(300)
+    o.page.keyboard.up("+")
+    assert o.js("newsgraph.network.getScale()") > scale
+    o.page.keyboard.down("ArrowRight")
+    o.page.wait_for_timeout(300)
+    o.page.keyboard.up("ArrowRight")
+    assert o.js("newsgraph.network.getViewPosition()")["x"] != at["x"]
+    topic = sorted(seeds_kg.topics)[0]
+    o.page.fill("#ng-search", seeds_kg.topics[topic].label)
+    o.page.keyboard.press("Enter")
+    assert o.page.is_visible("#ng-details")
+    o.page.keyboard.press("Tab")
+    assert o.js("document.activeElement.id") == "ng-close"

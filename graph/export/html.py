@@ -303,7 +303,11 @@ def _page_data(view: View, seed: int) -> tuple[_Items, dict, dict, dict]:
         "autoResize": True,
         "physics": {"enabled": False, "stabilization": False},
         "layout": {"improvedLayout": False, "randomSeed": seed},
-        "interaction": {"hover": True, "hideEdgesOnDrag": True, "tooltipDelay": 150, "keyboard": False,
+        "interaction": {"hover": True, "hideEdgesOnDrag": True, "tooltipDelay": 150,
+                        # arrows move and +/- zoom while the graph has focus (Tab to it): no other
+                        # keyboard way to zoom in to the titles; not bound to the window, where
+                        # the arrows belong to the search box and the menus
+                        "keyboard": {"enabled": True, "bindToWindow": False},
                         "multiselect": False, "selectConnectedEdges": False},
         "nodes": {"borderWidth": 1, "font": {"size": label_size("article", 0)},
                   "scaling": {"label": {"drawThreshold": 7}}},

@@ -123,6 +123,9 @@
   timing.dataset = performance.now();
   var container = $('ng-canvas');
   var network = new vis.Network(container, { nodes: nodes, edges: new vis.DataSet([]) }, options);
+  // the graph's tab stop (vis-network's frame) says what it is and what its keys do
+  var frame = container.querySelector('.vis-network');
+  if (frame) { frame.setAttribute('role', 'application'); frame.setAttribute('aria-label', 'graph: arrow keys move the view, + and - zoom'); }
   // The renderer above draws nothing, yet vis-network's per-node wrapper around it (style
   // values copied into a new object, save/restore) costs ~5 us a node on every frame: 60-160 ms
   // a click on the 10,000-article page. Every node here is such a node, so their shared draw
@@ -231,8 +234,8 @@
     }
     if (list) list.forEach(take); else for (var j = 0; j < n; j++) take(j);
     if (x0 > x1) return;
-    var fit = 0.9 * Math.min(room.width / Math.max(x1 - x0, 1), container.clientHeight / Math.max(y1 - y0, 1));
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: room.x, y: 0 },
+    var fit = 0.9 * Math.min(room.width / Math.max(x1 - x0, 1), room.height / Math.max(y1 - y0, 1));
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: room.x, y: room.y },
                      scale: Math.min(fit, most), animation: false });
   }
   // The whole graph in view, where physics or dragging left its nodes (the outermost nodes of
@@ -619,21 +622,31 @@
   });
 
   // The canvas the details leave uncovered: in a window under about 960 px they cover its
-  // middle, where a node searched for was centred, unseen. Its width, and how far left of the
-  // canvas's middle the middle of what is left lies (vis-network's offset, in pixels).
+  // middle, where a node searched for was centred, unseen; on a phone they lie across its
+  // lower part. Its size, and how far from the canvas's middle the middle of what is left
+  // lies (vis-network's offset, in pixels): the larger of the part left of the details and
+  // the part above them.
   function uncovered() {
-    var panel = $('ng-details'), w = container.clientWidth;
-    if (panel.hidden) return { width: w, x: 0 };
-    var free = panel.getBoundingClientRect().left - container.getBoundingClientRect().left;
-    if (free >= w / 2 + 40) return { width: w, x: 0 };   // its middle is clear already
-    free = Math.max(free, 40);
-    return { width: free, x: free / 2 - w / 2 };
+    var panel = $('ng-details'), w = container.clientWidth, h = container.clientHeight;
+    var whole = { width: w, height: h, x: 0, y: 0 };
+    if (panel.hidden) return whole;
+    var c = container.getBoundingClientRect(), d = panel.getBoundingClientRect();
+    var left = d.left - c.left, above = d.top - c.top;
+    if (left >= w / 2 + 40 || above >= h / 2 + 40) return whole;   // its middle is clear already
+    left = Math.max(left, 40); above = Math.max(above, 40);
+    if (left * h >= w * above) return { width: left, height: h, x: left / 2 - w / 2, y: 0 };
+    return { width: w, height: above, x: 0, y: above / 2 - h / 2 };
   }
 
+  var announced = -1;
   function select(i, focus) {
     selected = i;
     showRelated(i);
     showDetails(i);
+    // the details are not a live region (each filter change read all of them out again):
+    // a new selection is said in one line
+    if (i >= 0 && i !== announced) $('ng-announce').textContent = 'selected: ' + $('ng-d-kind').textContent + ', ' + shown(info[i].l);
+    announced = i;
     // setSelection asks vis-network for one redraw on the next frame (unselectAll and
     // redraw() would each draw the whole graph at once: two frames' work per click)
     if (i < 0) {
@@ -660,18 +673,22 @@
       fitNodes(highlighted, LABEL_SCALE * 4);
     } else if (focus) {
       network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25),
-                                      offset: { x: offset.x, y: 0 }, animation: false });
+                                      offset: { x: offset.x, y: offset.y }, animation: false });
     }
     updateStats();
   }
 
+  // A touch, not a mouse or a key: the keyboard is not put back in the search box (a phone
+  // opened its on-screen keyboard over half the page), and no tooltip stays (no blurNode comes).
+  function byTouch(ev) { return !!ev && ev.pointerType === 'touch'; }
   network.on('click', function (p) {
     var cleared = !p.nodes.length && selected >= 0;
     select(p.nodes.length ? indexOf.get(p.nodes[0]) : -1);
-    if (cleared) focusBox();   // the empty canvas clears the selection, as Escape and the x do
+    if (byTouch(p.event)) tip.hidden = true;
+    else if (cleared) focusBox();   // the empty canvas clears the selection, as Escape and the x do
     clickDone();
   });
-  $('ng-close').addEventListener('click', function () { select(-1); focusBox(); });
+  $('ng-close').addEventListener('click', function (ev) { select(-1); if (!byTouch(ev)) focusBox(); });
 
   // ---- statistics line ----
   function updateStats() {
@@ -687,7 +704,7 @@
     }
     var from = $('ng-from').value, to = $('ng-to').value;
     if (from && to && from > to) text = 'the \u201cfrom\u201d date is after the \u201cto\u201d date · ' + text;
-    $('ng-stats').textContent = text;
+    if ($('ng-stats').textContent !== text) $('ng-stats').textContent = text;   // a live region: said when it changes
     stats.nodesShown = shownNodes; stats.edgesDrawn = drawn + shownRelated.length;
     stats.relatedShown = shownRelated.length; stats.relatedHidden = relTotal - shownRelated.length;
   }
@@ -758,6 +775,7 @@
     return hits.slice(0, limit || 12).map(function (h) { return h[3]; });
   }
   var box = $('ng-search'), list = $('ng-results'), results = [], active = -1, found = 0, hiddenHits = 0;
+  var resultByTouch = false;
   var nothingFound = false;   // a search that matched nothing at all: said, not left blank
   function renderResults() {
     list.textContent = '';
@@ -777,7 +795,13 @@
         span.className = 'ng-where'; span.textContent = shown(where);
         li.appendChild(span);
       }
-      li.addEventListener('mousedown', function (ev) { ev.preventDefault(); choose(k); });
+      // one name, read out whole ("TOPICAzure azure" ran together)
+      li.setAttribute('aria-label', kind.textContent + ': ' + shown(d.l) + (where ? ', ' + shown(where) : ''));
+      li.addEventListener('pointerdown', function (ev) { resultByTouch = byTouch(ev); });
+      li.addEventListener('mousedown', function (ev) {
+        ev.preventDefault(); choose(k);
+        if (resultByTouch) box.blur();   // a tap: no on-screen keyboard left over the details
+      });
       list.appendChild(li);
     });
     var notes = [];   // lines saying there are more, not options
@@ -792,7 +816,11 @@
       list.appendChild(more);
     });
     list.hidden = results.length === 0 && !notes.length;
-    box.setAttribute('aria-expanded', results.length ? 'true' : 'false');
+    box.setAttribute('aria-expanded', list.hidden ? 'false' : 'true');
+    // said to a screen reader too: the list itself is not read out as it changes
+    var said = list.hidden ? '' : results.length ? counted(found, 'result') + (notes.length ? '; ' + notes.join('; ') : '')
+      : notes.join('; ');
+    if (said !== $('ng-announce').textContent) $('ng-announce').textContent = said;
     if (active >= 0) box.setAttribute('aria-activedescendant', 'ng-r' + active);
     else box.removeAttribute('aria-activedescendant');
   }
@@ -809,6 +837,8 @@
   }
   box.addEventListener('input', searchBox);
   box.addEventListener('keydown', function (ev) {
+    // closed by Escape: an arrow opens the list again, as a combobox's does
+    if ((ev.key === 'ArrowDown' || ev.key === 'ArrowUp') && list.hidden && box.value.trim()) searchBox();
     if (ev.key === 'ArrowDown' && results.length) { active = (active + 1) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'ArrowUp' && results.length) { active = (active - 1 + results.length) % results.length; renderResults(); ev.preventDefault(); }
     else if (ev.key === 'Enter') {
@@ -823,7 +853,11 @@
       }
     }
   });
-  box.addEventListener('blur', function () { list.hidden = true; });
+  box.addEventListener('blur', function () {   // the list closed: the box says so too
+    list.hidden = true;
+    box.setAttribute('aria-expanded', 'false');
+    box.removeAttribute('aria-activedescendant');
+  });
   box.addEventListener('focus', function () {   // back in the box: its results again
     if (!quietFocus && box.value.trim()) searchBox();
   });
@@ -923,7 +957,7 @@
   function legendRow(shape, fill, stroke, text, dash) {
     var row = document.createElement('div'); row.className = 'ng-row';
     var svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('width', '18'); svg.setAttribute('height', '18');
+    svg.setAttribute('width', '18'); svg.setAttribute('height', '18'); svg.setAttribute('aria-hidden', 'true');   // the text says it
     var el;
     if (shape === 'dot') { el = document.createElementNS(SVG, 'circle'); el.setAttribute('cx', '9'); el.setAttribute('cy', '9'); el.setAttribute('r', '6'); }
     else if (shape === 'square') { el = document.createElementNS(SVG, 'rect'); el.setAttribute('x', '3'); el.setAttribute('y', '3'); el.setAttribute('width', '12'); el.setAttribute('height', '12'); }
