@@ -31,7 +31,7 @@ import numpy as np
 
 from graph import __version__
 from graph.errors import ExportError
-from graph.export.html import (_COLORS, _DATA, PALETTE, _asset, _csp_hash, _darker,
+from graph.export.html import (_COLORS, _DATA, PALETTE, _asset, _csp_hash, _darker, _outline,
                                _inline_script, json_for_script)
 from graph.layout import (ARTICLE_SPACING, FR_GRID, LABEL_MAX, Layout, _fit_disc, _fr, _hub_radius, _nearest_distances, _pair_weights,
                           _separate, _sunflower, label_size, node_size)
@@ -431,7 +431,8 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             colour = PALETTE[lay.group.get(node_id, 0) % len(PALETTE)]
             stub = bool(d.get("stub"))
             # stubs hollow: white with a thicker border of the group's colour
-            node["c"] = style("dot", "#ffffff", colour, 2) if stub else style("dot", colour, _darker(colour), 1)
+            node["c"] = (style("dot", "#ffffff", _outline(colour), 2) if stub
+                         else style("dot", colour, _outline(_darker(colour)), 1))
             provider = d.get("provider")
             topics = d.get("topics", [])
             info = {"k": kind, "l": d["label"], "s": stub or None, "d": d.get("date"),
@@ -491,7 +492,7 @@ def _page_data(view: View, seed: int) -> tuple[list[dict], dict, dict, dict]:
             "styles": styles,
             "labelMax": LABEL_MAX,
             "groups": lay.group_names, "groupSizes": lay.group_sizes, "kinds": present,
-            "colors": dict(_COLORS, palette=list(PALETTE))}
+            "colors": dict(_COLORS, palette=list(PALETTE), rings=[_outline(c) for c in PALETTE])}
     if view.centre is not None:  # an ego view's centre: selected when the page opens
         meta["centre"] = index[view.centre]
     return vis_nodes, edges, options, meta

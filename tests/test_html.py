@@ -375,3 +375,29 @@ def test_build_writes_graph_html_through_the_export_registry(seeds_kg, tmp_path)
     assert written == {"html": tmp_path / "graph.html"}
     _, blocks = parse_page(written["html"].read_text(encoding="utf-8"))
     assert len(blocks["ng-nodes"]) == seeds_kg.nx.number_of_nodes()
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2's contrast ratio of an sRGB colour with white (written out here, apart
+    from the page's code)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(hex_colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return (1.0 + 0.05) / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_article_and_stub_stands_out_from_the_canvas(corpus_kg):
+    """WCAG 1.4.11: the outline one must see to find a node stands out from the white
+    canvas by 3:1. A yellow group's stub rings stood out by 1.6:1, its dots' borders
+    by 2.7:1 (10 of the 12 ring colours were under 3:1). The fills keep the palette."""
+    from graph.export.html import PALETTE
+
+    _, blocks = parse_page(render_html(corpus_kg))
+    meta = blocks["ng-meta"]
+    dots = [s for s in meta["styles"] if s["shape"] == "dot"]
+    assert {s["fill"] for s in dots} - {"#ffffff"} <= set(PALETTE) and any(s["fill"] == "#ffffff" for s in dots)
+    assert len({s["border"] for s in dots}) >= 12  # a ring and a border for most groups
+    for style in dots:
+        assert _contrast_on_white(style["border"]) >= 3.0, style
+    assert [_contrast_on_white(c) >= 3.0 for c in meta["colors"]["rings"]] == [True] * len(PALETTE)

@@ -972,7 +972,7 @@
   var c = meta.colors;
   if (meta.kinds.article) {
     legendRow('dot', c.palette[0], c.palette[0], 'article; colour = group of related articles');
-    if (hasKind.stub) legendRow('dot', '#ffffff', c.palette[1], 'stub: known only from related lists');
+    if (hasKind.stub) legendRow('dot', '#ffffff', c.rings[1], 'stub: known only from related lists');
   }
   if (meta.kinds.provider) legendRow('square', c.provider, c.provider, 'provider (size: articles)');
   if (meta.kinds.topic) legendRow('star', c.topic, c.topic, 'topic (size: articles)');
