@@ -1268,17 +1268,17 @@ def test_a_centred_page_in_a_narrow_window_opens_with_all_of_it_beside_the_detai
     """In an 800-pixel window a topic's page opened at the zoom that fits a wide canvas,
     moved aside: 8 of the 62 nodes of Security's page (22 at depth 2) lay under the details."""
     topic = max(corpus_kg.topics, key=lambda t: corpus_kg.nx.in_degree(t))
-    for depth in (1, 2):
+    for depth, width in ((1, 800), (2, 800), (1, 1100), (2, 1400)):  # wide: the details at the side
         path = tmp_path / f"ego{depth}.html"
         write_html(corpus_kg, path, topic=corpus_kg.topics[topic].label, depth=depth)
-        page = browser.new_page(viewport={"width": 800, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": 900})
         try:
             page.goto(path.as_uri())
             wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
             assert page.is_visible("#ng-details")
             drawn = page.evaluate("newsgraph.visibleIds()")
             assert len(drawn) > 20
-            assert _all_in_view(page, drawn, right_of_panel=True) == [], depth
+            assert _all_in_view(page, drawn, right_of_panel=True) == [], (depth, width)
         finally:
             page.close()
 

@@ -226,7 +226,7 @@
   // Shared by Fit to screen, the opening view and the focus on a provider or topic.
   function fitNodes(list, most) {
     positions();
-    var room = uncovered(), x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    var room = uncovered(true), x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     function take(j) {
       var r = visNodes[j].r;
       x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
@@ -626,13 +626,15 @@
   // lower part. Its size, and how far from the canvas's middle the middle of what is left
   // lies (vis-network's offset, in pixels): the larger of the part left of the details and
   // the part above them.
-  function uncovered() {
+  // `all`: for a view of many nodes, any of which the details could cover; else for one
+  // node, in the middle.
+  function uncovered(all) {
     var panel = $('ng-details'), w = container.clientWidth, h = container.clientHeight;
     var whole = { width: w, height: h, x: 0, y: 0 };
     if (panel.hidden) return whole;
     var c = container.getBoundingClientRect(), d = panel.getBoundingClientRect();
     var left = d.left - c.left, above = d.top - c.top;
-    if (left >= w / 2 + 40 || above >= h / 2 + 40) return whole;   // its middle is clear already
+    if (!all && (left >= w / 2 + 40 || above >= h / 2 + 40)) return whole;   // its middle is clear already
     left = Math.max(left, 40); above = Math.max(above, 40);
     if (left * h >= w * above) return { width: left, height: h, x: left / 2 - w / 2, y: 0 };
     return { width: w, height: above, x: 0, y: above / 2 - h / 2 };
