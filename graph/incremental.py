@@ -279,10 +279,14 @@ class _Positions:
 
 
 def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = None,
-                positions: _Positions | None = None) -> bool:
+                positions: _Positions | None = None, later: list[Callable[[], None]] | None = None) -> bool:
     """Write ``path`` again (atomically), each edit's old text replaced by its
     new text; ``False`` (and the file left as it is) unless each old text is
     found (where ``positions`` say, or else exactly once) and none overlap.
+    Once the file written is in place, the spare is brought up to it
+    (:func:`_catch_up_spare`) and that is recorded in ``spares``: at once, or,
+    given the list ``later`` (inside :func:`graph.export.files.moves_deferred`,
+    where the move is made later), by the function it is given.
 
     ``spares`` maps paths to what :func:`_catch_up_spare` recorded: the
     signatures (size, mtime, inode, ctime) of their spare and of themselves,
@@ -350,9 +354,16 @@ def _patch_file(path: Path, edits: Edits, spares: dict[str, list[int]] | None = 
                 save(positions.save_to, positions.name, end, shifted(positions.at, applied))
     except _Unpatchable:
         return False
-    caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied)
-    if caught_up is not None:
-        spares[str(path)] = caught_up
+
+    def catch_up() -> None:
+        caught_up = _catch_up_spare(path, read.st_ino, written.st_ino, applied)
+        if caught_up is not None:
+            spares[str(path)] = caught_up
+
+    if later is None:
+        catch_up()
+    else:
+        later.append(catch_up)
     return True
 
 
@@ -515,16 +526,59 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     Returns
     -------
     bool
-        Whether the exports are now those of ``kg``. When ``False``, some
-        files may be patched and others not: the caller writes them all.
+        Whether the exports are now those of ``kg``. When ``False``, they are
+        as they were: the caller writes them all.
+
+    Every file is patched beside its target, then all are moved into place
+    together (:func:`graph.export.files.moves_deferred`), as a full write
+    does: a rebuild stopped part way (Ctrl-C, SIGTERM) left some files
+    patched and the others as they were.
     """
+    from .errors import ExportError
+    from .export.files import discard_moves, make_moves, moves_deferred
+
+    with moves_deferred() as moves:
+        try:
+            catch_ups = _patch_beside(kg, folder, formats, filenames, options, started, spares, offsets)
+        except BaseException:
+            discard_moves(moves)
+            raise
+        if catch_ups is None:
+            discard_moves(moves)
+            return False
+    try:
+        make_moves(moves)
+    except ExportError:  # a move failed (a folder put in a file's place): all written whole, which says it
+        return False
+    _run_all(catch_ups)
+    return True
+
+
+def _run_all(calls: list[Callable[[], None]]) -> None:
+    """Call each of ``calls`` in a thread of its own (each waits on the disk), in this
+    thread's context (graph.export.files.recycling), and wait for them."""
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(call,), name="newsgraph-catch-up")
+               for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _patch_beside(kg: Any, folder: str | os.PathLike, formats: Iterable[str], filenames: dict[str, str],
+                  options: dict[str, Any], started: Callable[[], None] | None,
+                  spares: dict[str, list[int]] | None, offsets: tuple[str | os.PathLike, str, str] | None
+                  ) -> list[Callable[[], None]] | None:
+    """The work of :func:`patch_exports`, its files' moves deferred: what to do
+    once they are made (see :func:`_patch_file`), or ``None`` when some file
+    could not be patched."""
     from .export.offsets import save as save_offsets
 
     patch: GraphPatch | None = getattr(kg, "_patch", None)
     formats = list(formats)
     if (patch is None or any(name not in PATCHABLE_FORMATS for name in formats)
             or ("html" in formats and not _page_patchable(options))):
-        return False
+        return None
     folder = Path(folder)
     rdf: dict[str, Edits] | None = None
     # The article of each edit: _rdf_edits and _json_edits follow patch.articles
@@ -538,12 +592,13 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     # not to be is written again by the caller, with every other file
     # (graph.cache.write_exports_cached).
     results: list[bool | BaseException] = []
+    catch_ups: list[Callable[[], None]] = []  # made once the files are in place
     threads: list[threading.Thread] = []
 
     def patch_one(i: int, path: Path, edits: Edits, positions: _Positions | None,
                   context: contextvars.Context) -> None:
         try:  # in this thread's context (graph.export.files.recycling)
-            results[i] = context.run(_patch_file, path, edits, spares, positions)
+            results[i] = context.run(_patch_file, path, edits, spares, positions, catch_ups)
         except BaseException as err:  # noqa: BLE001 - raised below, by the calling thread
             results[i] = err
 
@@ -585,7 +640,7 @@ def patch_exports(kg: Any, folder: str | os.PathLike, formats: Iterable[str], fi
     for result in results:
         if isinstance(result, BaseException):
             raise result
-    return all(results)
+    return catch_ups if all(results) else None
 
 
 #: The formats whose files are largest on the real corpus come first (see :func:`patch_exports`).

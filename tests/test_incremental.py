@@ -1149,11 +1149,11 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     written = []
     real_patch_file = graph.incremental._patch_file
 
-    def patch_then_fail(path, edits, spares=None, positions=None):
+    def patch_then_fail(path, edits, spares=None, positions=None, later=None):
         if written:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         written.append(path)
-        return real_patch_file(path, edits, spares, positions)
+        return real_patch_file(path, edits, spares, positions, later)
 
     monkeypatch.setattr(graph.incremental, "_patch_file", patch_then_fail)
     paths = _Paths(monkeypatch)
@@ -1162,6 +1162,43 @@ def test_patch_that_cannot_be_made_or_fails_half_way_leaves_full_exports(work, t
     _build_cli(work, clean, "--no-cache")
     assert _tree(out) == _tree(clean)
 
+
+
+def test_a_patched_rebuild_stopped_part_way_leaves_the_last_exports_all_of_them(work, tmp_path, monkeypatch):
+    """Each file's patch moved it into place as it finished: a rebuild stopped while
+    the others were patched (Ctrl-C, SIGTERM: 3 to 5 runs in 30) left graph.html of
+    the last build beside the new RDF. Every file is now patched beside its target and
+    all are moved together, as a full write does. Here the last file's patch is
+    interrupted once the others are done."""
+    out = tmp_path / "out"
+    _build_cli(work, out)
+    before = _tree(out)
+    (victim,) = _single_file_articles(work, 1)
+    _edit(victim, 'title: "', 'title: "Stopped half way ')
+    real_patch_file = graph.incremental._patch_file
+    lock, done = threading.Lock(), []
+
+    def patch_or_stop(path, *a):
+        with lock:
+            last = len(done) == 5  # six files are patched; the sixth is stopped
+            done.append(path.name)
+        if last:
+            time.sleep(0.2)  # the others are written (and were moved into place) meanwhile
+            raise KeyboardInterrupt
+        return real_patch_file(path, *a)
+
+    monkeypatch.setattr(graph.incremental, "_patch_file", patch_or_stop)
+    paths = _Paths(monkeypatch)
+    result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out), "-q"])
+    assert result.exit_code == 1 and "Aborted!" in result.output, result.output
+    assert len(done) == 6 and paths.full == 0
+    assert _tree(out) == before  # the last build's exports, every one of them
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.setattr(graph.incremental, "_patch_file", real_patch_file)
+    _build_cli(work, out)  # and the next build patches them
+    clean = tmp_path / "clean"
+    _build_cli(work, clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
 
 
 def test_each_file_is_patched_as_soon_as_its_edits_are_made_largest_first(work, tmp_path, monkeypatch):
@@ -1908,7 +1945,9 @@ def test_held_light_writes_start_on_release_or_at_the_end(tmp_path):
 
 def test_a_patched_rebuild_starts_its_cache_writes_after_the_exports_threads(work, tmp_path, monkeypatch):
     """Threads are started in this order: one per patched export, then the
-    file cache's and the snapshot's writes (graph.cache.BackgroundWrites.release)."""
+    file cache's and the snapshot's writes (graph.cache.BackgroundWrites.release),
+    then, once the exports are all in place, one per export to bring its spare
+    up to it (graph.incremental._catch_up_spare)."""
     out = tmp_path / "out"
     _build_cli(work, out)
     (victim,) = _single_file_articles(work, 3)[2:]
@@ -1919,9 +1958,9 @@ def test_a_patched_rebuild_starts_its_cache_writes_after_the_exports_threads(wor
     paths = _Paths(monkeypatch)
     _build_cli(work, out)
     assert (paths.full, paths.patched) == (0, [True])
-    kinds = ["cache" if name == "newsgraph-cache-write" else "patch" if name.endswith("(patch_one)") else name
-             for name in started]
-    assert kinds == ["patch"] * 6 + ["cache"] * 2, started
+    kinds = ["cache" if name == "newsgraph-cache-write" else "patch" if name.endswith("(patch_one)")
+             else "catch up" if name == "newsgraph-catch-up" else name for name in started]
+    assert kinds == ["patch"] * 6 + ["cache"] * 2 + ["catch up"] * 6, started
 
 
 def test_a_cache_save_runs_in_a_thread_only_when_it_appends(work, tmp_path, monkeypatch):
