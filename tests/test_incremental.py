@@ -2609,3 +2609,22 @@ def test_a_cache_file_replaced_by_a_link_a_folder_or_a_pipe_is_replaced_by_the_b
     write_exports(graph.build([work]), clean)
     assert {k: v for k, v in _tree(out).items() if k != LOCK_NAME} == _tree(clean)
     assert (out / ".cache").is_dir() and (out / ".cache" / "exports.json").is_file()
+
+
+def test_a_rebuild_removes_what_killed_builds_left_in_the_caches_folders(work, tmp_path):
+    """A build killed while recording the articles' positions left its temporary files
+    in .cache/offsets/ (118 KB each, one per format and killed build), never removed:
+    that folder, like the cache's others, is cleared of those whose writer is gone."""
+    import subprocess
+
+    out = tmp_path / "out"
+    _build_cli(work, out)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    offsets = out / ".cache" / "offsets"
+    assert offsets.is_dir()
+    dead, alive = f".nt.offsets.{ended.pid}-k1d2e3f4.tmp", f".nt.offsets.{os.getpid()}-bbbb2222.tmp"
+    for name in (dead, alive):
+        (offsets / name).write_bytes(b"half")
+    _build_cli(work, out)
+    assert not (offsets / dead).exists() and (offsets / alive).exists()

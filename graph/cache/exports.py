@@ -62,7 +62,7 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     # What builds killed while writing left behind (write_exports, if it is called below,
     # finds the exports' folder clean already: one listing of a few names).
     remove_leftovers(folder, EXPORT_FILES)
-    for ours in (Path(cache_dir), Path(cache_dir) / SPARES_DIR):  # folders only newsgraph writes
+    for ours in (Path(cache_dir), Path(cache_dir) / SPARES_DIR, Path(cache_dir) / OFFSETS_DIR):  # only newsgraph's
         remove_leftovers(ours)
     record = Path(cache_dir) / EXPORTS_FILE
     snapshot = getattr(kg, "_snapshot_key", None)
