@@ -610,3 +610,16 @@ def test_an_interruption_while_orjson_is_imported_is_an_interruption_not_a_crash
                               capture_output=True, text=True, timeout=60, cwd=ROOT)
         codes[done.returncode] += 1
     assert set(codes) == {3}, codes  # each run interrupted, none crashed (-11) or ran past it (0)
+
+
+def test_a_lock_that_is_a_symbolic_link_is_refused_not_followed(tmp_path):
+    """The output folder's lock was opened through a link put in its place: the file was
+    made at the link's target, anywhere the builder may write."""
+    out, target = tmp_path / "out", tmp_path / "elsewhere" / "made-by-the-lock"
+    out.mkdir()
+    target.parent.mkdir()
+    (out / ".newsgraph.lock").symlink_to(target)
+    result = CliRunner().invoke(cli, ["build", "seeds/000_661d67e696f09288.txt", "-o", str(out), "-f", "report"])
+    assert result.exit_code == 1, result.output
+    assert "is a symbolic link: newsgraph never writes through a link" in result.output
+    assert not target.exists() and not (out / "report.json").exists()

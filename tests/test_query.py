@@ -1328,3 +1328,29 @@ def test_a_limit_or_offset_beyond_what_the_engines_count_to_is_refused_with_its_
     text = f'SELECT ?s WHERE {{ ?s ?p ?o FILTER(?o != "LIMIT {huge}") }} OFFSET {largest} LIMIT {largest}'
     assert sparql(hostile_ttl, text, engine=engine).rows == []
     assert len(sparql(hostile_ttl, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {largest}", engine=engine)) > 0
+
+
+def test_pathological_queries_are_answered_not_searched_for_ever(seeds_kg, tmp_path):
+    """Two checks made before parsing backtracked: white space before a SELECT (the
+    update check's ``(\\s+|PREFIX ...)*`` tried every split of it: 18 s for 26 spaces,
+    days for 40, and SIGTERM went unheard meanwhile), and a line of unclosed strings
+    (the comment search tried again from every quote: 16 s for 64,000, during which a
+    server answered no one). Each runs in a process of its own, given 60 s; the
+    answers are those of the same queries without the padding."""
+    from graph.export import write_exports
+
+    write_exports(seeds_kg, tmp_path / "out", ["nt"])
+    padded = tmp_path / "padded.rq"
+    padded.write_text(" " * 40 + "\t" * 40 + "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    unclosed = tmp_path / "unclosed.rq"
+    unclosed.write_text('SELECT * WHERE { ?s ?p "' + '\\"' * 100_000 + "\n}\n", encoding="utf-8")
+
+    def run(query: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "graph", "query", str(tmp_path / "out"), str(query), "-f", "csv"],
+                              capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)
+
+    done = run(padded)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == str(len(rdflib.Graph().parse(tmp_path / "out" / "graph.nt")))
+    done = run(unclosed)  # a syntax error, said at once
+    assert done.returncode == 2 and "syntax error" in done.stderr, done.stderr

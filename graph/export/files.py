@@ -251,7 +251,13 @@ def exports_lock(folder: str | os.PathLike, waiting: Callable[[str], None] | Non
     try:
         while True:
             os.makedirs(folder, exist_ok=True)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:  # never through a link: one put there made the file at its target, anywhere
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+            except OSError as err:
+                if err.errno == errno.ELOOP:
+                    raise ExportError(f"{lock} is a symbolic link: newsgraph never writes through a link; "
+                                      "remove it") from err
+                raise
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
