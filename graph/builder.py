@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
 
 from .catalog import enrich, find_catalogs, is_catalog_folder, load_catalogs
 from .errors import ArgumentTypeError, UnknownIdError, check_count, check_flag
-from .children import die_with_parent, let_through, signals_held
+from .children import die_with_parent, let_through, signals_held, usable_cores
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, chunked, iter_read, scan, shown_path
@@ -492,7 +492,7 @@ def _read_all(files: list[tuple[str, bool]], jobs: int, fast: bool,
         return
     # More workers than four per core only wait for the disk and each other (-j 300 took
     # 2.7 s where -j 2 took 0.75 s; a typo such as -j 100000 forked until the system refused)
-    jobs = min(jobs, MAX_JOBS_PER_CORE * (os.cpu_count() or 1))
+    jobs = min(jobs, MAX_JOBS_PER_CORE * usable_cores())
     chunks = chunked(files, jobs)
     jobs = min(jobs, len(chunks))  # and never more than there are chunks to read
     from concurrent.futures import ProcessPoolExecutor  # here: 35 ms to import, which a cached build skips
@@ -739,7 +739,7 @@ def build(
     for name, given in (("progress", progress), ("reader", reader)):
         if given is not None and not callable(given):  # called deep inside the read: "'int' object is not callable"
             raise ArgumentTypeError(f"{name} must be a function or None, not {given!r:.80}")
-    jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+    jobs = usable_cores() if jobs is None else max(1, jobs)
     report = BuildReport(inputs=[shown_path(p) for p in paths])
     found = scan(paths)
     report.rejected.extend(found.rejected)

@@ -18,7 +18,7 @@ import signal
 import threading
 from typing import Iterable, Iterator
 
-__all__ = ["die_with_parent", "signals_held", "signals_deferred", "let_through"]
+__all__ = ["die_with_parent", "signals_held", "signals_deferred", "let_through", "usable_cores"]
 
 #: ``prctl`` option: the signal a process gets when the thread that forked it ends.
 _PR_SET_PDEATHSIG = 1
@@ -103,3 +103,18 @@ def let_through(signums: Iterable[int]) -> None:
     (its handlers set, inside its ``try``): deliver ``signums`` again."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signums))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset``, a
+    container's cpuset), else the machine's count. The default number of
+    worker processes: the machine's count started a worker per core of a
+    large host when a job was given a few of them.
+
+    >>> 1 <= usable_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1

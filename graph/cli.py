@@ -302,7 +302,7 @@ def _check_output_folder(output: str) -> None:
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file was rejected.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes for reading, and for writing the exports in two halves at once "
-                   "(default: one per core; 0 or 1: no extra processes).")
+                   "(default: one per core this process may use; 0 or 1: no extra processes).")
 @click.option("--base-iri", default=None, help="Base IRI for minted RDF identifiers.")
 @click.option("--no-fast-yaml", is_flag=True, help="Parse YAML with PyYAML only.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
@@ -501,7 +501,8 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Catalogue folder with organizations/ and topics/ (found beside the input otherwise).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes for reading (default: one per core; 0 or 1: no extra processes).")
+              help="Worker processes for reading (default: one per core this process may use; 0 or 1: no extra "
+                   "processes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def html_command(paths, output, view, topic, provider, article, depth, catalogs, jobs, quiet):
     """Write an interactive HTML graph of the articles under PATHS (default: seeds/).

@@ -26,6 +26,7 @@ import contextlib
 import os
 from typing import Callable, Iterable, Iterator
 
+from .children import usable_cores
 from .errors import DistributedError
 from .reader import ParsedFile, chunked, iter_read
 
@@ -125,7 +126,7 @@ def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
         raise DistributedError("give either a scheduler address or a number of local workers, not both")
     with contextlib.ExitStack() as stack:
         if scheduler is None:
-            n = workers or os.cpu_count() or 1
+            n = workers or usable_cores()
             if n < 1:
                 raise DistributedError("the number of workers must be at least 1")
             cluster = stack.enter_context(distributed.LocalCluster(

@@ -547,3 +547,21 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(corpus_dir, seeds_kg, tmp_path, ph
         for pid in _session_processes(proc.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_default_worker_count_is_the_cores_this_process_may_use():
+    """The default was os.cpu_count(), every core of the machine, whatever taskset or a
+    container's cpuset allowed. Here a process limited to one core, by the kernel."""
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this system")
+    code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" \
+           "from graph.children import usable_cores; print(usable_cores(), len(os.sched_getaffinity(0)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "1"]
+    from graph.children import usable_cores
+
+    assert usable_cores() == len(os.sched_getaffinity(0))

@@ -198,10 +198,10 @@ def test_reading_workers_are_at_most_four_per_core_and_one_per_chunk(monkeypatch
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", recording)
     files = len(graph.reader.scan([SEEDS]).files)
     kg = graph.build([SEEDS], jobs=300)
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0))  # the cores this process may use
     assert asked == [min(300, 4 * cores, -(-files // 16))]  # 16 files a chunk, at the least
     assert kg.report.articles == graph.build([SEEDS], jobs=1).report.articles
-    monkeypatch.setattr(os, "cpu_count", lambda: 100)
+    monkeypatch.setattr(graph.builder, "usable_cores", lambda: 100)
     graph.build([SEEDS], jobs=300)
     assert asked[1] == -(-files // 16)  # the chunks, fewer than 400
 

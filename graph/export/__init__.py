@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import views
 from ..errors import ExportError, UnknownFormatError
+from ..children import usable_cores
 from .files import (SPARE_MAX_BYTES, Move, atomic_writer, check_replaceable, copy_range, discard_moves, libc_function,
                     make_moves, mapping_address, moves_deferred, open_spare_of, recycling, remove_leftovers,
                     start_writeback, sync_folder, write_all, written_size)
@@ -352,7 +353,7 @@ def _write_tasks(kg: Any, tasks: list[Task], folder: Path, options: dict[str, An
                  beside: Sequence[Callable[[], object]], moves: list[Move]) -> None:
     """Do ``tasks`` then ``beside``, in this process and a forked one where it pays;
     the moves the forked one deferred (:func:`moves_deferred`) are added to ``moves``."""
-    workers = (os.cpu_count() or 1) if jobs is None else jobs
+    workers = usable_cores() if jobs is None else jobs
     # Handed out while the writing goes on rather than split beforehand: at
     # 100,000 synthetic articles a split by the costs measured on the real
     # corpus left the page's process idle for 42 of the exports' 56 s.
