@@ -2628,3 +2628,25 @@ def test_a_rebuild_removes_what_killed_builds_left_in_the_caches_folders(work, t
         (offsets / name).write_bytes(b"half")
     _build_cli(work, out)
     assert not (offsets / dead).exists() and (offsets / alive).exists()
+
+
+def test_an_exports_record_that_cannot_be_saved_is_said(work, tmp_path, monkeypatch):
+    """A .cache/ the build could not write to (another user's) made every build write
+    all its exports again, 3.7 s where 0.2 s would do, with status 0 and no word."""
+    import graph.export.files as files_mod
+
+    out = tmp_path / "out"
+    real = files_mod.atomic_writer
+
+    def refusing(path, *a, **k):
+        if Path(path).name == "exports.json":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(files_mod, "atomic_writer", refusing)
+    result = CliRunner().invoke(cli, ["build", str(work), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("cache:")]
+    inputs = sum(1 for p in work.rglob("*") if p.suffix in (".md", ".markdown", ".txt"))
+    assert line == (f"cache: {inputs:,} files parsed (the exports' record not saved: Permission denied, so the "
+                    "next build writes them all again); graph built, exports written"), line

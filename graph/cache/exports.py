@@ -122,8 +122,11 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
             body = {"key": key, "files": files, "spares": {p: spares[p] for p in files if p in spares}, "boot": boot}
             with atomic_writer(record, owned=True) as fh:
                 json.dump({**body, "check": _digest(body)}, fh, indent=1, sort_keys=True)
-        except OSError:
-            pass
+        except OSError as err:  # said: every later build wrote all its exports again, without a word
+            if stats is not None:
+                said = (f"the exports' record not saved: {err.strerror or err}, so the next build writes "
+                        "them all again")
+                stats.problem = f"{stats.problem}; {said}" if stats.problem else said
     return written
 
 
