@@ -73,7 +73,7 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
         raise InvalidArgumentError("an undirected graph: its edges no longer say which article cites which, nor which "
                                    "provider published an article; give the KnowledgeGraph or its .nx (directed), "
                                    "and make it undirected only for what needs it")
-    return _with_lists(g)
+    return _as_built(g)
 
 
 #: Node attributes that are lists in ``kg.nx``, and JSON text in a graph read back
@@ -82,7 +82,7 @@ LIST_ATTRIBUTES = ("aliases", "files", "sources", "topics", "images", "alt_names
                    "keywords")
 
 
-def _with_lists(g: nx.Graph) -> nx.Graph:
+def _as_built(g: nx.Graph) -> nx.Graph:
     """``g``, or, when its lists are JSON text (GraphML, GEXF), a copy with them as
     lists and its dates as dates (as ``kg.nx`` holds them: the projections kept
     ``published`` as text)."""

@@ -185,6 +185,12 @@ def _holds_articles(folder: Path) -> bool:
     return False
 
 
+def _counts(report: BuildReport) -> dict[str, int]:
+    """What a report counts of its graph's nodes and edges, by name (``related edges``)."""
+    return {"articles": report.articles, "providers": report.providers, "topics": report.topics,
+            **{f"{kind} edges": n for kind, n in report.edges.items()}}
+
+
 def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     """Reload the graph (and, if present, the report) written by a previous build.
 
@@ -244,10 +250,7 @@ def load(path: str | os.PathLike = "exports") -> KnowledgeGraph:
     kg.report = counts = report_of(kg, counts_only=report_file.exists())  # the lists only without the file
     if report_file.exists():
         kg.report = load_report(report_file)
-        said = {"articles": kg.report.articles, "providers": kg.report.providers, "topics": kg.report.topics,
-                **{f"{kind} edges": n for kind, n in kg.report.edges.items()}}
-        found = {"articles": counts.articles, "providers": counts.providers, "topics": counts.topics,
-                 **{f"{kind} edges": n for kind, n in counts.edges.items()}}
+        said, found = _counts(kg.report), _counts(counts)
         if said != found:  # named: "1465 vs 1465 articles" was said of a difference in edges
             differ = [f"{said.get(name, 0):,} vs {found.get(name, 0):,} {name}" for name in dict.fromkeys([*said, *found])
                       if said.get(name, 0) != found.get(name, 0)]

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import shutil
@@ -70,6 +71,7 @@ _SKIP = {"kind"}
 _JSON_LISTS = {"images"}
 
 
+@functools.cache  # derived from the classes: the same for every export
 def _declared_types() -> dict[str, dict[str, str]]:
     """The neo4j-admin type of each attribute of :data:`graph.builder.NODE_ATTRIBUTES`
     whose values are not text, by node kind, from the entity classes' field types."""

@@ -539,13 +539,13 @@
       }
     };
   }
+  function heavierFirst(a, b) { return info[b].w - info[a].w || a - b; }   // the most connected first
   var heaviestFirst = null;
   function articlesHeaviestFirst() {   // the articles, the most connected first (sorted once)
     if (heaviestFirst) return heaviestFirst;
     heaviestFirst = [];
     for (var j = 0; j < n; j++) if (info[j].k === 'article') heaviestFirst.push(j);
-    heaviestFirst.sort(function (a, b) { return info[b].w - info[a].w || a - b; });
-    return heaviestFirst;
+    return heaviestFirst.sort(heavierFirst);
   }
   // hub labels: large enough to read at the first frame, at most 28 px on screen when zoomed in
   var hubs = [];
@@ -613,7 +613,7 @@
     });
     hubLabels.forEach(draw);
     var articleFont = sized(ARTICLE_FONT);   // once for them all: setting a font costs more than drawing
-    articles.sort(function (x, y) { return info[y].w - info[x].w || x - y; }).forEach(function (j) {
+    articles.sort(heavierFirst).forEach(function (j) {
       var label = labelled(j, articleFont);
       if (space.take(label)) nodeLabel(ctx, j, label.t);
     });
