@@ -18,7 +18,7 @@ True
 """
 
 from .builder import KnowledgeGraph, build
-from .errors import (ArgumentTypeError, DistributedError, ExportError, FrontMatterError, InputError,
+from .errors import (ArgumentTypeError, CacheError, DistributedError, ExportError, FrontMatterError, InputError,
                      InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError,
                      QueryError, ServeError, UnknownFormatError, UnknownIdError, ViewError)
 from .report import BuildReport
@@ -52,6 +52,7 @@ __all__ = [
     "InvalidURLError",
     "ExportError",
     "LoadError",
+    "CacheError",
     "QueryError",
     "MissingInputError",
     "InvalidArgumentError",

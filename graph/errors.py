@@ -20,6 +20,7 @@ __all__ = [
     "InvalidURLError",
     "ExportError",
     "LoadError",
+    "CacheError",
     "QueryError",
     "InvalidArgumentError",
     "UnknownFormatError",
@@ -86,6 +87,12 @@ class ExportError(NewsgraphError):
 
 class LoadError(NewsgraphError):
     """A previous build's files are missing or corrupt."""
+
+
+class CacheError(NewsgraphError):
+    """A file of the build's cache (``OUTPUT/.cache/``) that newsgraph will not
+    read: one holding a pickle that names what no newsgraph cache holds
+    (:mod:`graph.cache.pickles`)."""
 
 
 class QueryError(NewsgraphError):

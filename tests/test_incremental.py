@@ -42,6 +42,7 @@ from graph import cache as cache_mod
 from graph.cache import fingerprints as fingerprints_mod
 from graph.cache import packs as packs_mod
 from graph.cache import parsed as parsed_mod
+from graph.cache import pickles as cache_pickles
 from graph.cache import snapshot as snapshot_mod
 from graph.cache import exports as exports_mod
 from graph.cache import CACHE_FILE, FileCache, GraphSnapshot
@@ -2023,7 +2024,7 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
     size = chunk or max(snapshot_mod.SNAPSHOT_CHUNK, -(-len(first.articles) // snapshot_mod.SNAPSHOT_PARTS))
     chunks_read = []
 
-    def counting(real_load):  # pickle.load or pickle.loads, counting the chunks of articles unpickled
+    def counting(real_load):  # pickles.load or pickles.loads, counting the chunks of articles unpickled
         def counting_load(source, *a, **k):
             value = real_load(source, *a, **k)
             if isinstance(value, dict) and value and all(isinstance(v, graph.model.Article) for v in value.values()):
@@ -2032,12 +2033,12 @@ def test_snapshot_finds_an_edited_files_article_in_its_chunk_only(work, tmp_path
         return counting_load
 
     def count_chunks():
-        monkeypatch.setattr(snapshot_mod.pickle, "load", counting(pickle.load))
+        monkeypatch.setattr(snapshot_mod.pickles, "load", counting(cache_pickles.load))
         find = snapshot_mod._find_articles
 
         def finding(*args):  # its unpickling counted (not that of the changed articles, read before)
             with monkeypatch.context() as m:
-                m.setattr(snapshot_mod.pickle, "loads", counting(pickle.loads))
+                m.setattr(snapshot_mod.pickles, "loads", counting(cache_pickles.loads))
                 return find(*args)
         monkeypatch.setattr(snapshot_mod, "_find_articles", finding)
 

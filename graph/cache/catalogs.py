@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import CacheError
+from . import pickles
 from .fingerprints import FORMAT, _graph_code_fingerprint, _is_settled, _signature_now
 from .packs import dump_checked, load_checked
 
@@ -44,8 +46,10 @@ def cached_catalogs(folders: list[str], cache_dir: str | os.PathLike) -> Catalog
     file = Path(cache_dir) / CATALOG_FILE
     try:
         with open(file, "rb") as fh:
-            if pickle.load(fh) == key:
+            if pickles.load(fh) == key:
                 return load_checked(fh)  # type: ignore[return-value]
+    except CacheError:
+        raise
     except Exception:  # noqa: BLE001 - missing or damaged: read the files
         pass
     catalog = load_catalogs(folders)

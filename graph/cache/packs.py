@@ -20,6 +20,7 @@ from typing import BinaryIO, Iterable, NamedTuple
 
 from ..model import ArticleRecord, _record_args
 from ..reader import ParsedFile
+from . import pickles
 
 
 __all__ = ["Packed", "SentStubs", "SharedStubs", "pack", "unpack", "encode_pack", "decode_pack", "dump_checked",
@@ -232,7 +233,7 @@ class _StoredPacks:
         while at < end:
             lengths = _PACK_HEAD.unpack_from(view, at)
             at += _PACK_HEAD.size
-            paths, origin, stubs, crc = pickle.loads(view[at:at + lengths[0]])
+            paths, origin, stubs, crc = pickles.loads(view[at:at + lengths[0]], self._fhs[f].name)  # type: ignore[index]
             at += lengths[0]
             if zlib.crc32(view[at:at + lengths[1] + lengths[2]]) != crc:
                 raise ValueError("a pack of the file cache is damaged")
@@ -251,7 +252,7 @@ class _StoredPacks:
     def _read(self, f: int, offset: int, length: int) -> object:
         if self._fhs is None:
             raise ValueError("the file cache was closed")
-        return pickle.loads(os.pread(self._fhs[f].fileno(), length, offset))
+        return pickles.loads(os.pread(self._fhs[f].fileno(), length, offset), self._fhs[f].name)
 
     def _read_stubs(self, where: _PackAt) -> list[tuple]:
         return self._read(where.file, where.at, where.stubs_length)  # type: ignore[return-value]
@@ -337,7 +338,7 @@ def load_checked(fh: BinaryIO) -> object:
     ...
     ValueError: damaged: its bytes no longer have their CRC-32
     """
-    crc, pickled = pickle.load(fh)
+    crc, pickled = pickles.load(fh)  # type: ignore[misc]
     if zlib.crc32(pickled) != crc:
         raise ValueError("damaged: its bytes no longer have their CRC-32")
-    return pickle.loads(pickled)
+    return pickles.loads(pickled, getattr(fh, "name", "a cache file"))

@@ -43,8 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
+from ..errors import CacheError
 from ..reader import ParsedFile
 from . import fingerprints  # code_fingerprint through the module: what a test replaces there counts
+from . import pickles
 from .background import BackgroundWrites
 from .fingerprints import FORMAT, _digest_now, _settled, _Signature, _sha256, _signature, _signature_now, _unchanged
 from .packs import _StoredPacks, encode_pack, pack
@@ -200,7 +202,7 @@ class FileCache:
     @staticmethod
     def _read_index(fh: BinaryIO, offset: int) -> dict:
         fh.seek(offset)
-        index = pickle.load(fh)
+        index = pickles.load(fh)
         if not isinstance(index, dict):
             raise ValueError("the index is not a mapping")
         return index
@@ -221,7 +223,7 @@ class FileCache:
         older index is whole too)."""
         fh = open(self.path, "rb")
         try:
-            if pickle.load(fh) != self._header():
+            if pickles.load(fh) != self._header():
                 fh.close()
                 return None
             start = fh.tell()
@@ -250,15 +252,18 @@ class FileCache:
         except OSError:
             return None
         try:
-            if pickle.load(patch) == self._header():
+            if pickles.load(patch) == self._header():
                 start = patch.tell()
                 end, named = self._footer(patch)
                 if named == token:
                     patch.seek(end)
-                    removed, changed = pickle.load(patch)
+                    removed, changed = pickles.load(patch)
                     if not (isinstance(removed, list) and isinstance(changed, dict)):
                         raise ValueError("the patch file's index is not a list and a mapping")
                     return (removed, changed), (patch, start, end)
+        except CacheError:
+            patch.close()
+            raise
         except Exception:  # noqa: BLE001 - damaged: passed over
             pass
         patch.close()
@@ -270,6 +275,8 @@ class FileCache:
         cache = cls(Path(folder), fast_yaml)
         try:
             opened = cache._open_files()
+        except CacheError:
+            raise
         except Exception:  # noqa: BLE001 - missing or damaged: no index
             return {}
         if opened is None:
@@ -294,6 +301,8 @@ class FileCache:
             opened = cache._open_files()
         except FileNotFoundError:
             return cache
+        except CacheError:
+            raise
         except Exception as err:  # noqa: BLE001 - any damage: start afresh
             cache.stats.problem = f"unreadable ({type(err).__name__}); rebuilt"
             return cache
@@ -323,6 +332,8 @@ class FileCache:
         except Exception as err:  # noqa: BLE001 - any damage: start afresh
             for fh, _, _ in segments:
                 fh.close()
+            if isinstance(err, CacheError):
+                raise  # not damage: a pickle newsgraph did not write
             self.index, self._loaded_from = {}, None
             self.stats.loaded = False
             self.stats.problem = f"unreadable ({type(err).__name__}); rebuilt"

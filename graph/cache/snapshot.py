@@ -14,6 +14,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
+from ..errors import CacheError
+from . import pickles
 from .fingerprints import FORMAT, _digest_now, _graph_code_fingerprint, _settled, _Signature, _signature_now
 from .packs import dump_checked, load_checked
 from .parsed import FileCache, _remove_patch
@@ -133,6 +135,8 @@ class GraphSnapshot:
                 return None
             stored, report, entities = found
             refreshed = self._changed_signatures(index)
+        except CacheError:
+            raise
         except Exception:  # noqa: BLE001 - missing or damaged: build normally
             return None
         if refreshed is not None:
@@ -158,14 +162,14 @@ class GraphSnapshot:
         patch = None
         with contextlib.suppress(FileNotFoundError):
             with open(self.folder / self.PATCH_FILE, "rb") as fh:
-                if pickle.load(fh) == wanted:
-                    report, base = load_checked(fh), pickle.load(fh)
+                if pickles.load(fh) == wanted:
+                    report, base = load_checked(fh), pickles.load(fh)
                     tail = fh.read()
                     tail, crc = tail[:-_CRC.size], _CRC.unpack(tail[-_CRC.size:])[0]
                     if zlib.crc32(tail) == crc:
                         patch = report, base, tail
         with open(self.folder / self.FILE, "rb") as fh:
-            stored = pickle.load(fh)
+            stored = pickles.load(fh)
             if patch is None and stored != wanted:
                 return None
             report = load_checked(fh)  # the entities' CRC-32 covers only what follows it
@@ -182,12 +186,13 @@ class GraphSnapshot:
         if zlib.crc32(head) != crc:
             return None
         whole = (stored, crc, len(head))
+        file = str(self.folder / self.FILE)
         if patch is not None and patch[1] == whole:
-            return wanted, patch[0], _Entities(head, patch[2], whole)
+            return wanted, patch[0], _Entities(head, patch[2], whole, (file, str(self.folder / self.PATCH_FILE)))
         if stored != wanted:
             return None
         _, changed_at = _TRAILER.unpack_from(head, len(head) - _TRAILER.size)
-        return stored, report, _Entities(head, head[changed_at:], whole)
+        return stored, report, _Entities(head, head[changed_at:], whole, (file, file))
 
     def find_previous_articles(self, paths: set[str]) -> list:
         """The articles of :attr:`previous` whose first file is in ``paths``,
@@ -275,6 +280,8 @@ class _Entities(NamedTuple):
     tail: bytes | memoryview
     #: What names the whole file: its key, and its entities' CRC-32 and length.
     whole: tuple[str, int, int]
+    #: The files that ``head`` and ``tail`` are of, as their pickles' errors name them.
+    files: tuple[str, str]
 
 
 class _Checksummed:
@@ -356,7 +363,7 @@ def _entity_parts(data: _Entities) -> tuple[int, int, dict]:
     bytes start, and the changed articles that count (by id)."""
     tail = data.tail
     index_at, changed_at = _TRAILER.unpack_from(tail, len(tail) - _TRAILER.size)
-    changed = pickle.loads(memoryview(tail)[:len(tail) - _TRAILER.size])
+    changed = pickles.loads(memoryview(tail)[:len(tail) - _TRAILER.size], data.files[1])
     return index_at, changed_at, changed
 
 
@@ -383,13 +390,14 @@ class _ChunkIndex:
 
     def __init__(self, data: _Entities, index_at: int, changed_at: int) -> None:
         self._head = memoryview(data.head)
+        self._file = data.files[0]
         self._end = index_at
         #: Where each chunk starts, and the chunks holding articles whose first file is a path.
-        self.starts, self.by_file = pickle.loads(self._head[index_at:changed_at])
+        self.starts, self.by_file = pickles.loads(self._head[index_at:changed_at], self._file)
 
     def chunk(self, k: int) -> dict:
         end = self.starts[k + 1] if k + 1 < len(self.starts) else self._end
-        return pickle.loads(self._head[self.starts[k]:end])
+        return pickles.loads(self._head[self.starts[k]:end], self._file)
 
 
 def _find_articles(data: _Entities, paths: set[str], parts: tuple[int, int, dict]) -> list:
@@ -406,7 +414,7 @@ def _find_articles(data: _Entities, paths: set[str], parts: tuple[int, int, dict
 
 def _first_pickle(data: _Entities) -> tuple[dict, dict, int]:
     """The providers, the topics and the count of articles of :func:`_dump_entities`'s bytes."""
-    return pickle.loads(data.head)  # the first pickle: what follows it is ignored
+    return pickles.loads(data.head, data.files[0])  # type: ignore[return-value]  # the first pickle: what follows is ignored
 
 
 def _providers_and_topics(data: _Entities) -> tuple[dict, dict]:

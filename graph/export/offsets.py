@@ -75,6 +75,8 @@ _RECORD_LIMIT = 1 << 30
 def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str, int]] | None:
     """The size and positions :func:`save` recorded for ``name`` under ``key``,
     or ``None`` (no record, another key, or a damaged file)."""
+    from ..cache import pickles
+    from ..errors import CacheError
     from .files import read_regular
 
     try:
@@ -82,7 +84,9 @@ def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str,
         body, digest = data[:-_DIGEST_SIZE], data[-_DIGEST_SIZE:]
         if len(data) <= _DIGEST_SIZE or _digest(body) != digest:
             return None  # torn by a crash, or not a record
-        stored_key, size, at = pickle.loads(body)
+        stored_key, size, at = pickles.loads(body, Path(folder) / f"{name}{_SUFFIX}")
+    except CacheError:
+        raise
     except Exception:  # noqa: BLE001 - missing or damaged: the patch searches
         return None
     if stored_key != key or type(size) is not int or not isinstance(at, dict):
