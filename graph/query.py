@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import QueryError
-from .namespaces import PREFIXES, XSD
+from .namespaces import PREFIXES, RDF, SCHEMA, XSD
 
 if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
     import pandas
@@ -711,18 +711,48 @@ def open_store(source: Any, *, path: str | os.PathLike | None = None,
 _OX_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.S)
 
 
-@functools.lru_cache(maxsize=1)
-def _query_prefixes() -> dict[str, str]:
+@functools.lru_cache(maxsize=8)
+def _query_prefixes(base_iri: str | None = None) -> dict[str, str]:
     """The prefixes a query may use undeclared: the vocabularies', and those of the minted
-    IRIs under the default base (``article:``, ``provider:``...), which the table shows."""
+    IRIs (``article:``, ``provider:``...) under ``base_iri`` (default: the default base)."""
     from .export.rdf import data_prefixes
 
-    return {**PREFIXES, **data_prefixes()}
+    return {**PREFIXES, **data_prefixes(base_iri)}
 
 
-def _parse_rdflib(text: str) -> tuple[Any, Any]:
-    """rdflib's parse tree and prepared query of ``text``; a :class:`QueryError`
-    with line and column for a syntax error or an undeclared prefix."""
+#: A minted article IRI: the base IRI, ``article/`` and 16 hex digits (graph.namespaces).
+_ARTICLE_IRI = re.compile(r"(.+)article/[0-9a-f]{16}", re.S)
+#: The classes of articles (graph.export.rdf): the first one found names the base.
+_ARTICLE_CLASSES = (SCHEMA + "NewsArticle", SCHEMA + "VideoObject")
+
+
+def _minted_base(data: Any) -> str | None:
+    """The base IRI the data's articles were minted under (``newsgraph build --base-iri``),
+    from the first article found (a ``pyoxigraph.Store`` or an rdflib graph); ``None``
+    when it has none, or its IRIs are not newsgraph's.
+
+    Why: ``article:``, ``provider:``... are predeclared for queries; under the default
+    base only, a query of a build with its own base found nothing, without a word.
+    """
+    for cls in _ARTICLE_CLASSES:
+        if hasattr(data, "quads_for_pattern"):
+            import pyoxigraph as ox
+
+            found = (q.subject for q in data.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(cls)))
+        else:
+            import rdflib
+
+            found = data.subjects(rdflib.RDF.type, rdflib.URIRef(cls))
+        for subject in found:
+            m = _ARTICLE_IRI.fullmatch(str(subject.value if hasattr(subject, "value") else subject))
+            return m.group(1) if m else None
+    return None
+
+
+def _parse_rdflib(text: str, base_iri: str | None = None) -> tuple[Any, Any]:
+    """rdflib's parse tree and prepared query of ``text`` (its undeclared prefixes:
+    :func:`_query_prefixes` of ``base_iri``); a :class:`QueryError` with line and
+    column for a syntax error or an undeclared prefix."""
     import pyparsing
     from rdflib.plugins.sparql.parser import parseQuery
 
@@ -730,7 +760,7 @@ def _parse_rdflib(text: str) -> tuple[Any, Any]:
 
     try:
         tree = parseQuery(text)
-        return tree, translate_query(tree, _query_prefixes())
+        return tree, translate_query(tree, _query_prefixes(base_iri))
     except pyparsing.ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}",
                          err.lineno, err.col) from err
@@ -742,7 +772,7 @@ _CONSTRUCT_WHERE = re.compile(r"(?i)(?<![\w?$:\-])CONSTRUCT\s+WHERE(?![\w:\-])")
 
 
 def _run_rdflib(data: Any, text: str, stream: bool = False) -> QueryResult:
-    tree, prepared = _parse_rdflib(text)
+    tree, prepared = _parse_rdflib(text, _minted_base(data))
     short = _CONSTRUCT_WHERE.search(_keywords_only(text))
     if short:
         # rdflib parses the short form but its evaluation fails ("'NoneType' object is not iterable")
@@ -1137,7 +1167,7 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
     # the store's own stamp (open_store) is not data: GRAPH ?g must not find it
     named = [g for g in graphs if g != meta] if meta in graphs else None
     try:
-        res = store.query(text, prefixes=_query_prefixes(), named_graphs=named)
+        res = store.query(text, prefixes=_query_prefixes(_minted_base(store)), named_graphs=named)
     except SyntaxError as err:
         # An undeclared prefix: oxigraph lists every character it expected ("expected one of
         # Prefix not found, ['%'], ...") past the name; rdflib's parser names it, where it is.

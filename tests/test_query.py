@@ -921,6 +921,37 @@ def test_the_prefixes_the_table_shows_can_be_typed(seeds_kg, tmp_path):
         assert mine.rows == []
 
 
+@pytest.mark.parametrize("base", ["https://kg.example.com/news/", "urn:x-news/", "https://h.example/kg#"])
+def test_the_predeclared_prefixes_follow_the_base_the_data_was_built_with(seeds_kg, tmp_path, base):
+    """A build with --base-iri: provider:, article:, topic:... are the data's (they were
+    the default base's, and such a query found nothing). Expected: each entity's IRI made
+    by hand from the base, looked up in rdflib's reading of the Turtle with full IRIs."""
+    write_exports(seeds_kg, tmp_path, ["nt", "ttl", "trig"], base_iri=base)
+    turtle = rdflib.Graph().parse(tmp_path / "graph.ttl")
+    provider = max(seeds_kg.providers.values(), key=lambda p: p.id)
+    article = min((a for a in seeds_kg.articles.values() if a.title), key=lambda a: a.id)
+    topic = min(seeds_kg.topics.values(), key=lambda t: t.id)
+    expected = [str(turtle.value(rdflib.URIRef(base + provider.id), rdflib.URIRef("https://schema.org/name"))),
+                str(turtle.value(rdflib.URIRef(base + article.id), rdflib.URIRef("https://schema.org/headline"))),
+                str(turtle.value(rdflib.URIRef(base + topic.id),
+                                 rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")))]
+    assert expected == [provider.name, article.title, topic.label]
+    short = [name.replace("/", ":", 1) for name in (provider.id, article.id, topic.id)]
+    q = (f"SELECT ?p ?a ?t WHERE {{ {short[0]} schema:name ?p . {short[1]} schema:headline ?a . "
+         f"{short[2]} skos:prefLabel ?t }}")
+    for source in (tmp_path, tmp_path / "graph.ttl", tmp_path / "graph.trig"):
+        for engine in ("rdflib", "oxigraph"):
+            rows = sparql(source, q, engine=engine).rows
+            assert [[t.value for t in row] for row in rows] == [expected], (source, engine)
+    assert [t.value for t in sparql(seeds_kg, q, base_iri=base).rows[0]] == expected
+    # Data from elsewhere, without newsgraph's articles: the default base, as before.
+    other = rdflib.Graph()
+    other.add((rdflib.URIRef(DEFAULT_BASE_IRI + provider.id), rdflib.URIRef("https://schema.org/name"),
+               rdflib.Literal("elsewhere")))
+    assert [t.value for (t,) in sparql(other, f"SELECT ?n WHERE {{ {short[0]} schema:name ?n }}",
+                                       engine="rdflib").rows] == ["elsewhere"]
+
+
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_a_row_whose_variables_are_all_unbound_is_still_a_row(seeds_kg, engine):
     """rdflib's result iterator skips such rows: an OPTIONAL that found nothing lost its

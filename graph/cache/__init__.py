@@ -23,8 +23,9 @@ workers send and the parse cache stores) and :mod:`graph.cache.background`
 
 Every cache file is written atomically (:func:`graph.export.files.atomic_writer`),
 so a crash mid-build leaves the previous one, and an unreadable or foreign
-one is ignored and replaced. They are pickles: like any cache of this kind
-they must not be writable by people you do not trust.
+one is ignored and replaced. They are pickles, read back by
+:mod:`graph.cache.pickles`, which refuses any pickle naming what no cache
+holds (a function to call, say) before it can run.
 """
 
 from __future__ import annotations
