@@ -234,6 +234,28 @@ def test_an_unknown_format_or_view_is_a_value_error_in_python_as_every_bad_argum
     assert not (tmp_path / "x").exists()
 
 
+def test_an_overview_asked_with_an_ego_centre_is_refused_by_the_api_as_by_the_cli(seeds_kg, tmp_path):
+    """notebook_html(kg, view="overview", topic=...) drew the ego view, without a word,
+    where `newsgraph html --view overview --topic ...` is a usage error; a bad view's
+    name beside a centre was not looked at."""
+    from graph.errors import InvalidArgumentError, UnknownFormatError
+    from graph.export.html import notebook_html, render_html, write_html
+
+    topic = sorted(seeds_kg.topics)[0]
+    for call in (notebook_html, render_html, lambda kg, **kw: write_html(kg, tmp_path / "p.html", **kw)):
+        with pytest.raises(InvalidArgumentError, match="view='overview' draws every provider and topic"):
+            call(seeds_kg, view="overview", topic=topic)
+        with pytest.raises(UnknownFormatError, match="unknown view 'foo'"):
+            call(seeds_kg, view="foo", topic=topic)
+    assert not (tmp_path / "p.html").exists()
+    # The ego view is still what a centre alone, or with the default view, draws.
+    ego = render_html(seeds_kg, topic=topic)
+    assert ego == render_html(seeds_kg, view="full", topic=topic) != render_html(seeds_kg)
+    result = CliRunner().invoke(cli, ["html", str(SEEDS_DIR), "--view", "overview", "--topic", topic,
+                                      "-o", str(tmp_path / "p.html")])
+    assert result.exit_code == 2 and "give one or the other" in result.output
+
+
 def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()

@@ -107,17 +107,25 @@ def _csp_hash(text: str) -> str:
 
 def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = None, provider: str | None = None,
               article: str | None = None, depth: int = 1) -> View:
-    """The :class:`~graph.views.View` that the options name.
+    """The :class:`~graph.views.View` that the options name: an ego view when
+    ``topic``, ``provider`` or ``article`` is given, else ``view``.
 
-    An ego view (``topic``, ``provider`` or ``article`` given) wins over ``view``.
+    Raises
+    ------
+    UnknownFormatError
+        ``view`` is neither ``"full"`` nor ``"overview"``.
+    InvalidArgumentError
+        ``view="overview"`` with an ego view's centre: two pictures asked for
+        (the ego view was drawn, without a word; ``newsgraph html`` refuses it too).
     """
+    if view not in ("full", "overview"):
+        raise UnknownFormatError(f"unknown view {view!r}; known: full, overview")
     if topic is not None or provider is not None or article is not None:
+        if view == "overview":
+            raise InvalidArgumentError("view='overview' draws every provider and topic, and an ego view is drawn "
+                                       "around a topic, provider or article: give one or the other")
         return ego_view(kg, topic=topic, provider=provider, article=article, depth=depth)
-    if view == "full":
-        return full_view(kg)
-    if view == "overview":
-        return overview_view(kg)
-    raise UnknownFormatError(f"unknown view {view!r}; known: full, overview")
+    return full_view(kg) if view == "full" else overview_view(kg)
 
 
 @functools.lru_cache(maxsize=None)
