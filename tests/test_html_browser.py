@@ -1038,10 +1038,19 @@ def test_a_topic_named_by_thousands_of_characters_leaves_the_first_frame_as_it_w
 
 
 def _hover(o: Opened, node: str, nudge: float = 0) -> None:
-    at = o.js("id => newsgraph.domPosition(id)", node)
-    box = o.page.locator("#ng-canvas").bounding_box()
-    o.page.mouse.move(box["x"] + at["x"] + nudge, box["y"] + at["y"])
-    wait_for(o.page, "!document.getElementById('ng-tip').hidden")
+    """The pointer onto ``node``, until its tooltip shows. On a busy machine a move could
+    land between two of vis-network's hover checks, or before the view settled: the node's
+    place is read again and the pointer moved anew (by a pixel, so that it is a move)."""
+    for attempt in range(6):
+        at = o.js("id => newsgraph.domPosition(id)", node)
+        box = o.page.locator("#ng-canvas").bounding_box()
+        o.page.mouse.move(box["x"] + at["x"] + nudge + attempt % 2, box["y"] + at["y"])
+        try:
+            wait_for(o.page, "!document.getElementById('ng-tip').hidden", timeout_s=10)
+            return
+        except TimeoutError:
+            continue
+    raise TimeoutError(f"no tooltip after six moves onto {node}")
 
 
 def test_the_tooltip_goes_when_the_view_moves_under_a_still_pointer(seeds_kg, tmp_path, opened):
