@@ -46,8 +46,8 @@ def corpus_page(corpus_kg, tmp_path_factory):
 class Opened:
     """A page plus everything it did: requests, console messages, errors, dialogs."""
 
-    def __init__(self, browser, path: Path):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+    def __init__(self, browser, path: Path, viewport: dict | None = None):
+        self.page = browser.new_page(viewport=viewport or {"width": 1400, "height": 900})
         self.requests: list[str] = []
         self.console: list[tuple[str, str]] = []
         self.dialogs: list[str] = []
@@ -72,8 +72,8 @@ class Opened:
 def opened(browser):
     pages = []
 
-    def open_(path):
-        pages.append(Opened(browser, path))
+    def open_(path, viewport=None):
+        pages.append(Opened(browser, path, viewport))
         return pages[-1]
 
     yield open_
@@ -1271,6 +1271,44 @@ def test_the_tooltip_stays_inside_the_window(corpus_kg, corpus_page, opened):
         assert tip["x"] + tip["width"] <= width and tip["y"] + tip["height"] <= height, (corner, tip)
         assert tip["width"] > 150, (corner, tip)  # at its natural width, not squeezed
         assert o.page.inner_text("#ng-tip").startswith(corpus_kg.articles[article].title[:40])
+
+
+@pytest.mark.parametrize("articles, width", [(8, 1000), (8, 640), (3, 1000), (3, 640)])
+def test_a_fitted_page_shows_its_labels_whole(tmp_path, opened, articles, width):
+    """A fit took the nodes only: the outermost labels ran off the canvas's edges (a hub's
+    name at the side, a title on a small page zoomed in to where titles show). After a fit
+    (when the page opens, and Fit to screen after a drag) every hub's label lies inside the
+    canvas (each box measured as the canvas draws it), and so does every title, unless
+    the titles cannot be whole at any zoom that shows them: then the zoom is the least
+    that shows them. On the smaller page, in the wider window, titles are drawn."""
+    long = "A rather long headline about the story numbered {} that goes on and on"
+    _crafted(tmp_path / "in", {f"a{i}": {"title": long.format(i), "topics": ["Topic T" if i % 2 or articles < 8
+                                                                            else "Topic U"]}
+                               for i in range(articles)})
+    kg = graph.build([tmp_path / "in"])
+    path = tmp_path / "page.html"
+    write_html(kg, path)
+    o = opened(path, viewport={"width": width, "height": 700})
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    for step in ("opened", "fitted"):
+        if step == "fitted":  # where a drag left a node: Fit to screen takes it as it is now
+            first = min(kg.articles)
+            o.js("""id => { const p = newsgraph.network.getPosition(id);
+                     newsgraph.network.moveNode(id, p.x - 400, p.y + 150); }""", first)
+            o.page.click("text=Fit to screen")
+        o.js(_RECORD_LABELS, False)
+        o.js(_REDRAWN)
+        boxes = o.js("window.__boxes")
+        w, h = o.js("[document.querySelector('#ng-canvas canvas').width, document.querySelector('#ng-canvas canvas').height]")
+        titles = {o.js("id => newsgraph.label(id)", a) for a in kg.articles}
+        if (articles, width, step) == (3, 1000, "opened"):  # room for the titles at a zoom that shows them
+            assert any(b[0] in titles for b in boxes), (step, boxes)
+        cut = [b for b in boxes if b[1] < 0 or b[2] > w or b[3] < 0 or b[4] > h]
+        assert [b for b in cut if b[0] not in titles] == [], (step, w, h, cut)
+        if cut:  # titles only: at the least zoom that shows titles
+            least = o.js("""(() => { const o = JSON.parse(document.getElementById('ng-options').textContent);
+                             return o.nodes.scaling.label.drawThreshold / o.nodes.font.size; })()""")
+            assert o.js("newsgraph.network.getScale()") == pytest.approx(least), (step, cut)
 
 
 def test_a_centred_page_in_a_narrow_window_opens_with_all_of_it_beside_the_details(corpus_kg, tmp_path, browser):

@@ -221,22 +221,74 @@
       px[i] = b ? b.x : visNodes[i].x; py[i] = b ? b.y : visNodes[i].y;
     }
   }
-  // The view that shows the nodes `list` (indices; null: all of them) whole, where they are
-  // now, in the part of the canvas the details leave uncovered, zoomed in at most to `most`.
-  // Shared by Fit to screen, the opening view and the focus on a provider or topic.
+  // The view that shows the nodes `list` (indices; null: all of them) whole, with the labels
+  // they would have, where they are now, in the part of the canvas the details leave
+  // uncovered, zoomed in at most to `most`. Shared by Fit to screen, the opening view and
+  // the focus on a provider or topic.
   function fitNodes(list, most) {
     positions();
     var room = uncovered(true), x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    var members = [];
     function take(j) {
       var r = visNodes[j].r;
       x0 = Math.min(x0, px[j] - r); x1 = Math.max(x1, px[j] + r);
       y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
+      if (visible[j] && (visNodes[j].f || info[j].k === 'article')) members.push(j);
     }
     if (list) list.forEach(take); else for (var j = 0; j < n; j++) take(j);
     if (x0 > x1) return;
-    var fit = 0.9 * Math.min(room.width / Math.max(x1 - x0, 1), room.height / Math.max(y1 - y0, 1));
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, offset: { x: room.x, y: room.y },
-                     scale: Math.min(fit, most), animation: false });
+    function scaleFor(b) {
+      return Math.min(most, 0.9 * Math.min(room.width / Math.max(b.x1 - b.x0, 1), room.height / Math.max(b.y1 - b.y0, 1)));
+    }
+    // Labels hang centred below their nodes: the outermost ones were cut at the canvas's
+    // edge (a big hub's name at the side, a title on a small page). The box is widened by
+    // the labels drawn at the scale tried (`titles`: articles' too), and the scale lowered
+    // until they fit.
+    function widened(scale, titles) {
+      var b = { x0: x0, x1: x1, y0: y0, y1: y1 };
+      for (var m = 0; m < members.length; m++) {
+        var k = members[m], cssPx = titles || visNodes[k].f ? drawnLabelPx(k, scale) : 0;
+        if (!cssPx) continue;
+        // drawn at the fixed size nearest (up to 8% larger); the selection's bold, at least 12 px
+        cssPx *= 1.08;
+        if (k === selected) cssPx = 1.1 * Math.max(cssPx, 12);
+        var half = labelWidth(k) * cssPx / LABEL_MEASURE / 2 / scale;
+        b.x0 = Math.min(b.x0, px[k] - half); b.x1 = Math.max(b.x1, px[k] + half);
+        b.y1 = Math.max(b.y1, py[k] + visNodes[k].r + 4 + 1.3 * cssPx / scale);
+      }
+      return b;
+    }
+    var scale = scaleFor({ x0: x0, x1: x1, y0: y0, y1: y1 });
+    for (var round = 0; round < 6; round++) {
+      var need = scaleFor(widened(scale, true));
+      if (need >= scale * 0.999) break;
+      if (scale >= LABEL_SCALE && need < LABEL_SCALE) {
+        // Titles show from LABEL_SCALE on, and here do not fit whole at any scale that shows
+        // them: a small page is for its titles, so they are shown from there all the same
+        // (the outermost cut evenly) when the rest fits; else the page is fitted without them.
+        if (scaleFor(widened(LABEL_SCALE, false)) >= LABEL_SCALE) { scale = LABEL_SCALE; break; }
+        scale = LABEL_SCALE * 0.999;
+      } else {
+        scale = need;
+      }
+    }
+    var box = widened(scale, true);
+    network.moveTo({ position: { x: (box.x0 + box.x1) / 2, y: (box.y0 + box.y1) / 2 }, offset: { x: room.x, y: room.y },
+                     scale: scale, animation: false });
+  }
+  // The size on screen (CSS px) of node j's label in the scene at `scale`; 0 when not drawn there.
+  function drawnLabelPx(j, scale) {
+    if (visNodes[j].f) { var hub = hubLabelSize(j, scale) * scale; return hub >= 6 ? hub : 0; }
+    return scale >= LABEL_SCALE ? ARTICLE_FONT * scale : 0;
+  }
+  // The width of node j's label at LABEL_MEASURE px (measured once: a label's width follows its size)
+  var LABEL_MEASURE = 100, labelWidths = new Float64Array(n).fill(-1), measuring = null;
+  function labelWidth(j) {
+    if (labelWidths[j] < 0) {
+      if (!measuring) { measuring = document.createElement('canvas').getContext('2d'); measuring.font = LABEL_MEASURE + 'px system-ui, sans-serif'; }
+      labelWidths[j] = measuring.measureText(shortLabel(j)).width;
+    }
+    return labelWidths[j];
   }
   // The whole graph in view, where physics or dragging left its nodes (the outermost nodes of
   // the layout were fitted: 1,808 of 5,062 nodes were off the canvas after physics), zoomed in
