@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import numbers
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -218,6 +219,12 @@ def communities(graph_or_kg: Any, seed: int = 0, resolution: float = 1.0, min_si
 MAX_TIMELINE_CELLS = 50_000_000
 
 
+#: resample()'s aliases of months, quarters and years that name the same periods as a
+#: period's letter: ends, anchored or not ("2ME", "QE-NOV"), and unanchored starts
+#: ("MS", "QS": "QS-DEC" starts quarters in December, which no "Q-..." period does).
+_RESAMPLE_ALIAS = re.compile(r"^(\d*)([MQY])(?:E(?=$|-)|S$)")
+
+
 def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     """Articles per topic per month (or other pandas period ``freq``).
 
@@ -225,7 +232,9 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     period from the first to the last (empty ones hold 0), columns the topic
     labels, most articles first. A multiple (``"2M"``, ``"3D"``) groups its
     base periods in runs of that many from the first article's: ``"2M"``
-    from June is June-July, August-September...
+    from June is June-July, August-September... ``resample()``'s aliases of
+    months, quarters and years (``"ME"``, ``"MS"``, ``"QE"``, ``"YS"``) are
+    taken as their periods (``"M"``, ``"Q"``, ``"Y"``).
 
     Returns
     -------
@@ -260,7 +269,10 @@ def topic_timeline(graph_or_kg: Any, freq: str = "M") -> "pd.DataFrame":
     try:
         if freq is None:  # pandas would read None as "guess from the date": days
             raise TypeError("no frequency")
-        span = pd.Period("2000-01-01", freq).freq
+        # resample()'s month, quarter and year aliases ("ME", "QS"...), which pandas 2.2 asks
+        # for there, name the same periods as "M", "Q" and "Y"
+        period_freq = _RESAMPLE_ALIAS.sub(r"\1\2", freq) if isinstance(freq, str) else freq
+        span = pd.Period("2000-01-01", period_freq).freq
     except (ValueError, TypeError) as err:
         raise InvalidArgumentError(f"freq must be a pandas period frequency ('M', 'W', 'Q', '2M'...), "
                                    f"not {freq!r}") from err

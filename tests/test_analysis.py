@@ -230,8 +230,27 @@ def test_topic_timeline_multiples_count_every_article_once(corpus_kg, freq, mont
     assert all(b - a == months for a, b in zip(steps, steps[1:]))  # every period, empty ones too
 
 
+@pytest.mark.parametrize("alias", ["ME", "MS", "QE", "QS", "YE", "YS", "QE-NOV"])
+def test_topic_timeline_takes_resamples_month_quarter_and_year_aliases(corpus_kg, alias):
+    """pandas 2.2 asks for "ME" in resample(), and topic_timeline refused it. Expected:
+    pandas's own resample() of the articles' UTC dates, per topic, with the alias."""
+    rows = [(to_utc(a.published).replace(tzinfo=None), corpus_kg.topics[t].label)
+            for a in corpus_kg.articles.values() if to_utc(a.published) for t in a.topic_ids]
+    frame = pd.DataFrame(rows, columns=["when", "topic"])
+    expected = {}
+    for topic, group in frame.groupby("topic"):
+        counts = group.set_index("when").resample(alias)["topic"].count()
+        expected.update({(stamp, topic): int(n) for stamp, n in counts.items() if n})
+    table = topic_timeline(corpus_kg, alias)
+    start = alias.endswith("S")  # resample labels a period by its first day, else by its last
+    got = {((p.start_time if start else p.end_time.normalize()), t): int(v)
+           for (p, t), v in table.stack().items() if v}
+    assert got == expected
+    assert table.equals(topic_timeline(corpus_kg, alias[0] + alias[2:]))  # "QE-NOV" is "Q-NOV"
+
+
 def test_topic_timeline_refuses_what_is_not_a_period(seeds_kg):
-    for freq in ("bogus", "-2M", 3):
+    for freq in ("bogus", "-2M", 3, "QS-DEC", "BME"):  # quarters from December: no period starts them
         with pytest.raises(NewsgraphError, match="freq must be a pandas period frequency"):
             topic_timeline(seeds_kg, freq)
 
