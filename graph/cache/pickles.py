@@ -107,10 +107,46 @@ def loads(data: bytes | bytearray | memoryview, source: str | os.PathLike) -> ob
     >>> import datetime, pickle
     >>> loads(pickle.dumps(datetime.date(2020, 1, 31)), "graph.pickle")
     datetime.date(2020, 1, 31)
+    >>> loads(memoryview(pickle.dumps(["first"]) + pickle.dumps("second")), "graph.pickle")
+    ['first']
     >>> loads(pickle.dumps(os.system), "graph.pickle")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     graph.errors.CacheError: graph.pickle: holds a pickle that names posix.system, which no newsgraph cache ...
     """
-    # A bytes object is shared by the stream, not copied (a view is copied once).
-    return _CacheUnpickler(io.BytesIO(data), source).load()
+    # A bytes object is shared by io.BytesIO, which copies anything else whole: the
+    # snapshot's first pickle was read from a view of the whole mapped file (11 ms of a
+    # 0.15 s rebuild). A view is read a frame at a time instead.
+    stream = io.BytesIO(data) if isinstance(data, bytes) else _ViewReader(data)
+    return _CacheUnpickler(stream, source).load()  # type: ignore[arg-type]
+
+
+class _ViewReader:
+    """A binary file's reading methods over a buffer, copying only what is read."""
+
+    __slots__ = ("_view", "_at")
+
+    def __init__(self, data: bytearray | memoryview) -> None:
+        self._view = memoryview(data).cast("B")
+        self._at = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(self._at + size, len(self._view))
+        chunk = self._view[self._at:end].tobytes()
+        self._at = end
+        return chunk
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        target = memoryview(buffer).cast("B")
+        n = min(len(target), len(self._view) - self._at)
+        target[:n] = self._view[self._at:self._at + n]
+        self._at += n
+        return n
+
+    def readline(self, size: int = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(self._at + size, len(self._view))
+        rest = self._view[self._at:end]
+        newline = bytes(rest[:1 << 16]).find(b"\n")  # pickle's text lines are short
+        if newline < 0:
+            newline = rest.tobytes().find(b"\n")
+        return self.read(len(rest) if newline < 0 else newline + 1)
