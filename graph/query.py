@@ -189,6 +189,9 @@ class QueryResult:
     rows: list[tuple[Term | None, ...]] | Iterator[tuple[Term | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     triples: bool = False
+    #: The base IRI the data was built with, when it is newsgraph's: the table writes its
+    #: IRIs as ``provider:wired.com`` under it, as a query may (None: the default base).
+    base_iri: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of_triples(cls, triples: Iterable[tuple[Term, Term, Term]]) -> "QueryResult":
@@ -315,11 +318,12 @@ class QueryResult:
             console.print("true" if self.boolean else "false")
             return
         table = Table(*self.variables, show_lines=False)
+        prefixes = _query_prefixes(self.base_iri)
         # the first rows only: no one reads a million in a terminal, and rich lays out all
         # it is given (minutes, and every row held); the others are counted as they come
         rows = iter(self.rows)
         for row in itertools.islice(rows, TERMINAL_ROWS):
-            table.add_row(*map(_table_cell, row))
+            table.add_row(*[_table_cell(t, prefixes) for t in row])
         console.print(table)
         shown = table.row_count
         # counted up to TERMINAL_COUNT: a cross product of the corpus (7e10 rows) counted for
@@ -338,8 +342,10 @@ class QueryResult:
             out.write(("true" if self.boolean else "false") + "\n")
             return
 
+        prefixes = _query_prefixes(self.base_iri)
+
         def cells(row: tuple[Term | None, ...]) -> list[str]:
-            return list(map(_table_cell, row))
+            return [_table_cell(t, prefixes) for t in row]
 
         # in blocks, as psql does with FETCH_COUNT: a result of any size in bounded memory;
         # a column widens where a block holds a longer value (in most results, never)
@@ -369,22 +375,21 @@ TERMINAL_COUNT = 1_000_000
 _TABLE_BLOCK = 10_000
 
 
-def _table_cell(t: Term | None) -> str:
-    """A value as a table shows it, in a terminal or not: the data's control characters
-    as ``\\xNN`` (:func:`graph.report.for_terminal`: a terminal would obey an escape
-    sequence from a headline), a backslash doubled so the two are told apart."""
+def _table_cell(t: Term | None, prefixes: dict[str, str]) -> str:
+    """A value as a table shows it, in a terminal or not: an IRI under one of ``prefixes``
+    as ``prefix:name``; the data's control characters as ``\\xNN``
+    (:func:`graph.report.for_terminal`: a terminal would obey an escape sequence from a
+    headline), a backslash doubled so the two are told apart."""
     from .report import for_terminal
 
-    return for_terminal(("" if t is None else _short(t)).replace("\\", "\\\\"))
+    return for_terminal(("" if t is None else _short(t, prefixes)).replace("\\", "\\\\"))
 
 
-def _short(t: Term) -> str:
+def _short(t: Term, prefixes: dict[str, str]) -> str:
     if t.kind == "bnode":
         return f"_:{t.value}"
     if t.kind == "uri":
-        from .export.rdf import data_prefixes
-
-        for prefix, ns in {**PREFIXES, **data_prefixes()}.items():
+        for prefix, ns in prefixes.items():
             if t.value.startswith(ns):
                 return f"{prefix}:{t.value[len(ns):]}"
     return t.value
@@ -771,8 +776,8 @@ def _parse_rdflib(text: str, base_iri: str | None = None) -> tuple[Any, Any]:
 _CONSTRUCT_WHERE = re.compile(r"(?i)(?<![\w?$:\-])CONSTRUCT\s+WHERE(?![\w:\-])")
 
 
-def _run_rdflib(data: Any, text: str, stream: bool = False) -> QueryResult:
-    tree, prepared = _parse_rdflib(text, _minted_base(data))
+def _run_rdflib(data: Any, text: str, stream: bool, base_iri: str | None) -> QueryResult:
+    tree, prepared = _parse_rdflib(text, base_iri)
     short = _CONSTRUCT_WHERE.search(_keywords_only(text))
     if short:
         # rdflib parses the short form but its evaluation fails ("'NoneType' object is not iterable")
@@ -1159,7 +1164,7 @@ def _from_rdflib(t: Any) -> Term | None:
     return Term("literal", str(t), str(t.datatype) if t.datatype else _XSD_STRING)
 
 
-def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
+def _run_oxigraph(store: Any, text: str, stream: bool, base_iri: str | None) -> QueryResult:
     import pyoxigraph as ox
 
     meta = ox.NamedNode(_META_GRAPH)
@@ -1167,7 +1172,7 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
     # the store's own stamp (open_store) is not data: GRAPH ?g must not find it
     named = [g for g in graphs if g != meta] if meta in graphs else None
     try:
-        res = store.query(text, prefixes=_query_prefixes(_minted_base(store)), named_graphs=named)
+        res = store.query(text, prefixes=_query_prefixes(base_iri), named_graphs=named)
     except SyntaxError as err:
         # An undeclared prefix: oxigraph lists every character it expected ("expected one of
         # Prefix not found, ['%'], ...") past the name; rdflib's parser names it, where it is.
@@ -1185,7 +1190,7 @@ def _run_oxigraph(store: Any, text: str, stream: bool = False) -> QueryResult:
             detail = m.group(3) if len(m.group(3)) <= 200 else m.group(3)[:200] + "..."
             raise QueryError(f"SPARQL syntax error at line {line}, column {col}: {detail}", line, col) from err
         raise QueryError(f"SPARQL syntax error: {message}") from err
-    except OSError as err:
+    except (OSError, RuntimeError) as err:  # RuntimeError: a function oxigraph does not have (xsd:interger)
         raise QueryError(f"query failed: {err}") from err
     with _failures_as_query_errors():  # solutions are computed as they are read: so are their errors
         if isinstance(res, ox.QueryBoolean):
@@ -1327,9 +1332,12 @@ def _checked_and_run(source: Any, text: str, engine: str, base_iri: str | None, 
     # a store of one's own may hold named graphs; what newsgraph loads does not
     if "FROM" in reaches and (engine == "rdflib" or not _is_oxigraph_store(source)):
         raise _dataset_clause_refused(reaches["FROM"])
-    if engine == "rdflib":
-        return _run_rdflib(load_rdflib(source, base_iri=base_iri), text, stream)
-    return _run_oxigraph(open_store(source, path=store, base_iri=base_iri), text, stream)
+    data = load_rdflib(source, base_iri=base_iri) if engine == "rdflib" else open_store(source, path=store,
+                                                                                       base_iri=base_iri)
+    minted = _minted_base(data)  # the data's own: its prefixed names, in the query and in the table
+    result = (_run_rdflib if engine == "rdflib" else _run_oxigraph)(data, text, stream, minted)
+    result.base_iri = minted
+    return result
 
 
 def _is_oxigraph_store(source: Any) -> bool:

@@ -201,10 +201,44 @@ def test_a_date_reads_back_as_the_same_text_on_both_engines(seeds_kg, seeds_load
             return when.isoformat()
         offset = when.utcoffset()
         zone = "Z" if offset == dt.timedelta(0) else when.strftime("%z")[:3] + ":" + when.strftime("%z")[3:]
-        return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond:06d}" if when.microsecond else "") + zone
+        fraction = f".{when.microsecond:06d}".rstrip("0") if when.microsecond else ""  # no trailing zeros
+        return when.strftime("%Y-%m-%dT%H:%M:%S") + fraction + zone
 
     expected = sorted((iri(a.id), by_hand(a.published)) for a in seeds_kg.articles.values() if a.published)
     assert rdflib_rows == expected and any(text.endswith("Z") for _, text in expected)
+
+
+def test_fractions_of_a_second_are_written_canonically_and_read_back_alike(tmp_path):
+    """A date-time with a fraction of a second was written ".100000Z": oxigraph gave its
+    STR() back as ".1Z", rdflib as written, so a FILTER on the text found the article on
+    one engine only. XSD's canonical form (by hand here) has no trailing zeros."""
+    written = {"a": "2021-06-18T11:00:00.1Z", "b": "2021-06-18T11:00:00.500+05:30",
+               "c": "2021-06-18T11:00:00.123456Z", "d": "2021-06-18T11:00:00.000010-04:00",
+               "e": "2021-06-18T11:00:00.000Z"}
+    canonical = {"a": "2021-06-18T11:00:00.1Z", "b": "2021-06-18T11:00:00.5+05:30",
+                 "c": "2021-06-18T11:00:00.123456Z", "d": "2021-06-18T11:00:00.00001-04:00",
+                 "e": "2021-06-18T11:00:00Z"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, when in written.items():
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\npublishedDateTime: {when}\n"
+                                           f"webUrl: https://x.example/{name}\nprovider: {{name: X, domain: x.example}}\n"
+                                           "---\n", encoding="utf-8")
+    kg = graph.build([folder])
+    out = tmp_path / "out"
+    write_exports(kg, out, ["nt", "json"])
+    query = "SELECT ?t (STR(?d) AS ?s) WHERE { ?a schema:headline ?t ; schema:datePublished ?d } ORDER BY ?t"
+    for engine in ("rdflib", "oxigraph"):
+        rows = sparql(out, query, engine=engine).to_python()
+        assert dict(rows) == canonical, engine
+        found = sparql(out, f'SELECT ?t WHERE {{ ?a schema:headline ?t ; schema:datePublished ?d '
+                            f'FILTER(STR(?d) = "{canonical["b"]}") }}', engine=engine).to_python()
+        assert found == [("b",)], engine
+    nt = (out / "graph.nt").read_text(encoding="utf-8")
+    assert all(f'"{text}"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in nt for text in canonical.values())
+    loaded = graph.load(out)  # graph.json's dates read back as the same instants
+    assert {a.title: a.published for a in loaded.articles.values()} == {a.title: a.published
+                                                                       for a in kg.articles.values()}
 
 
 @pytest.mark.corpus
@@ -944,12 +978,36 @@ def test_the_predeclared_prefixes_follow_the_base_the_data_was_built_with(seeds_
             rows = sparql(source, q, engine=engine).rows
             assert [[t.value for t in row] for row in rows] == [expected], (source, engine)
     assert [t.value for t in sparql(seeds_kg, q, base_iri=base).rows[0]] == expected
+    # The table writes the data's IRIs as the query may: provider:..., not the whole IRI.
+    for engine in ("rdflib", "oxigraph"):
+        table = io.StringIO()
+        sparql(tmp_path, "SELECT ?p ?a WHERE { ?a schema:publisher ?p } ORDER BY ?a LIMIT 3",
+               engine=engine).write("table", table)
+        lines = table.getvalue().splitlines()[2:-1]
+        assert len(lines) == 3 and all(line.split()[0].startswith("provider:") and
+                                       line.split()[1].startswith("article:") for line in lines), lines
+        assert base not in table.getvalue()
     # Data from elsewhere, without newsgraph's articles: the default base, as before.
     other = rdflib.Graph()
     other.add((rdflib.URIRef(DEFAULT_BASE_IRI + provider.id), rdflib.URIRef("https://schema.org/name"),
                rdflib.Literal("elsewhere")))
     assert [t.value for (t,) in sparql(other, f"SELECT ?n WHERE {{ {short[0]} schema:name ?n }}",
                                        engine="rdflib").rows] == ["elsewhere"]
+
+
+def test_a_function_oxigraph_does_not_have_is_a_one_line_error(seeds_kg, tmp_path):
+    """A cast with a typo (xsd:interger) or an XPath function oxigraph lacks ended
+    `newsgraph query` with a 40-line traceback (oxigraph raises RuntimeError)."""
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    for query, name in [('SELECT (xsd:interger("1") AS ?x) WHERE {}', "XMLSchema#interger"),
+                        ('SELECT (<http://www.w3.org/2005/xpath-functions#upper-case>("a") AS ?x) WHERE {}',
+                         "upper-case")]:
+        with pytest.raises(QueryError, match=f"^query failed: .*{re.escape(name)}"):
+            sparql(tmp_path, query, engine="oxigraph")
+        run = subprocess.run([sys.executable, "-m", "graph", "query", str(tmp_path), query],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.strip().count("\n") == 0 and name in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])

@@ -48,14 +48,21 @@ Scalar = str | int | float | bool
 
 
 def iso_date(value: dt.date | dt.datetime) -> str:
-    """ISO 8601 text of a date or date-time; UTC date-times end in ``Z``.
+    """ISO 8601 text of a date or date-time in XSD's canonical form: UTC date-times
+    end in ``Z``, fractions of a second have no trailing zeros.
 
     >>> iso_date(dt.date(2021, 6, 18))
     '2021-06-18'
     >>> iso_date(dt.datetime(2021, 6, 18, 11, 0, tzinfo=dt.timezone.utc))
     '2021-06-18T11:00:00Z'
+    >>> iso_date(dt.datetime(2021, 6, 18, 11, 0, 0, 100000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))))
+    '2021-06-18T11:00:00.1+05:30'
     """
     text = value.isoformat()
+    if value.__class__ is not dt.date and value.microsecond:  # ".100000": ".1", as oxigraph gives it back
+        dot = text.index(".", 19)
+        end = dot + 7
+        text = text[:dot] + ("." + text[dot + 1:end].rstrip("0")) + text[end:]
     # Only a date-time whose offset is zero ends so (a date has no offset): no
     # utcoffset() call, as this runs for every article of every RDF export.
     return text[:-6] + "Z" if text.endswith("+00:00") else text
