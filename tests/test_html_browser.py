@@ -1016,12 +1016,13 @@ def test_a_node_searched_for_is_not_under_the_details_whatever_the_width(corpus_
 def test_a_topic_named_by_thousands_of_characters_leaves_the_first_frame_as_it_was(tmp_path, opened):
     """A topic of 2,000 characters (a broken feed's) was given room for its whole label:
     the first frame zoomed out to fit it, 0.27 to 0.024, every node a dot. Drawn cut to
-    LABEL_MAX characters, it needs no more room than a label of LABEL_MAX."""
+    LABEL_MAX characters, it needs no more room than a label of LABEL_MAX (the same words:
+    a fit makes room for the labels as drawn, so their widths count)."""
     from graph.layout import LABEL_MAX
 
     long_label = " ".join(["word"] * 400)[:2_000]
     scales = {}
-    for name, label in (("short", "w" * LABEL_MAX), ("long", long_label)):
+    for name, label in (("short", long_label[:LABEL_MAX]), ("long", long_label)):
         _crafted(tmp_path / name, {f"a{k}": {"title": f"Story {k}", "topics": [label if k % 3 == 0 else "Other"]}
                                    for k in range(300)})
         kg = graph.build([tmp_path / name])
