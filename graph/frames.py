@@ -227,7 +227,9 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
     key), ``web_url`` (the file's ``webUrl``, in the same canonical form: the
     page to open; ``url`` can come from ``originalUrl`` instead; to join data
     keyed by URLs as published, pass them through
-    :func:`graph.resolve.canonical_url`), ``provider`` (id), ``provider_name``,
+    :func:`graph.resolve.canonical_url`), ``original_url`` (the file's
+    ``originalUrl``, in the same form: a video item's only address, where it
+    has no ``webUrl``), ``provider`` (id), ``provider_name``,
     ``published`` (UTC), ``type``, ``category``, ``quality``, ``heat``,
     ``stub`` (known only from ``related`` lists), ``is_published``,
     ``removed``, ``topics`` (list of topic labels), ``related`` (number of
@@ -243,6 +245,7 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
         "excerpt": [d.get("excerpt") for _, d in nodes],
         "url": [d.get("url") for _, d in nodes],
         "web_url": [d.get("web_url") for _, d in nodes],
+        "original_url": [d.get("original_url") for _, d in nodes],
         "provider": [d.get("provider") for _, d in nodes],
         "provider_name": [label.get(d.get("provider")) for _, d in nodes],
         "published": utc_dates(d.get("published") for _, d in nodes),
@@ -258,7 +261,8 @@ def articles_frame(graph_or_kg: Any) -> "pd.DataFrame":
         "cited_by": [into[n] for n, _ in nodes],
         "files": [len(d.get("files", ())) for _, d in nodes],
     }
-    dtypes = {"title": "string", "excerpt": "string", "url": "string", "web_url": "string", "provider": "string",
+    dtypes = {"title": "string", "excerpt": "string", "url": "string", "web_url": "string",
+              "original_url": "string", "provider": "string",
               "provider_name": "string",
               "published": DATES, "type": "string", "category": "string", "quality": "Int64",
               "heat": "Int64", "stub": "bool", "is_published": "boolean", "removed": "boolean",

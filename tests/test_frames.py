@@ -48,6 +48,7 @@ def test_article_frame_values_match_dataclasses(corpus_kg, corpus_frames):
         assert row["title"] == art.title and row["url"] == art.url
         assert (row["excerpt"], row["web_url"]) == (art.excerpt if art.excerpt else pd.NA,
                                                     art.web_url if art.web_url else pd.NA)
+        assert (None if pd.isna(row["original_url"]) else row["original_url"]) == art.original_url
         assert row["provider"] == art.provider_id
         assert row["provider_name"] == corpus_kg.providers[art.provider_id].name
         if art.published is None:
@@ -285,6 +286,30 @@ def test_a_graph_without_kinds_is_refused_not_read_as_empty(seeds_kg):
         with pytest.raises(ValueError, match="this graph's nodes have no 'kind'"):
             call(related)
     assert len(articles_frame(nx.MultiDiGraph())) == 0  # an empty graph is still an empty frame
+
+
+def test_a_video_item_without_a_web_url_has_its_original_url_in_the_frame(corpus_kg, corpus_frames, corpus_dir):
+    """The Power Apps videos have no webUrl: web_url, "the page to open", was empty and
+    no column held their address. Expected: each such file's originalUrl, read with
+    PyYAML and mapped through canonical_url."""
+    import yaml
+
+    from graph.resolve import canonical_url
+
+    df = corpus_frames["articles"]
+    single = {a.files[0]: a.id for a in corpus_kg.articles.values() if len(a.files) == 1}
+    videos = 0
+    for path in sorted(corpus_dir.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---"):
+            continue
+        fields = yaml.safe_load(text.split("\n---", 1)[0].removeprefix("---")) or {}
+        if not isinstance(fields, dict) or fields.get("webUrl") or not fields.get("originalUrl"):
+            continue
+        row = df.loc[single[str(path)]]
+        assert pd.isna(row["web_url"]) and row["original_url"] == canonical_url(fields["originalUrl"]), path
+        videos += 1
+    assert videos >= 10
 
 
 def test_urls_as_published_join_web_url_through_canonical_url(corpus_kg, corpus_frames, corpus_dir):
