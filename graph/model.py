@@ -257,6 +257,11 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
     datetime.datetime(2021, 6, 18, 11, 0, tzinfo=datetime.timezone.utc)
     >>> coerce_datetime("2021-06-18")
     datetime.date(2021, 6, 18)
+
+    XSD's end of a day, ``24:00:00``, is the next day's first instant:
+
+    >>> coerce_datetime("2021-12-31T24:00:00+02:00").isoformat()
+    '2022-01-01T00:00:00+02:00'
     """
     if isinstance(value, dt.datetime):
         return _writable_offset(value) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -266,9 +271,21 @@ def coerce_datetime(value: Any) -> dt.datetime | dt.date | None:
         text = value.strip()
         if len(text) == 10:
             return dt.date.fromisoformat(text)
-        parsed = dt.datetime.fromisoformat(text)
+        end_of_day = _END_OF_DAY.match(text)
+        if end_of_day:  # Python's datetime has no hour 24
+            try:
+                parsed = dt.datetime.fromisoformat(f"{end_of_day.group(1)}T00:00:00{text[end_of_day.end():]}") \
+                    + dt.timedelta(days=1)
+            except OverflowError as err:  # 9999-12-31T24:00:00
+                raise ValueError(f"not a date: {_describe(value)}") from err
+        else:
+            parsed = dt.datetime.fromisoformat(text)
         return _writable_offset(parsed) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
     raise ValueError(f"not a date: {_describe(value)}")
+
+
+#: XSD's ``24:00:00`` (no minutes, seconds nor fraction but zeros), which ends a day.
+_END_OF_DAY = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ]24:00(?::00(?:\.0+)?)?(?=$|[Zz+-])")
 
 
 #: The largest offset from UTC ``xsd:dateTime`` allows (Python's go to 23:59).

@@ -1125,3 +1125,30 @@ def test_a_text_field_yaml_read_as_another_type_is_kept_as_text_with_a_warning(t
     got = sorted((Path(w.path).name, w.message, w.line) for w in kg.report.warnings)
     assert got == sorted((name, f"title was read by YAML as {kind} and kept as the text {text!r}; quote "
                                 "the value to keep it as written", 3) for name, (_, kind, text) in written.items())
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+def test_xsds_end_of_a_day_is_the_next_days_first_instant(tmp_path, fast):
+    """XSD allows 24:00:00 (the end of a day; minutes, seconds and fraction zero), which
+    Python's datetime cannot hold: the date was left empty with a "not a date" warning.
+    Expected by hand: the next day at 00:00 in the same offset; 24:00 with anything but
+    zeros after it stays "not a date"."""
+    import datetime as dt
+
+    from graph.reader import read_file
+
+    cases = {"2021-06-18T24:00:00Z": dt.datetime(2021, 6, 19, tzinfo=dt.timezone.utc),
+             '"2021-12-31T24:00:00+02:00"': dt.datetime(2022, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+             '"2020-02-28T24:00:00.000"': dt.datetime(2020, 2, 29, tzinfo=dt.timezone.utc),
+             '"2021-06-18T24:00"': dt.datetime(2021, 6, 19, tzinfo=dt.timezone.utc),
+             '"2021-06-18T24:00:01Z"': None, '"2021-06-18T24:30:00Z"': None, '"9999-12-31T24:00:00Z"': None}
+    for k, (written, expected) in enumerate(cases.items()):
+        path = tmp_path / f"d{k}.md"
+        path.write_text(f"---\ntitle: D\nwebUrl: https://example.org/d{k}\npublishedDateTime: {written}\n---\n",
+                        encoding="utf-8")
+        parsed = read_file(str(path), fast=fast)
+        assert parsed.record.published == expected, written
+        if expected is not None:
+            assert parsed.record.published.utcoffset() == expected.utcoffset(), written
+        warned = [w.message for w in parsed.warnings if "publishedDateTime" in w.message]
+        assert bool(warned) == (expected is None), (written, warned)
