@@ -235,7 +235,8 @@
       y0 = Math.min(y0, py[j] - r); y1 = Math.max(y1, py[j] + r);
       if (visible[j] && (visNodes[j].f || info[j].k === 'article')) members.push(j);
     }
-    if (list) list.forEach(take); else for (var j = 0; j < n; j++) take(j);
+    // all: what the filters show (Fit to screen after choosing a topic framed the whole graph)
+    if (list) list.forEach(take); else for (var j = 0; j < n; j++) if (visible[j]) take(j);
     if (x0 > x1) return;
     function scaleFor(b) {
       return Math.min(most, 0.9 * Math.min(room.width / Math.max(b.x1 - b.x0, 1), room.height / Math.max(b.y1 - b.y0, 1)));
@@ -263,14 +264,14 @@
       var need = scaleFor(widened(scale, true));
       if (need >= scale * 0.999) break;
       if (scale >= LABEL_SCALE && need < LABEL_SCALE) {
-        // Titles show from LABEL_SCALE on, and here do not fit whole at any scale that shows
-        // them: a small page is for its titles, so they are shown from there all the same
-        // (the outermost cut evenly) when the rest fits; else the page is fitted without them.
-        if (scaleFor(widened(LABEL_SCALE, false)) >= LABEL_SCALE) { scale = LABEL_SCALE; break; }
-        scale = LABEL_SCALE * 0.999;
-      } else {
-        scale = need;
+        // Titles show from LABEL_SCALE on, and here the labels are not whole at any scale
+        // that shows them. The nodes fit there: a page that small is for its titles, so they
+        // are shown, from there, the outermost labels cut evenly (zoomed out to fit them,
+        // three articles and their hubs opened as unlabelled dots).
+        scale = LABEL_SCALE;
+        break;
       }
+      scale = need;
     }
     var box = widened(scale, true);
     network.moveTo({ position: { x: (box.x0 + box.x1) / 2, y: (box.y0 + box.y1) / 2 }, offset: { x: room.x, y: room.y },
@@ -540,7 +541,7 @@
   // Canvas labels without what a canvas cannot show or should not obey: controls (drawn as
   // boxes) and bidirectional overrides (which reversed a label and moved its ellipsis).
   var UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-  var LINE_BREAKS = /[\u2028\u2029]/g;
+  var LINE_BREAKS = /[\t\n\r\u2028\u2029]+/g;   // a space, as the details show them
   var shownLabels = new Array(n);
   function labelText(j) {
     var t = shownLabels[j];
