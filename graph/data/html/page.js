@@ -631,6 +631,16 @@
       ctx.strokeStyle = j === selected ? meta.colors.highlight : st.border;
       ctx.stroke();
     });
+    // The selection's own label in the scene, pale under the veil, showed around the one
+    // drawn below at another size (a pink "Computer Vision" behind the bold one): its place
+    // is whited out first.
+    var sceneCss = visible[selected] ? drawnLabelPx(selected, scale) : 0;
+    if (sceneCss) {
+      ctx.font = sceneCss * 1.08 / scale + 'px system-ui, sans-serif';
+      var ghost = textBox(ctx, shortLabel(selected), px[selected], py[selected] + visNodes[selected].r + 4), pad = 2 / scale;
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(ghost.x0 - pad, ghost.y0 - pad, ghost.x1 - ghost.x0 + 2 * pad, ghost.y1 - ghost.y0 + 2 * pad);
+    }
     ctx.fillStyle = meta.colors.highlight; ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
     // Labels: the selection's (at least 12 px on screen, drawn last, on top) and its hubs',
     // whatever they cover; then its articles', the most connected first, each that covers
@@ -726,6 +736,12 @@
     if (focus && info[i].k !== 'article' && highlighted.length > 1) {
       // a provider or topic: its articles in view (zoomed to the hub alone, they were off screen)
       fitNodes(highlighted, LABEL_SCALE * 4);
+    } else if (focus && info[i].k === 'article') {
+      // an article with its provider and topics in view (focused alone, they were off screen),
+      // zoomed in no further than it was, or to where titles show
+      var own = [i];
+      nbrs[i].forEach(function (j) { if (visible[j]) own.push(j); });
+      fitNodes(own, Math.max(network.getScale(), LABEL_SCALE * 1.25));
     } else if (focus) {
       network.focus(visNodes[i].id, { scale: Math.max(network.getScale(), LABEL_SCALE * 1.25),
                                       offset: { x: offset.x, y: offset.y }, animation: false });
