@@ -161,7 +161,10 @@ def test_click_shows_details_neighbours_and_related_edges(corpus_kg, corpus_page
     assert o.js("newsgraph.network.getSelectedNodes()") == [art.id]
     assert set(o.js("newsgraph.highlighted()")) == {art.id, *undirected.neighbors(art.id)}
     assert o.js("newsgraph.stats.relatedShown") == related_of[art.id]
-    assert f"{related_of[art.id]:,} of the selected article shown" in o.page.inner_text("#ng-stats")
+    others = {d if s == art.id else s for s, d, k in corpus_kg.edges() if k == "related" and art.id in (s, d)}
+    assert len(others) < related_of[art.id]  # some list each other: two edges, one article
+    assert (f"{related_of[art.id]:,} shown: the selected article\u2019s, to and from {len(others):,} articles"
+            in o.page.inner_text("#ng-stats"))
     assert o.js("newsgraph.lastClickMs") is not None
     # clicking empty canvas clears the selection
     o.page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)
