@@ -1061,6 +1061,11 @@
   // Hidden when the view moves under a still pointer (search, Fit, the wheel): vis-network
   // sends no blurNode then, and the tip stayed, naming a node no longer under it.
   var tip = $('ng-tip'), tipView = null, hovered = -1, tipDragging = false;
+  // The last pointer's kind: after a tap the browser makes mouse events of it, which
+  // hovered the node once the click had hidden the tip, and no blur ever came (a phone
+  // kept the tooltip on screen). A touch shows no tooltip: the tap shows the details.
+  var touching = false;
+  container.addEventListener('pointerdown', function (ev) { touching = ev.pointerType === 'touch'; }, true);
   function viewKey() { var at = network.getViewPosition(); return [network.getScale(), at.x, at.y].join(' '); }
   function showTip(j, x, y) {
     var d = info[j], r = container.getBoundingClientRect();
@@ -1079,7 +1084,7 @@
   network.on('beforeDrawing', function () { if (!tip.hidden && viewKey() !== tipView) tip.hidden = true; });
   network.on('hoverNode', function (p) {
     hovered = indexOf.get(p.node);
-    showTip(hovered, p.pointer.DOM.x, p.pointer.DOM.y);
+    if (!touching) showTip(hovered, p.pointer.DOM.x, p.pointer.DOM.y);
   });
   network.on('blurNode', function () { hovered = -1; tip.hidden = true; });
   network.on('dragStart', function () { tipDragging = true; tip.hidden = true; });
@@ -1087,7 +1092,8 @@
   // After the view moved, vis-network still counts the node hovered and sends no hoverNode
   // while the pointer stays on it: the tip comes back when the pointer moves on that node.
   container.addEventListener('pointermove', function (ev) {
-    if (hovered < 0 || !tip.hidden || tipDragging) return;
+    touching = ev.pointerType === 'touch';
+    if (hovered < 0 || !tip.hidden || tipDragging || touching) return;
     var box = container.getBoundingClientRect(), x = ev.clientX - box.left, y = ev.clientY - box.top;
     var at = network.DOMtoCanvas({ x: x, y: y }), b = bodyNodes && bodyNodes[visNodes[hovered].id];
     var nx = b ? b.x : visNodes[hovered].x, ny = b ? b.y : visNodes[hovered].y;
