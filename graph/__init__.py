@@ -18,7 +18,7 @@ True
 """
 
 from .builder import KnowledgeGraph, build
-from .errors import (ArgumentTypeError, CacheError, DistributedError, ExportError, FrontMatterError, InputError,
+from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError, InputError,
                      InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError,
                      QueryError, ServeError, UnknownFormatError, UnknownIdError, ViewError)
 from .report import BuildReport
@@ -55,6 +55,7 @@ __all__ = [
     "CacheError",
     "QueryError",
     "MissingInputError",
+    "EmptyInputError",
     "InvalidArgumentError",
     "UnknownFormatError",
     "ArgumentTypeError",

@@ -16,6 +16,7 @@ __all__ = [
     "NewsgraphError",
     "InputError",
     "MissingInputError",
+    "EmptyInputError",
     "FrontMatterError",
     "InvalidURLError",
     "ExportError",
@@ -71,6 +72,25 @@ class MissingInputError(InputError):
         self.paths = [str(p) for p in paths]
         NewsgraphError.__init__(self, f"no such file or folder: {', '.join(self.paths)} (nothing was written)")
         self.path, self.reason, self.line = self.paths[0], "no such file or folder", None
+
+
+class EmptyInputError(InputError):
+    """Inputs that hold no file at all, where the output folder holds a build's
+    exports with articles (:func:`graph.pipeline.build_exports`): an unmounted or
+    emptied source must not replace good exports with an empty graph.
+
+    >>> str(EmptyInputError(["news"], "exports", 1465))  # doctest: +NORMALIZE_WHITESPACE
+    'news: no file to read, and exports holds the exports of a build of 1,465 articles: they are left as
+    they are (nothing was written); to write an empty graph there, delete them first'
+    """
+
+    def __init__(self, paths: list[str], output: str, articles: int) -> None:
+        self.paths, self.output, self.articles = [str(p) for p in paths], str(output), articles
+        NewsgraphError.__init__(
+            self, f"{', '.join(self.paths)}: no file to read, and {self.output} holds the exports of a build of "
+                  f"{articles:,} articles: they are left as they are (nothing was written); to write an empty "
+                  "graph there, delete them first")
+        self.path, self.reason, self.line = self.paths[0] if self.paths else ".", "no file to read", None
 
 
 class FrontMatterError(InputError):

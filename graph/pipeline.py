@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .builder import KnowledgeGraph, ProgressCallback, build
 from .catalog import is_catalog_folder
-from .errors import InvalidArgumentError, MissingInputError
+from .errors import EmptyInputError, InvalidArgumentError, MissingInputError
 from .report import BuildReport
 
 if TYPE_CHECKING:
@@ -134,6 +134,45 @@ def _check_page_output(output: str | os.PathLike, given: list[str], catalogs: li
                                        "(nothing was written)")
 
 
+def _holds_no_file(given: list[str]) -> bool:
+    """Whether the paths ``given`` (each one that exists) hold no file at all, at any depth:
+    only folders, empty ones. Stops at the first file found (the first entry, mostly)."""
+    stack = list(given)
+    while stack:
+        path = stack.pop()
+        if not os.path.isdir(path):
+            return False
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        return False
+                    stack.append(entry.path)
+        except OSError:
+            return False  # unreadable: the build says so
+    return True
+
+
+def _refuse_to_empty(output: str | os.PathLike, given: list[str]) -> None:
+    """Raise :class:`EmptyInputError` when ``output`` holds a build's exports with articles.
+
+    Why: inputs that hold no file at all are most often a source that is not there
+    (an unmounted share, a cron job's folder emptied by another): written, the empty
+    graph replaced good exports, and ``newsgraph push`` then emptied the store's graph,
+    where a missing path is refused for the same reason. A folder of exports without
+    articles, or none, takes the empty graph.
+    """
+    import json
+
+    try:
+        with open(os.path.join(output, "report.json"), encoding="utf-8") as fh:
+            articles = json.load(fh).get("articles")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(articles, int) and not isinstance(articles, bool) and articles > 0:
+        raise EmptyInputError(given, os.fspath(output), articles)
+
+
 def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
                   formats: Iterable[str] | None = None, *, catalogs: Paths = (),
                   jobs: int | None = None, fast_yaml: bool = True, cache: bool = True,
@@ -168,6 +207,9 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
     ------
     MissingInputError
         An input or catalogue path does not exist (nothing is read or written).
+    EmptyInputError
+        The inputs hold no file at all while ``output`` holds a build's exports
+        with articles (nothing is written; see :func:`_refuse_to_empty`).
     InvalidArgumentError
         An empty ``output``, or a catalogue folder without ``organizations/`` or ``topics/``.
     ExportError
@@ -196,6 +238,8 @@ def build_exports(paths: Paths = (), output: str | os.PathLike = "exports",
     # nor beside a Dask cluster's threads); leaving the block finishes them.
     forking = jobs != 1 and not (scheduler or workers)
     with exports_lock(output, waiting), gc_paused(), BackgroundWrites(enabled=forking) as background:
+        if _holds_no_file(given):
+            _refuse_to_empty(output, given)
         with cluster_reader(scheduler, workers) as reader:
             kg = build(given, catalogs=folders, jobs=jobs, fast_yaml=fast_yaml, progress=progress,
                        reader=reader, cache_dir=cache_dir, background=background, cache_stats=stats)

@@ -271,6 +271,40 @@ def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     assert not (out / "typo.html").exists()
 
 
+def test_an_empty_source_leaves_a_builds_exports_as_they_are(tmp_path):
+    """An empty (or unmounted) source folder wrote an empty graph over good exports, and
+    `newsgraph push` then emptied the store's graph (found by the CLI probe), where a
+    missing path is refused for that reason. Refused while the output holds a build of
+    articles: nothing written, the caches' record untouched; taken where it holds none."""
+    from graph.errors import EmptyInputError
+    from graph.pipeline import build_exports
+
+    empty = tmp_path / "mount" / "news" / "2024"
+    empty.mkdir(parents=True)  # folders only, no file
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out)]).exit_code == 0
+    articles = json.loads((out / "report.json").read_text())["articles"]
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    result = runner.invoke(cli, ["build", str(tmp_path / "mount"), "-o", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{tmp_path / 'mount'}: no file to read, and {out} holds the exports of a build of {articles:,} "
+            "articles") in result.output
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    with pytest.raises(EmptyInputError):
+        build_exports([tmp_path / "mount"], out)
+    again = runner.invoke(cli, ["build", str(SEEDS_DIR), "-o", str(out)])
+    assert "0 parsed again" in again.output  # the caches were not emptied either
+    # A file anywhere in the source, or an output without articles: built as before.
+    fresh = tmp_path / "fresh"
+    assert runner.invoke(cli, ["build", str(tmp_path / "mount"), "-o", str(fresh)]).exit_code == 0
+    assert json.loads((fresh / "report.json").read_text())["articles"] == 0
+    assert runner.invoke(cli, ["build", str(tmp_path / "mount"), "-o", str(fresh)]).exit_code == 0
+    (empty / "notes.txt").write_text("no front matter\n", encoding="utf-8")
+    result = runner.invoke(cli, ["build", str(tmp_path / "mount"), "-o", str(out)])
+    assert result.exit_code == 0 and json.loads((out / "report.json").read_text())["articles"] == 0
+
+
 def test_an_empty_folder_builds_every_default_export(tmp_path):
     from graph.export import DEFAULT_FORMATS, EXPORTERS
 
