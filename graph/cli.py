@@ -566,11 +566,12 @@ def _rdf_file(path: str) -> str:
 def query_command(arguments, data, fmt, engine, store, allow_service, list_examples):
     """Run a SPARQL query over an exported graph and print the result.
 
-    QUERY_OR_FILE is SPARQL text, a .rq file, or the name of an example
-    query (see --list). The schema:, ng:, skos:, dct:, prov:, rdf:, rdfs:
-    and xsd: prefixes are predeclared, and so are article:, provider:,
-    topic:, img: and src: for the default base IRI. DATA, when given before
-    it, is what --data takes: `newsgraph query exports top-providers`.
+    QUERY_OR_FILE is SPARQL text, a .rq file (or a pipe: /dev/stdin, a
+    shell's <(...)), - for standard input, or the name of an example query
+    (see --list). The schema:, ng:, skos:, dct:, prov:, rdf:, rdfs: and xsd:
+    prefixes are predeclared, and so are article:, provider:, topic:, img:
+    and src: under the base IRI the data was built with. DATA, when given
+    before it, is what --data takes: `newsgraph query exports top-providers`.
     """
     from .query import example_queries, sparql
 
@@ -584,6 +585,10 @@ def query_command(arguments, data, fmt, engine, store, allow_service, list_examp
         return
     if not query_or_file:
         raise click.UsageError("give a query, a .rq file or an example name (see --list)")
+    if query_or_file == "-":  # a heredoc or a pipe: the query is standard input's text
+        query_or_file = click.get_text_stream("stdin").read()
+        if not query_or_file.strip():
+            raise click.UsageError("- reads the query from standard input, which held none")
     if store is not None and engine != "oxigraph":
         raise click.UsageError("--store keeps an oxigraph store: give --engine oxigraph with it")
     with _library_errors():

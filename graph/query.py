@@ -474,7 +474,8 @@ def _query_and_file(query_or_file: str) -> tuple[str, str | None]:
     if query_or_file in examples:
         return examples[query_or_file].text, None
     looks_like_path = "\n" not in query_or_file and "{" not in query_or_file and len(query_or_file) < 4096
-    if looks_like_path and os.path.isfile(query_or_file):
+    # a file, or a pipe or device named as one (/dev/stdin, a shell's <(...)): not isfile()
+    if looks_like_path and os.path.exists(query_or_file) and not os.path.isdir(query_or_file):
         try:
             # utf-8-sig: editors on Windows save a byte order mark, which SPARQL parsers refuse
             return Path(query_or_file).read_text(encoding="utf-8-sig"), query_or_file

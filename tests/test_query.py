@@ -995,6 +995,23 @@ def test_the_predeclared_prefixes_follow_the_base_the_data_was_built_with(seeds_
                                        engine="rdflib").rows] == ["elsewhere"]
 
 
+def test_a_query_is_read_from_standard_input_or_a_pipe(seeds_kg, tmp_path):
+    """`echo ... | newsgraph query -d out /dev/stdin` said "/dev/stdin: no such query file"
+    (a pipe is no regular file), and `-` was refused: a script's heredoc could not be
+    the query (found by the CLI probe). Expected: the count the same query gives as text."""
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    query = "PREFIX schema: <https://schema.org/>\nSELECT (COUNT(*) AS ?n) { ?a a schema:NewsArticle }\n"
+    expected = sparql(tmp_path, query).rows[0][0].value
+    for name in ("-", "/dev/stdin"):
+        run = subprocess.run([sys.executable, "-m", "graph", "query", "-d", str(tmp_path), name, "-f", "csv"],
+                             input=query, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == ["n", expected], (name, run.stdout)
+    empty = subprocess.run([sys.executable, "-m", "graph", "query", "-d", str(tmp_path), "-"],
+                           input="", capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and "standard input, which held none" in empty.stderr
+
+
 def test_a_function_oxigraph_does_not_have_is_a_one_line_error(seeds_kg, tmp_path):
     """A cast with a typo (xsd:interger) or an XPath function oxigraph lacks ended
     `newsgraph query` with a 40-line traceback (oxigraph raises RuntimeError)."""
