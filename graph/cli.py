@@ -148,12 +148,14 @@ def _library_errors(failure: type[click.ClickException] = click.ClickException) 
     traceback: an argument it refuses (:class:`InvalidArgumentError`: ``--catalog``,
     ``--endpoint``) is a usage error, status 2; any other :class:`NewsgraphError`
     is a ``failure`` (status 1 unless ``failure`` says otherwise)."""
+    from .report import undecoded_as_bytes
+
     try:
         yield
     except InvalidArgumentError as err:
-        raise click.UsageError(str(err)) from err
+        raise click.UsageError(undecoded_as_bytes(str(err))) from err
     except NewsgraphError as err:
-        raise failure(str(err)) from err
+        raise failure(undecoded_as_bytes(str(err))) from err
 
 
 @contextlib.contextmanager

@@ -14,17 +14,34 @@ from typing import Any
 
 from .model import Warning_
 
-__all__ = ["BuildReport", "for_terminal", "counted"]
+__all__ = ["BuildReport", "for_terminal", "undecoded_as_bytes", "counted"]
 
 #: Control characters, line separators and the bidirectional controls (which reorder
 #: what follows: "txt.md" shown for "\u202edm.txt"), as the HTML page leaves them out.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 
 
+#: A byte of a file name that is not UTF-8, as Python holds it (a surrogate escape).
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def undecoded_as_bytes(text: str) -> str:
+    r"""``text`` with the undecodable bytes of the file names in it (Python's surrogate
+    escapes) as ``\xNN``, as the graph and the report show them
+    (:func:`graph.reader.shown_path`); printed as they were, they showed as ``\udcNN``.
+
+    >>> import os
+    >>> print(undecoded_as_bytes("no such file: " + os.fsdecode(b"caf\xe9.md")))
+    no such file: caf\xe9.md
+    """
+    return _UNDECODED.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text) if not text.isascii() else text
+
+
 def for_terminal(text: str) -> str:
     r"""``text`` with its control characters as ``\xNN`` escapes: a file name or a
     value may hold a line break (printing a fake line), an escape sequence, which a
-    terminal would obey, or a bidirectional control, which reorders what is shown.
+    terminal would obey, or a bidirectional control, which reorders what is shown;
+    and a file name's undecodable bytes too (:func:`undecoded_as_bytes`).
 
     >>> print(for_terminal("evil\x1b]0;PWNED\x07.md"), for_terminal("two\nlines.md"), for_terminal("a\u2028b"))
     evil\x1b]0;PWNED\x07.md two\x0alines.md a\u2028b
@@ -32,7 +49,7 @@ def for_terminal(text: str) -> str:
     \u202edm.txt
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100" else f"\\u{ord(m.group()):04x}",
-                        text)
+                        undecoded_as_bytes(text))
 
 
 def counted(n: int, noun: str) -> str:

@@ -305,6 +305,21 @@ def test_an_empty_source_leaves_a_builds_exports_as_they_are(tmp_path):
     assert result.exit_code == 0 and json.loads((out / "report.json").read_text())["articles"] == 0
 
 
+def test_undecodable_bytes_of_paths_in_messages_are_shown_as_the_report_shows_them(tmp_path):
+    """A path whose name is not UTF-8 showed as \\udcff in the summary's wrote: line and in
+    errors, where input files show \\xff (found by the CLI probe). Expected, by hand:
+    the byte as \\xNN, in a subprocess, as a user's terminal gets it."""
+    out = os.fsdecode(bytes(tmp_path) + b"/nu\xffout")
+    run = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", out, "-f", "report"],
+                         capture_output=True, text=True, errors="strict", timeout=300)
+    assert run.returncode == 0 and f"wrote: {tmp_path}/nu\\xffout/report.json" in run.stderr, run.stderr
+    missing = os.fsdecode(bytes(tmp_path) + b"/caf\xe9-missing.md")
+    run = subprocess.run([sys.executable, "-m", "graph", "build", missing, "-o", str(tmp_path / "x")],
+                         capture_output=True, text=True, errors="strict", timeout=300)
+    assert run.returncode == 1
+    assert f"no such file or folder: {tmp_path}/caf\\xe9-missing.md" in run.stderr and "udc" not in run.stderr
+
+
 def test_an_empty_folder_builds_every_default_export(tmp_path):
     from graph.export import DEFAULT_FORMATS, EXPORTERS
 
