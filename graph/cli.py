@@ -233,7 +233,10 @@ class _QueryThread:
         except KeyboardInterrupt:
             self._stopped.set()
             self._write.set()
-            self._thread.join(2)
+            if self._asked.is_set():  # it may be writing a row: let it stop between two
+                self._thread.join(2)
+            # else still in oxigraph, holding no lock of ours: waiting 2 s for it to come back
+            # was what stopping a long query took (the README says it stops at once)
             raise
         if self._error is not None:
             raise self._error
@@ -516,6 +519,9 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
                if given is not None]
     if len(centres) > 1:  # before reading: the view could not be drawn anyway
         raise click.UsageError(f"an ego view has one centre: give one of {', '.join(centres)}")
+    for name, given in (("--topic", topic), ("--provider", provider), ("--article", article)):
+        if given is not None and not given.strip():  # --topic "$TOPIC" unset: as -o "" is
+            raise click.BadParameter("an empty name", param_hint=f"'{name}'")
     ego = bool(centres)
     if not ego and click.get_current_context().get_parameter_source("depth") != ParameterSource.DEFAULT:
         raise click.UsageError("--depth is the size of an ego view: give --topic, --provider or --article too")

@@ -234,6 +234,17 @@ def test_an_unknown_format_or_view_is_a_value_error_in_python_as_every_bad_argum
     assert not (tmp_path / "x").exists()
 
 
+def test_an_empty_centre_is_a_usage_error_as_an_empty_output_is(tmp_path):
+    """`newsgraph html --topic "$TOPIC"` with TOPIC unset read the whole corpus, then said
+    "no topic ''" with status 1; an empty -o is a usage error (status 2) before reading
+    (found by the CLI probe)."""
+    for option in ("--topic", "--provider", "--article"):
+        result = CliRunner().invoke(cli, ["html", str(SEEDS_DIR), option, " ", "-o", str(tmp_path / "p.html")])
+        assert result.exit_code == 2 and f"Invalid value for '{option}': an empty name" in result.output, \
+            result.output
+    assert not (tmp_path / "p.html").exists()
+
+
 def test_an_overview_asked_with_an_ego_centre_is_refused_by_the_api_as_by_the_cli(seeds_kg, tmp_path):
     """notebook_html(kg, view="overview", topic=...) drew the ego view, without a word,
     where `newsgraph html --view overview --topic ...` is a usage error; a bad view's
@@ -694,3 +705,30 @@ def test_a_lock_that_is_a_symbolic_link_is_refused_not_followed(tmp_path):
     assert result.exit_code == 1, result.output
     assert "is a symbolic link: newsgraph never writes through a link" in result.output
     assert not target.exists() and not (out / "report.json").exists()
+
+
+def test_stopping_a_query_still_computing_does_not_wait_for_it(monkeypatch):
+    """Ctrl-C (or SIGTERM) during a long query ended the command 2 s later, every time: it
+    waited for the query's thread, which oxigraph held, to stop between two rows (found
+    by the CLI probe). It waits only once rows are being written."""
+    import threading
+
+    from graph.cli import _QueryThread
+
+    release = threading.Event()
+    joined = []
+    query = _QueryThread(lambda: release.wait(30))  # still computing: no first row
+    monkeypatch.setattr(query._thread, "join", lambda timeout=None: joined.append(timeout))
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    query._thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        query._wait(interrupted)
+    assert joined == [] and query._stopped.is_set()
+    release.set()
+    query._asked.wait(5)  # its first row (here: its end) has come: a stop now waits for it
+    with pytest.raises(KeyboardInterrupt):
+        query._wait(interrupted)
+    assert joined == [2]
