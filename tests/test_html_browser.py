@@ -1329,6 +1329,27 @@ def test_a_selected_hubs_label_shows_no_pale_copy_behind_it(seeds_kg, tmp_path, 
     assert reddish() == 0
 
 
+def test_a_selected_hub_stands_out_of_its_edges_when_zoomed_out(corpus_kg, corpus_page, opened):
+    """Zoomed out, a selected topic's star was a speck under the bundle of its own edges
+    (found by the HTML probe). Expected: most pixels within 3 px of its centre are the
+    topic's red (red well above green and blue)."""
+    o = opened(corpus_page)
+    wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
+    topic = min((t for t in corpus_kg.topics if corpus_kg.nx.in_degree(t) >= 20),
+                key=lambda t: (corpus_kg.nx.in_degree(t), t))  # many edges, a small star
+    o.js("id => newsgraph.select(id, true)", topic)
+    o.js("newsgraph.network.moveTo({scale: 0.2, animation: false})")
+    o.js(_REDRAWN)
+    red = o.js("""id => {
+        const c = newsgraph.network.canvas.frame.canvas, at = newsgraph.domPosition(id), r = window.devicePixelRatio;
+        const d = Math.round(3 * r), data = c.getContext('2d').getImageData(
+            Math.round(at.x * r) - d, Math.round(at.y * r) - d, 2 * d + 1, 2 * d + 1).data;
+        let n = 0, all = 0;
+        for (let k = 0; k < data.length; k += 4, all++) if (data[k] - data[k + 1] > 60 && data[k] - data[k + 2] > 60) n++;
+        return n / all; }""", topic)
+    assert red > 0.5, red
+
+
 def test_a_titles_tabs_and_line_breaks_are_spaces_on_the_canvas(tmp_path, opened):
     """A tab or a line break in a title was dropped from its canvas label, gluing the words
     ("Tabherenewline title"), where the details show a space (found by the HTML probe)."""

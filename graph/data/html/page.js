@@ -556,8 +556,8 @@
     if (c >= 0xD800 && c <= 0xDBFF) cut--;   // never half of a surrogate pair (an emoji drawn as U+FFFD)
     return t.slice(0, cut) + '\u2026';
   }
-  function nodeLabel(ctx, j, text) {
-    var y = py[j] + visNodes[j].r + 4;
+  function nodeLabel(ctx, j, text, radius) {   // radius: the node's as drawn, when not its own
+    var y = py[j] + (radius || visNodes[j].r) + 4;
     ctx.strokeText(text, px[j], y);
     ctx.fillText(text, px[j], y);
   }
@@ -623,14 +623,6 @@
     strokeEdges(ctx, relList, meta.colors.related, 1.5 / scale);
     ctx.globalAlpha = 1;
     strokeEdges(ctx, own, meta.colors.highlight, 1.5 / scale);
-    highlighted.forEach(function (j) {
-      var st = styles[styleOf[j]];
-      drawShape(ctx, j, visNodes[j].r);
-      ctx.fillStyle = st.fill; ctx.fill();
-      ctx.lineWidth = (j === selected ? 3 : 1.5) / scale;
-      ctx.strokeStyle = j === selected ? meta.colors.highlight : st.border;
-      ctx.stroke();
-    });
     // The selection's own label in the scene, pale under the veil, showed around the one
     // drawn below at another size (a pink "Computer Vision" behind the bold one): its place
     // is whited out first.
@@ -641,18 +633,30 @@
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(ghost.x0 - pad, ghost.y0 - pad, ghost.x1 - ghost.x0 + 2 * pad, ghost.y1 - ghost.y0 + 2 * pad);
     }
+    // the selection at least 10 px in radius on screen, its label below that: zoomed out, a
+    // topic's star was a speck lost in the bundle of its own edges
+    var selectedR = Math.max(visNodes[selected].r, 10 / scale);
+    function radius(j) { return j === selected ? selectedR : visNodes[j].r; }
+    highlighted.forEach(function (j) {
+      var st = styles[styleOf[j]];
+      drawShape(ctx, j, radius(j));
+      ctx.fillStyle = st.fill; ctx.fill();
+      ctx.lineWidth = (j === selected ? 3 : 1.5) / scale;
+      ctx.strokeStyle = j === selected ? meta.colors.highlight : st.border;
+      ctx.stroke();
+    });
     ctx.fillStyle = meta.colors.highlight; ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
     // Labels: the selection's (at least 12 px on screen, drawn last, on top) and its hubs',
     // whatever they cover; then its articles', the most connected first, each that covers
     // no label (400 related titles were a block of text).
     var space = labelSpace(64 / scale), hubLabels = [], articles = [];
     function labelled(j, font) {   // the label of j in the font set (canvas units), and its box
-      var t = shortLabel(j), box = textBox(ctx, t, px[j], py[j] + visNodes[j].r + 4);
+      var t = shortLabel(j), box = textBox(ctx, t, px[j], py[j] + radius(j) + 4);
       box.j = j; box.t = t; box.font = font;
       return box;
     }
     function sized(size, bold) { return ctx.font = (bold ? 'bold ' : '') + size + 'px system-ui, sans-serif'; }
-    function draw(label) { if (ctx.font !== label.font) ctx.font = label.font; nodeLabel(ctx, label.j, label.t); }
+    function draw(label) { if (ctx.font !== label.font) ctx.font = label.font; nodeLabel(ctx, label.j, label.t, radius(label.j)); }
     // a hub at its own size (over its label in the scene, not a smaller copy); one too small
     // to be labelled in the scene stays unlabelled (on the overview, a topic's 300 providers
     // at 12 px each were a block of text over the topic itself)
