@@ -326,14 +326,17 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                   scheduler=None, workers=None, cache=True):
     """Read articles under PATHS (default: seeds/) and write the exports.
 
-    PATHS are files or folders, read recursively: files ending .md, .markdown
-    or .txt whose first line opens front matter (---, +++ or {).
+    PATHS are files or folders. In a folder (read recursively), files ending
+    .md, .markdown or .txt whose first line opens front matter (---, +++ or
+    {); a file named here is read whatever its name.
     """
     chosen = [f.strip() for item in formats for f in item.split(",") if f.strip()]
     if formats and not chosen:  # -f "$FORMATS" unset: it wrote every default format
         raise click.BadParameter("no format named (an empty value); give one or more of "
                                  f"{', '.join(EXPORTERS)}", param_hint="'-f' / '--format'")
     _check_output_folder(output)
+    if quiet and verbose:  # quiet won without a word: -v's warnings, asked for, were not shown
+        raise click.UsageError("-q prints nothing and -v adds warnings to what is printed: give one or the other")
     if base_iri == "":  # --base-iri "$BASE" unset: it minted under the default without a word
         raise click.BadParameter("an empty IRI", param_hint="'--base-iri'")
     options = {"base_iri": base_iri} if base_iri else {}

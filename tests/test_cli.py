@@ -234,6 +234,14 @@ def test_an_unknown_format_or_view_is_a_value_error_in_python_as_every_bad_argum
     assert not (tmp_path / "x").exists()
 
 
+def test_quiet_and_verbose_together_are_a_usage_error(tmp_path):
+    """`build -q -v` printed nothing and exited 0: the warnings asked for were dropped
+    without a word (found by the CLI probe)."""
+    result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "out"), "-q", "-v"])
+    assert result.exit_code == 2 and "give one or the other" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_empty_centre_is_a_usage_error_as_an_empty_output_is(tmp_path):
     """`newsgraph html --topic "$TOPIC"` with TOPIC unset read the whole corpus, then said
     "no topic ''" with status 1; an empty -o is a usage error (status 2) before reading
