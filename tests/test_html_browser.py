@@ -418,9 +418,13 @@ def test_overview_and_ego_pages_work(seeds_kg, tmp_path, opened):
         else:
             assert topic.id in o.visible() and o.js("newsgraph.stats.relatedTotal") >= 0
         # the article controls only on a page with articles (on the overview they emptied it), a
-        # provider filter only where providers are drawn (a topic's page at depth 1 has none)
-        for control in ("#ng-topic", "#ng-from", "#ng-kind-article"):
+        # provider filter only where providers are drawn (a topic's page at depth 1 has none),
+        # no topic filter of the page's centre alone (its articles are all about it)
+        for control in ("#ng-from", "#ng-kind-article"):
             assert o.page.is_visible(control) == (name != "overview"), (name, control)
+        assert o.page.is_hidden("#ng-topic")
+        if name == "ego":
+            assert o.page.eval_on_selector_all("#ng-topic option", "os => os.map(o => o.value)")[1:] == [topic.id]
         assert o.page.is_hidden("#ng-provider")  # the overview filters no article; the topic's page has no provider
         assert o.page.is_visible("#ng-kind-provider") == (name == "overview") and o.page.is_visible("#ng-kind-topic")
         assert o.requests == [path.as_uri()]
@@ -638,8 +642,8 @@ def test_text_of_a_hundred_thousand_characters_is_shown_cut_with_its_length(tmp_
 def test_a_centred_page_counts_its_own_articles_and_hides_what_it_lacks(tmp_path, opened):
     """Provider P has three articles, two about T. On T's page at depth 2 (T,
     its two articles, P) P's count is 2 on the page and 3 in all; on P's page
-    at depth 1 no topic is drawn, so there is no topic filter; at depth 0 no
-    edge, so no edge in the legend."""
+    at depth 1 no topic is drawn, so there is no topic filter, nor a provider
+    filter of P alone; at depth 0 no edge, so no edge in the legend."""
     _crafted(tmp_path / "in", {"a1": {"title": "one", "topics": ["T"]}, "a2": {"title": "two", "topics": ["T"]},
                                "a3": {"title": "three", "topics": ["U"]}})
     kg = graph.build([tmp_path / "in"])
@@ -666,7 +670,8 @@ def test_a_centred_page_counts_its_own_articles_and_hides_what_it_lacks(tmp_path
     assert o.visible() == {"provider/p.example"} | set(kg.articles)
     for control in ("#ng-topic", "label[for=ng-topic]", "#ng-kind-topic"):
         assert o.page.is_hidden(control), control
-    assert o.page.is_visible("#ng-provider") and o.page.is_visible("#ng-kind-article")
+    # its one provider is its centre: a menu of it alone would change nothing
+    assert o.page.is_hidden("#ng-provider") and o.page.is_visible("#ng-kind-article")
     o.js("newsgraph.select('provider/p.example')")
     assert _field(o, "Articles") == "3"
     legend = o.page.inner_text("#ng-legend")
@@ -1348,6 +1353,25 @@ def test_a_selected_hub_stands_out_of_its_edges_when_zoomed_out(corpus_kg, corpu
         for (let k = 0; k < data.length; k += 4, all++) if (data[k] - data[k + 1] > 60 && data[k] - data[k + 2] > 60) n++;
         return n / all; }""", topic)
     assert red > 0.5, red
+
+
+def test_a_centred_page_offers_no_menu_whose_one_choice_is_its_centre(seeds_kg, tmp_path, opened):
+    """A topic's page offered a Topic menu of that topic alone, a provider's page a Provider
+    menu of that provider: choices that change nothing (found by the HTML probe)."""
+    topic = max(seeds_kg.topics.values(), key=lambda t: (seeds_kg.nx.in_degree(t.id), t.id))
+    provider = max(seeds_kg.providers.values(), key=lambda p: (seeds_kg.nx.in_degree(p.id), p.id))
+    for name, kw, menu in (("topic", {"topic": topic.label}, "#ng-topic"),
+                           ("provider", {"provider": provider.domain}, "#ng-provider")):
+        path = tmp_path / f"{name}.html"
+        write_html(seeds_kg, path, **kw)
+        o = opened(path)
+        options = o.page.eval_on_selector_all(f"{menu} option", "os => os.map(o => o.value)")
+        assert options[1:] == [topic.id if name == "topic" else provider.id]  # the centre alone
+        assert o.page.is_hidden(menu), name
+    full = tmp_path / "full.html"
+    write_html(seeds_kg, full)
+    o = opened(full)
+    assert o.page.is_visible("#ng-topic") and o.page.is_visible("#ng-provider")
 
 
 def test_a_titles_tabs_and_line_breaks_are_spaces_on_the_canvas(tmp_path, opened):

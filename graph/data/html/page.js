@@ -1006,6 +1006,9 @@
   function hideControl(id) { var c = $(id); c.hidden = true; c.labels.forEach(function (l) { l.hidden = true; }); }
   if (!topicIdx.length) hideControl('ng-topic');
   if (!providerIdx.length) hideControl('ng-provider');
+  // nor a menu whose one choice is the page's own centre ("Security (61)" on Security's page)
+  if (topicIdx.length === 1 && topicIdx[0] === meta.centre) hideControl('ng-topic');
+  if (providerIdx.length === 1 && providerIdx[0] === meta.centre) hideControl('ng-provider');
   if (!dates.length) { hideControl('ng-from'); hideControl('ng-to'); }   // no article has a date: they could only empty the page
   var hasKind = { article: articleKinds.article, stub: articleKinds.stub, provider: !!providerIdx.length,
                   topic: !!topicIdx.length };
