@@ -18,9 +18,10 @@ True
 """
 
 from .builder import KnowledgeGraph, build
-from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError, InputError,
-                     InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError, PushError,
-                     QueryError, ServeError, UnknownFormatError, UnknownIdError, ViewError)
+from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError,
+                     InputError, InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError,
+                     PushError, QueryError, SchedulerAddressError, ServeError, UnknownFormatError, UnknownIdError,
+                     ViewError)
 from .report import BuildReport
 from .load import load
 
@@ -64,6 +65,7 @@ __all__ = [
     "ServeError",
     "PushError",
     "DistributedError",
+    "SchedulerAddressError",
 ]
 
 __version__ = "0.1.0"

@@ -590,6 +590,8 @@ def query_command(arguments, data, fmt, engine, store, allow_service, list_examp
 
     _quiet_literal_warnings()  # here and in validate, which read RDF with rdflib (logging: 5 ms a build spares)
     if list_examples:
+        if query_or_file:  # it was ignored: a query meant to run did not, and the list came instead
+            raise click.UsageError("--list lists the example queries and runs none: give it alone")
         with _ended_quietly_by_a_closed_pipe():
             for name, example in example_queries().items():
                 click.echo(f"{name:<16} {example.description}")

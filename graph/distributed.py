@@ -27,7 +27,7 @@ import os
 from typing import Callable, Iterable, Iterator
 
 from .children import usable_cores
-from .errors import DistributedError
+from .errors import DistributedError, SchedulerAddressError
 from .reader import ParsedFile, chunked, iter_read
 
 __all__ = ["DistributedError", "Reader", "cluster_reader", "dask_reader", "read_chunk", "chunked"]
@@ -138,8 +138,8 @@ def dask_reader(scheduler: str | None = None, workers: int | None = None, *,
             try:  # before a Client exists: one made from a bad address hangs the interpreter's exit
                 host, port = distributed.comm.get_address_host_port(scheduler)
             except ValueError as err:
-                raise DistributedError(f"not a Dask scheduler address: {scheduler!r} ({err}); "
-                                       "e.g. tcp://10.0.0.5:8786") from err
+                raise SchedulerAddressError(f"not a Dask scheduler address: {scheduler!r} ({err}); "
+                                            "e.g. tcp://10.0.0.5:8786") from err
             if distributed.comm.parse_address(scheduler)[0] in ("tcp", "tls"):
                 _check_listening(scheduler, host, port, min(timeout, 5), timeout)
         try:

@@ -31,6 +31,7 @@ __all__ = [
     "ServeError",
     "PushError",
     "DistributedError",
+    "SchedulerAddressError",
 ]
 
 
@@ -169,6 +170,12 @@ class PushError(NewsgraphError):
 
 class DistributedError(NewsgraphError):
     """Dask is missing, the cluster cannot be reached, or its workers cannot read the inputs."""
+
+
+class SchedulerAddressError(DistributedError, InvalidArgumentError):
+    """A Dask scheduler address that is no address (``--scheduler notaurl``): an
+    argument's bad value, as the command line says it (status 2), before any cluster
+    is tried."""
 
 
 def check_count(name: str, value: Any, *, none: bool = False,

@@ -234,6 +234,15 @@ def test_an_unknown_format_or_view_is_a_value_error_in_python_as_every_bad_argum
     assert not (tmp_path / "x").exists()
 
 
+def test_query_list_with_a_query_is_a_usage_error():
+    """`newsgraph query --list extra` listed the examples and ignored the query meant to run
+    (found by the CLI probe)."""
+    result = CliRunner().invoke(cli, ["query", "--list", "top-providers"])
+    assert result.exit_code == 2 and "give it alone" in result.output
+    listed = CliRunner().invoke(cli, ["query", "--list"])
+    assert listed.exit_code == 0 and "top-providers" in listed.output
+
+
 def test_quiet_and_verbose_together_are_a_usage_error(tmp_path):
     """`build -q -v` printed nothing and exited 0: the warnings asked for were dropped
     without a word (found by the CLI probe)."""

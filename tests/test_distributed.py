@@ -154,7 +154,8 @@ def test_a_scheduler_address_without_a_port_is_refused_and_the_command_ends(tmp_
     # In a process of its own: a Dask client made from such an address hung the interpreter's exit.
     run = subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(tmp_path / "o"),
                           "--scheduler", "127.0.0.1"], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    # a usage error (status 2), as push --endpoint's bad address is (it was 1: found by the CLI probe)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "not a Dask scheduler address: '127.0.0.1' (missing port number" in run.stderr
     assert not (tmp_path / "o").exists()
 
