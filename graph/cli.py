@@ -148,14 +148,20 @@ def _library_errors(failure: type[click.ClickException] = click.ClickException) 
     traceback: an argument it refuses (:class:`InvalidArgumentError`: ``--catalog``,
     ``--endpoint``) is a usage error, status 2; any other :class:`NewsgraphError`
     is a ``failure`` (status 1 unless ``failure`` says otherwise)."""
-    from .report import undecoded_as_bytes
-
     try:
         yield
     except InvalidArgumentError as err:
-        raise click.UsageError(undecoded_as_bytes(str(err))) from err
+        raise click.UsageError(_said(err)) from err
     except NewsgraphError as err:
-        raise failure(undecoded_as_bytes(str(err))) from err
+        raise failure(_said(err)) from err
+
+
+def _said(err: NewsgraphError) -> str:
+    """A library error's message as the command line says it: a file name's bytes that
+    are not UTF-8 as ``\\xNN`` (:func:`graph.report.undecoded_as_bytes`), as the report shows them."""
+    from .report import undecoded_as_bytes
+
+    return undecoded_as_bytes(str(err))
 
 
 @contextlib.contextmanager
@@ -343,7 +349,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     try:  # the options, as usage errors, before the library checks them again and reads
         check_exports(chosen or None, **options)
     except NewsgraphError as err:
-        raise click.UsageError(str(err)) from err
+        raise click.UsageError(_said(err)) from err
     if scheduler and workers:
         raise click.UsageError("give either --scheduler or --workers, not both")
     with _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"writing the exports into {output}") as progress:
@@ -614,8 +620,8 @@ def query_command(arguments, data, fmt, engine, store, allow_service, list_examp
             query.ask()
     except NewsgraphError as err:
         if getattr(err, "line", None) is not None:
-            raise _StatusTwo(str(err)) from err
-        raise click.ClickException(str(err)) from err
+            raise _StatusTwo(_said(err)) from err
+        raise click.ClickException(_said(err)) from err
     stdout = click.get_text_stream("stdout")
     with _library_errors(), _sigterm_as_ctrl_c(), _ended_quietly_by_a_closed_pipe():
         query.write(lambda result: result.write(fmt, stdout))

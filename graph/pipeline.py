@@ -162,14 +162,14 @@ def _refuse_to_empty(output: str | os.PathLike, given: list[str]) -> None:
     where a missing path is refused for the same reason. A folder of exports without
     articles, or none, takes the empty graph.
     """
-    import json
+    from .errors import LoadError
+    from .load import REPORT_FILE, load_report
 
     try:
-        with open(os.path.join(output, "report.json"), encoding="utf-8") as fh:
-            articles = json.load(fh).get("articles")
-    except (OSError, ValueError, AttributeError):
+        articles = load_report(os.path.join(output, REPORT_FILE)).articles
+    except LoadError:  # none, or not a build's: nothing to keep
         return
-    if isinstance(articles, int) and not isinstance(articles, bool) and articles > 0:
+    if articles > 0:
         raise EmptyInputError(given, os.fspath(output), articles)
 
 

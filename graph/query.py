@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import QueryError
-from .namespaces import PREFIXES, RDF, SCHEMA, XSD
+from .namespaces import PREFIXES, RDF, XSD
 
 if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
     import pandas
@@ -728,8 +728,6 @@ def _query_prefixes(base_iri: str | None = None) -> dict[str, str]:
 
 #: A minted article IRI: the base IRI, ``article/`` and 16 hex digits (graph.namespaces).
 _ARTICLE_IRI = re.compile(r"(.+)article/[0-9a-f]{16}", re.S)
-#: The classes of articles (graph.export.rdf): the first one found names the base.
-_ARTICLE_CLASSES = (SCHEMA + "NewsArticle", SCHEMA + "VideoObject")
 
 
 def _minted_base(data: Any) -> str | None:
@@ -740,19 +738,20 @@ def _minted_base(data: Any) -> str | None:
     Why: ``article:``, ``provider:``... are predeclared for queries; under the default
     base only, a query of a build with its own base found nothing, without a word.
     """
-    for cls in _ARTICLE_CLASSES:
-        if hasattr(data, "quads_for_pattern"):
-            import pyoxigraph as ox
+    from .export.rdf import ARTICLE_CLASSES
 
-            found = (q.subject for q in data.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(cls)))
-        else:
-            import rdflib
+    if hasattr(data, "quads_for_pattern"):  # a pyoxigraph.Store
+        import pyoxigraph as ox
 
-            found = data.subjects(rdflib.RDF.type, rdflib.URIRef(cls))
-        for subject in found:
-            m = _ARTICLE_IRI.fullmatch(str(subject.value if hasattr(subject, "value") else subject))
-            return m.group(1) if m else None
-    return None
+        articles = (q.subject.value for cls in ARTICLE_CLASSES
+                    for q in data.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(cls)))
+    else:
+        import rdflib
+
+        articles = (str(s) for cls in ARTICLE_CLASSES for s in data.subjects(rdflib.RDF.type, rdflib.URIRef(cls)))
+    first = next(articles, None)
+    m = _ARTICLE_IRI.fullmatch(first) if first is not None else None
+    return m.group(1) if m else None
 
 
 def _parse_rdflib(text: str, base_iri: str | None = None) -> tuple[Any, Any]:

@@ -159,6 +159,9 @@ def _typed(value: Any) -> LiteralTerm:
 
 
 _ARTICLE_TYPES = {"video": SCHEMA + "VideoObject"}
+_NEWS_ARTICLE = SCHEMA + "NewsArticle"  # every other article's class
+#: Every class an article is written with.
+ARTICLE_CLASSES = (_NEWS_ARTICLE, *_ARTICLE_TYPES.values())
 
 
 def _add(props: list, pred: str, objs: list) -> None:
@@ -269,7 +272,7 @@ def _describe_resources(iris: _IRIs) -> Iterator[Description]:
 def _describe_article(a: Any, iris: _IRIs) -> Description:
     """The description of article ``a`` (in :func:`describe`, and alone for :func:`article_texts`)."""
     node_iri, add = iris.node, _add
-    props = [(RDF_TYPE, [_ARTICLE_TYPES.get((a.type or "").strip().lower(), SCHEMA + "NewsArticle")])]
+    props = [(RDF_TYPE, [_ARTICLE_TYPES.get((a.type or "").strip().lower(), _NEWS_ARTICLE)])]
     if a.title is not None:
         props.append((SCHEMA + "headline", [_text(a.title)]))
     if a.excerpt is not None:

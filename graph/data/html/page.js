@@ -250,8 +250,8 @@
       for (var m = 0; m < members.length; m++) {
         var k = members[m], cssPx = titles || visNodes[k].f ? drawnLabelPx(k, scale) : 0;
         if (!cssPx) continue;
-        // drawn at the fixed size nearest (up to 8% larger); the selection's bold, at least 12 px
-        cssPx *= 1.08;
+        // drawn at the fixed size nearest (up to LABEL_SLACK larger); the selection's bold, at least 12 px
+        cssPx *= LABEL_SLACK;
         if (k === selected) cssPx = 1.1 * Math.max(cssPx, 12);
         var half = labelWidth(k) * cssPx / LABEL_MEASURE / 2 / scale;
         b.x0 = Math.min(b.x0, px[k] - half); b.x1 = Math.max(b.x1, px[k] + half);
@@ -311,6 +311,7 @@
   // so the picture and the page answer first (and a zoom is not held up by 20k edges).
   var EDGE_SLICE = 2500;
   var LABEL_SIZES = [6, 7, 8, 10, 12, 14, 17, 20, 24, 28];   // CSS px on screen
+  var LABEL_SLACK = 1.08;   // a label is drawn at the largest of them up to this much above its size
   function makeLayer() { var c = document.createElement('canvas'); return { canvas: c, ctx: c.getContext('2d') }; }
   var edgeLayer = makeLayer(), nodeLayer = makeLayer();
   var layerKey = '', sceneVersion = 0, viewDragging = false, edgeJob = null;
@@ -381,7 +382,7 @@
     // nearest of the fixed sizes
     function placeLabel(j, cssPx) {
       var size = LABEL_SIZES[0];
-      for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * 1.08; k++) size = LABEL_SIZES[k];
+      for (var k = 1; k < LABEL_SIZES.length && LABEL_SIZES[k] <= cssPx * LABEL_SLACK; k++) size = LABEL_SIZES[k];
       if (size !== fontSize) { fontSize = size; ctx.font = size * pr + 'px system-ui, sans-serif'; }   // setting it costs
       return { x: m.a * px[j] + m.e, y: m.d * (py[j] + visNodes[j].r + 4) + m.f };
     }
@@ -628,7 +629,7 @@
     // is whited out first.
     var sceneCss = visible[selected] ? drawnLabelPx(selected, scale) : 0;
     if (sceneCss) {
-      ctx.font = sceneCss * 1.08 / scale + 'px system-ui, sans-serif';
+      ctx.font = sceneCss * LABEL_SLACK / scale + 'px system-ui, sans-serif';
       var ghost = textBox(ctx, shortLabel(selected), px[selected], py[selected] + visNodes[selected].r + 4), pad = 2 / scale;
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(ghost.x0 - pad, ghost.y0 - pad, ghost.x1 - ghost.x0 + 2 * pad, ghost.y1 - ghost.y0 + 2 * pad);
