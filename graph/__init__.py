@@ -20,7 +20,7 @@ True
 from .builder import KnowledgeGraph, build
 from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError,
                      InputError, InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError,
-                     PushError, QueryError, SchedulerAddressError, ServeError, UnknownFormatError, UnknownIdError,
+                     PushError, QueryError, ResultFormatError, SchedulerAddressError, ServeError, UnknownFormatError, UnknownIdError,
                      ViewError)
 from .report import BuildReport
 from .load import load
@@ -59,6 +59,7 @@ __all__ = [
     "EmptyInputError",
     "InvalidArgumentError",
     "UnknownFormatError",
+    "ResultFormatError",
     "ArgumentTypeError",
     "UnknownIdError",
     "ViewError",

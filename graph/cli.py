@@ -223,6 +223,13 @@ class _QueryThread:
             result.rows = self._until_stopped(result.rows)
             self._out(result)
         except BaseException as err:  # noqa: BLE001 - raised in the waiting thread
+            # The error's frames hold the result: dropped in the waiting thread, oxigraph's
+            # solutions would be freed outside their own, which it refuses (a RuntimeError
+            # said as "Exception ignored"). The frames keep their lines, not their locals.
+            import traceback
+
+            del result
+            traceback.clear_frames(err.__traceback__)
             self._error = err
 
     def _until_stopped(self, rows: Any) -> Any:
@@ -284,21 +291,57 @@ def _say(message: str) -> None:
     click.echo(for_terminal(message), err=True)
 
 
-def _check_output_folder(output: str) -> None:
-    """A usage error for an output folder under a file (``-o afile/sub``): the
-    first file written would be the cache's, and its error would name that."""
+def _check_output(output: str, *, folder: bool) -> None:
+    """A usage error, before anything is read, for an output that cannot be
+    written: empty, or under a file (``-o afile/sub``). ``folder``: ``output``
+    is the folder the exports go into (else the file to write); its first
+    file written would be the cache's, and the error would name that."""
     from pathlib import Path
 
     from .export.files import not_a_folder, what_is
 
     if not output:  # an unset $OUT in a script: it wrote into the current folder
-        raise click.BadParameter("an empty path (it would write into the current folder)",
+        raise click.BadParameter("an empty path" + (" (it would write into the current folder)" if folder else ""),
                                  param_hint="'-o' / '--output'")
-    blocking = not_a_folder(os.path.join(output, "x"))  # output itself: click checks it is no file
+    blocking = not_a_folder(os.path.join(output, "x") if folder else output)
     if blocking is not None:
         # output itself (a broken link, which click's check let by), or a folder it is in
         where = f"{output!r} is" if blocking == Path(output) else f"{output!r} is under {str(blocking)!r}, which is"
         raise click.BadParameter(f"{where} {what_is(blocking)}, not a folder", param_hint="'-o' / '--output'")
+
+
+def _check_loudness(quiet: bool, verbose: int) -> None:
+    if quiet and verbose:  # quiet won without a word: -v's warnings, asked for, were not shown
+        raise click.UsageError("-q prints nothing and -v adds warnings to what is printed: give one or the other")
+
+
+#: The options that say how much a reading command tells (build and html share them).
+_strict_option = click.option("--strict", is_flag=True, help="Exit with status 1 when any file was rejected.")
+_quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+_verbose_option = click.option("-v", "--verbose", count=True,
+                               help="Also list warnings (-v) and skipped files (-vv).")
+
+
+def _tell_report(report: Any, verbose: int) -> None:
+    """What was read and rejected, and with ``-v`` the warnings (``-vv``: the skipped files)."""
+    click.echo(report.summary(), err=True)
+    if verbose:
+        for w in report.warnings:
+            where = f"{w.path}:{w.line}" if w.line else w.path
+            click.echo(for_terminal(f"warning: {where}: {w.message}"), err=True)
+    if verbose > 1:
+        for s in report.skipped:
+            click.echo(for_terminal(f"skipped: {s['path']}: {s['reason']}"), err=True)
+
+
+def _fail_when_strict(report: Any, report_file: Any = None) -> None:
+    """``--strict``: status 1 when a file was rejected, naming the first three."""
+    if report.rejected:
+        # named here too: -q hides them, and without -f report no report says them
+        first = "; ".join(for_terminal(f"{r['path']}: {r['reason']}") for r in report.rejected[:3])
+        more = f"; and {len(report.rejected) - 3:,} more" if len(report.rejected) > 3 else ""
+        where = f" (all in {report_file})" if report_file is not None else ""
+        raise click.ClickException(f"{len(report.rejected):,} file(s) rejected (--strict): {first}{more}{where}")
 
 
 @cli.command("build")
@@ -310,7 +353,7 @@ def _check_output_folder(output: str) -> None:
                    + ", ".join(sorted(EXPORTERS)) + ". Default: " + ", ".join(DEFAULT_FORMATS) + ".")
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Catalogue folder with organizations/ and topics/ (found beside the input otherwise).")
-@click.option("--strict", is_flag=True, help="Exit with status 1 when any file was rejected.")
+@_strict_option
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes for reading, and for writing the exports in two halves at once "
                    "(default: one per core this process may use; 0 or 1: no extra processes).")
@@ -326,8 +369,8 @@ def _check_output_folder(output: str) -> None:
                    "needs newsgraph[dask] and the inputs at the same path on every worker.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Read the files on a local Dask cluster of N worker processes (needs newsgraph[dask]).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", count=True, help="Also list warnings (-v) and skipped files (-vv).")
+@_quiet_option
+@_verbose_option
 def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_fast_yaml, quiet, verbose,
                   scheduler=None, workers=None, cache=True):
     """Read articles under PATHS (default: seeds/) and write the exports.
@@ -340,9 +383,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
     if formats and not chosen:  # -f "$FORMATS" unset: it wrote every default format
         raise click.BadParameter("no format named (an empty value); give one or more of "
                                  f"{', '.join(EXPORTERS)}", param_hint="'-f' / '--format'")
-    _check_output_folder(output)
-    if quiet and verbose:  # quiet won without a word: -v's warnings, asked for, were not shown
-        raise click.UsageError("-q prints nothing and -v adds warnings to what is printed: give one or the other")
+    _check_output(output, folder=True)
+    _check_loudness(quiet, verbose)
     if base_iri == "":  # --base-iri "$BASE" unset: it minted under the default without a word
         raise click.BadParameter("an empty IRI", param_hint="'--base-iri'")
     options = {"base_iri": base_iri} if base_iri else {}
@@ -359,14 +401,7 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
                                 progress=progress, waiting=None if quiet else _say, **options)
     report, written = run.report, run.written
     if not quiet:
-        click.echo(report.summary(), err=True)
-        if verbose:
-            for w in report.warnings:
-                where = f"{w.path}:{w.line}" if w.line else w.path
-                click.echo(for_terminal(f"warning: {where}: {w.message}"), err=True)
-        if verbose > 1:
-            for s in report.skipped:
-                click.echo(for_terminal(f"skipped: {s['path']}: {s['reason']}"), err=True)
+        _tell_report(report, verbose)
         if run.cache is not None:
             click.echo(run.cache.summary(), err=True)
         unchanged = run.unchanged
@@ -377,12 +412,8 @@ def build_command(paths, output, formats, catalogs, strict, jobs, base_iri, no_f
         if run.stale:
             click.echo(for_terminal(f"left from an earlier build (not in --format, so they may not match): "
                                     f"{', '.join(str(p) for p in run.stale)}"), err=True)
-    if strict and report.rejected:
-        # named here too: -q hides them, and without -f report no report says them
-        first = "; ".join(for_terminal(f"{r['path']}: {r['reason']}") for r in report.rejected[:3])
-        more = f"; and {len(report.rejected) - 3:,} more" if len(report.rejected) > 3 else ""
-        where = f" (all in {written['report']})" if "report" in written else ""
-        raise click.ClickException(f"{len(report.rejected):,} file(s) rejected (--strict): {first}{more}{where}")
+    if strict:
+        _fail_when_strict(report, written.get("report"))
 
 
 @cli.command("serve")
@@ -517,8 +548,10 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes for reading (default: one per core this process may use; 0 or 1: no extra "
                    "processes).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def html_command(paths, output, view, topic, provider, article, depth, catalogs, jobs, quiet):
+@_strict_option
+@_quiet_option
+@_verbose_option
+def html_command(paths, output, view, topic, provider, article, depth, catalogs, jobs, strict, quiet, verbose):
     """Write an interactive HTML graph of the articles under PATHS (default: seeds/).
 
     One self-contained file: it opens offline from file://. Give --topic,
@@ -539,18 +572,20 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
                                "view: give one or the other")
     if output is None:
         output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
-    elif not output:
-        raise click.BadParameter("an empty path", param_hint="'-o' / '--output'")
     elif output == "-":  # it wrote a file named "-" into the current folder
         raise click.BadParameter("'-': the page is written to a file (atomically), not to standard output; "
                                  "give its path", param_hint="'-o' / '--output'")
+    _check_output(output, folder=False)  # before reading: a large corpus was read, then not drawn
+    _check_loudness(quiet, verbose)
     with _library_errors(), _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
         kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
                         waiting=None if quiet else _say, view=view, topic=topic,
                         provider=provider, article=article, depth=depth)
     if not quiet:
-        click.echo(kg.report.summary(), err=True)  # what was read, and what was rejected, as build says
+        _tell_report(kg.report, verbose)  # what was read, and what was rejected, as build says
         click.echo(for_terminal(f"wrote: {output}"), err=True)
+    if strict:
+        _fail_when_strict(kg.report)
 
 
 def _rdf_file(path: str) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "QueryError",
     "InvalidArgumentError",
     "UnknownFormatError",
+    "ResultFormatError",
     "ArgumentTypeError",
     "UnknownIdError",
     "ViewError",
@@ -139,6 +140,12 @@ class UnknownFormatError(ExportError, InvalidArgumentError):
     ``view="foo"``): an :class:`ExportError`, as before, and an
     :class:`InvalidArgumentError` (so a ``ValueError``), as for any argument the
     API cannot take; ``except ValueError`` in a notebook missed it."""
+
+
+class ResultFormatError(QueryError, InvalidArgumentError):
+    """A format a query's result cannot be written in (``-f nt`` for a ``SELECT``,
+    whose result is a table): the option's value is wrong for the query, a
+    usage error as the command line says it (status 2), not a failure."""
 
 
 class ArgumentTypeError(NewsgraphError, TypeError):

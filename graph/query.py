@@ -47,7 +47,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
-from .errors import QueryError
+from .errors import QueryError, ResultFormatError
 from .namespaces import PREFIXES, RDF, XSD
 
 if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
@@ -250,7 +250,7 @@ class QueryResult:
         or a pipe, it holds every row and every value whole."""
         if fmt == "nt":
             if not self.triples:
-                raise QueryError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result is "
+                raise ResultFormatError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result is "
                                  f"{'a boolean' if self.boolean is not None else 'a table'}: use csv, tsv or json")
             for s, p, o in self.rows:
                 out.write(f"{s.ntriples()} {p.ntriples()} {o.ntriples()} .\n")
@@ -275,7 +275,7 @@ class QueryResult:
         elif fmt == "table":
             self._table(out)
         else:
-            raise QueryError(f"unknown output format {fmt!r}; choose from {', '.join(OUTPUT_FORMATS)}")
+            raise ResultFormatError(f"unknown output format {fmt!r}; choose from {', '.join(OUTPUT_FORMATS)}")
 
     def _write_json(self, out: IO[str]) -> None:
         """SPARQL 1.1 JSON results, as ``json.dump(..., indent=1)`` writes them, a binding

@@ -165,6 +165,10 @@ def test_html_says_what_it_read_and_rejected_as_build_does(tmp_path):
     (["build", "-o", "{link}"], "'{link}' is a link to 'nowhere', which does not exist, not a folder"),
     (["build", "-o", "{link}/sub"], "'{link}/sub' is under '{link}', which is a link to 'nowhere', which does "
                                     "not exist, not a folder"),
+    # html read the whole input first, then could not write (status 1, as if the data were at fault)
+    (["html", "-o", "{file}/sub.html"], "'{file}/sub.html' is under '{file}', which is a file, not a folder"),
+    (["html", "-o", "{link}/sub/p.html"], "'{link}/sub/p.html' is under '{link}', which is a link to 'nowhere', "
+                                          "which does not exist, not a folder"),
 ])
 def test_options_that_cannot_work_are_usage_errors(tmp_path, args, message):
     afile = tmp_path / "afile"
@@ -172,8 +176,10 @@ def test_options_that_cannot_work_are_usage_errors(tmp_path, args, message):
     (tmp_path / "link").symlink_to("nowhere")
     args = [a.replace("{file}", str(afile)).replace("{link}", str(tmp_path / "link")) for a in args]
     message = message.replace("{file}", str(afile)).replace("{link}", str(tmp_path / "link"))
-    result = CliRunner().invoke(cli, [*args, str(SEEDS_DIR)] + (["-o", str(tmp_path / "x.html")] if args[0] == "html" else []))
+    page = ["-o", str(tmp_path / "x.html")] if args[0] == "html" and "-o" not in args else []
+    result = CliRunner().invoke(cli, [*args, str(SEEDS_DIR), *page])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert "files read" not in result.output  # said before reading
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "link"] and afile.read_text() == "mine"
     assert os.readlink(tmp_path / "link") == "nowhere"
 
@@ -249,6 +255,40 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "out"), "-q", "-v"])
     assert result.exit_code == 2 and "give one or the other" in result.output
     assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(cli, ["html", str(BAD_INPUTS), "-o", str(tmp_path / "p.html"), "-q", "-v"])
+    assert result.exit_code == 2 and "give one or the other" in result.output
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_html_is_strict_and_verbose_as_build_is(tmp_path):
+    """`newsgraph html` had neither --strict nor -v: a script drawing a page could not
+    fail on rejected files, nor list the warnings, as `build` can."""
+    runner = CliRunner()
+    report_file = tmp_path / "out" / "report.json"
+    built = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path / "out"), "-f", "report", "-vv"])
+    assert built.exit_code == 0, built.output
+    report = json.loads(report_file.read_text())
+    assert report["rejected"] and report["skipped"]  # the bad inputs have both, or this test shows nothing
+
+    lenient = runner.invoke(cli, ["html", str(BAD_INPUTS), "-o", str(tmp_path / "a.html")])
+    assert lenient.exit_code == 0 and "warning: " not in lenient.output and "skipped: " not in lenient.output
+
+    verbose = runner.invoke(cli, ["html", str(BAD_INPUTS), "-o", str(tmp_path / "b.html"), "-vv"])
+    assert verbose.exit_code == 0
+    said = [ln for ln in verbose.output.splitlines() if ln.startswith(("warning: ", "skipped: "))]
+    assert said == [ln for ln in built.output.splitlines() if ln.startswith(("warning: ", "skipped: "))]
+    assert len([ln for ln in said if ln.startswith("skipped: ")]) == len(report["skipped"])
+    once = runner.invoke(cli, ["html", str(BAD_INPUTS), "-o", str(tmp_path / "b.html"), "-v"])
+    assert "warning: " in once.output and "skipped: " not in once.output
+
+    strict = runner.invoke(cli, ["html", str(BAD_INPUTS), "-o", str(tmp_path / "c.html"), "--strict", "-q"])
+    first = report["rejected"][0]
+    assert strict.exit_code == 1 and "Traceback" not in strict.output
+    assert f"{len(report['rejected']):,} file(s) rejected (--strict): {first['path']}: {first['reason']}" \
+        in strict.output
+    assert (tmp_path / "c.html").exists()  # the page is written all the same, as build's exports are
+    clean = runner.invoke(cli, ["html", str(SEEDS_DIR), "-o", str(tmp_path / "d.html"), "--strict", "-q"])
+    assert clean.exit_code == 0 and clean.output == ""
 
 
 def test_an_empty_centre_is_a_usage_error_as_an_empty_output_is(tmp_path):

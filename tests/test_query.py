@@ -872,7 +872,28 @@ def test_construct_writes_n_triples_in_one_order_whatever_the_engine_or_hash_see
     assert set(lines) == expected and len(lines) == len(expected)
     assert lines == sorted(lines, key=lambda line: line.split(" ", 2))
     select = CliRunner().invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-d", str(tmp_path), "-f", "nt"])
-    assert select.exit_code == 1 and "-f nt writes the graph of a CONSTRUCT or DESCRIBE" in select.output
+    # the option's value is wrong for the query: a usage error (status 2), as a syntax error is;
+    # it was 1, a failure, as if the data or the engine were at fault
+    assert select.exit_code == 2 and "-f nt writes the graph of a CONSTRUCT or DESCRIBE" in select.output
+    ask = CliRunner().invoke(cli, ["query", "ASK { ?s ?p ?o }", "-d", str(tmp_path), "-f", "nt", "-e", "rdflib"])
+    assert ask.exit_code == 2 and "this query's result is a boolean" in ask.output
+    with pytest.raises(ValueError, match="-f nt writes"):  # the library's caller may catch it as an argument's error
+        sparql(tmp_path / "graph.nt", "SELECT * WHERE { ?s ?p ?o } LIMIT 1").write("nt", io.StringIO())
+
+
+def test_a_result_that_cannot_be_written_is_freed_in_its_own_thread(seeds_kg, tmp_path, monkeypatch):
+    """`query -f nt` on a SELECT: the error's traceback held oxigraph's solutions, which
+    the main thread then freed; oxigraph refuses that ("PyQuerySolutions is unsendable,
+    but is being dropped on another thread", said as an exception Python ignored)."""
+    import gc
+
+    write_exports(seeds_kg, tmp_path, ["nt"])
+    ignored = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    result = CliRunner().invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o }", "-d", str(tmp_path), "-f", "nt"])
+    del result
+    gc.collect()
+    assert [str(u.exc_value) for u in ignored] == []
 
 
 @pytest.mark.parametrize("template", [
