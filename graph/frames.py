@@ -50,7 +50,8 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
         projection (:mod:`graph.projections`): every frame and analysis
         would find nothing in it; or for an undirected graph
         (``kg.nx.to_undirected()``), whose edges no longer say which article
-        cites which or which provider published which article.
+        cites which or which provider published which article, or a reversed
+        one (``kg.nx.reverse()``), whose edges say it the other way round.
 
     A graph read back from the GraphML or GEXF export (``nx.read_graphml``,
     ``nx.read_gexf``), whose lists are JSON text, is given as a copy with its
@@ -73,6 +74,14 @@ def as_nx(graph_or_kg: Any) -> nx.MultiDiGraph:
         raise InvalidArgumentError("an undirected graph: its edges no longer say which article cites which, nor which "
                                    "provider published an article; give the KnowledgeGraph or its .nx (directed), "
                                    "and make it undirected only for what needs it")
+    for source, target, kind in g.edges(data="kind"):  # the first edge that has an article at one end says
+        if kind in ("published_by", "about"):
+            if g.nodes[source].get("kind") != "article" and g.nodes[target].get("kind") == "article":
+                # kg.nx.reverse() (a step before in-degree analyses) gave 0 articles per provider
+                raise InvalidArgumentError(f"a reversed graph: its {kind!r} edges go to the article, where the "
+                                           "KnowledgeGraph's go from it; give the KnowledgeGraph or its .nx, and "
+                                           "reverse it only for what needs it")
+            break
     return _as_built(g)
 
 

@@ -155,6 +155,23 @@ def test_an_undirected_graph_is_refused_not_counted_wrong(seeds_kg):
                 call(undirected)
 
 
+def test_a_reversed_graph_is_refused_not_counted_wrong(seeds_kg):
+    """``kg.nx.reverse()`` was taken as built: its articles published by no provider and
+    about no topic, so 0 articles per provider and empty timelines, without a word."""
+    from graph import analysis
+
+    reversed_ = seeds_kg.nx.reverse()
+    assert reversed_.is_directed() and reversed_.number_of_edges() == seeds_kg.nx.number_of_edges()
+    for call in (articles_frame, providers_frame, topics_frame, edges_frame, analysis.topic_timeline,
+                 analysis.provider_topic_matrix, analysis.top_articles, topic_graph):
+        with pytest.raises(ValueError, match="a reversed graph"):
+            call(reversed_)
+    # reversed twice is the graph as built; a graph of related edges only has no way round to check
+    assert int(providers_frame(reversed_.reverse())["articles"].sum()) == len(seeds_kg.articles)
+    related_only = seeds_kg.nx.edge_subgraph([e for e in seeds_kg.nx.edges(keys=True) if e[2] == "related"])
+    assert len(articles_frame(related_only)) == related_only.number_of_nodes()
+
+
 def test_empty_graph_gives_empty_typed_frames():
     empty = nx.MultiDiGraph()
     arts = articles_frame(empty)
