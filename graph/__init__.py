@@ -20,8 +20,8 @@ True
 from .builder import KnowledgeGraph, build
 from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError,
                      InputError, InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError,
-                     PushError, QueryError, ResultFormatError, SchedulerAddressError, ServeError, UnknownFormatError, UnknownIdError,
-                     ViewError)
+                     PushError, QueryError, ResultFormatError, SchedulerAddressError, ServeError, UnknownFormatError,
+                     UnknownIdError, ViewError)
 from .report import BuildReport
 from .load import load
 
