@@ -188,6 +188,8 @@ class Article:
     topic_ids: tuple[str, ...] = ()
     related_ids: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    #: The files that are this article, in the merge's rank order: the first gives
+    #: each field it has (the newest, see graph.resolve).
     files: tuple[str, ...] = ()
 
 

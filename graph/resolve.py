@@ -732,9 +732,11 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
                     names[p.name] += n_copies[k]
                 for im in p.images:
                     provider_images[pkey].setdefault(im.url, im)
-        files = sorted({r.source for r in recs if not r.is_stub})  # type: ignore[type-var]
+        # In rank order: the first is the file whose values come first, and whose named
+        # graph holds the article's statements in TriG (by path, it was the oldest copy's)
+        files = list(dict.fromkeys(r.source for r in recs if not r.is_stub))
         if len(files) > 1:
-            merged.append({"url": url, "id": aid, "files": files})
+            merged.append({"url": url, "id": aid, "files": sorted(files)})  # type: ignore[type-var]
         articles[number] = Article(
             id=aid,
             url=url,

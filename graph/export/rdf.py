@@ -298,8 +298,9 @@ def _describe_article(a: Any, iris: _IRIs) -> Description:
     add(props, SCHEMA + "image", iris.image_iris(a.images))
     add(props, NG + "related", list(map(node_iri.__getitem__, sorted(a.related_ids))))
     add(props, DCT + "source", iris.source_iris(a.sources))
-    # The statements about an article come from its own file when it has
-    # one, else from the first file (by path) that lists it as related.
+    # The statements about an article come from its own file when it has one
+    # (of several, the first-ranked, whose values come first: resolve keeps
+    # them in that order), else from the first file (by path) that lists it.
     home = (a.files or a.sources or (None,))[0]
     return Description(iris.source.get(home) if home else None, node_iri[a.id], props)
 
