@@ -751,9 +751,10 @@ def write_turtle(kg: Any, path: str | os.PathLike, *, base_iri: str | None = Non
 def write_trig(kg: Any, path: str | os.PathLike, *, base_iri: str | None = None, **options: Any) -> None:
     """Write ``kg`` as TriG: one named graph per source file.
 
-    An article's statements sit in the graph named after its own file (the
-    first by path when it was merged from several), a stub's in the graph of
-    the first file that lists it; providers, topics, images and the source
+    An article's statements sit in the graph named after its own file (when
+    it was merged from several, the one ranked first: the newest, which gives
+    every value it has; a value it lacks, taken from another, sits there too),
+    a stub's in the graph of the first file that lists it; providers, topics, images and the source
     files' own descriptions are in the default graph. The union of all graphs
     is exactly the graph of the other formats.
     """
