@@ -29,7 +29,7 @@ from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
 from .reader import ParsedFile, chunked, iter_read, scan, shown_path
 from .report import BuildReport, counted
-from .resolve import resolve
+from .resolve import merged_duplicates, resolve
 
 __all__ = ["KnowledgeGraph", "build", "to_networkx", "report_of", "MissingInputWarning", "ProgressCallback"]
 
@@ -439,8 +439,7 @@ def report_of(kg: KnowledgeGraph, *, counts_only: bool = False) -> BuildReport:
     if counts_only:
         return report
     report.article_files = len({f for a in articles.values() for f in a.files})
-    report.duplicates_merged = sorted(({"url": a.url, "id": a.id, "files": sorted(a.files)}
-                                       for a in articles.values() if len(a.files) > 1), key=lambda m: m["url"])
+    report.duplicates_merged = merged_duplicates(articles.values())
     return report
 
 

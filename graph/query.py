@@ -250,8 +250,9 @@ class QueryResult:
         or a pipe, it holds every row and every value whole."""
         if fmt == "nt":
             if not self.triples:
-                raise ResultFormatError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result is "
-                                 f"{'a boolean' if self.boolean is not None else 'a table'}: use csv, tsv or json")
+                raise ResultFormatError("-f nt writes the graph of a CONSTRUCT or DESCRIBE; this query's result "
+                                        f"is {'a boolean' if self.boolean is not None else 'a table'}: use csv, tsv "
+                                        "or json")
             for s, p, o in self.rows:
                 out.write(f"{s.ntriples()} {p.ntriples()} {o.ntriples()} .\n")
         elif fmt == "json":

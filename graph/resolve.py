@@ -48,6 +48,7 @@ __all__ = [
     "topic_id",
     "Resolution",
     "resolve",
+    "merged_duplicates",
 ]
 
 #: Query parameters that only track a click and never change the article.
@@ -689,7 +690,6 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
     provider_images: dict[str, dict[str, Image]] = defaultdict(dict)
     topic_spellings: dict[str, Counter] = defaultdict(Counter)
     articles: list[Article | None] = [None] * len(article_ids)
-    merged: list[dict] = []
     for root, ks in groups.items():
         url = url_of_root[root]
         number = number_of_root[root]
@@ -735,8 +735,6 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         # In rank order: the first is the file whose values come first, and whose named
         # graph holds the article's statements in TriG (by path, it was the oldest copy's)
         files = list(dict.fromkeys(r.source for r in recs if not r.is_stub))
-        if len(files) > 1:
-            merged.append({"url": url, "id": aid, "files": sorted(files)})  # type: ignore[type-var]
         articles[number] = Article(
             id=aid,
             url=url,
@@ -766,11 +764,17 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
         label = _most_frequent(spellings)
         topics_out[tid] = Topic(id=tid, key=key, label=label,
                                 alt_labels=tuple(sorted(s for s in spellings if s != label)))
-    merged.sort(key=lambda m: m["url"])
     return Resolution(
         articles=dict(zip(article_ids, articles)),  # type: ignore[arg-type]
         providers=dict(sorted(providers.items())),
         topics=dict(sorted(topics_out.items())),
-        merged=merged,
+        merged=merged_duplicates(articles),  # type: ignore[arg-type]
         self_links=self_links,
     )
+
+
+def merged_duplicates(articles: Iterable[Article]) -> list[dict]:
+    """One entry per article two or more files describe (its ``url``, ``id`` and
+    ``files``, by path), by URL: the build report's ``duplicates_merged``."""
+    return sorted(({"url": a.url, "id": a.id, "files": sorted(a.files)} for a in articles if len(a.files) > 1),
+                  key=lambda m: m["url"])
