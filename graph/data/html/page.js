@@ -295,7 +295,17 @@
   // the layout were fitted: 1,808 of 5,062 nodes were off the canvas after physics), zoomed in
   // up to where article titles show: vis-network's own fit stops at 1, which left a page of a
   // few articles a speck in the corner of the canvas, its titles unshown.
-  function fitAll() { fitNodes(null, LABEL_SCALE * 1.25); }
+  function fitAll() { fitNodes(null, LABEL_SCALE * 1.25); fitted = fittedKey(); }
+  // A fitted view stays fitted when the canvas changes size, until something else moves it:
+  // vis-network keeps the scale in proportion to the canvas instead, and a narrow window's
+  // canvas settles after the opening fit (a page of three articles opened at 0.97 times
+  // the zoom that shows titles, so without them). The view's translation, not its centre:
+  // vis-network reports the resize with the canvas resized and the view not yet moved.
+  var fitted = null;
+  function fittedKey() { var t = network.body.view.translation; return [network.getScale(), t.x, t.y].join(' '); }
+  network.on('resize', function () {
+    if (fitted !== null && fitted === fittedKey()) Promise.resolve().then(fitAll);  // once vis-network has moved it
+  });
   function strokeEdges(ctx, list, colour, width) {
     ctx.strokeStyle = colour; ctx.lineWidth = width;
     ctx.beginPath();
