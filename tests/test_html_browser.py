@@ -1535,16 +1535,20 @@ def _overlapping(boxes: list) -> list[tuple[str, str]]:
             if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
 
 
+def _focus_on_the_densest_place(o: Opened, kg) -> str:
+    """The view around the most connected full article, at the zoom where titles show; its id."""
+    heaviest = max((a for a in kg.articles.values() if not a.is_stub), key=lambda a: (kg.nx.degree(a.id), a.id)).id
+    o.js("id => newsgraph.network.focus(id, {scale: 7 / 3 * 1.1, animation: false})", heaviest)
+    return heaviest
+
+
 def test_article_titles_do_not_cover_one_another(corpus_kg, corpus_page, opened):
     """Zoomed in to where titles show, every article's title was drawn, over its
     neighbours' and the hubs' labels. A label that would cover one drawn is left out, the
     most connected articles' drawn first."""
     o = opened(corpus_page)
     wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
-    # the densest place: around the most connected full article, at the zoom where titles show
-    heaviest = max((a for a in corpus_kg.articles.values() if not a.is_stub),
-                   key=lambda a: (corpus_kg.nx.degree(a.id), a.id)).id
-    o.js("id => newsgraph.network.focus(id, {scale: 7 / 3 * 1.1, animation: false})", heaviest)
+    heaviest = _focus_on_the_densest_place(o, corpus_kg)
     o.js(_RECORD_LABELS, False)
     o.js(_REDRAWN)
     boxes = o.js("window.__boxes")
@@ -1561,9 +1565,7 @@ def test_the_label_recorder_counts_the_labels_of_the_last_frame(corpus_kg, corpu
     after a single redraw, and none twice."""
     o = opened(corpus_page)
     wait_for(o.page, "newsgraph.complete && newsgraph.edgesDrawn")
-    heaviest = max((a for a in corpus_kg.articles.values() if not a.is_stub),
-                   key=lambda a: (corpus_kg.nx.degree(a.id), a.id)).id
-    o.js("id => newsgraph.network.focus(id, {scale: 7 / 3 * 1.1, animation: false})", heaviest)
+    _focus_on_the_densest_place(o, corpus_kg)
     o.js(_REDRAWN)
     o.js(_RECORD_LABELS, False)
     o.js(_REDRAWN)
@@ -1753,12 +1755,13 @@ def test_the_graph_moves_and_zooms_from_the_keyboard_and_the_details_come_next_a
     write_html(seeds_kg, path)
     o = opened(path)
     o.page.focus(".vis-network")
-    scale, at = o.js("newsgraph.network.getScale()"), o.js("newsgraph.network.getViewPosition()")
+    scale = o.js("newsgraph.network.getScale()")
     # vis-network moves the view while a key is held, frame by frame: held until it has
     # (a fixed 300 ms could pass without a frame on a loaded machine)
     o.page.keyboard.down("+")
     wait_for(o.page, f"newsgraph.network.getScale() > {scale!r}")
     o.page.keyboard.up("+")
+    at = o.js("newsgraph.network.getViewPosition()")  # where the zoom left it
     o.page.keyboard.down("ArrowRight")
     wait_for(o.page, f"newsgraph.network.getViewPosition().x !== {at['x']!r}")
     o.page.keyboard.up("ArrowRight")
