@@ -728,6 +728,40 @@ class _ClosedOutput(io.TextIOBase):
         return False
 
 
+class _NotesOnly(io.TextIOBase):
+    """The standard error as the command writes its notes there: text that cannot be
+    written is dropped. Why: stderr closed (``2>&-``), on /dev/full or on a full disk,
+    a finished build's summary failed to print and the build ended with status 1,
+    its exports written; a cron job took that for a failed build. What a command
+    says on stderr is also in its status (and a build's in ``report.json``)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self._stream = stream  # None once it has failed: nothing more is tried
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            try:
+                self._stream.write(text)
+            except OSError:
+                self._stream = None
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._stream = None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+
 def _cannot_write_output(err: OSError) -> int:
     """Say on stderr that the output could not be written; the exit status (1)."""
     # What is still buffered for it could not be written either: it goes to /dev/null,
@@ -754,6 +788,7 @@ def main() -> None:
         exit_without_teardown(1)
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()
+    sys.stderr = _NotesOnly(sys.stderr)
     code: object = 0
     try:
         try:

@@ -702,6 +702,30 @@ def test_a_build_with_its_output_closed_still_builds(tmp_path):
     assert json.loads((tmp_path / "out" / "report.json").read_text())["articles"] > 0
 
 
+@pytest.mark.parametrize("where", ["closed", "/dev/full"])
+def test_a_build_whose_notes_cannot_be_written_still_succeeds(tmp_path, where):
+    """With stderr closed (``2>&-``) or on /dev/full, a build wrote its exports and then
+    ended with status 1, its summary unprintable: a cron job took it for a failed
+    build. The notes are dropped; the status still tells a build that failed."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "graph", "build", *args]
+        if where == "closed":
+            return subprocess.run(command, stdout=subprocess.PIPE, cwd=ROOT, preexec_fn=lambda: os.close(2))
+        with open("/dev/full", "w") as full:
+            return subprocess.run(command, stdout=subprocess.PIPE, stderr=full, cwd=ROOT)
+
+    out = tmp_path / "out"
+    done = run(str(SEEDS_DIR), "-o", str(out), "-f", "report", "-v")
+    assert done.returncode == 0 and done.stdout == b""
+    # the report the summary was made from, written whole: as a build that could say it writes it
+    said = tmp_path / "said"
+    subprocess.run([sys.executable, "-m", "graph", "build", str(SEEDS_DIR), "-o", str(said), "-f", "report"],
+                   capture_output=True, cwd=ROOT, check=True)
+    assert (out / "report.json").read_bytes() == (said / "report.json").read_bytes()
+    assert run(str(tmp_path / "no-such-folder"), "-o", str(out)).returncode == 1
+    assert run(str(SEEDS_DIR), "-o", str(out), "-f", "no-such-format").returncode == 2
+
+
 @pytest.mark.parametrize("args", [["build", "SEEDS", "-o", "relative-out", "-q"], ["validate", "SEEDS"]])
 def test_a_deleted_current_folder_is_one_line(tmp_path, args):
     """Run from a folder deleted meanwhile, build (with a relative output) and validate
