@@ -480,11 +480,19 @@ class _Coercer:
         if value is None:
             return None
         if isinstance(value, str):
-            return value
+            return self.without_nuls(value, f"{where}{key}", top) if "\x00" in value else value
         if isinstance(value, _TEXT_LIKE) and _digits_over_limit(value) is None:
             return self.read_as_text(value, f"{where}{key}", top or key)
         self.warn(f"{where}{key} should be text, found {_describe(value)}; left empty", top)
         return None
+
+    def without_nuls(self, value: str, what: str, top: str) -> str:
+        """``value`` without its NULs, said: a NUL written as an escape (``"\\0"``,
+        ``"\\u0000"``) stayed in the value, where one in the file's text is removed
+        with a warning (:func:`graph.reader.decode`), and the exports then differed
+        (kept in graph.json and RDF, U+FFFD in the XML formats)."""
+        self.warn(f"{what} holds {value.count(chr(0))} NUL character(s) (written as escapes); removed", top)
+        return value.replace("\x00", "")
 
     def read_as_text(self, value: bool | int | float | dt.date, what: str, top: str) -> str:
         """A value YAML read as a number, a boolean or a date, where text belongs: its
@@ -576,6 +584,8 @@ class _Coercer:
         if value is None:
             return None
         if isinstance(value, str):
+            if "\x00" in value:
+                value = self.without_nuls(value, f"{where}provider", top)
             return ProviderRef(value.strip() or None, None)
         if not isinstance(value, dict):
             self.warn(f"{where}provider should be a mapping with name and domain, found {_describe(value)}; "
@@ -609,6 +619,8 @@ class _Coercer:
             # a topic 1.10 became '1.1' unsaid, and another topic than "1.10" quoted
             if not isinstance(item, str) and isinstance(item, _TEXT_LIKE) and _digits_over_limit(item) is None:
                 item = self.read_as_text(item, "a topics entry", top)
+            elif isinstance(item, str) and "\x00" in item:
+                item = self.without_nuls(item, "a topics entry", top)
             if isinstance(item, str) and item.strip():
                 if topic_key(item):
                     out.append(item.strip())

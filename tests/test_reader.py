@@ -285,6 +285,38 @@ def test_bom_and_crlf():
     assert parsed.warnings == []
 
 
+def test_nuls_written_as_escapes_are_removed_with_a_warning(tmp_path):
+    """A NUL in the file's text is removed with a warning; one written as a YAML escape
+    ("\\0", "\\u0000") stayed in the value: graph.json and RDF kept it, the XML
+    formats wrote U+FFFD (found by the analyst review). Expected: the value PyYAML
+    reads, without its NULs, and one warning per field, at its line."""
+    import yaml
+
+    front = ('title: "Null\\0 and void"\nwebUrl: "https://n.example/a"\nexcerpt: "x\\u0000y\\u0000z"\n'
+             'provider: "Nul\\0 News"\ntopics:\n  - "Ze\\0ro"\n  - Plain\n'
+             'related:\n  - title: "Stub\\0 one"\n    webUrl: "https://n.example/b"\n')
+    path = tmp_path / "escaped.md"
+    path.write_text(f"---\n{front}---\nBody.\n", encoding="utf-8")
+    parsed = read_file(str(path))
+    data = yaml.safe_load(front)
+    assert "\x00" in data["title"] and data["excerpt"].count("\x00") == 2  # the input has them
+    record = parsed.record
+    assert record.title == data["title"].replace("\x00", "")
+    assert record.excerpt == data["excerpt"].replace("\x00", "")
+    assert record.provider.name == data["provider"].replace("\x00", "")
+    assert record.topics == tuple(t.replace("\x00", "") for t in data["topics"])
+    assert record.related[0].title == data["related"][0]["title"].replace("\x00", "")
+    lines = front.split("\n")
+    said = sorted((w.line, w.message.split(" holds ")[0], w.message.split(" holds ")[1].split(" ")[0])
+                  for w in parsed.warnings)
+    assert said == sorted([(1 + lines.index('title: "Null\\0 and void"') + 1, "title", "1"),
+                           (1 + lines.index('excerpt: "x\\u0000y\\u0000z"') + 1, "excerpt", "2"),
+                           (1 + lines.index('provider: "Nul\\0 News"') + 1, "provider", "1"),
+                           (1 + lines.index("topics:") + 1, "a topics entry", "1"),
+                           (1 + lines.index("related:") + 1, "related item 1: title", "1")]), parsed.warnings
+    assert all(w.path == str(path) and "removed" in w.message for w in parsed.warnings)
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_with_its_bom_is_read_as_text(tmp_path, encoding):
     # Windows Notepad's "Unicode": it was skipped as having no front matter, with "NUL characters removed".
