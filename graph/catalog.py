@@ -103,6 +103,11 @@ def _said_text(value: Any, key: str, path: str, warnings: list[Warning_] | None)
     (['AI', '42', None, None], 'name has a whole number of 5,001 digits; left out')
     """
     if isinstance(value, str):
+        if "\x00" in value:  # written as an escape: removed, as an article's are (graph.model)
+            if warnings is not None:
+                warnings.append(Warning_(path, f"{key} holds {value.count(chr(0))} NUL character(s) "
+                                               "(written as escapes); removed"))
+            return value.replace("\x00", "")
         return value
     if not isinstance(value, int):
         return None

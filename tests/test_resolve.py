@@ -435,6 +435,27 @@ def test_catalogue_files_are_decoded_as_articles_are(tmp_path):
         ("deep.yaml", "front matter nested too deeply")]
 
 
+def test_nuls_written_as_escapes_in_a_catalogue_are_removed_with_a_warning(tmp_path):
+    """As in an article (tests/test_reader.py): a NUL written as an escape stayed in a
+    catalogue's name or keyword, unsaid. Expected: PyYAML's values without their NULs."""
+    import yaml
+
+    news, data = _catalogue_tree(tmp_path)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://n.example/a\ntopics: [Deep]\n---\n")
+    org = 'name: "Nul\\0 News"\ndomain: n.example\n'
+    topic = 'taxonomy: topic\nname: "Deep"\nkeywords: ["ze\\u0000ro", plain]\n'
+    (data / "organizations" / "n.md").write_text(f"---\n{org}---\n")
+    (data / "topics" / "deep.yaml").write_text(topic)
+    kg = graph.build([news])
+    name, keywords = yaml.safe_load(org)["name"], yaml.safe_load(topic)["keywords"]
+    assert "\x00" in name and "\x00" in keywords[0]  # the input has them
+    assert [p.name for p in kg.providers.values()] == [name.replace("\x00", "")]
+    assert sorted(next(iter(kg.topics.values())).keywords) == sorted(k.replace("\x00", "") for k in keywords)
+    assert sorted((Path(w.path).name, w.message) for w in kg.report.warnings) == [
+        ("deep.yaml", "keywords holds 1 NUL character(s) (written as escapes); removed"),
+        ("n.md", "name holds 1 NUL character(s) (written as escapes); removed")]
+
+
 def test_catalogue_files_load_as_articles_do(tmp_path):
     """A catalogue file's front matter is loaded by the articles' loader: a lone
     surrogate escape in JSON (which crashed the graph.json export), a duplicate
