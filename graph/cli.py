@@ -21,6 +21,7 @@ from click.core import ParameterSource
 from . import __version__
 from .builder import ProgressCallback
 from .errors import InvalidArgumentError, NewsgraphError
+from .namespaces import XSD
 from .export import EXPORTERS, DEFAULT_FORMATS, check_exports
 from .pipeline import build_exports, build_page
 from .report import for_terminal
@@ -91,32 +92,52 @@ def _status(enabled: bool, label: str) -> Iterator[None]:
 class _IllTypedLiterals:
     """rdflib's warning for a literal its datatype refuses (``"high"^^xsd:integer``)
     as one line per datatype, not a traceback per literal: the query still
-    answers (the literal compares as text) and ``validate`` names it."""
+    answers (the literal compares as text) and ``validate`` names it. A boolean
+    neither true nor false (``"nope"^^xsd:boolean``), which rdflib reads as false
+    with a Python warning (its file, line and source line), is one such line too
+    (:meth:`showwarning`)."""
 
-    def __init__(self) -> None:
+    _BOOLEAN = "Parsing weird boolean, "
+
+    def __init__(self, showwarning: Callable[..., None]) -> None:
         self.seen: set[str] = set()
+        self.previous = showwarning  # what shows every other Python warning
 
-    def filter(self, record) -> bool:
+    def filter(self, record) -> bool:  # rdflib.term's log
         message = record.getMessage()
         if not message.startswith("Failed to convert Literal"):
             return True
         datatype = message.split("Datatype=", 1)[-1].split(",", 1)[0]
         if datatype in self.seen:
             return False
-        self.seen.add(datatype)
-        error = record.exc_info[1] if record.exc_info else None
-        record.msg = (f"warning: a literal is not a valid {datatype} ({error}); it is compared as text"
-                      if error else f"warning: a literal is not a valid {datatype}; it is compared as text")
+        record.msg = self._line(datatype, record.exc_info[1] if record.exc_info else None, "it is compared as text")
         record.args, record.exc_info, record.exc_text = (), None, None
         return True
+
+    def showwarning(self, message, category, filename, lineno, file=None, line=None) -> None:  # warnings.showwarning
+        text = str(message)
+        if not text.startswith(self._BOOLEAN):
+            self.previous(message, category, filename, lineno, file, line)
+        elif XSD + "boolean" not in self.seen:
+            value = text[len(self._BOOLEAN):].split(" does not map", 1)[0]
+            click.echo(self._line(XSD + "boolean", f"{value} is neither true nor false", "it is read as false"),
+                       err=True)
+
+    def _line(self, datatype: str, error: object, outcome: str) -> str:
+        self.seen.add(datatype)
+        return (f"warning: a literal is not a valid {datatype} ({error}); {outcome}" if error
+                else f"warning: a literal is not a valid {datatype}; {outcome}")
 
 
 def _quiet_literal_warnings() -> None:
     import logging
+    import warnings
 
     logger = logging.getLogger("rdflib.term")
     if not any(isinstance(f, _IllTypedLiterals) for f in logger.filters):
-        logger.addFilter(_IllTypedLiterals())
+        once = _IllTypedLiterals(warnings.showwarning)  # one line per datatype, however rdflib says it
+        logger.addFilter(once)
+        warnings.showwarning = once.showwarning
 
 
 def _stderr_console():

@@ -838,11 +838,21 @@ def test_group_by_over_nothing_gives_no_row_on_both_engines(tmp_path):
 
 
 def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path):
+    """A boolean neither true nor false printed rdflib's own Python warning, twice a
+    value, with its file and source line (found by the RDF review): one line too."""
     nt = tmp_path / "bad.nt"
     nt.write_text("".join(f'<http://e/{k}> <http://e/n> "{v}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
-                          for k, v in enumerate(["high", "low", "7"])), encoding="utf-8")
+                          for k, v in enumerate(["high", "low", "7"]))
+                  + "".join(f'<http://e/b{k}> <http://e/b> "{v}"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n'
+                            for k, v in enumerate(["nope", "maybe", "true"])), encoding="utf-8")
+    boolean = "warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#boolean ('nope' is neither "
+    truthy = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT ?s WHERE { ?s <http://e/b> ?o FILTER(?o) }",
+                             "-d", str(nt), "-f", "csv", "-e", "rdflib"], capture_output=True, text=True)
+    assert truthy.returncode == 0 and truthy.stdout.split() == ["s", "http://e/b2"], truthy.stderr
+    assert truthy.stderr.count(boolean + "true nor false); it is read as false\n") == 1, truthy.stderr
+    assert truthy.stderr.count("\n") == 2 and "UserWarning" not in truthy.stderr  # and the integers' line
     # a process of its own: pytest's log capture would take rdflib's warnings before any handler
-    result = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o",
+    result = subprocess.run([sys.executable, "-m", "graph", "query", "SELECT ?o WHERE { ?s <http://e/n> ?o } ORDER BY ?o",
                              "-d", str(nt), "-f", "csv", "-e", "rdflib"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["o", "7", "high", "low"]
@@ -852,6 +862,7 @@ def test_ill_typed_literals_warn_once_per_datatype_without_a_traceback(tmp_path)
     checked = subprocess.run([sys.executable, "-m", "graph", "validate", str(nt)], capture_output=True, text=True)
     assert checked.returncode == 0 and "Traceback" not in checked.stderr, checked.stderr
     assert checked.stderr.count("warning: a literal is not a valid http://www.w3.org/2001/XMLSchema#integer") == 1
+    assert checked.stderr.count(boolean) == 1 and "UserWarning" not in checked.stderr, checked.stderr
 
 
 def test_construct_writes_n_triples_in_one_order_whatever_the_engine_or_hash_seed(seeds_kg, tmp_path):
