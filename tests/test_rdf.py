@@ -8,6 +8,7 @@ by rdflib, pyoxigraph and Raptor's ``rapper``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -191,6 +192,12 @@ def _parse(path: Path, fmt: str) -> rdflib.Graph:
 def hostile(tmp_path_factory):
     kg = graph.build([HOSTILE])
     assert kg.report.rejected == [] and len(kg.articles) == 2
+    # The reader removes the title's escaped NUL (tests/test_reader.py); the writers must still
+    # round-trip one, which a graph made otherwise can hold: the title put back as PyYAML reads it.
+    title = _front_matter(HOSTILE / "news" / "2021-06-18-hostile.md")["title"]
+    article = next(a for a in kg.articles.values() if a.files)
+    assert "\x00" in title and article.title == title.replace("\x00", "") and kg._nx is None
+    kg.articles[article.id] = dataclasses.replace(article, title=title)
     folder = tmp_path_factory.mktemp("hostile")
     write_exports(kg, folder, RDF_FORMATS)
     return kg, folder
