@@ -517,9 +517,10 @@ MAX_RETRIES = 20
 @click.option("--retries", type=click.IntRange(min=0, max=MAX_RETRIES), default=5, show_default=True,
               help=f"Retries per request on connection errors and 5xx answers (with exponential backoff "
                    f"up to 30 s; at most {MAX_RETRIES}).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86_400),  # graph.push.MAX_TIMEOUT
+              default=300, show_default=True,
               metavar="SECONDS", help="How long each request waits for the store's answer (a store may take "
-                                      "minutes to load a chunk).")
+                                      "minutes to load a chunk; at most a day).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries, timeout, quiet):
     """Upload a build into a SPARQL 1.1 store, replacing one graph.

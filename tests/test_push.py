@@ -9,10 +9,12 @@ HTTP server on loopback.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import re
 import threading
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph
 import pytest
@@ -166,10 +168,20 @@ def test_wrong_endpoint_is_not_retried(seeds_nt, store_server):
         push(seeds_nt, wrong, GRAPH, retries=3, backoff=5)  # a retry would take 5 s or more
 
 
+@contextlib.contextmanager
+def _store(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A store on a free loopback port answering with ``handler``; its ``/store`` URL."""
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}/store"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_refusal_with_an_empty_answer_is_said_without_a_gap(seeds_nt):
     """A 404 with no body was said 'HTTP 404  (is this a Graph Store endpoint? ...'."""
-    import http.server
-    import threading
 
     class Refuse(http.server.BaseHTTPRequestHandler):
         def do_PUT(self):  # noqa: N802 - http.server's name
@@ -181,15 +193,8 @@ def test_a_refusal_with_an_empty_answer_is_said_without_a_gap(seeds_nt):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Refuse)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://{LOOPBACK}:{server.server_address[1]}/store"
-        with pytest.raises(PushError) as err:
-            push(seeds_nt, url, GRAPH, retries=0)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _store(Refuse) as url, pytest.raises(PushError) as err:
+        push(seeds_nt, url, GRAPH, retries=0)
     said = str(err.value)
     assert said.startswith(f"{url}?graph=") and ": the store refused the upload: HTTP 404 (is this a Graph Store " \
         "endpoint? Oxigraph: /store" in said
@@ -321,6 +326,61 @@ def test_retries_are_bounded_on_the_command_line(seeds_nt):
     result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
                                       "--retries", "99999999999999999999"])
     assert result.exit_code == 2 and "is not in the range 0<=x<=20" in result.output
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "1e12", "86401"])
+def test_a_timeout_out_of_range_is_a_usage_error(seeds_nt, timeout):
+    """--timeout nan, inf or 1e12 passed the option's check and ended in a traceback from
+    the socket (found by the CLI review): a usage error, as 0 and -1 were, before reading."""
+    import math
+
+    from graph.errors import InvalidArgumentError
+    from graph.push import MAX_TIMEOUT
+
+    result = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", f"http://{LOOPBACK}:1/store",
+                                      "--timeout", timeout])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "timeout" in result.output.lower()
+    option = next(p for p in cli.commands["push"].params if p.name == "timeout")
+    assert option.type.max == MAX_TIMEOUT  # the command's bound is the library's
+    value = float(timeout)
+    assert not (0 < value <= MAX_TIMEOUT) or math.isnan(value)
+    with pytest.raises(InvalidArgumentError, match="timeout must be more than 0"):
+        push(seeds_nt, f"http://{LOOPBACK}:1/store", GRAPH, timeout=value)
+
+
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("redirected", ["PUT", "POST"])
+def test_a_redirect_is_an_error_not_a_chunk_stored(seeds_nt, code, redirected):
+    """A store answering a POST with a 301, 302 or 303 had urllib send a GET, without the
+    chunk, to the new address; its 2xx counted as the chunk stored, and the push said
+    every triple was pushed (found by the CLI review). A redirect is now an error that
+    names where it points; nothing is sent there."""
+
+    seen: list[tuple[str, str, int]] = []
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def _handle(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append((self.command, self.path, len(body)))
+            if self.path.startswith("/store") and self.command == redirected:
+                self.send_response(code)
+                self.send_header("Location", "/elsewhere")
+            else:
+                self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_PUT = do_POST = do_GET = _handle
+
+        def log_message(self, *args):
+            pass
+
+    with _store(Redirecting) as url, pytest.raises(
+            PushError, match=rf"answered {redirected} with a redirect \(HTTP {code} to /elsewhere\)"):
+        push(seeds_nt, url, GRAPH, chunk_size=2_000, retries=0)
+    assert all(path.startswith("/store") for _, path, _ in seen), seen  # nothing went where it pointed
+    assert seen[-1][0] == redirected and [m for m, _, _ in seen[:-1]] == ["PUT"] * (redirected == "POST")
 
 
 def test_a_store_that_reads_the_upload_and_never_answers_is_said_to_have_timed_out(seeds_nt):
