@@ -48,6 +48,7 @@ import http.server
 import ipaddress
 import re
 import socket
+import sys
 import threading
 from typing import Any, Iterator, Mapping
 
@@ -246,14 +247,17 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     def _answer(self, status: int, reason: str) -> None:
         text = (reason + "\n").encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(text)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(text)
         self.close_connection = True
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(text)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(text)
+        except ConnectionError:  # the client went away (a body cut short, then closed): no one to tell
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows the server's own lines, not one per request
@@ -415,6 +419,13 @@ def _chunks(stream: Any) -> Iterator[bytes]:
 
 class _FrontServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone away is nothing to report; anything else is, as socketserver does.
+        Why: one that closed while its answer was written printed three chained
+        tracebacks on the server's terminal (found by the CLI review)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def __init__(self, host: str, port: int, behind: tuple[str, int], cors: bool) -> None:
         self.address_family = address_family(host)  # read by the socket's creation, below

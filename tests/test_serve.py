@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -371,6 +372,46 @@ def test_a_body_cut_short_is_a_400_and_the_request_behind_ends():
         assert behind.closed_early.wait(20)
     finally:
         front.stop()
+
+
+@pytest.mark.parametrize("path", ["/query", "/update"])
+def test_a_client_that_goes_away_mid_body_prints_no_traceback(monkeypatch, capsys, path):
+    """A client that sent part of its body and closed the connection: the front's 400,
+    written to the closed socket, printed three chained tracebacks on the server's
+    terminal (found by the CLI review). The request ends quietly; the front still serves."""
+    import threading
+
+    from graph import origin_guard
+    from graph.origin_guard import OriginGuard
+
+    ended = threading.Event()  # set once socketserver is done with a request, its errors said
+    shutdown_request = origin_guard._FrontServer.shutdown_request
+
+    def shut_down(self, request):
+        shutdown_request(self, request)
+        ended.set()
+
+    monkeypatch.setattr(origin_guard._FrontServer, "shutdown_request", shut_down)
+    with socket.create_server((LOOPBACK, 0)) as behind:
+        front = OriginGuard(LOOPBACK, 0, behind.getsockname()).start()
+        try:
+            sock = socket.create_connection((LOOPBACK, front.port), timeout=10)
+            # reset on close (SO_LINGER 0): the answer's write fails at once, as a client gone does
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                         "Content-Type: application/sparql-query\r\nContent-Length: 50\r\n\r\nSE".encode())
+            time.sleep(0.2)  # the front is reading the body
+            sock.close()
+            assert ended.wait(20)
+            # the front still answers
+            with socket.create_connection((LOOPBACK, front.port), timeout=10) as again:
+                again.sendall(f"GET /query HTTP/1.1\r\nHost: {LOOPBACK}:{front.port}\r\n"
+                              "Origin: https://elsewhere.example\r\n\r\n".encode())
+                assert again.recv(65536).startswith(b"HTTP/1.1 403")
+        finally:
+            front.stop()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
 
 
 def test_a_chunked_upload_goes_through_the_front(seeds_nt, tmp_path):
