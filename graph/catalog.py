@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import FrontMatterError
-from .model import Provider, Topic, Warning_, _describe, _digits_over_limit, coerce_images
+from .model import (Provider, Topic, Warning_, _describe, _digits_over_limit, coerce_images,
+                    escaped_nuls_removed)
 from .resolve import provider_id, provider_key, topic_id, topic_key
 
 __all__ = ["TOPIC_FILES", "Catalog", "find_catalogs", "is_catalog_folder", "catalog_files", "load_catalog", "load_catalogs", "catalog_entry", "enrich"]
@@ -103,11 +104,10 @@ def _said_text(value: Any, key: str, path: str, warnings: list[Warning_] | None)
     (['AI', '42', None, None], 'name has a whole number of 5,001 digits; left out')
     """
     if isinstance(value, str):
-        if "\x00" in value:  # written as an escape: removed, as an article's are (graph.model)
+        if "\x00" in value:  # written as an escape: removed, as an article's are
+            value, said = escaped_nuls_removed(value, key)
             if warnings is not None:
-                warnings.append(Warning_(path, f"{key} holds {value.count(chr(0))} NUL character(s) "
-                                               "(written as escapes); removed"))
-            return value.replace("\x00", "")
+                warnings.append(Warning_(path, said))
         return value
     if not isinstance(value, int):
         return None

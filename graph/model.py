@@ -377,6 +377,21 @@ def _as_text(value: str | bool | int | float | dt.date) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def escaped_nuls_removed(value: str, what: str) -> tuple[str, str]:
+    """``value`` (named ``what``) without its NULs, and the warning that says so.
+
+    Why: a NUL written as an escape (``"\\0"``, ``"\\u0000"``) stayed in the value,
+    where one in the file's text is removed with a warning (:func:`graph.reader.decode`),
+    and the exports then differed (kept in graph.json and RDF, U+FFFD in the XML formats).
+    Articles (:class:`_Coercer`) and catalogues (:mod:`graph.catalog`) both use it.
+
+    >>> escaped_nuls_removed("a\\x00b", "title")
+    ('ab', 'title holds 1 NUL character(s) (written as escapes); removed')
+    """
+    said = f"{what} holds {value.count(chr(0))} NUL character(s) (written as escapes); removed"
+    return value.replace("\x00", ""), said
+
+
 def _digits_over_limit(value: Any) -> int | None:
     """The digits of a whole number too long for Python to write as text
     (``sys.get_int_max_str_digits()``, 4,300 by default); else ``None``.
@@ -487,12 +502,10 @@ class _Coercer:
         return None
 
     def without_nuls(self, value: str, what: str, top: str) -> str:
-        """``value`` without its NULs, said: a NUL written as an escape (``"\\0"``,
-        ``"\\u0000"``) stayed in the value, where one in the file's text is removed
-        with a warning (:func:`graph.reader.decode`), and the exports then differed
-        (kept in graph.json and RDF, U+FFFD in the XML formats)."""
-        self.warn(f"{what} holds {value.count(chr(0))} NUL character(s) (written as escapes); removed", top)
-        return value.replace("\x00", "")
+        """``value`` without its NULs, said (:func:`escaped_nuls_removed`)."""
+        value, said = escaped_nuls_removed(value, what)
+        self.warn(said, top)
+        return value
 
     def read_as_text(self, value: bool | int | float | dt.date, what: str, top: str) -> str:
         """A value YAML read as a number, a boolean or a date, where text belongs: its
