@@ -544,9 +544,14 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
     def retrying(reason: str, delay: float) -> None:
         click.echo(for_terminal(f"retrying in {delay:g} s: {reason}"), err=True)
 
-    with _library_errors():
-        result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries, timeout=timeout,
-                      progress=None if quiet else report, retrying=None if quiet else retrying)
+    with _library_errors(), _sigterm_as_ctrl_c():
+        try:
+            result = push(source, endpoint, target, chunk_size=chunk_size, retries=retries, timeout=timeout,
+                          progress=None if quiet else report, retrying=None if quiet else retrying)
+        except KeyboardInterrupt as stop:  # what the store holds, then click's "Aborted!"
+            for note in getattr(stop, "__notes__", ()):
+                click.echo(for_terminal(note), err=True)
+            raise
     if not quiet:
         where = "the default graph" if target is None else f"graph <{target}>"
         click.echo(f"pushed {result.triples:,} triples in {result.chunks} chunk(s) to {where} at {endpoint}"

@@ -303,6 +303,9 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
     PushError
         For unreadable input, a refused upload, or a store still unreachable
         after the retries (the graph is then incomplete: push again).
+    KeyboardInterrupt
+        Ctrl-C while pushing, raised as it is, with a note saying what the store
+        holds (``err.__notes__``): nothing of this push, or an incomplete graph.
     """
     try:
         parts = urllib.parse.urlsplit(endpoint)
@@ -329,41 +332,55 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         chunks = [_Chunk(b"", 0, False)]
     result = PushResult(endpoint, graph, sum(c.triples for c in chunks), len(chunks))
     index = done = 0
-    reached = False  # whether the store may hold anything this push sent
-    while index < len(chunks):
-        chunk = chunks[index]
-        method = "PUT" if index == 0 else "POST"
-        restart = False
-        for attempt in range(retries + 1):
-            try:
-                _send(url, method, chunk, headers, timeout)
-                reached = True
-                break
-            except _Retry as failure:
-                reached = reached or failure.maybe_applied
-                if failure.maybe_applied and chunk.has_blank_nodes and method == "POST" \
-                        and result.restarts < retries:
-                    # Blank nodes sent twice would be new nodes: replace the graph again.
-                    result.restarts += 1
-                    restart = True
-                    time.sleep(min(_MAX_DELAY, backoff * 2 ** (result.restarts - 1)))
+    reached = sending = False  # whether the store may hold anything this push sent; whether a chunk is on its way
+    try:
+        while index < len(chunks):
+            chunk = chunks[index]
+            method = "PUT" if index == 0 else "POST"
+            restart = False
+            for attempt in range(retries + 1):
+                try:
+                    sending = True  # an answer not read yet: the store may have stored the chunk
+                    _send(url, method, chunk, headers, timeout)
+                    reached = True
                     break
-                if attempt == retries:
-                    raise PushError(
-                        f"{endpoint}: upload failed after {retries + 1} attempt(s) at chunk {index + 1} of "
-                        f"{len(chunks)} ({done:,} of {result.triples:,} triples stored): {failure.reason}; "
-                        + ("nothing was stored, the graph is as it was" if not reached else
-                           "the graph is incomplete, run the push again to replace it")) from failure
-                result.retries += 1
-                delay = min(_MAX_DELAY, backoff * 2 ** attempt)
-                if retrying:
-                    retrying(failure.reason, delay)
-                time.sleep(delay)
-        if restart:
-            index = done = 0
-            continue
-        index += 1
-        done += chunk.triples
-        if progress:
-            progress(index, len(chunks), done)
+                except _Retry as failure:
+                    sending = False
+                    reached = reached or failure.maybe_applied
+                    if failure.maybe_applied and chunk.has_blank_nodes and method == "POST" \
+                            and result.restarts < retries:
+                        # Blank nodes sent twice would be new nodes: replace the graph again.
+                        result.restarts += 1
+                        restart = True
+                        time.sleep(min(_MAX_DELAY, backoff * 2 ** (result.restarts - 1)))
+                        break
+                    if attempt == retries:
+                        raise PushError(f"{endpoint}: upload failed after {retries + 1} attempt(s) "
+                                        f"{_stopped_at(index, len(chunks), done, result.triples)}: "
+                                        f"{failure.reason}; {_store_holds(reached)}") from failure
+                    result.retries += 1
+                    delay = min(_MAX_DELAY, backoff * 2 ** attempt)
+                    if retrying:
+                        retrying(failure.reason, delay)
+                    time.sleep(delay)
+            if restart:
+                index = done = 0
+                continue
+            index += 1
+            done += chunk.triples
+            if progress:
+                progress(index, len(chunks), done)
+    except KeyboardInterrupt as stop:  # Ctrl-C (or SIGTERM, on the command line): what the store holds now
+        stop.add_note(f"the push was stopped {_stopped_at(index, len(chunks), done, result.triples)}: "
+                      f"{_store_holds(reached or sending)}")
+        raise
     return result
+
+
+def _stopped_at(index: int, count: int, done: int, triples: int) -> str:
+    return f"at chunk {index + 1} of {count} ({done:,} of {triples:,} triples stored)"
+
+
+def _store_holds(reached: bool) -> str:
+    return "the graph is incomplete, run the push again to replace it" if reached else \
+        "nothing was stored, the graph is as it was"

@@ -432,3 +432,59 @@ def test_a_store_that_never_answers_is_given_up_after_the_timeout_asked(seeds_nt
     assert took < 20  # two attempts of 0.5 s and a wait of 0.5 s between them, with room to spare
     refused = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url, "--timeout", "0"])
     assert refused.exit_code == 2 and "--timeout" in refused.output
+
+
+def test_an_interrupted_push_says_what_the_store_holds(seeds_nt):
+    """SIGTERM (systemd, ``timeout``, a CI's cancel) ended a push at once, with status
+    143 and not a word, while the store held part of the graph. It now stops the push
+    as Ctrl-C does (``Aborted!``, status 1), and both say what the store holds."""
+    import math
+    import signal
+    import subprocess
+    import sys
+
+    put_lines: list[int] = []
+    asked, release = threading.Event(), threading.Event()
+
+    class TakesTheFirstChunkOnly(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 - http.server's name
+            put_lines.append(self.rfile.read(int(self.headers["Content-Length"])).count(b"\n"))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_POST(self):  # noqa: N802 - the second chunk: read, never answered
+            self.rfile.read(int(self.headers["Content-Length"]))
+            asked.set()
+            release.wait(60)
+
+        def log_message(self, *args):
+            pass
+
+    total = len(nt_lines(seeds_nt / "graph.nt"))
+    with _store(TakesTheFirstChunkOnly) as url:
+        try:
+            process = subprocess.Popen([sys.executable, "-m", "graph", "push", str(seeds_nt), "--endpoint", url,
+                                        "--chunk-size", "2000", "--retries", "0"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert asked.wait(60), process.communicate(timeout=60)
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=60)
+        finally:
+            release.set()
+    assert put_lines == [2000]  # the seeds' triples have no blank node: chunks of 2,000 exactly
+    assert process.returncode == 1 and "Traceback" not in err, err
+    assert err.rstrip().endswith(f"the push was stopped at chunk 2 of {math.ceil(total / 2000)} (2,000 of "
+                                 f"{total:,} triples stored): the graph is incomplete, run the push again to "
+                                 "replace it\n\nAborted!"), err  # click's blank line before it
+
+    # Stopped before the store took anything (in a retry's wait): the note says so.
+    unreachable = f"http://{LOOPBACK}:{free_port()}/store"
+
+    def stop(reason, delay):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        push(seeds_nt, unreachable, GRAPH, chunk_size=2000, retries=1, retrying=stop)
+    assert stopped.value.__notes__ == [f"the push was stopped at chunk 1 of {math.ceil(total / 2000)} (0 of "
+                                       f"{total:,} triples stored): nothing was stored, the graph is as it was"]
