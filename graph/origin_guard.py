@@ -85,6 +85,59 @@ def refusal(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+_CSV, _TSV = "text/csv", "text/tab-separated-values"
+
+
+def _csv_asked_as_tsv(accepts: list[str]) -> str | None:
+    """The ``Accept`` header to send Oxigraph for a client that sent ``accepts``
+    (its ``Accept`` headers) and would have CSV results rather than TSV: the
+    same, with its ``text/csv`` asked as TSV and its own TSV left out; ``None``
+    for any other client.
+
+    >>> _csv_asked_as_tsv(["text/csv"])
+    'text/tab-separated-values'
+    >>> _csv_asked_as_tsv(["text/csv;q=0.9, application/sparql-results+json;q=0.8, text/tab-separated-values;q=0.5"])
+    'text/tab-separated-values;q=0.9, application/sparql-results+json;q=0.8'
+    >>> _csv_asked_as_tsv(["text/tab-separated-values, text/csv;q=0.9"]) is None
+    True
+    """
+    ranges = [part.strip() for header in accepts for part in header.split(",") if part.strip()]
+
+    def quality(media: str) -> float:
+        """The client's q for ``media``: its most specific range's (RFC 9110, section 12.5.1)."""
+        best, q = -1, 0.0
+        for part in ranges:
+            kind, _, params = part.partition(";")
+            kind = kind.strip().lower()
+            rank = 2 if kind == media else 1 if kind == media.split("/")[0] + "/*" else 0 if kind == "*/*" else -1
+            if rank > best:
+                best, q = rank, _q_of(params)
+        return q
+
+    csv = quality(_CSV)
+    if not any(_media_type(part) == _CSV for part in ranges) or csv <= 0 or csv <= quality(_TSV):
+        return None
+    return ", ".join(_TSV + part.partition(";")[1] + part.partition(";")[2] if _media_type(part) == _CSV else part
+                     for part in ranges if _media_type(part) != _TSV)
+
+
+def _q_of(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return 0.0
+            return q if 0 <= q <= 1 else 0.0
+    return 1.0
+
+
+def _media_type(value: str | None) -> str:
+    """The media type of a ``Content-Type`` value or an ``Accept`` range, lower case, without parameters."""
+    return (value or "").partition(";")[0].strip().lower()
+
+
 def _host_name(host: str) -> str:
     """The name in a Host header, without its port or an IPv6 address's brackets."""
     if host.startswith("["):
@@ -161,6 +214,10 @@ class _Front(http.server.BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_PASSED_ON}
         if length is not None:
             headers["Content-Length"] = str(length)
+        as_tsv = _csv_asked_as_tsv(self.headers.get_all("Accept") or []) if self._to_query() else None
+        if as_tsv is not None:  # Oxigraph's CSV leaves IRIs unquoted: TSV asked, CSV answered (_pass_on_as_csv)
+            headers = {k: v for k, v in headers.items() if k.lower() != "accept"}
+            headers["Accept"] = as_tsv
         behind = http.client.HTTPConnection(*self.server.behind, blocksize=_BLOCK)
         try:
             try:
@@ -173,6 +230,9 @@ class _Front(http.server.BaseHTTPRequestHandler):
                 return
             except OSError as err:
                 self._answer(502, f"the oxigraph server behind this one did not answer: {err}")
+                return
+            if as_tsv is not None and answer.status == 200 and _media_type(answer.getheader("Content-Type")) == _TSV:
+                self._pass_on_as_csv(answer)
                 return
             self.send_response_only(answer.status, answer.reason)
             for name, value in answer.getheaders():
@@ -190,6 +250,32 @@ class _Front(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _pass_on
+
+    def _pass_on_as_csv(self, answer: http.client.HTTPResponse) -> None:
+        """Answer with the TSV results of ``answer`` as CSV results, a row at a time
+        (:func:`graph.query.write_csv_of_tsv`: as ``newsgraph query -f csv`` writes them)."""
+        import io
+
+        from .errors import QueryError
+        from .query import write_csv_of_tsv
+
+        self.send_response_only(answer.status, answer.reason)
+        for name, value in answer.getheaders():
+            if name.lower() not in _HOP_BY_HOP | {"content-type", "content-length"}:
+                self.send_header(name, value)
+        self.send_header("Content-Type", f"{_CSV}; charset=utf-8")
+        self.send_header("Connection", "close")  # the answer ends where the connection does
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        out = io.TextIOWrapper(self.wfile, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        try:
+            write_csv_of_tsv(answer, out)
+            out.flush()
+        except QueryError as err:  # TSV cut short (the server behind stopped): so is the CSV
+            self.log_error("answering %s as CSV failed: %s", self.path, err)
+        finally:
+            out.detach()  # the socket's file stays the handler's to close
 
     def _query_checked(self, body: Iterator[bytes] | None, length: int | None
                        ) -> tuple[Iterator[bytes] | bytes | None, int | None]:

@@ -68,6 +68,7 @@ __all__ = [
     "open_store",
     "sparql",
     "sparql_dataframe",
+    "write_csv_of_tsv",
     "check_nesting",
     "MAX_QUERY_NESTING",
     "TERMINAL_ROWS",
@@ -1248,6 +1249,41 @@ def _from_ox(t: Any) -> Term | None:
         return Term("literal", t.value, None, t.language)
     return Term("literal", t.value, t.datatype.value)
 
+
+
+def write_csv_of_tsv(results: IO[bytes], out: IO[str]) -> None:
+    r"""Write the SPARQL 1.1 TSV results read from ``results`` to ``out`` as CSV
+    results, a row at a time, as ``newsgraph query -f csv`` writes them
+    (:meth:`QueryResult.write`).
+
+    Why: Oxigraph's own CSV writes an IRI as it is, never quoted, so one
+    with a comma in it (two of the real corpus's URLs have one) split its row
+    into a column too many. TSV writes terms unambiguously; ``newsgraph
+    serve`` asks its Oxigraph for TSV and answers CSV with this.
+
+    Raises
+    ------
+    QueryError
+        When ``results`` are not valid TSV results (or hold an RDF 1.2 triple term).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write_csv_of_tsv(io.BytesIO(b'?page\t?title\n<https://x.example/a,b>\t"A \\"b\\", c"@en\n'), out)
+    >>> out.getvalue()
+    'page,title\r\n"https://x.example/a,b","A ""b"", c"\r\n'
+    """
+    import pyoxigraph as ox
+
+    with _failures_as_query_errors():
+        parsed = ox.parse_query_results(results, ox.QueryResultsFormat.TSV)
+        if isinstance(parsed, ox.QueryBoolean):
+            QueryResult([], boolean=bool(parsed)).write("csv", out)
+            return
+        width = len(parsed.variables)
+        rows = (tuple(_from_ox(solution[i]) for i in range(width)) for solution in parsed)
+        QueryResult([v.value for v in parsed.variables], rows).write("csv", out)
 
 def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os.PathLike | None = None,
            base_iri: str | None = None, allow_service: bool = False, stream: bool = False) -> QueryResult:
