@@ -115,7 +115,7 @@ def test_separate_on_the_corpus_discs(corpus_discs):
     assert _separate(xy, radius, gap).tobytes() == _separate_reference(xy, radius, gap).tobytes()
 
 
-@pytest.mark.parametrize("n,rows", [(2, 256), (3, 1), (257, 256), (700, 64)])
+@pytest.mark.parametrize("n,rows", [(2, 256), (3, 1), (257, 256), (700, 64), (2600, None)])  # 2600: a k-d tree
 def test_nearest_distances_equal_the_dense_matrix(n, rows):
     xy, _ = _random_discs(n, n, 100)
     dense = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2) + np.eye(n) * 1e18).min(axis=1)

@@ -38,6 +38,48 @@ def test_close_pairs_by_cells_equal_the_whole_matrix(spread):
     assert np.array_equal(got_i, want_i) and np.array_equal(got_j, want_j) and len(want_i) > 0
 
 
+def _one_group_among_its_providers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group graph's discs when n articles share their topics and each has its own
+    provider: one group disc as wide as n articles need, among n small provider discs."""
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 60 * np.sqrt(n), (n + 1, 2))
+    radius = np.full(n + 1, 6.0)
+    radius[0] = 9.0 * np.sqrt(n)
+    return xy, radius
+
+
+def test_close_pairs_beside_one_very_large_disc_take_memory_in_proportion_to_the_discs():
+    """The grid's cells were as wide as the largest disc: beside one group of 16,000 articles,
+    its 16,000 providers shared a few cells and every pair of them was a candidate (1.6 GB
+    and 6 s a search; the page's layout took 65 s and 2.6 GB, four times the discs sixteen
+    times as long). Memory, traced, is what is checked: not a timing."""
+    import tracemalloc
+
+    peaks = {}
+    for n in (4000, 16000):
+        xy, radius = _one_group_among_its_providers(n)
+        tracemalloc.start()
+        try:
+            got_i, got_j = _close_pairs_by_cells(xy, radius, 9.0)
+            peaks[n] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # the same pairs as every pair compared, a block of rows at a time
+        x, y = xy[:, 0], xy[:, 1]
+        want_i, want_j = [], []
+        for start in range(0, n + 1, 500):
+            rows = slice(start, start + 500)
+            close = (x[rows, None] - x) ** 2 + (y[rows, None] - y) ** 2 < ((radius[rows, None] + radius + 9.0) * 1.5) ** 2
+            ii, jj = np.nonzero(close)
+            keep = ii + start < jj
+            want_i.append(ii[keep] + start)
+            want_j.append(jj[keep])
+        assert np.array_equal(got_i, np.concatenate(want_i)) and np.array_equal(got_j, np.concatenate(want_j))
+        assert len(got_i) > n // 2  # many discs close to one another, or to the group
+    assert peaks[16000] < 64e6, peaks  # 1,586 MB before
+    assert peaks[16000] / peaks[4000] < 8, peaks  # 4 as the discs grow, not 16
+
+
 @pytest.mark.parametrize("topics", [700, 2500])
 def test_hundreds_or_thousands_of_hubs_take_the_grid_paths_and_get_apart(tmp_path, monkeypatch, topics):
     # One article with 2,500 topics: the force layout of groups and hubs repelled every pair
