@@ -44,12 +44,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import itertools
 import mmap
 import os
 import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sized
 
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
 from .reader import ParsedFile
@@ -138,7 +139,10 @@ def patch_graph(previous: Any, changes: Iterable[tuple[ParsedFile, ParsedFile]],
     >>> patch_graph(graph.build([path]), [(before, moved)], previous_key="last") is None  # a new topic
     True
     """
-    changes = list(changes)
+    # Too many to patch: said before any file's old entry is unpickled (graph.cache.parsed.ChangedFiles).
+    if isinstance(changes, Sized) and len(changes) > MAX_PATCHED_ARTICLES:
+        return None
+    changes = list(itertools.islice(changes, MAX_PATCHED_ARTICLES + 1))
     if not changes or len(changes) > MAX_PATCHED_ARTICLES:
         return None
     edits: dict[str, tuple[ArticleRecord, dict[str, Any]]] = {}  # path -> (record before, changed fields)

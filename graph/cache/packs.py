@@ -16,7 +16,7 @@ import pickle
 import struct
 import zlib
 from dataclasses import replace
-from typing import BinaryIO, Iterable, NamedTuple
+from typing import BinaryIO, Collection, Iterable, NamedTuple
 
 from ..model import ArticleRecord, _record_args
 from ..reader import ParsedFile
@@ -285,6 +285,19 @@ class _StoredPacks:
                 parsed.record.related = tuple([self._stub(k, n) for n in refs])
             self._done[path] = parsed
         return parsed
+
+    def some(self, paths: Collection[str]) -> dict[str, ParsedFile]:
+        """The last entry of each of ``paths``, by path: each through :meth:`get`
+        when they are under half the files stored, else :meth:`all` of them.
+
+        Why: a rebuild after most files changed (a corpus exported again, a
+        replace across every file) unpickled every pack to reuse a few
+        entries: 0.8 s of CPU on the real corpus with 142 of its 3,855 files
+        unchanged, more than the build saved by not parsing them.
+        """
+        if 2 * len(paths) >= len(self.where):
+            return self.all()
+        return {path: self.get(path) for path in paths}
 
     def all(self) -> dict[str, ParsedFile]:
         """Every file's last entry, by path (every pack unpickled once, in order)."""
