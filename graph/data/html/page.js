@@ -36,6 +36,9 @@
     var chars = Array.from(text);   // characters, not UTF-16 units: never half of an emoji
     return chars.length <= SHOWN_MAX ? text : chars.slice(0, SHOWN_MAX).join('') + '… (' + fmt(chars.length) + ' characters)';
   };
+  // Text kept apart in the reading order from what is put beside it (a first-strong isolate),
+  // the direction controls in it dropped (one closing the isolate early would undo it).
+  var isolated = function (text) { return '\u2068' + text.replace(/[\u202a-\u202e\u2066-\u2069]/g, '') + '\u2069'; };
 
   // adjacency: structural edges (drawn) and related edges (drawn on demand)
   var nbrs = new Array(n);
@@ -306,11 +309,32 @@
   network.on('resize', function () {
     if (fitted !== null && fitted === fittedKey()) Promise.resolve().then(fitAll);  // once vis-network has moved it
   });
+  // Shapes of one style, filled and then outlined together, in paths of at most PATH_SHAPES
+  // shapes (edges: lines): Chromium's time to make or draw one path grew with the square of
+  // its parts (64,000 topics' stars in one path took 28 s to draw, the page that long to open;
+  // a topic's 20,000 edges, stroked as one path, 4.5 s to highlight).
+  var PATH_SHAPES = 1000;
+  function ShapeBatch(shape) { this.shape = shape; this.paths = []; this.count = 0; }
+  ShapeBatch.prototype.add = function (x, y, r) {
+    if (this.count++ % PATH_SHAPES === 0) this.paths.push(new Path2D());
+    shapePath(this.paths[this.paths.length - 1], this.shape, x, y, r);
+  };
+  ShapeBatch.prototype.draw = function (ctx, fill, border, width) {   // fills, then (given a border) outlines
+    if (!this.count) return;
+    ctx.fillStyle = fill;
+    this.paths.forEach(function (path) { ctx.fill(path); });
+    if (!border) return;
+    ctx.lineWidth = width; ctx.strokeStyle = border;
+    this.paths.forEach(function (path) { ctx.stroke(path); });
+  };
   function strokeEdges(ctx, list, colour, width) {
     ctx.strokeStyle = colour; ctx.lineWidth = width;
-    ctx.beginPath();
-    for (var k = 0; k < list.length; k += 2) { ctx.moveTo(px[list[k]], py[list[k]]); ctx.lineTo(px[list[k + 1]], py[list[k + 1]]); }
-    ctx.stroke();
+    for (var start = 0; start < list.length; start += 2 * PATH_SHAPES) {
+      ctx.beginPath();
+      var end = Math.min(list.length, start + 2 * PATH_SHAPES);
+      for (var k = start; k < end; k += 2) { ctx.moveTo(px[list[k]], py[list[k]]); ctx.lineTo(px[list[k + 1]], py[list[k + 1]]); }
+      ctx.stroke();
+    }
   }
   // drawing styles (meta.styles: shape, fill, border, border width): one path per style
   var styleOf = new Int32Array(n);
@@ -364,22 +388,19 @@
     for (var pass = 0; pass < 2; pass++) {
       styles.forEach(function (st, si) {
         if (st.hub !== (pass === 0)) return;
-        var round = new Path2D(), tiny = new Path2D(), anyRound = false, anyTiny = false, rmin = Infinity;
+        var round = new ShapeBatch(st.shape), tiny = new ShapeBatch('square'), rmin = Infinity;
         for (var j = 0; j < n; j++) {
           if (styleOf[j] !== si || !inView[j]) continue;
           var r = visNodes[j].r;
           if (st.shape === 'dot' && r * m.a < 1.25) {
-            var h = r + 0.5 * st.width / scale;
-            tiny.rect(px[j] - h, py[j] - h, 2 * h, 2 * h); anyTiny = true;
+            tiny.add(px[j], py[j], r + 0.5 * st.width / scale);
             continue;
           }
           if (r < rmin) rmin = r;
-          shapePath(round, st.shape, px[j], py[j], r); anyRound = true;
+          round.add(px[j], py[j], r);
         }
-        if (anyTiny) { ctx.fillStyle = st.border; ctx.fill(tiny); }
-        if (!anyRound) return;
-        ctx.fillStyle = st.fill; ctx.fill(round);
-        ctx.lineWidth = Math.min(2 * rmin, st.width / scale); ctx.strokeStyle = st.border; ctx.stroke(round);
+        tiny.draw(ctx, st.border);
+        round.draw(ctx, st.fill, st.border, Math.min(2 * rmin, st.width / scale));
       });
     }
     // labels: canvas text (never markup), drawn in device pixels at a few fixed sizes: glyphs
@@ -648,14 +669,20 @@
     // topic's star was a speck lost in the bundle of its own edges
     var selectedR = Math.max(visNodes[selected].r, 10 / scale);
     function radius(j) { return j === selected ? selectedR : visNodes[j].r; }
+    // the neighbours in view, by style (hubs, then articles, as the scene draws them), then the
+    // selection on top
+    var batches = styles.map(function (st) { return new ShapeBatch(st.shape); });
     highlighted.forEach(function (j) {
-      var st = styles[styleOf[j]];
-      drawShape(ctx, j, radius(j));
-      ctx.fillStyle = st.fill; ctx.fill();
-      ctx.lineWidth = (j === selected ? 3 : 1.5) / scale;
-      ctx.strokeStyle = j === selected ? meta.colors.highlight : st.border;
-      ctx.stroke();
+      var r = radius(j);
+      if (j === selected || px[j] + r < a.x || px[j] - r > b.x || py[j] + r < a.y || py[j] - r > b.y) return;
+      batches[styleOf[j]].add(px[j], py[j], r);
     });
+    for (var pass = 0; pass < 2; pass++) {
+      styles.forEach(function (st, si) { if (st.hub === (pass === 0)) batches[si].draw(ctx, st.fill, st.border, 1.5 / scale); });
+    }
+    drawShape(ctx, selected, selectedR);
+    ctx.fillStyle = styles[styleOf[selected]].fill; ctx.fill();
+    ctx.lineWidth = 3 / scale; ctx.strokeStyle = meta.colors.highlight; ctx.stroke();
     ctx.fillStyle = meta.colors.highlight; ctx.lineWidth = 3 / scale; ctx.strokeStyle = '#ffffff';
     // Labels: the selection's (at least 12 px on screen, drawn last, on top) and its hubs',
     // whatever they cover; then its articles', the most connected first, each that covers
@@ -1087,7 +1114,10 @@
   function viewKey() { var at = network.getViewPosition(); return [network.getScale(), at.x, at.y].join(' '); }
   function showTip(j, x, y) {
     var d = info[j], r = container.getBoundingClientRect();
-    tip.textContent = shown(d.l + (d.k === 'article' && d.pn ? ' \u2014 ' + d.pn : '') + (d.d ? ' (' + d.d + ')' : ''));
+    // title and provider each isolated (FSI ... PDI): beside right-to-left text, the date was
+    // reordered into its words ("-10-2019) ... (22")
+    tip.textContent = isolated(shown(d.l)) + (d.k === 'article' && d.pn ? ' \u2014 ' + isolated(shown(d.pn)) : '') +
+      (d.d ? ' (' + d.d + ')' : '');
     // below and right of the pointer; past the window's right or bottom edge, on the other
     // side (it was squeezed into a column there, mostly off screen), never past the left or top
     tip.style.left = '0px'; tip.style.top = '0px';   // measured at its natural size
