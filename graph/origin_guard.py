@@ -45,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import http.server
+import io
 import ipaddress
 import re
 import socket
@@ -100,22 +101,25 @@ def _csv_asked_as_tsv(accepts: list[str]) -> str | None:
     'text/tab-separated-values;q=0.9, application/sparql-results+json;q=0.8'
     >>> _csv_asked_as_tsv(["text/tab-separated-values, text/csv;q=0.9"]) is None
     True
+    >>> _csv_asked_as_tsv(["text/csv, text/*"]), _csv_asked_as_tsv(["text/*, text/csv"])  # a tie: the first listed
+    ('text/tab-separated-values, text/*', None)
     """
     ranges = [part.strip() for header in accepts for part in header.split(",") if part.strip()]
 
-    def quality(media: str) -> float:
-        """The client's q for ``media``: its most specific range's (RFC 9110, section 12.5.1)."""
-        best, q = -1, 0.0
-        for part in ranges:
+    def quality(media: str) -> tuple[float, int]:
+        """The client's q for ``media`` (its most specific range's, RFC 9110 section 12.5.1),
+        and where that range is in the list (Oxigraph takes the first of the highest q)."""
+        best, q, at = -1, 0.0, len(ranges)
+        for k, part in enumerate(ranges):
             kind, _, params = part.partition(";")
             kind = kind.strip().lower()
             rank = 2 if kind == media else 1 if kind == media.split("/")[0] + "/*" else 0 if kind == "*/*" else -1
             if rank > best:
-                best, q = rank, _q_of(params)
-        return q
+                best, q, at = rank, _q_of(params), k
+        return q, at
 
-    csv = quality(_CSV)
-    if not any(_media_type(part) == _CSV for part in ranges) or csv <= 0 or csv <= quality(_TSV):
+    (csv, csv_at), (tsv, tsv_at) = quality(_CSV), quality(_TSV)
+    if not any(_media_type(part) == _CSV for part in ranges) or csv <= 0 or (csv, -csv_at) <= (tsv, -tsv_at):
         return None
     return ", ".join(_TSV + part.partition(";")[1] + part.partition(";")[2] if _media_type(part) == _CSV else part
                      for part in ranges if _media_type(part) != _TSV)
@@ -253,29 +257,40 @@ class _Front(http.server.BaseHTTPRequestHandler):
 
     def _pass_on_as_csv(self, answer: http.client.HTTPResponse) -> None:
         """Answer with the TSV results of ``answer`` as CSV results, a row at a time
-        (:func:`graph.query.write_csv_of_tsv`: as ``newsgraph query -f csv`` writes them)."""
-        import io
+        (:func:`graph.query.write_csv_of_tsv`: as ``newsgraph query -f csv`` writes them).
 
+        In chunks (HTTP/1.1), so that an answer cut short says so: without its last
+        chunk, a client sees the transfer fail. TSV that Oxigraph ends with an error
+        (its timeout) or that cannot be read otherwise ends the answer so; an answer
+        that ended with the connection looked whole.
+        """
         from .errors import QueryError
         from .query import write_csv_of_tsv
 
+        chunked = self.request_version != "HTTP/1.0"
         self.send_response_only(answer.status, answer.reason)
         for name, value in answer.getheaders():
             if name.lower() not in _HOP_BY_HOP | {"content-type", "content-length"}:
                 self.send_header(name, value)
         self.send_header("Content-Type", f"{_CSV}; charset=utf-8")
-        self.send_header("Connection", "close")  # the answer ends where the connection does
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
         self.end_headers()
         if self.command == "HEAD":
             return
-        out = io.TextIOWrapper(self.wfile, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        body = io.BufferedWriter(_Chunks(self.wfile), _BLOCK) if chunked else self.wfile
+        out = io.TextIOWrapper(body, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        whole = False
         try:
             write_csv_of_tsv(answer, out)
-            out.flush()
-        except QueryError as err:  # TSV cut short (the server behind stopped): so is the CSV
+            whole = True
+        except QueryError as err:
             self.log_error("answering %s as CSV failed: %s", self.path, err)
         finally:
-            out.detach()  # the socket's file stays the handler's to close
+            out.detach().flush()  # the socket's file stays the handler's to close
+        if whole and chunked:
+            self.wfile.write(b"0\r\n\r\n")  # the last chunk: the answer is whole
 
     def _query_checked(self, body: Iterator[bytes] | None, length: int | None
                        ) -> tuple[Iterator[bytes] | bytes | None, int | None]:
@@ -349,6 +364,21 @@ class _Front(http.server.BaseHTTPRequestHandler):
 #: The largest body of a request to ``/query`` the front reads to check it (:meth:`_Front._query_checked`).
 QUERY_BODY_MAX = 16 << 20
 _TOO_LONG = f"a query of more than {QUERY_BODY_MAX >> 20} MB is not taken"
+
+
+class _Chunks(io.RawIOBase):
+    """Writes what it is given to ``stream`` as HTTP/1.1 chunks; the last (empty) chunk is the caller's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if data:
+            self._stream.write(b"%x\r\n" % len(data) + bytes(data) + b"\r\n")
+        return len(data)
 
 
 class _Refused(Exception):

@@ -371,8 +371,13 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
             if progress:
                 progress(index, len(chunks), done)
     except KeyboardInterrupt as stop:  # Ctrl-C (or SIGTERM, on the command line): what the store holds now
-        stop.add_note(f"the push was stopped {_stopped_at(index, len(chunks), done, result.triples)}: "
-                      f"{_store_holds(reached or sending)}")
+        if index == len(chunks):  # in the last progress report: every chunk was stored
+            stop.add_note(f"the push was stopped once every chunk was stored ({done:,} of {result.triples:,} "
+                          "triples): the graph is whole")
+        else:
+            stop.add_note(f"the push was stopped {_stopped_at(index, len(chunks), done, result.triples)}: "
+                          + (_store_holds(True) if reached else "the store may hold part of it, run the push "
+                             "again to replace it" if sending else _store_holds(False)))
         raise
     return result
 

@@ -1250,7 +1250,6 @@ def _from_ox(t: Any) -> Term | None:
     return Term("literal", t.value, t.datatype.value)
 
 
-
 def write_csv_of_tsv(results: IO[bytes], out: IO[str]) -> None:
     r"""Write the SPARQL 1.1 TSV results read from ``results`` to ``out`` as CSV
     results, a row at a time, as ``newsgraph query -f csv`` writes them
@@ -1284,6 +1283,7 @@ def write_csv_of_tsv(results: IO[bytes], out: IO[str]) -> None:
         width = len(parsed.variables)
         rows = (tuple(_from_ox(solution[i]) for i in range(width)) for solution in parsed)
         QueryResult([v.value for v in parsed.variables], rows).write("csv", out)
+
 
 def sparql(source: Any, query: str, *, engine: str = "oxigraph", store: str | os.PathLike | None = None,
            base_iri: str | None = None, allow_service: bool = False, stream: bool = False) -> QueryResult:

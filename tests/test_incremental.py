@@ -2675,3 +2675,20 @@ def test_a_rebuild_after_most_files_changed_unpickles_only_the_entries_it_reuses
     assert not everything and got and set(got) <= kept  # no changed file's old entry, nor every pack
     _build_cli(work, clean, "--no-cache")
     assert _tree(out) == _tree(clean)
+
+
+def test_changed_files_fetch_each_old_entry_when_asked_and_slice_as_a_list():
+    """graph.cache.parsed.ChangedFiles: (old, new) pairs whose old entries come from the
+    cache only when asked for; a slice is a list of pairs (it raised a TypeError)."""
+    fetched = []
+
+    class Cache:
+        def parsed_file(self, path):
+            fetched.append(path)
+            return f"old {path}"
+
+    changes = parsed_mod.ChangedFiles(Cache(), [("a.md", "new a"), ("b.md", "new b"), ("c.md", "new c")])
+    assert len(changes) == 3 and fetched == []
+    assert changes[-1] == ("old c.md", "new c") and fetched == ["c.md"]
+    assert changes[:2] == [("old a.md", "new a"), ("old b.md", "new b")]
+    assert list(changes) == [(f"old {p}.md", f"new {p}") for p in "abc"]

@@ -488,3 +488,25 @@ def test_an_interrupted_push_says_what_the_store_holds(seeds_nt):
         push(seeds_nt, unreachable, GRAPH, chunk_size=2000, retries=1, retrying=stop)
     assert stopped.value.__notes__ == [f"the push was stopped at chunk 1 of {math.ceil(total / 2000)} (0 of "
                                        f"{total:,} triples stored): nothing was stored, the graph is as it was"]
+
+    # Stopped in the last progress report: every chunk was stored (it said "chunk 16 of 15").
+    class TakesAll(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_PUT
+
+        def log_message(self, *args):
+            pass
+
+    def stop_at_the_end(done, count, triples):
+        if done == count:
+            raise KeyboardInterrupt
+
+    with _store(TakesAll) as url, pytest.raises(KeyboardInterrupt) as stopped:
+        push(seeds_nt, url, GRAPH, chunk_size=2000, retries=0, progress=stop_at_the_end)
+    assert stopped.value.__notes__ == [f"the push was stopped once every chunk was stored ({total:,} of {total:,} "
+                                       "triples): the graph is whole"]

@@ -1053,3 +1053,50 @@ def test_csv_answers_quote_what_they_must_as_newsgraph_query_does(tmp_path):
                 assert remote == local.stdout_bytes == b"boolean\r\ntrue\r\n"
             else:  # the same but for the blank node's label, each engine's own
                 assert re.sub(rb"_:\w+", b"_:", remote) == re.sub(rb"_:\w+", b"_:", local.stdout_bytes)
+
+
+@pytest.mark.parametrize("tsv, whole", [
+    (b'?a\t?b\n<http://x.example/1,2>\t"v"\n<http://x.example/3>\t"w"\n', True),
+    (b'?a\t?b\n<http://x.example/1,2>\t"v"\nquery timed out after 30 s\n', False),  # Oxigraph's error, mid-stream
+])
+def test_a_csv_answer_cut_short_says_so(tsv, whole):
+    """A CSV answer whose TSV ended in an error (Oxigraph's timeout writes its message into
+    the stream) ended as a whole answer ends: status 200, its rows, the connection closed.
+    It now comes in chunks, and without its last one when cut short: the client sees the
+    transfer fail. A server behind that answers ``tsv`` whatever it is asked."""
+    import http.client
+    import threading
+
+    from graph.origin_guard import OriginGuard
+
+    listener = socket.create_server((LOOPBACK, 0))
+    asked: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            asked.append(data)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/tab-separated-values; charset=utf-8\r\n"
+                         b"Connection: close\r\n\r\n" + tsv)
+
+    threading.Thread(target=serve, daemon=True).start()
+    front = OriginGuard(LOOPBACK, 0, listener.getsockname()).start()
+    try:
+        connection = http.client.HTTPConnection(LOOPBACK, front.port, timeout=30)
+        connection.request("GET", "/query?query=SELECT%20*%20%7B%7D", headers={"Accept": "text/csv"})
+        answer = connection.getresponse()
+        assert answer.status == 200 and answer.getheader("Transfer-Encoding") == "chunked"
+        if whole:
+            assert answer.read() == b'a,b\r\n"http://x.example/1,2",v\r\nhttp://x.example/3,w\r\n'
+        else:
+            with pytest.raises(http.client.IncompleteRead) as cut:
+                answer.read()
+            assert cut.value.partial.startswith(b'a,b\r\n"http://x.example/1,2",v\r\n')
+        connection.close()
+    finally:
+        front.stop()
+        listener.close()
+    assert b"\r\nAccept: text/tab-separated-values\r\n" in asked[0]  # TSV asked of the server behind

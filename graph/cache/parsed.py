@@ -41,7 +41,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ..errors import CacheError
 from ..reader import ParsedFile
@@ -130,8 +130,9 @@ class FileCache:
     stats: CacheStats = field(default_factory=CacheStats)
     #: Where :meth:`read` saves the cache (``None``: here, before it returns).
     background: "BackgroundWrites | None" = None
-    #: After :meth:`read`: each file parsed again as it was before and as it
-    #: is now (``None`` when some file was not in the cache).
+    #: While :meth:`read` calls its ``on_changes``: each file parsed again, as it
+    #: was before and as it is now (``None`` when some file was not in the cache,
+    #: and once the read is done: the old entries are then out of reach).
     changes: "ChangedFiles | None" = None
     #: What files parsed to, when not (or no longer) as the file holds it.
     _parsed: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
@@ -540,6 +541,7 @@ class FileCache:
             raise
         # Reached only when the build consumed every file: a crash earlier
         # keeps the previous cache.
+        self.changes = None  # the cache's entries become the new ones
         self._save_after_read(fresh, parsed_now, stream, [files[i][0] for i in todo])
 
     def _save_after_read(self, fresh: dict[str, tuple[_Signature, str, bool]], parsed_now: dict[str, ParsedFile],
@@ -597,7 +599,7 @@ class ChangedFiles(Sequence[tuple[ParsedFile, ParsedFile]]):
     Why: a rebuild after most files changed needs only their number (too many
     to patch the last graph, :data:`graph.incremental.MAX_PATCHED_ARTICLES`),
     and unpickled every one's old entry first: 0.2 s on the real corpus with
-    every title edited. Asked for before the cache is saved (see :meth:`FileCache.read`).
+    every title edited. Only while the files are read (see :attr:`FileCache.changes`).
     """
 
     def __init__(self, cache: FileCache, changed: list[tuple[str, ParsedFile]]) -> None:
@@ -606,7 +608,9 @@ class ChangedFiles(Sequence[tuple[ParsedFile, ParsedFile]]):
     def __len__(self) -> int:
         return len(self._changed)
 
-    def __getitem__(self, k: int) -> tuple[ParsedFile, ParsedFile]:  # type: ignore[override]
+    def __getitem__(self, k: int | slice) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
         path, now = self._changed[k]
         return self._cache.parsed_file(path), now
 

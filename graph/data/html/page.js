@@ -310,9 +310,9 @@
     if (fitted !== null && fitted === fittedKey()) Promise.resolve().then(fitAll);  // once vis-network has moved it
   });
   // Shapes of one style, filled and then outlined together, in paths of at most PATH_SHAPES
-  // shapes (edges: lines): Chromium's time to make or draw one path grew with the square of
-  // its parts (64,000 topics' stars in one path took 28 s to draw, the page that long to open;
-  // a topic's 20,000 edges, stroked as one path, 4.5 s to highlight).
+  // shapes (a selection's edges too): Chromium's time to make or draw one path grew with the
+  // square of its parts (64,000 topics' stars in one path took 28 s to draw, the page that
+  // long to open; a topic's 20,000 edges, stroked as one path, 4.5 s to highlight).
   var PATH_SHAPES = 1000;
   function ShapeBatch(shape) { this.shape = shape; this.paths = []; this.count = 0; }
   ShapeBatch.prototype.add = function (x, y, r) {
@@ -327,11 +327,13 @@
     ctx.lineWidth = width; ctx.strokeStyle = border;
     this.paths.forEach(function (path) { ctx.stroke(path); });
   };
-  function strokeEdges(ctx, list, colour, width) {
+  // `parts`: edges a path holds at most (the scene's: one path a slice of EDGE_SLICE, as its
+  // translucent edges were drawn; more paths would darken where edges cross between them)
+  function strokeEdges(ctx, list, colour, width, parts) {
     ctx.strokeStyle = colour; ctx.lineWidth = width;
-    for (var start = 0; start < list.length; start += 2 * PATH_SHAPES) {
+    for (var start = 0; start < list.length; start += 2 * (parts || list.length)) {
       ctx.beginPath();
-      var end = Math.min(list.length, start + 2 * PATH_SHAPES);
+      var end = Math.min(list.length, start + 2 * (parts || list.length));
       for (var k = start; k < end; k += 2) { ctx.moveTo(px[list[k]], py[list[k]]); ctx.lineTo(px[list[k + 1]], py[list[k + 1]]); }
       ctx.stroke();
     }
@@ -652,9 +654,9 @@
     edgesOf[selected].forEach(function (k) { if (visible[eFrom[k]] && visible[eTo[k]]) own.push(eFrom[k], eTo[k]); });
     shownRelated.forEach(function (r) { relList.push(relSrc[r], relDst[r]); });
     ctx.globalAlpha = 0.8;
-    strokeEdges(ctx, relList, meta.colors.related, 1.5 / scale);
+    strokeEdges(ctx, relList, meta.colors.related, 1.5 / scale, PATH_SHAPES);
     ctx.globalAlpha = 1;
-    strokeEdges(ctx, own, meta.colors.highlight, 1.5 / scale);
+    strokeEdges(ctx, own, meta.colors.highlight, 1.5 / scale, PATH_SHAPES);
     // The selection's own label in the scene, pale under the veil, showed around the one
     // drawn below at another size (a pink "Computer Vision" behind the bold one): its place
     // is whited out first.
@@ -673,8 +675,8 @@
     // selection on top
     var batches = styles.map(function (st) { return new ShapeBatch(st.shape); });
     highlighted.forEach(function (j) {
-      var r = radius(j);
-      if (j === selected || px[j] + r < a.x || px[j] - r > b.x || py[j] + r < a.y || py[j] - r > b.y) return;
+      var r = radius(j), reach = 1.1 * r + 1.5 / scale;   // a star's tips, and its outline
+      if (j === selected || px[j] + reach < a.x || px[j] - reach > b.x || py[j] + reach < a.y || py[j] - reach > b.y) return;
       batches[styleOf[j]].add(px[j], py[j], r);
     });
     for (var pass = 0; pass < 2; pass++) {
