@@ -104,25 +104,25 @@ def _csv_asked_as_tsv(accepts: list[str]) -> str | None:
     >>> _csv_asked_as_tsv(["text/csv, text/*"]), _csv_asked_as_tsv(["text/*, text/csv"])  # a tie: the first listed
     ('text/tab-separated-values, text/*', None)
     """
-    ranges = [part.strip() for header in accepts for part in header.split(",") if part.strip()]
+    # (media type, its parameters) of each range
+    ranges = [(_media_type(part), part.partition(";")[2]) for header in accepts for part in header.split(",")
+              if part.strip()]
 
     def quality(media: str) -> tuple[float, int]:
         """The client's q for ``media`` (its most specific range's, RFC 9110 section 12.5.1),
         and where that range is in the list (Oxigraph takes the first of the highest q)."""
         best, q, at = -1, 0.0, len(ranges)
-        for k, part in enumerate(ranges):
-            kind, _, params = part.partition(";")
-            kind = kind.strip().lower()
+        for k, (kind, params) in enumerate(ranges):
             rank = 2 if kind == media else 1 if kind == media.split("/")[0] + "/*" else 0 if kind == "*/*" else -1
             if rank > best:
                 best, q, at = rank, _q_of(params), k
         return q, at
 
     (csv, csv_at), (tsv, tsv_at) = quality(_CSV), quality(_TSV)
-    if not any(_media_type(part) == _CSV for part in ranges) or csv <= 0 or (csv, -csv_at) <= (tsv, -tsv_at):
+    if not any(kind == _CSV for kind, _ in ranges) or csv <= 0 or (csv, -csv_at) <= (tsv, -tsv_at):
         return None
-    return ", ".join(_TSV + part.partition(";")[1] + part.partition(";")[2] if _media_type(part) == _CSV else part
-                     for part in ranges if _media_type(part) != _TSV)
+    return ", ".join((_TSV if kind == _CSV else kind) + (f";{params}" if params else "")
+                     for kind, params in ranges if kind != _TSV)
 
 
 def _q_of(params: str) -> float:
@@ -215,12 +215,13 @@ class _Front(http.server.BaseHTTPRequestHandler):
         except _Refused as refused:
             self._answer(refused.status, str(refused))
             return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_PASSED_ON}
+        # Oxigraph's CSV leaves IRIs unquoted: TSV asked for a client that prefers CSV, CSV answered (_pass_on_as_csv)
+        as_tsv = _csv_asked_as_tsv(self.headers.get_all("Accept") or []) if self._to_query() else None
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in _NOT_PASSED_ON and not (as_tsv and k.lower() == "accept")}
         if length is not None:
             headers["Content-Length"] = str(length)
-        as_tsv = _csv_asked_as_tsv(self.headers.get_all("Accept") or []) if self._to_query() else None
-        if as_tsv is not None:  # Oxigraph's CSV leaves IRIs unquoted: TSV asked, CSV answered (_pass_on_as_csv)
-            headers = {k: v for k, v in headers.items() if k.lower() != "accept"}
+        if as_tsv is not None:
             headers["Accept"] = as_tsv
         behind = http.client.HTTPConnection(*self.server.behind, blocksize=_BLOCK)
         try:

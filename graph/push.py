@@ -376,8 +376,7 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
                           "triples): the graph is whole")
         else:
             stop.add_note(f"the push was stopped {_stopped_at(index, len(chunks), done, result.triples)}: "
-                          + (_store_holds(True) if reached else "the store may hold part of it, run the push "
-                             "again to replace it" if sending else _store_holds(False)))
+                          f"{_store_holds(reached, sending)}")
         raise
     return result
 
@@ -386,6 +385,11 @@ def _stopped_at(index: int, count: int, done: int, triples: int) -> str:
     return f"at chunk {index + 1} of {count} ({done:,} of {triples:,} triples stored)"
 
 
-def _store_holds(reached: bool) -> str:
-    return "the graph is incomplete, run the push again to replace it" if reached else \
-        "nothing was stored, the graph is as it was"
+def _store_holds(reached: bool, sending: bool = False) -> str:
+    """What the store holds of a push that stopped: ``reached``, it took some of it;
+    ``sending``, a chunk was on its way, its answer not read."""
+    if reached:
+        return "the graph is incomplete, run the push again to replace it"
+    if sending:
+        return "the store may hold part of it, run the push again to replace it"
+    return "nothing was stored, the graph is as it was"

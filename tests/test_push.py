@@ -180,20 +180,27 @@ def _store(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
         server.server_close()
 
 
-def test_a_refusal_with_an_empty_answer_is_said_without_a_gap(seeds_nt):
-    """A 404 with no body was said 'HTTP 404  (is this a Graph Store endpoint? ...'."""
+def _answering(status: int) -> type[http.server.BaseHTTPRequestHandler]:
+    """A store's handler that reads each PUT or POST whole and answers ``status``, with no body."""
 
-    class Refuse(http.server.BaseHTTPRequestHandler):
+    class Answering(http.server.BaseHTTPRequestHandler):
         def do_PUT(self):  # noqa: N802 - http.server's name
             self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(404)
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        do_POST = do_PUT
 
         def log_message(self, *args):
             pass
 
-    with _store(Refuse) as url, pytest.raises(PushError) as err:
+    return Answering
+
+
+def test_a_refusal_with_an_empty_answer_is_said_without_a_gap(seeds_nt):
+    """A 404 with no body was said 'HTTP 404  (is this a Graph Store endpoint? ...'."""
+    with _store(_answering(404)) as url, pytest.raises(PushError) as err:
         push(seeds_nt, url, GRAPH, retries=0)
     said = str(err.value)
     assert said.startswith(f"{url}?graph=") and ": the store refused the upload: HTTP 404 (is this a Graph Store " \
@@ -490,23 +497,11 @@ def test_an_interrupted_push_says_what_the_store_holds(seeds_nt):
                                        f"{total:,} triples stored): nothing was stored, the graph is as it was"]
 
     # Stopped in the last progress report: every chunk was stored (it said "chunk 16 of 15").
-    class TakesAll(http.server.BaseHTTPRequestHandler):
-        def do_PUT(self):  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_POST = do_PUT
-
-        def log_message(self, *args):
-            pass
-
     def stop_at_the_end(done, count, triples):
         if done == count:
             raise KeyboardInterrupt
 
-    with _store(TakesAll) as url, pytest.raises(KeyboardInterrupt) as stopped:
+    with _store(_answering(204)) as url, pytest.raises(KeyboardInterrupt) as stopped:
         push(seeds_nt, url, GRAPH, chunk_size=2000, retries=0, progress=stop_at_the_end)
     assert stopped.value.__notes__ == [f"the push was stopped once every chunk was stored ({total:,} of {total:,} "
                                        "triples): the graph is whole"]
