@@ -65,6 +65,79 @@ def test_canonical_url_is_idempotent_on_the_corpus(corpus_kg):
         assert canonical_url(a.url) == a.url
 
 
+def _plain_and_full(url: str) -> tuple[str | None, str | Exception]:
+    """The fast path's canonical form of ``url`` (None: not plain) and the full rules'."""
+    from graph.resolve import _canonical_in_full, _plain_canonical
+
+    try:
+        full: str | Exception = _canonical_in_full(url)
+    except InvalidURLError as err:
+        full = err
+    return _plain_canonical(url), full
+
+
+def test_plain_urls_canonical_as_by_the_full_rules_on_the_corpus(corpus_dir):
+    """Every URL written in the real corpus (and the same with an upper-case host, http,
+    a trailing slash, a tracking parameter and a fragment) that the fast path takes
+    gets the form the full rules give it; and the fast path takes nearly all of them."""
+    import re
+
+    written = set()
+    for path in sorted(corpus_dir.rglob("*.md")):
+        written.update(re.findall(r"""https?://[^\s"'<>]+""", path.read_text(encoding="utf-8", errors="replace")))
+    variants = set(written)
+    for url in sorted(written)[::7]:
+        scheme, rest = url.split("://", 1)
+        host, slash, tail = rest.partition("/")
+        variants.update({f"http://{host.upper()}{slash}{tail}", url.rstrip("/") + "/", url + "#top",
+                         url + ("&" if "?" in url else "?") + "utm_source=x&id=1"})
+    taken = 0
+    for url in sorted(variants):
+        plain, full = _plain_and_full(url)
+        if plain is not None:
+            assert plain == full, url
+            taken += 1
+    assert len(written) > 5_000  # its articles, related stubs and images
+    assert taken > 0.9 * len(variants), (taken, len(variants))
+
+
+def test_plain_urls_canonical_as_by_the_full_rules_on_random_urls():
+    """Random URLs, each piece plain or one the fast path must tell apart from plain ones
+    (ports, users, escapes, numbers ending a host, IDNA labels, white space, backslashes,
+    characters an IRI cannot hold): where it gives a form, the full rules give the same."""
+    rng = random.Random(20261207)
+
+    def pick(plain: list, odd: list) -> str:
+        return rng.choice(plain if rng.random() < 0.9 else odd)
+
+    schemes = (["https", "http"], ["HTTP", "Https", "ftp", ""])
+    labels = (["news", "Example", "a-b", "-x", "x-", "b2b", "www", "co", "x", "1e", "uk"],
+              ["123", "0x7f", "0", "xn--bcher-kva", "XN--zz", "a_b", "b\u00fccher", ""])
+    ends = ([""], [".", ":443", ":80", ":8080", ":", "@other.example", "\\@evil.example", "%2e", "."])
+    chars = (list("abcXYZ019-._~!$&'()*+,;=:@/") + ["//", "/.", "/"],
+             list("?#%") + ["%7e", "%41", "%2F", "%zz", " ", "\t", "\\", "\u00e9", "\u2028", "\ufffd", "<", "|", "^"])
+    params = (["id=1", "utm_source=x", "UTM_medium=y", "fbclid=z", "q", "", "a=b=c", "ref_src=tw", "Ocid=1", "p=/x?"],
+              ["x=%41", "a b", "#f", "\u00e9=1"])
+    taken = 0
+    for _ in range(20_000):
+        host = ".".join(pick(*labels) for _ in range(rng.randint(1, 4))) + pick(*ends)
+        path = "".join(pick(*chars) for _ in range(rng.randint(0, 8)))
+        if path and not path.startswith("/") and rng.random() < 0.9:
+            path = "/" + path
+        url = f"{pick(*schemes)}://{host}{path}"
+        if rng.random() < 0.4:
+            url += "?" + "&".join(pick(*params) for _ in range(rng.randint(0, 4)))
+        if rng.random() < 0.2:
+            url += "#" + rng.choice(["top", "", "a b", "x#y", "\u00e9"])
+        if rng.random() < 0.05:
+            url = rng.choice([" ", "\n", "\t"]) + url + rng.choice(["", " "])
+        plain, full = _plain_and_full(url)
+        if plain is not None:
+            assert plain == full, url
+            taken += 1
+    assert 2_000 < taken < 18_000  # both paths taken, often
+
+
 def test_keys():
     assert provider_key("WWW.Go.com") == "go.com"
     assert provider_key(None, "https://abcnews.go.com/x") == "abcnews.go.com"
