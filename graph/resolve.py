@@ -105,6 +105,20 @@ def _keep_param(pair: str) -> bool:
     return bool(pair) and name not in TRACKING_PARAMETERS and not name.startswith(_TRACKING_PREFIXES)
 
 
+def _kept_params(query: str) -> str:
+    """``query`` without its tracking parameters and empty pairs, the others in order."""
+    return "&".join(p for p in query.split("&") if _keep_param(p))
+
+
+def _path_form(path: str) -> str:
+    """``path`` as a canonical URL has it: ``/`` when empty, a trailing ``/`` removed."""
+    if not path:
+        return "/"
+    if len(path) > 1 and path[-1] == "/":
+        return path.rstrip("/") or "/"
+    return path
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def host_form(host: str) -> str:
     """A host name in its one canonical spelling: lower-case and Unicode.
@@ -228,12 +242,8 @@ def _plain_canonical(url: str) -> str | None:
     host = host.lower()
     if "xn--" in host:  # an IDNA label, written in Unicode (host_form)
         return None
-    if not path:
-        path = "/"
-    elif path[-1] == "/":
-        path = path.rstrip("/") or "/"
-    if query:
-        query = "&".join(p for p in query.split("&") if _keep_param(p))
+    path = _path_form(path or "")
+    query = _kept_params(query) if query else ""
     return f"https://{host}{path}?{query}" if query else f"https://{host}{path}"
 
 
@@ -317,10 +327,8 @@ def _canonical_in_full(url: str) -> str:
         netloc = f"{_encode(userinfo).replace('@', '%40')}@{netloc}"
     if port is not None and str(port) != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    path = parts.path or "/"
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    query = "&".join(p for p in parts.query.split("&") if _keep_param(p))
+    path = _path_form(parts.path)
+    query = _kept_params(parts.query)
     return urlunsplit(("https", netloc, _encode(path), _encode(query), ""))
 
 

@@ -331,9 +331,10 @@
   // translucent edges were drawn; more paths would darken where edges cross between them)
   function strokeEdges(ctx, list, colour, width, parts) {
     ctx.strokeStyle = colour; ctx.lineWidth = width;
-    for (var start = 0; start < list.length; start += 2 * (parts || list.length)) {
+    var step = 2 * (parts || list.length);   // list entries a path takes
+    for (var start = 0; start < list.length; start += step) {
       ctx.beginPath();
-      var end = Math.min(list.length, start + 2 * (parts || list.length));
+      var end = Math.min(list.length, start + step);
       for (var k = start; k < end; k += 2) { ctx.moveTo(px[list[k]], py[list[k]]); ctx.lineTo(px[list[k + 1]], py[list[k + 1]]); }
       ctx.stroke();
     }
