@@ -50,7 +50,7 @@ import os
 import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sized
+from typing import Any, Callable, Iterable, Mapping, Sized
 
 from .model import DESCRIPTIVE_FIELDS, Article, ArticleRecord
 from .reader import ParsedFile
@@ -207,20 +207,24 @@ def _html_edits(kg: Any, patch: GraphPatch, page: Path) -> tuple[Edits, list[str
     be of the full view (:func:`_page_patchable`)."""
     from .export.page_text import article_details_head
 
-    text = page.read_bytes()  # a page draws 20,000 articles at most: a few MB
     edits, drawn, at = [], [], {}
-    for before, after in patch.articles:
-        old = article_details_head(kg, before).encode("utf-8")
-        start = text.find(old)
-        if start < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
-            continue  # not drawn (a full view draws the most connected articles only)
-        edits.append((old, article_details_head(kg, after).encode("utf-8")))
-        drawn.append(before.id)
-        # Found here once: the patch need not search the file again (see _patch_file);
-        # found twice or not at all, it searches, and refuses the patch.
-        if start >= 0 and text.find(old, start + 1) < 0:
-            at[before.id] = start
-    return edits, drawn, (len(text), at)
+    # Mapped, not read: a page draws 20,000 articles at most, a few MB, which
+    # reading copied (1.4-2.4 ms of a 0.17 s rebuild on the real corpus).
+    with open(page, "rb") as fh, contextlib.ExitStack() as stack:
+        size = os.fstat(fh.fileno()).st_size
+        text = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
+        for before, after in patch.articles:
+            old = article_details_head(kg, before).encode("utf-8")
+            start = text.find(old)
+            if start < 0 and text.find(b'{"id":"' + before.id.encode("utf-8") + b'","x":') < 0:
+                continue  # not drawn (a full view draws the most connected articles only)
+            edits.append((old, article_details_head(kg, after).encode("utf-8")))
+            drawn.append(before.id)
+            # Found here once: the patch need not search the file again (see _patch_file);
+            # found twice or not at all, it searches, and refuses the patch.
+            if start >= 0 and text.find(old, start + 1) < 0:
+                at[before.id] = start
+    return edits, drawn, (size, at)
 
 
 def _page_patchable(options: dict[str, Any]) -> bool:
@@ -277,7 +281,7 @@ class _Positions:
 
     name: str  # the format
     size: int  # of the file it wrote
-    at: dict[str, int]  # article id -> where its text starts
+    at: Mapping[str, int]  # article id -> where its text starts
     ids: list[str]  # the article of each edit
     save_to: tuple[str, str] | None  # (folder, key) to record the positions after the patch under, if any
 
@@ -656,7 +660,7 @@ def _largest_first(name: str) -> int:
 
 
 def _load_positions(offsets: tuple[str | os.PathLike, str, str] | None, name: str
-                    ) -> tuple[int, dict[str, int]] | None:
+                    ) -> tuple[int, Mapping[str, int]] | None:
     """What the writer of format ``name`` recorded under the files' key (see :func:`patch_exports`)."""
     from .export.offsets import load
 

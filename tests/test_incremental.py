@@ -2234,22 +2234,24 @@ def test_writers_record_each_articles_position_and_patches_keep_it_up_to_date(wo
 
 
 @pytest.mark.parametrize("damage", ["shifted", "other size", "other key", "missing", "not a pickle", "not numbers",
-                                    "beyond the file", "torn"])
+                                    "ids and numbers apart", "beyond the file", "torn"])
 def test_positions_that_do_not_hold_mean_a_search(work, tmp_path, monkeypatch, damage):
     out, clean = tmp_path / "out", tmp_path / "clean"
     _build_cli(work, out)
     folder = out / ".cache" / cache_mod.OFFSETS_DIR
-    key, size, at = pickle.loads((folder / "nt.offsets").read_bytes())
+    key = json.loads((out / ".cache" / cache_mod.EXPORTS_FILE).read_text(encoding="utf-8"))["key"]
+    size, at = offsets_mod.load(folder, "nt", key)
+    at = dict(at)
     if damage == "shifted":  # every article one byte further on
         at = {aid: pos + 1 for aid, pos in at.items()}
     elif damage == "other size":
         size += 1
     elif damage == "other key":
         key = "0" * len(key)
-    elif damage == "not numbers":
-        at = {aid: str(pos) for aid, pos in at.items()}
     elif damage == "beyond the file":
         at = {aid: -pos - 1 if i % 2 else pos + size for i, (aid, pos) in enumerate(at.items())}
+    body = pickle.dumps((key, size, *(lambda p: (p.ids, p.numbers))(offsets_mod.Positions.of(at))),
+                        protocol=pickle.HIGHEST_PROTOCOL)
     if damage == "missing":
         (folder / "nt.offsets").unlink()
     elif damage == "not a pickle":
@@ -2258,8 +2260,15 @@ def test_positions_that_do_not_hold_mean_a_search(work, tmp_path, monkeypatch, d
         data = bytearray((folder / "nt.offsets").read_bytes())
         data[len(data) // 2] = 0 if data[len(data) // 2] else 1
         (folder / "nt.offsets").write_bytes(bytes(data))
+    elif damage == "not numbers":  # what a record's numbers are not: text, or bytes not 8 a number
+        body = pickle.dumps((key, size, offsets_mod.Positions.of(at).ids, [str(pos) for pos in at.values()]))
+        (folder / "nt.offsets").write_bytes(body + offsets_mod._digest(body))
+    elif damage == "ids and numbers apart":  # one number short of the ids
+        body = pickle.dumps((key, size, offsets_mod.Positions.of(at).ids, offsets_mod.Positions.of(at).numbers[:-8]))
+        (folder / "nt.offsets").write_bytes(body + offsets_mod._digest(body))
     else:  # a record as the writer makes them, saying what it should not
         offsets_mod.save((folder, key), "nt", size, at)
+        assert (folder / "nt.offsets").read_bytes()[:-32] == body
     searches = _Searches(monkeypatch)
     (victim,) = _single_file_articles(work, 9)[8:]
     _edit(victim, 'title: "', 'title: "Edited: ')
@@ -2326,6 +2335,32 @@ def test_a_position_record_with_any_byte_changed_or_cut_is_not_used(tmp_path):
         assert offsets_mod.load(tmp_path, "nt", "key") is None, i
     path.write_bytes(data + b"more")
     assert offsets_mod.load(tmp_path, "nt", "key") is None
+
+
+def test_positions_as_a_record_holds_them_read_and_move_as_a_dictionary_does(tmp_path):
+    """A record's positions (ids and numbers as bytes, graph.export.offsets.Positions):
+    an id is looked up in the bytes, a prefix or part of another id is not one,
+    and moved by edits they give the numbers a dictionary's comprehension gives."""
+    rng = random.Random(11)
+    pieces = ["article/0123", "article/01", "a", "", "\u2603", "\ud800", "x/y", "0"]
+    for _ in range(300):
+        at = {rng.choice(pieces) + rng.choice(pieces): rng.randint(-2**40, 2**40) for _ in range(rng.randint(0, 9))}
+        offsets_mod.save((tmp_path, "key"), "nt", 10, at)
+        size, recorded = offsets_mod.load(tmp_path, "nt", "key")
+        for probe in [*at, *pieces, "article/", "01", "\0"]:
+            fresh = offsets_mod.load(tmp_path, "nt", "key")[1]  # looked up before any dictionary is made
+            assert fresh.get(probe) == at.get(probe), (probe, at)
+        assert size == 10 and recorded == at and len(recorded) == len(at)
+        # Edits at some of the positions (an article's own text) and elsewhere, none overlapping.
+        starts = sorted(set(rng.sample(sorted(at.values()), min(len(at), 2))
+                            + [rng.randint(-2**40, 2**40) for _ in range(rng.randint(1, 3))]))
+        edits = [(start, rng.randint(0, min(40, after - start)), b"x" * rng.randint(0, 60))
+                 for start, after in zip(starts, [*starts[1:], starts[-1] + 40])]
+        expected = {aid: pos + sum(len(new) - length for s, length, new in edits if s < pos) for aid, pos in at.items()}
+        moved = offsets_mod.shifted(recorded, edits)
+        assert dict(moved) == expected == offsets_mod.shifted(at, edits)
+        if all(len(new) == length for _, length, new in edits):
+            assert moved is recorded
 
 
 def test_recorded_positions_are_used_as_they_are_and_moved_by_the_edits(tmp_path, monkeypatch):

@@ -308,7 +308,7 @@ _TRAILER = struct.Struct("<QQ")
 #: The graph snapshot's articles are pickled in about this many chunks...
 SNAPSHOT_PARTS = 8
 #: ...of at least this many articles each.
-SNAPSHOT_CHUNK = 1024
+SNAPSHOT_CHUNK = 256
 #: Changed articles a patched graph's snapshot keeps apart (beyond this or an
 #: eighth of the articles, it is written whole again).
 _SNAPSHOT_CHANGED_MAX = 4096
@@ -321,15 +321,18 @@ def _dump_entities(kg: object, fh: _Checksummed) -> None:
 
     Why chunks: an edited file's article is found, through the index, by
     unpickling the chunk that holds it (:func:`_find_articles`), not every
-    article (on the real corpus, one of 5 chunks, in 0.01 s instead of 0.05
-    s). Also, a pickle's memo holds every object it wrote until it ends (193
-    MB for the 125,000 articles of 100,000 synthetic files in one pickle,
-    while the other exporting process lives). The price: the strings that
-    articles of different chunks share (an article's id in the others'
-    related lists, their source files) are written once per chunk. At
-    100,000 synthetic files the file took 155 MB in chunks of 65,536, 172 MB
-    in 4, 201 MB in 8 (:data:`SNAPSHOT_PARTS`), 243 MB in 16 and 403 MB in
-    chunks of 1,024; on the real corpus, 4.6 MB in one, 5.5 MB in 5.
+    article: on the real corpus's 4,631 articles, one of 8 chunks in 2.8 ms,
+    where one of 5 (chunks of 1,024) took 4.6 ms and all of them 41 ms.
+    Smaller chunks are not worth it: 32 took 1.4 ms, but made the file 65%
+    larger, and every byte of it is checked when it loads. Also, a pickle's
+    memo holds every object it wrote until it ends (193 MB for the 125,000
+    articles of 100,000 synthetic files in one pickle, while the other
+    exporting process lives). The price: the strings that articles of
+    different chunks share (an article's id in the others' related lists,
+    their source files) are written once per chunk. At 100,000 synthetic
+    files the file took 155 MB in chunks of 65,536, 172 MB in 4, 201 MB in 8
+    (:data:`SNAPSHOT_PARTS`), 243 MB in 16 and 403 MB in chunks of 1,024; on
+    the real corpus, 4.6 MB in one, 5.9 MB in 5 and 6.5 MB in 8.
     """
     start = fh.written
     articles = kg.articles  # type: ignore[attr-defined]

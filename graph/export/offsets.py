@@ -25,7 +25,14 @@ rebuild's threads): it ends with a digest of its bytes, so that one a crash
 of the machine left torn or mixed with an older version's bytes is not
 used, as if missing.
 
->>> shifted({"a": 10, "b": 50, "c": 90}, [(40, 5, b"longer text")])
+A record holds the articles' ids as one string and their positions as one
+array of 64-bit numbers (:class:`Positions`), read as they are: a patched
+rebuild looks up the few articles it changed, and saves the record again
+under the new key, without a dictionary of every article made and pickled
+(five of them, one per format, took 6 ms to read and 12 ms to write of a
+rebuild after an edited title, on the real corpus).
+
+>>> dict(shifted({"a": 10, "b": 50, "c": 90}, [(40, 5, b"longer text")]))
 {'a': 10, 'b': 56, 'c': 96}
 """
 
@@ -36,34 +43,133 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sys
+from array import array
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-__all__ = ["OFFSETS_OPTION", "save", "load", "shifted"]
+__all__ = ["OFFSETS_OPTION", "Positions", "save", "load", "shifted"]
 
 #: The writers' option naming where to record the positions: ``(folder, key)``.
 OFFSETS_OPTION = "article_offsets"
 
 _SUFFIX = ".offsets"
 _DIGEST_SIZE = 32
+_SEPARATOR = b"\0"  # between two ids in a record (an id is a node id: never holds one)
 
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
 
 
-def save(where: tuple[str | os.PathLike, str], name: str, size: int, at: dict[str, int]) -> None:
+def _little_endian(numbers: array) -> bytes:
+    """The numbers' bytes, little-endian whatever the machine: a record's bytes never depend on it."""
+    if sys.byteorder != "little":  # pragma: no cover - on big-endian machines only
+        numbers = array(numbers.typecode, numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+class Positions(Mapping):
+    """Article id -> where its text starts, as a record holds them: the ids
+    (UTF-8, NUL-separated) and their positions (signed 64-bit numbers,
+    little-endian), each as one string of bytes, split only when asked.
+
+    >>> at = Positions.of({"article/a": 0, "article/b": 120})
+    >>> at.get("article/b"), at.get("article/c"), len(at)
+    (120, None, 2)
+    >>> at == {"article/a": 0, "article/b": 120}
+    True
+    """
+
+    __slots__ = ("ids", "numbers", "_index")
+
+    def __init__(self, ids: bytes, numbers: bytes) -> None:
+        self.ids, self.numbers = ids, numbers
+        self._index: dict[str, int] | None = None
+
+    @classmethod
+    def of(cls, at: Mapping[str, int]) -> Positions:
+        """``at`` as a record holds it (raises ``ValueError`` for an id with a
+        NUL or a position that is not a 64-bit integer)."""
+        if isinstance(at, Positions):
+            return at
+        ids = _SEPARATOR.join(aid.encode("utf-8", "surrogatepass") for aid in at)
+        if len(at) and ids.count(_SEPARATOR) != len(at) - 1:
+            raise ValueError("an article id holds a NUL")
+        try:
+            numbers = array("q", at.values())
+        except (TypeError, OverflowError) as err:
+            raise ValueError(f"not a position: {err}") from err
+        return cls(ids, _little_endian(numbers))
+
+    def _array(self) -> array:
+        numbers = array("q")
+        numbers.frombytes(self.numbers)
+        if sys.byteorder != "little":  # pragma: no cover - on big-endian machines only
+            numbers.byteswap()
+        return numbers
+
+    def moved(self, by: Callable[[int], int]) -> Positions:
+        """Each position ``p`` moved to ``p + by(p)``, with the same ids (their bytes as they are)."""
+        return Positions(self.ids, _little_endian(array("q", [p + by(p) for p in self._array()])))
+
+    def _positions(self) -> dict[str, int]:
+        if self._index is None:
+            numbers = self._array()
+            ids = self.ids.decode("utf-8", "surrogatepass").split("\0") if self.numbers else []
+            if len(ids) != len(numbers):
+                raise ValueError("a record holds as many ids as positions")
+            self._index = dict(zip(ids, numbers))
+        return self._index
+
+    def __getitem__(self, aid: str) -> int:
+        if self._index is not None:
+            return self._index[aid]
+        # A patch looks up a few ids: each found in the bytes as they are, its
+        # number counted from the separators before it, with no dictionary made.
+        wanted = aid.encode("utf-8", "surrogatepass") if isinstance(aid, str) else b"\0"
+        if _SEPARATOR in wanted or not self.numbers:
+            raise KeyError(aid)
+        ids, at = self.ids, 0
+        while True:
+            at = ids.find(wanted, at)
+            if at < 0:
+                raise KeyError(aid)
+            end = at + len(wanted)
+            if (at == 0 or ids[at - 1] == 0) and (end == len(ids) or ids[end] == 0):
+                break
+            at += 1
+        k = ids.count(_SEPARATOR, 0, at)
+        if k >= len(self):
+            raise KeyError(aid)
+        return int.from_bytes(self.numbers[8 * k:8 * k + 8], "little", signed=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions())
+
+    def __len__(self) -> int:
+        return len(self.numbers) // 8
+
+    def __repr__(self) -> str:
+        return f"Positions({dict(self)!r})"
+
+
+def save(where: tuple[str | os.PathLike, str], name: str, size: int, at: Mapping[str, int]) -> None:
     """Record that the export ``name`` (a file of ``size`` bytes, written under
     the key ``where[1]``) holds the text of article ``id`` from byte ``at[id]``.
 
     Written atomically into the folder ``where[0]``; a record that cannot be
-    written only costs the next patch a search.
+    written (nor one that could not be read back: an id holding a NUL) only
+    costs the next patch a search.
     """
     from .files import atomic_writer
 
     folder, key = where
-    data = pickle.dumps((key, size, at), protocol=pickle.HIGHEST_PROTOCOL)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
+        positions = Positions.of(at)
+        data = pickle.dumps((key, size, positions.ids, positions.numbers), protocol=pickle.HIGHEST_PROTOCOL)
         with atomic_writer(Path(folder) / f"{name}{_SUFFIX}", "wb", encoding=None, durable=False, owned=True) as fh:
             fh.write(data + _digest(data))
 
@@ -72,7 +178,7 @@ def save(where: tuple[str | os.PathLike, str], name: str, size: int, at: dict[st
 _RECORD_LIMIT = 1 << 30
 
 
-def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str, int]] | None:
+def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, Positions] | None:
     """The size and positions :func:`save` recorded for ``name`` under ``key``,
     or ``None`` (no record, another key, or a damaged file)."""
     from ..cache import pickles
@@ -84,26 +190,30 @@ def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, dict[str,
         body, digest = data[:-_DIGEST_SIZE], data[-_DIGEST_SIZE:]
         if len(data) <= _DIGEST_SIZE or _digest(body) != digest:
             return None  # torn by a crash, or not a record
-        stored_key, size, at = pickles.loads(body, Path(folder) / f"{name}{_SUFFIX}")
+        stored_key, size, ids, numbers = pickles.loads(body, Path(folder) / f"{name}{_SUFFIX}")
     except CacheError:
         raise
     except Exception:  # noqa: BLE001 - missing or damaged: the patch searches
         return None
-    if stored_key != key or type(size) is not int or not isinstance(at, dict):
+    if (stored_key != key or type(size) is not int or type(ids) is not bytes or type(numbers) is not bytes
+            or len(numbers) % 8 or (ids.count(_SEPARATOR) + 1 if numbers else len(ids)) != len(numbers) // 8):
         return None
-    return size, at
+    return size, Positions(ids, numbers)
 
 
-def shifted(at: dict[str, int], applied: Iterable[tuple[int, int, bytes]]) -> dict[str, int]:
+def shifted(at: Mapping[str, int], applied: Iterable[tuple[int, int, bytes]]) -> Mapping[str, int]:
     """``at`` after the edits ``applied`` (where each starts in the file before,
     the length it replaced, the text it wrote; none overlapping): each
-    position moves by the change of length of the edits before it."""
+    position moves by the change of length of the edits before it. Edits
+    that kept every length leave ``at`` as it is (the same object)."""
     edits = sorted(applied)
-    if not edits:
-        return dict(at)
+    if all(len(new) == length for _, length, new in edits):
+        return at
     starts = [start for start, _, _ in edits]
     moved = [0]
     for _, length, new in edits:
         moved.append(moved[-1] + len(new) - length)
     # An edit starting at a position is that article's own: it does not move it.
+    if isinstance(at, Positions):  # a record's: moved as numbers, no dictionary made
+        return at.moved(lambda pos: moved[bisect.bisect_left(starts, pos)])
     return {aid: pos + moved[bisect.bisect_left(starts, pos)] for aid, pos in at.items()}
