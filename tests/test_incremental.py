@@ -2300,6 +2300,8 @@ def test_the_pages_positions_are_those_of_texts_it_holds_once(tmp_path):
         assert size == len(text) and at == expected
     page.write_bytes(b"<p>not drawn</p>")
     assert graph.incremental._html_edits(kg, patch, page)[:2] == ([], [])
+    page.write_bytes(b"")  # nothing to map: nothing drawn
+    assert graph.incremental._html_edits(kg, patch, page) == ([], [], (0, {}))
 
 
 
@@ -2335,6 +2337,17 @@ def test_a_position_record_with_any_byte_changed_or_cut_is_not_used(tmp_path):
         assert offsets_mod.load(tmp_path, "nt", "key") is None, i
     path.write_bytes(data + b"more")
     assert offsets_mod.load(tmp_path, "nt", "key") is None
+    # Whole records, digest and all, whose parts do not fit: numbers cut short of 8 bytes,
+    # one number fewer than ids, ids that are not UTF-8; and, for contrast, one that fits.
+    positions = offsets_mod.Positions.of(at)
+    for ids, numbers, usable in [(positions.ids, positions.numbers[:-3], False),
+                                 (positions.ids, positions.numbers[:-8], False),
+                                 (b"\xff" + positions.ids, positions.numbers, False),
+                                 (positions.ids, positions.numbers, True)]:
+        body = pickle.dumps(("key", 123_456, ids, numbers), protocol=pickle.HIGHEST_PROTOCOL)
+        path.write_bytes(body + offsets_mod._digest(body))
+        assert (offsets_mod.load(tmp_path, "nt", "key") == (123_456, at)) is usable
+        assert usable or offsets_mod.load(tmp_path, "nt", "key") is None
 
 
 def test_positions_as_a_record_holds_them_read_and_move_as_a_dictionary_does(tmp_path):
@@ -2359,8 +2372,16 @@ def test_positions_as_a_record_holds_them_read_and_move_as_a_dictionary_does(tmp
         expected = {aid: pos + sum(len(new) - length for s, length, new in edits if s < pos) for aid, pos in at.items()}
         moved = offsets_mod.shifted(recorded, edits)
         assert dict(moved) == expected == offsets_mod.shifted(at, edits)
-        if all(len(new) == length for _, length, new in edits):
-            assert moved is recorded
+        same = [(start, length, b"y" * length) for start, length, _ in edits]  # every length kept
+        assert offsets_mod.shifted(recorded, same) is recorded
+    # Moved beyond 64 bits (a damaged record): a dictionary, which save refuses, leaving the record as it was.
+    offsets_mod.save((tmp_path, "key"), "nt", 10, {"article/a": 2**63 - 2})
+    size, recorded = offsets_mod.load(tmp_path, "nt", "key")
+    moved = offsets_mod.shifted(recorded, [(0, 1, b"longer")])
+    assert moved == {"article/a": 2**63 + 3} and not isinstance(moved, offsets_mod.Positions)
+    before = (tmp_path / "nt.offsets").read_bytes()
+    offsets_mod.save((tmp_path, "key"), "nt", 10, moved)
+    assert (tmp_path / "nt.offsets").read_bytes() == before
 
 
 def test_recorded_positions_are_used_as_they_are_and_moved_by_the_edits(tmp_path, monkeypatch):

@@ -323,8 +323,9 @@ def _dump_entities(kg: object, fh: _Checksummed) -> None:
     unpickling the chunk that holds it (:func:`_find_articles`), not every
     article: on the real corpus's 4,631 articles, one of 8 chunks in 2.8 ms,
     where one of 5 (chunks of 1,024) took 4.6 ms and all of them 41 ms.
-    Smaller chunks are not worth it: 32 took 1.4 ms, but made the file 65%
-    larger, and every byte of it is checked when it loads. Also, a pickle's
+    Smaller chunks are not worth it: with 32 chunks one took 1.4 ms, but the
+    file was 49% larger than with 8, and every byte of it is checked when it
+    loads. Also, a pickle's
     memo holds every object it wrote until it ends (193 MB for the 125,000
     articles of 100,000 synthetic files in one pickle, while the other
     exporting process lives). The price: the strings that articles of

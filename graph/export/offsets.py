@@ -111,16 +111,22 @@ class Positions(Mapping):
             numbers.byteswap()
         return numbers
 
-    def moved(self, by: Callable[[int], int]) -> Positions:
-        """Each position ``p`` moved to ``p + by(p)``, with the same ids (their bytes as they are)."""
-        return Positions(self.ids, _little_endian(array("q", [p + by(p) for p in self._array()])))
+    def moved(self, by: Callable[[int], int]) -> Mapping[str, int]:
+        """Each position ``p`` moved to ``p + by(p)``, with the same ids (their bytes
+        as they are); as a dictionary when a moved position is beyond 64 bits (a
+        damaged record, which :func:`save` then refuses)."""
+        moved = [p + by(p) for p in self._array()]
+        try:
+            return Positions(self.ids, _little_endian(array("q", moved)))
+        except OverflowError:
+            return dict(zip(self, moved))
 
     def _positions(self) -> dict[str, int]:
         if self._index is None:
             numbers = self._array()
             ids = self.ids.decode("utf-8", "surrogatepass").split("\0") if self.numbers else []
             if len(ids) != len(numbers):
-                raise ValueError("a record holds as many ids as positions")
+                raise ValueError("a record's ids and positions differ in number")
             self._index = dict(zip(ids, numbers))
         return self._index
 
@@ -132,6 +138,8 @@ class Positions(Mapping):
         wanted = aid.encode("utf-8", "surrogatepass") if isinstance(aid, str) else b"\0"
         if _SEPARATOR in wanted or not self.numbers:
             raise KeyError(aid)
+        if not wanted:  # an empty id (never a node's): found among the others' separators
+            return self._positions()[aid]
         ids, at = self.ids, 0
         while True:
             at = ids.find(wanted, at)
@@ -197,6 +205,10 @@ def load(folder: str | os.PathLike, name: str, key: str) -> tuple[int, Positions
         return None
     if (stored_key != key or type(size) is not int or type(ids) is not bytes or type(numbers) is not bytes
             or len(numbers) % 8 or (ids.count(_SEPARATOR) + 1 if numbers else len(ids)) != len(numbers) // 8):
+        return None
+    try:
+        ids.decode("utf-8", "surrogatepass")  # what iterating it does
+    except UnicodeDecodeError:
         return None
     return size, Positions(ids, numbers)
 
