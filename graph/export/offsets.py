@@ -71,6 +71,15 @@ def _little_endian(numbers: array) -> bytes:
     return numbers.tobytes()
 
 
+def _numbers_of(data: bytes) -> array:
+    """The signed 64-bit numbers whose bytes :func:`_little_endian` gave."""
+    numbers = array("q")
+    numbers.frombytes(data)
+    if sys.byteorder != "little":  # pragma: no cover - on big-endian machines only
+        numbers.byteswap()
+    return numbers
+
+
 class Positions(Mapping):
     """Article id -> where its text starts, as a record holds them: the ids
     (UTF-8, NUL-separated) and their positions (signed 64-bit numbers,
@@ -104,18 +113,11 @@ class Positions(Mapping):
             raise ValueError(f"not a position: {err}") from err
         return cls(ids, _little_endian(numbers))
 
-    def _array(self) -> array:
-        numbers = array("q")
-        numbers.frombytes(self.numbers)
-        if sys.byteorder != "little":  # pragma: no cover - on big-endian machines only
-            numbers.byteswap()
-        return numbers
-
     def moved(self, by: Callable[[int], int]) -> Mapping[str, int]:
         """Each position ``p`` moved to ``p + by(p)``, with the same ids (their bytes
         as they are); as a dictionary when a moved position is beyond 64 bits (a
         damaged record, which :func:`save` then refuses)."""
-        moved = [p + by(p) for p in self._array()]
+        moved = [p + by(p) for p in _numbers_of(self.numbers)]
         try:
             return Positions(self.ids, _little_endian(array("q", moved)))
         except OverflowError:
@@ -123,7 +125,7 @@ class Positions(Mapping):
 
     def _positions(self) -> dict[str, int]:
         if self._index is None:
-            numbers = self._array()
+            numbers = _numbers_of(self.numbers)
             ids = self.ids.decode("utf-8", "surrogatepass").split("\0") if self.numbers else []
             if len(ids) != len(numbers):
                 raise ValueError("a record's ids and positions differ in number")
@@ -135,7 +137,9 @@ class Positions(Mapping):
             return self._index[aid]
         # A patch looks up a few ids: each found in the bytes as they are, its
         # number counted from the separators before it, with no dictionary made.
-        wanted = aid.encode("utf-8", "surrogatepass") if isinstance(aid, str) else b"\0"
+        if not isinstance(aid, str):
+            raise KeyError(aid)
+        wanted = aid.encode("utf-8", "surrogatepass")
         if _SEPARATOR in wanted or not self.numbers:
             raise KeyError(aid)
         if not wanted:  # an empty id (never a node's): found among the others' separators
@@ -152,7 +156,7 @@ class Positions(Mapping):
         k = ids.count(_SEPARATOR, 0, at)
         if k >= len(self):
             raise KeyError(aid)
-        return int.from_bytes(self.numbers[8 * k:8 * k + 8], "little", signed=True)
+        return _numbers_of(self.numbers[8 * k:8 * k + 8])[0]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._positions())
