@@ -478,6 +478,88 @@ def test_code_fingerprints_follow_the_files_each_one_covers(tmp_path):
                        "resolve.py": (True, True, True)}
 
 
+def test_package_digests_are_kept_by_signature(tmp_path):
+    """The digests of the package's files are kept in its __pycache__ between
+    processes and used for a file whose signature is the one kept; a file
+    changed in any way (its bytes, or only its ctime when size and mtime are
+    put back), a damaged record, or none at all give the digests of the files."""
+    import subprocess
+
+    code = ("import graph.cache.fingerprints as c; print(c.code_fingerprint(), c._graph_code_fingerprint(), "
+            "c._exports_code_fingerprint())")
+    package = Path(shutil.copytree(ROOT / "graph", tmp_path / "pkg" / "graph",
+                                   ignore=shutil.ignore_patterns("__pycache__")))
+    kept = package / "__pycache__" / fingerprints_mod.DIGESTS_FILE
+
+    def fingerprints(write: bool = True) -> tuple[str, ...]:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(package.parent)
+        if not write:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=package.parent, env=env)
+        return tuple(proc.stdout.split())
+
+    def by_hashing() -> tuple[str, ...]:  # the three digests from the files' bytes (the second method)
+        files = {str(f.relative_to(package).as_posix()): hashlib.sha256(f.read_bytes()).digest()
+                 for f in sorted(package.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
+        files = dict(sorted(files.items()))
+
+        def digest(names, seed=b""):
+            h = hashlib.sha256(seed)
+            for name in names:
+                h.update(name.encode() + b"\0" + files[name])
+            return h.hexdigest()
+
+        import idna.package_data
+        import yaml_rs
+        parse = digest(("reader.py", "frontmatter_formats.py", "model.py", "resolve.py"),
+                       str(getattr(yaml_rs, "__version__", "")).encode()
+                       + Path(idna.package_data.__file__).read_bytes())[:16]
+        building = digest([n for n in files if n.endswith(".py") and ("/" not in n or n.startswith("cache/"))],
+                          parse.encode())[:16]
+        return parse, building, digest(files)
+
+    assert fingerprints(write=False) == by_hashing()
+    assert not kept.exists()  # not written under PYTHONDONTWRITEBYTECODE
+    wait_until_settled(*package.rglob("*.py"))  # else each signature is kept as unsettled
+    assert fingerprints() == by_hashing()
+    record = json.loads(kept.read_text(encoding="utf-8"))
+    assert sorted(record["files"]) == sorted(f.relative_to(package).as_posix() for f in package.rglob("*")
+                                             if f.is_file() and "__pycache__" not in f.parts)
+    assert record["files"]["layout.py"][1] == hashlib.sha256((package / "layout.py").read_bytes()).hexdigest()
+
+    # A kept digest is used, not the file read: a wrong one shows through.
+    record["files"]["layout.py"][1] = "0" * 64
+    kept.write_text(json.dumps(record), encoding="utf-8")
+    wrong = fingerprints()
+    assert wrong[0] == by_hashing()[0] and wrong[1:] != by_hashing()[1:]
+    # The file's signature moved (a touch): read again, and the record mended.
+    os.utime(package / "layout.py")
+    assert fingerprints() == by_hashing()
+    assert json.loads(kept.read_text(encoding="utf-8"))["files"]["layout.py"][1] != "0" * 64
+
+    # An edit of the same size with the mtime put back still moves the ctime.
+    wait_until_settled(*package.rglob("*.py"))
+    fingerprints()
+    target = package / "resolve.py"
+    before = os.stat(target)
+    text = target.read_bytes()
+    target.write_bytes(text[:-1] + (b"#" if text[-1:] != b"#" else b"\n"))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(target).st_size == before.st_size and os.stat(target).st_mtime_ns == before.st_mtime_ns
+    assert fingerprints() == by_hashing()
+
+    # A damaged record, or one in place of a folder: the files are hashed.
+    for damage in (b"", b"{not json", b'{"format": 0, "files": {}}', b'{"format": %d, "files": {"layout.py": 5}}'
+                   % fingerprints_mod.FORMAT):
+        kept.write_bytes(damage)
+        assert fingerprints() == by_hashing()
+    kept.unlink()
+    kept.mkdir()
+    assert fingerprints() == by_hashing()
+
+
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])
 def test_damaged_or_foreign_cache_is_ignored_and_replaced(work, tmp_path, monkeypatch, damage):
     cache = tmp_path / "cache"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import time
 from typing import Iterable
 
 __all__ = ["FORMAT", "code_fingerprint"]
@@ -28,19 +30,95 @@ def _package_files() -> dict[str, bytes]:
     Why once: the fingerprints below are asked for by every build, several
     times; reading and hashing the files each time took 17 ms of a 0.4 s
     rebuild. A process runs the code it imported, whatever the files say later.
+
+    Why kept (:data:`DIGESTS_FILE`): reading and hashing the 63 files still
+    took 3 ms of each process, a fiftieth of a rebuild after an edit. A file
+    whose signature is the one kept is not read, as an input file is not
+    (the same signatures and settling, so an edit within a clock tick is
+    caught).
     """
     global _PACKAGE_FILES
     if _PACKAGE_FILES is None:
         here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the package, graph/
+        kept_file = os.path.join(here, "__pycache__", DIGESTS_FILE)
+        kept = _kept_digests(kept_file)
+        since = time.time_ns()  # before any file is read: see _settled
         found: dict[str, bytes] = {}
+        keep: dict[str, list] = {}
+        start = len(os.path.join(here, ""))
         for folder, dirs, files in os.walk(here):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
             for name in files:
                 path = os.path.join(folder, name)
-                with open(path, "rb") as fh:
-                    found[os.path.relpath(path, here).replace(os.sep, "/")] = hashlib.sha256(fh.read()).digest()
+                relative = path[start:].replace(os.sep, "/")
+                sig = _signature_now(path)
+                digest = _kept_digest(kept.get(relative), sig)
+                if digest is None:  # read as it is now, even if it changed since its stat: the next process hashes it
+                    with open(path, "rb") as fh:
+                        digest = hashlib.sha256(fh.read()).digest()
+                found[relative] = digest
+                if sig is not None:
+                    keep[relative] = [list(_settled(sig, since)), digest.hex()]
         _PACKAGE_FILES = dict(sorted(found.items()))
+        if keep != kept and not sys.dont_write_bytecode:  # as Python keeps its bytecode there
+            _keep_digests(kept_file, keep)
     return _PACKAGE_FILES
+
+
+#: The digests of the package's files and their signatures when read, in the
+#: package's ``__pycache__`` folder, beside Python's bytecode (and, like it,
+#: not written under ``PYTHONDONTWRITEBYTECODE`` or where the folder is read-only).
+DIGESTS_FILE = "newsgraph-digests.json"
+
+
+def _kept_digests(path: str) -> dict[str, list]:
+    """The digests :func:`_keep_digests` kept, ``{relative path: [signature, hex digest]}``;
+    empty when missing, unreadable or not as written (each entry is checked as it is
+    used, by :func:`_kept_digest`)."""
+    import json
+
+    from ..export.files import read_regular
+
+    try:
+        kept = json.loads(read_regular(path, 1 << 20))
+    except (OSError, ValueError):
+        return {}
+    if not (isinstance(kept, dict) and kept.get("format") == FORMAT and isinstance(kept.get("files"), dict)):
+        return {}
+    return kept["files"]
+
+
+def _kept_digest(entry: object, sig: _Signature | None) -> bytes | None:
+    """The digest an entry of :func:`_kept_digests` holds, if it was kept for ``sig``.
+
+    >>> _kept_digest([[1, 2, 3, 4], "ab" * 32], (1, 2, 3, 4)) == bytes([0xab]) * 32
+    True
+    >>> [_kept_digest(e, (1, 2, 3, 4)) for e in ([[1, 2, 3, 5], "ab" * 32], [[1, 2, 3, 4], "xy" * 32],
+    ...                                          [[1, 2, 3, 4], "ab"], "damaged", None)]
+    [None, None, None, None, None]
+    """
+    try:
+        if sig is not None and tuple(entry[0]) == sig and len(entry[1]) == 64:  # type: ignore[index]
+            return bytes.fromhex(entry[1])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError, KeyError):  # not as written
+        pass
+    return None
+
+
+def _keep_digests(path: str, files: dict[str, list]) -> None:
+    """Write ``files`` for :func:`_kept_digests`, whole or not at all; a folder
+    that cannot be written leaves the digests to be computed again next time."""
+    import json
+
+    from ..errors import ExportError
+    from ..export.files import atomic_writer
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_writer(path, durable=False) as fh:
+            fh.write(json.dumps({"format": FORMAT, "files": files}, sort_keys=True))
+    except (OSError, ExportError):  # a read-only install; a link or folder in its place
+        pass
 
 
 _PACKAGE_FILES: dict[str, bytes] | None = None
