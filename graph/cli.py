@@ -805,8 +805,10 @@ def _cannot_write_output(err: OSError) -> int:
 def main() -> None:
     """Entry point of the console script."""
     from .drawing_deps import use_lean_imports
+    from .gc_pause import never_resume
 
     use_lean_imports()  # this process writes files: no matplotlib or IPython behind igraph and pyvis
+    never_resume()  # this process ends with its command: the collector is not woken to walk the graph
     try:
         os.getcwd()
     except FileNotFoundError:  # relative paths cannot be resolved: pathlib and rdflib raised deep inside

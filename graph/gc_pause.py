@@ -11,6 +11,9 @@ Ending a pause while the graph is alive costs one more walk over it (the
 objects made during the pause are all in the youngest generation): 0.4 s
 after reading 10,000 synthetic articles. ``newsgraph build`` therefore holds
 one pause from reading to the last export and frees the graph inside it.
+Even then, ending it walks what is still alive (20 ms after a build of the
+real corpus): the command line, whose process ends with its command, has
+pauses never end (:func:`never_resume`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,24 @@ import contextlib
 import gc
 from typing import Iterator
 
-__all__ = ["gc_paused"]
+__all__ = ["gc_paused", "never_resume"]
+
+#: Whether the end of a pause enables the collector again (see :func:`never_resume`).
+_RESUMING = True
+
+
+def never_resume() -> None:
+    """Leave the collector off when a pause ends, for the rest of this process.
+
+    For a process that ends once its work is done, as each command of
+    ``newsgraph`` but ``serve`` (which never pauses) does: enabling the collector
+    again makes it walk every object still alive, to free nothing that the end
+    of the process would not: 20 ms at the end of ``newsgraph build`` of the
+    real corpus, and about 0.1 s of the 1.9 s of ``newsgraph html`` (whose
+    graph is alive when its pause ends).
+    """
+    global _RESUMING
+    _RESUMING = False
 
 
 @contextlib.contextmanager
@@ -38,5 +58,5 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if was_enabled:
+        if was_enabled and _RESUMING:
             gc.enable()

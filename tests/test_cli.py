@@ -571,6 +571,51 @@ def test_console_exit_waits_for_running_threads():
     assert proc.stdout.splitlines()[-3:] == ["thread done", "handler ran", "torn down"]
 
 
+# Whether the cyclic collector is on when the process ends, after a command.
+_COLLECTOR_PROBE = """
+import atexit, gc, sys
+atexit.register(lambda: print("collector on:", gc.isenabled(), flush=True))
+sys.argv = ["newsgraph", *sys.argv[1:]]
+import graph.cli
+graph.cli.main()
+"""
+
+
+def test_console_command_leaves_the_collector_off_after_a_pause(tmp_path):
+    """A build pauses the collector (graph.gc_pause); the console script's process
+    ends with the command, so the pause is not ended (ending it walks what is
+    alive). Without a pause, or outside the console script, the collector is on."""
+    def collector_on(*args: str, entry: str = "graph.cli.main()") -> str:
+        proc = subprocess.run([sys.executable, "-c", _COLLECTOR_PROBE.replace("graph.cli.main()", entry), *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+        return proc.stdout.splitlines()[-1]
+
+    build = ("build", str(SEEDS_DIR), "-o", str(tmp_path / "out"), "-q")
+    assert collector_on(*build) == "collector on: False"
+    assert (tmp_path / "out" / "graph.ttl").is_file()  # the build ran
+    assert collector_on("--version") == "collector on: True"  # nothing paused it
+    assert collector_on(*build, entry="graph.cli.cli()") == "collector on: True"  # a library's caller
+
+
+def test_pauses_end_unless_never_resumed(monkeypatch):
+    import gc
+
+    from graph import gc_pause
+
+    assert gc.isenabled()
+    with gc_pause.gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    monkeypatch.setattr(gc_pause, "_RESUMING", True)  # put back after the test, as never_resume is process-wide
+    try:
+        gc_pause.never_resume()
+        with gc_pause.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_console_exit_flushes_a_large_piped_output(tmp_path):
     # More than a pipe's buffer, written through a pipe: all of it arrives.
     out = tmp_path / "out"
