@@ -808,7 +808,7 @@ def main() -> None:
     from .gc_pause import never_resume
 
     use_lean_imports()  # this process writes files: no matplotlib or IPython behind igraph and pyvis
-    never_resume()  # this process ends with its command: the collector is not woken to walk the graph
+    never_resume()  # the process ends with its command: the collector is not woken to walk the graph
     try:
         os.getcwd()
     except FileNotFoundError:  # relative paths cannot be resolved: pathlib and rdflib raised deep inside

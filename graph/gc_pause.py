@@ -32,11 +32,12 @@ def never_resume() -> None:
     """Leave the collector off when a pause ends, for the rest of this process.
 
     For a process that ends once its work is done, as each command of
-    ``newsgraph`` but ``serve`` (which never pauses) does: enabling the collector
-    again makes it walk every object still alive, to free nothing that the end
-    of the process would not: 20 ms at the end of ``newsgraph build`` of the
-    real corpus, and about 0.1 s of the 1.9 s of ``newsgraph html`` (whose
-    graph is alive when its pause ends).
+    ``newsgraph`` does: enabling the collector again makes it walk every
+    object still alive, to free nothing that the end of the process would
+    not (20 ms at the end of ``newsgraph build`` of the real corpus, more
+    where the graph is still alive, as at the end of ``newsgraph html``).
+    Only ``build`` and ``html`` pause; ``serve``, the one command that runs
+    for long, never does, so its collector is never left off.
     """
     global _RESUMING
     _RESUMING = False

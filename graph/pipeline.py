@@ -272,12 +272,16 @@ def build_page(paths: Paths = (), output: str | os.PathLike = "exports/graph.htm
     """
     from .export.files import exports_lock
     from .export.html import write_html
+    from .gc_pause import gc_paused
 
     _check_output(output)
     given, folders = _existing(paths, catalogs)
     _check_page_output(output, given, folders)
-    kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
-    # Into a build's exports folder (exports/graph.html): not while a build writes there
-    with exports_lock(os.path.dirname(os.fspath(output)) or os.curdir, waiting, create=False):
-        write_html(kg, output, **view_options)
+    # One pause from reading to the page, as build_exports holds: the collector,
+    # woken between the two, walked the whole graph as the page was made.
+    with gc_paused():
+        kg = build(given, catalogs=folders, jobs=jobs, progress=progress)
+        # Into a build's exports folder (exports/graph.html): not while a build writes there
+        with exports_lock(os.path.dirname(os.fspath(output)) or os.curdir, waiting, create=False):
+            write_html(kg, output, **view_options)
     return kg

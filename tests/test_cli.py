@@ -588,13 +588,20 @@ def test_console_command_leaves_the_collector_off_after_a_pause(tmp_path):
     def collector_on(*args: str, entry: str = "graph.cli.main()") -> str:
         proc = subprocess.run([sys.executable, "-c", _COLLECTOR_PROBE.replace("graph.cli.main()", entry), *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert proc.returncode == 0, proc.stderr
         return proc.stdout.splitlines()[-1]
 
-    build = ("build", str(SEEDS_DIR), "-o", str(tmp_path / "out"), "-q")
-    assert collector_on(*build) == "collector on: False"
-    assert (tmp_path / "out" / "graph.ttl").is_file()  # the build ran
+    def build(out: str) -> tuple[str, ...]:
+        return ("build", str(SEEDS_DIR), "-o", str(tmp_path / out), "-q")
+
+    assert collector_on(*build("console")) == "collector on: False"
+    assert collector_on(*build("library"), entry="graph.cli.cli()") == "collector on: True"  # a library's caller
+    for out in ("console", "library"):  # each built its exports (not found up to date)
+        assert json.loads((tmp_path / out / "report.json").read_text(encoding="utf-8"))["articles"] > 0
     assert collector_on("--version") == "collector on: True"  # nothing paused it
-    assert collector_on(*build, entry="graph.cli.cli()") == "collector on: True"  # a library's caller
+    page = tmp_path / "page.html"
+    assert collector_on("html", str(SEEDS_DIR), "-o", str(page), "-q") == "collector on: False"
+    assert page.is_file()
 
 
 def test_pauses_end_unless_never_resumed(monkeypatch):

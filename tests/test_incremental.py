@@ -491,13 +491,13 @@ def test_package_digests_are_kept_by_signature(tmp_path):
                                    ignore=shutil.ignore_patterns("__pycache__")))
     kept = package / "__pycache__" / fingerprints_mod.DIGESTS_FILE
 
-    def fingerprints(write: bool = True) -> tuple[str, ...]:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPATH"] = str(package.parent)
+    def fingerprints(write: bool = True, before: str = "") -> tuple[str, ...]:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+        env["PYTHONPATH"] = os.pathsep.join([str(package.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
         if not write:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                              cwd=package.parent, env=env)
+        proc = subprocess.run([sys.executable, "-c", before + code], capture_output=True, text=True, check=True,
+                              cwd=package.parent, env=env, timeout=120)
         return tuple(proc.stdout.split())
 
     def by_hashing() -> tuple[str, ...]:  # the three digests from the files' bytes (the second method)
@@ -550,14 +550,32 @@ def test_package_digests_are_kept_by_signature(tmp_path):
     assert os.stat(target).st_size == before.st_size and os.stat(target).st_mtime_ns == before.st_mtime_ns
     assert fingerprints() == by_hashing()
 
+    # A file changed too recently for its signature to vouch for the next change
+    # (within a clock tick of it, see _settled) is kept unsettled: hashed next time.
+    wait_until_settled(*package.rglob("*.py"))
+    target = package / "layout.py"
+    os.utime(target)  # its signature moves: read now, and kept under the time below
+    changed_at = os.stat(target).st_ctime_ns
+    assert fingerprints(before=f"import time; time.time_ns = lambda: {changed_at + 1_000_000}\n") == by_hashing()
+    entries = json.loads(kept.read_text(encoding="utf-8"))["files"]
+    assert entries["layout.py"][0] == list(fingerprints_mod._UNSETTLED)
+    assert entries["resolve.py"][0] == list(fingerprints_mod._input_signature(os.stat(package / "resolve.py")))
+
     # A damaged record, or one in place of a folder: the files are hashed.
-    for damage in (b"", b"{not json", b'{"format": 0, "files": {}}', b'{"format": %d, "files": {"layout.py": 5}}'
-                   % fingerprints_mod.FORMAT):
+    for damage in (b"", b"{not json", b"[" * 100_000, b'{"format": 0, "files": {}}',
+                   b'{"format": %d, "files": {"layout.py": 5}}' % fingerprints_mod.FORMAT):
         kept.write_bytes(damage)
         assert fingerprints() == by_hashing()
     kept.unlink()
     kept.mkdir()
     assert fingerprints() == by_hashing()
+    assert kept.is_dir() and not [f for f in kept.parent.iterdir() if f.name.endswith(".tmp")]
+
+    # Under PYTHONPYCACHEPREFIX, the record is kept under the prefix, as the bytecode is.
+    prefix = tmp_path / "prefix"
+    elsewhere = fingerprints(before=f"import sys; sys.pycache_prefix = {str(prefix)!r}\n")
+    assert elsewhere == by_hashing()
+    assert (prefix / str(package.resolve()).lstrip(os.sep) / fingerprints_mod.DIGESTS_FILE).is_file()
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", None])

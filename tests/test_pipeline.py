@@ -57,6 +57,27 @@ def test_build_page_draws_what_write_html_draws(tmp_path):
     assert kg.report.articles == graph.build([SEEDS]).report.articles
 
 
+def test_build_page_writes_the_page_within_the_build_pause(tmp_path, monkeypatch):
+    """One pause of the collector from reading to the page (graph.gc_pause), as
+    build_exports holds: woken between the two, it walked the graph as the page was made."""
+    import gc
+
+    import graph.export.html as html_mod
+
+    enabled_while_writing = []
+
+    def writing(*args, **kwargs):
+        enabled_while_writing.append(gc.isenabled())
+        return write_html(*args, **kwargs)
+
+    monkeypatch.setattr(html_mod, "write_html", writing)
+    assert gc.isenabled()
+    build_page([SEEDS], tmp_path / "page.html")
+    assert enabled_while_writing == [False]
+    assert gc.isenabled()  # and the pause ended: a library caller's collector is on again
+    assert (tmp_path / "page.html").is_file()
+
+
 def test_one_path_is_taken_as_graph_build_takes_it_and_a_missing_catalogue_is_refused(tmp_path):
     """``build_exports("seeds")`` read the letters s, e, e, d, s; ``catalogs="x"`` x's letters."""
     run = build_exports(str(SEEDS), tmp_path / "a", ["report"], cache=False)

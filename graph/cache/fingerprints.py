@@ -8,6 +8,7 @@ time, inode) and content both changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -40,7 +41,7 @@ def _package_files() -> dict[str, bytes]:
     global _PACKAGE_FILES
     if _PACKAGE_FILES is None:
         here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the package, graph/
-        kept_file = os.path.join(here, "__pycache__", DIGESTS_FILE)
+        kept_file = os.path.join(_bytecode_folder(here), DIGESTS_FILE)
         kept = _kept_digests(kept_file)
         since = time.time_ns()  # before any file is read: see _settled
         found: dict[str, bytes] = {}
@@ -71,6 +72,20 @@ def _package_files() -> dict[str, bytes]:
 DIGESTS_FILE = "newsgraph-digests.json"
 
 
+def _bytecode_folder(package: str) -> str:
+    """Where Python keeps the bytecode of ``package``'s top-level modules: its
+    ``__pycache__``, or the mirror of the package's path under
+    ``sys.pycache_prefix`` when one is set (``PYTHONPYCACHEPREFIX``).
+
+    >>> import sys
+    >>> sys.pycache_prefix is None and _bytecode_folder("/opt/graph") == "/opt/graph/__pycache__"
+    True
+    """
+    if sys.pycache_prefix:  # as importlib.util.cache_from_source places it
+        return os.path.join(sys.pycache_prefix, os.path.abspath(package).lstrip(os.sep))
+    return os.path.join(package, "__pycache__")
+
+
 def _kept_digests(path: str) -> dict[str, list]:
     """The digests :func:`_keep_digests` kept, ``{relative path: [signature, hex digest]}``;
     empty when missing, unreadable or not as written (each entry is checked as it is
@@ -81,7 +96,7 @@ def _kept_digests(path: str) -> dict[str, list]:
 
     try:
         kept = json.loads(read_regular(path, 1 << 20))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return {}
     if not (isinstance(kept, dict) and kept.get("format") == FORMAT and isinstance(kept.get("files"), dict)):
         return {}
@@ -94,12 +109,15 @@ def _kept_digest(entry: object, sig: _Signature | None) -> bytes | None:
     >>> _kept_digest([[1, 2, 3, 4], "ab" * 32], (1, 2, 3, 4)) == bytes([0xab]) * 32
     True
     >>> [_kept_digest(e, (1, 2, 3, 4)) for e in ([[1, 2, 3, 5], "ab" * 32], [[1, 2, 3, 4], "xy" * 32],
-    ...                                          [[1, 2, 3, 4], "ab"], "damaged", None)]
-    [None, None, None, None, None]
+    ...                                          [[1, 2, 3, 4], "ab"], [[1, 2, 3, 4], "ab " * 16],
+    ...                                          "damaged", None)]
+    [None, None, None, None, None, None]
     """
     try:
-        if sig is not None and tuple(entry[0]) == sig and len(entry[1]) == 64:  # type: ignore[index]
-            return bytes.fromhex(entry[1])  # type: ignore[index]
+        if sig is not None and tuple(entry[0]) == sig:  # type: ignore[index]
+            digest = bytes.fromhex(entry[1])  # type: ignore[index]
+            if len(digest) == 32:  # fromhex skips spaces: "ab cd..." is not 64 digits
+                return digest
     except (TypeError, ValueError, IndexError, KeyError):  # not as written
         pass
     return None
@@ -107,18 +125,31 @@ def _kept_digest(entry: object, sig: _Signature | None) -> bytes | None:
 
 def _keep_digests(path: str, files: dict[str, list]) -> None:
     """Write ``files`` for :func:`_kept_digests`, whole or not at all; a folder
-    that cannot be written leaves the digests to be computed again next time."""
+    that cannot be written leaves the digests to be computed again next time.
+
+    Written with a temporary file and a rename of its own, not
+    :func:`graph.export.files.atomic_writer`: within an export, that one's
+    moves wait for the export's (:func:`graph.export.files.moves_deferred`).
+    """
     import json
+    import tempfile
 
-    from ..errors import ExportError
-    from ..export.files import atomic_writer
-
+    folder, name = os.path.split(path)
+    tmp = None
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with atomic_writer(path, durable=False) as fh:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        os.fchmod(fd, 0o644)  # readable by all, as the bytecode beside it (mkstemp makes it 0600)
+        with open(fd, "w", encoding="utf-8") as fh:
             fh.write(json.dumps({"format": FORMAT, "files": files}, sort_keys=True))
-    except (OSError, ExportError):  # a read-only install; a link or folder in its place
+        os.replace(tmp, path)  # a folder in its place: IsADirectoryError, and it stays
+        tmp = None
+    except OSError:  # a read-only install, a full disk
         pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 _PACKAGE_FILES: dict[str, bytes] | None = None
