@@ -8,7 +8,6 @@ time, inode) and content both changed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
@@ -125,31 +124,17 @@ def _kept_digest(entry: object, sig: _Signature | None) -> bytes | None:
 
 def _keep_digests(path: str, files: dict[str, list]) -> None:
     """Write ``files`` for :func:`_kept_digests`, whole or not at all; a folder
-    that cannot be written leaves the digests to be computed again next time.
-
-    Written with a temporary file and a rename of its own, not
-    :func:`graph.export.files.atomic_writer`: within an export, that one's
-    moves wait for the export's (:func:`graph.export.files.moves_deferred`).
-    """
+    that cannot be written leaves the digests to be computed again next time."""
     import json
-    import tempfile
 
-    folder, name = os.path.split(path)
-    tmp = None
+    from ..errors import ExportError
+    from ..export.files import atomic_writer
+
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        os.fchmod(fd, 0o644)  # readable by all, as the bytecode beside it (mkstemp makes it 0600)
-        with open(fd, "w", encoding="utf-8") as fh:
+        with atomic_writer(path, durable=False) as fh:  # 0644, as the bytecode beside it
             fh.write(json.dumps({"format": FORMAT, "files": files}, sort_keys=True))
-        os.replace(tmp, path)  # a folder in its place: IsADirectoryError, and it stays
-        tmp = None
-    except OSError:  # a read-only install, a full disk
+    except (OSError, ExportError):  # a read-only install, a full disk; a folder or link in its place
         pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 _PACKAGE_FILES: dict[str, bytes] | None = None
