@@ -1,5 +1,5 @@
 """``python -m graph``: the same as the ``newsgraph`` command."""
 
-from .cli import main
+from .console import main
 
 main()

@@ -163,7 +163,7 @@ def _refuse_to_empty(output: str | os.PathLike, given: list[str]) -> None:
     articles, or none, takes the empty graph.
     """
     from .errors import LoadError
-    from .load import REPORT_FILE, load_report
+    from .reload import REPORT_FILE, load_report
 
     try:
         articles = load_report(os.path.join(output, REPORT_FILE)).articles

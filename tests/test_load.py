@@ -18,7 +18,7 @@ from conftest import SEEDS_DIR
 import graph
 from graph.errors import LoadError, NewsgraphError
 from graph.export import write_exports
-from graph.load import load, load_report
+from graph.reload import load, load_report
 
 BROKEN = Path(__file__).parent / "data" / "load"
 

@@ -151,3 +151,50 @@ def test_every_public_function_has_type_hints_that_name_what_exists():
             except Exception as err:  # noqa: BLE001 - any failure is the finding
                 unresolved.append(f"{name}.{public}: {err}")
     assert not missing and not unresolved, (missing, unresolved)
+
+
+def test_import_graph_loads_only_the_errors_and_each_name_on_first_use():
+    """`import graph` loads graph.errors alone (the console script catches a Ctrl-C
+    only once its own module runs: graph.console); the package's names load on first
+    use and are what their modules define, `graph.load` the function even when its
+    module (graph.reload) was imported first."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import graph
+print(sorted(m for m in sys.modules if m.split(".")[0] == "graph"))
+import graph.reload, graph.builder, graph.report, graph.errors
+print(graph.load is graph.reload.load, graph.build is graph.builder.build,
+      graph.KnowledgeGraph is graph.builder.KnowledgeGraph, graph.BuildReport is graph.report.BuildReport,
+      graph.NewsgraphError is graph.errors.NewsgraphError)
+print(set(graph.__all__) <= set(dir(graph)), graph.views is sys.modules["graph.views"])
+try:
+    graph.no_such_name
+except AttributeError as err:
+    print("AttributeError:", err)
+namespace = {}
+exec("from graph import *", namespace)
+print(sorted(set(graph.__all__) - set(namespace)))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "['graph', 'graph.errors']",
+        "True True True True True",
+        "True True",
+        "AttributeError: module 'graph' has no attribute 'no_such_name'",
+        "[]",
+    ]
+
+
+def test_the_console_script_is_graph_console():
+    """The command a user types runs graph.console.main, the function that turns a
+    Ctrl-C while the modules load into click's "Aborted!" (tests/test_cli.py)."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"newsgraph": "graph.console:main"}
+    from importlib.metadata import entry_points
+
+    installed, = entry_points(group="console_scripts", name="newsgraph")
+    assert installed.value == "graph.console:main"  # what pip wrote when the project was installed
