@@ -8,7 +8,7 @@ The pipeline, one module per step::
     export  (RDF, HTML, GraphML, ...)                graph.export
     the whole job (read, build, export)              graph.pipeline (newsgraph build, html)
     query   (SPARQL, DataFrames)                     graph.query
-    reload  (exports/graph.json -> KnowledgeGraph)   graph.load
+    reload  (exports/graph.json -> KnowledgeGraph)   graph.reload (graph.load)
     analyse (DataFrames, projections, analytics)     graph.frames, graph.projections, graph.analysis
 
 >>> import graph
@@ -16,6 +16,8 @@ The pipeline, one module per step::
 >>> kg.nx.number_of_nodes() > 0
 True
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInputError, ExportError, FrontMatterError,
                      InputError, InvalidArgumentError, InvalidURLError, LoadError, MissingInputError, NewsgraphError,
@@ -29,8 +31,13 @@ from .errors import (ArgumentTypeError, CacheError, DistributedError, EmptyInput
 # (``graph.validate.validate(...)`` after ``import graph``).
 _NAMES = {"build": "builder", "KnowledgeGraph": "builder", "BuildReport": "report", "load": "reload"}
 
+if TYPE_CHECKING:  # what type checkers and editors see: the names __getattr__ gives
+    from .builder import KnowledgeGraph, build
+    from .reload import load
+    from .report import BuildReport
 
-def __getattr__(name: str):  # PEP 562
+
+def __getattr__(name: str) -> Any:  # PEP 562: a submodule, or one of _NAMES
     import importlib.util
 
     module = _NAMES.get(name)
@@ -38,8 +45,13 @@ def __getattr__(name: str):  # PEP 562
         value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
         globals()[name] = value  # looked up once
         return value
-    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        return importlib.import_module(f"{__name__}.{name}")
+    if name.isidentifier() and not name.startswith("_"):
+        try:
+            spec = importlib.util.find_spec(f"{__name__}.{name}")
+        except ImportError:
+            spec = None
+        if spec is not None and spec.origin is not None:  # a module or package, not a folder of data (graph/data)
+            return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

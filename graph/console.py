@@ -10,6 +10,7 @@ below covers nearly all of that time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -24,7 +25,9 @@ def main() -> None:
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C is the same request
         try:
-            sys.stderr.write("Aborted!\n")  # what click says for a Ctrl-C during a command, with its status
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            sys.stderr.write("\nAborted!\n")  # what click says for a Ctrl-C during a command, with its status
             sys.stderr.flush()
         finally:
             # Without the usual teardown: a module whose loading was cut short may be

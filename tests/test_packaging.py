@@ -198,3 +198,20 @@ def test_the_console_script_is_graph_console():
 
     installed, = entry_points(group="console_scripts", name="newsgraph")
     assert installed.value == "graph.console:main"  # what pip wrote when the project was installed
+
+
+def test_only_modules_and_the_package_names_are_attributes_of_graph():
+    """The package's __getattr__ loads submodules; a folder of data files (graph/data),
+    a dotted or private name is no attribute, and hasattr says so rather than raising."""
+    import subprocess
+    import sys
+
+    code = """
+import graph
+print([hasattr(graph, name) for name in ("data", "cli.x", "_private", "no_such_module", "export", "cache", "load")])
+print(callable(graph.load), graph.export.files.__name__, graph.cache.fingerprints.__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[False, False, False, False, True, True, True]",
+                                        "True graph.export.files graph.cache.fingerprints"]
