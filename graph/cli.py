@@ -803,7 +803,8 @@ def _cannot_write_output(err: OSError) -> int:
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Run the command line's command: what the console script (:func:`graph.console.main`)
+    calls once this module is loaded."""
     from .drawing_deps import use_lean_imports
     from .gc_pause import never_resume
 

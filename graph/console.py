@@ -24,13 +24,12 @@ def main() -> None:
         from .cli import main as run_command
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C is the same request
-        try:
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        with contextlib.suppress(Exception):  # a closed stderr: the status says it
             sys.stderr.write("\nAborted!\n")  # what click says for a Ctrl-C during a command, with its status
             sys.stderr.flush()
-        finally:
-            # Without the usual teardown: a module whose loading was cut short may be
-            # half set up (a C extension's, among them), and nothing else was done yet.
-            os._exit(1)
+        # Without the usual teardown: a module whose loading was cut short may be
+        # half set up (a C extension's, among them), and nothing else was done yet.
+        os._exit(1)
     run_command()

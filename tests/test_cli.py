@@ -576,8 +576,8 @@ _COLLECTOR_PROBE = """
 import atexit, gc, sys
 atexit.register(lambda: print("collector on:", gc.isenabled(), flush=True))
 sys.argv = ["newsgraph", *sys.argv[1:]]
-import graph.cli
-graph.cli.main()
+import graph.console
+graph.console.main()
 """
 
 
@@ -585,8 +585,8 @@ def test_console_command_leaves_the_collector_off_after_a_pause(tmp_path):
     """A build pauses the collector (graph.gc_pause); the console script's process
     ends with the command, so the pause is not ended (ending it walks what is
     alive). Without a pause, or outside the console script, the collector is on."""
-    def collector_on(*args: str, entry: str = "graph.cli.main()") -> str:
-        proc = subprocess.run([sys.executable, "-c", _COLLECTOR_PROBE.replace("graph.cli.main()", entry), *args],
+    def collector_on(*args: str, entry: str = "graph.console.main()") -> str:
+        proc = subprocess.run([sys.executable, "-c", _COLLECTOR_PROBE.replace("graph.console.main()", entry), *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.splitlines()[-1]
@@ -595,7 +595,7 @@ def test_console_command_leaves_the_collector_off_after_a_pause(tmp_path):
         return ("build", str(SEEDS_DIR), "-o", str(tmp_path / out), "-q")
 
     assert collector_on(*build("console")) == "collector on: False"
-    assert collector_on(*build("library"), entry="graph.cli.cli()") == "collector on: True"  # a library's caller
+    assert collector_on(*build("library"), entry="import graph.cli; graph.cli.cli()") == "collector on: True"  # a library's caller
     for out in ("console", "library"):  # each built its exports (not found up to date)
         assert json.loads((tmp_path / out / "report.json").read_text(encoding="utf-8"))["articles"] > 0
     assert collector_on("--version") == "collector on: True"  # nothing paused it
