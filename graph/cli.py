@@ -560,8 +560,10 @@ def push_command(source, endpoint, graph_iri, default_graph, chunk_size, retries
 
 @cli.command("html")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="HTML file to write [default: exports/graph.html, exports/overview.html or exports/ego.html].")
+@click.option("-o", "--output", "output", default=None, type=click.Path(),
+              help="HTML file to write, or a folder to write it into under its usual name (one that exists, "
+                   "or a path ending in /) [default: exports/graph.html, exports/overview.html or "
+                   "exports/ego.html].")
 @click.option("--view", type=click.Choice(["full", "overview"]), default="full", show_default=True,
               help="full: every article, provider and topic; overview: providers and topics, "
                    "edges weighted by article counts.")
@@ -597,8 +599,12 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     if ego and view == "overview":
         raise click.UsageError(f"--view overview draws every provider and topic; {centres[0]} draws an ego "
                                "view: give one or the other")
+    usual = f"{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
     if output is None:
-        output = f"exports/{'ego' if ego else 'graph' if view == 'full' else 'overview'}.html"
+        output = f"exports/{usual}"
+    elif output.endswith(tuple(filter(None, (os.sep, os.altsep)))) or os.path.isdir(output):
+        # a folder: -o site/ wrote a file named "site" (and -o site, site being a folder, was refused)
+        output = os.path.join(output, usual)
     elif output == "-":  # it wrote a file named "-" into the current folder
         raise click.BadParameter("'-': the page is written to a file (atomically), not to standard output; "
                                  "give its path", param_hint="'-o' / '--output'")

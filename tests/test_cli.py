@@ -104,6 +104,25 @@ def test_html_to_a_dash_is_a_usage_error_not_a_file_named_dash(tmp_path):
         assert os.listdir(here) == []
 
 
+@pytest.mark.parametrize("view", [[], ["--view", "overview"], ["--topic", "AI Builder"]], ids=["full", "overview", "ego"])
+def test_html_to_a_folder_writes_the_page_in_it_under_its_usual_name(tmp_path, view):
+    """`-o site/` wrote a file named "site" (status 0), and `-o site` with the folder
+    there was refused. Expected: the page in the folder, named as in exports/ (graph.html,
+    overview.html, ego.html), the same bytes as the page written to that file named in full."""
+    usual = {0: "graph.html", 2: "overview.html" if "overview" in view else "ego.html"}[len(view)]
+    runner = CliRunner()
+    named = runner.invoke(cli, ["html", str(SEEDS_DIR), *view, "-o", str(tmp_path / "named" / usual), "-q"])
+    assert named.exit_code == 0, named.output
+    for kind, output in (("new, ending in /", str(tmp_path / "site") + os.sep), ("there", str(tmp_path / "there"))):
+        if kind == "there":
+            (tmp_path / "there").mkdir()
+        result = runner.invoke(cli, ["html", str(SEEDS_DIR), *view, "-o", output, "-q"])
+        assert result.exit_code == 0, (kind, result.output)
+        folder = Path(output)
+        assert folder.is_dir() and os.listdir(folder) == [usual], kind
+        assert (folder / usual).read_bytes() == (tmp_path / "named" / usual).read_bytes(), kind
+
+
 def test_verbose_lists_warnings_quiet_prints_nothing(tmp_path):
     runner = CliRunner()
     verbose = runner.invoke(cli, ["build", str(BAD_INPUTS), "-o", str(tmp_path), "-f", "report", "-vv"])

@@ -821,6 +821,25 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, opened):
     assert o.page.locator("#ng-results li").all_inner_texts() == ["no matches"]
 
 
+def test_an_article_without_related_edges_says_none_are_drawn(corpus_kg, corpus_page, opened):
+    """Choosing an article no related edge touches said "(0 shown: the selected article's,
+    to and from 0 articles)"; one with some still counts them."""
+    related = Counter()
+    for source, target, kind in corpus_kg.nx.edges(keys=True):
+        if kind == "related":
+            related[source] += 1
+            related[target] += 1
+    lone = min(a.id for a in corpus_kg.articles.values() if not a.is_stub and not related[a.id])
+    o = opened(corpus_page)
+    o.js("id => newsgraph.select(id)", lone)
+    stats = o.page.inner_text("#ng-stats")
+    assert stats.endswith(f"{sum(related.values()) // 2:,} related edges hidden (none drawn to or from the selected "
+                          "article)"), stats
+    busy = min(a.id for a in corpus_kg.articles.values() if related[a.id])
+    o.js("id => newsgraph.select(id)", busy)
+    assert f"{related[busy]:,} shown: the selected article\u2019s" in o.page.inner_text("#ng-stats")
+
+
 def test_an_item_its_site_does_not_show_says_so(tmp_path, opened):
     """``published: false`` (2,910 files of the corpus): the details say the
     source site does not show the item; ``true`` or no flag say nothing."""
@@ -1586,10 +1605,12 @@ def test_a_page_with_nothing_to_draw_says_so(tmp_path, opened):
     assert o.page.is_visible("#ng-empty")
     assert "report.json" in o.page.inner_text("#ng-empty")
     assert o.page.inner_text("#ng-title").endswith("(3 files rejected: see the build report)")
+    assert not o.page.is_visible("#ng-side")  # it showed its headings over nothing ("Show", "Legend")
     _crafted(tmp_path / "one", {"a": {"title": "One"}})
     path = tmp_path / "one.html"
     write_html(graph.build([tmp_path / "one"]), path)
-    assert not opened(path).page.is_visible("#ng-empty")
+    one = opened(path)
+    assert not one.page.is_visible("#ng-empty") and one.page.is_visible("#ng-side")
 
 
 # Records the boxes of the labels the last frame shows, in window.__boxes: those of the
@@ -1711,6 +1732,48 @@ def _covered_by_details(page, node: str) -> bool:
         return True
     return page.evaluate("([x, y]) => !!document.elementFromPoint(x, y).closest('#ng-details')",
                          [box["x"] + at["x"], box["y"] + at["y"]])
+
+
+@pytest.mark.parametrize("phone", [False, True])
+def test_a_chosen_articles_title_is_whole_beside_the_details(corpus_kg, corpus_page, browser, phone):
+    """An article chosen (in the search, or newsgraph.select as the search does) was put
+    at the canvas's edge with its title, drawn bold whatever the zoom, cut off there: the fit
+    made room for the labels the scene draws, and below the zoom that shows titles it draws
+    none (100 of 200 articles at random in a wide window, 85 of 100 on a phone). Expected:
+    each corner of the chosen title's box, as the canvas draws it, on the canvas and not
+    under the details (read from the page's elements at that point)."""
+    page = _phone(browser, corpus_page) if phone else browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        if not phone:
+            page.goto(corpus_page.as_uri())
+            wait_for(page, "!!(window.newsgraph && window.newsgraph.ready)")
+        wait_for(page, "newsgraph.complete && newsgraph.edgesDrawn")
+        page.evaluate(_RECORD_LABELS, False)
+        articles = sorted(a.id for a in corpus_kg.articles.values() if not a.is_stub and a.title)
+        canvas = page.locator("#ng-canvas").bounding_box()
+        cut = []
+        for article in articles[::len(articles) // 40]:
+            page.evaluate("newsgraph.select(null)")
+            page.evaluate("id => newsgraph.select(id, true)", article)
+            page.evaluate(_REDRAWN)
+            label = page.evaluate("id => newsgraph.label(id)", article)
+            [(_, x0, x1, y0, y1)] = [b for b in page.evaluate("window.__labels.frame") if b[0] == label][-1:]
+            corners = page.evaluate("""([x0, x1, y0, y1]) => [[x0, y0], [x1, y0], [x0, y1], [x1, y1]].map(
+                                           ([x, y]) => newsgraph.network.canvasToDOM({x: x, y: y}))""", [x0, x1, y0, y1])
+            for at in corners:
+                inside = 0 <= at["x"] <= canvas["width"] and 0 <= at["y"] <= canvas["height"]
+                # a pixel in from the corner, towards the box's middle (its edges are the glyphs' own)
+                x = at["x"] + (1 if at["x"] < (corners[0]["x"] + corners[3]["x"]) / 2 else -1)
+                y = at["y"] + (1 if at["y"] < (corners[0]["y"] + corners[3]["y"]) / 2 else -1)
+                shown = inside and page.evaluate(
+                    "([x, y]) => document.elementFromPoint(x, y).closest('#ng-canvas') !== null",
+                    [canvas["x"] + x, canvas["y"] + y])
+                if not shown:
+                    cut.append((article, label, at))
+                    break
+        assert cut == [], f"{len(cut)} of {len(articles[::len(articles) // 40])} chosen titles cut: {cut[:3]}"
+    finally:
+        page.close()
 
 
 def test_on_a_phone_the_chosen_node_and_a_centred_page_are_beside_the_details(corpus_kg, corpus_page, tmp_path,

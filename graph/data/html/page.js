@@ -152,6 +152,7 @@
 
   $('ng-title').textContent = shown(meta.title);
   $('ng-empty').hidden = n > 0;   // a blank canvas said nothing of why
+  $('ng-side').hidden = n === 0;   // its controls have nothing to act on: it showed empty headings
 
   // ---- visibility (filters) ----
   var visible = new Uint8Array(n).fill(1);
@@ -251,14 +252,22 @@
     function widened(scale, titles) {
       var b = { x0: x0, x1: x1, y0: y0, y1: y1 };
       for (var m = 0; m < members.length; m++) {
-        var k = members[m], cssPx = titles || visNodes[k].f ? drawnLabelPx(k, scale) : 0;
-        if (!cssPx) continue;
-        // drawn at the fixed size nearest (up to LABEL_SLACK larger); the selection's bold, at least 12 px
+        var k = members[m], cssPx = titles || visNodes[k].f ? drawnLabelPx(k, scale) : 0, r = visNodes[k].r;
+        // drawn at the fixed size nearest (up to LABEL_SLACK larger)
         cssPx *= LABEL_SLACK;
-        if (k === selected) cssPx = 1.1 * Math.max(cssPx, 12);
-        var half = labelWidth(k) * cssPx / LABEL_MEASURE / 2 / scale;
+        // The selection's is drawn whatever the zoom (afterDrawing): bold, at least 12 px, below
+        // a node at least 10 px in radius. Counted only where the scene drew it, an article
+        // chosen in the search lay at the canvas's edge, its title cut (100 of 200 at random).
+        if (k === selected) { cssPx = 1.1 * Math.max(cssPx, 12); r = Math.max(r, 10 / scale); }
+        if (!cssPx) continue;
+        var half = labelWidth(k) * cssPx / LABEL_MEASURE / 2;
+        // A label of a fixed size on screen as wide as the fitted part of the room cannot be
+        // whole at any zoom, and the fit would zoom out for ever (the selection's, on a phone):
+        // counted at most that wide, and cut evenly at both ends.
+        if (k === selected) half = Math.min(half, 0.44 * room.width);
+        half /= scale;
         b.x0 = Math.min(b.x0, px[k] - half); b.x1 = Math.max(b.x1, px[k] + half);
-        b.y1 = Math.max(b.y1, py[k] + visNodes[k].r + 4 + 1.3 * cssPx / scale);
+        b.y1 = Math.max(b.y1, py[k] + r + 4 + 1.3 * cssPx / scale);
       }
       return b;
     }
@@ -818,9 +827,11 @@
       // where the details count articles (226 edges of 113 articles read as a contradiction)
       var others = new Set();
       shownRelated.forEach(function (r) { others.add(relSrc[r] === selected ? relDst[r] : relSrc[r]); });
+      // "0 shown: the selected article's, to and from 0 articles" said none in many words
       text += selected >= 0 && isArticle(selected)
-        ? ' (' + fmt(shownRelated.length) + ' shown: the selected article\u2019s, to and from ' +
-          counted(others.size, 'article') + ')'
+        ? (shownRelated.length ? ' (' + fmt(shownRelated.length) + ' shown: the selected article\u2019s, to and from ' +
+                                 counted(others.size, 'article') + ')'
+                               : ' (none drawn to or from the selected article)')
         : ' (select an article to show its own)';
     }
     var from = $('ng-from').value, to = $('ng-to').value;
