@@ -233,8 +233,8 @@ def load_catalog(folder: str | os.PathLike, catalog: Catalog | None = None) -> C
             catalog.rejected.append({"path": path, "reason": f"catalogue file not read: {err.strerror or err}",
                                      "line": None})
             continue
-        text = decode(raw, path, catalog.warnings)  # as an article's: BOMs, UTF-16, bad bytes, NULs
         try:
+            text = decode(raw, path, catalog.warnings)  # as an article's: BOMs, UTF-16 and -32, bad bytes, NULs
             # the same loading as an article's: duplicate keys, surrogates and alias bombs alike
             fm = split_front_matter(text, path) if f.suffix == ".md" else FrontMatter("yaml", text, 1)
             data = None if fm is None else load_front_matter(fm, path, catalog.warnings)

@@ -16,6 +16,7 @@ numbers). Both refuse ``!!python/...`` tags; alias expansion is bounded.
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import hashlib
 import itertools
@@ -201,8 +202,9 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     stack.append(opened)
             elif _is_input(entry.name):
                 if entry.is_symlink():
-                    if not os.path.exists(path):
-                        result.rejected.append({"path": path, "reason": "broken symbolic link", "line": None})
+                    dead = _dead_link(path)
+                    if dead:
+                        result.rejected.append({"path": path, "reason": dead, "line": None})
                         continue
                     target = os.path.realpath(path)
                     if _in_system_folder(target):  # /proc's files are "regular", and /proc/kmsg is read for ever
@@ -273,6 +275,24 @@ def _utf8_name(path: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _dead_link(link: str) -> str | None:
+    """Why the symbolic link ``link`` leads to no file (``None`` when it leads to one):
+    its target is missing (``broken symbolic link``), or links lead to links until the
+    system gives up (``symbolic link loop``: ``a.md -> b.md -> a.md``; ELOOP also says
+    a chain of over 40 links), which was said to be a broken link.
+
+    >>> _dead_link(__file__), _dead_link("/nonexistent/x.md")
+    (None, 'broken symbolic link')
+    """
+    try:
+        os.stat(link)  # what os.path.exists did, with the reason kept
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "symbolic link loop (too many levels of symbolic links: it leads to no file)"
+        return "broken symbolic link"
+    return None
 
 
 #: Linux's folders of the running system, not of files: /proc/self/root leads back to /,
@@ -830,18 +850,28 @@ class ParsedFile:
 
 
 def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
-    """A file's bytes as text, for articles and catalogue files alike: a UTF-8 or
-    UTF-16 byte-order mark read, bytes that are not UTF-8 replaced with U+FFFD,
-    NULs and byte-order marks opening a line removed, each with a warning for
-    ``path``; line ends as ``\\n``."""
+    """A file's bytes as text, for articles and catalogue files alike: a UTF-8,
+    UTF-16 or UTF-32 byte-order mark read, bytes that are not UTF-8 replaced with
+    U+FFFD, NULs and byte-order marks opening a line removed, each with a warning
+    for ``path``; line ends as ``\\n``.
+
+    Raises
+    ------
+    FrontMatterError
+        For a file that opens with UTF-32's byte-order mark and is not UTF-32
+        (:func:`_utf32`): read as anything else, its text would be garbled.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM: Windows Notepad's "Unicode"
-            try:
-                text = raw.decode("utf-16")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8")  # not UTF-16 after all: the usual way, and its warning
+        if raw.startswith(_UTF16_32_BOMS):  # UTF-16 with its BOM: Windows Notepad's "Unicode"; or UTF-32
+            if raw.startswith(_UTF32_BOMS):  # UTF-32-LE's BOM begins with UTF-16-LE's: looked for first
+                text = _utf32(raw, path)
+            else:
+                try:
+                    text = raw.decode("utf-16")
+                except UnicodeDecodeError:
+                    text = raw.decode("utf-8")  # not UTF-16 after all: the usual way, and its warning
         else:
             text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -873,11 +903,53 @@ def decode(raw: bytes, path: str, warnings: list[Warning_]) -> str:
     return text
 
 
+#: The byte-order marks of UTF-32 (little-endian, big-endian), and those of UTF-16 and UTF-32 together:
+#: a file opening with one is decoded whole as what it says (``decode``, ``_without_front_matter``).
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def _utf32(raw: bytes, path: str) -> str:
+    r"""``raw``, which opens with a UTF-32 byte-order mark, decoded as UTF-32.
+
+    UTF-32-LE's mark (``FF FE 00 00``) begins with UTF-16-LE's (``FF FE``): read
+    as UTF-16, every character became two, with NULs between (removed with a
+    warning), and the characters past U+FFFF were garbled (``\U0001f600`` read
+    ``\uf600\x01``). Bytes that are not UTF-32 after its mark (a file cut short, a
+    value past U+10FFFF, a surrogate) are no text this can vouch for: the file is
+    rejected, saying where, rather than read as UTF-16 (which reads almost any
+    bytes, garbled) or as UTF-8. So is a UTF-16 file whose first character is a
+    NUL (``FF FE`` then ``00 00``), which no editor writes.
+
+    >>> text = "title: caf\u00e9 \U0001f600\n"
+    >>> [_utf32(("\ufeff" + text).encode(order), "a.md") == text for order in ("utf-32-le", "utf-32-be")]
+    [True, True]
+    >>> _utf32("\ufeffa\nb".encode("utf-32-le")[:-1], "a.md")  # cut short in its third character, at byte 12
+    Traceback (most recent call last):
+    ...
+    graph.errors.FrontMatterError: a.md:2: not valid UTF-32 after UTF-32's byte-order mark (FF FE 00 00): truncated...
+    """
+    try:
+        return raw.decode("utf-32")  # the mark says which byte order, and is left out
+    except UnicodeDecodeError as err:
+        start = err.start - err.start % 4  # the character it is in
+        line = raw[:start].decode("utf-32").count("\n") + 1  # the characters before it decode
+        raise FrontMatterError(path, f"not valid UTF-32 after UTF-32's byte-order mark ({raw[:4].hex(' ').upper()}): "
+                                     f"{err.reason} at byte {start}", line) from None
+
+
 def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatterError:
     """The :class:`FrontMatterError` for ``err``, raised loading ``fm`` of file
     ``path``: what is wrong, in words, at its line in the file."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     formats = _formats()
+    if fm.kind == "yaml" and isinstance(err, formats.YAMLError):
+        # PyYAML refuses a second document ("expected a single document", or "expected
+        # <document start>" after "..."): said as yaml_rs's list of them is, where the
+        # first document loads alone (else the error is in it, and said as it is).
+        separator = _document_separator(fm.text)
+        if separator is not None and _loads_alone(fm.text[:separator[2]]):
+            return _several_documents(fm, path, separator)
     line = fm.first_line + formats.mark_line(mark, fm.text) if mark is not None else fm.first_line
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     if isinstance(err, formats.UnsafeTagError) and "python/" in str(err):
@@ -905,6 +977,74 @@ def front_matter_error(err: Exception, fm: FrontMatter, path: str) -> FrontMatte
     else:
         problem = f"invalid YAML: {problem}"
     return FrontMatterError(path, problem, line)
+
+
+#: A YAML document marker: ``---`` (a document starts) or ``...`` (one ends), at the
+#: start of a line, alone or before a space or a tab. A line starting so is one
+#: wherever it is: YAML forbids it inside a scalar, quoted or not.
+_DOCUMENT_MARKER = re.compile(r"(---|\.\.\.)(?=[ \t]|$)")
+
+
+def _document_separator(text: str) -> tuple[str, int, int] | None:
+    r"""Where the first of several YAML documents in ``text`` ends: the marker line
+    (``---`` or ``...``), its line (from 0) and its offset; ``None`` when ``text`` holds
+    one document or none. Read line by line, by YAML's rules for markers alone (which
+    hold whatever else the text holds), and called only where a loader has met more
+    than one document (yaml_rs reads them as a list, PyYAML refuses them).
+
+    A ``---`` before anything else of the first document opens it, and a ``...``
+    there ends nothing (yaml_rs skips it); a ``...`` followed only by blank lines,
+    comments and other ``...`` lines ends the only document.
+
+    >>> _document_separator("title: a\nwebUrl: b\n...\n\nFirst paragraph.\n")
+    ('...', 2, 19)
+    >>> _document_separator("# c\n---\nname: A\n--- # B\nname: B\n")
+    ('---', 3, 16)
+    >>> [_document_separator(t) for t in ("---\n- a\n...\n# end\n...\n", "- a\n- b\n", "...\n---\na: 1\n", "")]
+    [None, None, None, None]
+    """
+    begun = False  # the first document has begun: its "---", or a line of its content
+    ended = None  # the "..." that ended it
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        marker = _DOCUMENT_MARKER.match(line)
+        blank = not line.strip() or line.lstrip().startswith("#")
+        if ended is not None:
+            if not blank and not (marker and marker.group() == "..."):
+                return ended  # a directive, a "---" or content: a document more
+        elif marker is not None:
+            if begun:
+                ended = (marker.group(), number, offset)
+                if marker.group() == "---":
+                    return ended  # it starts the second
+            elif marker.group() == "---":
+                begun = True  # it opens the first
+        elif not (blank or line.startswith("%")):  # a "%" directive comes before a document's "---"
+            begun = True
+        offset += len(line) + 1
+    return None
+
+
+def _several_documents(fm: FrontMatter, path: str, separator: tuple[str, int, int]) -> FrontMatterError:
+    """The error for YAML front matter ``fm`` (or a catalogue's ``.yaml`` file) that
+    holds more than one document, the first ending at ``separator``
+    (:func:`_document_separator`), at the separator's line in the file: the one reason
+    for both loaders. yaml_rs's list of the documents was said to be ``front matter is
+    a list`` (a catalogue's ``holding no fields (a list)``), and PyYAML's refusal after
+    a ``...`` was ``did not find expected <document start>``, lines below it."""
+    marker, line, _ = separator
+    return FrontMatterError(path, f"more than one YAML document: {marker!r} at line {fm.first_line + line} ends "
+                                  "the first, and another follows (one mapping of fields is expected)",
+                            fm.first_line + line)
+
+
+def _loads_alone(text: str) -> bool:
+    """Whether the YAML ``text`` loads, by PyYAML (for an error's message only)."""
+    try:
+        load_yaml(text, fast=False)
+    except (*_formats().PARSE_ERRORS, ValueError, RecursionError):
+        return False
+    return True
 
 
 #: A JSON escape of a UTF-16 surrogate: half of a pair (an emoji, say) or,
@@ -1032,6 +1172,10 @@ def load_front_matter(fm: FrontMatter, path: str, warnings: list[Warning_], *, f
     try:
         if fm.kind == "yaml":
             data, duplicates, bounded = load_yaml(fm.text, fast=fast)
+            if bounded and type(data) is list:  # yaml_rs reads several documents as the list of them
+                separator = _document_separator(fm.text)
+                if separator is not None:
+                    raise _several_documents(fm, path, separator)
             warnings.extend(_duplicate_key(path, key, fm.first_line + line) for key, line in duplicates)
         elif fm.kind == "json":  # JSON and TOML have no aliases
             data, bounded = _load_json(fm, path, warnings), True
@@ -1110,8 +1254,8 @@ def read_file(path: str, explicit: bool = False, *, fast: bool = True) -> Parsed
         result.rejected = {"path": shown, "reason": f"cannot read: {err.strerror or err}", "line": None}
         return result
     result.sha256 = hashlib.sha256(raw).hexdigest()
-    text = decode(raw, shown, result.warnings)
     try:
+        text = decode(raw, shown, result.warnings)  # raises for a UTF-32 mark on bytes that are not UTF-32
         if not text.strip():
             raise _Skip("empty file")
         fm = split_front_matter(text, shown)
@@ -1148,8 +1292,8 @@ def _without_front_matter(head: bytes, fh: Any) -> tuple[str, str] | None:
     but NULs and white space is empty, as when read whole.
     """
     body = head.removeprefix(b"\xef\xbb\xbf")
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # UTF-16: decoded whole
+    if body.startswith(_UTF16_32_BOMS):
+        return None  # UTF-16 or UTF-32: decoded whole
     digest = hashlib.sha256()
 
     def rest_of_file() -> Iterator[bytes]:

@@ -328,6 +328,67 @@ def test_utf16_with_its_bom_is_read_as_text(tmp_path, encoding):
     assert parsed.warnings == [] and parsed.skipped is None
 
 
+@pytest.mark.parametrize("long", [False, True], ids=["short", "over-16-MB"])
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+def test_utf32_with_its_bom_is_read_as_text(tmp_path, encoding, long):
+    """UTF-32-LE's mark (FF FE 00 00) begins with UTF-16-LE's: the file was read as
+    UTF-16, "56 NUL character(s) removed" and the emoji garbled; UTF-32-BE's was no
+    mark at all (the file skipped, no front matter). A file too long to read whole on
+    a guess is read whole all the same. Expected: the title as it was encoded."""
+    from graph.reader import READ_WHOLE_BELOW
+
+    title = "Caf\u00e9 \U0001f600 \u65e5\u672c"
+    text = f'---\r\ntitle: "{title}"\r\nwebUrl: "https://example.org/u32"\r\n---\r\nBody.\r\n'
+    if long:
+        text += "x" * (READ_WHOLE_BELOW // 4)
+    path = tmp_path / "u32.md"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    assert path.stat().st_size >= READ_WHOLE_BELOW if long else path.stat().st_size < 1000
+    parsed = read_file(str(path))
+    assert parsed.rejected is None and parsed.skipped is None
+    assert parsed.record.title == title
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+def test_a_file_with_utf32s_mark_that_is_not_utf32_is_rejected_saying_where(tmp_path, encoding):
+    """Bytes after a UTF-32 mark that are not UTF-32 (a file cut short, a value past
+    U+10FFFF) were read as UTF-16, which reads almost anything: a garbled text, or
+    none (skipped). Expected: rejected, even found in a folder, naming the file and the
+    line of the bad character, the catalogue's files too; every other file read."""
+    lines = ["---", 'title: "T"', 'webUrl: "https://example.org/t"', "---", "Body."]
+    whole = ("\ufeff" + "\n".join(lines) + "\n").encode(encoding)
+    news = tmp_path / "in" / "news"
+    news.mkdir(parents=True)
+    (news / "cut.md").write_bytes(whole[:-2])  # cut short in its last character: the "\n" after line 5
+    order = "little" if encoding.endswith("le") else "big"
+    last = (0x10FFFF).to_bytes(4, order)  # the last code point, at the start of line 3, becomes one past it
+    marked = ("\ufeff" + "\n".join(lines[:2] + ["\U0010ffff" + lines[2]] + lines[3:]) + "\n").encode(encoding)
+    assert marked.count(last) == 1
+    (news / "past.md").write_bytes(marked.replace(last, (0x110000).to_bytes(4, order)))
+    (news / "good.md").write_bytes(whole)
+    topics = tmp_path / "in" / "data" / "topics"
+    topics.mkdir(parents=True)
+    (topics / "cut.yaml").write_bytes(("\ufeffname: T\nkeywords: [t]\n").encode(encoding)[:-1])
+    (topics / "good.yaml").write_bytes(("\ufeffname: Caf\u00e9 \U0001f600\n").encode(encoding))
+    for name, line in (("cut.md", 5), ("past.md", 3)):
+        parsed = read_file(str(news / name))  # found in a folder, not named: rejected all the same
+        assert parsed.record is None and parsed.skipped is None
+        assert parsed.rejected["path"] == str(news / name) and parsed.rejected["line"] == line
+        assert "not valid UTF-32" in parsed.rejected["reason"] and "byte-order mark" in parsed.rejected["reason"]
+    kg = graph.build([tmp_path / "in" / "news"])
+    assert [a.title for a in kg.articles.values()] == ["T"]
+    rejected = {Path(r["path"]).relative_to(tmp_path / "in").as_posix(): r for r in kg.report.rejected}
+    assert sorted(rejected) == ["data/topics/cut.yaml", "news/cut.md", "news/past.md"]
+    cut = rejected["data/topics/cut.yaml"]
+    assert cut["line"] == 2 and "not valid UTF-32" in cut["reason"]
+    assert kg.report.warnings == []
+
+    from graph.catalog import load_catalog
+
+    assert [t["name"] for t in load_catalog(tmp_path / "in" / "data").topics.values()] == ["Caf\u00e9 \U0001f600"]
+
+
 def test_toml_and_json_front_matter():
     toml = read("toml_front_matter.md").record
     assert toml.title == "A TOML article" and toml.provider.domain == "example.org"
@@ -541,6 +602,55 @@ def test_yaml_closed_by_three_dots_as_jekyll_and_pandoc_allow(tmp_path):
         "front matter opened at line 1 is never closed (with a line that is just ---)")
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_rs", "pyyaml"])
+def test_front_matter_of_several_yaml_documents_is_rejected_saying_so(tmp_path, fast):
+    """Front matter closed with "..." (Pandoc's way) and a "---" line (a horizontal
+    rule) further down: the front matter runs to that line (as python-frontmatter
+    splits it), so the YAML holds two documents. It was rejected as "front matter is a
+    list" (yaml_rs reads several documents as a list) or "did not find expected
+    <document start>" at the paragraph's line (PyYAML). Expected: the reason says so,
+    at the line of the marker that ends the first document, whichever loader reads it;
+    a "--- text" line (a document that starts with its text) too."""
+    pandoc = read_file(str(BAD_INPUTS / "pandoc_rule.md"), fast=fast)  # "..." at line 4, "---" at line 8
+    assert pandoc.record is None and pandoc.rejected["path"] == str(BAD_INPUTS / "pandoc_rule.md")
+    assert pandoc.rejected["line"] == 4
+    assert pandoc.rejected["reason"].startswith("more than one YAML document: '...' at line 4 ends the first")
+    inline = tmp_path / "inline.md"
+    inline.write_text("---\ntitle: T\nwebUrl: https://example.org/t\ntopics: [A]\n--- second\n---\n", encoding="utf-8")
+    said = read_file(str(inline), fast=fast).rejected
+    assert said["line"] == 5
+    assert said["reason"].startswith("more than one YAML document: '---' at line 5 ends the first")
+    # What is no second document is read as before: a "..." with only comments after it; a list is a list
+    alone = tmp_path / "alone.md"
+    alone.write_text("---\ntitle: T\nwebUrl: https://example.org/t\n...\n# a comment\n---\nBody.\n", encoding="utf-8")
+    assert read_file(str(alone), fast=fast).record.title == "T"
+    assert read_file(str(BAD_INPUTS / "list_front_matter.md"), fast=fast).rejected["reason"] == (
+        "front matter is a list, expected a mapping of fields")
+    # An error inside the first document is said as it was, at its own line
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [T\nwebUrl: https://example.org/t\n...\nBody.\n---\n", encoding="utf-8")
+    said = read_file(str(broken), fast=fast).rejected
+    assert "invalid YAML" in said["reason"] and "document" not in said["reason"]
+
+
+def test_a_catalogue_file_of_several_yaml_documents_is_rejected_saying_so(tmp_path):
+    """A topic file holding two documents was skipped as "catalogue file holding no
+    fields (a list)" (yaml_rs's list of the documents). Expected: rejected as a file
+    that cannot be read is, saying there is more than one document, at the "---" line
+    ending the first (line 2 of what is written here); the article is read."""
+    news = tmp_path / "in" / "news"
+    news.mkdir(parents=True)
+    (news / "a.md").write_text("---\ntitle: A\nwebUrl: https://example.org/a\ntopics: [A]\n---\n", encoding="utf-8")
+    topics = tmp_path / "in" / "data" / "topics"
+    topics.mkdir(parents=True)
+    (topics / "multi.yaml").write_text("name: A\n---\nname: B\n", encoding="utf-8")
+    report = graph.build([news]).report
+    assert report.articles_full == 1 and report.skipped == []
+    (rejected,) = report.rejected
+    assert rejected["path"] == str(topics / "multi.yaml") and rejected["line"] == 2
+    assert rejected["reason"].startswith("more than one YAML document: '---' at line 2 ends the first")
+
+
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_number_longer_than_python_writes_is_a_field_of_the_wrong_type(tmp_path, fast):
     """A 5,000-digit number: yaml_rs reads it, and str() or repr() of it raised Python's
@@ -604,6 +714,23 @@ def test_symlink_loop_and_broken_link_terminate(tmp_path):
     assert any("folder named like an input file" in w.message for w in found.warnings)
     kg = graph.build([tmp_path])
     assert kg.report.articles_full == 2
+
+
+def test_a_symbolic_link_loop_is_said_to_be_one_not_a_broken_link(tmp_path):
+    """a.md -> b.md -> a.md (and c.md -> c.md) lead to no file: the system says
+    ELOOP, which was reported as "broken symbolic link", as a link to a missing
+    file is. Expected: a loop is said to be one; a broken link stays broken."""
+    os.symlink("b.md", tmp_path / "a.md")
+    os.symlink("a.md", tmp_path / "b.md")
+    os.symlink("c.md", tmp_path / "c.md")
+    os.symlink("missing.md", tmp_path / "d.md")
+    (tmp_path / "e.md").write_text('---\ntitle: "E"\nwebUrl: "https://example.org/e"\n---\n')
+    found = scan([tmp_path])
+    assert [Path(p).name for p, _ in found.files] == ["e.md"]
+    reasons = {Path(r["path"]).name: r["reason"] for r in found.rejected}
+    assert sorted(reasons) == ["a.md", "b.md", "c.md", "d.md"]
+    assert all(reasons[name].startswith("symbolic link loop") for name in ("a.md", "b.md", "c.md")), reasons
+    assert reasons["d.md"] == "broken symbolic link"
 
 
 @pytest.mark.parametrize("link", ["aaa", "zzz"])
