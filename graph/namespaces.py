@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote
 
 from .errors import NewsgraphError
@@ -47,6 +47,7 @@ __all__ = [
     "PREFIXES",
     "IRIMinter",
     "iri_safe",
+    "prefixed_name",
     "NOT_IN_IRI",
     "percent_encoded",
     "check_base_iri",
@@ -141,6 +142,59 @@ def iri_safe(iri: str) -> str:
     if not bad.search(iri):
         return iri
     return bad.sub(lambda m: percent_encoded(m.group(0)), iri)
+
+
+# A local name written after a prefix only where plainly valid in Turtle 1.1
+# (rapper included) and SPARQL 1.1 (PN_LOCAL), and read back as the same IRI:
+# ASCII letters, digits, "_", "-" and "." inside (first not "-" or ".", last
+# not ".", which would end the statement). Never "/", "#", "~"...: PN_LOCAL
+# takes them only escaped ("\/", "\~"), which is not written here.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+# A name typed into a SPARQL query: the same with percent escapes ("c%23")
+# anywhere, which PN_LOCAL allows and SPARQL keeps as written (pyoxigraph and
+# rdflib alike: topic:c%23 is <.../topic/c%23>), and at most one run of dots:
+# pyoxigraph's SPARQL parser (0.5) refuses a name with two, p:a.b.c, which
+# SPARQL allows (its Turtle parser takes it, and rdflib's SPARQL).
+_ESCAPE = "%[0-9A-Fa-f]{2}"
+_NAME_CHAR = rf"(?:[A-Za-z0-9_\-]|{_ESCAPE})"  # any but "."
+_QUERY_LOCAL = re.compile(rf"(?:[A-Za-z0-9_]|{_ESCAPE}){_NAME_CHAR}*(?:\.+{_NAME_CHAR}+)?")
+
+
+def prefixed_name(prefixes: dict[str, str], *, in_queries: bool = False) -> Callable[[str], str | None]:
+    """A function: IRI -> ``prefix:local`` where plainly valid (see above), else ``None``
+    (write the IRI whole, ``<...>``). The Turtle writer (:mod:`graph.export.rdf`) writes its
+    prefixed names with it; ``in_queries``: names a SPARQL query reads back as the same
+    IRI on either engine, as the query table (:mod:`graph.query`) writes them.
+
+    >>> prefixed = prefixed_name({"ex": "http://x.example/", "exa": "http://x.example/a/"})
+    >>> prefixed("http://x.example/a/b"), prefixed("http://x.example/a b"), prefixed("http://y.example/")
+    ('exa:b', None, None)
+    >>> prefixed("http://x.example/ai."), prefixed("http://x.example/.net"), prefixed("http://x.example/a/b/c")
+    (None, None, None)
+    >>> in_query = prefixed_name({"ex": "http://x.example/"}, in_queries=True)
+    >>> prefixed("http://x.example/c%23"), in_query("http://x.example/c%23")
+    (None, 'ex:c%23')
+    >>> prefixed("http://x.example/a.b.c"), in_query("http://x.example/a.b.c"), in_query("http://x.example/a.b")
+    ('ex:a.b.c', None, 'ex:a.b')
+    """
+    local_name = _QUERY_LOCAL if in_queries else _PLAIN_LOCAL
+    # Every namespace ends with "/" or "#" and a plain local name has neither,
+    # so the only namespace that can fit an IRI is the IRI up to its last "/"
+    # or "#": one lookup (the first prefix listed wins a shared namespace).
+    by_namespace: dict[str, str] = {}
+    for prefix, ns in prefixes.items():
+        if not ns.endswith(("/", "#")):
+            raise ValueError(f"namespace of prefix {prefix!r} does not end with '/' or '#': {ns!r}")
+        by_namespace.setdefault(ns, prefix)
+
+    def prefixed(iri: str) -> str | None:
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = by_namespace.get(iri[:cut])
+        if prefix is not None and local_name.fullmatch(iri, cut):
+            return f"{prefix}:{iri[cut:]}"
+        return None
+
+    return prefixed
 
 
 def check_base_iri(base: str | None) -> str:

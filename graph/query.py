@@ -45,10 +45,10 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import QueryError, ResultFormatError
-from .namespaces import PREFIXES, RDF, XSD
+from .namespaces import PREFIXES, RDF, XSD, prefixed_name
 
 if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
     import pandas
@@ -320,12 +320,12 @@ class QueryResult:
             console.print("true" if self.boolean else "false")
             return
         table = Table(*self.variables, show_lines=False)
-        prefixes = _query_prefixes(self.base_iri)
+        iris = _table_iris(self.base_iri)
         # the first rows only: no one reads a million in a terminal, and rich lays out all
         # it is given (minutes, and every row held); the others are counted as they come
         rows = iter(self.rows)
         for row in itertools.islice(rows, TERMINAL_ROWS):
-            table.add_row(*[_table_cell(t, prefixes) for t in row])
+            table.add_row(*[_table_cell(t, iris) for t in row])
         console.print(table)
         shown = table.row_count
         # counted up to TERMINAL_COUNT: a cross product of the corpus (7e10 rows) counted for
@@ -344,10 +344,10 @@ class QueryResult:
             out.write(("true" if self.boolean else "false") + "\n")
             return
 
-        prefixes = _query_prefixes(self.base_iri)
+        iris = _table_iris(self.base_iri)
 
         def cells(row: tuple[Term | None, ...]) -> list[str]:
-            return [_table_cell(t, prefixes) for t in row]
+            return [_table_cell(t, iris) for t in row]
 
         # in blocks, as psql does with FETCH_COUNT: a result of any size in bounded memory;
         # a column widens where a block holds a longer value (in most results, never)
@@ -377,24 +377,55 @@ TERMINAL_COUNT = 1_000_000
 _TABLE_BLOCK = 10_000
 
 
-def _table_cell(t: Term | None, prefixes: dict[str, str]) -> str:
-    """A value as a table shows it, in a terminal or not: an IRI under one of ``prefixes``
-    as ``prefix:name``; the data's control characters as ``\\xNN``
-    (:func:`graph.report.for_terminal`: a terminal would obey an escape sequence from a
-    headline), a backslash doubled so the two are told apart."""
+def _table_cell(t: Term | None, iris: Callable[[str], str]) -> str:
+    """A value as a table shows it, in a terminal or not: an IRI as ``iris`` writes it
+    (:func:`_table_iris`: ``provider:wired.com``, or ``<...>``); the data's control
+    characters as ``\\xNN`` (:func:`graph.report.for_terminal`: a terminal would obey an
+    escape sequence from a headline), a backslash doubled so the two are told apart."""
     from .report import for_terminal
 
-    return for_terminal(("" if t is None else _short(t, prefixes)).replace("\\", "\\\\"))
+    return for_terminal(("" if t is None else _short(t, iris)).replace("\\", "\\\\"))
 
 
-def _short(t: Term, prefixes: dict[str, str]) -> str:
+def _short(t: Term, iris: Callable[[str], str]) -> str:
     if t.kind == "bnode":
         return f"_:{t.value}"
     if t.kind == "uri":
-        for prefix, ns in prefixes.items():
-            if t.value.startswith(ns):
-                return f"{prefix}:{t.value[len(ns):]}"
+        return iris(t.value)
     return t.value
+
+
+@functools.lru_cache(maxsize=8)
+def _table_iris(base_iri: str | None = None) -> Callable[[str], str]:
+    """A function: IRI -> the table's cell, its prefixed name under :func:`_query_prefixes`
+    where a query reads that name back as the same IRI on either engine
+    (:func:`graph.namespaces.prefixed_name`: ``topic:c%23``, not ``provider:abc.com.au``,
+    which oxigraph's parser refuses), else under one of their namespaces ``<IRI>``, and an
+    IRI under none (a page's URL) as it is.
+
+    A table's names are typed into queries: the rest of the IRI after the namespace was
+    written whatever it was, and a source file's src:corpus/seed/a.txt was a syntax
+    error, a topic "AI."'s topic:ai. the topic "AI" and the triple's end, without a word.
+
+    >>> cell = _table_iris()
+    >>> [cell("https://example.org/newsgraph/id/" + rest) for rest in ("topic/c%23", "topic/ai.")]
+    ['topic:c%23', '<https://example.org/newsgraph/id/topic/ai.>']
+    >>> cell("https://example.org/newsgraph/id/source/corpus/seed/a.txt")
+    '<https://example.org/newsgraph/id/source/corpus/seed/a.txt>'
+    >>> cell("https://www.wired.com/story/x/")
+    'https://www.wired.com/story/x/'
+    """
+    prefixes = _query_prefixes(base_iri)
+    name = prefixed_name(prefixes, in_queries=True)
+    namespaces = tuple(prefixes.values())
+
+    def written(iri: str) -> str:
+        found = name(iri)
+        if found is not None:
+            return found
+        return f"<{iri}>" if iri.startswith(namespaces) else iri
+
+    return written
 
 
 def _typed_column(column: list[Term | None], pd: Any) -> Any:

@@ -63,6 +63,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 from ..errors import InvalidArgumentError
 from ..model import Image
 from ..namespaces import DCT, NG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, IRIMinter, iri_safe
+from ..namespaces import prefixed_name as _prefixed_name
 from .files import atomic_writer, start_writeback, written_size
 from .flatten import iso_date
 from .offsets import OFFSETS_OPTION
@@ -338,37 +339,6 @@ def data_prefixes(base_iri: str | None = None) -> dict[str, str]:
     mint = IRIMinter(base_iri)
     return {"article": mint.node("article/"), "provider": mint.node("provider/"), "topic": mint.node("topic/"),
             "img": mint.base + "image/", "src": mint.base + "source/"}
-
-
-# Local names written as prefix:name only when plainly valid in Turtle 1.1
-# (rapper included); anything else is written as a full <IRI>.
-_SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
-
-
-def _prefixed_name(prefixes: dict[str, str]) -> Any:
-    """A function: IRI -> ``prefix:local`` where plainly valid, else ``None``.
-
-    >>> prefixed = _prefixed_name({"ex": "http://x.example/", "exa": "http://x.example/a/"})
-    >>> prefixed("http://x.example/a/b"), prefixed("http://x.example/a b"), prefixed("http://y.example/")
-    ('exa:b', None, None)
-    """
-    # Every namespace ends with "/" or "#" and a plain local name has neither,
-    # so the only namespace that can fit an IRI is the IRI up to its last "/"
-    # or "#": one lookup (the first prefix listed wins a shared namespace).
-    by_namespace: dict[str, str] = {}
-    for prefix, ns in prefixes.items():
-        if not ns.endswith(("/", "#")):
-            raise ValueError(f"namespace of prefix {prefix!r} does not end with '/' or '#': {ns!r}")
-        by_namespace.setdefault(ns, prefix)
-
-    def prefixed(iri: str) -> str | None:
-        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-        prefix = by_namespace.get(iri[:cut])
-        if prefix is not None and _SAFE_LOCAL.match(iri[cut:]):
-            return f"{prefix}:{iri[cut:]}"
-        return None
-
-    return prefixed
 
 
 def _prefix_lines(prefixes: dict[str, str]) -> str:
