@@ -2695,6 +2695,29 @@ def test_the_builds_summary_says_what_the_caches_did(work, tmp_path):
     assert cache_line("-q") == [] and cache_line("--no-cache") == []
 
 
+def test_the_same_formats_in_another_order_keep_the_exports(work, tmp_path):
+    """`-f ttl,nt,json,report` then `-f report,json,nt,ttl` rewrote every file ("exports
+    written"): the order of the formats changes none of them. Expected: kept, each file the
+    same inode and modification time as before, and a patched edit after that equal to a
+    clean build of the same formats."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+
+    def build(formats: str, folder=out, *extra: str) -> str:
+        result = CliRunner().invoke(cli, ["build", str(work), "-o", str(folder), "-f", formats, *extra])
+        assert result.exit_code == 0, result.output
+        return "\n".join(line for line in result.output.splitlines() if line.startswith("cache:"))
+
+    build("ttl,nt,json,report")
+    files = sorted(p for p in out.iterdir() if not p.name.startswith("."))
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
+    assert build("report,json,nt,ttl").endswith("graph kept, exports kept")
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files} == before
+    _edit(_single_file_articles(work, 1)[0], 'title: "', 'title: "Edited ')
+    assert build("nt,report,ttl,json").endswith("graph patched, exports patched")
+    build("ttl,nt,json,report", clean, "--no-cache")
+    assert _tree(out) == _tree(clean)
+
+
 def test_replaced_articles_are_what_the_networkx_graph_then_says():
     """``kg.nx`` is built once; replacing articles afterwards left it saying the old titles."""
     from dataclasses import replace

@@ -70,7 +70,8 @@ def write_exports_cached(kg: object, folder: str | os.PathLike, formats: list[st
     fingerprint = _exports_code_fingerprint() if snapshot is not None else ""
 
     def key_of(snapshot_key: str) -> str:
-        return hashlib.sha256(repr((FORMAT, snapshot_key, chosen, sorted(options.items()), str(folder.resolve()),
+        # the formats as a set: their order changes no file (-f ttl,nt then -f nt,ttl rewrote them all)
+        return hashlib.sha256(repr((FORMAT, snapshot_key, sorted(chosen), sorted(options.items()), str(folder.resolve()),
                                     fingerprint)).encode()).hexdigest()
 
     key = last_key = None
