@@ -1172,7 +1172,9 @@ def load_front_matter(fm: FrontMatter, path: str, warnings: list[Warning_], *, f
     try:
         if fm.kind == "yaml":
             data, duplicates, bounded = load_yaml(fm.text, fast=fast)
-            if bounded and type(data) is list:  # yaml_rs reads several documents as the list of them
+            # yaml_rs reads several documents as the list of them (PyYAML refuses them, and a
+            # list of one document has no separator)
+            if type(data) is list:
                 separator = _document_separator(fm.text)
                 if separator is not None:
                     raise _several_documents(fm, path, separator)
