@@ -27,7 +27,7 @@ from .errors import ArgumentTypeError, UnknownIdError, check_count, check_flag
 from .children import die_with_parent, let_through, signals_held, usable_cores
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
-from .reader import ParsedFile, chunked, iter_read, scan, shown_path
+from .reader import NO_SUCH_FILE, ParsedFile, chunked, iter_read, scan, shown_path
 from .report import BuildReport, counted
 from .resolve import merged_duplicates, resolve
 
@@ -746,21 +746,22 @@ def build(
     report.ignored_files = found.ignored
     # A mistyped path in a notebook gave an empty graph, its reason only in the report:
     # said at once too (the command line refuses it before building).
-    missing = [r["path"] for r in found.rejected if r["reason"] == "no such file or folder"]
+    missing: dict[str, list[str]] = {}  # reason: paths (a symbolic link loop is not "no such file")
+    for k in found.missing:
+        missing.setdefault(found.rejected[k]["reason"], []).append(found.rejected[k]["path"])
     not_catalogs: list[str] = []
     for folder in catalogs:
         if not os.path.isdir(folder):
             exists = os.path.exists(folder)
             reason = "a catalogue must be a folder" if exists else "no such catalogue folder"
             report.rejected.append({"path": folder, "reason": reason, "line": None})
-            missing += [] if exists else [folder]
+            if not exists:
+                missing.setdefault(NO_SUCH_FILE, []).append(folder)
         elif not is_catalog_folder(folder):  # read as an empty catalogue, without a word (the CLI refuses it)
             report.rejected.append({"path": folder, "line": None, "reason": "not a catalogue folder (it holds no "
                                                                            "organizations/ or topics/ folder)"})
             not_catalogs.append(folder)
-    said = []
-    if missing:
-        said.append(f"no such file or folder: {', '.join(missing)}")
+    said = [f"{reason}: {', '.join(named)}" for reason, named in missing.items()]
     if not_catalogs:
         said.append(f"not a catalogue folder (no organizations/ or topics/ in it): {', '.join(not_catalogs)}")
     if said:

@@ -66,14 +66,25 @@ class MissingInputError(InputError):
     (:func:`graph.pipeline.build_exports`): a mistyped folder must not replace
     good exports with empty ones.
 
+    ``reasons``, one for each path where known (:func:`graph.reader.missing_reason`),
+    says a path that is not simply missing: a symbolic link loop was said to be
+    "no such file or folder".
+
     >>> str(MissingInputError(["news", "more"]))
     'no such file or folder: news, more (nothing was written)'
+    >>> str(MissingInputError(["news", "a.md"], ["no such file or folder", "broken symbolic link"]))
+    'no such file or folder: news; broken symbolic link: a.md (nothing was written)'
     """
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], reasons: list[str] | None = None) -> None:
         self.paths = [str(p) for p in paths]
-        NewsgraphError.__init__(self, f"no such file or folder: {', '.join(self.paths)} (nothing was written)")
-        self.path, self.reason, self.line = self.paths[0], "no such file or folder", None
+        self.reasons = list(reasons) if reasons else ["no such file or folder"] * len(self.paths)
+        grouped: dict[str, list[str]] = {}
+        for path, reason in zip(self.paths, self.reasons):
+            grouped.setdefault(reason, []).append(path)
+        said = "; ".join(f"{reason}: {', '.join(named)}" for reason, named in grouped.items())
+        NewsgraphError.__init__(self, f"{said} (nothing was written)")
+        self.path, self.reason, self.line = self.paths[0], self.reasons[0], None
 
 
 class EmptyInputError(InputError):

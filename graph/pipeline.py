@@ -94,7 +94,9 @@ def _existing(paths: Paths, catalogs: Paths) -> tuple[list[str], list[str]]:
     given, folders = _listed(paths) or [DEFAULT_INPUT], _listed(catalogs)
     missing = [p for p in given + folders if not os.path.exists(p)]
     if missing:
-        raise MissingInputError(missing)
+        from .reader import NO_SUCH_FILE, missing_reason
+
+        raise MissingInputError(missing, [missing_reason(p) or NO_SUCH_FILE for p in missing])
     # A catalogue folder holding neither list was read as an empty catalogue, without a word
     empty = [f for f in folders if not is_catalog_folder(f)]
     if empty:

@@ -85,6 +85,8 @@ class ScanResult:
     catalog_dirs: list[str] = field(default_factory=list)  # _data/ or data/ folders met
     #: Each file's ``os.stat`` as the scan saw it (the cache compares signatures with it).
     stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)
+    #: Which of ``rejected`` are paths given to :func:`scan` that lead to nothing (their index).
+    missing: list[int] = field(default_factory=list)
 
 
 def _is_input(name: str) -> bool:
@@ -202,7 +204,7 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                     stack.append(opened)
             elif _is_input(entry.name):
                 if entry.is_symlink():
-                    dead = _dead_link(path)
+                    dead = missing_reason(path)
                     if dead:
                         result.rejected.append({"path": path, "reason": dead, "line": None})
                         continue
@@ -221,7 +223,8 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
         elif os.path.exists(path):
             add_file(path, True)
         else:
-            result.rejected.append({"path": path, "reason": "no such file or folder", "line": None})
+            result.rejected.append({"path": path, "reason": missing_reason(path) or NO_SUCH_FILE, "line": None})
+            result.missing.append(len(result.rejected) - 1)
     for path in linked:  # grows as links are met inside linked folders
         walk(path)
     result.files.sort()
@@ -277,21 +280,33 @@ def _utf8_name(path: str) -> bool:
     return True
 
 
-def _dead_link(link: str) -> str | None:
-    """Why the symbolic link ``link`` leads to no file (``None`` when it leads to one):
-    its target is missing (``broken symbolic link``), or links lead to links until the
-    system gives up (``symbolic link loop``: ``a.md -> b.md -> a.md``; ELOOP also says
-    a chain of over 40 links), which was said to be a broken link.
+NO_SUCH_FILE = "no such file or folder"
 
-    >>> _dead_link(__file__), _dead_link("/nonexistent/x.md")
-    (None, 'broken symbolic link')
+
+def missing_reason(path: str) -> str | None:
+    """Why ``path`` leads to no file or folder (``None`` when it leads to one).
+
+    A symbolic link whose target is missing is a ``broken symbolic link``; links
+    that lead to links until the system gives up (``a.md -> b.md -> a.md``; ELOOP
+    also says a chain of over 40 links) are a ``symbolic link loop``, which was said
+    to be a broken link, or, named on the command line, a missing file. Any other
+    failure is said as the system says it (``File name too long``).
+
+    >>> missing_reason(__file__), missing_reason("/nonexistent/x.md")
+    (None, 'no such file or folder')
     """
     try:
-        os.stat(link)  # what os.path.exists did, with the reason kept
+        os.stat(path)  # what os.path.exists does, with the reason kept
     except OSError as err:
         if err.errno == errno.ELOOP:
             return "symbolic link loop (too many levels of symbolic links: it leads to no file)"
-        return "broken symbolic link"
+        if os.path.islink(path):
+            return "broken symbolic link"
+        if err.errno in (errno.ENOENT, errno.ENOTDIR) or not err.strerror:
+            return NO_SUCH_FILE
+        return err.strerror[:1].lower() + err.strerror[1:]
+    except ValueError:  # a NUL in the name
+        return NO_SUCH_FILE
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import os
 import subprocess
@@ -356,6 +357,26 @@ def test_missing_input_is_an_error_and_leaves_the_exports_alone(tmp_path):
     page = runner.invoke(cli, ["html", str(typo), "-o", str(out / "typo.html")])
     assert page.exit_code == 1 and f"no such file or folder: {typo}" in page.output
     assert not (out / "typo.html").exists()
+
+
+def test_a_link_loop_named_on_the_command_line_is_said_to_be_one(tmp_path):
+    """`newsgraph build loop.md` (loop.md -> loop.md) said "no such file or folder":
+    the file is there, a link the system gives up following (ELOOP). Expected: the
+    reason os.stat gives, for build and html alike, and nothing written."""
+    os.symlink("loop.md", tmp_path / "loop.md")
+    os.symlink("gone.md", tmp_path / "dead.md")
+    with pytest.raises(OSError) as err:
+        os.stat(tmp_path / "loop.md")
+    assert err.value.errno == errno.ELOOP
+    runner = CliRunner()
+    for args in (["build", "-o", str(tmp_path / "out")], ["html", "-o", str(tmp_path / "p.html")]):
+        result = runner.invoke(cli, [args[0], str(tmp_path / "loop.md"), str(tmp_path / "dead.md"), *args[1:]])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"symbolic link loop (too many levels of symbolic links: it leads to no file): {tmp_path}/loop.md" \
+            in result.output
+        assert f"broken symbolic link: {tmp_path}/dead.md" in result.output
+        assert "no such file or folder" not in result.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "p.html").exists()
 
 
 def test_an_empty_source_leaves_a_builds_exports_as_they_are(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -1046,6 +1047,34 @@ def test_missing_input_path_is_rejected_and_said_at_once(tmp_path):
     with pytest.warns(MissingInputWarning, match=f"no such file or folder: {tmp_path / 'nope'}"):
         kg = graph.build([tmp_path / "nope"])
     assert kg.report.rejected[0]["reason"] == "no such file or folder"
+
+
+def test_a_path_given_that_leads_nowhere_is_said_as_the_system_says_why(tmp_path):
+    """A symbolic link loop or a broken link *named* as an input (not met in a
+    folder) was said to be "no such file or folder". Expected: each given path's
+    reason follows the error os.stat raises on it (ELOOP: a loop; a link to a
+    missing file: broken; ENOENT: missing), in the report and in the warning."""
+    from graph.builder import MissingInputWarning
+
+    os.symlink("b.md", tmp_path / "a.md")
+    os.symlink("a.md", tmp_path / "b.md")
+    os.symlink("gone.md", tmp_path / "dead.md")
+    given = [tmp_path / "a.md", tmp_path / "dead.md", tmp_path / "nope"]
+    expected = {}
+    for path in given:
+        with pytest.raises(OSError) as err:
+            os.stat(path)
+        expected[str(path)] = {errno.ELOOP: "symbolic link loop", errno.ENOENT: "broken symbolic link"
+                               if path.is_symlink() else "no such file or folder"}[err.value.errno]
+    with pytest.warns(MissingInputWarning) as said:
+        kg = graph.build(given)
+    reasons = {r["path"]: r["reason"] for r in kg.report.rejected}
+    assert sorted(reasons) == sorted(expected)
+    assert all(reasons[p].startswith(expected[p]) for p in expected), reasons
+    message = str(said[0].message)
+    for path, reason in expected.items():
+        assert f"{reason}" in message and path in message
+        assert message.index(reasons[path]) < message.index(path)  # said before the path it names
 
 
 def _article(url: str, extra: str = "") -> str:
