@@ -1201,17 +1201,19 @@ def test_the_tooltip_goes_when_the_view_moves_under_a_still_pointer(seeds_kg, tm
 
 def test_a_small_page_is_fitted_to_the_canvas_and_fit_returns_to_it(tmp_path, opened):
     """vis-network's fit stops at a zoom of 1: two articles filled 155 x 105 pixels of a
-    1,390-pixel canvas, their titles unshown (they show from LABEL_SCALE). The page fits
-    the graph up to the zoom where titles show, and Fit to screen comes back to it."""
+    1,390-pixel canvas, their titles unshown (they show from LABEL_SCALE); fitted up to the
+    zoom just past that, its titles were 8 px under the topic's 28-px name, in a canvas
+    mostly empty. The page fits the graph up to the zoom where titles are 12 px (two short
+    titles have room for that), and Fit to screen comes back to it."""
     _crafted(tmp_path / "in", {"a": {"title": "First story", "topics": ["T"]},
                                "b": {"title": "Second story", "topics": ["T"]}})
     kg = graph.build([tmp_path / "in"])
     path = tmp_path / "page.html"
     write_html(kg, path)
     o = opened(path)
-    label_scale = 7 / 3  # the page's: vis-network's drawThreshold (7) over the article font (3)
+    article_font = o.js("JSON.parse(document.getElementById('ng-options').textContent).nodes.font.size")
     first = o.js("newsgraph.network.getScale()")
-    assert 1 < first <= label_scale * 1.25 + 1e-9
+    assert first == pytest.approx(12 / article_font)
     box = o.page.locator("#ng-canvas").bounding_box()
     for node in kg.nx.nodes:  # all of it in view
         at = o.js("id => newsgraph.domPosition(id)", node)

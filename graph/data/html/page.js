@@ -305,9 +305,12 @@
   }
   // The whole graph in view, where physics or dragging left its nodes (the outermost nodes of
   // the layout were fitted: 1,808 of 5,062 nodes were off the canvas after physics), zoomed in
-  // up to where article titles show: vis-network's own fit stops at 1, which left a page of a
-  // few articles a speck in the corner of the canvas, its titles unshown.
-  function fitAll() { fitNodes(null, LABEL_SCALE * 1.25); fitted = fittedKey(); }
+  // up to where article titles read at TITLE_PX: vis-network's own fit stops at 1, which left
+  // a page of a few articles a speck in the corner of the canvas, its titles unshown; zoomed in
+  // only to where titles show, a small page's were 8 px under its hubs' 28 px names, in a
+  // canvas mostly empty.
+  var TITLE_PX = 12;
+  function fitAll() { fitNodes(null, Math.max(LABEL_SCALE * 1.25, TITLE_PX / ARTICLE_FONT)); fitted = fittedKey(); }
   // A fitted view stays fitted when the canvas changes size, until something else moves it:
   // vis-network keeps the scale in proportion to the canvas instead, and a narrow window's
   // canvas settles after the opening fit (a page of three articles opened at 0.97 times
