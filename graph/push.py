@@ -33,6 +33,7 @@ import errno
 import http.client
 import os
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -90,9 +91,18 @@ class _Chunk:
 
 
 def graph_store_url(endpoint: str, graph: str | None) -> str:
-    """The Graph Store URL of ``graph`` (``None``: the default graph) at ``endpoint``."""
+    """The Graph Store URL of ``graph`` (``None``: the default graph) at ``endpoint``.
+
+    Added to the endpoint's own query, if any (``store?`` gave ``store??graph=...``, a
+    parameter the store read as ``?graph``: without a graph named, a ``PUT`` replaced the
+    whole dataset).
+
+    >>> graph_store_url("http://h/ds/data?", None), graph_store_url("http://h/x?key=1", "urn:g")
+    ('http://h/ds/data?default', 'http://h/x?key=1&graph=urn%3Ag')
+    """
+    parts = urllib.parse.urlsplit(endpoint)
     query = "default" if graph is None else "graph=" + urllib.parse.quote(graph, safe="")
-    return endpoint + ("&" if urllib.parse.urlsplit(endpoint).query else "?") + query
+    return urllib.parse.urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query else query))
 
 
 def _serialize(triples: list[pyoxigraph.Triple]) -> bytes:
@@ -199,6 +209,10 @@ class _Retry(Exception):
         super().__init__(reason)
 
 
+class _Refused(Exception):
+    """A failure no retry can mend, met before the request reached the store."""
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """Redirects are not followed: urllib sent a POST redirected by a 301, 302 or 303 on as
     a GET without its body, whose 2xx then counted as the chunk stored (found by the CLI
@@ -237,6 +251,11 @@ def _send(url: str, method: str, chunk: _Chunk, headers: dict[str, str], timeout
         reason = err.reason
         if isinstance(reason, TimeoutError):  # while sending: urllib wraps it
             raise _timed_out(timeout) from err
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            # refused in the handshake, before any request: no retry can change a certificate
+            # (it was retried, then said to have left "the graph incomplete")
+            raise _Refused(f"the store's TLS certificate was not accepted ({reason.verify_message or reason}): "
+                           "give its CA with the SSL_CERT_FILE environment variable") from err
         raise _Retry(f"{reason.strerror if isinstance(reason, OSError) and reason.strerror else reason}",
                      maybe_applied=not _never_connected(reason)) from err
     except TimeoutError as err:  # while waiting for the answer: raised as it is
@@ -318,6 +337,15 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         # "http://:80/", "http://exa mple/", a line break pasted in: they failed only at the upload
         raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL (no host name, or white space or "
                                    "control characters in it)")
+    if parts.fragment or "#" in endpoint:
+        # never sent: urllib dropped it, and "?graph=..." after it, so each request named no
+        # graph, and the store took the first PUT as "replace the whole dataset"
+        raise InvalidArgumentError(f"{endpoint!r}: an endpoint cannot end in a #fragment (it is never sent to "
+                                   "the store, nor would the graph's name added after it be)")
+    named = {key for key, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)} & {"graph", "default"}
+    if named:  # two graphs named in one request: which the store replaces is its guess
+        raise InvalidArgumentError(f"{endpoint!r} names a graph in its query ({', '.join(sorted(named))}); "
+                                   "give the endpoint without it and the graph with --graph (or --default-graph)")
     if not 0 < timeout <= MAX_TIMEOUT:  # NaN too
         raise InvalidArgumentError(f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {timeout!r}")
     headers = _auth_header(endpoint, os.environ if env is None else env)
@@ -344,6 +372,16 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
                     _send(url, method, chunk, headers, timeout)
                     reached = True
                     break
+                except _Refused as failure:
+                    raise PushError(f"{endpoint}: {failure} {_stopped_at(index, len(chunks), done, result.triples)}; "
+                                    f"{_store_holds(reached)}") from failure
+                except PushError as refused:
+                    if not reached:  # the first chunk refused: nothing of this push is there
+                        raise
+                    # a later one: the graph was replaced by the chunks before it (a 413 on
+                    # the second said only "HTTP 413", the graph left half pushed)
+                    raise PushError(f"{refused} {_stopped_at(index, len(chunks), done, result.triples)}; "
+                                    f"{_store_holds(reached)}") from refused
                 except _Retry as failure:
                     sending = False
                     reached = reached or failure.maybe_applied

@@ -12,7 +12,9 @@ import base64
 import contextlib
 import http.server
 import re
+import ssl
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Iterator
 
@@ -505,3 +507,105 @@ def test_an_interrupted_push_says_what_the_store_holds(seeds_nt):
         push(seeds_nt, url, GRAPH, chunk_size=2000, retries=0, progress=stop_at_the_end)
     assert stopped.value.__notes__ == [f"the push was stopped once every chunk was stored ({total:,} of {total:,} "
                                        "triples): the graph is whole"]
+
+
+@pytest.mark.parametrize("suffix", ["#x", "?"])
+def test_an_endpoint_ending_in_a_fragment_or_an_empty_query_never_replaces_the_whole_store(recorder, seeds_nt, suffix):
+    """`--endpoint .../store#x` sent `/store` with no graph named (urllib drops the fragment,
+    and `?graph=` added after it), and `.../store?` sent `?graph=` as a parameter named
+    `?graph`: Oxigraph took the PUT as "replace the whole dataset", wiping every graph,
+    and the push said it pushed. Expected: a fragment is a usage error, sending nothing;
+    an empty query gets the graph as its only parameter."""
+    from graph.errors import InvalidArgumentError
+
+    server, url = recorder
+    expected_path = "/store?graph=" + urllib.parse.quote(GRAPH, safe="")
+    if suffix == "#x":
+        with pytest.raises(InvalidArgumentError, match="cannot end in a #fragment"):
+            push(seeds_nt, url + suffix, GRAPH, retries=0)
+        given = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url + suffix, "--default-graph"])
+        assert given.exit_code == 2 and "#fragment" in given.output
+        assert _Recorder.seen == []
+    else:
+        push(seeds_nt, url + suffix, GRAPH, retries=0, chunk_size=10_000)
+        assert {path for _, path, _, _ in _Recorder.seen} == {expected_path}
+        push(seeds_nt, url + suffix, None, retries=0, chunk_size=10_000)
+        assert _Recorder.seen[-1][1] == "/store?default"
+
+
+def test_an_endpoint_naming_a_graph_itself_is_a_usage_error(recorder, seeds_nt):
+    """`--endpoint .../store?graph=urn:a` sent `?graph=urn:a&graph=urn:newsgraph:build`:
+    which graph a store replaces is then its own guess."""
+    server, url = recorder
+    for query in ("?graph=urn:a", "?default", "?x=1&default="):
+        given = CliRunner().invoke(cli, ["push", str(seeds_nt), "--endpoint", url + query])
+        assert given.exit_code == 2 and "names a graph in its query" in given.output, given.output
+    assert _Recorder.seen == []
+    push(seeds_nt, url + "?x=1", GRAPH, retries=0, chunk_size=10_000)  # another parameter is kept
+    assert {path for _, path, _, _ in _Recorder.seen} == {"/store?x=1&graph=" + urllib.parse.quote(GRAPH, safe="")}
+
+
+@contextlib.contextmanager
+def _https_store() -> Iterator[tuple[str, list]]:
+    """A store over TLS with the self-signed certificate in tests/data/push (for 127.0.0.1)."""
+    seen: list = []
+
+    class Taking(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 - http.server's name
+            seen.append((self.command, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_PUT
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Taking)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(DATA / "tls-cert.pem", DATA / "tls-key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"https://{LOOPBACK}:{server.server_address[1]}/store", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_certificate_not_trusted_is_said_at_once_to_have_stored_nothing(seeds_nt, monkeypatch):
+    """A self-signed certificate was retried (five times, 16 s) and then said to have left
+    "the graph incomplete", though no request ever reached the store. Expected: no retry,
+    the reason, "nothing was stored"; and the hint it gives (SSL_CERT_FILE) works."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with _https_store() as (url, seen):
+        retried = []
+        with pytest.raises(PushError) as err:
+            push(seeds_nt, url, GRAPH, retries=3, backoff=0.01, retrying=lambda *a: retried.append(a))
+        said = str(err.value)
+        assert retried == [] and seen == []
+        assert "TLS certificate was not accepted" in said and "nothing was stored" in said, said
+        assert "incomplete" not in said
+        monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "tls-cert.pem"))
+        result = push(seeds_nt, url, GRAPH, retries=0, chunk_size=10_000)
+        assert [m for m, _ in seen] == ["PUT"] + ["POST"] * (result.chunks - 1)
+        sent = [line for _, body in seen for line in body.decode().splitlines() if line.strip()]
+        assert len(sent) == len(set(sent)) and set(sent) == nt_lines(seeds_nt / "graph.nt")
+
+
+def test_a_later_chunk_refused_says_the_graph_is_incomplete(recorder, seeds_nt):
+    """A 413 on the second chunk said only "HTTP 413": the first chunk's PUT had replaced
+    the graph, which now held a part of the build. Expected: where it stopped, and that
+    the graph is incomplete; a refusal of the first chunk says nothing of the kind."""
+    server, url = recorder
+    _Recorder.statuses = [204, 413]
+    with pytest.raises(PushError) as err:
+        push(seeds_nt, url, GRAPH, chunk_size=10, retries=2, backoff=0.01)
+    said = str(err.value)
+    assert "HTTP 413" in said and "at chunk 2 of" in said and "the graph is incomplete" in said, said
+    assert [m for m, *_ in _Recorder.seen] == ["PUT", "POST"]  # a 4xx is not retried
+    _Recorder.statuses, _Recorder.seen[:] = [413], []
+    with pytest.raises(PushError) as err:
+        push(seeds_nt, url, GRAPH, chunk_size=10, retries=2, backoff=0.01)
+    assert "HTTP 413" in str(err.value) and "incomplete" not in str(err.value)
