@@ -167,6 +167,13 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
             # an empty file, or another RDF file given by mistake: everything "conformed"
             raise NewsgraphError(f"shapes: {shapes} holds no SHACL shapes (no sh:NodeShape, sh:PropertyShape "
                                  "or sh:target...): nothing to check against")
+    if not _targets_met(graph, shacl, rdflib):
+        # unrelated RDF (another tool's export, a vocabulary) "conformed": no node was checked
+        where = os.fspath(data) if isinstance(data, (str, os.PathLike)) else "the graph"
+        against = ("the newsgraph shapes check (no article, provider, topic or image)" if shapes is None
+                   else f"the shapes in {os.fspath(shapes)} target")
+        raise NewsgraphError(f"{where}: none of its {len(graph):,} triples is about a node {against}: nothing was "
+                             "checked" + ("; is it a newsgraph export?" if shapes is None else ""))
     try:
         # inplace: pySHACL would otherwise copy the data graph first; with no
         # inference it does not change it.
@@ -180,6 +187,27 @@ def validate(data: Any, *, shapes: str | os.PathLike | None = None, base_iri: st
         raise NewsgraphError(f"SHACL validation failed{where}: {results}")
     return ValidationReport(bool(conforms), _violations(results, rdflib), len(graph),
                             None if shapes is None else os.fspath(shapes))
+
+
+def _targets_met(graph: rdflib.Graph, shacl: rdflib.Graph, rdflib: Any) -> bool:
+    """Whether ``graph`` holds a node some shape of ``shacl`` targets (SHACL 2.1's
+    targets: class, with subclasses the data declares, implicit class, subjects and
+    objects of a property; a node target, checked whatever the data, and a
+    SPARQL-based one, which this cannot tell, count as met)."""
+    sh, rdf, rdfs = rdflib.Namespace(SH), rdflib.RDF, rdflib.RDFS
+    classes = set(shacl.objects(None, sh.targetClass))
+    classes |= {s for s in shacl.subjects(rdf.type, sh.NodeShape) if (s, rdf.type, rdfs.Class) in shacl}
+    seen: set = set()
+    while classes - seen:  # SHACL counts instances of subclasses, as the data graph declares them
+        seen |= classes
+        classes |= {sub for c in seen for sub in graph.subjects(rdfs.subClassOf, c)}
+    if any((None, rdf.type, c) in graph for c in classes):
+        return True
+    if any((None, p, None) in graph for p in shacl.objects(None, sh.targetSubjectsOf)) or \
+            any((None, p, None) in graph for p in shacl.objects(None, sh.targetObjectsOf)):
+        return True
+    # a node named by sh:targetNode is checked whether or not the data mentions it
+    return (None, sh.targetNode, None) in shacl or (None, sh.target, None) in shacl
 
 
 def _violations(results: Any, rdflib: Any) -> list[Violation]:

@@ -156,7 +156,7 @@ def test_a_value_with_control_characters_is_escaped_in_the_output(tmp_path):
     nt.write_text(f'{a} <https://schema.org/headline> "one\\r\\u001b[31mred"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
                   encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(nt)])
-    assert result.exit_code == 0  # no article here: nothing to violate; now one that is
+    assert result.exit_code == 2 and "nothing was checked" in result.output  # no article here; now one that is
     nt.write_text(f"{a} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/NewsArticle> .\n"
                   + nt.read_text(encoding="utf-8"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(nt)])
@@ -218,3 +218,37 @@ def test_a_file_holding_no_triples_could_not_be_checked(tmp_path, name, content)
     result = CliRunner().invoke(cli, ["validate", str(data)])
     assert result.exit_code == 2, result.output
     assert result.output == f"Error: {data} holds no triples: nothing to check\n"
+
+
+def test_rdf_no_shape_targets_could_not_be_checked(tmp_path):
+    """A file of unrelated triples (another tool's export, a vocabulary) was "valid: 1
+    triples conform", status 0, though no shape looked at any of its nodes. Expected:
+    status 2, nothing checked, for the shipped shapes and for others; a node the shapes
+    target (by class, by a subclass the data declares, as the object of a property)
+    is checked as before."""
+    runner = CliRunner()
+    unrelated = tmp_path / "unrelated.nt"
+    unrelated.write_text('<http://a.example/s> <http://a.example/p> "x" .\n'
+                         '<http://a.example/s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+                         '<http://a.example/Thing> .\n', encoding="utf-8")
+    refused = runner.invoke(cli, ["validate", str(unrelated)])
+    assert refused.exit_code == 2 and "nothing was checked" in refused.output and "Traceback" not in refused.output
+    assert f"{unrelated}: none of its 2 triples" in refused.output
+    mine = tmp_path / "mine.ttl"
+    mine.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix schema: <https://schema.org/> .\n"
+                    "<https://a.example/shapes#org> a sh:NodeShape ; sh:targetClass schema:Organization ;\n"
+                    "  sh:property [ sh:path schema:name ; sh:minCount 1 ] .\n", encoding="utf-8")
+    other = runner.invoke(cli, ["validate", str(unrelated), "--shapes", str(mine)])
+    assert other.exit_code == 2 and f"the shapes in {mine} target: nothing was checked" in other.output
+    # a nameless organization, typed through a subclass the data declares: pySHACL checks it
+    sub = tmp_path / "sub.ttl"
+    sub.write_text("@prefix schema: <https://schema.org/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                   "<https://a.example/Newsroom> rdfs:subClassOf schema:Organization .\n"
+                   "<https://a.example/o> a <https://a.example/Newsroom> .\n", encoding="utf-8")
+    checked = runner.invoke(cli, ["validate", str(sub), "--shapes", str(mine)])
+    assert checked.exit_code == 1 and "invalid: 1 violation(s)" in checked.output, checked.output
+    # a publisher alone, not typed (the shipped shapes target the objects of schema:publisher)
+    url = tmp_path / "publisher.nt"
+    url.write_text("<https://a.example/a> <https://schema.org/publisher> <https://a.example/p> .\n", encoding="utf-8")
+    seen = runner.invoke(cli, ["validate", str(url)])
+    assert seen.exit_code == 1 and "invalid:" in seen.output, seen.output
