@@ -740,7 +740,7 @@ def build(
             raise ArgumentTypeError(f"{name} must be a function or None, not {given!r:.80}")
     jobs = usable_cores() if jobs is None else max(1, jobs)
     report = BuildReport(inputs=[shown_path(p) for p in paths])
-    found = scan(paths)
+    found = scan(paths, catalogs)
     report.rejected.extend(found.rejected)
     report.warnings.extend(found.warnings)
     report.ignored_files = found.ignored

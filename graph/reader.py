@@ -89,12 +89,25 @@ class ScanResult:
     missing: list[int] = field(default_factory=list)
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of ``path``, or ``None`` when it cannot be reached."""
+    try:
+        st = os.stat(path or ".")
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _is_input(name: str) -> bool:
     return name.lower().endswith(INPUT_SUFFIXES)
 
 
-def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
+def scan(paths: Iterable[str | os.PathLike], catalogs: Iterable[str | os.PathLike] = ()) -> ScanResult:
     """Find input files under ``paths`` (files or folders), sorted, each once.
+
+    ``catalogs``: catalogue folders given besides (``build(catalogs=...)``), whose
+    ``topics/`` files are read by :mod:`graph.catalog` when met under ``paths``,
+    not "other files" (they were counted both ways).
 
     Symbolic links are followed, but a folder already visited (a loop, or two
     links to one place) is reported once as a warning and not entered again.
@@ -106,6 +119,13 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
     seen_files: dict[tuple[int, int], tuple[tuple[bool, str], int]] = {}  # (is a link, path), place in files
     seen_dirs: dict[tuple[int, int], str] = {}  # the path each folder was read under
     linked: list[str] = []  # folder links met, entered once the walks without them are done
+    given_catalogs = set()  # the catalogue folders given, as (device, inode)
+    for folder in catalogs:
+        try:
+            st = os.stat(folder)
+        except (OSError, ValueError):  # said by the builder
+            continue
+        given_catalogs.add((st.st_dev, st.st_ino))
 
     def add_file(path: str, explicit: bool, entry: os.DirEntry | None = None) -> None:
         try:
@@ -164,7 +184,8 @@ def scan(paths: Iterable[str | os.PathLike]) -> ScanResult:
                                     "line": None})
             return None
         # A catalogue's topics/*.yaml have no input ending but are read, by graph.catalog.
-        in_topics = os.path.basename(folder) == "topics" and os.path.dirname(folder) in result.catalog_dirs
+        in_topics = os.path.basename(folder) == "topics" and (os.path.dirname(folder) in result.catalog_dirs
+                                                             or _identity(os.path.dirname(folder)) in given_catalogs)
         return iter(entries), in_topics
 
     def walk(top: str) -> None:

@@ -1340,3 +1340,25 @@ def test_xsds_end_of_a_day_is_the_next_days_first_instant(tmp_path, fast):
             assert parsed.record.published.utcoffset() == expected.utcoffset(), written
         warned = [w.message for w in parsed.warnings if "publishedDateTime" in w.message]
         assert bool(warned) == (expected is None), (written, warned)
+
+
+@pytest.mark.parametrize("given", ["root/cat", "./root/cat/", "link-to-cat"])
+def test_a_given_catalogues_topic_files_under_the_input_are_counted_once(tmp_path, monkeypatch, given):
+    """A catalogue given with catalogs= (the CLI's --catalog) inside the input folder: its
+    topics/*.yaml were read as the catalogue's and counted as "other files not read" too,
+    two files reported as three. Expected: the parts of the report add up to the files
+    on disk (counted with os.walk), whatever path names the catalogue."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "root" / "cat" / "topics").mkdir(parents=True)
+    (tmp_path / "root" / "a.md").write_text("---\ntitle: t\nwebUrl: https://w.example/x\ntopics: [AI]\n---\n")
+    (tmp_path / "root" / "cat" / "topics" / "ai.yaml").write_text("name: AI\nkeywords: [ml]\n")
+    (tmp_path / "root" / "notes.csv").write_text("a,b\n")  # an other file indeed
+    os.symlink(tmp_path / "root" / "cat", tmp_path / "link-to-cat")
+    on_disk = sum(len(files) for _, _, files in os.walk(tmp_path / "root"))
+    kg = graph.build(["root"], catalogs=[given])
+    report = kg.report
+    assert len(report.catalog_files) == 1 and report.article_files == 1
+    assert report.article_files + len(report.catalog_files) + report.ignored_files + len(report.skipped) \
+        + len(report.rejected) == on_disk == 3
+    assert report.ignored_files == 1
+    assert next(iter(kg.topics.values())).keywords == ("ml",)
