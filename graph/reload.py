@@ -86,7 +86,21 @@ def load_report(path: str | os.PathLike) -> BuildReport:
 
 
 def _images(value: Any) -> tuple[Image, ...]:
-    return tuple(Image(**i) for i in value or ())
+    """Images as graph.json holds them ({url, width?, height?}), checked: a width of
+    "big" was loaded and written into the RDF, and a url of 5 ended the RDF export
+    in an AttributeError."""
+    images = []
+    for item in value or ():
+        extra = sorted(set(item) - {"url", "width", "height"})
+        if extra:
+            raise ValueError(f"an image has the field {extra[0]!r}, which images do not have")
+        if type(item.get("url")) is not str:
+            raise ValueError(f"an image's url is {item.get('url')!r:.80}, not a string")
+        for size in ("width", "height"):
+            if type(item.get(size)) not in (int, type(None)):
+                raise ValueError(f"an image's {size} is {item.get(size)!r:.80}, not an integer or null")
+        images.append(Image(**item))
+    return tuple(images)
 
 
 def _date(value: Any):
@@ -133,7 +147,13 @@ def _fields(kind: str, node: dict) -> dict[str, Any]:
         if item is not None and value and any(type(v) is not item for v in value):
             bad = next(v for v in value if type(v) is not item)
             raise TypeError(f"node {node['id']!r}: {name} holds {bad!r}, not only {_JSON_NAMES[item]}s")
-    return {field: _READ_BACK[held](node.get(name)) for name, field, held in NODE_ATTRIBUTES[kind]}
+    fields = {}
+    for name, field, held in NODE_ATTRIBUTES[kind]:
+        try:
+            fields[field] = _READ_BACK[held](node.get(name))
+        except (TypeError, ValueError) as err:  # named: "Invalid isoformat string: 'junk'" named neither
+            raise TypeError(f"node {node['id']!r}: {name} is {node.get(name)!r:.80}: {err}") from err
+    return fields
 
 
 def _entities(nodes: list, edges: list) -> tuple[dict, dict, dict]:

@@ -103,6 +103,13 @@ def test_a_node_without_a_required_attribute_is_refused_naming_it(seeds_kg, tmp_
     ("article", "quality", True), ("article", "quality", "5"), ("article", "title", 5),
     ("article", "files", [1]), ("article", "images", ["https://e.example/a.jpg"]),
     ("provider", "alt_names", "PR Newswire"), ("topic", "keywords", [None]), ("topic", "label", ["x"]),
+    # these were loaded (written into the RDF as schema:width "big"), or failed with Python's
+    # own message naming neither node nor field, or in an AttributeError from the RDF writer
+    ("article", "published", 20210618), ("article", "published", "junk"),
+    ("article", "images", [{"href": "https://e.example/a.jpg"}]), ("article", "images", [{"url": 5}]),
+    ("article", "images", [{"url": "https://e.example/a.jpg", "width": "big"}]),
+    ("provider", "images", [{"url": "https://e.example/a.jpg", "height": 1.5}]),
+    ("provider", "images", [{"url": "https://e.example/a.jpg", "width": True}]),
 ])
 def test_a_value_of_a_kind_its_field_does_not_hold_is_refused_naming_node_and_field(seeds_kg, tmp_path, kind, name,
                                                                                      value):
