@@ -613,7 +613,7 @@ def html_command(paths, output, view, topic, provider, article, depth, catalogs,
     with _library_errors(), _sigterm_as_ctrl_c(), _progress(not quiet, "reading", f"drawing {output}") as progress:
         kg = build_page(paths, output, catalogs=catalogs, jobs=jobs, progress=progress,
                         waiting=None if quiet else _say, view=view, topic=topic,
-                        provider=provider, article=article, depth=depth)
+                        provider=provider, article=article, depth=depth if ego else None)
     if not quiet:
         _tell_report(kg.report, verbose)  # what was read, and what was rejected, as build says
         click.echo(for_terminal(f"wrote: {output}"), err=True)

@@ -401,3 +401,19 @@ def test_every_article_and_stub_stands_out_from_the_canvas(corpus_kg):
     for style in dots:
         assert _contrast_on_white(style["border"]) >= 3.0, style
     assert [_contrast_on_white(c) >= 3.0 for c in meta["colors"]["rings"]] == [True] * len(PALETTE)
+
+
+def test_depth_without_a_centre_is_refused_as_the_command_line_refuses_it(seeds_kg, tmp_path):
+    """notebook_html(kg, depth=2) (and render_html, write_html) drew the whole graph,
+    the depth ignored without a word, where `newsgraph html --depth 2` is a usage
+    error. Expected: refused; with a centre, the depth is the ego view's."""
+    for draw in (lambda **o: render_html(seeds_kg, **o), lambda **o: notebook_html(seeds_kg, **o),
+                 lambda **o: write_html(seeds_kg, tmp_path / "p.html", **o)):
+        for options in ({"depth": 2}, {"depth": 0, "view": "overview"}, {"depth": 1, "view": "full"}):
+            with pytest.raises(graph.InvalidArgumentError, match="is the size of an ego view"):
+                draw(**options)
+    assert not (tmp_path / "p.html").exists()
+    topic = next(iter(seeds_kg.topics.values())).label
+    assert render_html(seeds_kg, topic=topic, depth=2) == render_html(ego_view(seeds_kg, topic=topic, depth=2))
+    assert render_html(seeds_kg, topic=topic) == render_html(ego_view(seeds_kg, topic=topic, depth=1))
+    assert render_html(seeds_kg) == render_html(full_view(seeds_kg))

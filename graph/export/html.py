@@ -106,9 +106,10 @@ def _csp_hash(text: str) -> str:
 
 
 def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = None, provider: str | None = None,
-              article: str | None = None, depth: int = 1) -> View:
+              article: str | None = None, depth: int | None = None) -> View:
     """The :class:`~graph.views.View` that the options name: an ego view when
-    ``topic``, ``provider`` or ``article`` is given, else ``view``.
+    ``topic``, ``provider`` or ``article`` is given (``depth`` steps around it,
+    1 by default), else ``view``.
 
     Raises
     ------
@@ -116,7 +117,8 @@ def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = Non
         ``view`` is neither ``"full"`` nor ``"overview"``.
     InvalidArgumentError
         ``view="overview"`` with an ego view's centre: two pictures asked for
-        (the ego view was drawn, without a word; ``newsgraph html`` refuses it too).
+        (the ego view was drawn, without a word; ``newsgraph html`` refuses it too);
+        ``depth`` without a centre (it was ignored; ``--depth`` is refused alike).
     """
     if view not in ("full", "overview"):
         raise UnknownFormatError(f"unknown view {view!r}; known: full, overview")
@@ -124,7 +126,9 @@ def make_view(kg: KnowledgeGraph, view: str = "full", *, topic: str | None = Non
         if view == "overview":
             raise InvalidArgumentError("view='overview' draws every provider and topic, and an ego view is drawn "
                                        "around a topic, provider or article: give one or the other")
-        return ego_view(kg, topic=topic, provider=provider, article=article, depth=depth)
+        return ego_view(kg, topic=topic, provider=provider, article=article, depth=1 if depth is None else depth)
+    if depth is not None:
+        raise InvalidArgumentError(f"depth={depth!r} is the size of an ego view: give topic, provider or article too")
     return full_view(kg) if view == "full" else overview_view(kg)
 
 
@@ -443,7 +447,7 @@ def render_html(source: KnowledgeGraph | View, *, seed: int = 0, **view_options:
 
 
 def write_html(kg: KnowledgeGraph, path: str | os.PathLike, *, view: str = "full", topic: str | None = None,
-               provider: str | None = None, article: str | None = None, depth: int = 1, seed: int = 0,
+               provider: str | None = None, article: str | None = None, depth: int | None = None, seed: int = 0,
                **_other: Any) -> None:
     """Write the page for ``kg`` to ``path`` atomically (other exporters' options are ignored).
 
