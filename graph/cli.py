@@ -104,10 +104,12 @@ class _IllTypedLiterals:
         self.previous = showwarning  # what shows every other Python warning
 
     def filter(self, record) -> bool:  # rdflib.term's log
+        from .rdflib_literals import RDFLIB_FAILED, datatype_of  # not at the CLI's import: build needs no logging
+
         message = record.getMessage()
-        if not message.startswith("Failed to convert Literal"):
+        if not message.startswith(RDFLIB_FAILED):
             return True
-        datatype = message.split("Datatype=", 1)[-1].split(",", 1)[0]
+        datatype = datatype_of(message)
         if datatype in self.seen:
             return False
         record.msg = self._line(datatype, record.exc_info[1] if record.exc_info else None, "it is compared as text")
@@ -124,9 +126,10 @@ class _IllTypedLiterals:
                        err=True)
 
     def _line(self, datatype: str, error: object, outcome: str) -> str:
+        from .rdflib_literals import ill_typed_line
+
         self.seen.add(datatype)
-        return (f"warning: a literal is not a valid {datatype} ({error}); {outcome}" if error
-                else f"warning: a literal is not a valid {datatype}; {outcome}")
+        return f"warning: {ill_typed_line(datatype, error, outcome)}"
 
 
 def _quiet_literal_warnings() -> None:

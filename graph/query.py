@@ -49,6 +49,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import QueryError, ResultFormatError
 from .namespaces import PREFIXES, RDF, XSD, prefixed_name
+from .rdflib_literals import literals_said_once
 
 if TYPE_CHECKING:  # imported where used: a query on one engine needs nothing of the other
     import pandas
@@ -664,7 +665,8 @@ def load_rdflib(source: Any, *, base_iri: str | None = None) -> rdflib.Graph:
 
     g = rdflib.Graph()
     try:
-        g.addN((convert(q.subject), convert(q.predicate), convert(q.object), g) for q in quads)
+        with literals_said_once():  # a literal its datatype refuses: a warning, not a traceback per literal
+            g.addN((convert(q.subject), convert(q.predicate), convert(q.object), g) for q in quads)
     except (SyntaxError, MemoryError) as err:
         raise _parse_error(where, err) from err
     for prefix, ns in PREFIXES.items():
@@ -1400,10 +1402,12 @@ def _checked_and_run(source: Any, text: str, engine: str, base_iri: str | None, 
     # a store of one's own may hold named graphs; what newsgraph loads does not
     if "FROM" in reaches and (engine == "rdflib" or not _is_oxigraph_store(source)):
         raise _dataset_clause_refused(reaches["FROM"])
-    data = load_rdflib(source, base_iri=base_iri) if engine == "rdflib" else open_store(source, path=store,
-                                                                                       base_iri=base_iri)
-    minted = _minted_base(data)  # the data's own: its prefixed names, in the query and in the table
-    result = (_run_rdflib if engine == "rdflib" else _run_oxigraph)(data, text, stream, minted)
+    # rdflib makes the query's literals and the data's: one warning per datatype it refuses
+    with literals_said_once() if engine == "rdflib" else contextlib.nullcontext():
+        data = load_rdflib(source, base_iri=base_iri) if engine == "rdflib" else open_store(source, path=store,
+                                                                                           base_iri=base_iri)
+        minted = _minted_base(data)  # the data's own: its prefixed names, in the query and in the table
+        result = (_run_rdflib if engine == "rdflib" else _run_oxigraph)(data, text, stream, minted)
     result.base_iri = minted
     return result
 
