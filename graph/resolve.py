@@ -102,6 +102,8 @@ def _encode(part: str) -> str:
 
 def _keep_param(pair: str) -> bool:
     name = pair.split("=", 1)[0].lower()
+    if "%" in name:  # as decoded: utm%5Fsource is utm_source
+        name = unquote(name).lower()
     return bool(pair) and name not in TRACKING_PARAMETERS and not name.startswith(_TRACKING_PREFIXES)
 
 
@@ -325,7 +327,9 @@ def _canonical_in_full(url: str) -> str:
         # userinfo ends at the last "@" (urlsplit's rule and WHATWG's); one before it is data
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{_encode(userinfo).replace('@', '%40')}@{netloc}"
-    if port is not None and str(port) != _DEFAULT_PORTS[scheme]:
+    # the default port of the scheme written or of https, which it becomes: http://a:443/x
+    # was https://a:443/x, which is https://a/x
+    if port is not None and str(port) not in (_DEFAULT_PORTS[scheme], _DEFAULT_PORTS["https"]):
         netloc = f"{netloc}:{port}"
     path = _path_form(parts.path)
     query = _kept_params(parts.query)
@@ -434,9 +438,9 @@ def provider_key(domain: str | None, url: str | None = None) -> str | None:
     """
     if domain:
         d = domain.strip()  # lower-cased by host_form, which maps a capital sigma as a browser does
-        if "://" in d:
-            d = _host(d) or d
-        d = d.split("/", 1)[0].rstrip(".")
+        # the host alone: a scheme, user, port or path dropped (example.com:443 was a provider
+        # of its own beside example.com)
+        d = (_host(d if "://" in d else "//" + d) or d).split("/", 1)[0].rstrip(".")
     elif url:
         d = _host(url).rstrip(".")
     else:
@@ -775,9 +779,14 @@ def resolve(records: Iterable[ArticleRecord]) -> Resolution:
             for im in r.images:
                 images.setdefault(im.url, im)
         aliases.discard(url)
-        # Provider: the best-ranked record that names a domain; else the URL host.
-        pkey = next((provider_key(r.provider.domain) for r in recs if r.provider and r.provider.domain),
-                    None) or provider_key(None, url)
+        # Provider: the best-ranked file's that names one (a name alone: the URL's host is its
+        # domain); else the best-ranked record's that names a domain; else the URL's host. A
+        # stub's domain (another site's listing) took the place of a file's own "N Daily".
+        own = next((r.provider for r in recs if not r.is_stub and r.provider
+                    and (r.provider.domain or r.provider.name)), None)
+        pkey = provider_key(own.domain, url) if own is not None else (
+            next((provider_key(r.provider.domain) for r in recs if r.provider and r.provider.domain), None)
+            or provider_key(None, url))
         names = provider_names[pkey]
         for k, r in zip(ks, recs):
             p = r.provider
