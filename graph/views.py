@@ -258,9 +258,48 @@ def shown_name(name: str | None) -> str | None:
 
 
 #: Scripts whose letters pass for one another's (Cyrillic а, Latin a, Greek α).
-_LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
-#: Cyrillic letters drawn as Latin ones: a label of these alone reads as Latin ("аррӏе").
-_CYRILLIC_AS_LATIN = frozenset("аскеһіјӏорԛѕԝхуъьҽпгѵѡ")
+#: Scripts a label may mix with Latin and not pass for another site (as browsers allow:
+#: Japanese, Chinese with Bopomofo, Korean), by the first word of a letter's Unicode name.
+_MIXES_WITH_LATIN = (frozenset({"CJK", "HIRAGANA", "KATAKANA"}), frozenset({"CJK", "BOPOMOFO"}),
+                     frozenset({"CJK", "HANGUL"}))
+#: Letters of other scripts drawn as Latin ones: a label of these alone reads as Latin
+#: ("аррӏе" in Cyrillic, "οορ" in Greek, "օօ" in Armenian).
+_DRAWN_AS_LATIN = {"CYRILLIC": frozenset("аскеһіјӏорԛѕԝхуъьҽпгѵѡ"),
+                   "GREEK": frozenset("αβεικνορτυχωγηϲ"),
+                   "ARMENIAN": frozenset("օսցհոզգքաւոռ")}
+#: Scripts whose letters are mostly capitals drawn as Latin ones (Cherokee "ᎪᎳᎡ").
+_LATIN_LOOKING_SCRIPTS = frozenset({"CHEROKEE"})
+#: Latin letters beyond ASCII that are no accented ASCII letter, yet common in names.
+_LATIN_LETTERS_OF_THEIR_OWN = frozenset("ßæøœđðþłŋ")
+
+
+def _latin_lookalike(ch: str) -> bool:
+    """A Latin letter that is neither ASCII, nor one with an accent, nor one of a
+    language's own (``ß``): ``ɡ`` (IPA), ``ı`` (dotless), ``ᴏ`` (small capital)."""
+    import unicodedata
+
+    if ch.isascii() or ch.lower() in _LATIN_LETTERS_OF_THEIR_OWN:
+        return False
+    base = unicodedata.normalize("NFD", ch)[0]
+    return not (base.isascii() and base.isalpha())
+
+
+def _passes_for_another(label: str) -> bool:
+    """Whether a domain's ``label`` could be read as another one (see :func:`shown_domain`)."""
+    import unicodedata
+
+    letters = [ch for ch in label if ch.isalpha()]
+    scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in letters}
+    others = scripts - {"LATIN"}
+    if len(others) > 1 and not any(others <= allowed for allowed in _MIXES_WITH_LATIN):
+        return True
+    if "LATIN" in scripts and others and not any(others <= allowed for allowed in _MIXES_WITH_LATIN):
+        return True  # Latin with Cyrillic, Greek, Armenian...: "аpple", "gօօgle"
+    if scripts & _LATIN_LOOKING_SCRIPTS:
+        return True
+    if len(scripts) == 1 and next(iter(scripts)) in _DRAWN_AS_LATIN:
+        return set(letters) <= _DRAWN_AS_LATIN[next(iter(scripts))]
+    return "LATIN" in scripts and any(_latin_lookalike(ch) for ch in letters)
 
 
 def shown_domain(domain: str | None) -> str | None:
@@ -268,27 +307,28 @@ def shown_domain(domain: str | None) -> str | None:
     label that could pass for another site's is shown in its ``xn--`` form, as
     browsers show it in their address bar.
 
-    Such a label mixes letters of Latin, Cyrillic and Greek (``аpple.com`` with
-    a Cyrillic ``а``), or is Cyrillic made only of letters drawn as Latin ones
-    (``аррӏе.com``). Shown in Unicode, it read as the real site's domain, and
-    the page tells two providers of one name apart by their domains. The
-    exports keep the domain in Unicode (:func:`graph.resolve.host_form`).
+    Such a label mixes Latin with another script (``аpple.com`` with a Cyrillic
+    ``а``, ``gօօgle.com`` with Armenian ``օ``; Latin with Japanese, Chinese or
+    Korean is a name), is made only of letters of another script drawn as Latin
+    ones (``аррӏе.com``, Greek ``οοο.com``, any Cherokee), or holds a Latin letter
+    that is neither an accented ASCII letter nor a language's own (``ɡoogle.com``
+    with an IPA ``ɡ``, ``gıthub`` with a dotless ``ı``). Shown in Unicode, it read
+    as the real site's domain, and the page tells two providers of one name apart
+    by their domains. The exports keep the domain in Unicode
+    (:func:`graph.resolve.host_form`).
 
     >>> shown_domain("b\u00fccher.example"), shown_domain("\u0430pple.com"), shown_domain("\u0430\u0440\u0440\u04cf\u0435.com")
     ('bücher.example', 'xn--pple-43d.com', 'xn--80ak6aa92e.com')
+    >>> shown_domain("\u0261oogle.com"), shown_domain("stra\u00dfe.de"), shown_domain("\u65e5\u672c.jp")
+    ('xn--oogle-qmc.com', 'straße.de', '日本.jp')
     """
     if not domain or domain.isascii():
         return shown_text(domain)
-    import unicodedata
-
     import idna
 
     labels = []
     for label in domain.split("."):
-        scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in label if ch.isalpha()}
-        lookalike = (len(scripts & _LOOKALIKE_SCRIPTS) > 1
-                     or (scripts == {"CYRILLIC"} and {ch for ch in label if ch.isalpha()} <= _CYRILLIC_AS_LATIN))
-        if lookalike:
+        if _passes_for_another(label):
             try:
                 label = idna.encode(label).decode("ascii")
             except idna.IDNAError:

@@ -94,27 +94,50 @@ def _shown_name(name: str | None) -> str | None:
 
 
 def _shown_domain(domain: str | None) -> str | None:
-    """A provider's domain for the page, written here on its own: a label with letters
-    of two of the Latin, Greek and Cyrillic blocks, or of Cyrillic letters drawn as
-    Latin ones alone, in its punycode form (the standard library's codec)."""
+    """A provider's domain for the page, written here on its own, by code-point blocks:
+    a label in its punycode form (the standard library's codec) when it mixes Latin
+    with a block other than Japanese, Chinese or Korean, or two of Greek, Cyrillic,
+    Armenian and Cherokee; is any Cherokee; is Cyrillic, Greek or Armenian letters
+    drawn as Latin ones alone; or holds a Latin letter that is no accented ASCII
+    letter (by its decomposition) nor one of ß æ ø œ đ ð þ ł ŋ."""
+    import unicodedata
+
     if not domain:
         return domain
+    drawn_as_latin = {"cyrillic": "аскеһіјӏорԛѕԝхуъьҽпгѵѡ", "greek": "αβεικνορτυχωγηϲ",
+                      "armenian": "օսցհոզգքաւոռ"}
+    east_asian = ({"han", "kana"}, {"han", "bopomofo"}, {"han", "hangul"})
 
     def block(c: str) -> str | None:
         o = ord(c)
-        if c.isalpha() and (o < 0x250 or 0x1E00 <= o < 0x1F00):
-            return "latin"
-        if 0x370 <= o < 0x400 or 0x1F00 <= o < 0x2000:
-            return "greek"
-        if 0x400 <= o < 0x530:
-            return "cyrillic"
-        return None
+        if not c.isalpha():
+            return None
+        if o < 0x250 or 0x1E00 <= o < 0x1F00:
+            if o < 0x80 or c.lower() in "ßæøœđðþłŋ":
+                return "latin"
+            first = unicodedata.decomposition(c).split(" ")[0]
+            return "latin" if first and not first.startswith("<") and int(first, 16) < 0x80 else "odd latin"
+        if 0x250 <= o < 0x2B0 or 0x1D00 <= o < 0x1DC0:
+            return "odd latin"
+        for name, low, high in (("greek", 0x370, 0x400), ("greek", 0x1F00, 0x2000), ("cyrillic", 0x400, 0x530),
+                                ("armenian", 0x530, 0x590), ("cherokee", 0x13A0, 0x1400), ("cherokee", 0xAB70, 0xABC0),
+                                ("kana", 0x3040, 0x3100), ("bopomofo", 0x3100, 0x3130), ("han", 0x3400, 0x4DC0),
+                                ("han", 0x4E00, 0xA000), ("hangul", 0xAC00, 0xD7B0), ("hangul", 0x1100, 0x1200)):
+            if low <= o < high:
+                return name
+        return "other"
 
     out = []
     for label in domain.split("."):
-        blocks = {block(c) for c in label} - {None}
         letters = [c for c in label if block(c)]
-        if len(blocks) > 1 or (blocks == {"cyrillic"} and all(c in "аскеһіјӏорԛѕԝхуъьҽпгѵѡ" for c in letters)):
+        blocks = {block(c) for c in letters}
+        rest = blocks - {"latin"}
+        asian = any(rest <= allowed for allowed in east_asian)
+        odd = ("odd latin" in blocks or "cherokee" in blocks
+               or (len(rest) > 1 and not asian) or ("latin" in blocks and rest and not asian)
+               or (len(blocks) == 1 and blocks <= drawn_as_latin.keys()
+                   and all(c in drawn_as_latin[next(iter(blocks))] for c in letters)))
+        if odd:
             label = "xn--" + label.encode("punycode").decode("ascii")
         out.append(label)
     return _shown(".".join(out))
