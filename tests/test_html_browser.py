@@ -859,7 +859,9 @@ def test_an_item_its_site_does_not_show_says_so(tmp_path, opened):
 def test_bidi_controls_reorder_none_of_the_pages_text_and_a_site_link_goes_to_the_domain_shown(tmp_path, opened):
     """An override (U+202E) in a title or topic, raw or as a reference, reversed
     the page's own text around it ("(1 article)", the tooltip's provider); a
-    provider domain that is no host name (``a@evil.example``) linked elsewhere."""
+    provider domain that is no host name (``a@evil.example``) linked elsewhere than
+    it showed. A provider's domain is now its host alone (``evil.example``, what a
+    browser opens), shown and linked alike."""
     _crafted(tmp_path / "in", {
         "a1": {"title": "Quarterly results \u202eSRETUER", "topics": ["Bi\u202edi &#x202E;topic"],
                "provider": {"name": "Evil \u2066Bidi", "domain": "microsoft.com@evil.example"}},
@@ -883,7 +885,8 @@ def test_bidi_controls_reorder_none_of_the_pages_text_and_a_site_link_goes_to_th
         link = o.js("() => { const a = document.querySelector('#ng-d-link a'); return a ? a.href : null; }")
         if node.startswith("provider/"):
             domain = kg.providers[node].domain
-            assert link == ("https://good.example/" if domain == "good.example" else None), (domain, link)
+            assert domain in ("good.example", "evil.example") and link == f"https://{domain}/", (domain, link)
+            assert _field(o, "Domain") == domain
     o.page.fill("#ng-search", "Quarterly")
     assert not re.search(bidi, o.page.text_content("#ng-results"))
 
