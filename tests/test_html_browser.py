@@ -1932,3 +1932,34 @@ def test_the_graph_moves_and_zooms_from_the_keyboard_and_the_details_come_next_a
     assert o.page.is_visible("#ng-details")
     o.page.keyboard.press("Tab")
     assert o.js("document.activeElement.id") == "ng-close"
+
+
+def test_a_right_to_left_provider_keeps_the_date_whole_in_a_search_result(tmp_path, opened):
+    """A result's line "provider, date" with an Arabic provider read "22-10-2019 ,الجزيرة":
+    the date's digits and dashes joined the right-to-left run and were reordered (the
+    tooltip had been mended; the results had not). Expected: the provider, then the
+    date after it, left to right, the date's text in its own order."""
+    _crafted(tmp_path / "in", {"a1": {"title": "Breaking story", "topics": ["T"],
+                                      "provider": {"name": "\u0627\u0644\u062c\u0632\u064a\u0631\u0629",
+                                                   "domain": "aljazeera.net"},
+                                      "publishedDateTime": "2019-10-22T05:06:07Z"}})
+    path = tmp_path / "page.html"
+    write_html(graph.build([tmp_path / "in"]), path)
+    o = opened(path)
+    o.page.fill("#ng-search", "breaking")
+    where = o.js("""() => {
+        const line = document.querySelector('#ng-results li .ng-where');
+        const at = (text) => {   // the box of `text` within the line, wherever it lies in its nodes
+          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const k = node.data.indexOf(text);
+            if (k >= 0) { const r = document.createRange(); r.setStart(node, k); r.setEnd(node, k + text.length);
+                          return r.getBoundingClientRect(); }
+          }
+          return null;
+        };
+        const year = at('2019'), day = at('22'), name = at('\\u0627\\u0644\\u062c\\u0632\\u064a\\u0631\\u0629');
+        return {text: line.textContent, year: year.left, day: day.left, name: name.left};
+      }""")
+    assert where["text"] == "\u0627\u0644\u062c\u0632\u064a\u0631\u0629, 2019-10-22"
+    assert where["name"] < where["year"] < where["day"], where

@@ -927,7 +927,17 @@
       var where = d.k === 'article' ? [d.pn, d.d].filter(Boolean).join(', ') : d.x;
       if (where) {
         var span = document.createElement('span');
-        span.className = 'ng-where'; span.textContent = shown(where);
+        span.className = 'ng-where';
+        if (d.k === 'article' && d.pn) {
+          // the provider in a <bdi>: beside a right-to-left name the date was reordered into
+          // its parts ("22-10-2019 ,<name>"), as the tooltip's was
+          var name = document.createElement('bdi');
+          name.textContent = shown(d.pn);
+          span.appendChild(name);
+          if (d.d) span.appendChild(document.createTextNode(', ' + d.d));
+        } else {
+          span.textContent = shown(where);
+        }
         li.appendChild(span);
       }
       // one name, read out whole ("TOPICAzure azure" ran together)
