@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # networkx takes ~0.5 s to import: only when a graph is asked
     from .cache import BackgroundWrites, CacheStats
 
 from .catalog import enrich, find_catalogs, is_catalog_folder, load_catalogs
-from .errors import ArgumentTypeError, UnknownIdError, check_count, check_flag
+from .errors import ArgumentTypeError, UnknownIdError, by_reason, check_count, check_flag
 from .children import die_with_parent, let_through, signals_held, usable_cores
 from .gc_pause import gc_paused
 from .model import EDGE_KINDS, Article, Image, Provider, Topic, clear_stub_memo
@@ -746,9 +746,8 @@ def build(
     report.ignored_files = found.ignored
     # A mistyped path in a notebook gave an empty graph, its reason only in the report:
     # said at once too (the command line refuses it before building).
-    missing: dict[str, list[str]] = {}  # reason: paths (a symbolic link loop is not "no such file")
-    for k in found.missing:
-        missing.setdefault(found.rejected[k]["reason"], []).append(found.rejected[k]["path"])
+    # (path, reason): a symbolic link loop is not "no such file"
+    missing = [(found.rejected[k]["path"], found.rejected[k]["reason"]) for k in found.missing]
     not_catalogs: list[str] = []
     for folder in catalogs:
         if not os.path.isdir(folder):
@@ -756,12 +755,12 @@ def build(
             reason = "a catalogue must be a folder" if exists else "no such catalogue folder"
             report.rejected.append({"path": folder, "reason": reason, "line": None})
             if not exists:
-                missing.setdefault(NO_SUCH_FILE, []).append(folder)
+                missing.append((folder, NO_SUCH_FILE))
         elif not is_catalog_folder(folder):  # read as an empty catalogue, without a word (the CLI refuses it)
             report.rejected.append({"path": folder, "line": None, "reason": "not a catalogue folder (it holds no "
                                                                            "organizations/ or topics/ folder)"})
             not_catalogs.append(folder)
-    said = [f"{reason}: {', '.join(named)}" for reason, named in missing.items()]
+    said = [by_reason(missing)] if missing else []
     if not_catalogs:
         said.append(f"not a catalogue folder (no organizations/ or topics/ in it): {', '.join(not_catalogs)}")
     if said:

@@ -8,9 +8,10 @@ about an input file name the file and, when known, the line.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = [
+    "by_reason",
     "check_count",
     "check_flag",
     "NewsgraphError",
@@ -61,6 +62,18 @@ class InputError(NewsgraphError):
         super().__init__(f"{where}: {reason}")
 
 
+def by_reason(pairs: Iterable[tuple[str, str]]) -> str:
+    """``(path, reason)`` pairs said one reason at a time, in the order first met.
+
+    >>> by_reason([("a", "no such file"), ("b", "a loop"), ("c", "no such file")])
+    'no such file: a, c; a loop: b'
+    """
+    grouped: dict[str, list[str]] = {}
+    for path, reason in pairs:
+        grouped.setdefault(reason, []).append(path)
+    return "; ".join(f"{reason}: {', '.join(paths)}" for reason, paths in grouped.items())
+
+
 class MissingInputError(InputError):
     """Input paths that do not exist, named before anything is read or written
     (:func:`graph.pipeline.build_exports`): a mistyped folder must not replace
@@ -79,11 +92,7 @@ class MissingInputError(InputError):
     def __init__(self, paths: list[str], reasons: list[str] | None = None) -> None:
         self.paths = [str(p) for p in paths]
         self.reasons = list(reasons) if reasons else ["no such file or folder"] * len(self.paths)
-        grouped: dict[str, list[str]] = {}
-        for path, reason in zip(self.paths, self.reasons):
-            grouped.setdefault(reason, []).append(path)
-        said = "; ".join(f"{reason}: {', '.join(named)}" for reason, named in grouped.items())
-        NewsgraphError.__init__(self, f"{said} (nothing was written)")
+        NewsgraphError.__init__(self, f"{by_reason(zip(self.paths, self.reasons))} (nothing was written)")
         self.path, self.reason, self.line = self.paths[0], self.reasons[0], None
 
 

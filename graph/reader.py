@@ -119,13 +119,8 @@ def scan(paths: Iterable[str | os.PathLike], catalogs: Iterable[str | os.PathLik
     seen_files: dict[tuple[int, int], tuple[tuple[bool, str], int]] = {}  # (is a link, path), place in files
     seen_dirs: dict[tuple[int, int], str] = {}  # the path each folder was read under
     linked: list[str] = []  # folder links met, entered once the walks without them are done
-    given_catalogs = set()  # the catalogue folders given, as (device, inode)
-    for folder in catalogs:
-        try:
-            st = os.stat(folder)
-        except (OSError, ValueError):  # said by the builder
-            continue
-        given_catalogs.add((st.st_dev, st.st_ino))
+    # the catalogue folders given, as (device, inode); one that cannot be reached is said by the builder
+    given_catalogs = {_identity(os.fspath(folder)) for folder in catalogs} - {None}
 
     def add_file(path: str, explicit: bool, entry: os.DirEntry | None = None) -> None:
         try:
