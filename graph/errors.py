@@ -11,7 +11,6 @@ import numbers
 from typing import Any, Iterable
 
 __all__ = [
-    "by_reason",
     "check_count",
     "check_flag",
     "NewsgraphError",
