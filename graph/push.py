@@ -337,7 +337,7 @@ def push(source: str | os.PathLike, endpoint: str, graph: str | None = DEFAULT_G
         # "http://:80/", "http://exa mple/", a line break pasted in: they failed only at the upload
         raise InvalidArgumentError(f"{endpoint!r} is not an http(s) URL (no host name, or white space or "
                                    "control characters in it)")
-    if parts.fragment or "#" in endpoint:
+    if "#" in endpoint:
         # never sent: urllib dropped it, and "?graph=..." after it, so each request named no
         # graph, and the store took the first PUT as "replace the whole dataset"
         raise InvalidArgumentError(f"{endpoint!r}: an endpoint cannot end in a #fragment (it is never sent to "

@@ -291,14 +291,11 @@ def _passes_for_another(label: str) -> bool:
     letters = [ch for ch in label if ch.isalpha()]
     scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in letters}
     others = scripts - {"LATIN"}
-    if len(others) > 1 and not any(others <= allowed for allowed in _MIXES_WITH_LATIN):
-        return True
-    if "LATIN" in scripts and others and not any(others <= allowed for allowed in _MIXES_WITH_LATIN):
-        return True  # Latin with Cyrillic, Greek, Armenian...: "аpple", "gօօgle"
-    if scripts & _LATIN_LOOKING_SCRIPTS:
-        return True
-    if len(scripts) == 1 and next(iter(scripts)) in _DRAWN_AS_LATIN:
-        return set(letters) <= _DRAWN_AS_LATIN[next(iter(scripts))]
+    mixed = bool(others) and not any(others <= allowed for allowed in _MIXES_WITH_LATIN)
+    if (mixed and len(scripts) > 1) or scripts & _LATIN_LOOKING_SCRIPTS:
+        return True  # Latin with Cyrillic, Greek, Armenian...: "аpple", "gօօgle"; two such scripts
+    if len(scripts) == 1 and (script := next(iter(scripts))) in _DRAWN_AS_LATIN:
+        return set(letters) <= _DRAWN_AS_LATIN[script]
     return "LATIN" in scripts and any(_latin_lookalike(ch) for ch in letters)
 
 
